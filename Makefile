@@ -1,0 +1,39 @@
+# Clearway: `make demo` runs it, `make test` tests it. Both set up .venv first on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CW     := $(VENV)/bin/clearway
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install demo serve test test-fast bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+demo: install
+	$(CW) db upgrade
+	$(CW) demo load --keys-file var/demo-keys.json
+	@echo ""
+	@echo "Clearway demo: open http://$(HOST):$(PORT)/ (pages) and http://$(HOST):$(PORT)/docs (API)."
+	@echo "Demo API keys are above and in var/demo-keys.json. Try:"
+	@echo "  curl -H \"Authorization: Bearer \$$(jq -r .keys.officer_au var/demo-keys.json 2>/dev/null || echo KEY)\" http://$(HOST):$(PORT)/api/v1/declarations"
+	@echo ""
+	$(CW) serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(CW) serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,3 @@
+from clearway.cli import main
+
+main()

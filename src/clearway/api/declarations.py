@@ -1,0 +1,81 @@
+"""Goods declarations: lodge, read, list, cancel, amend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from clearway.api.deps import Ctx, Who
+from clearway.declarations import service
+from clearway.declarations.core import STATUSES
+from clearway.declarations.models import Declaration
+from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
+                                           DeclarationSummary, StatusEventOut, VersionOut)
+
+router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+
+
+def render(row: Declaration) -> DeclarationOut:
+    return DeclarationOut(
+        id=row.mrn, mrn=row.mrn, lrn=row.lrn, type=row.type, economy=row.economy, office=row.office,
+        declarant_id=row.declarant_id, status=row.status, version=row.version, accepted_at=row.accepted_at,
+        updated_at=row.updated_at, declaration=row.content,
+        history=[StatusEventOut(from_status=h.from_status, to_status=h.to_status, at=h.at, actor=h.actor,
+                                reason=h.reason) for h in row.history])
+
+
+@router.post("", status_code=201, response_model=DeclarationOut,
+             responses={200: {"description": "the same LRN and content was lodged before"},
+                        409: {"description": "the LRN was used with other content"}})
+def lodge(body: DeclarationIn, who: Who, ctx: Ctx, response: Response) -> DeclarationOut:
+    with ctx.uow() as session:
+        row, created = service.lodge(session, principal=who, decl=body)
+        out = render(row)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/api/v1/declarations/{out.id}"
+    return out
+
+
+@router.get("", response_model=DeclarationPage)
+def list_(who: Who, ctx: Ctx,
+          status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
+          office: Annotated[str | None, Query(min_length=5, max_length=5)] = None,
+          accepted_from: AwareDatetime | None = None, accepted_to: AwareDatetime | None = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50,
+          after: Annotated[int | None, Query(ge=1, description="the `next` cursor of the previous page")] = None,
+          ) -> DeclarationPage:
+    with ctx.uow() as session:
+        rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,
+                                              accepted_from=accepted_from, accepted_to=accepted_to,
+                                              limit=limit, after=after)
+        items = [DeclarationSummary(id=r.mrn, lrn=r.lrn, type=r.type, office=r.office, declarant_id=r.declarant_id,
+                                    status=r.status, version=r.version, accepted_at=r.accepted_at) for r in rows]
+    return DeclarationPage(items=items, next=str(nxt) if nxt else None)
+
+
+@router.get("/{mrn}", response_model=DeclarationOut)
+def read(mrn: str, who: Who, ctx: Ctx) -> DeclarationOut:
+    with ctx.uow() as session:
+        return render(service.load_for_read(session, principal=who, mrn=mrn))
+
+
+@router.get("/{mrn}/versions", response_model=list[VersionOut])
+def versions(mrn: str, who: Who, ctx: Ctx) -> list[VersionOut]:
+    with ctx.uow() as session:
+        return [VersionOut(version=v.version, created_at=v.created_at, actor=v.actor, reason=v.reason,
+                           declaration=v.content) for v in service.versions(session, principal=who, mrn=mrn)]
+
+
+@router.post("/{mrn}/cancel", response_model=DeclarationOut)
+def cancel(mrn: str, who: Who, ctx: Ctx, body: CancelIn | None = None) -> DeclarationOut:
+    with ctx.uow() as session:
+        return render(service.cancel(session, principal=who, mrn=mrn, reason=body.reason if body else None))
+
+
+@router.post("/{mrn}/amendments", response_model=DeclarationOut, status_code=201)
+def amend(mrn: str, body: AmendmentIn, who: Who, ctx: Ctx) -> DeclarationOut:
+    with ctx.uow() as session:
+        return render(service.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes))

@@ -1,0 +1,75 @@
+"""What every handler needs: the unit of work and the caller's identity."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.auth.core import Principal, hash_key
+from clearway.auth.service import authenticate
+from clearway.db import transaction
+
+# Keys looked up in the last minute are remembered in-process (a revoked key stops within 60 s).
+_CACHE_SECONDS = 60.0
+
+
+class Context:
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self._keys: dict[str, tuple[float, Principal]] = {}
+
+    @contextmanager
+    def uow(self) -> Iterator[Session]:
+        with transaction(self.factory) as session:
+            yield session
+
+    def principal_for(self, key: str) -> Principal | None:
+        digest = hash_key(key)
+        hit = self._keys.get(digest)
+        now = time.monotonic()
+        if hit and now - hit[0] < _CACHE_SECONDS:
+            return hit[1]
+        with self.factory() as session:
+            principal = authenticate(session, key)
+        if principal is not None:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[digest] = (now, principal)
+        return principal
+
+    def forget_keys(self) -> None:
+        self._keys.clear()
+
+
+def context(request: Request) -> Context:
+    return request.app.state.ctx
+
+
+def principal(request: Request, ctx: Annotated[Context, Depends(context)]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise HTTPException(401, "send your API key as 'Authorization: Bearer <key>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+    found = ctx.principal_for(key.strip())
+    if found is None:
+        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.role not in roles:
+            raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
+        return who
+
+    return check
+
+
+Ctx = Annotated[Context, Depends(context)]
+Who = Annotated[Principal, Depends(principal)]

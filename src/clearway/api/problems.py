@@ -1,0 +1,60 @@
+"""RFC 9457 problem details for every refusal, and the handlers that produce them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clearway.errors import ClearwayError, FieldError
+from clearway.validation import field_errors
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, *, errors: list[FieldError] | None = None,
+            instance: str | None = None, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"https://clearway.dev/problems/{status}", "title": title,
+                            "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [e.as_dict() for e in errors]
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ClearwayError)
+    async def _domain(request: Request, exc: ClearwayError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, errors=exc.errors, instance=request.url.path, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raw = list(exc.errors())
+        bad_json = [e for e in raw if e.get("type") == "json_invalid"]
+        if bad_json:
+            ctx = bad_json[0].get("ctx") or {}
+            return problem(400, "Malformed JSON", f"the body is not valid JSON: {ctx.get('error', 'parse error')}",
+                           instance=request.url.path)
+        return problem(422, "Invalid input", "the request has invalid fields: see errors",
+                       errors=errors, instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                  413: "Content too large", 415: "Unsupported media type"}
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
+                       instance=request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
+        import logging
+
+        logging.getLogger("clearway").exception("unhandled error on %s", request.url.path)
+        return problem(500, "Internal error", "an unexpected error occurred; nothing was stored",
+                       instance=request.url.path)
+

@@ -1,0 +1,62 @@
+"""Reference data: HS 2022, economies, offices. Readable by any key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from clearway.api.deps import Who
+from clearway.errors import NotFound
+from clearway.reference import economies
+from clearway.reference.hs import nomenclature
+
+router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+
+
+class HsOut(BaseModel):
+    code: str
+    description: str
+    level: int
+    score: float | None = None
+
+
+class HsDetail(HsOut):
+    heading: HsOut | None
+    chapter: HsOut
+    section: dict[str, str]
+
+
+def _out(e, score=None) -> HsOut:
+    return HsOut(code=e.code, description=e.description, level=e.level, score=score)
+
+
+@router.get("/hs", response_model=list[HsOut], summary="Find HS 2022 subheadings by words")
+def hs_search(_: Who, q: Annotated[str, Query(min_length=1, max_length=200)],
+              limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[HsOut]:
+    return [_out(e, s) for e, s in nomenclature().search(q, limit)]
+
+
+@router.get("/hs/{code}", response_model=HsDetail, summary="One HS 2022 code with its chapter and section")
+def hs_get(_: Who, code: str) -> HsDetail:
+    n = nomenclature()
+    e = n.get(code)
+    if e is None:
+        near = ", ".join(n.suggest(code, 3))
+        raise NotFound(f"{code} is not an HS 2022 chapter, heading or subheading; nearest: {near}")
+    heading = n.heading(code) if e.level == 6 else None
+    section = n.section(code)
+    return HsDetail(**_out(e).model_dump(), heading=_out(heading) if heading else None,
+                    chapter=_out(n.chapter(code)),
+                    section={"numeral": section.numeral, "name": section.name} if section else {})
+
+
+@router.get("/economies", summary="The 21 APEC economies")
+def economy_list(_: Who) -> list[dict]:
+    return [e.__dict__ for e in economies.all_economies().values()]
+
+
+@router.get("/offices", summary="Customs offices (UN/LOCODE)")
+def office_list(_: Who, economy: Annotated[str | None, Query(min_length=2, max_length=2)] = None) -> list[dict]:
+    return [o.__dict__ for o in economies.all_offices().values() if economy is None or o.economy == economy.upper()]

@@ -1,0 +1,98 @@
+"""The FastAPI application factory. Routers are found, not listed: every module under
+clearway.api (and clearway.web) that defines `router` is mounted."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from fastapi import FastAPI
+
+from clearway import __version__
+from clearway.api import problems
+from clearway.api.deps import Context
+from clearway.config import Settings, get_settings
+from clearway.db import make_engine, make_sessionmaker
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before they are read whole (Content-Length or streamed)."""
+
+    def __init__(self, app: Any, limit: int, bulk_limit: int) -> None:
+        self.app, self.limit, self.bulk_limit = app, limit, bulk_limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        limit = self.bulk_limit if path.endswith("/bulk") or "/seal-events" in path else self.limit
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return await self._refuse(send, limit)
+        seen = 0
+
+        async def limited() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send, limit)
+
+    @staticmethod
+    async def _refuse(send: Any, limit: int) -> None:
+        import json
+
+        body = json.dumps({"type": "https://clearway.dev/problems/413", "title": "Content too large",
+                           "status": 413, "detail": f"the body is over the limit of {limit} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/problem+json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _routers(package: str) -> list[Any]:
+    pkg = importlib.import_module(package)
+    found = []
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package}.{mod.name}")
+        if getattr(module, "router", None) is not None:
+            found.append(module.router)
+    return found
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        from clearway.db import migrate as run_migrations
+
+        run_migrations(engine)
+    app = FastAPI(title="Clearway", version=__version__,
+                  description="Paperless customs clearance for the 21 APEC economies. "
+                              "Every /api/v1 call needs `Authorization: Bearer <api key>`.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.ctx = Context(make_sessionmaker(engine))
+    problems.install(app)
+    for package in ("clearway.api", "clearway.web"):
+        for router in _routers(package):
+            app.include_router(router)
+    from pathlib import Path
+
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_body_bytes)
+    return app

@@ -1,0 +1,72 @@
+"""Append to and verify the audit chain. Appends happen inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from clearway.audit.core import GENESIS, ChainLink, canonical, first_break, link_hash
+from clearway.audit.models import AuditEvent, AuditHead
+from clearway.db import utcnow
+
+
+def append_event(session: Session, *, actor: str, action: str, entity_type: str, entity_id: str,
+                 data: dict[str, Any] | None = None) -> AuditEvent:
+    # The UPDATE takes the head row's lock (PostgreSQL) or runs under the single writer (SQLite),
+    # so two transactions can never chain onto the same previous hash.
+    row = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one_or_none()
+    if row is None:
+        session.add(AuditHead(id=1, seq=1, hash=GENESIS))
+        session.flush()
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = row.seq, row.hash
+    at = utcnow()
+    text = canonical(data or {})
+    digest = link_hash(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
+                       entity_id=entity_id, data=text, prev_hash=prev)
+    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
+                       entity_id=entity_id, data=text, prev_hash=prev, hash=digest)
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    return event
+
+
+def verify_chain(session: Session, batch: int = 5000) -> tuple[int, tuple[int, str] | None]:
+    """(events checked, first break or None). The head must also agree with the last event."""
+
+    def links():
+        last = 0
+        while True:
+            rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > last)
+                                   .order_by(AuditEvent.seq).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield ChainLink(r.seq, r.at, r.actor, r.action, r.entity_type, r.entity_id, r.data,
+                                r.prev_hash, r.hash)
+            last = rows[-1].seq
+
+    count = 0
+    last_link: ChainLink | None = None
+
+    def counted():
+        nonlocal count, last_link
+        for link in links():
+            count += 1
+            last_link = link
+            yield link
+
+    broken = first_break(counted())
+    if broken:
+        return count, broken
+    head = session.get(AuditHead, 1)
+    if head is not None and (last_link is None or head.seq != last_link.seq or head.hash != last_link.hash):
+        at = (last_link.seq if last_link else 0) + 1
+        return count, (at, f"event {at} (and after) removed: the chain head records event {head.seq}")
+    return count, None

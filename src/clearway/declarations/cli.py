@@ -1,0 +1,143 @@
+"""Lodging from files: one JSON declaration or JSON Lines, locally or over HTTP, with a progress
+bar and a summary of what was accepted and refused (and why)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.auth.core import Principal
+from clearway.cli_common import err, fail, out, principal_from_key, read_text, sessions
+from clearway.db import transaction
+from clearway.declarations import service
+from clearway.declarations.schemas import DeclarationIn
+from clearway.errors import ClearwayError
+from clearway.validation import parse
+
+Doc = tuple[int, Any]  # (line number, parsed JSON or the parse error text)
+
+
+def split_documents(text: str) -> list[Doc]:
+    """A single JSON document (object, or array of objects), or JSON Lines. A line that is not JSON
+    stays in the list as a string, to be refused alone."""
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("the file is empty")
+    try:
+        whole = json.loads(stripped)
+    except json.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict):
+        return [(1, whole)]
+    if isinstance(whole, list):
+        return [(i + 1, d) for i, d in enumerate(whole)]
+    docs: list[Doc] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            docs.append((n, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            docs.append((n, f"malformed JSON: {exc.msg} at column {exc.colno}"))
+    return docs
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("lodging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)
+
+
+def _refused(line: int, lrn: Any, reasons: list[str]) -> dict[str, Any]:
+    return {"line": line, "lrn": lrn, "outcome": "refused", "reasons": reasons}
+
+
+def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+    results = []
+    with _progress() as bar:
+        task = bar.add_task("lodging", total=len(docs))
+        for line, doc in docs:
+            lrn = doc.get("lrn") if isinstance(doc, dict) else None
+            if isinstance(doc, str):
+                results.append(_refused(line, None, [doc]))
+            else:
+                try:
+                    with transaction(factory) as session:
+                        row, created = service.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
+                        results.append({"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
+                                        "outcome": "accepted" if created else "already lodged"})
+                except ClearwayError as exc:
+                    reasons = [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail]
+                    results.append(_refused(line, lrn, reasons))
+            bar.advance(task)
+    return results
+
+
+def over_http(docs: list[Doc], *, url: str, key: str) -> list[dict[str, Any]]:
+    import httpx
+
+    results = []
+    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=30) as client, \
+            _progress() as bar:
+        task = bar.add_task("lodging", total=len(docs))
+        for line, doc in docs:
+            lrn = doc.get("lrn") if isinstance(doc, dict) else None
+            if isinstance(doc, str):
+                results.append(_refused(line, None, [doc]))
+            else:
+                r = client.post("/api/v1/declarations", json=doc)
+                body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
+                if r.status_code in (200, 201):
+                    results.append({"line": line, "lrn": body["lrn"], "mrn": body["mrn"], "status": body["status"],
+                                    "outcome": "accepted" if r.status_code == 201 else "already lodged"})
+                else:
+                    reasons = [f"{e['path']}: {e['reason']}" for e in body.get("errors", [])] \
+                        or [body.get("detail", f"HTTP {r.status_code}")]
+                    results.append(_refused(line, lrn, reasons))
+            bar.advance(task)
+    return results
+
+
+def report(results: list[dict[str, Any]], *, single: bool) -> None:
+    refused = [r for r in results if r["outcome"] == "refused"]
+    if single:
+        r = results[0]
+        if refused:
+            err.print(f"error: refused: {'; '.join(r['reasons'])}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        out.print(f"{r['mrn']} {r['status']} ({r['outcome']}, LRN {r['lrn']})", highlight=False)
+        return
+    accepted = sum(r["outcome"] == "accepted" for r in results)
+    again = sum(r["outcome"] == "already lodged" for r in results)
+    out.print(f"{len(results)} declarations: {accepted} accepted, {again} already lodged, {len(refused)} refused",
+              highlight=False)
+    for r in refused:
+        out.print(f"  line {r['line']} (LRN {r['lrn']}): {'; '.join(r['reasons'])}", markup=False, highlight=False)
+    if refused:
+        raise typer.Exit(1)
+
+
+def submit(file: Annotated[str, typer.Argument(help="a JSON declaration, or JSON Lines (one per line); - for stdin")],
+           key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", help="declarant API key")] = None,
+           url: Annotated[Optional[str], typer.Option(help="lodge over HTTP at this Clearway (default: local database)")] = None,
+           results: Annotated[Optional[Path], typer.Option(help="write one JSON result per line here")] = None) -> None:
+    """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why."""
+    try:
+        docs = split_documents(read_text(file))
+    except ValueError as exc:
+        fail(f"{file}: {exc}")
+    if url:
+        outcome = over_http(docs, url=url, key=key or fail("--key is required"))
+    else:
+        outcome = locally(docs, principal=principal_from_key(key), factory=sessions())
+    if results:
+        results.write_text("".join(json.dumps(r) + "\n" for r in outcome))
+    report(outcome, single=len(docs) == 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(submit)

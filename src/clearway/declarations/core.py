@@ -1,0 +1,179 @@
+"""Pure rules of the goods declaration: reference-data checks, the lifecycle state machine,
+the MRN, content fingerprints and amendments. No database here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from clearway.containers.iso6346 import problem as container_problem
+from clearway.declarations.schemas import DeclarationIn
+from clearway.errors import FieldError
+from clearway.reference import countries, currencies, economies
+from clearway.reference.hs import nomenclature
+
+
+# ---- reference checks ------------------------------------------------------------------------------
+
+def check(decl: DeclarationIn) -> list[FieldError]:
+    """Every finding against reference data and cross-field rules, each naming its field."""
+    errors: list[FieldError] = []
+    add = lambda path, reason: errors.append(FieldError(path, reason))  # noqa: E731
+
+    economy = economies.get(decl.economy)
+    if economy is None:
+        add("economy", f"{decl.economy!r} is not one of the 21 APEC economies")
+    office = economies.office(decl.office)
+    if office is None:
+        add("office", f"{decl.office!r} is not a known customs office (UN/LOCODE)")
+    elif economy is not None and office.economy != economy.code:
+        add("office", f"{office.code} ({office.name}) is an office of {office.economy}, not of {economy.code}")
+
+    if not currencies.is_currency(decl.currency):
+        add("currency", f"{decl.currency!r} is not an ISO 4217 currency code")
+    else:
+        places = currencies.minor_units(decl.currency)
+        for path, amount in _amounts(decl):
+            if amount is not None and -amount.as_tuple().exponent > places and amount != amount.quantize(
+                    currencies.quantum(decl.currency)):
+                add(path, f"{amount} has more decimal places than {decl.currency} allows ({places})")
+
+    for role in ("declarant", "importer", "exporter"):
+        party = getattr(decl, role)
+        if party is not None and party.country is not None and not countries.is_country(party.country):
+            add(f"{role}.country", f"{party.country!r} is not an ISO 3166-1 alpha-2 country code")
+    if not decl.declarant.id:
+        add("declarant.id", "the declarant must be identified (TIN, ABN, EORI or customs id)")
+    if decl.type == "import" and decl.importer is None:
+        add("importer", "an import declaration must name the importer")
+    if decl.type == "export" and decl.exporter is None:
+        add("exporter", "an export declaration must name the exporter")
+
+    for i, number in enumerate(decl.transport.containers):
+        reason = container_problem(number)
+        if reason:
+            add(f"transport.containers[{i}]", reason)
+    t = decl.transport
+    if t.departure and t.arrival and t.arrival < t.departure:
+        add("transport.arrival", "arrival is before departure")
+
+    hs = nomenclature()
+    for i, item in enumerate(decl.items):
+        if not hs.is_subheading(item.hs_code):
+            near = ", ".join(hs.suggest(item.hs_code, 3))
+            add(f"items[{i}].hs_code",
+                f"{item.hs_code}: {item.hs_code[:6]} is not an HS 2022 subheading; nearest valid codes: {near}")
+        if not countries.is_country(item.origin):
+            add(f"items[{i}].origin", f"{item.origin!r} is not an ISO 3166-1 alpha-2 country code")
+        if item.net_weight_kg is not None and item.gross_weight_kg is not None \
+                and item.net_weight_kg > item.gross_weight_kg:
+            add(f"items[{i}].net_weight_kg",
+                f"net weight {item.net_weight_kg} kg is above gross weight {item.gross_weight_kg} kg")
+    return errors
+
+
+def _amounts(decl: DeclarationIn):
+    yield "freight", decl.freight
+    yield "insurance", decl.insurance
+    for i, item in enumerate(decl.items):
+        yield f"items[{i}].value", item.value
+
+
+# ---- content ---------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+def content(decl: DeclarationIn) -> dict[str, Any]:
+    """The declaration as stored: JSON-ready, decimals as strings, no empty fields."""
+    return _plain(decl.model_dump())
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """Same content (whatever the decimal spelling) -> same fingerprint."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# ---- lifecycle -------------------------------------------------------------------------------------
+
+STATUSES = ("accepted", "assessed", "lane_selected", "under_control", "released", "rejected", "cancelled")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "accepted": frozenset({"assessed", "rejected", "cancelled"}),
+    "assessed": frozenset({"lane_selected", "accepted", "rejected", "cancelled"}),
+    "lane_selected": frozenset({"under_control", "released", "accepted", "rejected", "cancelled"}),
+    "under_control": frozenset({"released", "rejected"}),
+    "released": frozenset(),
+    "rejected": frozenset(),
+    "cancelled": frozenset(),
+}
+CANCELLABLE = frozenset({"accepted", "assessed", "lane_selected"})
+AMENDABLE = frozenset({"accepted", "assessed", "lane_selected"})
+FINAL = frozenset({"released", "rejected", "cancelled"})
+
+
+class TransitionError(ValueError):
+    pass
+
+
+def check_transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS.get(current, frozenset()):
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none (final)"
+        raise TransitionError(f"a declaration in status {current!r} cannot move to {target!r}; allowed: {allowed}")
+
+
+# ---- MRN -------------------------------------------------------------------------------------------
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def check_character(body: str) -> str:
+    """ISO 7064 MOD 37,36 check character."""
+    m, p = 36, 36
+    for ch in body:
+        p = (p + _ALNUM.index(ch)) % m or m
+        p = (p * 2) % (m + 1)
+    return _ALNUM[(m + 1 - p) % m]
+
+
+def make_mrn(year: int, office: str, number: int) -> str:
+    """e.g. 26AUSYD00000042 + check: year, office of lodgement, running number, check character."""
+    body = f"{year % 100:02d}{office}{number:08d}"
+    return body + check_character(body)
+
+
+def mrn_is_valid(mrn: str) -> bool:
+    return len(mrn) == 16 and all(c in _ALNUM for c in mrn) and check_character(mrn[:-1]) == mrn[-1]
+
+
+# ---- amendments ------------------------------------------------------------------------------------
+
+FIXED_ON_AMENDMENT = ("lrn", "type", "economy", "declarant")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def fixed_field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldError]:
+    return [FieldError(f"changes.{k}", f"{k} cannot be amended; cancel and lodge a new declaration")
+            for k in FIXED_ON_AMENDMENT if before.get(k) != after.get(k)]

@@ -1,0 +1,149 @@
+"""The goods declaration as lodged (plain data). Names follow the issue's JSON and map onto the
+WCO Data Model classes: Declaration, Declarant, Importer, Exporter, BorderTransportMeans,
+GovernmentAgencyGoodsItem, AdditionalDocument."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Code2 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
+Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Amount = Annotated[Decimal, Field(max_digits=20, decimal_places=6, allow_inf_nan=False)]
+Positive = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=6, allow_inf_nan=False)]
+NonNegative = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6, allow_inf_nan=False)]
+
+DECLARATION_TYPES = ("import", "export", "transit")
+TRANSPORT_MODES = ("sea", "air", "road", "rail", "post", "multimodal", "fixed", "inland_waterway")
+INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Party(_Strict):
+    """WCO: Declarant / Importer / Exporter (id = TIN or other identification)."""
+
+    id: Ident | None = None
+    name: Name
+    country: Code2 | None = None
+    address: Text | None = None
+
+
+class Transport(_Strict):
+    """WCO: BorderTransportMeans and TransportContractDocument (document: bill of lading / air waybill)."""
+
+    mode: Literal[TRANSPORT_MODES]  # type: ignore[valid-type]
+    document: Ident | None = None
+    identity: Ident | None = Field(default=None, description="vessel name/IMO, flight or vehicle registration")
+    containers: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(
+        default_factory=list, max_length=500)
+    departure: AwareDatetime | None = None
+    arrival: AwareDatetime | None = None
+
+
+class Item(_Strict):
+    """WCO: GovernmentAgencyGoodsItem (Commodity, Origin, GoodsMeasure, CustomsValue)."""
+
+    hs_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,10}$")] = Field(
+        description="commodity code: 6 to 10 digits, the first 6 an HS 2022 subheading")
+    description: Text
+    origin: Code2
+    quantity: Positive
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+    gross_weight_kg: Positive | None = None
+    net_weight_kg: Positive | None = None
+    value: Positive = Field(description="invoice value of the item in the declaration currency")
+    preference: Ident | None = Field(default=None, description="trade agreement claimed, e.g. RCEP, CPTPP")
+    procedure: Ident | None = Field(default=None, description="customs procedure code, e.g. 4000")
+
+
+class Document(_Strict):
+    """WCO: AdditionalDocument (certificates, licences, invoices, proofs of origin)."""
+
+    type: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)]
+    reference: Ident
+
+
+class DeclarationIn(_Strict):
+    lrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)] = Field(
+        description="local reference number: the declarant's own, unique per declarant")
+    type: Literal[DECLARATION_TYPES]  # type: ignore[valid-type]
+    economy: Code2
+    office: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=5, max_length=5)]
+    declarant: Party
+    importer: Party | None = None
+    exporter: Party | None = None
+    transport: Transport
+    incoterm: Literal[INCOTERMS] | None = None  # type: ignore[valid-type]
+    currency: Code3
+    freight: NonNegative | None = None
+    insurance: NonNegative | None = None
+    vendor_registration: Ident | None = Field(
+        default=None, description="overseas vendor's tax registration (e.g. AU/NZ low-value GST)")
+    items: list[Item] = Field(min_length=1, max_length=999)
+    documents: list[Document] = Field(default_factory=list, max_length=99)
+
+
+class StatusEventOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str
+    reason: str | None = None
+
+
+class DeclarationOut(BaseModel):
+    id: str = Field(description="the movement reference number (MRN)")
+    mrn: str
+    lrn: str
+    type: str
+    economy: str
+    office: str
+    declarant_id: str
+    status: str
+    version: int
+    accepted_at: datetime
+    updated_at: datetime
+    declaration: dict
+    history: list[StatusEventOut] = Field(default_factory=list)
+
+
+class DeclarationSummary(BaseModel):
+    id: str
+    lrn: str
+    type: str
+    office: str
+    declarant_id: str
+    status: str
+    version: int
+    accepted_at: datetime
+
+
+class DeclarationPage(BaseModel):
+    items: list[DeclarationSummary]
+    next: str | None = Field(description="pass as `after` for the next page; null on the last")
+
+
+class AmendmentIn(_Strict):
+    reason: Text
+    changes: dict = Field(description="JSON merge patch (RFC 7396) over the current declaration")
+
+
+class CancelIn(_Strict):
+    reason: Text | None = None
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    actor: str
+    reason: str | None
+    declaration: dict

@@ -1,0 +1,228 @@
+"""Lodge, read, list, cancel, amend and move declarations through their lifecycle.
+
+Every function here runs inside the caller's transaction, and every state change appends its
+audit event in that same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal
+from clearway.db import utcnow
+from clearway.declarations import core
+from clearway.declarations.models import Declaration, DeclarationItem, DeclarationVersion, StatusEvent
+from clearway.declarations.schemas import DeclarationIn
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from clearway.validation import parse
+
+
+def _validate(decl: DeclarationIn) -> dict[str, Any]:
+    errors = core.check(decl)
+    if errors:
+        raise Invalid("the declaration was refused: see the listed fields", errors=errors)
+    return core.content(decl)
+
+
+def _items(decl: DeclarationIn) -> list[DeclarationItem]:
+    return [DeclarationItem(line=i + 1, hs_code=it.hs_code, description=it.description, origin=it.origin,
+                            quantity=it.quantity, unit=it.unit, gross_weight_kg=it.gross_weight_kg,
+                            net_weight_kg=it.net_weight_kg, value=it.value) for i, it in enumerate(decl.items)]
+
+
+def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
+    if principal.role != "declarant":
+        raise Forbidden("only a declarant key may lodge declarations")
+    if decl.declarant.id != principal.party_id:
+        raise Forbidden(f"this key lodges for declarant {principal.party_id!r}, not {decl.declarant.id!r}",
+                        errors=[FieldError("declarant.id", "is not the party this key acts for")])
+    if decl.economy != principal.economy:
+        raise Forbidden(f"this key lodges in economy {principal.economy}, not {decl.economy}",
+                        errors=[FieldError("economy", "is not the economy this key acts in")])
+
+
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
+    """(declaration, created). The same LRN with the same content returns the existing one;
+    with other content it is refused."""
+    _may_lodge(principal, decl)
+    data = _validate(decl)
+    digest = core.fingerprint(data)
+    existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+    if existing is not None:
+        return _same_or_conflict(session, existing, digest), False
+    now = utcnow()
+    row = Declaration(lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
+                      office=decl.office, status="accepted", version=1, fingerprint=digest, content=data,
+                      accepted_at=now, updated_at=now, items=_items(decl))
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+        if existing is None:
+            raise
+        return _same_or_conflict(session, existing, digest), False
+    row.mrn = core.make_mrn(now.year, row.office, row.id)
+    row.history.append(StatusEvent(from_status=None, to_status="accepted", at=now, actor=principal.actor,
+                                   reason="lodged"))
+    session.add(DeclarationVersion(declaration_id=row.id, version=1, content=data, created_at=now,
+                                   actor=principal.actor, reason="lodged"))
+    session.flush()
+    append_event(session, actor=principal.actor, action="declaration.accepted", entity_type="declaration",
+                 entity_id=row.mrn, data={"lrn": row.lrn, "fingerprint": digest, "office": row.office})
+    return row, True
+
+
+def _by_lrn(session: Session, declarant_id: str, lrn: str) -> Declaration | None:
+    return session.scalars(select(Declaration).where(Declaration.declarant_id == declarant_id,
+                                                     Declaration.lrn == lrn)).one_or_none()
+
+
+def _same_or_conflict(session: Session, existing: Declaration, digest: str) -> Declaration:
+    if existing.fingerprint != digest and _first_fingerprint(session, existing) != digest:
+        raise Conflict(f"LRN {existing.lrn!r} was already used by this declarant for declaration "
+                       f"{existing.mrn} with different content; use a new LRN or amend {existing.mrn}",
+                       mrn=existing.mrn)
+    return existing
+
+
+def _first_fingerprint(session: Session, existing: Declaration) -> str:
+    # A retry of the original lodgement after an amendment is still the same request.
+    first = session.scalars(select(DeclarationVersion.content).where(
+        DeclarationVersion.declaration_id == existing.id, DeclarationVersion.version == 1)).one()
+    return core.fingerprint(first)
+
+
+def visible(principal: Principal, row: Declaration) -> bool:
+    if principal.role == "admin":
+        return True
+    if row.economy != principal.economy:
+        return False
+    if principal.role == "officer":
+        return True
+    return principal.role == "declarant" and row.declarant_id == principal.party_id
+
+
+def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = False) -> Declaration:
+    stmt = select(Declaration).where(Declaration.mrn == mrn.upper())
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None or not visible(principal, row):
+        raise NotFound(f"no declaration {mrn}")
+    return row
+
+
+def list_declarations(session: Session, *, principal: Principal, status: str | None = None,
+                      office: str | None = None, accepted_from: datetime | None = None,
+                      accepted_to: datetime | None = None, limit: int = 50,
+                      after: int | None = None) -> tuple[list[Declaration], int | None]:
+    """Newest first, keyset-paginated: pass the returned cursor as `after` for the next page."""
+    stmt = select(Declaration).where(Declaration.mrn.is_not(None))
+    if principal.role != "admin":
+        stmt = stmt.where(Declaration.economy == principal.economy)
+    if principal.role == "declarant":
+        stmt = stmt.where(Declaration.declarant_id == principal.party_id)
+    if status:
+        stmt = stmt.where(Declaration.status == status)
+    if office:
+        stmt = stmt.where(Declaration.office == office.upper())
+    if accepted_from:
+        stmt = stmt.where(Declaration.accepted_at >= accepted_from)
+    if accepted_to:
+        stmt = stmt.where(Declaration.accepted_at < accepted_to)
+    if after is not None:
+        stmt = stmt.where(Declaration.id < after)
+    rows = list(session.scalars(stmt.order_by(Declaration.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def transition(session: Session, *, row: Declaration, to_status: str, actor: str,
+               reason: str | None = None, data: dict[str, Any] | None = None) -> StatusEvent:
+    """Move a declaration one step in its lifecycle (for the flows: assess, lane, release...)."""
+    try:
+        core.check_transition(row.status, to_status)
+    except core.TransitionError as exc:
+        raise Conflict(str(exc), status=row.status) from None
+    now = utcnow()
+    event = StatusEvent(from_status=row.status, to_status=to_status, at=now, actor=actor, reason=reason)
+    row.history.append(event)
+    row.status = to_status
+    row.updated_at = now
+    session.flush()
+    append_event(session, actor=actor, action=f"declaration.{to_status}", entity_type="declaration",
+                 entity_id=row.mrn or "", data={"from": event.from_status, "reason": reason, **(data or {})})
+    return event
+
+
+def cancel(session: Session, *, principal: Principal, mrn: str, reason: str | None) -> Declaration:
+    row = get(session, principal=principal, mrn=mrn, for_update=True)
+    if row.status not in core.CANCELLABLE:
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be cancelled", status=row.status)
+    transition(session, row=row, to_status="cancelled", actor=principal.actor, reason=reason or "cancelled")
+    return row
+
+
+def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
+          changes: dict[str, Any]) -> Declaration:
+    """Apply a JSON merge patch; the previous version is kept. An assessed or laned declaration goes
+    back to `accepted`, since its assessment no longer holds."""
+    row = get(session, principal=principal, mrn=mrn, for_update=True)
+    if principal.role != "declarant":
+        raise Forbidden("only the declarant amends a declaration")
+    if row.status not in core.AMENDABLE:
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", status=row.status)
+    merged = core.merge_patch(row.content, changes)
+    fixed = core.fixed_field_changes(row.content, merged)
+    if fixed:
+        raise Invalid("these fields cannot be amended", errors=fixed)
+    try:
+        decl = parse(DeclarationIn, merged)
+    except Invalid as exc:
+        raise Invalid(exc.detail, errors=[FieldError(f"changes.{e.path}", e.reason) for e in exc.errors]) from None
+    data = _validate_amended(decl)
+    digest = core.fingerprint(data)
+    if digest == row.fingerprint:
+        raise Invalid("the amendment changes nothing", errors=[FieldError("changes", "changes nothing")])
+    now = utcnow()
+    row.version += 1
+    row.content, row.fingerprint, row.office, row.updated_at = data, digest, decl.office, now
+    row.items = _items(decl)
+    session.add(DeclarationVersion(declaration_id=row.id, version=row.version, content=data, created_at=now,
+                                   actor=principal.actor, reason=reason))
+    session.flush()
+    append_event(session, actor=principal.actor, action="declaration.amended", entity_type="declaration",
+                 entity_id=row.mrn or "", data={"version": row.version, "reason": reason, "fingerprint": digest})
+    if row.status != "accepted":
+        transition(session, row=row, to_status="accepted", actor=principal.actor,
+                   reason=f"amended (version {row.version}): to be assessed again")
+    return row
+
+
+def _validate_amended(decl: DeclarationIn) -> dict[str, Any]:
+    try:
+        return _validate(decl)
+    except Invalid as exc:
+        raise Invalid(exc.detail, errors=[FieldError(f"changes.{e.path}", e.reason) for e in exc.errors]) from None
+
+
+def versions(session: Session, *, principal: Principal, mrn: str) -> list[DeclarationVersion]:
+    row = get(session, principal=principal, mrn=mrn)
+    return list(session.scalars(select(DeclarationVersion).where(DeclarationVersion.declaration_id == row.id)
+                                .order_by(DeclarationVersion.version)))
+
+
+def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declaration:
+    stmt = select(Declaration).where(Declaration.mrn == mrn.upper()).options(selectinload(Declaration.history))
+    row = session.scalars(stmt).one_or_none()
+    if row is None or not visible(principal, row):
+        raise NotFound(f"no declaration {mrn}")
+    return row

@@ -1,0 +1,30 @@
+"""Public pages: the front door and the HS finder. Other domains add their own page modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from clearway.reference.hs import nomenclature
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "home.html", {})
+
+
+@router.get("/hs", response_class=HTMLResponse)
+def hs_page(request: Request, q: str = "") -> HTMLResponse:
+    results = nomenclature().search(q, 25) if q.strip() else []
+    return templates.TemplateResponse(request, "hs.html", {"q": q, "results": results})
+
+
+@router.get("/healthz")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
