@@ -36,6 +36,8 @@ class Declaration(Base):
         back_populates="declaration", cascade="all, delete-orphan", order_by="DeclarationItem.line")
     history: Mapped[list[StatusEvent]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="StatusEvent.id")
+    containers: Mapped[list[DeclarationContainer]] = relationship(cascade="all, delete-orphan")
+    documents: Mapped[list[DeclarationDocument]] = relationship(cascade="all, delete-orphan")
 
 
 class DeclarationItem(Base):
@@ -87,3 +89,24 @@ class DeclarationVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DeclarationContainer(Base):
+    """Containers the current version carries (ISO 6346), for finding declarations by container."""
+
+    __tablename__ = "declaration_containers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    container: Mapped[str] = mapped_column(String(11), index=True)
+
+
+class DeclarationDocument(Base):
+    """Documents the current version references (certificates, licences), for finding by reference."""
+
+    __tablename__ = "declaration_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(80), index=True)

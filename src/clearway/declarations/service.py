@@ -16,7 +16,9 @@ from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.db import utcnow
 from clearway.declarations import core
-from clearway.declarations.models import Declaration, DeclarationItem, DeclarationVersion, StatusEvent
+from clearway.containers.iso6346 import normalise as container_number
+from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
+                                          DeclarationVersion, StatusEvent)
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.validation import parse
@@ -33,6 +35,13 @@ def _items(decl: DeclarationIn) -> list[DeclarationItem]:
     return [DeclarationItem(line=i + 1, hs_code=it.hs_code, description=it.description, origin=it.origin,
                             quantity=it.quantity, unit=it.unit, gross_weight_kg=it.gross_weight_kg,
                             net_weight_kg=it.net_weight_kg, value=it.value) for i, it in enumerate(decl.items)]
+
+
+def _links(decl: DeclarationIn) -> dict[str, Any]:
+    """The rows by which other domains find a declaration: its containers and its documents."""
+    return {"containers": [DeclarationContainer(container=container_number(c))
+                           for c in dict.fromkeys(decl.transport.containers)],
+            "documents": [DeclarationDocument(type=d.type, reference=d.reference) for d in decl.documents]}
 
 
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
@@ -58,7 +67,7 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     now = utcnow()
     row = Declaration(lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
                       office=decl.office, status="accepted", version=1, fingerprint=digest, content=data,
-                      accepted_at=now, updated_at=now, items=_items(decl))
+                      accepted_at=now, updated_at=now, items=_items(decl), **_links(decl))
     try:
         with session.begin_nested():
             session.add(row)
@@ -196,6 +205,8 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     row.version += 1
     row.content, row.fingerprint, row.office, row.updated_at = data, digest, decl.office, now
     row.items = _items(decl)
+    links = _links(decl)
+    row.containers, row.documents = links["containers"], links["documents"]
     session.add(DeclarationVersion(declaration_id=row.id, version=row.version, content=data, created_at=now,
                                    actor=principal.actor, reason=reason))
     session.flush()
@@ -226,3 +237,24 @@ def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declar
     if row is None or not visible(principal, row):
         raise NotFound(f"no declaration {mrn}")
     return row
+
+
+def by_container(session: Session, *, container: str, open_only: bool = True) -> list[Declaration]:
+    """Declarations whose current version carries this container (not yet released, by default)."""
+    stmt = (select(Declaration).join(DeclarationContainer, DeclarationContainer.declaration_id == Declaration.id)
+            .where(DeclarationContainer.container == container_number(container)))
+    if open_only:
+        stmt = stmt.where(Declaration.status.not_in(core.FINAL))
+    return list(session.scalars(stmt.distinct()))
+
+
+def by_document(session: Session, *, reference: str, type: str | None = None) -> list[Declaration]:
+    stmt = (select(Declaration).join(DeclarationDocument, DeclarationDocument.declaration_id == Declaration.id)
+            .where(DeclarationDocument.reference == reference))
+    if type:
+        stmt = stmt.where(DeclarationDocument.type == type)
+    return list(session.scalars(stmt.distinct()))
+
+
+def by_id(session: Session, declaration_id: int) -> Declaration:
+    return session.get_one(Declaration, declaration_id)

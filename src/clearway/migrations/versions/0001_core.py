@@ -1,8 +1,8 @@
-"""core: declarations, keys, audit
+"""core: declarations, keys, audit, control findings
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-28 02:33:34.778705
+Create Date: 2026-11-28 02:34:52.664272
 """
 from alembic import op
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
@@ -74,6 +74,48 @@ def upgrade() -> None:
         batch_op.create_index('ix_declarations_economy_status', ['economy', 'status'], unique=False)
         batch_op.create_index('ix_declarations_office_accepted', ['office', 'accepted_at'], unique=False)
 
+    op.create_table('control_findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('declaration_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('code', sa.String(length=60), nullable=False),
+    sa.Column('lane', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=True),
+    sa.Column('evidence', sa.JSON(), nullable=True),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.String(length=120), nullable=True),
+    sa.Column('resolution', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['declaration_id'], ['declarations.id'], name=op.f('fk_control_findings_declaration_id_declarations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_control_findings'))
+    )
+    with op.batch_alter_table('control_findings', schema=None) as batch_op:
+        batch_op.create_index('ix_control_findings_decl_open', ['declaration_id', 'closed_at'], unique=False)
+
+    op.create_table('declaration_containers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('declaration_id', sa.Integer(), nullable=False),
+    sa.Column('container', sa.String(length=11), nullable=False),
+    sa.ForeignKeyConstraint(['declaration_id'], ['declarations.id'], name=op.f('fk_declaration_containers_declaration_id_declarations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_containers'))
+    )
+    with op.batch_alter_table('declaration_containers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declaration_containers_container'), ['container'], unique=False)
+        batch_op.create_index(batch_op.f('ix_declaration_containers_declaration_id'), ['declaration_id'], unique=False)
+
+    op.create_table('declaration_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('declaration_id', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('reference', sa.String(length=80), nullable=False),
+    sa.ForeignKeyConstraint(['declaration_id'], ['declarations.id'], name=op.f('fk_declaration_documents_declaration_id_declarations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_declaration_documents'))
+    )
+    with op.batch_alter_table('declaration_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_declaration_documents_declaration_id'), ['declaration_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_declaration_documents_reference'), ['reference'], unique=False)
+
     op.create_table('declaration_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('declaration_id', sa.Integer(), nullable=False),
@@ -122,11 +164,11 @@ def upgrade() -> None:
     with op.batch_alter_table('declaration_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_declaration_versions_declaration_id'), ['declaration_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('declaration_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declaration_versions_declaration_id'))
 
@@ -140,6 +182,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_declaration_items_declaration_id'))
 
     op.drop_table('declaration_items')
+    with op.batch_alter_table('declaration_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_declaration_documents_reference'))
+        batch_op.drop_index(batch_op.f('ix_declaration_documents_declaration_id'))
+
+    op.drop_table('declaration_documents')
+    with op.batch_alter_table('declaration_containers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_declaration_containers_declaration_id'))
+        batch_op.drop_index(batch_op.f('ix_declaration_containers_container'))
+
+    op.drop_table('declaration_containers')
+    with op.batch_alter_table('control_findings', schema=None) as batch_op:
+        batch_op.drop_index('ix_control_findings_decl_open')
+
+    op.drop_table('control_findings')
     with op.batch_alter_table('declarations', schema=None) as batch_op:
         batch_op.drop_index('ix_declarations_office_accepted')
         batch_op.drop_index('ix_declarations_economy_status')
@@ -151,4 +207,4 @@ def downgrade() -> None:
 
     op.drop_table('audit_events')
     op.drop_table('api_keys')
-    
+

@@ -1,0 +1,62 @@
+"""Raise, list and close findings. Runs inside the caller's transaction; every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.controls.core import LANES, mandatory_lane
+from clearway.controls.models import Finding
+from clearway.db import utcnow
+
+
+def raise_finding(session: Session, *, declaration_id: int, mrn: str, source: str, code: str, lane: str,
+                  reason: str, actor: str, reference: str | None = None,
+                  evidence: dict[str, Any] | None = None) -> Finding:
+    """Idempotent per (declaration, source, code, reference): an open twin is returned as is."""
+    if lane not in LANES[1:]:
+        raise ValueError(f"a finding requires yellow or red, not {lane!r}")
+    twin = session.scalars(select(Finding).where(
+        Finding.declaration_id == declaration_id, Finding.source == source, Finding.code == code,
+        Finding.reference == reference if reference is not None else Finding.reference.is_(None),
+        Finding.closed_at.is_(None))).first()
+    if twin is not None:
+        return twin
+    finding = Finding(declaration_id=declaration_id, source=source, code=code, lane=lane, reason=reason,
+                      reference=reference, evidence=evidence, raised_at=utcnow())
+    session.add(finding)
+    session.flush()
+    append_event(session, actor=actor, action="finding.raised", entity_type="declaration", entity_id=mrn,
+                 data={"finding": finding.id, "source": source, "code": code, "lane": lane, "reason": reason})
+    return finding
+
+
+def open_findings(session: Session, *, declaration_id: int) -> list[Finding]:
+    return list(session.scalars(select(Finding).where(Finding.declaration_id == declaration_id,
+                                                      Finding.closed_at.is_(None)).order_by(Finding.id)))
+
+
+def required_lane(session: Session, *, declaration_id: int) -> str:
+    """The least lane the open findings force (green if none)."""
+    return mandatory_lane([f.lane for f in open_findings(session, declaration_id=declaration_id)])
+
+
+def close_finding(session: Session, *, finding: Finding, mrn: str, actor: str, resolution: str) -> Finding:
+    finding.closed_at, finding.closed_by, finding.resolution = utcnow(), actor, resolution
+    session.flush()
+    append_event(session, actor=actor, action="finding.closed", entity_type="declaration", entity_id=mrn,
+                 data={"finding": finding.id, "resolution": resolution})
+    return finding
+
+
+def close_by_reference(session: Session, *, source: str, reference: str, actor: str, resolution: str,
+                       mrn_of: Any) -> list[Finding]:
+    """Close every open finding of `source` about `reference` (e.g. an alert closed by an officer).
+    `mrn_of(declaration_id)` names the declaration for the audit record."""
+    found = list(session.scalars(select(Finding).where(Finding.source == source, Finding.reference == reference,
+                                                       Finding.closed_at.is_(None))))
+    return [close_finding(session, finding=f, mrn=mrn_of(f.declaration_id), actor=actor, resolution=resolution)
+            for f in found]

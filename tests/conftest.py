@@ -1,0 +1,183 @@
+"""Shared fixtures: a real database on each backend (SQLite file, PostgreSQL server), a live HTTP
+server per backend, API keys.
+
+Tests that take `db` (or anything built on it: `factory`, `server`, `http`, `keys`) run once per
+backend. PostgreSQL is CLEARWAY_TEST_DATABASE_URL, by default the local server's `test` database;
+where none is reachable those runs are skipped with the reason printed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.config import Settings
+from clearway.db import Base, make_engine, make_sessionmaker, migrate, transaction
+
+PG_URL = os.environ.get("CLEARWAY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _pg_reason() -> str | None:
+    try:
+        engine = make_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable here
+        return f"no PostgreSQL reachable at {PG_URL}: {type(exc).__name__}"
+
+
+@dataclass
+class Db:
+    backend: str
+    url: str
+    engine: Engine
+    factory: sessionmaker[Session]
+
+    def clean(self) -> None:
+        import clearway.models  # noqa: F401
+
+        with self.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Db]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
+    else:
+        reason = _pg_reason()
+        if reason:
+            print(f"\nSKIP PostgreSQL runs: {reason}")
+            pytest.skip(reason)
+        url = PG_URL
+        engine = make_engine(url)
+        with engine.begin() as conn:  # a fresh schema for this run
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    engine = make_engine(url)
+    migrate(engine)
+    yield Db(request.param, url, engine, make_sessionmaker(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def db(_database: Db) -> Db:
+    """A migrated, empty database (rows of earlier tests deleted)."""
+    _database.clean()
+    return _database
+
+
+@pytest.fixture
+def factory(db: Db) -> sessionmaker[Session]:
+    return db.factory
+
+
+@dataclass
+class Server:
+    url: str
+    app: object
+
+    def forget_keys(self) -> None:
+        self.app.state.ctx.forget_keys()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _servers() -> Iterator[dict[str, Server]]:
+    started: dict[str, tuple[Server, object, threading.Thread]] = {}
+    yield started  # type: ignore[misc]
+    for _, server, thread in started.values():
+        server.should_exit = True  # type: ignore[attr-defined]
+        thread.join(timeout=10)
+
+
+def start_server(settings: Settings) -> tuple[Server, object, threading.Thread]:
+    """A real uvicorn server on a free loopback port, in a thread."""
+    import uvicorn
+
+    from clearway.app import create_app
+
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return Server(f"http://127.0.0.1:{port}", app), server, thread
+
+
+@pytest.fixture
+def server(db: Db, _servers: dict) -> Server:
+    """The API over real HTTP, on this test's backend."""
+    if db.backend not in _servers:
+        _servers[db.backend] = start_server(Settings(data_dir=Path("/nonexistent"), database_url=db.url))
+    srv = _servers[db.backend][0]
+    srv.forget_keys()
+    return srv
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+class Keys:
+    """Creates API keys in the test database; `client(key)` gives an HTTP client that sends it."""
+
+    def __init__(self, db: Db, server_url: str | None) -> None:
+        self.db, self.server_url = db, server_url
+
+    def create(self, role: str, economy: str, party: str | None = None) -> str:
+        from clearway.auth.service import create_key
+
+        with transaction(self.db.factory) as session:
+            key, _ = create_key(session, role=role, economy=economy, party_id=party, actor="test")
+        return key
+
+    def principal(self, role: str, economy: str, party: str | None = None):
+        from clearway.auth.service import authenticate
+
+        key = self.create(role, economy, party)
+        with self.db.factory() as session:
+            return authenticate(session, key)
+
+    def client(self, key: str) -> httpx.Client:
+        assert self.server_url, "keys.client needs the `server` fixture"
+        return httpx.Client(base_url=self.server_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+
+@pytest.fixture
+def keys(db: Db, request: pytest.FixtureRequest) -> Keys:
+    url = request.getfixturevalue("server").url if "server" in request.fixturenames or \
+        "http" in request.fixturenames else None
+    return Keys(db, url)
+
+
+def example(name: str) -> dict:
+    import json
+
+    return json.loads((EXAMPLES / name).read_text())
