@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import string
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -39,6 +40,7 @@ class Simulated:
     foreign: list[Report] = field(default_factory=list)  # reports of another seal about this container
     kind: str | None = None  # tamper kind, None for an honest journey
     faults: list[str] = field(default_factory=list)
+    glitched: set[int] = field(default_factory=set)
 
     @property
     def rules(self) -> list[str]:
@@ -72,15 +74,22 @@ def container_number(rng: random.Random) -> str:
 
 
 def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | None = None, start: float = 0.0,
-         cfg: DetectorConfig | None = None, seal_prefix: str = "SIM") -> Simulated:
+         cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", route: tuple[str, str] | None = None,
+         container: str | None = None) -> Simulated:
     """One journey that departs at `start` (epoch seconds)."""
     from clearway.reference.economies import office
 
     cfg = cfg or DetectorConfig()
     faults = list(faults or [])
-    a_code, b_code, dist = rng.choice(_pairs())
-    a, b = office(a_code), office(b_code)
-    assert a is not None and b is not None
+    if route:
+        a_code, b_code = route
+        a, b = office(a_code), office(b_code)
+        assert a is not None and b is not None
+        dist = distance_km(a.lat, a.lon, b.lat, b.lon)
+    else:
+        a_code, b_code, dist = rng.choice(_pairs())
+        a, b = office(a_code), office(b_code)
+        assert a is not None and b is not None
     speed = rng.uniform(40, 70)  # km/h
     hours = dist / speed
     interval = rng.choice((5, 10, 15)) * 60.0
@@ -92,7 +101,7 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
         window_from, window_to = eta + early, eta + early + 8 * 3600
     seal_id = f"{seal_prefix}-{rng.randrange(16**10):010X}"
     radius = cfg.opened.default_radius_km
-    journey = Journey(seal_id=seal_id, container=container_number(rng), origin=(a.lat, a.lon),
+    journey = Journey(seal_id=seal_id, container=container or container_number(rng), origin=(a.lat, a.lon),
                       destination=(b.lat, b.lon), departure=start, arrival_from=window_from,
                       arrival_to=window_to, places=(Place(b_code, b.lat, b.lon, radius),))
     normal = bearing_normal(a.lat, a.lon, b.lat, b.lon)
@@ -178,6 +187,9 @@ def _fault(rng: random.Random, sim: Simulated, fault: str, cfg: DetectorConfig) 
         x = r[i]
         if x.status != "sealed" or r[i - 1].status != "sealed" or r[i + 1].status != "sealed":
             return
+        if {x.seq - 1, x.seq, x.seq + 1} & sim.glitched:
+            return  # two stray fixes side by side would be a (short) detour
+        sim.glitched.add(x.seq)
         lat, lon = offset(x.lat, x.lon, 8 * cfg.corridor.half_width_km, 0)
         r[i] = Report(x.seal_id, x.seq, x.device_time, x.received_at, lat, lon, x.status, x.battery)
     elif fault == "lost_report":
@@ -206,3 +218,27 @@ def fleet(rng: random.Random, *, journeys: int, tamper_rate: float, start: float
                         seal_prefix=seal_prefix))
     rng.shuffle(out)
     return out
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def as_event(r: Report, container: str | None) -> dict:
+    """A report as the JSON a device publishes (with the gateway's receipt time)."""
+    return {"seal_id": r.seal_id, "seq": r.seq, "device_time": _iso(r.device_time), "received_at": _iso(r.received_at),
+            "lat": round(r.lat, 6), "lon": round(r.lon, 6), "status": r.status, "battery": r.battery,
+            "container": container}
+
+
+def events_of(sim: Simulated) -> list[dict]:
+    return [as_event(r, sim.journey.container) for r in sim.reports + sim.foreign]
+
+
+def seal_request(sim: Simulated) -> dict:
+    """The affixing request (POST /api/v1/seals) for a simulated journey."""
+    j = sim.journey
+    manufacturer, serial = j.seal_id.split("-", 1)
+    return {"manufacturer": manufacturer, "serial": serial, "container": j.container,
+            "loading_office": sim.loading_office, "destination_office": sim.destination_office,
+            "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to)}

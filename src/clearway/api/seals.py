@@ -1,0 +1,93 @@
+"""Electronic seals: affix, remove, read; seal events in batches over HTTP; refused-event counts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy import func, select
+
+from clearway.api.deps import Ctx, Who
+from clearway.containers import ingest, service
+from clearway.containers.models import SealEventRefusal
+from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
+from clearway.errors import FieldError, Forbidden, Invalid
+
+router = APIRouter(prefix="/api/v1", tags=["seals"])
+MAX_BATCH = 50_000
+
+
+@router.post("/seals", status_code=201, response_model=SealOut)
+def affix(body: SealIn, who: Who, ctx: Ctx, response: Response) -> dict[str, Any]:
+    with ctx.uow() as session:
+        row = service.affix(session, principal=who, seal=body)
+        out = service.render(row)
+    response.headers["Location"] = f"/api/v1/seals/{out['id']}"
+    return out
+
+
+@router.get("/seals", response_model=dict[str, Any])
+def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(affixed|removed)$")] = None,
+          container: Annotated[str | None, Query(max_length=20)] = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1)] = None):
+    with ctx.uow() as session:
+        rows, nxt = service.list_seals(session, principal=who, status=status, container=container, limit=limit,
+                                       after=after)
+        return {"items": [SealOut(**service.render(r)).model_dump(mode="json") for r in rows],
+                "next": str(nxt) if nxt else None}
+
+
+@router.get("/seals/{seal}", response_model=SealOut)
+def read(seal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
+    with ctx.uow() as session:
+        return service.render(service.get(session, principal=who, seal=seal))
+
+
+@router.post("/seals/{seal}/remove", response_model=SealOut)
+def remove(seal: int, body: RemoveIn, who: Who, ctx: Ctx) -> dict[str, Any]:
+    with ctx.uow() as session:
+        return service.render(service.remove(session, principal=who, seal=seal, reason=body.reason))
+
+
+@router.get("/seals/{seal}/events", response_model=list[EventOut])
+def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
+    with ctx.uow() as session:
+        row = service.get(session, principal=who, seal=seal)
+        return service.events_of(session, seal=row)
+
+
+@router.post("/seal-events", response_model=IngestOut, responses={
+    200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
+def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
+        "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "
+        "status (sealed, opened, tampered, wire_cut), battery, optional container and received_at"))]) -> Any:
+    if who.role not in ("officer", "admin"):
+        raise Forbidden("seal events are sent with a customs (gateway) key: officer or admin")
+    events = body.get("events") if isinstance(body, dict) else body
+    if not isinstance(events, list):
+        raise Invalid("the body must be a list of events or an object with `events`",
+                      errors=[FieldError("events", "must be a list")])
+    if len(events) > MAX_BATCH:
+        raise Invalid(f"at most {MAX_BATCH} events a batch", errors=[FieldError("events", "too many events")])
+    with ctx.uow() as session:
+        out = ingest.ingest(session, events=events, source="http", actor=who.actor)
+    return IngestOut(received=out.received, stored=out.stored, duplicates=out.duplicates, refused=out.refused,
+                     refusals=out.refusals, alerts=out.alerts)
+
+
+@router.get("/seal-events/refusals", response_model=dict[str, Any])
+def refusals(who: Who, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
+    """Malformed events counted by reason (the reason's field part), with the latest ones."""
+    if who.role not in ("officer", "admin"):
+        raise Forbidden("only customs officers read refused seal events")
+    with ctx.uow() as session:
+        total = session.scalar(select(func.count()).select_from(SealEventRefusal)) or 0
+        by_source = {k: n for k, n in session.execute(select(SealEventRefusal.source, func.count())
+                                                      .group_by(SealEventRefusal.source))}
+        reasons = {k: n for k, n in session.execute(select(SealEventRefusal.reason, func.count())
+                                                    .group_by(SealEventRefusal.reason)
+                                                    .order_by(func.count().desc()).limit(50))}
+        latest = [{"at": r.at, "source": r.source, "seal_id": r.seal_id, "reason": r.reason, "payload": r.payload}
+                  for r in session.scalars(select(SealEventRefusal).order_by(SealEventRefusal.id.desc())
+                                           .limit(limit))]
+    return {"total": total, "by_source": by_source, "by_reason": reasons, "latest": latest}

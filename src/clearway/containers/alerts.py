@@ -1,0 +1,176 @@
+"""Alerts of the tamper detector: record them, hold every declaration carrying the container (a red-lane
+finding), let an officer close them with a finding, list them, and measure the detector by the findings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal
+from clearway.containers import iso6346
+from clearway.containers.models import Seal, SealAlert
+from clearway.containers.tamper import Alert
+from clearway.controls import service as controls
+from clearway.controls.models import Finding
+from clearway.db import utcnow
+from clearway.declarations import service as declarations
+from clearway.errors import Conflict, Forbidden, NotFound
+
+SOURCE = "seals"
+LANE = "red"
+RULE_WORDS = {"opened": "seal opened where or when it should not be", "tamper_status": "seal reported tampering",
+              "foreign_seal": "another seal reported for the container", "gap": "seal reports stopped",
+              "corridor": "container left the expected corridor", "clock": "seal clock disagrees with receipt time",
+              "battery": "seal battery ran out in transit"}
+
+
+def record(session: Session, *, seal: Seal, found: Alert, actor: str) -> SealAlert | None:
+    """Store what the detector found. Evidence already covered by an alert of the same rule on this journey
+    is not raised again: an open alert takes the new evidence; after it was closed, only fresh evidence
+    raises a new one. Returns the new alert, if one was raised."""
+    existing = list(session.scalars(select(SealAlert).where(SealAlert.seal_pk == seal.id,
+                                                            SealAlert.rule == found.rule)))
+    covered = {(s, q) for a in existing for s, q in a.evidence}
+    fresh = [list(e) for e in found.evidence if tuple(e) not in covered]
+    if not fresh:
+        return None
+    still_open = next((a for a in existing if a.status == "open"), None)
+    if still_open is not None:
+        still_open.evidence = still_open.evidence + fresh
+        still_open.reason = found.reason
+        return None
+    now = utcnow()
+    row = SealAlert(seal_pk=seal.id, seal_id=seal.seal_id, container=seal.container, economy=seal.economy,
+                    rule=found.rule, severity=found.severity, reason=found.reason, evidence=fresh,
+                    event_at=datetime.fromtimestamp(found.at, UTC), raised_at=now, status="open")
+    session.add(row)
+    session.flush()
+    append_event(session, actor=actor, action="seal.alert.raised", entity_type="seal_alert", entity_id=str(row.id),
+                 data={"seal_id": seal.seal_id, "container": seal.container, "rule": found.rule,
+                       "severity": found.severity, "reason": found.reason})
+    for decl in declarations.by_container(session, container=seal.container):
+        _hold(session, alert=row, declaration=decl, actor=actor)
+    return row
+
+
+def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -> Finding:
+    return controls.raise_finding(
+        session, declaration_id=declaration.id, mrn=declaration.mrn or "", source=SOURCE, code=f"seal.{alert.rule}",
+        lane=LANE, reference=str(alert.id), actor=actor,
+        reason=(f"container {alert.container}: {RULE_WORDS.get(alert.rule, alert.rule)} - {alert.reason} "
+                f"(seal alert {alert.id}); physical examination required"),
+        evidence={"alert": alert.id, "seal_id": alert.seal_id, "rule": alert.rule, "severity": alert.severity})
+
+
+def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[Finding]:
+    """Open alerts on any container of this declaration hold it too (for declarations lodged later)."""
+    boxes = [iso6346.normalise(c.container) for c in row.containers]
+    if not boxes:
+        return []
+    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open")
+                            .order_by(SealAlert.id))
+    return [_hold(session, alert=a, declaration=row, actor=actor) for a in found]
+
+
+def _officer(principal: Principal) -> None:
+    if principal.role not in ("officer", "admin"):
+        raise Forbidden("only customs officers see and close seal alerts")
+
+
+def get(session: Session, *, principal: Principal, alert: int, for_update: bool = False) -> SealAlert:
+    _officer(principal)
+    stmt = select(SealAlert).where(SealAlert.id == alert)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None or (principal.role != "admin" and row.economy != principal.economy):
+        raise NotFound(f"no seal alert {alert}")
+    return row
+
+
+def close(session: Session, *, principal: Principal, alert: int, finding: str, note: str) -> SealAlert:
+    """The officer's finding (tampered / false_alarm / device_fault) closes the alert and its holds."""
+    row = get(session, principal=principal, alert=alert, for_update=True)
+    if row.status != "open":
+        raise Conflict(f"seal alert {row.id} was already closed as {row.finding} by {row.closed_by}",
+                       state=row.status)
+    row.status, row.closed_at, row.closed_by, row.finding, row.note = "closed", utcnow(), principal.actor, finding, note
+    session.flush()
+    append_event(session, actor=principal.actor, action="seal.alert.closed", entity_type="seal_alert",
+                 entity_id=str(row.id), data={"finding": finding, "note": note})
+    controls.close_by_reference(session, source=SOURCE, reference=str(row.id), actor=principal.actor,
+                                resolution=f"seal alert closed: {finding.replace('_', ' ')} - {note}",
+                                mrn_of=lambda did: declarations.by_id(session, did).mrn or "")
+    return row
+
+
+def list_alerts(session: Session, *, principal: Principal, status: str | None = None, container: str | None = None,
+                rule: str | None = None, seal: int | None = None, limit: int = 50,
+                after: int | None = None) -> tuple[list[SealAlert], int | None]:
+    """Newest first, keyset-paginated."""
+    _officer(principal)
+    stmt = select(SealAlert)
+    if principal.role != "admin":
+        stmt = stmt.where(SealAlert.economy == principal.economy)
+    if status:
+        stmt = stmt.where(SealAlert.status == status)
+    if container:
+        stmt = stmt.where(SealAlert.container == iso6346.normalise(container))
+    if rule:
+        stmt = stmt.where(SealAlert.rule == rule)
+    if seal is not None:
+        stmt = stmt.where(SealAlert.seal_pk == seal)
+    if after is not None:
+        stmt = stmt.where(SealAlert.id < after)
+    rows = list(session.scalars(stmt.order_by(SealAlert.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def held_declarations(session: Session, alerts: list[SealAlert]) -> dict[int, list[str]]:
+    """MRNs of the declarations each alert holds (or held)."""
+    if not alerts:
+        return {}
+    refs = {str(a.id): a.id for a in alerts}
+    from clearway.declarations.models import Declaration
+
+    out: dict[int, list[str]] = {a.id: [] for a in alerts}
+    for ref, mrn in session.execute(select(Finding.reference, Declaration.mrn)
+                                    .join(Declaration, Declaration.id == Finding.declaration_id)
+                                    .where(Finding.source == SOURCE, Finding.reference.in_(refs))
+                                    .order_by(Finding.id)):
+        if mrn and mrn not in out[refs[ref]]:
+            out[refs[ref]].append(mrn)
+    return out
+
+
+def measures(session: Session, *, principal: Principal) -> dict[str, Any]:
+    """How the detector did, by the officers' findings: per rule, alerts by finding and the share confirmed."""
+    _officer(principal)
+    stmt = select(SealAlert.rule, SealAlert.status, SealAlert.finding)
+    if principal.role != "admin":
+        stmt = stmt.where(SealAlert.economy == principal.economy)
+    counts: Counter[tuple[str, str]] = Counter()
+    for rule, status, finding in session.execute(stmt):
+        counts[(rule, finding or "open")] += 1
+    per_rule: dict[str, Any] = {}
+    for (rule, finding), n in sorted(counts.items()):
+        per_rule.setdefault(rule, {"open": 0, "tampered": 0, "false_alarm": 0, "device_fault": 0})[finding] = n
+    for rule, c in per_rule.items():
+        closed = c["tampered"] + c["false_alarm"] + c["device_fault"]
+        c["confirmed_share"] = round(c["tampered"] / closed, 4) if closed else None
+    return {"per_rule": per_rule}
+
+
+def render(row: SealAlert, declarations_held: list[str] | None = None) -> dict[str, Any]:
+    return {"id": row.id, "seal": row.seal_pk, "seal_id": row.seal_id, "container": row.container,
+            "economy": row.economy, "rule": row.rule, "severity": row.severity, "reason": row.reason,
+            "evidence": row.evidence, "event_at": row.event_at, "raised_at": row.raised_at, "status": row.status,
+            "closed_at": row.closed_at, "closed_by": row.closed_by, "finding": row.finding, "note": row.note,
+            "declarations": declarations_held or []}

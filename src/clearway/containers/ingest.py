@@ -1,0 +1,181 @@
+"""Take seal events in batches (HTTP or MQTT), store each (seal, sequence number) once, refuse and count
+malformed ones with their reason, and run the tamper detector on every journey the batch touches.
+
+The whole batch is one transaction: its events, its refusals, its audit record and the alerts it raises."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.containers.models import Seal, SealEvent, SealEventRefusal
+from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.schemas import EventIn
+from clearway.containers.tamper import Report, detect
+from clearway.db import utcnow
+from clearway.validation import field_errors
+
+# Reports received this long before a journey's departure (or after its removal) are not about it.
+WINDOW = timedelta(hours=12)
+
+
+@dataclass
+class Outcome:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[int] = field(default_factory=list)
+
+    def add(self, other: Outcome) -> None:
+        self.received += other.received
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.refused += other.refused
+        self.refusals += other.refusals
+        self.alerts += other.alerts
+
+
+def _reason(exc: ValidationError) -> str:
+    parts = []
+    for e in field_errors(exc.errors(include_url=False)):
+        reason = e.reason.removeprefix("value error, ")
+        parts.append(f"{e.path}: {reason}")
+    return "; ".join(parts)
+
+
+def validate(raw: list[Any], *, topic_seal: str | None = None) -> tuple[list[EventIn], list[dict[str, Any]]]:
+    """The well-formed events, and a refusal {index, seal_id, reason} for each malformed one."""
+    good: list[EventIn] = []
+    bad: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        seal_id = item.get("seal_id") if isinstance(item, dict) else None
+        seal_id = seal_id if isinstance(seal_id, str) else None
+        if not isinstance(item, dict):
+            bad.append({"index": i, "seal_id": topic_seal, "reason": "an event must be a JSON object"})
+            continue
+        if topic_seal is not None:
+            if seal_id is None:
+                item = {**item, "seal_id": topic_seal}
+                seal_id = topic_seal
+            elif seal_id != topic_seal:
+                bad.append({"index": i, "seal_id": seal_id,
+                            "reason": f"seal_id: {seal_id} differs from the topic's seal {topic_seal}"})
+                continue
+        try:
+            good.append(EventIn.model_validate(item))
+        except ValidationError as exc:
+            bad.append({"index": i, "seal_id": seal_id, "reason": _reason(exc)})
+    return good, bad
+
+
+def ingest(session: Session, *, events: list[Any], source: str, actor: str, cfg: DetectorConfig | None = None,
+           topic_seal: str | None = None, raw_text: list[str] | None = None) -> Outcome:
+    """Store a batch of raw events (dicts as decoded from JSON) and detect. Idempotent per (seal, seq)."""
+    cfg = cfg or configured()
+    now = utcnow()
+    good, bad = validate(events, topic_seal=topic_seal)
+    out = Outcome(received=len(events), refused=len(bad), refusals=bad)
+    batch: dict[tuple[str, int], EventIn] = {}
+    for e in good:
+        batch.setdefault((e.seal_id, e.seq), e)
+    out.duplicates = len(good) - len(batch)
+    if batch:
+        seals = {k[0] for k in batch}
+        seqs = {k[1] for k in batch}
+        known = set(session.execute(select(SealEvent.seal_id, SealEvent.seq).where(
+            SealEvent.seal_id.in_(seals), SealEvent.seq.in_(seqs))))
+        fresh = [e for k, e in batch.items() if k not in known]
+        out.duplicates += len(batch) - len(fresh)
+        if fresh:
+            rows = [{"seal_id": e.seal_id, "seq": e.seq, "container": e.container, "device_time": e.device_time,
+                     "received_at": e.received_at or now, "lat": e.lat, "lon": e.lon, "status": e.status,
+                     "battery": e.battery, "source": source} for e in fresh]
+            _insert_new(session, rows)
+            out.stored = len(fresh)
+            out.alerts = _detect(session, fresh, cfg=cfg, now=now, actor=actor)
+    if bad:
+        session.execute(insert(SealEventRefusal), [
+            {"at": now, "source": source, "seal_id": (b["seal_id"] or None) and b["seal_id"][:64],
+             "reason": b["reason"],
+             "payload": (raw_text[b["index"]] if raw_text and b["index"] < len(raw_text)
+                         else _snippet(events[b["index"]]))[:500]} for b in bad])
+    if out.stored or out.refused:
+        append_event(session, actor=actor, action="seal.events.received", entity_type="seal_events",
+                     entity_id=source, data={"stored": out.stored, "duplicates": out.duplicates,
+                                             "refused": out.refused, "alerts": out.alerts})
+    return out
+
+
+def refuse(session: Session, *, source: str, reason: str, payload: str, seal_id: str | None = None) -> None:
+    """Count a message that is not even a list of events (bad JSON, wrong topic...)."""
+    session.add(SealEventRefusal(at=utcnow(), source=source, seal_id=seal_id, reason=reason, payload=payload[:500]))
+
+
+def _snippet(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+    table = SealEvent.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
+    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq"]), rows)
+
+
+def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now: datetime, actor: str) -> list[int]:
+    from clearway.containers import alerts as alert_service
+    from clearway.containers.service import journey
+
+    seal_ids = {e.seal_id for e in fresh}
+    containers = {e.container for e in fresh if e.container}
+    cond = Seal.seal_id.in_(seal_ids)
+    if containers:
+        cond = or_(cond, Seal.container.in_(containers))
+    seals = list(session.scalars(select(Seal).where(cond, or_(Seal.status == "affixed",
+                                                               Seal.removed_at >= now - WINDOW))))
+    if not seals:
+        return []
+    ids = {s.seal_id for s in seals}
+    boxes = {s.container for s in seals}
+    since = min(s.departure for s in seals) - WINDOW
+    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_time, SealEvent.received_at,
+            SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
+    by_seal: dict[str, list[tuple[datetime, Report]]] = defaultdict(list)
+    by_box: dict[str, list[tuple[datetime, Report]]] = defaultdict(list)
+    for sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
+            select(*cols).where(or_(SealEvent.seal_id.in_(ids), SealEvent.container.in_(boxes)),
+                                SealEvent.received_at >= since)):
+        item = (rt, Report(sid, seq, dt.timestamp(), rt.timestamp(), lat, lon, st, bat))
+        if sid in ids:
+            by_seal[sid].append(item)
+        if box in boxes and box is not None:
+            by_box[box].append(item)
+    raised: list[int] = []
+    for seal in seals:
+        lo = seal.departure - WINDOW
+        hi = seal.removed_at + WINDOW if seal.removed_at else None
+        reports = [r for rt, r in by_seal.get(seal.seal_id, ()) if rt >= lo and (hi is None or rt <= hi)]
+        reports += [r for rt, r in by_box.get(seal.container, ())
+                    if r.seal_id != seal.seal_id and rt >= lo and (hi is None or rt <= hi)]
+        for found in detect(journey(seal), reports, cfg):
+            row = alert_service.record(session, seal=seal, found=found, actor=actor)
+            if row is not None:
+                raised.append(row.id)
+    return raised

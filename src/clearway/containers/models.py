@@ -1,0 +1,100 @@
+"""Seals affixed for a journey, the events their devices report, refused events, and alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clearway.db import Base, UTCDateTime
+
+BIGINT = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Seal(Base):
+    """One affixing of an electronic seal (ISO 18185 style: manufacturer id + serial) to a container for
+    one journey. A device is reused: each journey is a new row."""
+
+    __tablename__ = "seals"
+    __table_args__ = (Index("ix_seals_seal_id_status", "seal_id", "status"),
+                      Index("ix_seals_container_status", "container", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seal_id: Mapped[str] = mapped_column(String(64))  # "<manufacturer>-<serial>", the MQTT topic level
+    manufacturer: Mapped[str] = mapped_column(String(20))
+    serial: Mapped[str] = mapped_column(String(40))
+    container: Mapped[str] = mapped_column(String(11))
+    economy: Mapped[str] = mapped_column(String(2))
+    loading_office: Mapped[str] = mapped_column(String(5))
+    destination_office: Mapped[str] = mapped_column(String(5))
+    departure: Mapped[datetime] = mapped_column(UTCDateTime())
+    arrival_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    arrival_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    places: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, lat, lon, radius_km}]
+    status: Mapped[str] = mapped_column(String(10))  # affixed | removed
+    affixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    affixed_by: Mapped[str] = mapped_column(String(120))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    removed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    removal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SealEvent(Base):
+    """One report of a seal device, stored once per (seal, sequence number)."""
+
+    __tablename__ = "seal_events"
+    __table_args__ = (UniqueConstraint("seal_id", "seq", name="uq_seal_events_seal_seq"),
+                      Index("ix_seal_events_container", "container"))
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    seal_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    container: Mapped[str | None] = mapped_column(String(11), nullable=True)  # as the device claims it
+    device_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10))
+    battery: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(10))  # http | mqtt | local
+
+
+class SealEventRefusal(Base):
+    """A malformed event, refused and counted with its reason (nothing of it is stored as an event)."""
+
+    __tablename__ = "seal_event_refusals"
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(10))
+    seal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # the first 500 characters
+
+
+class SealAlert(Base):
+    """What the tamper detector found about one journey, until an officer closes it with a finding."""
+
+    __tablename__ = "seal_alerts"
+    __table_args__ = (Index("ix_seal_alerts_status_economy", "status", "economy"),
+                      Index("ix_seal_alerts_container", "container"),
+                      Index("ix_seal_alerts_seal_rule", "seal_pk", "rule"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seal_pk: Mapped[int] = mapped_column(ForeignKey("seals.id", ondelete="CASCADE"))
+    seal_id: Mapped[str] = mapped_column(String(64))
+    container: Mapped[str] = mapped_column(String(11))
+    economy: Mapped[str] = mapped_column(String(2))
+    rule: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[list[Any]]] = mapped_column(JSON)  # [[seal_id, seq], ...]
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    finding: Mapped[str | None] = mapped_column(String(20), nullable=True)  # tampered | false_alarm | device_fault
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

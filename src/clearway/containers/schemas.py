@@ -1,0 +1,162 @@
+"""What the seal and alert APIs take and give (plain data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from clearway.containers import iso6346
+from clearway.containers.tamper import STATUSES
+
+SealStatus = Literal[STATUSES]  # type: ignore[valid-type]
+FINDINGS = ("tampered", "false_alarm", "device_fault")
+SEAL_ID = r"^[A-Za-z0-9]{1,20}-[A-Za-z0-9]{1,40}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _container(value: str) -> str:
+    reason = iso6346.problem(value)
+    if reason:
+        raise ValueError(reason)
+    return iso6346.normalise(value)
+
+
+class PlaceIn(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=100)
+
+
+class SealIn(_Strict):
+    """Affix a seal to a container for one journey."""
+
+    manufacturer: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,20}$")] = Field(
+        description="ISO 18185 manufacturer id")
+    serial: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,40}$")]
+    container: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+        description="ISO 6346 container number")
+    loading_office: Annotated[str, StringConstraints(min_length=5, max_length=5, to_upper=True)]
+    destination_office: Annotated[str, StringConstraints(min_length=5, max_length=5, to_upper=True)]
+    departure: AwareDatetime
+    arrival_from: AwareDatetime
+    arrival_to: AwareDatetime
+    places: list[PlaceIn] | None = Field(default=None, max_length=20, description=(
+        "where the seal may be opened; by default a geofence around the destination office"))
+
+
+class RemoveIn(_Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class SealOut(BaseModel):
+    id: int
+    seal_id: str
+    manufacturer: str
+    serial: str
+    container: str
+    economy: str
+    loading_office: str
+    destination_office: str
+    departure: datetime
+    arrival_from: datetime
+    arrival_to: datetime
+    places: list[dict[str, Any]]
+    status: str
+    affixed_at: datetime
+    affixed_by: str
+    removed_at: datetime | None = None
+    removed_by: str | None = None
+    removal_reason: str | None = None
+
+
+class EventIn(BaseModel):
+    """One seal report as a device (or its gateway) sends it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    seal_id: Annotated[str, StringConstraints(pattern=SEAL_ID)]
+    seq: int = Field(ge=0, le=2**62, description="the device's sequence number")
+    device_time: AwareDatetime
+    received_at: AwareDatetime | None = Field(default=None, description=(
+        "when the gateway received it; the server's receipt time when absent"))
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    status: SealStatus
+    battery: float = Field(ge=0, le=100, allow_inf_nan=False, description="percent")
+    container: str | None = Field(default=None, description="the container the device says it is on")
+
+    @field_validator("seq", mode="before")
+    @classmethod
+    def _whole(cls, v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError("must be a whole number")
+        return v
+
+    @field_validator("container")
+    @classmethod
+    def _check(cls, v: str | None) -> str | None:
+        return None if v is None else _container(v)
+
+
+class Refusal(BaseModel):
+    index: int
+    seal_id: str | None = None
+    reason: str
+
+
+class IngestOut(BaseModel):
+    received: int
+    stored: int
+    duplicates: int
+    refused: int
+    refusals: list[Refusal]
+    alerts: list[int] = Field(description="ids of the alerts raised by this batch")
+
+
+class EventOut(BaseModel):
+    seal_id: str
+    seq: int
+    container: str | None
+    device_time: datetime
+    received_at: datetime
+    lat: float
+    lon: float
+    status: str
+    battery: float
+    source: str
+
+
+class AlertOut(BaseModel):
+    id: int
+    seal: int
+    seal_id: str
+    container: str
+    economy: str
+    rule: str
+    severity: str
+    reason: str
+    evidence: list[list[Any]]
+    event_at: datetime
+    raised_at: datetime
+    status: str
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    finding: str | None = None
+    note: str | None = None
+    declarations: list[str] = Field(default_factory=list, description="MRNs of the declarations it holds")
+
+
+class AlertPage(BaseModel):
+    items: list[AlertOut]
+    next: str | None = None
+
+
+class CloseIn(_Strict):
+    finding: Literal[FINDINGS] = Field(description="tampered, false_alarm or device_fault")  # type: ignore[valid-type]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]

@@ -1,0 +1,168 @@
+"""Affix and remove seals, read them; and the hook the clearance flow calls for a new declaration.
+
+Every function runs inside the caller's transaction; every state change appends its audit event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal
+from clearway.containers import iso6346
+from clearway.containers.models import Seal, SealEvent
+from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.schemas import SealIn
+from clearway.containers.tamper import Journey, Place
+from clearway.db import utcnow
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from clearway.reference.economies import office
+
+OFFICERS = ("officer", "admin")
+
+
+def _officer(principal: Principal, what: str) -> None:
+    if principal.role not in OFFICERS:
+        raise Forbidden(f"only a customs officer may {what}")
+
+
+def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: DetectorConfig | None = None) -> Seal:
+    """Record a seal affixed to a container for one journey."""
+    _officer(principal, "affix a seal")
+    cfg = cfg or configured()
+    errors: list[FieldError] = []
+    reason = iso6346.problem(seal.container)
+    if reason:
+        errors.append(FieldError("container", reason))
+    offices = {}
+    for name in ("loading_office", "destination_office"):
+        code = getattr(seal, name)
+        offices[name] = office(code)
+        if offices[name] is None:
+            errors.append(FieldError(name, f"{code} is not a known customs office (UN/LOCODE)"))
+    if seal.loading_office == seal.destination_office:
+        errors.append(FieldError("destination_office", "must differ from the loading office"))
+    if seal.arrival_to <= seal.arrival_from:
+        errors.append(FieldError("arrival_to", "must be after arrival_from"))
+    if seal.arrival_to <= seal.departure:
+        errors.append(FieldError("arrival_to", "must be after the departure"))
+    if errors:
+        raise Invalid("the seal was refused: see the listed fields", errors=errors)
+    seal_id = f"{seal.manufacturer}-{seal.serial}"
+    container = iso6346.normalise(seal.container)
+    busy = session.scalars(select(Seal).where(Seal.seal_id == seal_id, Seal.status == "affixed")).first()
+    if busy is not None:
+        raise Conflict(f"seal {seal_id} is already affixed to {busy.container} (seal record {busy.id}); "
+                       f"remove it first", errors=[FieldError("serial", "this seal is already affixed")])
+    other = session.scalars(select(Seal).where(Seal.container == container, Seal.status == "affixed")).first()
+    if other is not None:
+        raise Conflict(f"container {container} already carries seal {other.seal_id} (seal record {other.id})",
+                       errors=[FieldError("container", "already carries an affixed seal")])
+    dest = offices["destination_office"]
+    places = ([p.model_dump() for p in seal.places] if seal.places else
+              [{"name": dest.code, "lat": dest.lat, "lon": dest.lon, "radius_km": cfg.opened.default_radius_km}])
+    now = utcnow()
+    row = Seal(seal_id=seal_id, manufacturer=seal.manufacturer, serial=seal.serial, container=container,
+               economy=principal.economy, loading_office=seal.loading_office,
+               destination_office=seal.destination_office, departure=seal.departure,
+               arrival_from=seal.arrival_from, arrival_to=seal.arrival_to, places=places, status="affixed",
+               affixed_at=now, affixed_by=principal.actor)
+    session.add(row)
+    session.flush()
+    append_event(session, actor=principal.actor, action="seal.affixed", entity_type="seal", entity_id=str(row.id),
+                 data={"seal_id": seal_id, "container": container, "from": row.loading_office,
+                       "to": row.destination_office})
+    return row
+
+
+def get(session: Session, *, principal: Principal, seal: int, for_update: bool = False) -> Seal:
+    stmt = select(Seal).where(Seal.id == seal)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None or (principal.role != "admin" and row.economy != principal.economy):
+        raise NotFound(f"no seal record {seal}")
+    if principal.role not in OFFICERS:
+        raise Forbidden("only customs officers read seal records")
+    return row
+
+
+def remove(session: Session, *, principal: Principal, seal: int, reason: str) -> Seal:
+    """Authorised removal: the journey ends; reports after it are no longer about this container."""
+    _officer(principal, "remove a seal")
+    row = get(session, principal=principal, seal=seal, for_update=True)
+    if row.status != "affixed":
+        raise Conflict(f"seal record {row.id} was already removed at {row.removed_at:%Y-%m-%d %H:%M} UTC",
+                       state=row.status)
+    row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", utcnow(), principal.actor, reason
+    session.flush()
+    append_event(session, actor=principal.actor, action="seal.removed", entity_type="seal", entity_id=str(row.id),
+                 data={"seal_id": row.seal_id, "container": row.container, "reason": reason})
+    return row
+
+
+def list_seals(session: Session, *, principal: Principal, status: str | None = None, container: str | None = None,
+               limit: int = 50, after: int | None = None) -> tuple[list[Seal], int | None]:
+    if principal.role not in OFFICERS:
+        raise Forbidden("only customs officers read seal records")
+    stmt = select(Seal)
+    if principal.role != "admin":
+        stmt = stmt.where(Seal.economy == principal.economy)
+    if status:
+        stmt = stmt.where(Seal.status == status)
+    if container:
+        stmt = stmt.where(Seal.container == iso6346.normalise(container))
+    if after is not None:
+        stmt = stmt.where(Seal.id < after)
+    rows = list(session.scalars(stmt.order_by(Seal.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:
+    """The journey's timeline: its seal's reports (and other seals' reports about its container), by time."""
+    from sqlalchemy import or_
+
+    from clearway.containers.ingest import WINDOW
+
+    cond = SealEvent.seal_id == seal.seal_id
+    if foreign:
+        cond = or_(cond, SealEvent.container == seal.container)
+    stmt = select(SealEvent).where(cond, SealEvent.received_at >= seal.departure - WINDOW)
+    if seal.removed_at is not None:
+        stmt = stmt.where(SealEvent.received_at <= seal.removed_at + WINDOW)
+    return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))
+
+
+def journey(seal: Seal | Any) -> Journey:
+    """The plain journey the detector works on."""
+    a, b = office(seal.loading_office), office(seal.destination_office)
+    assert a is not None and b is not None
+    return Journey(seal_id=seal.seal_id, container=seal.container, origin=(a.lat, a.lon), destination=(b.lat, b.lon),
+                   departure=seal.departure.timestamp(), arrival_from=seal.arrival_from.timestamp(),
+                   arrival_to=seal.arrival_to.timestamp(),
+                   places=tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"]) for p in seal.places),
+                   ended_at=seal.removed_at.timestamp() if seal.removed_at else None)
+
+
+def render(row: Seal) -> dict[str, Any]:
+    return {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
+                                         "loading_office", "destination_office", "departure", "arrival_from",
+                                         "arrival_to", "places", "status", "affixed_at", "affixed_by",
+                                         "removed_at", "removed_by", "removal_reason")}
+
+
+def check_declaration(session: Session, *, row: Any, actor: str) -> list[Any]:
+    """For the clearance flow: a declaration lodged (or amended) after an alert was raised on one of its
+    containers gets the alert's finding too. Returns the findings raised (or already open)."""
+    from clearway.containers.alerts import findings_for_declaration
+
+    return findings_for_declaration(session, row=row, actor=actor)
+
+
+def _now() -> datetime:
+    return utcnow()

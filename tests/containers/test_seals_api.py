@@ -1,0 +1,113 @@
+"""Seals and seal events over real HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from clearway.containers import journeys
+from clearway.containers.models import SealEvent, SealEventRefusal
+from tests.containers.conftest import ECONOMY, now_journey
+
+
+def _seal_body(**kw):
+    body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
+            "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+    body.update(kw)
+    return body
+
+
+def test_affix_read_remove(db, server, keys):
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        r = c.post("/api/v1/seals", json=_seal_body())
+        assert r.status_code == 201, r.text
+        seal = r.json()
+        assert seal["seal_id"] == "ACME-0001" and seal["status"] == "affixed"
+        assert seal["places"][0]["name"] == "AUSYD" and seal["places"][0]["radius_km"] == 5.0
+        assert r.headers["location"] == f"/api/v1/seals/{seal['id']}"
+        again = c.post("/api/v1/seals", json=_seal_body(container="CSQU3054383"))
+        assert again.status_code == 409 and "already affixed" in again.json()["detail"]
+        r = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "arrived, opened by officer"})
+        assert r.status_code == 200 and r.json()["status"] == "removed"
+        assert r.json()["removal_reason"] == "arrived, opened by officer"
+        r = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "twice"})
+        assert r.status_code == 409
+        assert c.get(f"/api/v1/seals/{seal['id']}").json()["status"] == "removed"
+        # the device may now go on another journey
+        assert c.post("/api/v1/seals", json=_seal_body(container="CSQU3054383")).status_code == 201
+
+
+def test_affix_refusals_name_the_field(db, server, keys):
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        r = c.post("/api/v1/seals", json=_seal_body(container="MSCU1234567", destination_office="XXXXX",
+                                                    arrival_to="2026-11-28T01:00:00Z"))
+        assert r.status_code == 422
+        errors = {e["path"]: e["reason"] for e in r.json()["errors"]}
+        assert errors["container"] == "check digit 7 is wrong: for MSCU123456 it should be 6"
+        assert "not a known customs office" in errors["destination_office"]
+        assert errors["arrival_to"] == "must be after arrival_from"
+        assert c.get("/api/v1/seals").json()["items"] == []
+    with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
+        assert c.post("/api/v1/seals", json=_seal_body()).status_code == 403
+
+
+def test_event_batches_are_idempotent_and_placed_by_sequence(db, server, keys):
+    sim = now_journey(1)
+    events = journeys.events_of(sim)
+    key = keys.create("officer", ECONOMY)
+    with keys.client(key) as c:
+        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        half = len(events) // 2
+        # second half first (out of order), with a repeat inside the batch
+        r = c.post("/api/v1/seal-events", json={"events": events[half:] + events[half:half + 3]})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body == {"received": len(events) - half + 3, "stored": len(events) - half, "duplicates": 3,
+                        "refused": 0, "refusals": [], "alerts": []}
+        r = c.post("/api/v1/seal-events", json=events)  # everything again: only the first half is new
+        assert r.json()["stored"] == half and r.json()["duplicates"] == len(events) - half
+        assert r.json()["alerts"] == []  # an honest journey
+        seal_id = c.get("/api/v1/seals").json()["items"][0]["id"]
+        timeline = c.get(f"/api/v1/seals/{seal_id}/events").json()
+    assert [e["seq"] for e in timeline] == list(range(len(events)))
+    with db.factory() as s:
+        assert s.scalar(select(func.count()).select_from(SealEvent)) == len(events)
+
+
+def test_malformed_events_are_refused_with_their_reason_and_counted(db, server, keys):
+    sim = now_journey(2)
+    good = journeys.events_of(sim)[:3]
+    bad = [
+        "not an object",
+        {**good[0], "seq": 99, "lat": 123.0},
+        {**good[0], "seq": 100, "device_time": "2026-11-28T10:00:00"},
+        {**good[0], "seq": 101, "status": "melted"},
+        {**good[0], "seq": 102, "container": "MSCU1234567"},
+        {k: v for k, v in good[0].items() if k != "seq"},
+        {**good[0], "seq": "7"},
+    ]
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        r = c.post("/api/v1/seal-events", json=good + bad)
+        body = r.json()
+        assert r.status_code == 200 and body["stored"] == 3 and body["refused"] == len(bad)
+        reasons = {x["index"]: x["reason"] for x in body["refusals"]}
+        assert reasons[3] == "an event must be a JSON object"
+        assert reasons[4].startswith("lat: ")
+        assert "timezone" in reasons[5]
+        assert reasons[6].startswith("status: ")
+        assert reasons[7] == "container: check digit 7 is wrong: for MSCU123456 it should be 6"
+        assert reasons[8] == "seq: is required"
+        assert reasons[9] == "seq: must be a whole number"
+        counts = c.get("/api/v1/seal-events/refusals").json()
+        assert counts["total"] == len(bad) and counts["by_source"] == {"http": len(bad)}
+        assert counts["by_reason"]["seq: is required"] == 1
+        r = c.post("/api/v1/seal-events", json={"events": "nope"})
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "events"
+    with db.factory() as s:
+        assert s.scalar(select(func.count()).select_from(SealEvent)) == 3
+        assert s.scalar(select(func.count()).select_from(SealEventRefusal)) == len(bad)
+
+
+def test_a_declarant_key_cannot_post_events(db, server, keys):
+    with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
+        assert c.post("/api/v1/seal-events", json=[]).status_code == 403
