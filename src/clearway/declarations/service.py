@@ -160,7 +160,7 @@ def transition(session: Session, *, row: Declaration, to_status: str, actor: str
     try:
         core.check_transition(row.status, to_status)
     except core.TransitionError as exc:
-        raise Conflict(str(exc), status=row.status) from None
+        raise Conflict(str(exc), current_status=row.status) from None
     now = utcnow()
     event = StatusEvent(from_status=row.status, to_status=to_status, at=now, actor=actor, reason=reason)
     row.history.append(event)
@@ -175,7 +175,7 @@ def transition(session: Session, *, row: Declaration, to_status: str, actor: str
 def cancel(session: Session, *, principal: Principal, mrn: str, reason: str | None) -> Declaration:
     row = get(session, principal=principal, mrn=mrn, for_update=True)
     if row.status not in core.CANCELLABLE:
-        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be cancelled", status=row.status)
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be cancelled", current_status=row.status)
     transition(session, row=row, to_status="cancelled", actor=principal.actor, reason=reason or "cancelled")
     return row
 
@@ -188,7 +188,7 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     if principal.role != "declarant":
         raise Forbidden("only the declarant amends a declaration")
     if row.status not in core.AMENDABLE:
-        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", status=row.status)
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", current_status=row.status)
     merged = core.merge_patch(row.content, changes)
     fixed = core.fixed_field_changes(row.content, merged)
     if fixed:
