@@ -177,7 +177,10 @@ def detect(journey: Journey, reports: list[Report], cfg: DetectorConfig, now: fl
         longest = 0.0
         prev = None
         for r in transit:
-            if prev is not None and prev.device_time >= journey.departure and prev.battery > empty:
+            # Only a device that reported nothing in between was silent: a hole in the sequence numbers
+            # means reports were sent that have not reached us (yet), and they may still come.
+            if (prev is not None and r.seq == prev.seq + 1 and prev.device_time >= journey.departure
+                    and prev.battery > empty):
                 dt = r.device_time - prev.device_time
                 if dt > limit:
                     hits_g += [prev.seq, r.seq]
@@ -203,7 +206,13 @@ def detect(journey: Journey, reports: list[Report], cfg: DetectorConfig, now: fl
         out: list[int] = []
         far = 0.0
         dist = seg.distance_km
+        last = None
         for r in transit:
+            if last is not None and r.seq != last + 1:  # a hole: the run is not known to be consecutive
+                if len(run) >= need:
+                    out += [x.seq for x in run]
+                run = []
+            last = r.seq
             d = dist(r.lat, r.lon)
             if d > width:
                 run.append(r)

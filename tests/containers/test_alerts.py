@@ -1,0 +1,144 @@
+"""Alerts: raised by tampered journeys, holding every declaration that carries the container (red-lane
+finding), closed by an officer's finding; declarations lodged later are held too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from clearway.containers import journeys
+from clearway.containers.service import check_declaration
+from clearway.controls import service as controls
+from clearway.controls.models import Finding
+from clearway.db import transaction
+from clearway.declarations import service as declarations
+from tests.containers.conftest import ECONOMY, affix, lodge, now_journey
+
+BOX = "MSCU1234566"
+
+
+def _findings(factory, declaration_id):
+    with factory() as s:
+        return list(s.scalars(select(Finding).where(Finding.declaration_id == declaration_id).order_by(Finding.id)))
+
+
+def test_a_wire_cut_holds_every_declaration_with_the_container_until_an_officer_closes_it(db, server, keys,
+                                                                                        declarant):
+    decl_id, mrn = lodge(db.factory, declarant, BOX, "L-1")
+    other_id, _ = lodge(db.factory, declarant, "CSQU3054383", "L-2")
+    sim = now_journey(3, kind="wire_cut", container=BOX)
+    key = keys.create("officer", ECONOMY)
+    with keys.client(key) as c:
+        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        r = c.post("/api/v1/seal-events", json=journeys.events_of(sim))
+        assert r.status_code == 200 and len(r.json()["alerts"]) == 1
+        alert_id = r.json()["alerts"][0]
+        alert = c.get(f"/api/v1/alerts/{alert_id}").json()
+        assert alert["rule"] == "tamper_status" and alert["severity"] == "critical"
+        assert alert["status"] == "open" and alert["container"] == BOX and alert["declarations"] == [mrn]
+        assert alert["evidence"][0][0] == sim.journey.seal_id
+        # the same events again raise nothing new
+        assert c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"] == []
+
+        found = _findings(db.factory, decl_id)
+        assert len(found) == 1 and found[0].source == "seals" and found[0].lane == "red"
+        assert found[0].reference == str(alert_id) and found[0].code == "seal.tamper_status"
+        assert "wire cut" in found[0].reason and found[0].closed_at is None
+        assert _findings(db.factory, other_id) == []
+        with db.factory() as s:
+            assert controls.required_lane(s, declaration_id=decl_id) == "red"
+
+        listed = c.get("/api/v1/alerts", params={"status": "open"}).json()["items"]
+        assert [a["id"] for a in listed] == [alert_id]
+        assert c.get("/api/v1/alerts", params={"container": "CSQU3054383"}).json()["items"] == []
+
+        r = c.post(f"/api/v1/alerts/{alert_id}/close", json={"finding": "tampered", "note": "goods missing"})
+        assert r.status_code == 200 and r.json()["finding"] == "tampered" and r.json()["status"] == "closed"
+        assert c.post(f"/api/v1/alerts/{alert_id}/close",
+                      json={"finding": "tampered", "note": "again"}).status_code == 409
+        bad = c.post(f"/api/v1/alerts/{alert_id}/close", json={"finding": "maybe", "note": "x"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "finding"
+        assert c.get("/api/v1/alerts/measures").json()["per_rule"]["tamper_status"]["tampered"] == 1
+        # repeats of the evidence after closing raise nothing again
+        assert c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"] == []
+
+    closed = _findings(db.factory, decl_id)[0]
+    assert closed.closed_at is not None and "tampered" in closed.resolution
+    with db.factory() as s:
+        assert controls.required_lane(s, declaration_id=decl_id) == "green"
+
+
+def test_other_economies_and_declarants_do_not_see_alerts(db, server, keys):
+    sim = now_journey(4, kind="detour")
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        c.post("/api/v1/seals", json=journeys.seal_request(sim))
+        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+    with keys.client(keys.create("officer", "NZ")) as c:
+        assert c.get(f"/api/v1/alerts/{alert_id}").status_code == 404
+        assert c.get("/api/v1/alerts").json()["items"] == []
+    with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
+        assert c.get("/api/v1/alerts").status_code == 403
+    with keys.client(keys.create("admin", "NZ")) as c:
+        assert [a["rule"] for a in c.get("/api/v1/alerts").json()["items"]] == ["corridor"]
+
+
+@pytest.mark.parametrize("kind", sorted(journeys.KINDS))
+def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
+    from clearway.containers.ingest import ingest
+
+    sim = now_journey(5, kind=kind, faults=["duplicates"])
+    affix(db.factory, officer, sim)
+    events = journeys.events_of(sim)
+    with transaction(db.factory) as s:  # in two batches, the second first
+        second = ingest(s, events=events[len(events) // 2:], source="local", actor="test")
+    with transaction(db.factory) as s:
+        first = ingest(s, events=events[:len(events) // 2], source="local", actor="test")
+    from clearway.containers.models import SealAlert
+
+    with db.factory() as s:
+        rules = sorted({a.rule for a in s.scalars(select(SealAlert))})
+    assert rules == [journeys.KINDS[kind]]
+    assert len(set(first.alerts + second.alerts)) == len(first.alerts + second.alerts) >= 1
+
+
+def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, officer, declarant):
+    from clearway.containers.ingest import ingest
+
+    sim = now_journey(6, kind="opened_outside", container=BOX)
+    affix(db.factory, officer, sim)
+    with transaction(db.factory) as s:
+        alert_id = ingest(s, events=journeys.events_of(sim), source="local", actor="test").alerts[0]
+    decl_id, mrn = lodge(db.factory, declarant, BOX, "L-late")
+    assert _findings(db.factory, decl_id) == []  # lodging alone does not know about seals
+    with transaction(db.factory) as s:
+        row = declarations.by_id(s, decl_id)
+        found = check_declaration(s, row=row, actor="flow")
+        assert [f.reference for f in found] == [str(alert_id)]
+        again = check_declaration(s, row=row, actor="flow")  # idempotent
+        assert [f.id for f in again] == [f.id for f in found]
+    held = _findings(db.factory, decl_id)
+    assert len(held) == 1 and held[0].lane == "red" and held[0].code == "seal.opened"
+    # a declaration without a sealed container gets nothing
+    clean_id, _ = lodge(db.factory, declarant, "CSQU3054383", "L-clean")
+    with transaction(db.factory) as s:
+        assert check_declaration(s, row=declarations.by_id(s, clean_id), actor="flow") == []
+    # closing as a false alarm releases the hold
+    from clearway.containers import alerts
+
+    with transaction(db.factory) as s:
+        alerts.close(s, principal=officer, alert=alert_id, finding="false_alarm", note="opened by customs")
+    assert _findings(db.factory, decl_id)[0].closed_at is not None
+
+
+def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, officer):
+    from clearway.containers.ingest import ingest
+    from clearway.containers.models import SealAlert
+
+    for seed in range(7, 12):
+        sim = now_journey(seed, faults=["out_of_order", "gps_glitch", "duplicates", "late_delivery"],
+                          route=("HKHKG", "CNSZX") if seed % 2 else ("AUMEL", "AUSYD"), prefix=f"H{seed}")
+        affix(db.factory, officer, sim)
+        with transaction(db.factory) as s:
+            ingest(s, events=journeys.events_of(sim), source="local", actor="test")
+    with db.factory() as s:
+        assert list(s.scalars(select(SealAlert))) == []
