@@ -1,0 +1,58 @@
+"""`clearway seals ...`: listen to the broker, simulate journeys, score the detector, sweep for silence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from clearway.cli_common import err, fail, out, sessions
+
+seals_app = typer.Typer(help="Electronic seals: MQTT listener, simulator, scorer.", no_args_is_help=True)
+
+
+def _broker(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        fail(f"--mqtt must be HOST:PORT, not {value!r}")
+    return host, int(port)
+
+
+@seals_app.command("listen")
+def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broker HOST:PORT")] = "127.0.0.1:1883",
+           prefix: Annotated[str, typer.Option(help="topic prefix: PREFIX/seals/{seal_id}/events")] = "clearway",
+           client_id: Annotated[str, typer.Option(help="MQTT client id (the persistent session's name)")] =
+           "clearway-seals-listener",
+           batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 5000,
+           idle_exit: Annotated[Optional[float], typer.Option(help="stop after this many idle seconds")] = None,
+           ) -> None:
+    """Subscribe to seal events (QoS 1, persistent session) and store them; Ctrl-C or SIGTERM stops."""
+    from clearway.containers.mqtt import Listener
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    host, port = _broker(mqtt)
+    listener = Listener(sessions(), host=host, port=port, prefix=prefix, client_id=client_id,
+                        batch_size=batch_size)
+    signal.signal(signal.SIGTERM, lambda *_: listener.stop())
+    err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id}")
+    try:
+        stats = listener.run(idle_exit=idle_exit)
+    except KeyboardInterrupt:
+        listener.stop()
+        stats = listener.stats
+    except OSError as exc:
+        fail(f"cannot reach the MQTT broker at {host}:{port}: {exc.strerror or exc}", code=1)
+    o = stats.outcome
+    out.print(f"{stats.messages} messages: {o.stored} events stored, {o.duplicates} repeats dropped, "
+              f"{o.refused} refused, {len(o.alerts)} alerts raised", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    from clearway.containers import cli_sim
+
+    cli_sim.register(seals_app)
+    app.add_typer(seals_app, name="seals")

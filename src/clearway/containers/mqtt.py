@@ -1,0 +1,222 @@
+"""Seal events over MQTT: the listener that stores them, and a publisher for simulators and gateways.
+
+Devices publish JSON to `{prefix}/seals/{seal_id}/events` (QoS 1): one event object, or a list of events
+(a gateway's batch). The listener keeps a persistent session (MQTT 5, clean start off, a session expiry), so
+the broker queues what arrives while it is down; it acknowledges each message only after the transaction
+that stores it has committed. A crash before that means the broker sends the message again, and ingest,
+idempotent per (seal, sequence number), drops the repeat: nothing is lost and nothing is stored twice."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.containers import ingest
+from clearway.containers.rules import DetectorConfig, configured
+from clearway.db import transaction
+
+log = logging.getLogger("clearway.seals.mqtt")
+SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps our subscription and queue this long while we are away
+
+
+def topic_for(prefix: str, seal_id: str) -> str:
+    return f"{prefix}/seals/{seal_id}/events"
+
+
+def seal_of(prefix: str, topic: str) -> str | None:
+    head, tail = f"{prefix}/seals/", "/events"
+    if topic.startswith(head) and topic.endswith(tail):
+        middle = topic[len(head):-len(tail)]
+        return middle if middle and "/" not in middle else None
+    return None
+
+
+@dataclass
+class Stats:
+    messages: int = 0
+    outcome: ingest.Outcome = field(default_factory=ingest.Outcome)
+    batches: int = 0
+
+
+class Listener:
+    """Subscribe, store in batches, acknowledge after commit."""
+
+    def __init__(self, factory: sessionmaker[Session], *, host: str = "127.0.0.1", port: int = 1883,
+                 prefix: str = "clearway", client_id: str = "clearway-seals-listener", batch_size: int = 5000,
+                 batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener") -> None:
+        self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
+        self.batch_size, self.batch_wait = batch_size, batch_wait
+        self.cfg = cfg or configured()
+        self.actor = actor
+        self.stats = Stats()
+        self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self.connected = threading.Event()
+        self.stopping = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
+                                  manual_ack=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_disconnect = self._on_disconnect
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.error("MQTT connect refused: %s", reason)
+            return
+        client.subscribe(topic_for(self.prefix, "+"), qos=1)
+        self.connected.set()
+        log.info("subscribed to %s on %s:%s", topic_for(self.prefix, "+"), self.host, self.port)
+
+    def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        self.connected.clear()
+        if not self.stopping.is_set():
+            log.warning("MQTT disconnected (%s): reconnecting", reason)
+
+    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        self.inbox.put(msg)
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY
+        props.ReceiveMaximum = 65535
+        self.client.reconnect_delay_set(0.2, 5)
+        self.client.connect(self.host, self.port, keepalive=30, clean_start=False, properties=props)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self, *, idle_exit: float | None = None, max_events: int | None = None) -> Stats:
+        """Store until stopped (or idle for `idle_exit` seconds, or `max_events` received)."""
+        self.start()
+        last = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                batch = self._collect()
+                if batch:
+                    self._store(batch)
+                    last = time.monotonic()
+                elif idle_exit is not None and time.monotonic() - last > idle_exit:
+                    break
+                if max_events is not None and self.stats.outcome.received >= max_events:
+                    break
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+        return self.stats
+
+    def _collect(self) -> list[mqtt.MQTTMessage]:
+        try:
+            first = self.inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.batch_wait
+        size = _count(first)
+        while size < self.batch_size:
+            left = deadline - time.monotonic()
+            try:
+                msg = self.inbox.get(timeout=left) if left > 0 else self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            batch.append(msg)
+            size += _count(msg)
+        return batch
+
+    def _store(self, batch: list[mqtt.MQTTMessage]) -> None:
+        events: list[Any] = []
+        texts: list[str] = []
+        rejects: list[tuple[str, str, str | None]] = []
+        for msg in batch:
+            seal = seal_of(self.prefix, msg.topic)
+            text = msg.payload[:500].decode("utf-8", "replace")
+            if seal is None:
+                rejects.append((f"topic {msg.topic!r} is not {topic_for(self.prefix, '<seal_id>')}", text, None))
+                continue
+            try:
+                payload = orjson.loads(msg.payload)
+            except orjson.JSONDecodeError as exc:
+                rejects.append((f"the message is not JSON: {exc}", text, seal))
+                continue
+            for item in payload if isinstance(payload, list) else [payload]:
+                if isinstance(item, dict):
+                    given = item.get("seal_id")
+                    if given is None:
+                        item = {**item, "seal_id": seal}
+                    elif given != seal:
+                        rejects.append((f"seal_id: {given} differs from the topic's seal {seal}",
+                                        orjson.dumps(item).decode()[:500], seal))
+                        continue
+                events.append(item)
+                texts.append(orjson.dumps(item).decode()[:500] if isinstance(item, (dict, list, str, int, float))
+                             else repr(item))
+        while True:
+            try:
+                with transaction(self.factory) as session:
+                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
+                                        raw_text=texts)
+                    for reason, text, seal in rejects:
+                        ingest.refuse(session, source="mqtt", reason=reason, payload=text, seal_id=seal)
+                break
+            except Exception:  # noqa: BLE001 - the database is away: keep the messages, try again
+                if self.stopping.is_set():
+                    return  # unacknowledged: the broker delivers them again next time
+                log.exception("storing %d seal events failed; retrying", len(events))
+                time.sleep(1.0)
+        out.refused += len(rejects)
+        self.stats.outcome.add(out)
+        self.stats.messages += len(batch)
+        self.stats.batches += 1
+        for msg in batch:  # only now may the broker forget them
+            if msg.qos > 0:
+                self.client.ack(msg.mid, msg.qos)
+
+
+def _count(msg: mqtt.MQTTMessage) -> int:
+    # a cheap estimate of the events in a message: a list carries many
+    return max(1, msg.payload.count(b'"seq"')) if msg.payload[:1] == b"[" else 1
+
+
+class Publisher:
+    """Publish events with QoS 1 and wait until the broker has them all."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 1883, prefix: str = "clearway",
+                 client_id: str = "") -> None:
+        self.prefix = prefix
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.connect(host, port, keepalive=30)
+        self.client.loop_start()
+        self.pending: list[mqtt.MQTTMessageInfo] = []
+
+    def send(self, seal_id: str, payload: Any) -> None:
+        info = self.client.publish(topic_for(self.prefix, seal_id), orjson.dumps(payload), qos=1)
+        self.pending.append(info)
+        if len(self.pending) >= 5000:
+            self.flush()
+
+    def send_raw(self, topic: str, payload: bytes) -> None:
+        self.pending.append(self.client.publish(topic, payload, qos=1))
+
+    def flush(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        for info in self.pending:
+            info.wait_for_publish(max(0.1, deadline - time.monotonic()))
+            if not info.is_published():
+                raise TimeoutError("the MQTT broker did not acknowledge every event in time")
+        self.pending = []
+
+    def close(self) -> None:
+        self.flush()
+        self.client.disconnect()
+        self.client.loop_stop()

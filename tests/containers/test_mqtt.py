@@ -1,0 +1,158 @@
+"""Seal events through the real Mosquitto broker (127.0.0.1:1883): stored once, malformed ones refused
+and counted, and nothing lost or stored twice when the listener is killed and started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from sqlalchemy import func, select
+
+from clearway.containers import journeys
+from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
+from clearway.containers.mqtt import Listener, Publisher, topic_for
+from tests.containers.conftest import affix, now_journey
+
+BROKER = ("127.0.0.1", 1883)
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _broker_up() -> bool:
+    try:
+        socket.create_connection(BROKER, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _broker_up(), reason=f"no MQTT broker on {BROKER[0]}:{BROKER[1]}")
+
+
+@pytest.fixture
+def prefix():
+    return f"test-{uuid.uuid4().hex[:10]}/clearway"
+
+
+@pytest.fixture
+def client_id():
+    cid = f"clearway-test-{uuid.uuid4().hex[:10]}"
+    yield cid
+    # forget the persistent session on the broker
+    c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5)
+    c.connect(*BROKER, clean_start=True)
+    c.loop_start()
+    time.sleep(0.2)
+    c.disconnect()
+    c.loop_stop()
+
+
+def _count(db, model=SealEvent):
+    with db.factory() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _wait(pred, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_id):
+    tampered = now_journey(20, kind="wire_cut", prefix="M1")
+    honest = now_journey(21, prefix="M2")
+    for sim in (tampered, honest):
+        affix(db.factory, officer, sim)
+    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
+                        batch_wait=0.02)
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
+    thread.start()
+    assert listener.connected.wait(10)
+    pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
+    ev_t = journeys.events_of(tampered)
+    for e in ev_t:  # one event a message, each sent twice
+        pub.send(e["seal_id"], e)
+        pub.send(e["seal_id"], e)
+    ev_h = journeys.events_of(honest)
+    pub.send(honest.journey.seal_id, [{k: v for k, v in e.items() if k != "seal_id"} for e in ev_h])  # a batch
+    pub.send_raw(topic_for(prefix, "ACME-1"), b"{not json")
+    pub.send(honest.journey.seal_id, {**ev_h[0], "seal_id": "ACME-2"})
+    pub.send(honest.journey.seal_id, {**ev_h[0], "seq": -1})
+    pub.close()
+    expected = len(ev_t) + len(ev_h)
+    assert _wait(lambda: _count(db) >= expected and _count(db, SealEventRefusal) >= 3), \
+        (_count(db), expected, _count(db, SealEventRefusal))
+    listener.stop()
+    thread.join(10)
+    assert _count(db) == expected
+    with db.factory() as s:
+        reasons = sorted(s.scalars(select(SealEventRefusal.reason)))
+        alerts = list(s.scalars(select(SealAlert)))
+        sources = set(s.scalars(select(SealEvent.source)))
+    assert len(reasons) == 3
+    assert reasons[0].startswith("seal_id: ACME-2 differs from the topic's seal")
+    assert reasons[1].startswith("seq: must be 0 or more")
+    assert reasons[2].startswith("the message is not JSON")
+    assert [(a.seal_id, a.rule) for a in alerts] == [(tampered.journey.seal_id, "tamper_status")]
+    assert sources == {"mqtt"}
+    assert listener.stats.outcome.duplicates >= len(ev_t)
+
+
+def _listen(db, prefix, client_id, *extra):
+    env = {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": db.url}
+    return subprocess.Popen([sys.executable, "-m", "clearway", "seals", "listen", "--mqtt", "127.0.0.1:1883",
+                             "--prefix", prefix, "--client-id", client_id, "--batch-size", "50", *extra],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, prefix, client_id):
+    sims = [now_journey(30 + i, prefix=f"R{i}") for i in range(6)]
+    for sim in sims:
+        affix(db.factory, officer, sim)
+    events = [e for sim in sims for e in journeys.events_of(sim)]
+    half = len(events) // 2
+    proc = _listen(db, prefix, client_id)
+    try:
+        assert _wait(lambda: "listening" in (proc.stderr.readline() or ""), 30)
+        time.sleep(0.5)  # subscribed
+        pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
+        for e in events[:half]:
+            pub.send(e["seal_id"], e)
+        pub.flush()
+        # kill it while it is still storing
+        assert _wait(lambda: _count(db) > 0, 30)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        stored_at_kill = _count(db)
+        # the second half arrives while nobody listens: the broker keeps it for the persistent session
+        for e in events[half:]:
+            pub.send(e["seal_id"], e)
+        pub.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    proc = _listen(db, prefix, client_id, "--idle-exit", "3")
+    try:
+        assert _wait(lambda: _count(db) == len(events), 90), (_count(db), len(events))
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert stored_at_kill < len(events)
+    with db.factory() as s:
+        keys = list(s.execute(select(SealEvent.seal_id, SealEvent.seq)))
+    assert len(keys) == len(set(keys)) == len(events)
+    assert set(keys) == {(e["seal_id"], e["seq"]) for e in events}
+    with db.factory() as s:
+        assert list(s.scalars(select(SealAlert))) == []  # honest journeys, however they were delivered
