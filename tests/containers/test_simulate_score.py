@@ -1,0 +1,92 @@
+"""`clearway seals simulate` and `clearway seals score`: over HTTP, over MQTT, and the scoring core."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from clearway.containers.score import score
+from tests.containers.conftest import ECONOMY
+from tests.containers.test_mqtt import BROKER, _broker_up
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _cli(*args, db_url=None, check=True):
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    if db_url:
+        env["CLEARWAY_DATABASE_URL"] = db_url
+    p = subprocess.run([sys.executable, "-m", "clearway", *args], env=env, capture_output=True, text=True,
+                       timeout=300)
+    if check:
+        assert p.returncode == 0, p.stderr + p.stdout
+    return p
+
+
+def test_score_counts_journeys_and_rules():
+    truth = [{"seal_id": "A-1", "rules": ["gap"]}, {"seal_id": "A-2", "rules": []},
+             {"seal_id": "A-3", "rules": ["corridor"]}, {"seal_id": "A-4", "rules": []}]
+    raised = [("A-1", "gap"), ("A-1", "clock"), ("A-2", "battery"), ("X-9", "gap")]
+    s = score(truth, raised)
+    assert (s["precision"], s["recall"]) == (0.5, 0.5)
+    assert s["confusion"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
+    assert s["per_rule"]["gap"] | {} == {"precision": 1.0, "recall": 1.0, "tp": 1, "fp": 0, "fn": 0}
+    assert s["per_rule"]["corridor"]["recall"] == 0.0 and s["per_rule"]["corridor"]["precision"] is None
+    assert s["per_rule"]["clock"]["precision"] == 0.0
+    assert len(s["mismatches"]) == 3
+
+
+def test_simulate_over_http_then_score(db, server, keys, tmp_path):
+    key = keys.create("officer", ECONOMY)
+    truth = tmp_path / "truth.json"
+    p = _cli("seals", "simulate", "--journeys", "48", "--tamper-rate", "0.5", "--truth", str(truth),
+             "--url", server.url, "--key", key, "--seed", "5")
+    assert "48 journeys" in p.stdout
+    data = json.loads(truth.read_text())
+    assert len(data["journeys"]) == 48 and sum(bool(j["rules"]) for j in data["journeys"]) == 24
+    assert {j["kind"] for j in data["journeys"]} >= {"seal_swap", "silence", "detour", "battery_dead", None}
+    result = json.loads(_cli("seals", "score", str(truth), "--json", "--url", server.url, "--key", key).stdout)
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
+    assert set(result["per_rule"]) >= {"opened", "tamper_status", "foreign_seal", "gap", "corridor", "clock",
+                                       "battery"}
+    for rule, m in result["per_rule"].items():
+        assert m["tp"] >= 1, rule
+    # the same again is idempotent: nothing stored twice, no alert raised twice
+    again = _cli("seals", "simulate", "--journeys", "48", "--tamper-rate", "0.5", "--truth", str(truth),
+                 "--url", server.url, "--key", key, "--seed", "5", check=False)
+    assert again.returncode == 1 and "already affixed" in again.stderr
+
+
+@pytest.mark.skipif(not _broker_up(), reason="no MQTT broker on 127.0.0.1:1883")
+def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
+    from clearway.containers.mqtt import Listener
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}/clearway"
+    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix,
+                        client_id=f"clearway-test-{uuid.uuid4().hex[:10]}")
+    truth = tmp_path / "truth.json"
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 4}, daemon=True)
+    thread.start()
+    assert listener.connected.wait(10)
+    _cli("seals", "simulate", "--journeys", "24", "--tamper-rate", "0.34", "--truth", str(truth), "--mqtt",
+         "127.0.0.1:1883", "--prefix", prefix, "--per-message", "5", "--seed", "9", db_url=db.url)
+    thread.join(120)
+    events = json.loads(truth.read_text())["events"]
+    assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events
+    result = json.loads(_cli("seals", "score", str(truth), "--json", db_url=db.url).stdout)
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
+    assert result["tampered"] == 8
+
+
+def test_score_refuses_a_file_that_is_not_a_truth_file(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    p = _cli("seals", "score", str(bad), check=False)
+    assert p.returncode == 2 and "not a truth file" in p.stderr
