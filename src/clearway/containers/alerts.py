@@ -29,12 +29,23 @@ RULE_WORDS = {"opened": "seal opened where or when it should not be", "tamper_st
               "battery": "seal battery ran out in transit"}
 
 
-def record(session: Session, *, seal: Seal, found: Alert, actor: str) -> SealAlert | None:
+def existing(session: Session, seal_pks: list[int]) -> dict[tuple[int, str], list[SealAlert]]:
+    """The alerts already raised on these journeys, by (journey, rule)."""
+    out: dict[tuple[int, str], list[SealAlert]] = {}
+    for i in range(0, len(seal_pks), 1000):
+        for a in session.scalars(select(SealAlert).where(SealAlert.seal_pk.in_(seal_pks[i:i + 1000]))):
+            out.setdefault((a.seal_pk, a.rule), []).append(a)
+    return out
+
+
+def record(session: Session, *, seal: Seal, found: Alert, actor: str,
+           existing: list[SealAlert] | None = None) -> SealAlert | None:
     """Store what the detector found. Evidence already covered by an alert of the same rule on this journey
     is not raised again: an open alert takes the new evidence; after it was closed, only fresh evidence
     raises a new one. Returns the new alert, if one was raised."""
-    existing = list(session.scalars(select(SealAlert).where(SealAlert.seal_pk == seal.id,
-                                                            SealAlert.rule == found.rule)))
+    if existing is None:
+        existing = list(session.scalars(select(SealAlert).where(SealAlert.seal_pk == seal.id,
+                                                                SealAlert.rule == found.rule)))
     covered = {(s, q) for a in existing for s, q in a.evidence}
     fresh = [list(e) for e in found.evidence if tuple(e) not in covered]
     if not fresh:

@@ -96,9 +96,14 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, cfg:
         fresh = [e for k, e in batch.items() if k not in known]
         out.duplicates += len(batch) - len(fresh)
         if fresh:
-            rows = [{"seal_id": e.seal_id, "seq": e.seq, "container": e.container, "device_time": e.device_time,
-                     "received_at": e.received_at or now, "lat": e.lat, "lon": e.lon, "status": e.status,
-                     "battery": e.battery, "source": source} for e in fresh]
+            rows = []
+            for e in fresh:
+                received = e.received_at or now
+                rows.append({"seal_id": e.seal_id, "seq": e.seq, "container": e.container,
+                             "device_time": e.device_time, "received_at": received,
+                             "device_ts": e.device_time.timestamp(), "received_ts": received.timestamp(),
+                             "lat": e.lat, "lon": e.lon, "status": e.status, "battery": e.battery,
+                             "source": source})
             _insert_new(session, rows)
             out.stored = len(fresh)
             out.alerts = _detect(session, fresh, cfg=cfg, now=now, actor=actor)
@@ -154,28 +159,31 @@ def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now:
         return []
     ids = {s.seal_id for s in seals}
     boxes = {s.container for s in seals}
-    since = min(s.departure for s in seals) - WINDOW
-    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_time, SealEvent.received_at,
+    window = WINDOW.total_seconds()
+    since = min(s.departure for s in seals).timestamp() - window
+    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts, SealEvent.received_ts,
             SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
-    by_seal: dict[str, list[tuple[datetime, Report]]] = defaultdict(list)
-    by_box: dict[str, list[tuple[datetime, Report]]] = defaultdict(list)
+    by_seal: dict[str, list[Report]] = defaultdict(list)
+    by_box: dict[str, list[Report]] = defaultdict(list)
     for sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
             select(*cols).where(or_(SealEvent.seal_id.in_(ids), SealEvent.container.in_(boxes)),
-                                SealEvent.received_at >= since)):
-        item = (rt, Report(sid, seq, dt.timestamp(), rt.timestamp(), lat, lon, st, bat))
+                                SealEvent.received_ts >= since)):
+        r = Report(sid, seq, dt, rt, lat, lon, st, bat)
         if sid in ids:
-            by_seal[sid].append(item)
-        if box in boxes and box is not None:
-            by_box[box].append(item)
+            by_seal[sid].append(r)
+        if box is not None and box in boxes:
+            by_box[box].append(r)
+    known = alert_service.existing(session, [s.id for s in seals])
     raised: list[int] = []
     for seal in seals:
-        lo = seal.departure - WINDOW
-        hi = seal.removed_at + WINDOW if seal.removed_at else None
-        reports = [r for rt, r in by_seal.get(seal.seal_id, ()) if rt >= lo and (hi is None or rt <= hi)]
-        reports += [r for rt, r in by_box.get(seal.container, ())
-                    if r.seal_id != seal.seal_id and rt >= lo and (hi is None or rt <= hi)]
+        lo = seal.departure.timestamp() - window
+        hi = seal.removed_at.timestamp() + window if seal.removed_at else float("inf")
+        reports = [r for r in by_seal.get(seal.seal_id, ()) if lo <= r.received_at <= hi]
+        reports += [r for r in by_box.get(seal.container, ())
+                    if r.seal_id != seal.seal_id and lo <= r.received_at <= hi]
         for found in detect(journey(seal), reports, cfg):
-            row = alert_service.record(session, seal=seal, found=found, actor=actor)
+            row = alert_service.record(session, seal=seal, found=found, actor=actor,
+                                       existing=known.get((seal.id, found.rule), []))
             if row is not None:
                 raised.append(row.id)
     return raised

@@ -46,7 +46,8 @@ class SealEvent(Base):
 
     __tablename__ = "seal_events"
     __table_args__ = (UniqueConstraint("seal_id", "seq", name="uq_seal_events_seal_seq"),
-                      Index("ix_seal_events_container", "container"))
+                      Index("ix_seal_events_container", "container"),
+                      Index("ix_seal_events_received_ts", "received_ts"))
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     seal_id: Mapped[str] = mapped_column(String(64))
@@ -54,6 +55,9 @@ class SealEvent(Base):
     container: Mapped[str | None] = mapped_column(String(11), nullable=True)  # as the device claims it
     device_time: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the same two instants as seconds since the epoch, for the detector's bulk reads
+    device_ts: Mapped[float] = mapped_column(Float)
+    received_ts: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10))

@@ -46,6 +46,9 @@ class Stats:
     messages: int = 0
     outcome: ingest.Outcome = field(default_factory=ingest.Outcome)
     batches: int = 0
+    first_at: float | None = None  # monotonic time of the first message taken, and of the last commit
+    last_at: float | None = None
+    busy: float = 0.0  # seconds spent storing (parse, transaction, acknowledgements)
 
 
 class Listener:
@@ -110,6 +113,7 @@ class Listener:
                 if max_events is not None and self.stats.outcome.received >= max_events:
                     break
         finally:
+            self.stopping.set()
             self.client.disconnect()
             self.client.loop_stop()
         return self.stats
@@ -133,8 +137,10 @@ class Listener:
         return batch
 
     def _store(self, batch: list[mqtt.MQTTMessage]) -> None:
+        t0 = time.monotonic()
+        if self.stats.first_at is None:
+            self.stats.first_at = t0
         events: list[Any] = []
-        texts: list[str] = []
         rejects: list[tuple[str, str, str | None]] = []
         for msg in batch:
             seal = seal_of(self.prefix, msg.topic)
@@ -157,13 +163,10 @@ class Listener:
                                         orjson.dumps(item).decode()[:500], seal))
                         continue
                 events.append(item)
-                texts.append(orjson.dumps(item).decode()[:500] if isinstance(item, (dict, list, str, int, float))
-                             else repr(item))
         while True:
             try:
                 with transaction(self.factory) as session:
-                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
-                                        raw_text=texts)
+                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg)
                     for reason, text, seal in rejects:
                         ingest.refuse(session, source="mqtt", reason=reason, payload=text, seal_id=seal)
                 break
@@ -176,6 +179,8 @@ class Listener:
         self.stats.outcome.add(out)
         self.stats.messages += len(batch)
         self.stats.batches += 1
+        self.stats.last_at = time.monotonic()
+        self.stats.busy += self.stats.last_at - t0
         for msg in batch:  # only now may the broker forget them
             if msg.qos > 0:
                 self.client.ack(msg.mid, msg.qos)

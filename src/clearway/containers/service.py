@@ -132,9 +132,9 @@ def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[Sea
     cond = SealEvent.seal_id == seal.seal_id
     if foreign:
         cond = or_(cond, SealEvent.container == seal.container)
-    stmt = select(SealEvent).where(cond, SealEvent.received_at >= seal.departure - WINDOW)
+    stmt = select(SealEvent).where(cond, SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
     if seal.removed_at is not None:
-        stmt = stmt.where(SealEvent.received_at <= seal.removed_at + WINDOW)
+        stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
     return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))
 
 

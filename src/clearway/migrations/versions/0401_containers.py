@@ -48,6 +48,8 @@ def upgrade() -> None:
         sa.Column("container", sa.String(11), nullable=True),
         sa.Column("device_time", TS, nullable=False),
         sa.Column("received_at", TS, nullable=False),
+        sa.Column("device_ts", sa.Float(), nullable=False),
+        sa.Column("received_ts", sa.Float(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
@@ -57,6 +59,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("seal_id", "seq", name="uq_seal_events_seal_seq"),
     )
     op.create_index("ix_seal_events_container", "seal_events", ["container"])
+    op.create_index("ix_seal_events_received_ts", "seal_events", ["received_ts"])
     op.create_table(
         "seal_event_refusals",
         sa.Column("id", BIGINT, autoincrement=True, nullable=False),

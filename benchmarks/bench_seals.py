@@ -1,0 +1,200 @@
+"""Seal events per second: through the tamper-detection core, through HTTP batches into the database, and
+through MQTT (Mosquitto) into the database, in one run.
+
+    PYTHONPATH=src python benchmarks/bench_seals.py [--journeys N] [--pg postgresql+psycopg://...]
+
+Aims (issue 6): 100,000 events/s in the core, 10,000 events/s stored from MQTT, on 2 cores.
+The baseline, measured in the same run, is a bare Python loop over the same reports (one attribute read
+each): it shows how fast this machine is right now, while other jobs share its cores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(SRC))
+
+from clearway.containers import journeys  # noqa: E402
+from clearway.containers.rules import DetectorConfig  # noqa: E402
+from clearway.containers.tamper import detect  # noqa: E402
+
+
+def bench_core(n_journeys: int) -> dict:
+    cfg = DetectorConfig()
+    sims = journeys.fleet(random.Random(1), journeys=n_journeys, tamper_rate=0.2, start=1.8e9)
+    work = [(s.journey, s.reports + s.foreign) for s in sims]
+    events = sum(len(r) for _, r in work)
+    t = time.perf_counter()
+    total = 0.0
+    for _, reports in work:
+        for r in reports:
+            total += r.lat
+    base = time.perf_counter() - t
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        alerts = 0
+        for j, reports in work:
+            alerts += len(detect(j, reports, cfg))
+        best = min(best, time.perf_counter() - t)
+    return {"journeys": n_journeys, "events": events, "alerts": alerts, "seconds": round(best, 3),
+            "events_per_s": round(events / best), "baseline_loop_events_per_s": round(events / base)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(url: str) -> dict:
+    return {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": url}
+
+
+def _fresh(url: str) -> None:
+    from sqlalchemy import text
+
+    from clearway.db import make_engine, migrate
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+    engine.dispose()
+
+
+def _officer_key(url: str) -> str:
+    from clearway.auth.service import create_key
+    from clearway.db import make_engine, make_sessionmaker, transaction
+
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as s:
+        key, _ = create_key(s, role="officer", economy="AU", actor="bench")
+    engine.dispose()
+    return key
+
+
+def bench_http(url: str, n_journeys: int, batch: int = 2000) -> dict:
+    import httpx
+
+    _fresh(url)
+    key = _officer_key(url)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port)], env=_env(url),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        sims = journeys.fleet(random.Random(2), journeys=n_journeys, tamper_rate=0.2,
+                              start=time.time() - 3 * 86400, seal_prefix=f"B{uuid.uuid4().hex[:6]}")
+        events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300) as c:
+            for s in sims:
+                assert c.post("/api/v1/seals", json=journeys.seal_request(s)).status_code == 201
+            t = time.perf_counter()
+            stored = alerts = 0
+            for i in range(0, len(events), batch):
+                r = c.post("/api/v1/seal-events", json={"events": events[i:i + batch]})
+                r.raise_for_status()
+                stored += r.json()["stored"]
+                alerts += len(r.json()["alerts"])
+            dt = time.perf_counter() - t
+            t = time.perf_counter()
+            again = c.post("/api/v1/seal-events", json={"events": events[:batch]}).json()
+            repeat_dt = time.perf_counter() - t
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"backend": url.split(":")[0], "events": len(events), "stored": stored, "alerts": alerts,
+            "batch": batch, "seconds": round(dt, 2), "events_per_s": round(stored / dt),
+            "repeat_batch_events_per_s": round(batch / repeat_dt), "repeat_duplicates": again["duplicates"]}
+
+
+def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
+    from clearway.containers.mqtt import Listener
+    from clearway.db import make_engine, make_sessionmaker
+
+    _fresh(url)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}/clearway"
+    engine = make_engine(url)
+    listener = Listener(make_sessionmaker(engine), prefix=prefix, client_id=f"clearway-bench-{uuid.uuid4().hex[:8]}")
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 5}, daemon=True)
+    thread.start()
+    listener.connected.wait(10)
+    with tempfile.TemporaryDirectory() as tmp:
+        truth = Path(tmp) / "truth.json"
+        subprocess.run([sys.executable, "-m", "clearway", "seals", "simulate", "--journeys", str(n_journeys),
+                        "--tamper-rate", "0.2", "--truth", str(truth), "--mqtt", "127.0.0.1:1883", "--prefix",
+                        prefix, "--per-message", str(per_message), "--seed", "3"], env=_env(url), check=True,
+                       stdout=subprocess.DEVNULL)
+        sent = json.loads(truth.read_text())["events"]
+    thread.join(600)
+    # forget the benchmark's persistent session on the broker
+    import paho.mqtt.client as paho
+
+    c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=listener.client._client_id.decode(),
+                    protocol=paho.MQTTv5)
+    c.connect("127.0.0.1", 1883, clean_start=True)
+    c.disconnect()
+    st = listener.stats
+    dt = (st.last_at or 0) - (st.first_at or 0)
+    engine.dispose()
+    return {"backend": url.split(":")[0], "events": sent, "per_message": per_message, "messages": st.messages,
+            "stored": st.outcome.stored, "duplicates": st.outcome.duplicates, "batches": st.batches,
+            "alerts": len(st.outcome.alerts), "seconds": round(dt, 2), "busy_seconds": round(st.busy, 2),
+            # end to end: from the first message taken to the last commit (bounded by the publisher's pace)
+            "events_per_s": round((st.outcome.stored + st.outcome.duplicates) / dt) if dt > 0 else None,
+            # what the listener can take: events over the time it spent storing
+            "listener_capacity_events_per_s": round((st.outcome.stored + st.outcome.duplicates) / st.busy)
+            if st.busy > 0 else None}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--core-journeys", type=int, default=2000)
+    ap.add_argument("--journeys", type=int, default=300, help="journeys for the HTTP and MQTT runs")
+    ap.add_argument("--pg", default=os.environ.get("CLEARWAY_BENCH_DATABASE_URL"),
+                    help="a PostgreSQL database the benchmark may wipe")
+    ap.add_argument("--skip-mqtt", action="store_true")
+    args = ap.parse_args()
+    results: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count()}
+    results["core"] = bench_core(args.core_journeys)
+    print(json.dumps({"core": results["core"]}), flush=True)
+    backends = [f"sqlite:///{tempfile.mkdtemp()}/bench.db"] + ([args.pg] if args.pg else [])
+    results["http"] = []
+    results["mqtt"] = []
+    for url in backends:
+        results["http"].append(bench_http(url, args.journeys))
+        print(json.dumps({"http": results["http"][-1]}), flush=True)
+        if not args.skip_mqtt:
+            for per in (1, 50):
+                results["mqtt"].append(bench_mqtt(url, args.journeys, per))
+                print(json.dumps({"mqtt": results["mqtt"][-1]}), flush=True)
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
