@@ -141,7 +141,8 @@ def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
     prefix = f"bench-{uuid.uuid4().hex[:8]}/clearway"
     engine = make_engine(url)
     listener = Listener(make_sessionmaker(engine), prefix=prefix, client_id=f"clearway-bench-{uuid.uuid4().hex[:8]}")
-    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 5}, daemon=True)
+    thread = threading.Thread(target=listener.run, daemon=True)
+    cpu0 = time.process_time()  # this process runs only the listener meanwhile (the publisher is another)
     thread.start()
     listener.connected.wait(10)
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,7 +152,12 @@ def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
                         prefix, "--per-message", str(per_message), "--seed", "3"], env=_env(url), check=True,
                        stdout=subprocess.DEVNULL)
         sent = json.loads(truth.read_text())["events"]
-    thread.join(600)
+    deadline = time.monotonic() + 600
+    while listener.stats.outcome.received < sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    listener.stop()
+    thread.join(60)
+    cpu = time.process_time() - cpu0
     # forget the benchmark's persistent session on the broker
     import paho.mqtt.client as paho
 
@@ -169,7 +175,37 @@ def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
             "events_per_s": round((st.outcome.stored + st.outcome.duplicates) / dt) if dt > 0 else None,
             # what the listener can take: events over the time it spent storing
             "listener_capacity_events_per_s": round((st.outcome.stored + st.outcome.duplicates) / st.busy)
-            if st.busy > 0 else None}
+            if st.busy > 0 else None,
+            # what it would take with a core to itself: events over the listener's CPU seconds (all threads)
+            "listener_cpu_seconds": round(cpu, 2), "events_per_cpu_s": round(st.outcome.stored / cpu) if cpu else None}
+
+
+def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
+    """Straight into the store, no transport: validation, dedupe, insert, detection, alerts, audit."""
+    from clearway.auth.core import Principal
+    from clearway.containers import service
+    from clearway.containers.ingest import ingest
+    from clearway.containers.schemas import SealIn
+    from clearway.db import make_engine, make_sessionmaker, transaction
+
+    _fresh(url)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    sims = journeys.fleet(random.Random(4), journeys=n_journeys, tamper_rate=0.2, start=time.time() - 3 * 86400)
+    who = Principal(0, "officer", "AU", "bench")
+    with transaction(factory) as s:
+        for sim in sims:
+            service.affix(s, principal=who, seal=SealIn.model_validate(journeys.seal_request(sim)))
+    events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+    t, c = time.perf_counter(), time.process_time()
+    stored = 0
+    for i in range(0, len(events), batch):
+        with transaction(factory) as s:
+            stored += ingest(s, events=events[i:i + batch], source="local", actor="bench").stored
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    engine.dispose()
+    return {"backend": url.split(":")[0], "events": len(events), "stored": stored, "batch": batch,
+            "seconds": round(dt, 2), "events_per_s": round(stored / dt), "events_per_cpu_s": round(stored / cpu)}
 
 
 def main() -> None:
@@ -186,7 +222,10 @@ def main() -> None:
     backends = [f"sqlite:///{tempfile.mkdtemp()}/bench.db"] + ([args.pg] if args.pg else [])
     results["http"] = []
     results["mqtt"] = []
+    results["ingest"] = []
     for url in backends:
+        results["ingest"].append(bench_ingest(url, args.journeys))
+        print(json.dumps({"ingest": results["ingest"][-1]}), flush=True)
         results["http"].append(bench_http(url, args.journeys))
         print(json.dumps({"http": results["http"][-1]}), flush=True)
         if not args.skip_mqtt:

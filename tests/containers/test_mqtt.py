@@ -109,20 +109,21 @@ def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_
     assert listener.stats.outcome.duplicates >= len(ev_t)
 
 
-def _listen(db, prefix, client_id, *extra):
+def _listen(db, prefix, client_id, spool, *extra):
     env = {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": db.url}
     return subprocess.Popen([sys.executable, "-m", "clearway", "seals", "listen", "--mqtt", "127.0.0.1:1883",
-                             "--prefix", prefix, "--client-id", client_id, "--batch-size", "50", *extra],
+                             "--prefix", prefix, "--client-id", client_id, "--batch-size", "50", "--spool", str(spool), *extra],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, prefix, client_id):
+def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, prefix, client_id, tmp_path):
+    spool = tmp_path / "spool.db"
     sims = [now_journey(30 + i, prefix=f"R{i}") for i in range(6)]
     for sim in sims:
         affix(db.factory, officer, sim)
     events = [e for sim in sims for e in journeys.events_of(sim)]
     half = len(events) // 2
-    proc = _listen(db, prefix, client_id)
+    proc = _listen(db, prefix, client_id, spool)
     try:
         assert _wait(lambda: "listening" in (proc.stderr.readline() or ""), 30)
         time.sleep(0.5)  # subscribed
@@ -142,7 +143,7 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
     finally:
         if proc.poll() is None:
             proc.kill()
-    proc = _listen(db, prefix, client_id, "--idle-exit", "3")
+    proc = _listen(db, prefix, client_id, spool, "--idle-exit", "3")
     try:
         assert _wait(lambda: _count(db) == len(events), 90), (_count(db), len(events))
         proc.wait(60)
@@ -150,9 +151,28 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
         if proc.poll() is None:
             proc.kill()
     assert stored_at_kill < len(events)
+    from clearway.containers.mqtt import Spool
+
+    assert len(Spool(spool)) == 0  # everything spooled was stored
     with db.factory() as s:
         keys = list(s.execute(select(SealEvent.seal_id, SealEvent.seq)))
     assert len(keys) == len(set(keys)) == len(events)
     assert set(keys) == {(e["seal_id"], e["seq"]) for e in events}
     with db.factory() as s:
         assert list(s.scalars(select(SealAlert))) == []  # honest journeys, however they were delivered
+
+
+def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer, prefix, client_id, tmp_path):
+    from clearway.containers.mqtt import Spool
+
+    sim = now_journey(50, prefix="S1")
+    affix(db.factory, officer, sim)
+    events = journeys.events_of(sim)
+    spool = Spool(tmp_path / "spool.db")  # acknowledged to the broker, then the process died
+    spool.put([(topic_for(prefix, e["seal_id"]), __import__("orjson").dumps(e)) for e in events])
+    spool.close()
+    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
+                        spool=tmp_path / "spool.db")
+    stats = listener.run(idle_exit=1.0)
+    assert stats.outcome.stored == len(events) == _count(db)
+    assert len(Spool(tmp_path / "spool.db")) == 0

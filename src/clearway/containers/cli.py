@@ -29,14 +29,19 @@ def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broke
            "clearway-seals-listener",
            batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 5000,
            idle_exit: Annotated[Optional[float], typer.Option(help="stop after this many idle seconds")] = None,
-           ) -> None:
+           spool: Annotated[Optional[Path], typer.Option(help=(
+               "the local spool file (default: DATA_DIR/seals-spool-CLIENT_ID.db); keep it across restarts"))]
+           = None) -> None:
     """Subscribe to seal events (QoS 1, persistent session) and store them; Ctrl-C or SIGTERM stops."""
     from clearway.containers.mqtt import Listener
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from clearway.config import get_settings
+
     host, port = _broker(mqtt)
+    spool = spool or get_settings().data_dir / f"seals-spool-{client_id}.db"
     listener = Listener(sessions(), host=host, port=port, prefix=prefix, client_id=client_id,
-                        batch_size=batch_size)
+                        batch_size=batch_size, spool=spool)
     signal.signal(signal.SIGTERM, lambda *_: listener.stop())
     err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id}")
     try:

@@ -2,17 +2,22 @@
 
 Devices publish JSON to `{prefix}/seals/{seal_id}/events` (QoS 1): one event object, or a list of events
 (a gateway's batch). The listener keeps a persistent session (MQTT 5, clean start off, a session expiry), so
-the broker queues what arrives while it is down; it acknowledges each message only after the transaction
-that stores it has committed. A crash before that means the broker sends the message again, and ingest,
-idempotent per (seal, sequence number), drops the repeat: nothing is lost and nothing is stored twice."""
+the broker queues what arrives while it is down. Each message is acknowledged only once it is written to a
+local spool (SQLite, synchronous), and leaves the spool only after the database transaction that stores it
+has committed. A crash before the acknowledgement means the broker sends the message again; a crash
+after it leaves the message in the spool for the next start. Ingest is idempotent per (seal, sequence
+number), so whatever is taken twice is dropped: nothing is lost and nothing is stored twice."""
 
 from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -51,20 +56,60 @@ class Stats:
     busy: float = 0.0  # seconds spent storing (parse, transaction, acknowledgements)
 
 
+class Spool:
+    """A local, durable queue between the broker and the database: messages are written here (fsync'd) and
+    only then acknowledged, so the broker's own queue for us stays short (Mosquitto drops messages for a
+    client that lets more than `max_queued_messages` pile up), while the database takes its time."""
+
+    def __init__(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                          "topic TEXT NOT NULL, payload BLOB NOT NULL)")
+        self.lock = threading.Lock()
+
+    def put(self, items: list[tuple[str, bytes]]) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.executemany("INSERT INTO spool (topic, payload) VALUES (?, ?)", items)
+            self.conn.execute("COMMIT")
+
+    def take(self, limit: int) -> list[tuple[int, str, bytes]]:
+        with self.lock:
+            return self.conn.execute("SELECT id, topic, payload FROM spool ORDER BY id LIMIT ?", (limit,)).fetchall()
+
+    def done(self, last_id: int) -> None:
+        with self.lock:
+            self.conn.execute("DELETE FROM spool WHERE id <= ?", (last_id,))
+
+    def __len__(self) -> int:
+        with self.lock:
+            return self.conn.execute("SELECT count(*) FROM spool").fetchone()[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
 class Listener:
-    """Subscribe, store in batches, acknowledge after commit."""
+    """Subscribe; spool each message durably, then acknowledge it; store from the spool in batches."""
 
     def __init__(self, factory: sessionmaker[Session], *, host: str = "127.0.0.1", port: int = 1883,
                  prefix: str = "clearway", client_id: str = "clearway-seals-listener", batch_size: int = 5000,
-                 batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener") -> None:
+                 batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener",
+                 spool: str | Path | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
         self.batch_size, self.batch_wait = batch_size, batch_wait
         self.cfg = cfg or configured()
         self.actor = actor
         self.stats = Stats()
+        self.spool = Spool(spool or Path(tempfile.gettempdir()) / f"clearway-spool-{client_id}.db")
         self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self.connected = threading.Event()
         self.stopping = threading.Event()
+        self.activity = time.monotonic()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
                                   manual_ack=True)
         self.client.on_connect = self._on_connect
@@ -98,58 +143,76 @@ class Listener:
     def stop(self) -> None:
         self.stopping.set()
 
+    def _spooler(self) -> None:
+        """Move messages from the network into the spool, and acknowledge them once they are on disk."""
+        while not self.stopping.is_set():
+            try:
+                batch = [self.inbox.get(timeout=0.1)]
+            except queue.Empty:
+                continue
+            while len(batch) < 20_000:
+                try:
+                    batch.append(self.inbox.get_nowait())
+                except queue.Empty:
+                    break
+            self.spool.put([(m.topic, m.payload) for m in batch])
+            for m in batch:
+                if m.qos > 0:
+                    self.client.ack(m.mid, m.qos)
+            self.activity = time.monotonic()
+
     def run(self, *, idle_exit: float | None = None, max_events: int | None = None) -> Stats:
-        """Store until stopped (or idle for `idle_exit` seconds, or `max_events` received)."""
+        """Store until stopped (or idle for `idle_exit` seconds, or `max_events` received). What a killed
+        listener had spooled but not stored is stored first on the next start."""
         self.start()
-        last = time.monotonic()
+        spooler = threading.Thread(target=self._spooler, name="seal-spooler", daemon=True)
+        spooler.start()
+        self.activity = time.monotonic()
         try:
             while not self.stopping.is_set():
-                batch = self._collect()
-                if batch:
-                    self._store(batch)
-                    last = time.monotonic()
-                elif idle_exit is not None and time.monotonic() - last > idle_exit:
-                    break
+                rows = self._collect()
+                if rows:
+                    self._store(rows)
+                    self.spool.done(rows[-1][0])
+                    self.activity = time.monotonic()
+                else:
+                    if idle_exit is not None and time.monotonic() - self.activity > idle_exit \
+                            and self.inbox.empty():
+                        break
+                    time.sleep(self.batch_wait)
                 if max_events is not None and self.stats.outcome.received >= max_events:
                     break
         finally:
             self.stopping.set()
+            spooler.join(5)
             self.client.disconnect()
             self.client.loop_stop()
+            self.spool.close()
         return self.stats
 
-    def _collect(self) -> list[mqtt.MQTTMessage]:
-        try:
-            first = self.inbox.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
-        deadline = time.monotonic() + self.batch_wait
-        size = _count(first)
-        while size < self.batch_size:
-            left = deadline - time.monotonic()
-            try:
-                msg = self.inbox.get(timeout=left) if left > 0 else self.inbox.get_nowait()
-            except queue.Empty:
+    def _collect(self) -> list[tuple[int, str, bytes]]:
+        rows = self.spool.take(self.batch_size)
+        size, keep = 0, 0
+        for keep, (_id, _topic, payload) in enumerate(rows, 1):
+            size += _count(payload)
+            if size >= self.batch_size:
                 break
-            batch.append(msg)
-            size += _count(msg)
-        return batch
+        return rows[:keep]
 
-    def _store(self, batch: list[mqtt.MQTTMessage]) -> None:
+    def _store(self, batch: list[tuple[int, str, bytes]]) -> None:
         t0 = time.monotonic()
         if self.stats.first_at is None:
             self.stats.first_at = t0
         events: list[Any] = []
         rejects: list[tuple[str, str, str | None]] = []
-        for msg in batch:
-            seal = seal_of(self.prefix, msg.topic)
-            text = msg.payload[:500].decode("utf-8", "replace")
+        for _id, topic, body in batch:
+            seal = seal_of(self.prefix, topic)
+            text = body[:500].decode("utf-8", "replace")
             if seal is None:
-                rejects.append((f"topic {msg.topic!r} is not {topic_for(self.prefix, '<seal_id>')}", text, None))
+                rejects.append((f"topic {topic!r} is not {topic_for(self.prefix, '<seal_id>')}", text, None))
                 continue
             try:
-                payload = orjson.loads(msg.payload)
+                payload = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 rejects.append((f"the message is not JSON: {exc}", text, seal))
                 continue
@@ -170,9 +233,9 @@ class Listener:
                     for reason, text, seal in rejects:
                         ingest.refuse(session, source="mqtt", reason=reason, payload=text, seal_id=seal)
                 break
-            except Exception:  # noqa: BLE001 - the database is away: keep the messages, try again
+            except Exception:  # noqa: BLE001 - the database is away: the spool keeps them, try again
                 if self.stopping.is_set():
-                    return  # unacknowledged: the broker delivers them again next time
+                    raise
                 log.exception("storing %d seal events failed; retrying", len(events))
                 time.sleep(1.0)
         out.refused += len(rejects)
@@ -181,14 +244,11 @@ class Listener:
         self.stats.batches += 1
         self.stats.last_at = time.monotonic()
         self.stats.busy += self.stats.last_at - t0
-        for msg in batch:  # only now may the broker forget them
-            if msg.qos > 0:
-                self.client.ack(msg.mid, msg.qos)
 
 
-def _count(msg: mqtt.MQTTMessage) -> int:
+def _count(payload: bytes) -> int:
     # a cheap estimate of the events in a message: a list carries many
-    return max(1, msg.payload.count(b'"seq"')) if msg.payload[:1] == b"[" else 1
+    return max(1, payload.count(b'"seq"')) if payload[:1] == b"[" else 1
 
 
 class Publisher:
