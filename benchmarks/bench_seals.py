@@ -208,6 +208,75 @@ def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
             "seconds": round(dt, 2), "events_per_s": round(stored / dt), "events_per_cpu_s": round(stored / cpu)}
 
 
+def bench_mqtt_workers(url: str, n_journeys: int, per_message: int, workers: int) -> dict:
+    """Listeners as separate processes sharing one subscription ($share): the broker spreads the messages."""
+    from sqlalchemy import func, select
+
+    from clearway.containers.models import SealEvent
+    from clearway.db import make_engine
+
+    _fresh(url)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}/clearway"
+    group = f"g{uuid.uuid4().hex[:6]}"
+    ids = [f"clearway-bench-{uuid.uuid4().hex[:8]}" for _ in range(workers)]
+    engine = make_engine(url)
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(SealEvent)).scalar_one()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = [subprocess.Popen([sys.executable, "-m", "clearway", "seals", "listen", "--prefix", prefix,
+                                   "--client-id", cid, "--share", group, "--spool", f"{tmp}/{cid}.db"],
+                                  env=_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for cid in ids]
+        try:
+            for p in procs:
+                while "subscribed" not in (p.stderr.readline() or "subscribed"):
+                    pass
+            truth = Path(tmp) / "truth.json"
+            sim = subprocess.Popen([sys.executable, "-m", "clearway", "seals", "simulate", "--journeys",
+                                    str(n_journeys), "--tamper-rate", "0.2", "--truth", str(truth), "--mqtt",
+                                    "127.0.0.1:1883", "--prefix", prefix, "--per-message", str(per_message),
+                                    "--seed", "3"], env=_env(url), stdout=subprocess.DEVNULL)
+            first = None
+            while sim.poll() is None or first is None:
+                if first is None and count() > 0:
+                    first = time.perf_counter()
+                time.sleep(0.02)
+                if sim.poll() not in (None, 0):
+                    raise RuntimeError("the simulator failed")
+            truth_data = json.loads(truth.read_text())
+            expected = len({(j["seal_id"]) for j in truth_data["journeys"]})  # noqa: F841 - for the record
+            target = truth_data["events"]
+            deadline = time.monotonic() + 600
+            last, stable = -1, 0
+            while time.monotonic() < deadline:
+                n = count()
+                stable = stable + 1 if n == last else 0
+                last = n
+                if stable >= 20:  # nothing new for 1 s: all stored (repeats are not rows)
+                    break
+                time.sleep(0.05)
+            done = time.perf_counter() - 1.0
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(30)
+        for cid in ids:
+            import paho.mqtt.client as paho
+
+            c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5)
+            c.connect("127.0.0.1", 1883, clean_start=True)
+            c.disconnect()
+    stored = count()
+    engine.dispose()
+    dt = done - (first or done)
+    return {"backend": url.split(":")[0], "workers": workers, "per_message": per_message, "events_sent": target,
+            "stored": stored, "seconds": round(dt, 2), "events_per_s": round(stored / dt) if dt > 0 else None}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--core-journeys", type=int, default=2000)
@@ -232,6 +301,8 @@ def main() -> None:
             for per in (1, 50):
                 results["mqtt"].append(bench_mqtt(url, args.journeys, per))
                 print(json.dumps({"mqtt": results["mqtt"][-1]}), flush=True)
+            results["mqtt"].append(bench_mqtt_workers(url, args.journeys, 1, 2))
+            print(json.dumps({"mqtt": results["mqtt"][-1]}), flush=True)
     print(json.dumps(results, indent=1))
 
 

@@ -176,3 +176,40 @@ def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer
     stats = listener.run(idle_exit=1.0)
     assert stats.outcome.stored == len(events) == _count(db)
     assert len(Spool(tmp_path / "spool.db")) == 0
+
+
+def test_two_listeners_sharing_the_subscription_store_everything_once(db, officer, prefix, tmp_path):
+    sims = [now_journey(60 + i, kind=kind, prefix=f"W{i}") for i, kind in
+            enumerate(["wire_cut", "detour", None, "seal_swap", None, "clock_reset"])]
+    for sim in sims:
+        affix(db.factory, officer, sim)
+    group = f"g{uuid.uuid4().hex[:6]}"
+    ids = [f"clearway-test-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    listeners = [Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=cid,
+                          spool=tmp_path / f"{cid}.db", share=group, batch_wait=0.01) for cid in ids]
+    threads = [threading.Thread(target=lst.run, kwargs={"idle_exit": 30}, daemon=True) for lst in listeners]
+    for t in threads:
+        t.start()
+    for lst in listeners:
+        assert lst.connected.wait(10)
+    events = [e for sim in sims for e in journeys.events_of(sim)]
+    pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
+    for e in events:
+        pub.send(e["seal_id"], e)
+    pub.close()
+    unique = {(e["seal_id"], e["seq"]) for e in events}
+    assert _wait(lambda: _count(db) >= len(unique), 90), (_count(db), len(unique))
+    for lst in listeners:
+        lst.stop()
+    for t in threads:
+        t.join(10)
+    assert all(lst.stats.messages > 0 for lst in listeners)  # both took a share
+    assert sum(lst.stats.messages for lst in listeners) == len(events)
+    with db.factory() as s:
+        raised = sorted((a.seal_id, a.rule) for a in s.scalars(select(SealAlert)))
+    expected = sorted((sim.journey.seal_id, rule) for sim in sims for rule in sim.rules)
+    assert raised == expected
+    for cid in ids:  # forget the sessions
+        c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5)
+        c.connect(*BROKER, clean_start=True)
+        c.disconnect()

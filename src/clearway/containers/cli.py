@@ -31,7 +31,10 @@ def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broke
            idle_exit: Annotated[Optional[float], typer.Option(help="stop after this many idle seconds")] = None,
            spool: Annotated[Optional[Path], typer.Option(help=(
                "the local spool file (default: DATA_DIR/seals-spool-CLIENT_ID.db); keep it across restarts"))]
-           = None) -> None:
+           = None,
+           share: Annotated[Optional[str], typer.Option(help=(
+               "join this shared-subscription group: run several listeners (each its own --client-id) "
+               "and the broker spreads the messages over them"))] = None) -> None:
     """Subscribe to seal events (QoS 1, persistent session) and store them; Ctrl-C or SIGTERM stops."""
     from clearway.containers.mqtt import Listener
 
@@ -41,7 +44,7 @@ def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broke
     host, port = _broker(mqtt)
     spool = spool or get_settings().data_dir / f"seals-spool-{client_id}.db"
     listener = Listener(sessions(), host=host, port=port, prefix=prefix, client_id=client_id,
-                        batch_size=batch_size, spool=spool)
+                        batch_size=batch_size, spool=spool, share=share)
     signal.signal(signal.SIGTERM, lambda *_: listener.stop())
     err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id}")
     try:

@@ -153,8 +153,12 @@ def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now:
     cond = Seal.seal_id.in_(seal_ids)
     if containers:
         cond = or_(cond, Seal.container.in_(containers))
+    # Lock the journeys (PostgreSQL; SQLite has one writer anyway) in a fixed order, so that listeners
+    # working side by side detect on one journey one after the other, each seeing the other's events
+    # and alerts.
     seals = list(session.scalars(select(Seal).where(cond, or_(Seal.status == "affixed",
-                                                               Seal.removed_at >= now - WINDOW))))
+                                                               Seal.removed_at >= now - WINDOW))
+                                 .order_by(Seal.id).with_for_update()))
     if not seals:
         return []
     ids = {s.seal_id for s in seals}

@@ -99,11 +99,12 @@ class Listener:
     def __init__(self, factory: sessionmaker[Session], *, host: str = "127.0.0.1", port: int = 1883,
                  prefix: str = "clearway", client_id: str = "clearway-seals-listener", batch_size: int = 5000,
                  batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener",
-                 spool: str | Path | None = None) -> None:
+                 spool: str | Path | None = None, share: str | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
         self.batch_size, self.batch_wait = batch_size, batch_wait
         self.cfg = cfg or configured()
         self.actor = actor
+        self.share = share
         self.stats = Stats()
         self.spool = Spool(spool or Path(tempfile.gettempdir()) / f"clearway-spool-{client_id}.db")
         self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
@@ -120,9 +121,12 @@ class Listener:
         if reason.is_failure:
             log.error("MQTT connect refused: %s", reason)
             return
-        client.subscribe(topic_for(self.prefix, "+"), qos=1)
+        topic = topic_for(self.prefix, "+")
+        if self.share:  # a shared subscription: the broker spreads the messages over the group's listeners
+            topic = f"$share/{self.share}/{topic}"
+        client.subscribe(topic, qos=1)
         self.connected.set()
-        log.info("subscribed to %s on %s:%s", topic_for(self.prefix, "+"), self.host, self.port)
+        log.info("subscribed to %s on %s:%s", topic, self.host, self.port)
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
