@@ -142,3 +142,29 @@ def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, offi
             ingest(s, events=journeys.events_of(sim), source="local", actor="test")
     with db.factory() as s:
         assert list(s.scalars(select(SealAlert))) == []
+
+
+def test_sweep_flags_a_seal_that_stopped_reporting(db, officer):
+    from datetime import UTC, datetime, timedelta
+
+    from clearway.containers.ingest import ingest, sweep
+    from clearway.containers.models import SealAlert
+
+    silent = now_journey(70, prefix="Q1")
+    finished = now_journey(71, prefix="Q2")
+    affix(db.factory, officer, silent)
+    affix(db.factory, officer, finished)
+    cut = [e for e in journeys.events_of(silent) if e["seq"] < 10]  # then nothing more
+    last = max(datetime.fromisoformat(e["received_at"]) for e in cut)
+    with transaction(db.factory) as s:
+        assert ingest(s, events=cut + journeys.events_of(finished), source="local", actor="test").alerts == []
+    with transaction(db.factory) as s:  # within the gap: nothing yet
+        assert sweep(s, now=last + timedelta(minutes=30)) == []
+    with transaction(db.factory) as s:
+        raised = sweep(s, now=last + timedelta(minutes=90))
+    with db.factory() as s:
+        alerts = [(a.seal_id, a.rule) for a in s.scalars(select(SealAlert))]
+    assert len(raised) == 1 and alerts == [(silent.journey.seal_id, "gap")]
+    with transaction(db.factory) as s:  # idempotent
+        assert sweep(s, now=last + timedelta(minutes=120)) == []
+    assert last < datetime.now(UTC)

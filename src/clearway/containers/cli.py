@@ -59,6 +59,18 @@ def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broke
               f"{o.refused} refused, {len(o.alerts)} alerts raised", highlight=False)
 
 
+@seals_app.command("sweep")
+def sweep_cmd() -> None:
+    """Raise the gap alert for seals in transit that stopped reporting (run it every few minutes)."""
+    from clearway.cli_common import uow
+    from clearway.containers.ingest import sweep
+
+    with uow() as session:
+        raised = sweep(session)
+    out.print(f"{len(raised)} alerts raised" + (f": {', '.join(map(str, raised))}" if raised else ""),
+              highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     from clearway.containers import cli_sim
 

@@ -191,3 +191,32 @@ def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now:
             if row is not None:
                 raised.append(row.id)
     return raised
+
+
+def sweep(session: Session, *, now: datetime | None = None, cfg: DetectorConfig | None = None,
+          actor: str = "seals-sweep") -> list[int]:
+    """Look at every journey in transit with the clock in hand: a seal whose reports stopped more than the
+    gap ago (and whose battery was not empty) raises the gap alert, even though no report triggers it."""
+    from clearway.containers import alerts as alert_service
+    from clearway.containers.service import journey
+
+    cfg = cfg or configured()
+    now = now or utcnow()
+    seals = list(session.scalars(select(Seal).where(Seal.status == "affixed", Seal.departure <= now)
+                                 .order_by(Seal.id).with_for_update()))
+    raised: list[int] = []
+    known = alert_service.existing(session, [s.id for s in seals])
+    window = WINDOW.total_seconds()
+    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.device_ts, SealEvent.received_ts, SealEvent.lat,
+            SealEvent.lon, SealEvent.status, SealEvent.battery)
+    for seal in seals:
+        rows = session.execute(select(*cols).where(
+            or_(SealEvent.seal_id == seal.seal_id, SealEvent.container == seal.container),
+            SealEvent.received_ts >= seal.departure.timestamp() - window))
+        reports = [Report(*r) for r in rows]
+        for found in detect(journey(seal), reports, cfg, now=now.timestamp()):
+            row = alert_service.record(session, seal=seal, found=found, actor=actor,
+                                       existing=known.get((seal.id, found.rule), []))
+            if row is not None:
+                raised.append(row.id)
+    return raised

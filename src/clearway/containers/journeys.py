@@ -113,7 +113,8 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
     bound = cfg.clock.max_skew_minutes * 60
     # where the tampering happens
     at = rng.randint(n // 4, (n // 2))
-    least = max(cfg.corridor.min_points, 2) + 1  # one lost report still leaves a detour
+    # runs are cut at a hole in the sequence numbers: one lost report must still leave a run long enough
+    least = 2 * max(cfg.corridor.min_points, 2) + 1
     span = min(rng.randint(least, least + 6), max(least, n - 2 - at))
     detour_km = rng.uniform(2.5, 5) * cfg.corridor.half_width_km * rng.choice((-1, 1))
     silence = rng.uniform(2.0, 5.0) * cfg.gap.max_minutes * 60 if kind == "silence" else 0.0
