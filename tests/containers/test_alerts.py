@@ -168,3 +168,21 @@ def test_sweep_flags_a_seal_that_stopped_reporting(db, officer):
     with transaction(db.factory) as s:  # idempotent
         assert sweep(s, now=last + timedelta(minutes=120)) == []
     assert last < datetime.now(UTC)
+
+
+def test_demo_journeys_hold_some_demo_declarations(db, declarant):
+    from clearway.containers import demo
+    from clearway.containers.models import Seal, SealAlert
+
+    lodge(db.factory, declarant, BOX, "D-1")
+    lodge(db.factory, declarant, "CSQU3054383", "D-2")
+    first = demo.load(db.factory, count=10, tamper_rate=0.5)
+    assert first["journeys"] == 10 and first["alerts"] >= 5
+    with db.factory() as s:
+        sealed = set(s.scalars(select(Seal.container)))
+        held = s.scalars(select(Finding).where(Finding.source == "seals")).all()
+        rules = {a.rule for a in s.scalars(select(SealAlert))}
+    assert {BOX, "CSQU3054383"} <= sealed  # the declarations' containers travel under seal
+    assert held and all(f.lane == "red" for f in held)
+    assert rules == {"opened", "tamper_status", "foreign_seal", "gap"}  # the first five kinds
+    assert demo.load(db.factory, count=10, tamper_rate=0.5) == {"journeys": 0, "already_there": 10, "alerts": 0}
