@@ -194,9 +194,15 @@ def _fault(rng: random.Random, sim: Simulated, fault: str, cfg: DetectorConfig) 
         lat, lon = offset(x.lat, x.lon, 8 * cfg.corridor.half_width_km, 0)
         r[i] = Report(x.seal_id, x.seq, x.device_time, x.received_at, lat, lon, x.status, x.battery)
     elif fault == "lost_report":
-        gap = r[i + 1].device_time - r[i - 1].device_time
-        if gap < cfg.gap.max_minutes * 60 * 0.9 and r[i].status == r[i - 1].status == "sealed":
-            del r[i]
+        # by sequence number (other faults may have reordered the list): the report and its neighbours
+        by_seq = {x.seq: x for x in r}
+        x = r[i]
+        before, after = by_seq.get(x.seq - 1), by_seq.get(x.seq + 1)
+        if before is None or after is None:
+            return
+        if after.received_at - before.received_at < cfg.gap.max_minutes * 60 * 0.9 \
+                and x.status == before.status == "sealed":
+            r[:] = [y for y in r if y.seq != x.seq]
     elif fault == "late_delivery":
         x = r[i]
         late = rng.uniform(0.3, 0.8) * cfg.clock.max_skew_minutes * 60
