@@ -186,3 +186,30 @@ def test_demo_journeys_hold_some_demo_declarations(db, declarant):
     assert held and all(f.lane == "red" for f in held)
     assert rules == {"opened", "tamper_status", "foreign_seal", "gap"}  # the first five kinds
     assert demo.load(db.factory, count=10, tamper_rate=0.5) == {"journeys": 0, "already_there": 10, "alerts": 0}
+
+
+def test_the_alert_page_renders_every_rule_with_its_evidence(db, server, keys):
+    key = keys.create("officer", ECONOMY)
+    with keys.client(key) as c:
+        for i, kind in enumerate(sorted(journeys.KINDS)):
+            sim = now_journey(80 + i, kind=kind, prefix=f"P{i}")
+            assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+            alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+            page = c.get(f"/alerts/{alert_id}")
+            assert page.status_code == 200, (kind, page.text[:300])
+            body = page.text
+            assert f"Seal alert #{alert_id}: {journeys.KINDS[kind].replace('_', ' ')}" in body
+            assert body.count('class="report') == len(sim.reports)
+            rows = body.count("<tr class=\"evidence")
+            assert rows >= 1, kind
+            if kind == "seal_swap":
+                assert sim.foreign[0].seal_id in body
+        listing = c.get("/alerts?status=all")
+        assert listing.status_code == 200 and listing.text.count("data-alert=") == len(journeys.KINDS)
+    assert httpx_get(server.url + "/alerts").status_code == 401  # no key: the key form
+
+
+def httpx_get(url):
+    import httpx
+
+    return httpx.get(url)
