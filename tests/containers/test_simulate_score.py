@@ -90,3 +90,16 @@ def test_score_refuses_a_file_that_is_not_a_truth_file(tmp_path):
     bad.write_text("[1, 2]")
     p = _cli("seals", "score", str(bad), check=False)
     assert p.returncode == 2 and "not a truth file" in p.stderr
+
+
+def test_listen_names_a_bad_or_unreachable_broker(tmp_path):
+    p = _cli("seals", "listen", "--mqtt", "nowhere", db_url=f"sqlite:///{tmp_path}/x.db", check=False)
+    assert p.returncode == 2 and "--mqtt must be HOST:PORT" in p.stderr
+    p = _cli("seals", "listen", "--mqtt", "127.0.0.1:1", "--spool", str(tmp_path / "s.db"),
+             db_url=f"sqlite:///{tmp_path}/x.db", check=False)
+    assert p.returncode == 1 and "cannot reach the MQTT broker at 127.0.0.1:1" in p.stderr
+
+
+def test_sweep_command_runs_on_the_local_database(tmp_path):
+    p = _cli("seals", "sweep", db_url=f"sqlite:///{tmp_path}/x.db")
+    assert p.stdout.strip() == "0 alerts raised"

@@ -160,3 +160,16 @@ def test_configuration_refuses_unknown_rules_and_bad_values():
 class _Sim:
     def __init__(self, journey, reports):
         self.journey, self.reports, self.foreign = journey, reports, []
+
+
+def test_the_installation_overrides_thresholds_with_a_toml_file(tmp_path, monkeypatch):
+    from clearway.containers.rules import configured
+
+    monkeypatch.delenv("CLEARWAY_SEALS_RULES", raising=False)
+    assert configured() == DetectorConfig()
+    path = tmp_path / "rules.toml"
+    path.write_text('[gap]\nmax_minutes = 45\n\n[corridor]\nhalf_width_km = 12.5\nseverity = "critical"\n')
+    monkeypatch.setenv("CLEARWAY_SEALS_RULES", str(path))
+    cfg = configured()
+    assert (cfg.gap.max_minutes, cfg.corridor.half_width_km, cfg.corridor.severity) == (45.0, 12.5, "critical")
+    assert cfg.clock == DetectorConfig().clock
