@@ -1,0 +1,70 @@
+"""`clearway risk ...`: train and evaluate the fraud model, replay a history (simulate), export the
+inspection results as training data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from clearway.cli_common import err, fail, out, refusals_exit
+
+risk_app = typer.Typer(help="Risk management: fraud model, targeting, simulation.", no_args_is_help=True)
+
+
+@risk_app.command("train")
+@refusals_exit
+def train(history: Annotated[list[Path], typer.Option(help="labelled history CSV (repeat for several files)")],
+          out_dir: Annotated[Path, typer.Option("--out", help="directory to write the model into")],
+          valid: Annotated[Optional[list[Path]], typer.Option(
+              help="history to validate on (default: the latest --valid-fraction of --history by date)")] = None,
+          valid_fraction: Annotated[float, typer.Option(min=0.05, max=0.5)] = 0.2,
+          refit: Annotated[bool, typer.Option(help="refit on training + validation rows once the rounds are chosen")]
+          = True,
+          rounds: Annotated[int, typer.Option(min=10, max=5000, help="most boosting rounds")] = 150) -> None:
+    """Train the fraud model (LightGBM) on inspected declarations; writes model, encoders, metadata."""
+    from clearway.risk.history import read_history
+    from clearway.risk.model import FraudModel
+
+    df = read_history([str(p) for p in history])
+    v = read_history([str(p) for p in valid]) if valid else None
+    model = FraudModel(max_rounds=rounds, valid_fraction=valid_fraction, refit=refit).fit(df, valid=v)
+    model.save(out_dir)
+    meta = model.metadata
+    err.print(f"trained on {meta['training_window']['rows']} rows ({meta['training_window']['from']} .. "
+              f"{meta['training_window']['to']}), {meta['rounds']} rounds, {meta['train_seconds']} s -> {out_dir}")
+    out.print_json(data={"model": str(out_dir), "rounds": meta["rounds"],
+                         "training_window": meta["training_window"], "validation": meta["validation"],
+                         "metrics_validation": meta["metrics_validation"]})
+
+
+@risk_app.command("evaluate")
+@refusals_exit
+def evaluate(model: Annotated[Path, typer.Option(help="model directory (clearway risk train --out)")],
+             history: Annotated[list[Path], typer.Option(help="labelled history CSV to evaluate on")],
+             ranking: Annotated[str, typer.Option(help="probability or revenue")] = "probability",
+             as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False) -> None:
+    """Precision and recall of the top 1/2/5/10% and AUC of a model on a labelled history."""
+    from clearway.risk.history import read_history
+    from clearway.risk.model import FraudModel
+    from clearway.risk.scoring import evaluate as run
+
+    result = run(FraudModel.load(model), read_history([str(p) for p in history]), ranking=ranking)
+    if as_json:
+        print(json.dumps(result))
+        return
+    from rich.table import Table
+
+    table = Table("metric", "value")
+    for k, v in result.items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(risk_app, name="risk")
+
+
+__all__ = ["register", "fail"]
