@@ -63,6 +63,20 @@ def evaluate(model: Annotated[Path, typer.Option(help="model directory (clearway
     out.print(table)
 
 
+@risk_app.command("export-history")
+@refusals_exit
+def export_history(out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+                   economy: Annotated[Optional[str], typer.Option(help="only this economy")] = None) -> None:
+    """Write every recorded inspection as training rows (Clearway history layout, one row per item)."""
+    from clearway.cli_common import uow
+    from clearway.risk.decisions import training_rows
+
+    with uow() as session:
+        df = training_rows(session, economy=economy.upper() if economy else None)
+    df.write_csv(out_file)
+    err.print(f"{df.height} rows ({int(df['fraud'].sum() or 0)} irregular) -> {out_file}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(risk_app, name="risk")
 
