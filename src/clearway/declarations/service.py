@@ -244,19 +244,20 @@ def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declar
 
 def by_container(session: Session, *, container: str, open_only: bool = True) -> list[Declaration]:
     """Declarations whose current version carries this container (not yet released, by default)."""
-    stmt = (select(Declaration).join(DeclarationContainer, DeclarationContainer.declaration_id == Declaration.id)
-            .where(DeclarationContainer.container == container_number(container)))
+    # IN (subquery) rather than DISTINCT: PostgreSQL has no equality operator for the JSON content column.
+    carrying = select(DeclarationContainer.declaration_id).where(
+        DeclarationContainer.container == container_number(container))
+    stmt = select(Declaration).where(Declaration.id.in_(carrying))
     if open_only:
         stmt = stmt.where(Declaration.status.not_in(core.FINAL))
-    return list(session.scalars(stmt.distinct()))
+    return list(session.scalars(stmt.order_by(Declaration.id)))
 
 
 def by_document(session: Session, *, reference: str, type: str | None = None) -> list[Declaration]:
-    stmt = (select(Declaration).join(DeclarationDocument, DeclarationDocument.declaration_id == Declaration.id)
-            .where(DeclarationDocument.reference == reference))
+    citing = select(DeclarationDocument.declaration_id).where(DeclarationDocument.reference == reference)
     if type:
-        stmt = stmt.where(DeclarationDocument.type == type)
-    return list(session.scalars(stmt.distinct()))
+        citing = citing.where(DeclarationDocument.type == type)
+    return list(session.scalars(select(Declaration).where(Declaration.id.in_(citing)).order_by(Declaration.id)))
 
 
 def by_id(session: Session, declaration_id: int) -> Declaration:
