@@ -148,8 +148,12 @@ def http(server: Server) -> Iterator[httpx.Client]:
 class Keys:
     """Creates API keys in the test database; `client(key)` gives an HTTP client that sends it."""
 
-    def __init__(self, db: Db, server_url: str | None) -> None:
-        self.db, self.server_url = db, server_url
+    def __init__(self, db: Db, request: pytest.FixtureRequest) -> None:
+        self.db, self._request = db, request
+
+    @property
+    def server_url(self) -> str:
+        return self._request.getfixturevalue("server").url
 
     def create(self, role: str, economy: str, party: str | None = None) -> str:
         from clearway.auth.service import create_key
@@ -166,15 +170,12 @@ class Keys:
             return authenticate(session, key)
 
     def client(self, key: str) -> httpx.Client:
-        assert self.server_url, "keys.client needs the `server` fixture"
         return httpx.Client(base_url=self.server_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
 
 @pytest.fixture
 def keys(db: Db, request: pytest.FixtureRequest) -> Keys:
-    url = request.getfixturevalue("server").url if "server" in request.fixturenames or \
-        "http" in request.fixturenames else None
-    return Keys(db, url)
+    return Keys(db, request)
 
 
 def example(name: str) -> dict:

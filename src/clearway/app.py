@@ -31,20 +31,31 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return await self._refuse(send, limit)
         seen = 0
+        refused = False
 
         async def limited() -> dict:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge()
+                    # Answer 413 now; the app sees a disconnected client and whatever it sends is dropped.
+                    refused = True
+                    await self._refuse(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: dict) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(send, limit)
+            await self.app(scope, limited, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     @staticmethod
     async def _refuse(send: Any, limit: int) -> None:
@@ -56,10 +67,6 @@ class BodyLimit:
                     "headers": [(b"content-type", b"application/problem+json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _routers(package: str) -> list[Any]:

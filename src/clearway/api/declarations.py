@@ -45,7 +45,7 @@ def list_(who: Who, ctx: Ctx,
           office: Annotated[str | None, Query(min_length=5, max_length=5)] = None,
           accepted_from: AwareDatetime | None = None, accepted_to: AwareDatetime | None = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          after: Annotated[int | None, Query(ge=1, description="the `next` cursor of the previous page")] = None,
+          after: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the `next` cursor of the previous page")] = None,
           ) -> DeclarationPage:
     with ctx.uow() as session:
         rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,

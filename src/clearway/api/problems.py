@@ -41,7 +41,7 @@ def install(app: FastAPI) -> None:
             return problem(400, "Malformed JSON", f"the body is not valid JSON: {ctx.get('error', 'parse error')}",
                            instance=request.url.path)
         return problem(422, "Invalid input", "the request has invalid fields: see errors",
-                       errors=errors, instance=request.url.path)
+                       errors=field_errors(raw, skip=("body",)), instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -4,37 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearway.audit.core import GENESIS, ChainLink, canonical, first_break, link_hash
 from clearway.audit.models import AuditEvent, AuditHead
 from clearway.db import utcnow
 
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+
 
 def append_event(session: Session, *, actor: str, action: str, entity_type: str, entity_id: str,
                  data: dict[str, Any] | None = None) -> AuditEvent:
     # The UPDATE takes the head row's lock (PostgreSQL) or runs under the single writer (SQLite),
     # so two transactions can never chain onto the same previous hash.
-    row = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one_or_none()
-    if row is None:
-        session.add(AuditHead(id=1, seq=1, hash=GENESIS))
-        session.flush()
-        seq, prev = 1, GENESIS
-    else:
-        seq, prev = row.seq, row.hash
+    row = _advance_head(session)
+    if row is None:  # a new database: create the head once (a concurrent twin may win the race)
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        row = _advance_head(session)
+    seq, prev = row.seq, row.hash
     at = utcnow()
     text = canonical(data or {})
     digest = link_hash(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
                        entity_id=entity_id, data=text, prev_hash=prev)
-    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
-                       entity_id=entity_id, data=text, prev_hash=prev, hash=digest)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    return event
+    values = dict(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
+                  data=text, prev_hash=prev, hash=digest)
+    # Core statements on the session's connection: the ORM's bulk-update bookkeeping is not needed here.
+    conn = session.connection()
+    conn.execute(insert(_EVENTS).values(**values))
+    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=digest))
+    return AuditEvent(**values)
+
+
+def _advance_head(session: Session):
+    return session.connection().execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.hash)
+    ).one_or_none()
 
 
 def verify_chain(session: Session, batch: int = 5000) -> tuple[int, tuple[int, str] | None]:

@@ -5,6 +5,7 @@ audit event in that same transaction."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.db import utcnow
+from clearway.db import next_value, utcnow
 from clearway.declarations import core
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -65,11 +66,19 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     if existing is not None:
         return _same_or_conflict(session, existing, digest), False
     now = utcnow()
-    row = Declaration(lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-                      office=decl.office, status="accepted", version=1, fingerprint=digest, content=data,
-                      accepted_at=now, updated_at=now, items=_items(decl), **_links(decl))
+    number = next_value(session, f"mrn:{decl.office}:{now.year}")
+    mrn = core.make_mrn(now.year, decl.office, number)
+    row = Declaration(
+        mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
+        office=decl.office, status="accepted", version=1, fingerprint=digest, content=data, accepted_at=now,
+        updated_at=now, items=_items(decl), **_links(decl),
+        history=[StatusEvent(from_status=None, to_status="accepted", at=now, actor=principal.actor, reason="lodged")],
+        versions=[DeclarationVersion(version=1, content=data, created_at=now, actor=principal.actor,
+                                     reason="lodged")])
+    # SQLite runs one writer at a time (BEGIN IMMEDIATE), so only PostgreSQL can race on the LRN.
+    racing = session.get_bind().dialect.name != "sqlite"
     try:
-        with session.begin_nested():
+        with session.begin_nested() if racing else nullcontext():
             session.add(row)
             session.flush()
     except IntegrityError:
@@ -77,14 +86,8 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
         if existing is None:
             raise
         return _same_or_conflict(session, existing, digest), False
-    row.mrn = core.make_mrn(now.year, row.office, row.id)
-    row.history.append(StatusEvent(from_status=None, to_status="accepted", at=now, actor=principal.actor,
-                                   reason="lodged"))
-    session.add(DeclarationVersion(declaration_id=row.id, version=1, content=data, created_at=now,
-                                   actor=principal.actor, reason="lodged"))
-    session.flush()
     append_event(session, actor=principal.actor, action="declaration.accepted", entity_type="declaration",
-                 entity_id=row.mrn, data={"lrn": row.lrn, "fingerprint": digest, "office": row.office})
+                 entity_id=mrn, data={"lrn": row.lrn, "fingerprint": digest, "office": row.office})
     return row, True
 
 
@@ -133,7 +136,7 @@ def list_declarations(session: Session, *, principal: Principal, status: str | N
                       accepted_to: datetime | None = None, limit: int = 50,
                       after: int | None = None) -> tuple[list[Declaration], int | None]:
     """Newest first, keyset-paginated: pass the returned cursor as `after` for the next page."""
-    stmt = select(Declaration).where(Declaration.mrn.is_not(None))
+    stmt = select(Declaration)
     if principal.role != "admin":
         stmt = stmt.where(Declaration.economy == principal.economy)
     if principal.role == "declarant":
@@ -160,7 +163,7 @@ def transition(session: Session, *, row: Declaration, to_status: str, actor: str
     try:
         core.check_transition(row.status, to_status)
     except core.TransitionError as exc:
-        raise Conflict(str(exc), status=row.status) from None
+        raise Conflict(str(exc), current_status=row.status) from None
     now = utcnow()
     event = StatusEvent(from_status=row.status, to_status=to_status, at=now, actor=actor, reason=reason)
     row.history.append(event)
@@ -168,14 +171,14 @@ def transition(session: Session, *, row: Declaration, to_status: str, actor: str
     row.updated_at = now
     session.flush()
     append_event(session, actor=actor, action=f"declaration.{to_status}", entity_type="declaration",
-                 entity_id=row.mrn or "", data={"from": event.from_status, "reason": reason, **(data or {})})
+                 entity_id=row.mrn, data={"from": event.from_status, "reason": reason, **(data or {})})
     return event
 
 
 def cancel(session: Session, *, principal: Principal, mrn: str, reason: str | None) -> Declaration:
     row = get(session, principal=principal, mrn=mrn, for_update=True)
     if row.status not in core.CANCELLABLE:
-        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be cancelled", status=row.status)
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be cancelled", current_status=row.status)
     transition(session, row=row, to_status="cancelled", actor=principal.actor, reason=reason or "cancelled")
     return row
 
@@ -188,7 +191,7 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     if principal.role != "declarant":
         raise Forbidden("only the declarant amends a declaration")
     if row.status not in core.AMENDABLE:
-        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", status=row.status)
+        raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", current_status=row.status)
     merged = core.merge_patch(row.content, changes)
     fixed = core.fixed_field_changes(row.content, merged)
     if fixed:
@@ -207,11 +210,11 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     row.items = _items(decl)
     links = _links(decl)
     row.containers, row.documents = links["containers"], links["documents"]
-    session.add(DeclarationVersion(declaration_id=row.id, version=row.version, content=data, created_at=now,
-                                   actor=principal.actor, reason=reason))
+    row.versions.append(DeclarationVersion(version=row.version, content=data, created_at=now,
+                                           actor=principal.actor, reason=reason))
     session.flush()
     append_event(session, actor=principal.actor, action="declaration.amended", entity_type="declaration",
-                 entity_id=row.mrn or "", data={"version": row.version, "reason": reason, "fingerprint": digest})
+                 entity_id=row.mrn, data={"version": row.version, "reason": reason, "fingerprint": digest})
     if row.status != "accepted":
         transition(session, row=row, to_status="accepted", actor=principal.actor,
                    reason=f"amended (version {row.version}): to be assessed again")
@@ -241,19 +244,20 @@ def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declar
 
 def by_container(session: Session, *, container: str, open_only: bool = True) -> list[Declaration]:
     """Declarations whose current version carries this container (not yet released, by default)."""
-    stmt = (select(Declaration).join(DeclarationContainer, DeclarationContainer.declaration_id == Declaration.id)
-            .where(DeclarationContainer.container == container_number(container)))
+    # IN (subquery) rather than DISTINCT: PostgreSQL has no equality operator for the JSON content column.
+    carrying = select(DeclarationContainer.declaration_id).where(
+        DeclarationContainer.container == container_number(container))
+    stmt = select(Declaration).where(Declaration.id.in_(carrying))
     if open_only:
         stmt = stmt.where(Declaration.status.not_in(core.FINAL))
-    return list(session.scalars(stmt.distinct()))
+    return list(session.scalars(stmt.order_by(Declaration.id)))
 
 
 def by_document(session: Session, *, reference: str, type: str | None = None) -> list[Declaration]:
-    stmt = (select(Declaration).join(DeclarationDocument, DeclarationDocument.declaration_id == Declaration.id)
-            .where(DeclarationDocument.reference == reference))
+    citing = select(DeclarationDocument.declaration_id).where(DeclarationDocument.reference == reference)
     if type:
-        stmt = stmt.where(DeclarationDocument.type == type)
-    return list(session.scalars(stmt.distinct()))
+        citing = citing.where(DeclarationDocument.type == type)
+    return list(session.scalars(select(Declaration).where(Declaration.id.in_(citing)).order_by(Declaration.id)))
 
 
 def by_id(session: Session, declaration_id: int) -> Declaration:

@@ -1,0 +1,137 @@
+"""Demo data: API keys for each role and a spread of realistic declarations across economies.
+
+The same generator feeds the lodging benchmark, so what the demo shows is what was measured."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.auth.service import authenticate, create_key
+from clearway.db import transaction
+from clearway.errors import ClearwayError, Conflict
+from clearway.reference import economies
+
+# (hs code, description, unit, value per unit range in USD, kg per unit)
+GOODS = [
+    ("080510", "Fresh oranges", "kg", (0.6, 1.4), 1.0),
+    ("220421", "Red wine in 750 ml bottles", "l", (4.0, 25.0), 1.3),
+    ("610910", "Cotton T-shirts", "pce", (1.5, 9.0), 0.2),
+    ("640411", "Sports footwear, textile uppers", "pr", (8.0, 60.0), 0.9),
+    ("851713", "Smartphones", "pce", (90.0, 800.0), 0.3),
+    ("851714", "Mobile telephones, other", "pce", (15.0, 120.0), 0.25),
+    ("300241", "Vaccines for human medicine", "kg", (200.0, 2000.0), 1.0),
+    ("382219", "Diagnostic test kits", "pce", (2.0, 12.0), 0.05),
+    ("090111", "Coffee, not roasted", "kg", (2.5, 6.0), 1.0),
+    ("847130", "Laptop computers", "pce", (250.0, 1500.0), 2.2),
+    ("940360", "Wooden furniture", "pce", (40.0, 400.0), 25.0),
+    ("030617", "Frozen shrimps and prawns", "kg", (6.0, 14.0), 1.0),
+]
+ORIGINS = ["CN", "VN", "TH", "US", "JP", "KR", "MY", "ID", "AU", "NZ", "CL", "MX", "DE", "IN"]
+DEMO_ECONOMIES = ["AU", "NZ", "US", "CA", "JP", "TH", "SG", "KR"]
+OWNERS = ["MSCU", "MAEU", "CMAU", "HLXU", "OOLU", "EGHU", "TGHU", "CSQU"]
+
+
+def party(economy: str) -> str:
+    return f"{economy}-DEMO-BROKER-1"
+
+
+def _container(rng: random.Random) -> str:
+    from clearway.containers.iso6346 import check_digit
+
+    body = rng.choice(OWNERS) + f"{rng.randrange(1_000_000):06d}"
+    return body + str(check_digit(body))
+
+
+def declaration(economy: str, n: int, rng: random.Random, *, arrival: datetime | None = None) -> dict[str, Any]:
+    """One plausible import declaration lodged by the demo broker of `economy`."""
+    offices = [o for o in economies.all_offices().values() if o.economy == economy]
+    office = rng.choice(offices)
+    lines = []
+    total = Decimal(0)
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        hs, desc, unit, (lo, hi), kg = rng.choice(GOODS)
+        qty = Decimal(rng.choice([10, 50, 100, 250, 500, 1000, 2400]))
+        value = (qty * Decimal(str(round(rng.uniform(lo, hi), 2)))).quantize(Decimal("0.01"))
+        net = (qty * Decimal(str(kg))).quantize(Decimal("0.1"))
+        gross = (net * Decimal("1.06")).quantize(Decimal("0.1"))
+        origin = rng.choice([o for o in ORIGINS if o != economy])
+        total += value
+        lines.append({"hs_code": hs, "description": desc, "origin": origin, "quantity": str(qty), "unit": unit,
+                      "gross_weight_kg": str(gross), "net_weight_kg": str(net), "value": str(value)})
+    sea = office.kind == "seaport"
+    arrival = arrival or datetime.now(UTC) + timedelta(hours=rng.randrange(-72, 72))
+    docs = [{"type": "invoice", "reference": f"INV-{economy}-{n:07d}"}]
+    if any(line["hs_code"].startswith(("08", "09", "94")) for line in lines):
+        docs.append({"type": "ephyto", "reference": f"{lines[0]['origin']}-2026-PHY-{n:06d}"})
+    return {
+        "lrn": f"DEMO-{economy}-{n:07d}", "type": "import", "economy": economy, "office": office.code,
+        "declarant": {"id": party(economy), "name": f"Demo Customs Brokers {economy}"},
+        "importer": {"id": f"{economy}-IMP-{rng.randrange(1, 60):04d}", "name": "Demo Importer", "country": economy},
+        "exporter": {"name": f"Exporter {rng.randrange(1, 200)}", "country": lines[0]["origin"]},
+        "transport": {"mode": "sea" if sea else "air",
+                      "document": f"{'MAEU' if sea else '618-'}{rng.randrange(10**8):08d}",
+                      "containers": [_container(rng)] if sea else [],
+                      "arrival": arrival.isoformat().replace("+00:00", "Z")},
+        "incoterm": rng.choice(["FOB", "CIF", "EXW", "FCA"]), "currency": "USD",
+        "freight": str((total * Decimal("0.08")).quantize(Decimal("0.01"))),
+        "insurance": str((total * Decimal("0.01")).quantize(Decimal("0.01"))),
+        "items": lines, "documents": docs,
+    }
+
+
+def _keys(factory: sessionmaker[Session], keys_file: Path | None) -> dict[str, str]:
+    wanted: dict[str, tuple[str, str, str | None]] = {"admin": ("admin", "AU", None)}
+    for e in DEMO_ECONOMIES:
+        wanted[f"declarant_{e.lower()}"] = ("declarant", e, party(e))
+        wanted[f"officer_{e.lower()}"] = ("officer", e, None)
+    known: dict[str, str] = {}
+    if keys_file and keys_file.exists():
+        known = json.loads(keys_file.read_text()).get("keys", {})
+    out: dict[str, str] = {}
+    with transaction(factory) as session:
+        for name, (role, economy, who) in wanted.items():
+            key = known.get(name)
+            if key and authenticate(session, key) is not None:
+                out[name] = key
+            else:
+                out[name], _ = create_key(session, role=role, economy=economy, party_id=who, label=f"demo {name}",
+                                          actor="demo")
+    if keys_file:
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        keys_file.write_text(json.dumps({"keys": out}, indent=1) + "\n")
+    return out
+
+
+def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: Path | None = None,
+         seed: int = 2026) -> dict[str, Any]:
+    """Keys and declarations; running it again lodges nothing twice (LRNs are deterministic)."""
+    from clearway.declarations import service
+    from clearway.declarations.schemas import DeclarationIn
+    from clearway.validation import parse
+
+    keys = _keys(factory, keys_file)
+    rng = random.Random(seed)
+    created = existing = 0
+    with transaction(factory) as session:
+        principals = {e: authenticate(session, keys[f"declarant_{e.lower()}"]) for e in DEMO_ECONOMIES}
+    for n in range(declarations):
+        economy = DEMO_ECONOMIES[n % len(DEMO_ECONOMIES)]
+        doc = declaration(economy, n, rng)
+        try:
+            with transaction(factory) as session:
+                _, new = service.lodge(session, principal=principals[economy], decl=parse(DeclarationIn, doc))
+        except Conflict:  # lodged by an earlier run (with other arrival times)
+            existing += 1
+            continue
+        except ClearwayError:
+            continue
+        created += new
+        existing += not new
+    return {"keys": keys, "declarations": {"lodged": created, "already_there": existing}}
