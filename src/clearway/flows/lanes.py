@@ -48,7 +48,7 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     yellow or red. `draw` (0..1) fixes the random-selection draw (tests, replays)."""
     if row.status != "assessed":
         raise Conflict(f"declaration {row.mrn} is {row.status}; a lane is chosen for assessed declarations",
-                       status=row.status)
+                       current_status=row.status)
     at = at or utcnow()
     found = controls.open_findings(session, declaration_id=row.id)
     mandatory = mandatory_lane([f.lane for f in found])
@@ -145,7 +145,7 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     if row.status != "under_control":
         raise Conflict(f"declaration {row.mrn} is {row.status}; only declarations under control are inspected",
-                       status=row.status)
+                       current_status=row.status)
     currency = row.content.get("currency", "USD")
     severity, errors = _check_inspection(body, currency)
     if errors:

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from clearway.risk.rules import ACTIONS, FIELDS
 
-RuleCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9][A-Z0-9._-]{0,59}$")]
+RuleCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
