@@ -63,6 +63,51 @@ def evaluate(model: Annotated[Path, typer.Option(help="model directory (clearway
     out.print(table)
 
 
+def _percent(text: str, name: str) -> float:
+    t = text.strip()
+    try:
+        value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        fail(f"{name}: {text!r} is not a share (e.g. 10% or 0.1)")
+    return value
+
+
+@risk_app.command("simulate")
+@refusals_exit
+def simulate(history: Annotated[list[Path], typer.Option(help="labelled history CSV to replay")],
+             weekly_capacity: Annotated[str, typer.Option(help="share of each week inspected, e.g. 10%")] = "10%",
+             exploration: Annotated[str, typer.Option(help="share of the capacity kept for exploration")] = "10%",
+             method: Annotated[str, typer.Option(help="exploration: random or uncertainty")] = "random",
+             retrain_every: Annotated[int, typer.Option(help="weeks between retrainings")] = 2,
+             rounds: Annotated[int, typer.Option(min=5, max=2000)] = 60,
+             seed: Annotated[int, typer.Option()] = 0,
+             as_json: Annotated[bool, typer.Option("--json", help="the whole result as JSON on stdout")] = False) -> None:
+    """Replay a history week by week, revealing only what was inspected, with and without exploration."""
+    from clearway.risk.history import read_history
+    from clearway.risk.simulate import Setup, compare
+
+    setup = Setup(capacity=_percent(weekly_capacity, "weekly-capacity"), exploration=_percent(exploration, "exploration"),
+                  method=method, retrain_every=retrain_every, rounds=rounds, seed=seed)
+    result = compare(read_history([str(p) for p in history]), setup)
+    if as_json:
+        print(json.dumps(result))
+        return
+    from rich.table import Table
+
+    table = Table("policy", "inspected", "found", "precision", "recall", "model AUC (2nd half)",
+                  "model precision@capacity (2nd half)")
+    for name in ("without_exploration", "with_exploration"):
+        s = result[name]["summary"]
+        table.add_row(f"{name} ({s['method']}, {s['exploration']:.0%})", str(s["inspected"]), str(s["found"]),
+                      f"{s['precision']:.3f}", f"{s['recall']:.3f}", _f(s["model_auc_last_half"]),
+                      _f(s["model_precision_at_capacity_last_half"]))
+    out.print(table)
+
+
+def _f(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
 @risk_app.command("export-history")
 @refusals_exit
 def export_history(out_file: Annotated[Path, typer.Option("--out", help="CSV file to write")],

@@ -57,6 +57,13 @@ class FraudModel:
                           errors=[FieldError("history", "needs at least 50 inspected rows with both outcomes")])
         started = time.perf_counter()
         history = history.sort("date", maintain_order=True)
+        if valid is None and self.valid_fraction <= 0:  # fixed rounds, no held-out rows (replays)
+            self._fit_once(history, None, rounds=self.max_rounds)
+            self.metadata = {"rounds": self.max_rounds, "features": self.encoders.feature_names,
+                             "training_window": {"from": str(history["date"].min()), "to": str(history["date"].max()),
+                                                 "rows": history.height, "frauds": int(history["fraud"].sum())},
+                             "train_seconds": round(time.perf_counter() - started, 2)}
+            return self
         if valid is None:
             cut = int(history.height * (1 - self.valid_fraction))
             train, valid = history.head(cut), history.slice(cut)
