@@ -65,3 +65,11 @@ def test_cli_simulate_json():
     assert {"without_exploration", "with_exploration"} <= set(result)
     r = CliRunner().invoke(app, ["risk", "simulate", "--history", str(TRAIN), "--weekly-capacity", "lots"])
     assert r.exit_code == 2 and "weekly-capacity" in r.output
+
+
+def test_initial_weeks_are_known_history_not_measured(train_history):
+    result = run(train_history, Setup(capacity=0.1, rounds=10, initial_weeks=13, retrain_every=8))
+    weeks = result["weeks"]
+    assert weeks[0]["week"] >= "2020-03-23"  # the first 13 weeks are the past
+    assert weeks[0]["model"]  # a model from the known history from the first measured week on
+    assert sum(w["declarations"] for w in weeks) < train_history.height

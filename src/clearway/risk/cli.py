@@ -79,6 +79,8 @@ def simulate(history: Annotated[list[Path], typer.Option(help="labelled history 
              exploration: Annotated[str, typer.Option(help="share of the capacity kept for exploration")] = "10%",
              method: Annotated[str, typer.Option(help="exploration: random or uncertainty")] = "random",
              retrain_every: Annotated[int, typer.Option(help="weeks between retrainings")] = 2,
+             initial_weeks: Annotated[int, typer.Option(
+                 help="first weeks whose outcomes are all known beforehand (a past inspection history)")] = 0,
              rounds: Annotated[int, typer.Option(min=5, max=2000)] = 60,
              seed: Annotated[int, typer.Option()] = 0,
              as_json: Annotated[bool, typer.Option("--json", help="the whole result as JSON on stdout")] = False) -> None:
@@ -87,7 +89,7 @@ def simulate(history: Annotated[list[Path], typer.Option(help="labelled history 
     from clearway.risk.simulate import Setup, compare
 
     setup = Setup(capacity=_percent(weekly_capacity, "weekly-capacity"), exploration=_percent(exploration, "exploration"),
-                  method=method, retrain_every=retrain_every, rounds=rounds, seed=seed)
+                  method=method, retrain_every=retrain_every, rounds=rounds, seed=seed, initial_weeks=initial_weeks)
     result = compare(read_history([str(p) for p in history]), setup)
     if as_json:
         print(json.dumps(result))

@@ -35,6 +35,7 @@ class Setup:
     retrain_every: int = 2         # weeks
     rounds: int = 60
     min_revealed: int = 200        # labelled rows needed before the first model
+    initial_weeks: int = 0         # weeks whose outcomes are all known beforehand (a past history)
     seed: int = 0
 
 
@@ -46,6 +47,8 @@ def check(setup: Setup) -> None:
         errors.append(FieldError("exploration", "must be between 0% and 100% of the capacity"))
     if setup.method not in METHODS:
         errors.append(FieldError("method", f"one of {', '.join(METHODS)}"))
+    if setup.initial_weeks < 0:
+        errors.append(FieldError("initial_weeks", "cannot be negative"))
     if setup.retrain_every < 1:
         errors.append(FieldError("retrain_every", "at least 1 week"))
     if errors:
@@ -72,6 +75,13 @@ def _pick(scores: np.ndarray | None, k: int, setup: Setup, exploration: float, r
     return chosen
 
 
+def _train(data: pl.DataFrame, setup: Setup) -> FraudModel | None:
+    if data.height < 50 or data["fraud"].n_unique() < 2:
+        return None
+    params = {**PARAMS, "num_leaves": 63, "seed": setup.seed}
+    return FraudModel(params=params, max_rounds=setup.rounds, valid_fraction=0).fit(data)
+
+
 def run(history: pl.DataFrame, setup: Setup, *, exploration: float | None = None) -> dict[str, Any]:
     """One replay; `exploration` overrides the setup's share (0 = pure exploitation)."""
     check(setup)
@@ -85,8 +95,14 @@ def run(history: pl.DataFrame, setup: Setup, *, exploration: float | None = None
     since_train = 0
     out = []
     found_total = fraud_total = inspected_total = 0
-    for w in weeks:
+    for i, w in enumerate(weeks):
         week = df.filter(pl.col("_week") == w).drop("_week")
+        if i < setup.initial_weeks:  # the past: every outcome known, nothing selected or measured
+            revealed.append(week)
+            if i == setup.initial_weeks - 1 and week.height:
+                model = _train(pl.concat(revealed), setup)
+                since_train = 0
+            continue
         y = week["fraud"].to_numpy()
         k = max(1, math.ceil(setup.capacity * week.height))
         if model is None:
@@ -114,8 +130,7 @@ def run(history: pl.DataFrame, setup: Setup, *, exploration: float | None = None
         if labelled >= max(setup.min_revealed, 50) and (model is None or since_train >= setup.retrain_every):
             data = pl.concat(revealed)
             if data["fraud"].n_unique() == 2:
-                params = {**PARAMS, "num_leaves": 63, "seed": setup.seed}
-                model = FraudModel(params=params, max_rounds=setup.rounds, valid_fraction=0).fit(data)
+                model = _train(data, setup)
                 since_train = 0
     modelled = [r for r in out if "model_auc" in r]
     half = modelled[len(modelled) // 2:]
@@ -135,5 +150,6 @@ def compare(history: pl.DataFrame, setup: Setup) -> dict[str, Any]:
     """The same replay without exploration and with the setup's exploration share."""
     check(setup)
     return {"capacity": setup.capacity, "retrain_every_weeks": setup.retrain_every, "seed": setup.seed,
+            "initial_weeks": setup.initial_weeks,
             "without_exploration": run(history, setup, exploration=0.0),
             "with_exploration": run(history, setup)}
