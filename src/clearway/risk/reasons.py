@@ -16,6 +16,8 @@ from clearway.risk import features
 
 VALUATION = ("unit_price", "unit_price_ratio", "value", "log_value", "value_fraction", "net_mass_kg", "log_mass",
              "mass_fraction", "tax_amount")
+# groups that say the same thing about the goods' route: explained once, by the most specific
+ROUTE_FAMILY = {"hs_departure_origin": ("hs_departure_origin", "hs_departure", "hs_origin", "hs4_origin")}
 LABELS = {"office": "office", "procedure": "procedure type", "import_type": "import type", "import_use": "import use",
           "payment_type": "payment type", "transport_mode": "mode of transport", "tax_type": "tax type",
           "origin_indicator": "origin indicator"}
@@ -46,8 +48,10 @@ def _facts(names: list[str]) -> dict[str, list[int]]:
     facts["tax_rate"] = [idx["tax_rate"]]
     facts["hs_chapter"] = [idx["hs2"], idx["hs4_num"]]
     facts["route"] = [idx["origin_is_departure"]]
+    merged = {g: main for main, members in ROUTE_FAMILY.items() for g in members}
     for g in features.GROUPS:
-        facts[f"group:{g}"] = [idx[f"rate_{g}"], idx[f"count_{g}"]]
+        key = f"group:{merged.get(g, g)}"
+        facts.setdefault(key, []).extend([idx[f"rate_{g}"], idx[f"count_{g}"]])
     return facts
 
 
@@ -70,8 +74,8 @@ def explain(contrib: np.ndarray, x: np.ndarray, record: dict[str, Any], names: l
 def _fmt(v: Any) -> str:
     if v is None:
         return "unknown"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:,.2f}".rstrip("0").rstrip(".")
     return str(v)
 
 
@@ -83,8 +87,13 @@ def _words(fact: str, x: np.ndarray, r: dict[str, Any], idx: dict[str, int], pri
         if math.isfinite(ratio) and ratio > 0:
             pct = abs(1 - ratio) * 100
             where = f"{vals.get('hs_code')} from {vals.get('origin_country')}"
+            if pct < 10:
+                return (f"declared value {vals.get('value')} for {vals.get('net_mass_kg')} kg "
+                        f"(value per kg near the usual for {where})")
             if ratio < 1:
                 return f"value per kg {pct:.0f}% below the usual for {where}"
+            if ratio < 2:
+                return f"value per kg {pct:.0f}% above the usual for {where}"
             return f"value per kg {ratio:.1f} times the usual for {where}"
         return f"declared value {vals.get('value')} for {vals.get('net_mass_kg')} kg"
     if fact.startswith("cat:"):
