@@ -23,7 +23,7 @@ def train(history: Annotated[list[Path], typer.Option(help="labelled history CSV
           valid_fraction: Annotated[float, typer.Option(min=0.05, max=0.5)] = 0.2,
           refit: Annotated[bool, typer.Option(help="refit on training + validation rows once the rounds are chosen")]
           = True,
-          rounds: Annotated[int, typer.Option(min=10, max=5000, help="most boosting rounds")] = 150) -> None:
+          rounds: Annotated[int, typer.Option(min=10, max=5000, help="most boosting rounds")] = 100) -> None:
     """Train the fraud model (LightGBM) on inspected declarations; writes model, encoders, metadata."""
     from clearway.risk.history import read_history
     from clearway.risk.model import FraudModel

@@ -30,7 +30,7 @@ PARAMS: dict[str, Any] = {
     "feature_fraction": 0.7, "bagging_fraction": 0.8, "bagging_freq": 1, "max_cat_to_onehot": 8,
     "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True,
 }
-MAX_ROUNDS = 150
+MAX_ROUNDS = 100
 EARLY_STOP = 30
 MIN_ROUNDS = 30
 MIN_REVENUE_CASES = 20
