@@ -160,3 +160,16 @@ def test_cli_train_and_evaluate_json(tmp_path):
         assert k in result
     r = runner.invoke(app, ["risk", "evaluate", "--model", str(tmp_path / "nope"), "--history", str(VALID), "--json"])
     assert r.exit_code == 2 and "model" in r.output
+
+
+def test_path_contributions_add_up_to_the_raw_score(small_model, valid_history):
+    from clearway.risk.paths import PathExplainer
+
+    x = features.transform(small_model.encoders, valid_history)
+    assert np.isnan(x).any()  # unseen codes and missing values take the default branches
+    paths = PathExplainer(small_model.booster)
+    contrib = np.array([paths.contributions(row) for row in x])
+    raw = small_model.booster.predict(x, raw_score=True)
+    np.testing.assert_allclose(contrib.sum(axis=1), raw, atol=1e-9)
+    shap = small_model.contributions(x[:1])  # same layout as LightGBM's pred_contrib
+    assert shap.shape == (1, contrib.shape[1])

@@ -11,6 +11,7 @@ import polars as pl
 from clearway.risk import features
 from clearway.risk.metrics import report
 from clearway.risk.model import FraudModel
+from clearway.risk.paths import PathExplainer
 from clearway.risk.reasons import explain
 
 
@@ -33,11 +34,21 @@ def score_records(model: FraudModel, records: list[dict[str, Any]], *, reasons: 
     rev = None
     if model.revenue_booster is not None:
         rev = p * np.expm1(model.revenue_booster.predict(x, num_threads=1))
-    contrib = model.booster.predict(x, num_iteration=it, pred_contrib=True, num_threads=1) if reasons else None
     names = model.encoders.feature_names
+    if not reasons:
+        return [Score(float(p[i]), None if rev is None else float(rev[i])) for i in range(len(records))]
+    paths = explainer(model)
     return [Score(float(p[i]), None if rev is None else float(rev[i]),
-                  explain(contrib[i], x[i], records[i], names, model.encoders.prior, top) if reasons else [])
+                  explain(paths.contributions(x[i]), x[i], records[i], names, model.encoders.prior, top))
             for i in range(len(records))]
+
+
+def explainer(model: FraudModel) -> PathExplainer:
+    """The model's path explainer, built once per loaded model."""
+    found = model.__dict__.get("_paths")
+    if found is None:
+        found = model.__dict__["_paths"] = PathExplainer(model.booster)
+    return found
 
 
 def evaluate(model: FraudModel, history: pl.DataFrame, *, ranking: str = "probability") -> dict[str, Any]:
