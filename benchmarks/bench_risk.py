@@ -78,6 +78,59 @@ def lane_latency(model: FraudModel, valid: pl.DataFrame, n: int = 500, reasons: 
     return {"median_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times))], "n": n}
 
 
+def service_latency(model_dir: Path, n: int = 200) -> dict:
+    """select_lane through the service on a real SQLite file: findings, rules, policy and usage
+    queries, scoring, the stored decision, audit events and the commit."""
+    import tempfile
+
+    from sqlalchemy import select
+
+    from clearway.auth.service import authenticate, create_key
+    from clearway.db import make_engine, make_sessionmaker, migrate, transaction
+    from clearway.declarations import service as declarations
+    from clearway.declarations.models import Declaration
+    from clearway.declarations.schemas import DeclarationIn
+    from clearway.flows.lanes import select_lane
+    from clearway.risk import decisions
+    from clearway.risk.schemas import RuleIn
+    from clearway.risk import service as risk
+
+    os.environ[decisions.MODEL_ENV] = str(model_dir)
+    tmp = tempfile.mkdtemp()
+    engine = make_engine(f"sqlite:///{tmp}/bench.db")
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    example = json.loads((Path(__file__).resolve().parent.parent / "examples" / "declaration-au-oranges.json").read_text())
+    with transaction(factory) as session:
+        key, _ = create_key(session, role="declarant", economy="AU", party_id=example["declarant"]["id"], actor="bench")
+        okey, _ = create_key(session, role="officer", economy="AU", actor="bench")
+    with factory() as session:
+        who, officer = authenticate(session, key), authenticate(session, okey)
+    with transaction(factory) as session:
+        for i in range(5):
+            risk.create_rule(session, principal=officer, rule=RuleIn(
+                code=f"R{i}", name=f"rule {i}", action="score", score=0.1,
+                conditions=[{"field": "hs_code", "op": "prefix", "value": f"{i}"},
+                            {"field": "value_per_kg", "op": "lt", "value": "0.5"}]))
+    mrns = []
+    with transaction(factory) as session:
+        for i in range(n):
+            row, _ = declarations.lodge(session, principal=who, decl=DeclarationIn(**{**example, "lrn": f"B{i:06d}"}))
+            declarations.transition(session, row=row, to_status="assessed", actor="bench")
+            mrns.append(row.mrn)
+    times = []
+    for mrn in mrns:
+        t = time.perf_counter()
+        with transaction(factory) as session:
+            row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
+            select_lane(session, row=row, actor="bench")
+        times.append((time.perf_counter() - t) * 1000)
+    engine.dispose()
+    times.sort()
+    return {"median_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times))], "n": n,
+            "backend": "sqlite"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--train", default=os.environ.get("CLEARWAY_RISK_TRAIN", str(SHARED / "df_syn_train_eng.csv")))
@@ -102,6 +155,11 @@ def main() -> None:
         "lane_decision": lane_latency(model, valid),
         "lane_decision_with_reasons": lane_latency(model, valid, n=100, reasons=True),
     }
+    import tempfile
+
+    saved = Path(tempfile.mkdtemp()) / "model"
+    model.save(saved)
+    result["lane_decision_service_sqlite"] = service_latency(saved)
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -116,6 +174,9 @@ def main() -> None:
     ld, lr = result["lane_decision"], result["lane_decision_with_reasons"]
     print(f"one lane decision: median {ld['median_ms']:.2f} ms, p95 {ld['p95_ms']:.2f} ms; "
           f"with reasons (controlled): median {lr['median_ms']:.2f} ms, p95 {lr['p95_ms']:.2f} ms")
+    sv = result["lane_decision_service_sqlite"]
+    print(f"select_lane through the service (SQLite file, one transaction each, commit included): "
+          f"median {sv['median_ms']:.2f} ms, p95 {sv['p95_ms']:.2f} ms")
 
 
 def _features_rate(model: FraudModel, valid: pl.DataFrame, rows: int = 100_000) -> float:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -31,16 +30,6 @@ from clearway.risk.scoring import score_records
 NEVER = 2.0  # a threshold no probability reaches (no model deployed)
 
 
-def _first_time_importer(session: Session, row: Declaration) -> bool:
-    importer = (row.content.get("importer") or {}).get("id")
-    if not importer:
-        return True
-    earlier = session.scalars(select(Declaration.id).where(
-        Declaration.economy == row.economy, Declaration.id != row.id, Declaration.accepted_at <= row.accepted_at,
-        Declaration.content["importer"]["id"].as_string() == importer).limit(1)).first()
-    return earlier is None
-
-
 def select_lane(session: Session, *, row: Declaration, actor: str, draw: float | None = None,
                 at: datetime | None = None) -> LaneDecisionRow:
     """Choose and apply the lane of a declaration in status `assessed`: the decision is stored with
@@ -54,8 +43,10 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     mandatory = mandatory_lane([f.lane for f in found])
     pol, pol_row = risk.policy(session, economy=row.economy)
     policy = risk.lane_policy(pol)
+    importer = (row.content.get("importer") or {}).get("id")
+    first_time = decisions.first_time_importer(session, economy=row.economy, importer=importer, declaration_id=row.id)
     facts = decisions.facts(content=row.content, office=row.office, declarant=row.declarant_id,
-                            trusted=set(pol.trusted_traders), first_time_importer=_first_time_importer(session, row),
+                            trusted=set(pol.trusted_traders), first_time_importer=first_time,
                             finding_sources=[f.source for f in found])
     hits = rules.evaluate(risk.in_force(session, economy=row.economy), facts, at)
 
@@ -92,8 +83,8 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
                                       decision.rank, decision.random, decision.priority)
     stored = decisions.store_decision(
         session, declaration_id=row.id, mrn=row.mrn or "", version=row.version, economy=row.economy,
-        office=row.office, day=candidate.day, decision=decision, mandatory=mandatory, probability=probability,
-        expected_revenue=expected, model_reasons=model_reasons, hits=hits,
+        office=row.office, importer=importer, day=candidate.day, decision=decision, mandatory=mandatory,
+        probability=probability, expected_revenue=expected, model_reasons=model_reasons, hits=hits,
         model_version=model.version() if model else None, policy_version=pol_row.version if pol_row else None,
         at=at, actor=actor)
     append_event(session, actor=actor, action="risk.lane_selected", entity_type="declaration",

@@ -108,13 +108,23 @@ def usage(session: Session, *, office: str, day: str) -> Usage:
 
 # ---- storing ------------------------------------------------------------------------------------
 
+def first_time_importer(session: Session, *, economy: str, importer: str | None, declaration_id: int) -> bool:
+    """No lane was chosen before for a declaration of this importer (an unnamed importer counts as new)."""
+    if not importer:
+        return True
+    earlier = session.scalars(select(LaneDecisionRow.id).where(
+        LaneDecisionRow.economy == economy, LaneDecisionRow.importer == importer,
+        LaneDecisionRow.declaration_id != declaration_id).limit(1)).first()
+    return earlier is None
+
+
 def store_decision(session: Session, *, declaration_id: int, mrn: str, version: int, economy: str, office: str,
-                   day: str, decision: LaneDecision, mandatory: str, probability: float | None,
+                   importer: str | None, day: str, decision: LaneDecision, mandatory: str, probability: float | None,
                    expected_revenue: float | None, model_reasons: list[dict[str, Any]], hits: list[RuleHit],
                    model_version: str | None, policy_version: int | None, at: datetime,
                    actor: str) -> LaneDecisionRow:
     row = LaneDecisionRow(declaration_id=declaration_id, mrn=mrn, declaration_version=version, economy=economy,
-                          office=office, day=day, lane=decision.lane, basis=decision.basis, random=decision.random,
+                          office=office, importer=importer, day=day, lane=decision.lane, basis=decision.basis, random=decision.random,
                           priority=decision.priority, mandatory=mandatory, probability=probability,
                           expected_revenue=expected_revenue, rank=float(decision.rank),
                           reasons=list(decision.reasons), model_reasons=model_reasons, model_version=model_version,

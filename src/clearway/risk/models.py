@@ -54,7 +54,8 @@ class LaneDecisionRow(Base):
     """The lane a declaration got, and why."""
 
     __tablename__ = "risk_lane_decisions"
-    __table_args__ = (Index("ix_risk_lane_decisions_office_day", "office", "day"),)
+    __table_args__ = (Index("ix_risk_lane_decisions_office_day", "office", "day"),
+                      Index("ix_risk_lane_decisions_importer", "economy", "importer"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
@@ -62,6 +63,7 @@ class LaneDecisionRow(Base):
     declaration_version: Mapped[int] = mapped_column(Integer)
     economy: Mapped[str] = mapped_column(String(2))
     office: Mapped[str] = mapped_column(String(5))
+    importer: Mapped[str | None] = mapped_column(String(80), nullable=True)
     day: Mapped[str] = mapped_column(String(10))  # UTC date of the decision, YYYY-MM-DD
     lane: Mapped[str] = mapped_column(String(10))
     basis: Mapped[str] = mapped_column(String(10))  # mandatory | rule | score | random | none

@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("declaration_version", sa.Integer(), nullable=False),
         sa.Column("economy", sa.String(2), nullable=False),
         sa.Column("office", sa.String(5), nullable=False),
+        sa.Column("importer", sa.String(80), nullable=True),
         sa.Column("day", sa.String(10), nullable=False),
         sa.Column("lane", sa.String(10), nullable=False),
         sa.Column("basis", sa.String(10), nullable=False),
@@ -76,6 +77,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_lane_decisions")),
     )
     op.create_index("ix_risk_lane_decisions_office_day", "risk_lane_decisions", ["office", "day"])
+    op.create_index("ix_risk_lane_decisions_importer", "risk_lane_decisions", ["economy", "importer"])
     op.create_index(op.f("ix_risk_lane_decisions_declaration_id"), "risk_lane_decisions", ["declaration_id"])
     op.create_table(
         "risk_rule_hits",
