@@ -216,3 +216,20 @@ def test_exported_inspections_train_with_a_history(factory, people, tmp_path, tr
     assert model.encoders.rates["importer"][DECLARANT][1] == 3  # the inspections are in the training window
     with factory() as session:
         assert session.scalars(select(LaneDecisionRow)).all()
+
+
+def test_cli_export_history_writes_the_inspections(db, factory, people, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from clearway import cli_common
+    from clearway.cli import app
+
+    m = controlled(factory, people)
+    inspect(factory, people["officer"], m, outcome="irregular", findings=["x"], extra_duty=Decimal("7.25"))
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", db.url)
+    monkeypatch.setattr(cli_common, "_factory", None)
+    out = tmp_path / "inspections.csv"
+    r = CliRunner().invoke(app, ["risk", "export-history", "--out", str(out), "--economy", "au"])
+    assert r.exit_code == 0, r.output
+    rows = read_history([out])
+    assert rows["declaration_id"].to_list() == [m] and rows["revenue"].to_list() == [7.25]

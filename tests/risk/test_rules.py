@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from clearway.risk.rules import Condition, Facts, ItemFacts, Rule, check, evaluate, matches
+from clearway.risk.rules import FIELDS, Condition, Facts, ItemFacts, Rule, check, evaluate, matches
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 TSHIRTS_VN = ItemFacts("610910", "VN", Decimal("200"), Decimal("100"))  # 2 per kg
@@ -73,3 +75,23 @@ def test_bad_rule_definitions_name_the_field(action, score, conds, path):
 def test_a_good_rule_definition_has_no_errors():
     assert check("score", 0.2, [{"field": "value_per_kg", "op": "lt", "value": "3.5"},
                                 {"field": "origin", "op": "in", "value": ["CN", "VN"]}], NOW, None) == []
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                                       max_size=2), max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["red", "yellow", "score", "x"]), st.none() | st.floats(),
+       st.lists(st.fixed_dictionaries({"field": st.sampled_from(list(FIELDS) + ["nope"]),
+                                       "op": st.sampled_from(["eq", "in", "prefix", "lt", "between", "outside", "is",
+                                                              "bad"]),
+                                       "value": json_values}), max_size=3))
+def test_any_definition_is_checked_without_crashing_and_a_clean_one_evaluates(action, score, conds):
+    errors = check(action, score, conds, None, None)
+    if not errors:  # a definition the checker accepts can always be evaluated
+        r = Rule(code="P", version=1, action=action, score=score or 0.0,
+                 conditions=tuple(Condition(c["field"], c["op"], c["value"]) for c in conds))
+        matches(r, facts(TSHIRTS_VN, ORANGES_CN, seal_alert=True))
+        matches(r, facts())
