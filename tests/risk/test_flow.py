@@ -233,3 +233,25 @@ def test_cli_export_history_writes_the_inspections(db, factory, people, tmp_path
     assert r.exit_code == 0, r.output
     rows = read_history([out])
     assert rows["declaration_id"].to_list() == [m] and rows["revenue"].to_list() == [7.25]
+
+
+def test_cli_train_adds_the_recorded_inspections(db, factory, people, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from clearway import cli_common
+    from clearway.cli import app
+    from tests.risk.conftest import TRAIN
+
+    for _ in range(2):
+        inspect(factory, people["officer"], controlled(factory, people), outcome="compliant")
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", db.url)
+    monkeypatch.setattr(cli_common, "_factory", None)
+    r = CliRunner().invoke(app, ["risk", "train", "--history", str(TRAIN), "--inspections", "--out",
+                                 str(tmp_path / "m"), "--rounds", "10"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert meta["training_window"]["rows"] == 2402 and meta["training_window"]["to"] >= "2026-01-01"
+    r = CliRunner().invoke(app, ["risk", "train", "--out", str(tmp_path / "n")])
+    assert r.exit_code == 2 and "--inspections" in r.output

@@ -173,3 +173,17 @@ def test_path_contributions_add_up_to_the_raw_score(small_model, valid_history):
     np.testing.assert_allclose(contrib.sum(axis=1), raw, atol=1e-9)
     shap = small_model.contributions(x[:1])  # same layout as LightGBM's pred_contrib
     assert shap.shape == (1, contrib.shape[1])
+
+
+def test_cli_score_writes_probabilities_and_reasons(model_dir, tmp_path):
+    from clearway.cli import app
+
+    out = tmp_path / "scores.csv"
+    r = CliRunner().invoke(app, ["risk", "score", "--model", str(model_dir), "--history", str(VALID), "--out", str(out),
+                                 "--reasons", "5"])
+    assert r.exit_code == 0, r.output
+    scores = pl.read_csv(out, schema_overrides={"hs_code": pl.Utf8, "declaration_id": pl.Utf8})
+    assert scores.height == 600 and scores["probability"].is_between(0, 1).all()
+    explained = scores.filter(pl.col("reasons").is_not_null() & (pl.col("reasons") != ""))
+    assert explained.height == 5
+    assert explained["probability"].min() >= scores["probability"].sort(descending=True)[4]

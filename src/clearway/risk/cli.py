@@ -16,8 +16,12 @@ risk_app = typer.Typer(help="Risk management: fraud model, targeting, simulation
 
 @risk_app.command("train")
 @refusals_exit
-def train(history: Annotated[list[Path], typer.Option(help="labelled history CSV (repeat for several files)")],
-          out_dir: Annotated[Path, typer.Option("--out", help="directory to write the model into")],
+def train(out_dir: Annotated[Path, typer.Option("--out", help="directory to write the model into")],
+          history: Annotated[Optional[list[Path]], typer.Option(
+              help="labelled history CSV (repeat for several files)")] = None,
+          inspections: Annotated[bool, typer.Option(
+              help="add the inspection results recorded in Clearway's database")] = False,
+          economy: Annotated[Optional[str], typer.Option(help="with --inspections: only this economy")] = None,
           valid: Annotated[Optional[list[Path]], typer.Option(
               help="history to validate on (default: the latest --valid-fraction of --history by date)")] = None,
           valid_fraction: Annotated[float, typer.Option(min=0.05, max=0.5)] = 0.2,
@@ -28,7 +32,18 @@ def train(history: Annotated[list[Path], typer.Option(help="labelled history CSV
     from clearway.risk.history import read_history
     from clearway.risk.model import FraudModel
 
-    df = read_history([str(p) for p in history])
+    import polars as pl
+
+    frames = [read_history([str(p) for p in history])] if history else []
+    if inspections:
+        from clearway.cli_common import uow
+        from clearway.risk.decisions import training_rows
+
+        with uow() as session:
+            frames.append(training_rows(session, economy=economy.upper() if economy else None))
+    if not frames:
+        fail("give --history FILE and/or --inspections")
+    df = pl.concat(frames).sort("date", maintain_order=True)
     v = read_history([str(p) for p in valid]) if valid else None
     model = FraudModel(max_rounds=rounds, valid_fraction=valid_fraction, refit=refit).fit(df, valid=v)
     model.save(out_dir)
@@ -38,6 +53,37 @@ def train(history: Annotated[list[Path], typer.Option(help="labelled history CSV
     out.print_json(data={"model": str(out_dir), "rounds": meta["rounds"],
                          "training_window": meta["training_window"], "validation": meta["validation"],
                          "metrics_validation": meta["metrics_validation"]})
+
+
+@risk_app.command("score")
+@refusals_exit
+def score(model: Annotated[Path, typer.Option(help="model directory (clearway risk train --out)")],
+          history: Annotated[list[Path], typer.Option(help="declarations to score (history layout, labels optional)")],
+          out_file: Annotated[Path, typer.Option("--out", help="CSV to write: declaration_id, probability, ...")],
+          reasons: Annotated[int, typer.Option(help="explain the top N declarations by probability")] = 0) -> None:
+    """Score declarations in bulk: probability, expected revenue (if the model has it) and, for the
+    top N, the reasons in officer language."""
+    import polars as pl
+
+    from clearway.risk.history import read_history
+    from clearway.risk.model import FraudModel
+    from clearway.risk.scoring import score_records
+
+    m = FraudModel.load(model)
+    df = read_history([str(p) for p in history], require_labels=False)
+    p = m.predict_proba(df)[:, 1]
+    rev = m.expected_revenue(df, p)
+    result = df.select("declaration_id", "date", "hs_code").with_columns(
+        pl.Series("probability", p), pl.Series("expected_revenue", rev if rev is not None else [None] * df.height,
+                                               dtype=pl.Float64))
+    texts = [""] * df.height
+    if reasons > 0:
+        top = sorted(range(df.height), key=lambda i: -p[i])[:reasons]
+        rows = df[top].to_dicts()
+        for i, s in zip(top, score_records(m, rows, reasons=True)):
+            texts[i] = "; ".join(r["text"] for r in s.reasons)
+    result.with_columns(pl.Series("reasons", texts)).write_csv(out_file)
+    err.print(f"{df.height} declarations scored -> {out_file}")
 
 
 @risk_app.command("evaluate")
