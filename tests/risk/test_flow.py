@@ -255,3 +255,17 @@ def test_cli_train_adds_the_recorded_inspections(db, factory, people, tmp_path, 
     assert meta["training_window"]["rows"] == 2402 and meta["training_window"]["to"] >= "2026-01-01"
     r = CliRunner().invoke(app, ["risk", "train", "--out", str(tmp_path / "n")])
     assert r.exit_code == 2 and "--inspections" in r.output
+
+
+@pytest.mark.parametrize("body,path", [
+    ({"ranking": "revenue"}, "red_threshold"),
+    ({"ranking": "revenue", "red_threshold": 500}, "yellow_threshold"),
+    ({"red_threshold": 0.5, "yellow_threshold": 0.9}, "yellow_threshold"),
+    ({"red_share": 0.6, "yellow_share": 0.6}, "yellow_share"),
+])
+def test_bad_policies_are_refused_naming_the_field(factory, people, body, path):
+    with pytest.raises(Invalid) as exc:
+        set_policy(factory, people["admin"], **body)
+    assert exc.value.errors[0].path == path
+    with factory() as session:
+        assert service.policy(session, economy="AU")[1] is None  # nothing stored

@@ -174,6 +174,14 @@ def set_policy(session: Session, *, principal: Principal, body: PolicyIn) -> Ris
     if body.red_share + body.yellow_share > 1:
         raise Invalid("the capacities add up to more than all declarations",
                       errors=[FieldError("yellow_share", "red_share + yellow_share must be at most 1")])
+    if body.ranking == "revenue" and (body.red_threshold is None or body.yellow_threshold is None):
+        raise Invalid("ranking by expected revenue needs its thresholds in money", errors=[
+            FieldError("red_threshold" if body.red_threshold is None else "yellow_threshold",
+                       "set the expected revenue above which a declaration goes red / yellow")])
+    if body.red_threshold is not None and body.yellow_threshold is not None \
+            and body.yellow_threshold > body.red_threshold:
+        raise Invalid("the yellow threshold is above the red one",
+                      errors=[FieldError("yellow_threshold", "must not be above red_threshold")])
     _, before = policy(session, economy=principal.economy)
     row = RiskPolicy(economy=principal.economy, version=(before.version + 1) if before else 1,
                      policy=body.model_dump(mode="json"), created_at=utcnow(), actor=principal.actor)
