@@ -269,3 +269,17 @@ def test_bad_policies_are_refused_naming_the_field(factory, people, body, path):
     assert exc.value.errors[0].path == path
     with factory() as session:
         assert service.policy(session, economy="AU")[1] is None  # nothing stored
+
+
+def test_the_clearance_flow_can_supply_its_own_release(factory, people):
+    mrn = controlled(factory, people)
+    calls = []
+    with transaction(factory) as session:
+        record_inspection(session, principal=people["officer"], mrn=mrn, body=InspectionIn(outcome="compliant"),
+                          release=lambda s, row, actor: calls.append((row.mrn, row.status, actor)))
+    assert calls == [(mrn, "under_control", people["officer"].actor)]
+    assert status_of(factory, mrn) == "under_control"  # e.g. waiting for payment; the inspection is stored
+    with factory() as session:
+        assert len(session.scalars(select(Inspection)).all()) == 1
+    with pytest.raises(Conflict):  # recorded once, even while the declaration waits
+        inspect(factory, people["officer"], mrn, outcome="compliant")

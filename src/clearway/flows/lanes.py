@@ -7,6 +7,7 @@ POST /api/v1/declarations/{mrn}/inspection."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -129,8 +130,13 @@ def _check_inspection(body: InspectionIn, currency: str) -> tuple[int, list[Fiel
     return severity, errors
 
 
-def record_inspection(session: Session, *, principal: Principal, mrn: str, body: InspectionIn) -> Inspection:
-    """Record what the control of a yellow or red declaration found, then release or reject it."""
+def record_inspection(session: Session, *, principal: Principal, mrn: str, body: InspectionIn,
+                      release: Callable[[Session, Declaration, str], object] | None = None) -> Inspection:
+    """Record what the control of a yellow or red declaration found, then release or reject it.
+
+    `release(session, row, actor)` performs the release once the control is done (the clearance flow
+    passes its own, which also checks that the amount due is paid or secured and may leave the
+    declaration under control until it is); by default the declaration moves to `released`."""
     if principal.role != "officer":
         raise Forbidden("only a customs officer records an inspection")
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
@@ -142,6 +148,10 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
     if errors:
         raise Invalid("the inspection was refused: see the listed fields", errors=errors)
     decision = decisions.latest_decision(session, declaration_id=row.id)
+    done = decisions.inspection_of(session, declaration_id=row.id)
+    if done is not None and (decision is None or done.decision_id == decision.id):
+        raise Conflict(f"the control of {row.mrn} was already recorded ({done.outcome}, {done.inspected_at:%Y-%m-%d})",
+                       current_status=row.status)
     now = utcnow()
     insp = Inspection(declaration_id=row.id, decision_id=decision.id if decision else None, mrn=row.mrn or "",
                       lane=decision.lane if decision else "red", random=bool(decision and decision.random),
@@ -159,8 +169,11 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
         for f in controls.open_findings(session, declaration_id=row.id):
             controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=principal.actor,
                                    resolution=f"controlled by inspection: {body.outcome}")
-    target = "released" if body.decision == "release" else "rejected"
-    declarations.transition(session, row=row, to_status=target, actor=principal.actor,
-                            reason=f"inspection: {body.outcome}" + (f" ({'; '.join(body.findings)})"
-                                                                    if body.findings else ""))
+    reason = f"inspection: {body.outcome}" + (f" ({'; '.join(body.findings)})" if body.findings else "")
+    if body.decision == "reject":
+        declarations.transition(session, row=row, to_status="rejected", actor=principal.actor, reason=reason)
+    elif release is not None:
+        release(session, row, principal.actor)
+    else:
+        declarations.transition(session, row=row, to_status="released", actor=principal.actor, reason=reason)
     return insp
