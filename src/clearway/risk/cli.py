@@ -174,4 +174,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(risk_app, name="risk")
 
 
-__all__ = ["register", "fail"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from clearway.controls.core import LANES, at_least, stronger
 from clearway.risk.rules import RuleHit
