@@ -187,3 +187,38 @@ def test_cli_score_writes_probabilities_and_reasons(model_dir, tmp_path):
     explained = scores.filter(pl.col("reasons").is_not_null() & (pl.col("reasons") != ""))
     assert explained.height == 5
     assert explained["probability"].min() >= scores["probability"].sort(descending=True)[4]
+
+
+def _records():
+    from hypothesis import strategies as st
+
+    code = st.none() | st.sampled_from(["10", "20", "30", "A", "B", "11", "x"])
+    party = st.none() | st.sampled_from(["QLRUBN9", "ZZR1LT6", "unknown", "7JD1S2X"])
+    country = st.none() | st.sampled_from(["CN", "BE", "US", "KR", "ZZ"])
+    number = st.none() | st.floats(min_value=0, max_value=1e9, allow_nan=False) | st.sampled_from([0.0, 8.0, 6.5])
+    return st.fixed_dictionaries({
+        "declaration_id": st.just("1"), "hs_code": st.sampled_from(["440890", "690722", "610910", "010121"]),
+        "office": code, "procedure": code, "import_type": code, "import_use": code, "payment_type": code,
+        "transport_mode": code, "tax_type": code, "origin_indicator": code, "declarant": party, "importer": party,
+        "seller": party, "courier": party, "departure_country": country, "origin_country": country,
+        "tax_rate": number, "net_mass_kg": number, "value": number})
+
+
+def test_both_feature_paths_agree_on_any_record(small_model):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from clearway.risk.history import CANONICAL, to_canonical
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_records(), min_size=1, max_size=5))
+    def check(records):
+        frame = pl.DataFrame(records, schema={c: (pl.Utf8 if CANONICAL[c][0] == pl.Utf8 else pl.Float64)
+                                              for c in records[0]})
+        frame = to_canonical(frame.with_columns(pl.lit("2021-01-01").alias("date")), require_labels=False)
+        x_cols = features.transform(small_model.encoders, frame)
+        x_rows = features.transform_records(small_model.encoders, frame.to_dicts())
+        np.testing.assert_array_equal(np.isnan(x_cols), np.isnan(x_rows))
+        np.testing.assert_allclose(np.nan_to_num(x_cols), np.nan_to_num(x_rows), rtol=1e-12)
+
+    check()

@@ -56,8 +56,9 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     records = decisions.model_records(mrn=row.mrn or "", accepted_at=row.accepted_at, office=row.office,
                                       declarant=row.declarant_id, content=row.content)
     red_t = yellow_t = NEVER
+    scores = []
     if model is not None:
-        scores = score_records(model, records, reasons=False)
+        scores = score_records(model, records, reasons=True)
         probability = max(s.probability for s in scores)
         if all(s.expected_revenue is not None for s in scores):
             expected = sum(s.expected_revenue or 0.0 for s in scores)
@@ -73,11 +74,8 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     usage = decisions.usage(session, office=row.office, day=candidate.day)
     decision = lanes.select_one(candidate, policy, red_threshold=red_t, yellow_threshold=yellow_t, usage=usage,
                                 draw=random.random() if draw is None else draw)
-    model_reasons: list[dict] = []
-    if model is not None and decision.lane != "green":
-        # why the model scored it so: only for controlled declarations (the officer reads them)
-        scored = score_records(model, records, reasons=True)
-        model_reasons = max(scored, key=lambda s: s.probability).reasons
+    # why the model scored it so (the item with the highest probability)
+    model_reasons = max(scores, key=lambda s: s.probability).reasons if scores else []
     if model is None:
         decision = lanes.LaneDecision(decision.ref, decision.lane, decision.basis,
                                       decision.reasons + ("no fraud model deployed: rules and random selection only",),
