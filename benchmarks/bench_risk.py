@@ -173,7 +173,7 @@ def main() -> None:
           f"(features alone {result['features_only_rows_per_second']:,}/s)")
     ld, lr = result["lane_decision"], result["lane_decision_with_reasons"]
     print(f"one lane decision: median {ld['median_ms']:.2f} ms, p95 {ld['p95_ms']:.2f} ms; "
-          f"with reasons (controlled): median {lr['median_ms']:.2f} ms, p95 {lr['p95_ms']:.2f} ms")
+          f"with its reasons: median {lr['median_ms']:.2f} ms, p95 {lr['p95_ms']:.2f} ms")
     sv = result["lane_decision_service_sqlite"]
     print(f"select_lane through the service (SQLite file, one transaction each, commit included): "
           f"median {sv['median_ms']:.2f} ms, p95 {sv['p95_ms']:.2f} ms")
