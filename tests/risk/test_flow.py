@@ -283,3 +283,13 @@ def test_the_clearance_flow_can_supply_its_own_release(factory, people):
         assert len(session.scalars(select(Inspection)).all()) == 1
     with pytest.raises(Conflict):  # recorded once, even while the declaration waits
         inspect(factory, people["officer"], mrn, outcome="compliant")
+
+
+def test_random_selections_do_not_use_the_days_capacity(factory, people):
+    set_policy(factory, people["admin"], random_share=0.5)
+    for draw in (0.1, 0.9, 0.2):  # random, green, random
+        lane(factory, assessed(factory, people["declarant"]), draw=draw)
+    with transaction(factory) as session:
+        row = session.scalars(select(Declaration).where(Declaration.status == "under_control")).first()
+        used = decisions.usage(session, office=row.office, day=row.updated_at.date().isoformat())
+    assert (used.total, used.red, used.yellow) == (3, 0, 0)

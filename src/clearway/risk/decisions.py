@@ -99,11 +99,14 @@ def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[
 
 
 def usage(session: Session, *, office: str, day: str) -> Usage:
-    rows = session.execute(select(LaneDecisionRow.lane, func.count(LaneDecisionRow.id))
+    """Declarations laned at the office that day, and the capacity they used: red and yellow lanes
+    except random selections, which are outside the capacity."""
+    rows = session.execute(select(LaneDecisionRow.lane, LaneDecisionRow.random, func.count(LaneDecisionRow.id))
                            .where(LaneDecisionRow.office == office, LaneDecisionRow.day == day)
-                           .group_by(LaneDecisionRow.lane)).all()
-    n = dict(rows)
-    return Usage(total=sum(n.values()), red=n.get("red", 0), yellow=n.get("yellow", 0))
+                           .group_by(LaneDecisionRow.lane, LaneDecisionRow.random)).all()
+    total = sum(n for _, _, n in rows)
+    used = {lane: sum(n for ln, rnd, n in rows if ln == lane and not rnd) for lane in ("red", "yellow")}
+    return Usage(total=total, red=used["red"], yellow=used["yellow"])
 
 
 # ---- storing ------------------------------------------------------------------------------------
