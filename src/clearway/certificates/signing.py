@@ -18,7 +18,7 @@ from signxml import SignatureConfiguration, SignatureMethod, XMLSigner, XMLVerif
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm
 from signxml.exceptions import InvalidCertificate, InvalidInput, InvalidSignature
 
-from clearway.certificates import sps
+from clearway.certificates import sps, xmlsafe
 
 EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 
@@ -116,9 +116,14 @@ def embedded_certificate(root: etree._Element) -> bytes | None:
 def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: datetime | None = None) -> None:
     """Check the enveloped signature against a trusted certificate (valid at `at`, default now), and that
     it covers the whole certificate. SignatureRefused says why not."""
-    root = data if isinstance(data, etree._Element) else None
-    if root is not None and root.find(sps.q("ds:Signature")) is None or \
-            root is None and b"Signature" not in data:  # type: ignore[operator]
+    if isinstance(data, etree._Element):
+        root = data
+    else:
+        try:
+            root = xmlsafe.parse(data).getroot()  # signxml never sees unparsed, untrusted bytes
+        except xmlsafe.XmlRefused as exc:
+            raise SignatureRefused(f"the certificate cannot be read: {exc.message}") from None
+    if root.find(sps.q("ds:Signature")) is None:
         raise SignatureRefused("the certificate is not signed")
     pem = trusted_pem.encode() if isinstance(trusted_pem, str) else trusted_pem
     config = SignatureConfiguration(
@@ -126,7 +131,7 @@ def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: dateti
         digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
         verification_time=at)
     try:
-        result = _Verifier().verify(data, x509_cert=pem, expect_config=config)
+        result = _Verifier().verify(root, x509_cert=pem, expect_config=config)
     except InvalidCertificate as exc:
         raise SignatureRefused(f"the signing certificate is not acceptable: {_short(exc)}") from None
     except InvalidSignature as exc:
