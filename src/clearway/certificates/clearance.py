@@ -16,6 +16,7 @@ from clearway.certificates.models import Certificate
 from clearway.controls import service as controls
 from clearway.declarations import core as declarations_core
 from clearway.declarations import service as declarations
+from clearway.declarations.models import DeclarationDocument
 
 SOURCE = "certificates"
 CODE_MISSING, CODE_MISMATCH = "ephyto.missing", "ephyto.mismatch"
@@ -75,10 +76,18 @@ def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy 
     return CheckResult("finding", outcome.problems, finding.id, outcome.references)
 
 
+def _citing(session: Session, number: str) -> list[Any]:
+    """Declarations citing the ePhyto. (clearway.declarations.service.by_document does the same, but its
+    SELECT DISTINCT over the JSON content column fails on PostgreSQL: ids first, then the rows.)"""
+    ids = session.scalars(select(DeclarationDocument.declaration_id).where(
+        DeclarationDocument.reference == number, DeclarationDocument.type == "ephyto").distinct())
+    return [declarations.by_id(session, i) for i in sorted(ids)]
+
+
 def recheck(session: Session, *, number: str, actor: str) -> list[CheckResult]:
     """A certificate arrived, was replaced or withdrawn: check again every open declaration citing it."""
     results = []
-    for decl in declarations.by_document(session, reference=number, type="ephyto"):
+    for decl in _citing(session, number):
         if decl.status in declarations_core.FINAL or not decl.mrn:
             continue
         results.append(check_declaration(session, row=decl, actor=actor))
