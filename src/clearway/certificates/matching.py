@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -70,7 +69,8 @@ class Outcome:
 
 
 def _norm(name: str | None) -> str:
-    return re.sub(r"[^0-9a-z]", "", (name or "").lower())
+    # Letters and digits of any script, case-folded: "Siam Fruit Co., Ltd." ~ "SIAM FRUIT CO LTD".
+    return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
 
 
 def same_party(a: str | None, b: str | None) -> bool:
