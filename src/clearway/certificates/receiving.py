@@ -101,7 +101,8 @@ def _read(session: Session, *, economy: str, sender: str, to: str, number: str, 
     elif row.status == "replaced" and status == "withdrawn":
         pass  # a replaced certificate withdrawn later: withdrawn wins
     row.status, row.status_code, row.xml, row.sha256 = status, status_code, xml.decode(), hashlib.sha256(xml).hexdigest()
-    row.verification_code = signing.verification_code(xml)
+    if not row.verification_code:  # the code printed on the issued paper stays the certificate's code
+        row.verification_code = signing.verification_code(xml)
     row.summary, row.findings = summary, [f.as_dict() for f in findings]
     row.signature_verified_at, row.signer_fingerprint, row.updated_at = now, signer, now
     from clearway.certificates.service import _issued_at, _mark_replaced
