@@ -151,3 +151,20 @@ def test_trusting_an_nppo_certificate_is_for_admins(db, server, keys, th_key):
     with keys.client(keys.create("nppo", "AU", "NPPO-AU")) as au:
         assert au.post("/api/v1/certificates/nppo-certificates",
                        json={"economy": "TH", "certificate_pem": th_key}).status_code == 403
+
+
+def test_import_a_signed_xml_made_elsewhere_keeps_its_signature(db, server, keys, th_key):
+    from clearway.certificates import builder, nppo
+    from clearway.certificates.schemas import EPhytoIn
+    from clearway.db import transaction
+
+    with transaction(db.factory) as session:
+        pair = nppo.signing_key(session, economy="TH")
+    made = builder.to_bytes(signing.sign(builder.build(EPhytoIn.model_validate(ephyto(number="EXT-1"))), pair))
+    with keys.client(keys.create("nppo", "TH", "NPPO-TH")) as th:
+        r = th.post("/api/v1/certificates/ephyto", content=made, headers=XML)
+        assert r.status_code == 201, r.text
+        stored = th.get("/api/v1/certificates/ephyto/EXT-1/xml").content
+        assert stored.count(b"<ds:SignatureValue>") == 1
+        signing.verify(stored, th_key)
+        assert th.post("/api/v1/certificates/ephyto", content=made, headers=XML).status_code == 200

@@ -44,3 +44,10 @@ def test_hub_add_nppo_prints_a_token(run):
     r = run("hub", "add-nppo", "--country", "AU")
     assert r.exit_code == 0 and r.stdout.strip().startswith("hub_")
     assert run("hub", "add-nppo", "--country", "FR").exit_code == 2
+
+
+def test_exchange_reports_an_unreachable_hub_and_keeps_the_outbox(run):
+    run("nppo", "keys", "create", "--economy", "TH", "--party", "NPPO-TH")
+    r = run("certificates", "exchange", "--hub", "http://127.0.0.1:9/hub/DeliveryService", "--token", "t",
+            "--economy", "TH")
+    assert r.exit_code == 0 and '"error"' in r.stdout and "did not answer" in r.stdout
