@@ -207,3 +207,17 @@ def test_hub_refusals_and_retries(world, tmp_path):
     assert bad.status_code == 500 and b"HubWebException" in bad.content and b"DOCTYPE" in bad.content
     wsdl = httpx.get(world.hub_url, params={"wsdl": ""})
     assert b'name="DeliveryService"' in wsdl.content and world.hub_url.encode() in wsdl.content
+
+
+def test_the_importing_node_pulls_through_its_api(world, monkeypatch, keys):
+    with world.node_a_http() as th:
+        th.post("/api/v1/certificates/ephyto", json=ephyto())
+    with world.client("TH") as hub_th:
+        exchange.send_pending(world.factory_a, hub_th)
+    with keys.client(keys.create("admin", "AU")) as admin:
+        assert admin.post("/api/v1/certificates/exchange").status_code == 409  # no hub configured
+        monkeypatch.setenv("CLEARWAY_HUB_URL", world.hub_url)
+        monkeypatch.setenv("CLEARWAY_HUB_TOKEN", world.tokens["AU"])
+        report = admin.post("/api/v1/certificates/exchange").json()
+    assert report["received"] == {"accepted": 1, "warnings": 0, "refused": 0}
+    assert world.au_officer.get("/api/v1/certificates/ephyto/TH2026-000123").json()["direction"] == "received"

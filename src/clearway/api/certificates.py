@@ -141,3 +141,22 @@ def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
         return [{"economy": r.economy, "party_id": r.party_id, "fingerprint": r.fingerprint, "subject": r.subject,
                  "not_after": r.not_after.isoformat(), "certificate_pem": r.cert_pem}
                 for r in nppo.trusted(session, economy=economy)]
+
+
+@router.post("/exchange")
+def run_exchange(who: Who, ctx: Ctx) -> dict:
+    """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
+    acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""
+    import os
+
+    from clearway.certificates import exchange
+    from clearway.certificates.hub_client import HubClient
+    from clearway.errors import Conflict
+
+    if who.role not in ("admin", "nppo"):
+        raise Forbidden("only an admin or NPPO key runs the exchange")
+    url, token = os.environ.get("CLEARWAY_HUB_URL"), os.environ.get("CLEARWAY_HUB_TOKEN")
+    if not url or not token:
+        raise Conflict("no hub configured: set CLEARWAY_HUB_URL and CLEARWAY_HUB_TOKEN")
+    with HubClient(url, token) as client:
+        return exchange.run_once(ctx.factory, client, economy=who.economy)
