@@ -221,3 +221,17 @@ def test_the_importing_node_pulls_through_its_api(world, monkeypatch, keys):
         report = admin.post("/api/v1/certificates/exchange").json()
     assert report["received"] == {"accepted": 1, "warnings": 0, "refused": 0}
     assert world.au_officer.get("/api/v1/certificates/ephyto/TH2026-000123").json()["direction"] == "received"
+
+
+def test_a_pull_is_batched_under_the_message_limit(world):
+    from clearway.certificates.soap import Envelope
+
+    big = "<x>" + "y" * 400_000 + "</x>"
+    with world.client("TH") as hub_th, world.client("AU") as hub_au:
+        for i in range(8):
+            hub_th.deliver(Envelope("TH", "AU", 851, 70, f"BIG-{i}", Content=big))
+        first = hub_au.pull()
+        assert 1 <= len(first) < 8
+        for env in first:
+            hub_au.acknowledge_failed(env.hubDeliveryNumber, "test")
+        assert len(first) + len(hub_au.pull()) <= 8

@@ -84,25 +84,34 @@ def track(factory: sessionmaker[Session], client: HubClient) -> int:
     return changed
 
 
-def pull(factory: sessionmaker[Session], client: HubClient, *, economy: str) -> dict[str, int]:
+def pull(factory: sessionmaker[Session], client: HubClient, *, economy: str,
+         max_batches: int = 50) -> dict[str, int]:
     counts = {"accepted": 0, "warnings": 0, "refused": 0}
-    for env in client.pull():
-        with transaction(factory) as session:
-            outcome = service.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
-                                      sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
-                                      status_code=env.CertificateStatus, content=env.Content or "")
-        # Acknowledged only once the receipt is committed: a crash in between means a repeat pull.
-        if outcome.outcome == "refused":
-            client.acknowledge_failed(env.hubDeliveryNumber, outcome.reason or "refused")
-        elif outcome.outcome == "warnings":
-            client.acknowledge_with_warnings(env.hubDeliveryNumber, outcome.reason or "")
-        else:
-            client.acknowledge(env.hubDeliveryNumber)
-        with transaction(factory) as session:
-            receipt = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == env.hubDeliveryNumber)).one()
-            receipt.acknowledged_at = utcnow()
-        counts[outcome.outcome] += 1
+    for _ in range(max_batches):  # the hub answers in batches; pull until it has nothing left
+        batch = client.pull()
+        if not batch:
+            break
+        for env in batch:
+            counts[_receive_one(factory, client, env, economy=economy)] += 1
     return counts
+
+
+def _receive_one(factory: sessionmaker[Session], client: HubClient, env: Envelope, *, economy: str) -> str:
+    with transaction(factory) as session:
+        outcome = service.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
+                                  sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
+                                  status_code=env.CertificateStatus, content=env.Content or "")
+    # Acknowledged only once the receipt is committed: a crash in between means a repeat pull.
+    if outcome.outcome == "refused":
+        client.acknowledge_failed(env.hubDeliveryNumber, outcome.reason or "refused")
+    elif outcome.outcome == "warnings":
+        client.acknowledge_with_warnings(env.hubDeliveryNumber, outcome.reason or "")
+    else:
+        client.acknowledge(env.hubDeliveryNumber)
+    with transaction(factory) as session:
+        receipt = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == env.hubDeliveryNumber)).one()
+        receipt.acknowledged_at = utcnow()
+    return outcome.outcome
 
 
 def run_once(factory: sessionmaker[Session], client: HubClient, *, economy: str) -> dict:

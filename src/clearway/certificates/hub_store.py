@@ -23,6 +23,7 @@ PENDING, DELIVERED, WARNINGS, NOT_READABLE, FAILED = ("PendingDelivery", "Delive
                                                       "DeliveredNotReadable", "FailedDelivery")
 FINAL = (DELIVERED, WARNINGS, NOT_READABLE, FAILED)
 CERTIFICATE_TYPES, CERTIFICATE_STATUSES = (851, 657), (70, 40)
+BATCH_BYTES = 2_000_000  # a pull answer stays under the SOAP message limit
 DEFAULT_TTL = timedelta(days=7)  # an envelope nobody pulls within this becomes FailedDelivery
 
 
@@ -133,7 +134,13 @@ def pending_for(session: Session, *, caller: str, limit: int = 100, ttl: timedel
     rows = list(session.scalars(select(HubEnvelope).where(HubEnvelope.to_country == caller,
                                                           HubEnvelope.tracking == PENDING)
                                 .order_by(HubEnvelope.id).limit(limit)))
-    return [_header(r, content=content) for r in _expire(session, rows, ttl)]
+    out, size = [], 0
+    for row in _expire(session, rows, ttl):
+        size += len(row.content) * 2 if content else 200  # escaped in the SOAP answer
+        if out and size > BATCH_BYTES:
+            break  # the rest comes with the next pull
+        out.append(_header(row, content=content))
+    return out
 
 
 def single(session: Session, *, caller: str, number: str) -> Envelope:
