@@ -16,7 +16,7 @@ from clearway.certificates import exchange, hub_store, nppo
 from clearway.certificates.hub_client import HubClient, HubUnavailable
 from clearway.certificates.models import Certificate, Delivery, HubEnvelope, Receipt
 from clearway.config import Settings
-from clearway.db import make_engine, make_sessionmaker, migrate, transaction
+from clearway.db import make_engine, migrate, transaction
 from tests.certificates.factories import ephyto
 from tests.conftest import _free_port, start_server
 
