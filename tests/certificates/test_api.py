@@ -64,7 +64,7 @@ def test_issue_needs_a_signing_key(db, server, keys):
 
 
 def _co_sample() -> bytes:
-    """The shared sample, as if made by a Peruvian NPPO's own system for a Thai... here: issued by TH."""
+    """The shared Colombian sample with Thailand as the exporting country: an XML made by TH's own system."""
     return sample("SPSCertificate.xml").replace(b"<ram:ID>CO</ram:ID>", b"<ram:ID>TH</ram:ID>", 1)
 
 
