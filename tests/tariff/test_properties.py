@@ -41,7 +41,7 @@ def consignments(draw, value_max=50_000):
 
 
 def _amounts(a):
-    return [a.duty, a.excise, a.tax, a.total_due] + [x.amount for x in a.lines] + [x.base for x in a.lines]
+    return [a.duty, a.excise, a.tax, a.fees, a.total_due] + [x.amount for x in a.lines] + [x.base for x in a.lines]
 
 
 @settings(max_examples=150, deadline=None)
@@ -53,7 +53,7 @@ def test_amounts_are_never_negative_and_never_more_precise_than_the_currency(cas
     for amount in _amounts(a):
         assert amount >= 0
         assert amount == amount.quantize(q)
-    assert a.total_due == a.duty + a.excise + a.tax
+    assert a.total_due == a.duty + a.excise + a.tax + a.fees
 
 
 @settings(max_examples=150, deadline=None)
@@ -64,7 +64,8 @@ def test_amounts_do_not_decrease_when_the_value_grows(case, extra_cents):
     bigger = d.model_copy(deep=True)
     bigger.items[0].value = (bigger.items[0].value + Decimal(extra_cents) * Decimal("0.01")).quantize(q)
     a, b = assess(d, on=on), assess(bigger, on=on)
-    assert b.duty >= a.duty and b.tax >= a.tax and b.excise >= a.excise and b.total_due >= a.total_due
+    assert b.duty >= a.duty and b.tax >= a.tax and b.excise >= a.excise and b.fees >= a.fees
+    assert b.total_due >= a.total_due
 
 
 @settings(max_examples=150, deadline=None)

@@ -159,3 +159,37 @@ def test_missing_quantity_unit_for_a_specific_rate_is_refused():
     with pytest.raises(Invalid) as exc:
         assess(decl("US", [{"hs_code": "080510", "quantity": "3", "unit": "carton", "value": "100.00"}], "USD"))
     assert exc.value.errors[0].path == "items[0].quantity" and "per kg" in exc.value.errors[0].reason
+
+
+def test_us_merchandise_processing_fee_on_formal_entries():
+    # 0.3464% of 10,000 = 34.64 (between the FY2026 minimum 33.58 and maximum 651.50); 16.5% duty = 1,650.00
+    a = assess(decl("US", [{"hs_code": "610910", "quantity": "500", "value": "10000.00"}], "USD"))
+    assert (a.duty, a.fees, a.total_due) == (D("1650.00"), D("34.64"), D("1684.64"))
+    small = assess(decl("US", [{"hs_code": "610910", "quantity": "5", "value": "3000.00"}], "USD"))
+    assert small.fees == D("33.58")  # 10.39 -> the minimum
+    huge = assess(decl("US", [{"hs_code": "851713", "quantity": "500", "value": "500000.00"}], "USD"))
+    assert huge.fees == D("651.50") and huge.duty == 0  # the maximum
+    informal = assess(decl("US", [{"hs_code": "610910", "quantity": "5", "value": "2500.00"}], "USD"))
+    assert informal.fees == 0
+    fy2025 = assess(decl("US", [{"hs_code": "610910", "quantity": "5", "value": "3000.00"}], "USD"),
+                    on=date(2025, 9, 30))
+    assert fy2025.fees == D("32.71")
+
+
+def test_schedule_format_refuses_bad_measures_with_their_paths():
+    with pytest.raises(Invalid) as exc:
+        schedule.parse_document({"economy": "NZ", "currency": "NZD", "measures": [
+            {"code": "610910", "type": "mfn", "rate": "10%", "valid_from": "2026-01-01"},
+            {"code": "610910", "type": "mfn", "rate": "12%", "valid_from": "2026-06-01"},
+            {"code": "6109", "type": "mfn", "rate": "5%"},
+            {"code": "610910", "type": "mfn", "rate": "5 NZD/entry"},
+            {"code": "610910", "type": "preference", "rate": "Free"},
+            {"code": "610910", "type": "mfn", "rate": "5 USD/kg"}]})
+    paths = {e.path for e in exc.value.errors}
+    assert {"measures[2].code", "measures[3].rate", "measures[4].agreement", "measures[4].origins",
+            "measures[5].rate"} <= paths
+    with pytest.raises(Invalid) as exc:
+        schedule.parse_document({"economy": "NZ", "measures": [
+            {"code": "610910", "type": "mfn", "rate": "10%", "valid_from": "2026-01-01"},
+            {"code": "610910", "type": "mfn", "rate": "12%", "valid_from": "2026-06-01"}]})
+    assert "overlaps" in exc.value.errors[0].reason

@@ -19,7 +19,8 @@ import polars as pl
 
 from clearway.reference import countries, currencies
 from clearway.reference.hs import nomenclature
-from clearway.tariff import core, expressions, kernel
+from clearway.tariff import expressions, kernel
+from clearway.tariff import steps as core
 from clearway.tariff.rules import EconomyRules
 from clearway.tariff.schedule import Schedule
 
@@ -257,7 +258,13 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
                                                                              dtype=bool)
         duty, tax = core.waive(duty, waived), core.waive(tax, waived)
 
-    assessed = ok.select("_i").with_columns(
+    fees = np.zeros(n, dtype=np.int64)
+    for m in schedule.fees(on):
+        applies = np.array([core.fee_applies(m, c) for c in codes], dtype=bool) if n else np.zeros(0, dtype=bool)
+        applies = applies & core.fee_in_range(m, cv, local)
+        amount = core.fee(m.expression, cv, rules.rounding_duty)
+        fees = fees + core.waive(np.where(applies, amount, 0), dm_duty & dm_tax)
+    assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),
         tariff_line=pl.Series(line.tolist(), dtype=pl.String), decision=pl.Series(decision.tolist(), dtype=pl.String),
@@ -266,15 +273,15 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
            .with_columns(reason=pl.coalesce("reason", "_late"))
            .with_columns(outcome=pl.when(pl.col("reason").is_null()).then(pl.lit("assessed")).otherwise(pl.lit("refused")))
            .with_columns([pl.when(pl.col("outcome") == "assessed").then(pl.col(c)).alias(c)
-                          for c in ("customs_value", "duty", "excise", "tax")])
-           .with_columns(total=pl.col("duty") + pl.col("excise") + pl.col("tax"))
+                          for c in ("customs_value", "duty", "excise", "tax", "fees")])
+           .with_columns(total=pl.col("duty") + pl.col("excise") + pl.col("tax") + pl.col("fees"))
            .drop("_late", "_i"))
     return Result(out, local, summarise(out, local, rules.economy, on))
 
 
 def summarise(out: pl.DataFrame, local: str, economy: str, on: date) -> dict[str, Any]:
     ok_rows = out.filter(pl.col("outcome") == "assessed")
-    sums = {c: int(ok_rows[c].sum() or 0) for c in ("duty", "excise", "tax", "total")}
+    sums = {c: int(ok_rows[c].sum() or 0) for c in ("duty", "excise", "tax", "fees", "total")}
     return {"economy": economy, "date": on.isoformat(), "currency": local, "parcels": out.height,
             "assessed": ok_rows.height, "refused": out.height - ok_rows.height,
             **{c: format(core.from_minor(v, local), "f") for c, v in sums.items()},
@@ -307,7 +314,7 @@ def result_rows(result: Result) -> pl.DataFrame:
     """The per-parcel result file: amounts as exact decimal text in the local currency."""
     places = currencies.minor_units(result.currency)
     return result.parcels.with_columns(
-        [_minor_text(c, places).alias(c) for c in ("customs_value", "duty", "excise", "tax", "total")]
+        [_minor_text(c, places).alias(c) for c in ("customs_value", "duty", "excise", "tax", "fees", "total")]
     ).with_columns(currency=pl.lit(result.currency))
 
 

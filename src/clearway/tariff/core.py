@@ -8,8 +8,7 @@ origin is declared) -> excise -> consumption tax on the economy's base -> de min
 (duty and tax thresholds separately; excluded goods never benefit; tax already collected by a
 registered vendor is not charged again) -> totals.
 
-The step functions (`value_at_basis`, `duty`, `excise`, `tax_base`, `tax`, `waive`) take ints or NumPy
-arrays and are shared with the bulk path (clearway.tariff.bulk)."""
+The step functions live in clearway.tariff.steps, shared with the bulk path (clearway.tariff.bulk)."""
 
 from __future__ import annotations
 
@@ -22,150 +21,14 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
 from clearway.tariff import expressions, kernel
-from clearway.tariff.rules import DeMinimis, EconomyRules, Rounding
-from clearway.tariff.schedule import Measure, Schedule
+from clearway.tariff.rules import EconomyRules
+from clearway.tariff.schedule import Schedule
+from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, fraction, from_minor,  # noqa: F401
+                                   millionths, mfn_measure, quantities_for, rate_for, tax, tax_base, terms_group,
+                                   threshold_minor, to_minor, total, value_at_basis, waive)
 
-FOB_TERMS = frozenset({"EXW", "FCA", "FAS", "FOB"})  # price stops at (or before) the export border
-CFR_TERMS = frozenset({"CFR", "CPT"})  # price includes main carriage
-CIF_TERMS = frozenset({"CIF", "CIP", "DAP", "DPU", "DDP"})  # price includes carriage and insurance
 PROOF_OF_ORIGIN = frozenset({"proof_of_origin", "certificate_of_origin", "origin_declaration", "origin_statement",
                              "coo"})
-
-
-# ---- money <-> integers of minor units --------------------------------------------------------------
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    scaled = amount.scaleb(currencies.minor_units(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} is more precise than {currency} allows")
-    return int(scaled)
-
-
-def from_minor(n: int, currency: str) -> Decimal:
-    return Decimal(int(n)).scaleb(-currencies.minor_units(currency))
-
-
-def fraction(d: Decimal) -> tuple[int, int]:
-    """An exact Decimal as numerator/denominator (a power of ten)."""
-    sign, digits, exp = d.as_tuple()
-    num = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
-    return (num * 10 ** exp, 1) if exp >= 0 else (num, 10 ** -exp)
-
-
-def millionths(percent: Decimal) -> int:
-    return int(percent * 10_000)
-
-
-# ---- the step functions shared with the bulk path --------------------------------------------------
-
-def value_at_basis(value: kernel.Num, freight: kernel.Num, insurance: kernel.Num, terms: str,
-                   basis: str) -> kernel.Num:
-    """The invoice value moved to FOB or CIF: terms is 'FOB', 'CFR' or 'CIF' (the declared Incoterm's group)."""
-    if basis == "FOB":
-        return value - (freight if terms in ("CFR", "CIF") else 0) - (insurance if terms == "CIF" else 0)
-    return value + (freight if terms == "FOB" else 0) + (insurance if terms in ("FOB", "CFR") else 0)
-
-
-def duty(expr: expressions.Node, customs_value: kernel.Num, quantities: dict[str, kernel.Num],
-         rounding: Rounding) -> kernel.Num:
-    base = kernel.floor_step(customs_value, rounding.base_step)
-    return kernel.to_minor(expr.evaluate(base, quantities), rounding.mode)
-
-
-def excise(expr: expressions.Node, base: kernel.Num, quantities: dict[str, kernel.Num], rounding: Rounding) -> kernel.Num:
-    return kernel.to_minor(expr.evaluate(base, quantities), rounding.mode)
-
-
-def excise_base(kind: str, customs_value: kernel.Num, duty_amount: kernel.Num, transport: kernel.Num) -> kernel.Num:
-    base = customs_value
-    if "duty" in kind:
-        base = base + duty_amount
-    if "transport" in kind:
-        base = base + transport
-    return base
-
-
-def tax_base(rules: EconomyRules, customs_value: kernel.Num, duty_amount: kernel.Num, excise_amount: kernel.Num,
-             transport: kernel.Num) -> kernel.Num:
-    base = customs_value
-    if "duty" in rules.tax_base:
-        base = base + duty_amount
-    if "excise" in rules.tax_base:
-        base = base + excise_amount
-    if "transport" in rules.tax_base and rules.valuation == "FOB":
-        base = base + transport
-    return kernel.floor_step(base, rules.rounding_tax.base_step)
-
-
-def tax(base: kernel.Num, rate_millionths: kernel.Num, rounding: Rounding) -> kernel.Num:
-    return kernel.to_minor(kernel.ad_valorem_micro(base, rate_millionths), rounding.mode)
-
-
-def waive(amount: kernel.Num, condition: kernel.Num) -> kernel.Num:
-    return kernel.where(condition, amount * 0, amount)
-
-
-def total(amount: kernel.Num, rounding: Rounding) -> kernel.Num:
-    return kernel.floor_step(amount, rounding.total_step)
-
-
-def threshold_minor(regime_amount: Decimal | None, regime_currency: str, local: str,
-                    rates: dict[str, Decimal]) -> int | None:
-    """A de minimis threshold in minor units of the local currency (converted at the customs rate)."""
-    if regime_amount is None:
-        return None
-    if regime_currency == local:
-        return to_minor(regime_amount, local)
-    num, den = fraction(rates[regime_currency])
-    q = currencies.minor_units(regime_currency)
-    return kernel.convert(to_minor(regime_amount, regime_currency), num, den, q, currencies.minor_units(local))
-
-
-def terms_group(incoterm: str | None) -> str:
-    if incoterm in CIF_TERMS:
-        return "CIF"
-    if incoterm in CFR_TERMS:
-        return "CFR"
-    return "FOB"
-
-
-def rate_for(currency: str, local: str, rates: dict[str, Decimal], economy: str, on: date, path: str) -> tuple[int, int]:
-    if currency == local:
-        return 1, 1
-    if currency not in rates:
-        raise Invalid(f"no customs exchange rate for {currency} in {economy} on {on}",
-                      errors=[FieldError(path, f"no customs exchange rate {currency}->{local} in force in "
-                                               f"{economy} on {on}; load one with `clearway rates load`")])
-    return fraction(rates[currency])
-
-
-def mfn_measure(schedule: Schedule, code: str, on: date, path: str) -> Measure:
-    found = schedule.find("mfn", code, on)
-    if found:
-        return found[0]
-    children = schedule.children(code)
-    if children:
-        raise Invalid("declare the national tariff line", errors=[FieldError(
-            path, f"{schedule.economy}'s schedule splits {code} into national lines {', '.join(children)}: declare one")])
-    raise Invalid("no tariff rate", errors=[FieldError(
-        path, f"{code} has no MFN rate in {schedule.economy}'s schedule on {on}")])
-
-
-def quantities_for(expr: expressions.Node, unit: str, quantity: Decimal, net_weight_kg: Decimal | None,
-                   economy: str, code: str, path: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    declared = expressions.unit_of(unit)
-    for needed in expr.units():
-        if declared == needed:
-            q = quantity
-        elif needed == "kg" and net_weight_kg is not None:
-            q = net_weight_kg
-        else:
-            raise Invalid("a quantity is missing", errors=[FieldError(
-                path, f"the duty on {code} in {economy} is per {needed}: declare the quantity in {needed}"
-                      + (" or the net weight" if needed == "kg" else ""))])
-        out[needed] = int((q * kernel.MILLI).to_integral_value())  # thousandths, half-even at 1e-3
-    return out
 
 
 # ---- the assessment --------------------------------------------------------------------------------
@@ -197,6 +60,7 @@ class Assessment:
     duty: Decimal = Decimal(0)
     excise: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
     total_due: Decimal = Decimal(0)
     tax_name: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -369,8 +233,20 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
                                                       "duty and tax payable"), Decimal(0)
         duty_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "duty")
         tax_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "tax")
+    fee_sum = 0
+    cv_total = consignment["customs_value"]
+    for m in schedule.fees(on):
+        if any(fee_applies(m, i.hs_code) for i in decl.items) and fee_in_range(m, cv_total, local):
+            amount = fee(m.expression, cv_total, rules.rounding_duty)
+            decision = None
+            if duty_dm and tax_dm:
+                amount, decision = 0, "not charged: the consignment is under the de minimis thresholds"
+            fee_sum += amount
+            out.lines.append(Line(0, "fee", "*", m.code, from_minor(cv_total, local), m.rate, from_minor(amount, local),
+                                  m.legal_basis, decision or m.description))
     out.duty, out.excise, out.tax = from_minor(duty_sum, local), from_minor(excise_sum, local), from_minor(tax_sum, local)
-    out.total_due = out.duty + out.excise + out.tax
+    out.fees = from_minor(fee_sum, local)
+    out.total_due = out.duty + out.excise + out.tax + out.fees
     out.de_minimis = {
         "basis": basis, "consignment_value": from_minor(dm_value, local),
         "duty_threshold": from_minor(duty_thr, local) if duty_thr is not None else None,

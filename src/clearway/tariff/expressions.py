@@ -3,7 +3,7 @@ the exact integer kernel (so the same tree serves the single and the bulk path).
 
     Free                       no duty
     5%                         ad valorem
-    1.9 USD/kg                 specific: per kg, l (litre), item, pair
+    1.9 USD/kg                 specific: per kg, l (litre), item, pair (and entry, for fees)
     20% + 0.90 USD/pair        compound
     max(27%, 4300 JPY/pair)    the higher of
     min(15%, 125 JPY/l)        the lower of; nest them: max(min(15%, 125 JPY/l), 67 JPY/l)
@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from clearway.reference import currencies
 from clearway.tariff import kernel
 
-UNITS = ("kg", "l", "item", "pair")
+UNITS = ("kg", "l", "item", "pair", "entry")  # entry: once per declaration (fees only)
 # declared units (UN/ECE Rec. 20 codes and common spellings) -> the unit a specific rate is per
 UNIT_ALIASES = {
     "kg": "kg", "kgm": "kg", "kilogram": "kg",

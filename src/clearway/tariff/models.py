@@ -32,6 +32,8 @@ class TariffMeasure(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    min_value: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    max_value: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -64,6 +66,7 @@ class AssessmentRecord(Base):
     duty: Mapped[Decimal] = mapped_column(Money())
     excise: Mapped[Decimal] = mapped_column(Money())
     tax: Mapped[Decimal] = mapped_column(Money())
+    fees: Mapped[Decimal] = mapped_column(Money())
     total_due: Mapped[Decimal] = mapped_column(Money())
     lane: Mapped[str | None] = mapped_column(String(10), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)

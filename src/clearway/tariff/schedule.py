@@ -12,6 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,10 +22,10 @@ from clearway.reference import countries, currencies, economies
 from clearway.reference.hs import nomenclature
 from clearway.tariff import expressions
 
-MEASURE_TYPES = ("mfn", "preference", "excise", "vat")
+MEASURE_TYPES = ("mfn", "preference", "excise", "vat", "fee")
 EXCISE_BASES = ("customs_value", "customs_value+duty", "customs_value+duty+transport")
 FIELDS = ("code", "type", "rate", "agreement", "origins", "valid_from", "valid_to", "base", "description",
-          "legal_basis", "source", "note")
+          "legal_basis", "source", "note", "min_value", "max_value")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Measure:
     legal_basis: str | None = None
     source: str | None = None
     note: str | None = None
+    min_value: Decimal | None = None  # fees: charged when the consignment's customs value is above this
+    max_value: Decimal | None = None  # fees: ... and at or below this
 
     def in_force(self, on: date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
@@ -53,7 +56,8 @@ class Measure:
                 "valid_from": self.valid_from.isoformat() if self.valid_from else None,
                 "valid_to": self.valid_to.isoformat() if self.valid_to else None,
                 "description": self.description, "legal_basis": self.legal_basis, "source": self.source,
-                "note": self.note}
+                "note": self.note, "min_value": None if self.min_value is None else format(self.min_value.normalize(), "f"),
+                "max_value": None if self.max_value is None else format(self.max_value.normalize(), "f")}
 
 
 @dataclass
@@ -78,6 +82,9 @@ class Schedule:
             if found:
                 return found
         return []
+
+    def fees(self, on: date) -> list[Measure]:
+        return [m for (t, _), ms in self._by.items() if t == "fee" for m in ms if m.in_force(on)]
 
     def children(self, code: str, type_: str = "mfn") -> list[str]:
         return sorted({c for (t, c) in self._by if t == type_ and c.startswith(code) and len(c) > len(code)})
@@ -113,7 +120,9 @@ def _measure(economy: str, currency: str, raw: dict[str, Any], path: str, errors
     if type_ not in MEASURE_TYPES:
         errors.append(FieldError(f"{path}.type", f"{type_!r} is not one of {', '.join(MEASURE_TYPES)}"))
     min_len = 6 if type_ in ("mfn", "preference") else 2
-    if not code.isdigit() or not min_len <= len(code) <= 10:
+    if type_ == "fee" and code == "*":
+        pass
+    elif not code.isdigit() or not min_len <= len(code) <= 10:
         errors.append(FieldError(f"{path}.code", f"{code!r}: a {type_ or 'measure'} code has {min_len} to 10 digits"))
     else:
         hs = nomenclature()
@@ -129,6 +138,19 @@ def _measure(economy: str, currency: str, raw: dict[str, Any], path: str, errors
         errors.append(FieldError(f"{path}.rate", str(exc)))
     if type_ == "vat" and node is not None and not isinstance(node, (expressions.AdValorem, expressions.Free)):
         errors.append(FieldError(f"{path}.rate", "a VAT/GST rate is a percentage"))
+    if type_ != "fee" and node is not None and "entry" in node.units():
+        errors.append(FieldError(f"{path}.rate", "only a fee is charged per entry"))
+    bounds = {}
+    for k in ("min_value", "max_value"):
+        if raw.get(k) not in (None, ""):
+            try:
+                bounds[k] = Decimal(str(raw[k]))
+                if not bounds[k].is_finite() or bounds[k] < 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors.append(FieldError(f"{path}.{k}", f"{raw[k]!r} is not an amount"))
+            if type_ != "fee":
+                errors.append(FieldError(f"{path}.{k}", "only fees have value bounds"))
     agreement = (raw.get("agreement") or None)
     origins = raw.get("origins") or []
     if isinstance(origins, str):
@@ -157,7 +179,7 @@ def _measure(economy: str, currency: str, raw: dict[str, Any], path: str, errors
     return Measure(economy=economy, code=code, type=type_, rate=node.text(), expression=node, valid_from=valid_from,
                    valid_to=valid_to, agreement=str(agreement).strip() if agreement else None, origins=origins,
                    base=base, description=text("description"), legal_basis=text("legal_basis"),
-                   source=text("source"), note=text("note"))
+                   source=text("source"), note=text("note"), **bounds)
 
 
 def _overlaps(measures: list[Measure]) -> list[FieldError]:

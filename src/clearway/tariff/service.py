@@ -38,7 +38,8 @@ def schedule_for(session: Session, economy: str) -> schedule.Schedule:
                 "code": r.code, "type": r.type, "rate": r.rate, "agreement": r.agreement, "origins": r.origins,
                 "base": r.base, "valid_from": r.valid_from and r.valid_from.isoformat(),
                 "valid_to": r.valid_to and r.valid_to.isoformat(), "description": r.description,
-                "legal_basis": r.legal_basis, "source": r.source, "note": r.note}.items() if v not in (None, [])}
+                "legal_basis": r.legal_basis, "source": r.source, "note": r.note,
+                "min_value": r.min_value, "max_value": r.max_value}.items() if v not in (None, [])}
             for r in rows]})
     found = schedule.builtin(economy)
     if found is None:
@@ -58,7 +59,8 @@ def load_schedules(session: Session, *, text: str, name: str, actor: str) -> lis
             session.add(TariffMeasure(economy=s.economy, currency=s.currency, code=m.code, type=m.type, rate=m.rate,
                                       agreement=m.agreement, origins=list(m.origins) or None, base=m.base,
                                       valid_from=m.valid_from, valid_to=m.valid_to, description=m.description,
-                                      legal_basis=m.legal_basis, source=m.source, note=m.note, loaded_at=now))
+                                      legal_basis=m.legal_basis, source=m.source, note=m.note, min_value=m.min_value,
+                                      max_value=m.max_value, loaded_at=now))
         session.flush()
         append_event(session, actor=actor, action="tariff.schedule_loaded", entity_type="tariff_schedule",
                      entity_id=s.economy, data={"measures": len(s.measures), "file": name})
@@ -82,6 +84,7 @@ def line_info(session: Session, *, economy: str, code: str, on: date) -> dict[st
             "schedule": sched.name or f"{eco.code} schedule", "currency": sched.currency,
             "valuation_basis": r.valuation if r else None,
             "measures": [m.as_dict() for m in sched.lines(code, on)],
+            "fees": [m.as_dict() for m in sched.fees(on) if m.code == "*" or code.startswith(m.code)],
             "national_lines": sched.children(code),
             "consumption_tax": {"name": r.tax_name, "standard_rate_percent": format(regime.tax_rate_percent, "f")}
             if r and regime and r.tax_name else None,
@@ -182,7 +185,7 @@ def assess_declaration(session: Session, *, row: Declaration, actor: str) -> Ass
     decl = parse(DeclarationIn, row.content)
     result = calculate(session, decl, row.accepted_at.date())
     rec = AssessmentRecord(declaration_id=row.id, declaration_version=row.version, rules_date=result.date,
-                           currency=result.currency, duty=result.duty, excise=result.excise, tax=result.tax,
+                           currency=result.currency, duty=result.duty, excise=result.excise, tax=result.tax, fees=result.fees,
                            total_due=result.total_due, detail=result.as_dict(), assessed_at=utcnow(), actor=actor)
     session.add(rec)
     session.flush()

@@ -75,6 +75,8 @@ def upgrade() -> None:
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('min_value', MONEY, nullable=True),
+    sa.Column('max_value', MONEY, nullable=True),
     sa.Column('loaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tariff_measures'))
     )
@@ -166,6 +168,7 @@ def upgrade() -> None:
     sa.Column('duty', MONEY, nullable=False),
     sa.Column('excise', MONEY, nullable=False),
     sa.Column('tax', MONEY, nullable=False),
+    sa.Column('fees', MONEY, nullable=False),
     sa.Column('total_due', MONEY, nullable=False),
     sa.Column('lane', sa.String(length=10), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=False),
