@@ -3,6 +3,7 @@ every change is audited. The clearance flow decides about release."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -110,6 +111,11 @@ def _open_charges(session: Session, account_id: int) -> Decimal:
     return Decimal(str(v or 0))
 
 
+def _number(prefix: str, economy: str) -> str:
+    """A fresh account or guarantee number: random, so concurrent requests never collide."""
+    return f"{prefix}{economy}{secrets.randbelow(10 ** 10):010d}"
+
+
 def _check_money(economy: str, currency: str, amount: Decimal, field: str) -> str:
     eco = economies.get(economy)
     if eco is None:
@@ -128,8 +134,7 @@ def open_account(session: Session, *, principal: Principal, holder: str, currenc
     if principal.role not in ("officer", "admin"):
         raise Forbidden("only an officer opens deferred payment accounts")
     cur = _check_money(principal.economy, currency or "", credit_limit, "credit_limit")
-    count = session.scalar(select(func.count(DeferredAccount.id))) or 0
-    acc = DeferredAccount(number=f"DA{principal.economy}{count + 1:06d}", holder=holder, economy=principal.economy,
+    acc = DeferredAccount(number=_number("DA", principal.economy), holder=holder, economy=principal.economy,
                           currency=cur, credit_limit=credit_limit, created_at=utcnow())
     session.add(acc)
     session.flush()
@@ -164,8 +169,9 @@ def register_guarantee(session: Session, *, principal: Principal, holder: str, c
     if principal.role not in ("officer", "admin"):
         raise Forbidden("only an officer registers guarantees")
     cur = _check_money(principal.economy, currency or "", amount, "amount")
-    count = session.scalar(select(func.count(Guarantee.id))) or 0
-    g = Guarantee(number=(number or f"GT{principal.economy}{count + 1:06d}").upper(), holder=holder,
+    if number and session.scalars(select(Guarantee).where(Guarantee.number == number.upper())).first():
+        raise Conflict(f"guarantee {number.upper()} is already registered")
+    g = Guarantee(number=(number or _number("GT", principal.economy)).upper(), holder=holder,
                   economy=principal.economy, currency=cur, amount=amount, created_at=utcnow())
     session.add(g)
     session.flush()
