@@ -262,12 +262,12 @@ def parse_file_text(text: str, name: str = "") -> list[Schedule]:
 @cache
 def builtin(economy: str) -> Schedule | None:
     """The demo schedule shipped with Clearway for this economy (AU, CA, JP, NZ, TH, US), if any."""
-    path = resources.files("clearway.tariff").joinpath("data", "schedules", f"{economy.upper()}.json")
+    path = resources.files("clearway.tariff").joinpath("data", f"schedule_{economy.upper()}.json")
     if not path.is_file():
         return None
     return parse_document(json.loads(path.read_text("utf-8")))
 
 
 def builtin_economies() -> list[str]:
-    folder = resources.files("clearway.tariff").joinpath("data", "schedules")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+    folder = resources.files("clearway.tariff").joinpath("data")
+    return sorted(p.name[9:-5] for p in folder.iterdir() if p.name.startswith("schedule_") and p.name.endswith(".json"))
