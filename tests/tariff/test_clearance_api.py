@@ -9,6 +9,7 @@ from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.payments.core import rf_is_valid
 from clearway.tariff.models import AssessmentRecord
+from tests.conftest import example
 from tests.tariff.conftest import lodge
 
 # 2,000 USD FOB at 1.53 = 3,060.00 AUD; duty 5% = 153.00; transport 110 USD = 168.30 AUD;
@@ -54,9 +55,18 @@ def test_assess_pay_and_release_with_a_checkable_code(au, http):
 
 
 def test_nothing_due_is_released_at_assessment(au):
-    mrn = lodge(au.declarant, "declaration-au-oranges.json")  # oranges: Free, GST-free food
+    # T-shirts worth USD 400 FOB (about AUD 612): under AU's AUD 1,000 de minimis, no duty and no GST.
+    items = [{**example("tariff-au-tshirts.json")["items"][0], "quantity": "200", "value": "400.00"}]
+    mrn = lodge(au.declarant, lrn="ACME-TEE-LOW", items=items)
     a = au.declarant.post(f"/api/v1/declarations/{mrn}/assessment").json()
     assert a["total_due"] == "0.00" and a["status"] == "released" and a["release_code"]
+
+
+def test_a_missing_ephyto_keeps_nothing_due_oranges_under_control(au):
+    mrn = lodge(au.declarant, "declaration-au-oranges.json")  # oranges: Free, GST-free food, but no ePhyto received
+    a = au.declarant.post(f"/api/v1/declarations/{mrn}/assessment").json()
+    assert (a["total_due"], a["status"], a["lane"]) == ("0.00", "under_control", "yellow")
+    assert a.get("release_code") is None
 
 
 def test_an_open_control_finding_forces_control_and_blocks_release(au, db):
