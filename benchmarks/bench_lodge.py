@@ -1,6 +1,8 @@
 """Declarations lodged per second: through the service layer, and over HTTP (sequential and with
 concurrent clients), on SQLite and PostgreSQL. Baseline in the same run: a trivial HTTP endpoint
 (/healthz) on the same server with the same client, i.e. the ceiling the framework allows.
+Where `wrk` is installed (Debian package), lodging is also driven by it: a C load generator
+leaves more of the 2 cores to the server than the Python client does.
 
     python benchmarks/bench_lodge.py [--n 2000] [--backends sqlite,postgresql] [--concurrency 1,8,32]
 """
@@ -12,6 +14,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -121,7 +124,50 @@ async def drive(base: str, key: str, bodies: list[bytes] | None, n: int, concurr
     return n / elapsed
 
 
-def bench_http(url: str, n: int, concurrency: list[int]) -> dict[str, float]:
+WRK_SCRIPT = r"""
+local template = [==[__BODY__]==]
+local counter, threads, failures = 0, {}, 0
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  failed = 0
+end
+function request()
+  counter = counter + 1
+  local body = string.gsub(template, "__LRN__", "W" .. tid .. "-" .. counter)
+  return wrk.format("POST", "/api/v1/declarations", {["Content-Type"] = "application/json",
+                    ["Authorization"] = "Bearer __KEY__"}, body)
+end
+function response(status, headers, body)
+  if status ~= 201 then failed = failed + 1 end
+end
+function done(summary, latency, requests)
+  local f = 0
+  for _, t in ipairs(threads) do f = f + t:get("failed") end
+  io.write(string.format("RESULT %d %.3f %d %.1f\n", summary.requests, summary.duration / 1e6, f,
+                         latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_lodge(base: str, key: str, concurrency: int, seconds: int, tmp: Path) -> tuple[float, float]:
+    """(lodged per second, p99 latency in ms) with wrk, a C load generator that leaves the CPU to the server."""
+    body = json.dumps(docs(1, "x")[0]).replace("x-0", "__LRN__")
+    script = tmp / f"lodge-{concurrency}.lua"
+    script.write_text(WRK_SCRIPT.replace("__BODY__", body).replace("__KEY__", key))
+    threads = min(2, concurrency)
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script), base],
+                          capture_output=True, text=True, timeout=seconds + 60)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT"))
+    _, requests, duration, failed, p99 = line.split()
+    if int(failed):
+        raise RuntimeError(f"{failed} of {requests} lodgements failed under wrk")
+    return int(requests) / float(duration), float(p99)
+
+
+def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int) -> dict[str, float]:
     key, _ = prepare(url)
     proc, base = start_server(url)
     try:
@@ -130,6 +176,8 @@ def bench_http(url: str, n: int, concurrency: list[int]) -> dict[str, float]:
             out[f"healthz c={c}"] = asyncio.run(drive(base, key, None, n, c))
             bodies = [json.dumps(d).encode() for d in docs(n, f"http{c}")]
             out[f"lodge c={c}"] = asyncio.run(drive(base, key, bodies, n, c))
+            if shutil.which("wrk"):
+                out[f"lodge wrk c={c}"], out[f"p99 ms wrk c={c}"] = wrk_lodge(base, key, c, seconds, tmp)
         return out
     finally:
         proc.terminate()
@@ -141,13 +189,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     args = ap.parse_args()
     conc = [int(c) for c in args.concurrency.split(",")]
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             r = {"service": bench_service(fresh_url(backend, Path(tmp)), args.n)}
-            r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc))
+            r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds))
             results[backend] = r
     print(f"{'backend':<12}{'path':<18}{'per second':>12}")
     for backend, r in results.items():

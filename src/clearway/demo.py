@@ -112,7 +112,7 @@ def _keys(factory: sessionmaker[Session], keys_file: Path | None) -> dict[str, s
 def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: Path | None = None,
          seed: int = 2026) -> dict[str, Any]:
     """Keys and declarations; running it again lodges nothing twice (LRNs are deterministic)."""
-    from clearway.declarations import service
+    from clearway.flows import lodging
     from clearway.declarations.schemas import DeclarationIn
     from clearway.validation import parse
 
@@ -126,7 +126,7 @@ def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: 
         doc = declaration(economy, n, rng)
         try:
             with transaction(factory) as session:
-                _, new = service.lodge(session, principal=principals[economy], decl=parse(DeclarationIn, doc))
+                _, new = lodging.lodge(session, principal=principals[economy], decl=parse(DeclarationIn, doc))
         except Conflict:  # lodged by an earlier run (with other arrival times)
             existing += 1
             continue

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway.auth.core import Principal
 from clearway.cli_common import err, fail, out, principal_from_key, read_text, sessions
 from clearway.db import transaction
-from clearway.declarations import service
+from clearway.flows import lodging
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import ClearwayError
 from clearway.validation import parse
@@ -67,7 +67,7 @@ def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Sess
             else:
                 try:
                     with transaction(factory) as session:
-                        row, created = service.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
+                        row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
                         results.append({"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
                                         "outcome": "accepted" if created else "already lodged"})
                 except ClearwayError as exc:
