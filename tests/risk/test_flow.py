@@ -293,3 +293,14 @@ def test_random_selections_do_not_use_the_days_capacity(factory, people):
         row = session.scalars(select(Declaration).where(Declaration.status == "under_control")).first()
         used = decisions.usage(session, office=row.office, day=row.updated_at.date().isoformat())
     assert (used.total, used.red, used.yellow) == (3, 0, 0)
+
+
+def test_decide_lane_stores_without_moving_the_declaration(factory, people):
+    from clearway.flows.lanes import decide_lane
+
+    mrn = assessed(factory, people["declarant"])
+    with transaction(factory) as session:
+        row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
+        d = decide_lane(session, row=row, actor="officer:test", draw=0.99)
+        assert row.status == "assessed" and d.lane == "green" and d.id
+    assert status_of(factory, mrn) == "assessed"

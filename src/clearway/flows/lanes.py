@@ -36,6 +36,21 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     """Choose and apply the lane of a declaration in status `assessed`: the decision is stored with
     its reasons and rule hits; the declaration moves to lane_selected, and on to under_control when
     yellow or red. `draw` (0..1) fixes the random-selection draw (tests, replays)."""
+    stored = decide_lane(session, row=row, actor=actor, draw=draw, at=at)
+    summary = f"{stored.lane} ({stored.basis}): {stored.reasons[0]}"
+    declarations.transition(session, row=row, to_status="lane_selected", actor=actor, reason=summary,
+                            data={"lane": stored.lane})
+    if stored.lane != "green":
+        queue = "priority queue (essential goods)" if stored.priority == "essential" else "officer queue"
+        declarations.transition(session, row=row, to_status="under_control", actor=actor,
+                                reason=f"{stored.lane} lane: {queue}", data={"lane": stored.lane})
+    return stored
+
+
+def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float | None = None,
+                at: datetime | None = None) -> LaneDecisionRow:
+    """Choose the lane of an assessed declaration and store the decision (reasons, rule hits, audit
+    event) without moving the declaration: for a flow that applies the lane itself."""
     if row.status != "assessed":
         raise Conflict(f"declaration {row.mrn} is {row.status}; a lane is chosen for assessed declarations",
                        current_status=row.status)
@@ -91,13 +106,6 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
                                                 "random": decision.random, "probability": probability,
                                                 "rules": [f"{h.code}v{h.version}" for h in hits],
                                                 "reasons": list(decision.reasons)})
-    summary = f"{decision.lane} ({decision.basis}): {decision.reasons[0]}"
-    declarations.transition(session, row=row, to_status="lane_selected", actor=actor, reason=summary,
-                            data={"lane": decision.lane})
-    if decision.lane != "green":
-        queue = "priority queue (essential goods)" if decision.priority == "essential" else "officer queue"
-        declarations.transition(session, row=row, to_status="under_control", actor=actor,
-                                reason=f"{decision.lane} lane: {queue}", data={"lane": decision.lane})
     return stored
 
 
