@@ -136,6 +136,7 @@ def main() -> None:
     ap.add_argument("--train", default=os.environ.get("CLEARWAY_RISK_TRAIN", str(SHARED / "df_syn_train_eng.csv")))
     ap.add_argument("--valid", default=os.environ.get("CLEARWAY_RISK_VALID", str(SHARED / "df_syn_valid_eng.csv")))
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--seeds", type=int, default=5, help="training runs with different seeds (mean and range)")
     args = ap.parse_args()
     train, valid = read_history([args.train]), read_history([args.valid])
 
@@ -145,8 +146,15 @@ def main() -> None:
     train_s = time.perf_counter() - started
     t = time.perf_counter()
     ours = report(valid["fraud"].to_numpy(), model.predict_proba(valid)[:, 1])
+    runs = [ours]
+    for seed in range(1, args.seeds):
+        m = FraudModel(params={**model.params, "seed": seed}).fit(train)
+        runs.append(report(valid["fraud"].to_numpy(), m.predict_proba(valid)[:, 1]))
+    spread = {k: {"mean": statistics.mean(r[k] for r in runs), "min": min(r[k] for r in runs),
+                  "max": max(r[k] for r in runs)} for k in ("auc", "precision@5", "precision@10")}
     result = {
         "train": {"file": args.train, "rows": train.height}, "valid": {"file": args.valid, "rows": valid.height},
+        "clearway_over_seeds": {"runs": len(runs), **spread},
         "baseline_lightgbm": {**base, "train_seconds": round(base_s, 2)},
         "clearway": {**ours, "train_seconds": round(train_s, 2), "rounds": model.metadata["rounds"],
                      "score_valid_seconds": round(time.perf_counter() - t, 3)},
@@ -169,6 +177,8 @@ def main() -> None:
     for k in keys:
         print(f"{k:<16}{base[k]:>10.3f}{ours[k]:>10.3f}")
     print(f"{'train seconds':<16}{base_s:>10.1f}{train_s:>10.1f}")
+    for k, v in spread.items():
+        print(f"clearway {k} over {len(runs)} seeds: mean {v['mean']:.3f} (min {v['min']:.3f}, max {v['max']:.3f})")
     print(f"batch scoring: {result['batch_scoring_rows_per_second']:,} declarations/s "
           f"(features alone {result['features_only_rows_per_second']:,}/s)")
     ld, lr = result["lane_decision"], result["lane_decision_with_reasons"]
