@@ -304,3 +304,13 @@ def test_decide_lane_stores_without_moving_the_declaration(factory, people):
         d = decide_lane(session, row=row, actor="officer:test", draw=0.99)
         assert row.status == "assessed" and d.lane == "green" and d.id
     assert status_of(factory, mrn) == "assessed"
+
+
+def test_a_broken_model_deployment_does_not_stop_selectivity(factory, people, tmp_path, monkeypatch):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "metadata.json").write_text("{}")  # no model.txt
+    monkeypatch.setenv(decisions.MODEL_ENV, str(broken))
+    d, status, _ = lane(factory, assessed(factory, people["declarant"]), draw=0.99)
+    assert d.lane == "green" and status == "lane_selected" and d.probability is None
+    assert any(r.startswith("fraud model not usable (model:") for r in d.reasons)

@@ -19,7 +19,7 @@ from clearway.controls.core import mandatory_lane
 from clearway.db import utcnow
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
-from clearway.errors import Conflict, FieldError, Forbidden, Invalid
+from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import currencies
 from clearway.reference.hs import nomenclature
 from clearway.risk import decisions, lanes, rules, service as risk
@@ -66,7 +66,11 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
                             finding_sources=[f.source for f in found])
     hits = rules.evaluate(risk.in_force(session, economy=row.economy), facts, at)
 
-    model = decisions.current_model()
+    unavailable = "no fraud model deployed: rules and random selection only"
+    try:
+        model = decisions.current_model()
+    except ClearwayError as exc:  # a broken deployment must not stop selectivity
+        model, unavailable = None, f"fraud model not usable ({exc.one_line()}): rules and random selection only"
     probability = expected = None
     records = decisions.model_records(mrn=row.mrn or "", accepted_at=row.accepted_at, office=row.office,
                                       declarant=row.declarant_id, content=row.content)
@@ -93,7 +97,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     model_reasons = max(scores, key=lambda s: s.probability).reasons if scores else []
     if model is None:
         decision = lanes.LaneDecision(decision.ref, decision.lane, decision.basis,
-                                      decision.reasons + ("no fraud model deployed: rules and random selection only",),
+                                      decision.reasons + (unavailable,),
                                       decision.rank, decision.random, decision.priority)
     stored = decisions.store_decision(
         session, declaration_id=row.id, mrn=row.mrn or "", version=row.version, economy=row.economy,
