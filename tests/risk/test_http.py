@@ -4,7 +4,7 @@ statistics, training data."""
 from __future__ import annotations
 
 from clearway.risk import decisions
-from tests.risk.helpers import DECLARANT, declaration, make_assessed
+from tests.risk.helpers import DECLARANT, declaration
 
 
 def test_feedback_loop_over_http(db, server, keys, monkeypatch, tmp_path):
@@ -37,16 +37,16 @@ def test_feedback_loop_over_http(db, server, keys, monkeypatch, tmp_path):
          "net_weight_kg": "1000", "value": "2000.00"}])).json()["mrn"]
     r = officer.post(f"/api/v1/declarations/{cheap}/lane")
     assert r.status_code == 409  # still accepted: assessment comes first
-    make_assessed(db.factory, cheap)
-    make_assessed(db.factory, dear)
-
-    r = officer.post(f"/api/v1/declarations/{cheap}/lane")
-    assert r.status_code == 201, r.text
+    for mrn in (cheap, dear):  # the clearance flow assesses, then selects the lane
+        assert declarant.post(f"/api/v1/declarations/{mrn}/assessment").status_code == 201
+    assert officer.post(f"/api/v1/declarations/{cheap}/lane").status_code == 409  # chosen once
+    r = officer.get(f"/api/v1/declarations/{cheap}/lane")
+    assert r.status_code == 200, r.text
     lane = r.json()
     assert (lane["lane"], lane["basis"], lane["status"]) == ("red", "rule", "under_control")
     assert lane["rule_hits"] == [{"code": "CITRUS-UNDERVALUED", "version": 1, "action": "red"}]
     assert lane["policy_version"] == 1
-    dear_lane = officer.post(f"/api/v1/declarations/{dear}/lane").json()
+    dear_lane = officer.get(f"/api/v1/declarations/{dear}/lane").json()
     # no rule hit: the lane is what open control findings force (lodging checks the ePhyto), else green
     assert dear_lane["rule_hits"] == [] and dear_lane["lane"] == dear_lane["mandatory"]
     assert dear_lane["basis"] == ("none" if dear_lane["lane"] == "green" else "mandatory")

@@ -38,7 +38,7 @@ def test_schedule_and_rates_load_then_quote_uses_them(tmp_path):
     a = json.loads(q.stdout)
     # 350,000 KRW; duty 13% = 45,500; VAT 10% of 395,500 = 39,550
     assert (a["duty"], a["tax"], a["total_due"]) == ("45500", "39550", "85050")
-    old = cw(tmp_path, "quote", "-", "--date", "2027-01-15", stdin=json.dumps(decl))
+    old = cw(tmp_path, "quote", "-", "--date", "2024-06-15", stdin=json.dumps(decl))  # before the demo rates
     assert old.returncode == 2 and "no customs exchange rate USD->KRW" in old.stderr
 
 

@@ -85,7 +85,7 @@ async def validate(request: Request, who: Who) -> ValidationOut:
 @router.get("/ephyto", response_model=CertificatePage)
 def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(issued|replaced|withdrawn)$")] = None,
           direction: Annotated[str | None, Query(pattern="^(issued|received)$")] = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1)] = None
+          limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
           ) -> CertificatePage:
     with ctx.uow() as session:
         rows, nxt = service.list_certificates(session, principal=who, status=status, direction=direction,

@@ -10,6 +10,7 @@ from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
 from clearway.declarations import service as declarations
 from clearway.errors import NotFound
+from clearway.flows import clearance
 from clearway.flows import lanes as flow
 from clearway.risk import decisions
 from clearway.risk.schemas import InspectionIn, InspectionOut, LaneOut
@@ -62,7 +63,7 @@ def read_lane(mrn: str, who: Who, ctx: Ctx) -> LaneOut:
 @router.post("/{mrn}/inspection", response_model=InspectionOut, status_code=201)
 def record_inspection(mrn: str, body: InspectionIn, who: Officer, ctx: Ctx) -> InspectionOut:
     with ctx.uow() as session:
-        insp = flow.record_inspection(session, principal=who, mrn=mrn, body=body)
+        insp = flow.record_inspection(session, principal=who, mrn=mrn, body=body, release=clearance.release_after_control)
         return render_inspection(insp, declarations.get(session, principal=who, mrn=mrn).status)
 
 

@@ -16,18 +16,22 @@ from clearway.controls import service as controls
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound
+from clearway.flows import lanes
 from clearway.payments import core as payments_core
 from clearway.payments import service as payments
 from clearway.release import core as release_core
 from clearway.release import service as release
+from clearway.risk import decisions
 from clearway.tariff import service as tariff
 from clearway.tariff.models import AssessmentRecord
 
 
-def choose_lane(session: Session, row: Declaration) -> str:
-    """The lane for an assessed declaration. For now: the lane forced by open control findings, else green.
-    (The risk selector of issue 4 plugs in here: return the stronger of its lane and `required`.)"""
-    return controls.required_lane(session, declaration_id=row.id)
+def control_done(session: Session, row: Declaration) -> bool:
+    """True when the officer's control of the declaration's current lane decision ended in `release`."""
+    decision = decisions.latest_decision(session, declaration_id=row.id)
+    done = decisions.inspection_of(session, declaration_id=row.id)
+    return (done is not None and done.decision == "release"
+            and (decision is None or done.decision_id == decision.id))
 
 
 def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) -> None:
@@ -52,13 +56,9 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
     declarations.transition(session, row=row, to_status="assessed", actor=principal.actor,
                             reason=f"assessed: {format(rec.total_due, 'f')} {rec.currency} due",
                             data={"total_due": format(rec.total_due, "f"), "currency": rec.currency})
-    lane = choose_lane(session, row)
-    rec.lane = lane
-    declarations.transition(session, row=row, to_status="lane_selected", actor=principal.actor,
-                            reason=f"lane {lane}", data={"lane": lane})
-    if lane != "green":
-        declarations.transition(session, row=row, to_status="under_control", actor=principal.actor,
-                                reason=f"lane {lane}: awaiting the officer's control")
+    # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
+    # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
+    rec.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
     release_if_ready(session, row=row, actor=principal.actor)
     return row
 
@@ -99,6 +99,12 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
                                    "secured": "released against a guarantee (TFA 7.3)"}[basis])
 
 
+def release_after_control(session: Session, row: Declaration, actor: str):
+    """The release step once an officer's control ended in `release`: goods still wait for payment
+    or security if any is due (and are released by the payment then)."""
+    return release_if_ready(session, row=row, actor=actor, after_control=True)
+
+
 def _assessed(session: Session, principal: Principal, mrn: str) -> tuple[Declaration, AssessmentRecord]:
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     rec = tariff.latest(session, row.id)
@@ -128,7 +134,7 @@ def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, cu
     payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
                                       method=method, reference=reference, due=s["outstanding"],
                                       due_currency=rec.currency)
-    release_if_ready(session, row=row, actor=principal.actor)
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
     return row, payment
 
 
@@ -140,7 +146,7 @@ def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
     s = settlement(session, row, rec)
     sec = payments.secure(session, principal=principal, row=row, number=guarantee, due=s["outstanding"],
                           due_currency=rec.currency)
-    release_if_ready(session, row=row, actor=principal.actor)
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
     return row, sec
 
 
