@@ -100,8 +100,15 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
 
 
 def release_after_control(session: Session, row: Declaration, actor: str):
-    """The release step once an officer's control ended in `release`: goods still wait for payment
-    or security if any is due (and are released by the payment then)."""
+    """The release step once an officer's control ended in `release`. Extra duty the control found
+    becomes a supplementary assessment; goods then wait for payment or security of what is due
+    (and are released by the payment)."""
+    inspection = decisions.inspection_of(session, declaration_id=row.id)
+    rec = tariff.latest(session, row.id)
+    if inspection is not None and rec is not None and inspection.extra_duty > 0:
+        tariff.supplement(session, row=row, base=rec, amount=inspection.extra_duty, currency=inspection.currency,
+                          reason=f"control: {inspection.outcome}; " + "; ".join(inspection.findings or []),
+                          actor=actor)
     return release_if_ready(session, row=row, actor=actor, after_control=True)
 
 

@@ -20,7 +20,7 @@ from clearway.db import utcnow
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
-from clearway.reference import currencies
+from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
 from clearway.risk import decisions, lanes, rules, service as risk
 from clearway.risk.model import threshold
@@ -115,7 +115,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
 
 # ---- inspections ----------------------------------------------------------------------------------
 
-def _check_inspection(body: InspectionIn, currency: str) -> tuple[int, list[FieldError]]:
+def _check_inspection(body: InspectionIn, declared: str, local: str) -> tuple[int, list[FieldError]]:
     errors: list[FieldError] = []
     severity = body.severity if body.severity is not None else (1 if body.outcome == "irregular" else 0)
     if body.outcome == "compliant":
@@ -129,10 +129,9 @@ def _check_inspection(body: InspectionIn, currency: str) -> tuple[int, list[Fiel
         errors.append(FieldError("severity", "an irregular outcome has severity 1 (minor) or 2 (critical)"))
     if body.outcome == "irregular" and not body.findings:
         errors.append(FieldError("findings", "say what the control found"))
-    quantum = currencies.quantum(currency)
-    for name in ("extra_duty", "revised_value"):
+    for name, currency in (("extra_duty", local), ("revised_value", declared)):
         amount = getattr(body, name)
-        if amount is not None and amount != amount.quantize(quantum):
+        if amount is not None and amount != amount.quantize(currencies.quantum(currency)):
             errors.append(FieldError(name, f"{amount} has more decimal places than {currency} allows "
                                            f"({currencies.minor_units(currency)})"))
     if body.revised_hs_code and not nomenclature().is_subheading(body.revised_hs_code):
@@ -153,8 +152,9 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
     if row.status != "under_control":
         raise Conflict(f"declaration {row.mrn} is {row.status}; only declarations under control are inspected",
                        current_status=row.status)
-    currency = row.content.get("currency", "USD")
-    severity, errors = _check_inspection(body, currency)
+    # The revised value is in the declaration currency; extra duty is collected in the economy's own.
+    currency = economies.get(row.economy).currency
+    severity, errors = _check_inspection(body, row.content.get("currency", currency), currency)
     if errors:
         raise Invalid("the inspection was refused: see the listed fields", errors=errors)
     decision = decisions.latest_decision(session, declaration_id=row.id)

@@ -195,6 +195,27 @@ def assess_declaration(session: Session, *, row: Declaration, actor: str) -> Ass
     return rec
 
 
+def supplement(session: Session, *, row: Declaration, base: AssessmentRecord, amount: Decimal, currency: str,
+               reason: str, actor: str) -> AssessmentRecord:
+    """A supplementary assessment after control: the assessment in force plus the extra duty found."""
+    if currency != base.currency:
+        raise Invalid(f"extra duty is collected in {base.currency}, not {currency}",
+                      errors=[FieldError("extra_duty", f"must be in {base.currency}")])
+    detail = {**base.detail, "supplementary": [*base.detail.get("supplementary", []),
+                                               {"amount": format(amount, "f"), "reason": reason}]}
+    rec = AssessmentRecord(declaration_id=row.id, declaration_version=row.version, rules_date=base.rules_date,
+                           currency=base.currency, duty=base.duty + amount, excise=base.excise, tax=base.tax,
+                           fees=base.fees, total_due=base.total_due + amount, lane=base.lane, detail=detail,
+                           assessed_at=utcnow(), actor=actor)
+    session.add(rec)
+    session.flush()
+    append_event(session, actor=actor, action="tariff.supplementary_assessed", entity_type="declaration",
+                 entity_id=row.mrn, data={"assessment": rec.id, "extra": format(amount, "f"),
+                                          "total_due": format(rec.total_due, "f"), "currency": rec.currency,
+                                          "reason": reason})
+    return rec
+
+
 def latest(session: Session, declaration_id: int) -> AssessmentRecord | None:
     return session.scalars(select(AssessmentRecord).where(AssessmentRecord.declaration_id == declaration_id)
                            .order_by(AssessmentRecord.id.desc()).limit(1)).first()
