@@ -10,9 +10,9 @@ from typing import Any
 
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -79,6 +79,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+
+
+class Counter(Base):
+    """Named counters (MRN running numbers...). The UPDATE that advances one locks its row."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+def next_value(session: Session, name: str) -> int:
+    """The next number of a named counter, gap-free within committed transactions."""
+    from sqlalchemy import insert, update
+    from sqlalchemy.exc import IntegrityError
+
+    table = Counter.__table__
+    advance = update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)
+    value = session.connection().execute(advance).scalar_one_or_none()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.connection().execute(insert(table).values(name=name, value=0))
+        except IntegrityError:  # a concurrent transaction created it first
+            pass
+        value = session.connection().execute(advance).scalar_one()
+    return value
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -227,3 +227,27 @@ def test_reference_endpoints(db, keys, http):
     assert len(c.get("/api/v1/reference/economies").json()) == 21
     assert {o["code"] for o in c.get("/api/v1/reference/offices", params={"economy": "TH"}).json()} >= {"THLCH", "THBKK"}
     assert http.get("/api/v1/reference/hs", params={"q": "x"}).status_code == 401
+
+
+def test_concurrent_lodging_of_one_lrn_stores_it_once(db, keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = keys.create("declarant", "AU", PARTY)
+    clients = [keys.client(key) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda c: c.post("/api/v1/declarations", json=doc()), clients))
+    assert sorted(r.status_code for r in codes) == [200] * 7 + [201]
+    assert len({r.json()["mrn"] for r in codes}) == 1
+    assert count(db) == 1
+
+
+def test_concurrent_lodging_gives_distinct_consecutive_mrns(db, keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = keys.create("declarant", "AU", PARTY)
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda i: keys.client(key).post("/api/v1/declarations", json=doc(lrn=f"C-{i}")),
+                              range(30)))
+    assert all(r.status_code == 201 for r in codes)
+    numbers = sorted(int(r.json()["mrn"][7:15]) for r in codes)
+    assert numbers == list(range(1, 31))

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from clearway.api.deps import Ctx, Who
+from clearway.controls.service import open_findings
 from clearway.declarations import service
+from clearway.flows import lodging
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
-                                           DeclarationSummary, StatusEventOut, VersionOut)
+                                           DeclarationSummary, FindingOut, StatusEventOut, VersionOut)
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
 
@@ -32,7 +34,7 @@ def render(row: Declaration) -> DeclarationOut:
                         409: {"description": "the LRN was used with other content"}})
 def lodge(body: DeclarationIn, who: Who, ctx: Ctx, response: Response) -> DeclarationOut:
     with ctx.uow() as session:
-        row, created = service.lodge(session, principal=who, decl=body)
+        row, created = lodging.lodge(session, principal=who, decl=body)
         out = render(row)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/declarations/{out.id}"
@@ -45,7 +47,7 @@ def list_(who: Who, ctx: Ctx,
           office: Annotated[str | None, Query(min_length=5, max_length=5)] = None,
           accepted_from: AwareDatetime | None = None, accepted_to: AwareDatetime | None = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          after: Annotated[int | None, Query(ge=1, description="the `next` cursor of the previous page")] = None,
+          after: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the `next` cursor of the previous page")] = None,
           ) -> DeclarationPage:
     with ctx.uow() as session:
         rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,
@@ -59,7 +61,11 @@ def list_(who: Who, ctx: Ctx,
 @router.get("/{mrn}", response_model=DeclarationOut)
 def read(mrn: str, who: Who, ctx: Ctx) -> DeclarationOut:
     with ctx.uow() as session:
-        return render(service.load_for_read(session, principal=who, mrn=mrn))
+        row = service.load_for_read(session, principal=who, mrn=mrn)
+        out = render(row)
+        out.findings = [FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
+                                   raised_at=f.raised_at) for f in open_findings(session, declaration_id=row.id)]
+        return out
 
 
 @router.get("/{mrn}/versions", response_model=list[VersionOut])
@@ -78,4 +84,4 @@ def cancel(mrn: str, who: Who, ctx: Ctx, body: CancelIn | None = None) -> Declar
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, status_code=201)
 def amend(mrn: str, body: AmendmentIn, who: Who, ctx: Ctx) -> DeclarationOut:
     with ctx.uow() as session:
-        return render(service.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes))
+        return render(lodging.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes))

@@ -16,21 +16,25 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, *, errors: list[FieldError] | None = None,
-            instance: str | None = None, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+            instance: str | None = None, headers: dict[str, str] | None = None,
+            extra: dict[str, Any] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": f"https://clearway.dev/problems/{status}", "title": title,
                             "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     if errors:
         body["errors"] = [e.as_dict() for e in errors]
-    body.update({k: v for k, v in extra.items() if v is not None})
+    for key, value in (extra or {}).items():
+        if value is not None:  # a domain's extra named like a standard member keeps both
+            body[f"current_{key}" if key in body else key] = value
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ClearwayError)
     async def _domain(request: Request, exc: ClearwayError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, errors=exc.errors, instance=request.url.path, **exc.extra)
+        return problem(exc.status, exc.title, exc.detail, errors=exc.errors, instance=request.url.path,
+                       extra=exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

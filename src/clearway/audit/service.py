@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearway.audit.core import GENESIS, ChainLink, canonical, first_break, link_hash
 from clearway.audit.models import AuditEvent, AuditHead
 from clearway.db import utcnow
+
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
 
 
 def append_event(session: Session, *, actor: str, action: str, entity_type: str, entity_id: str,
@@ -30,17 +33,18 @@ def append_event(session: Session, *, actor: str, action: str, entity_type: str,
     text = canonical(data or {})
     digest = link_hash(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
                        entity_id=entity_id, data=text, prev_hash=prev)
-    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type,
-                       entity_id=entity_id, data=text, prev_hash=prev, hash=digest)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    return event
+    values = dict(seq=seq, at=at, actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
+                  data=text, prev_hash=prev, hash=digest)
+    # Core statements on the session's connection: the ORM's bulk-update bookkeeping is not needed here.
+    conn = session.connection()
+    conn.execute(insert(_EVENTS).values(**values))
+    conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=digest))
+    return AuditEvent(**values)
 
 
 def _advance_head(session: Session):
-    return session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
+    return session.connection().execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.hash)
     ).one_or_none()
 
 

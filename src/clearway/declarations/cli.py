@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -14,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway.auth.core import Principal
 from clearway.cli_common import err, fail, out, principal_from_key, read_text, sessions
 from clearway.db import transaction
-from clearway.declarations import service
+from clearway.flows import lodging
 from clearway.declarations.schemas import DeclarationIn
-from clearway.errors import ClearwayError
+from clearway.errors import ClearwayError, FieldError
 from clearway.validation import parse
 
 Doc = tuple[int, Any]  # (line number, parsed JSON or the parse error text)
@@ -56,50 +57,51 @@ def _refused(line: int, lrn: Any, reasons: list[str]) -> dict[str, Any]:
     return {"line": line, "lrn": lrn, "outcome": "refused", "reasons": reasons}
 
 
-def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+Outcome = tuple[str, str, str, bool]  # (lrn, mrn, status, created)
+
+
+def _each(docs: list[Doc], lodge_one: Callable[[dict[str, Any]], Outcome]) -> list[dict[str, Any]]:
+    """Lodge every document with `lodge_one`, refusing a bad one alone, with a progress bar."""
     results = []
     with _progress() as bar:
         task = bar.add_task("lodging", total=len(docs))
         for line, doc in docs:
-            lrn = doc.get("lrn") if isinstance(doc, dict) else None
             if isinstance(doc, str):
                 results.append(_refused(line, None, [doc]))
             else:
                 try:
-                    with transaction(factory) as session:
-                        row, created = service.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
-                        results.append({"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
-                                        "outcome": "accepted" if created else "already lodged"})
+                    lrn, mrn, status, created = lodge_one(doc)
+                    results.append({"line": line, "lrn": lrn, "mrn": mrn, "status": status,
+                                    "outcome": "accepted" if created else "already lodged"})
                 except ClearwayError as exc:
                     reasons = [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail]
-                    results.append(_refused(line, lrn, reasons))
+                    results.append(_refused(line, doc.get("lrn") if isinstance(doc, dict) else None, reasons))
             bar.advance(task)
     return results
+
+
+def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+    def lodge_one(doc: dict[str, Any]) -> Outcome:
+        with transaction(factory) as session:
+            row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
+            return row.lrn, row.mrn, row.status, created
+
+    return _each(docs, lodge_one)
 
 
 def over_http(docs: list[Doc], *, url: str, key: str) -> list[dict[str, Any]]:
     import httpx
 
-    results = []
-    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=30) as client, \
-            _progress() as bar:
-        task = bar.add_task("lodging", total=len(docs))
-        for line, doc in docs:
-            lrn = doc.get("lrn") if isinstance(doc, dict) else None
-            if isinstance(doc, str):
-                results.append(_refused(line, None, [doc]))
-            else:
-                r = client.post("/api/v1/declarations", json=doc)
-                body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
-                if r.status_code in (200, 201):
-                    results.append({"line": line, "lrn": body["lrn"], "mrn": body["mrn"], "status": body["status"],
-                                    "outcome": "accepted" if r.status_code == 201 else "already lodged"})
-                else:
-                    reasons = [f"{e['path']}: {e['reason']}" for e in body.get("errors", [])] \
-                        or [body.get("detail", f"HTTP {r.status_code}")]
-                    results.append(_refused(line, lrn, reasons))
-            bar.advance(task)
-    return results
+    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        def lodge_one(doc: dict[str, Any]) -> Outcome:
+            r = client.post("/api/v1/declarations", json=doc)
+            body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
+            if r.status_code in (200, 201):
+                return body["lrn"], body["mrn"], body["status"], r.status_code == 201
+            raise ClearwayError(body.get("detail", f"HTTP {r.status_code}"),
+                                errors=[FieldError(e["path"], e["reason"]) for e in body.get("errors", [])])
+
+        return _each(docs, lodge_one)
 
 
 def report(results: list[dict[str, Any]], *, single: bool) -> None:

@@ -19,7 +19,7 @@ class Declaration(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mrn: Mapped[str | None] = mapped_column(String(16), unique=True, nullable=True)
+    mrn: Mapped[str] = mapped_column(String(16), unique=True)
     lrn: Mapped[str] = mapped_column(String(35))
     declarant_id: Mapped[str] = mapped_column(String(80))
     type: Mapped[str] = mapped_column(String(10))
@@ -36,6 +36,8 @@ class Declaration(Base):
         back_populates="declaration", cascade="all, delete-orphan", order_by="DeclarationItem.line")
     history: Mapped[list[StatusEvent]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="StatusEvent.id")
+    versions: Mapped[list[DeclarationVersion]] = relationship(
+        cascade="all, delete-orphan", order_by="DeclarationVersion.version")
     containers: Mapped[list[DeclarationContainer]] = relationship(cascade="all, delete-orphan")
     documents: Mapped[list[DeclarationDocument]] = relationship(cascade="all, delete-orphan")
 

@@ -100,6 +100,17 @@ class StatusEventOut(BaseModel):
     reason: str | None = None
 
 
+class FindingOut(BaseModel):
+    """An open finding of another check (certificates, seals) that forces at least `lane`."""
+
+    source: str
+    code: str
+    lane: str
+    reason: str
+    reference: str | None = None
+    raised_at: datetime
+
+
 class DeclarationOut(BaseModel):
     id: str = Field(description="the movement reference number (MRN)")
     mrn: str
@@ -114,6 +125,7 @@ class DeclarationOut(BaseModel):
     updated_at: datetime
     declaration: dict
     history: list[StatusEventOut] = Field(default_factory=list)
+    findings: list[FindingOut] = Field(default_factory=list, description="open findings of other checks")
 
 
 class DeclarationSummary(BaseModel):

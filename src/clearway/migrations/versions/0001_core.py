@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('counters',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_counters'))
+    )
 
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -54,7 +59,7 @@ def upgrade() -> None:
     )
     op.create_table('declarations',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('mrn', sa.String(length=16), nullable=True),
+    sa.Column('mrn', sa.String(length=16), nullable=False),
     sa.Column('lrn', sa.String(length=35), nullable=False),
     sa.Column('declarant_id', sa.String(length=80), nullable=False),
     sa.Column('type', sa.String(length=10), nullable=False),
@@ -168,6 +173,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('counters')
 
     with op.batch_alter_table('declaration_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_declaration_versions_declaration_id'))

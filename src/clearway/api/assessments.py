@@ -1,0 +1,40 @@
+"""Assessment of a declaration (duties and taxes), and quotes without lodging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from clearway.api.deps import Ctx, Who
+from clearway.db import utcnow
+from clearway.flows import clearance
+from clearway.tariff import service
+from clearway.tariff.schemas import QuoteIn, plain
+
+router = APIRouter(prefix="/api/v1", tags=["assessments"])
+
+
+@router.post("/declarations/{mrn}/assessment", status_code=201)
+def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
+    """Assess an accepted declaration with the rules in force on its acceptance date; select the lane;
+    release at once when green and nothing is due."""
+    with ctx.uow() as session:
+        clearance.assess(session, principal=who, mrn=mrn)
+        return plain(clearance.view(session, principal=who, mrn=mrn))
+
+
+@router.get("/declarations/{mrn}/assessment")
+def read(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
+    with ctx.uow() as session:
+        return plain(clearance.view(session, principal=who, mrn=mrn))
+
+
+@router.post("/assessments/quote")
+def quote(body: QuoteIn, who: Who, ctx: Ctx) -> dict[str, Any]:
+    """The same calculation without lodging: the landed cost under the rules of `date` (default today)."""
+    on = body.date or utcnow().date()
+    decl = body.model_copy()
+    with ctx.uow() as session:
+        result = service.calculate(session, decl, on)
+    return plain({**result.as_dict(), "quote": True})

@@ -1,0 +1,162 @@
+"""ePhyto certificates: issue (JSON) or import (XML), validate, read, withdraw, replace; NPPO trust."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from clearway.api.deps import Ctx, Who
+from clearway.certificates import nppo, service
+from clearway.certificates.models import Certificate, Delivery
+from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
+                                           TrustIn, ValidationOut, WithdrawalIn)
+from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.validation import parse
+
+router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
+
+_XML_TYPES = ("application/xml", "text/xml")
+_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": EPhytoIn.model_json_schema(ref_template="#/components/schemas/{model}")},
+    "application/xml": {"schema": {"type": "string", "description": "an SPSCertificate 17p0 document"}}}}}
+
+
+def render(row: Certificate, session=None, findings=None) -> CertificateOut:  # noqa: ANN001
+    delivery = None
+    if session is not None and row.direction == "issued":
+        sent = session.query(Delivery).filter(Delivery.certificate_id == row.id).order_by(Delivery.id).all()
+        if sent:
+            d = sent[-1]
+            delivery = {"to": d.to_economy, "state": d.state, "attempts": d.attempts, "status_code": d.status_code,
+                        "hub_delivery_number": d.hub_delivery_number, "hub_tracking": d.hub_tracking,
+                        "last_error": d.last_error}
+    return CertificateOut(
+        number=row.number, exporting_economy=row.exporting_economy, importing_economy=row.importing_economy,
+        direction=row.direction, status=row.status, status_code=row.status_code, type_code=row.type_code,
+        signed=row.signed, signature_verified=row.signature_verified_at is not None,
+        verification_code=row.verification_code, replaces=row.replaces, replaced_by=row.replaced_by,
+        issued_at=row.issued_at, recorded_at=row.recorded_at, delivery=delivery,
+        summary={k: v for k, v in row.summary.items() if k != "source_sha256"},
+        findings=[FindingOut(**f) for f in (findings if findings is not None else row.findings)])
+
+
+def _is_xml(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() in _XML_TYPES
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(f"the body is not JSON: {exc}", errors=[FieldError("(body)", "is not valid JSON")]) from None
+
+
+@router.post("/ephyto", status_code=201, response_model=CertificateOut, openapi_extra=_BODY,
+             responses={200: {"description": "the same certificate was issued before"},
+                        409: {"description": "the number was used with other content"}})
+async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> CertificateOut:
+    """Issue from JSON, or import an XML made elsewhere (`Content-Type: application/xml`). NPPO keys only."""
+    if who.role != "nppo":
+        raise Forbidden("only an NPPO key issues phytosanitary certificates")
+    body = await request.body()
+    with ctx.uow() as session:
+        if _is_xml(request):
+            row, created, findings = service.import_xml(session, principal=who, data=body)
+        else:
+            row, created, findings = service.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
+        out = render(row, session, [f.as_dict() for f in findings])
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/api/v1/certificates/ephyto/{out.number}?exporter={out.exporting_economy}"
+    return out
+
+
+@router.post("/ephyto/validate", response_model=ValidationOut,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/xml": {
+                 "schema": {"type": "string"}}}}})
+async def validate(request: Request, who: Who) -> ValidationOut:
+    """Graded findings (SEVERE / WARNING / INFO with line and path) for an XML body; nothing is stored."""
+    findings = service.validate(await request.body())
+    return ValidationOut(valid=not any(f.level == "SEVERE" for f in findings),
+                         findings=[FindingOut(**f.as_dict()) for f in findings])
+
+
+@router.get("/ephyto", response_model=CertificatePage)
+def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(issued|replaced|withdrawn)$")] = None,
+          direction: Annotated[str | None, Query(pattern="^(issued|received)$")] = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+          ) -> CertificatePage:
+    with ctx.uow() as session:
+        rows, nxt = service.list_certificates(session, principal=who, status=status, direction=direction,
+                                              limit=limit, after=after)
+        return CertificatePage(items=[render(r, session) for r in rows], next=str(nxt) if nxt else None)
+
+
+@router.get("/ephyto/{number}", response_model=CertificateOut)
+def read(number: str, who: Who, ctx: Ctx,
+         exporter: Annotated[str | None, Query(min_length=2, max_length=2)] = None) -> CertificateOut:
+    with ctx.uow() as session:
+        return render(service.get(session, principal=who, number=number, exporter=exporter), session)
+
+
+@router.get("/ephyto/{number}/xml", response_class=Response,
+            responses={200: {"content": {"application/xml": {}}, "description": "the signed SPSCertificate"}})
+def read_xml(number: str, who: Who, ctx: Ctx,
+             exporter: Annotated[str | None, Query(min_length=2, max_length=2)] = None) -> Response:
+    with ctx.uow() as session:
+        row = service.get(session, principal=who, number=number, exporter=exporter)
+        return Response(row.xml.encode("utf-8"), media_type="application/xml")
+
+
+@router.post("/ephyto/{number}/withdraw", response_model=CertificateOut)
+def withdraw(number: str, body: WithdrawalIn, who: Who, ctx: Ctx) -> CertificateOut:
+    with ctx.uow() as session:
+        return render(service.withdraw(session, principal=who, number=number, reason=body.reason), session)
+
+
+@router.post("/ephyto/{number}/replace", response_model=CertificateOut, status_code=201)
+def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> CertificateOut:
+    """Issue `certificate` (a new number) in place of `number`, which becomes `replaced`."""
+    with ctx.uow() as session:
+        _, new = service.replace(session, principal=who, number=number, cert=body.certificate, reason=body.reason)
+        return render(new, session)
+
+
+@router.post("/nppo-certificates", status_code=201)
+def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
+    """Register an NPPO's signing certificate (admin): signatures from that economy verify against it."""
+    if who.role != "admin":
+        raise Forbidden("only an admin registers NPPO certificates")
+    with ctx.uow() as session:
+        row = nppo.trust(session, economy=body.economy, party_id=body.party_id, cert_pem=body.certificate_pem,
+                         actor=who.actor)
+        return {"economy": row.economy, "fingerprint": row.fingerprint, "subject": row.subject,
+                "not_after": row.not_after.isoformat()}
+
+
+@router.get("/nppo-certificates/{economy}")
+def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
+    with ctx.uow() as session:
+        return [{"economy": r.economy, "party_id": r.party_id, "fingerprint": r.fingerprint, "subject": r.subject,
+                 "not_after": r.not_after.isoformat(), "certificate_pem": r.cert_pem}
+                for r in nppo.trusted(session, economy=economy)]
+
+
+@router.post("/exchange")
+def run_exchange(who: Who, ctx: Ctx) -> dict:
+    """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
+    acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""
+    import os
+
+    from clearway.certificates import exchange
+    from clearway.certificates.hub_client import HubClient
+    from clearway.errors import Conflict
+
+    if who.role not in ("admin", "nppo"):
+        raise Forbidden("only an admin or NPPO key runs the exchange")
+    url, token = os.environ.get("CLEARWAY_HUB_URL"), os.environ.get("CLEARWAY_HUB_TOKEN")
+    if not url or not token:
+        raise Conflict("no hub configured: set CLEARWAY_HUB_URL and CLEARWAY_HUB_TOKEN")
+    with HubClient(url, token) as client:
+        return exchange.run_once(ctx.factory, client, economy=who.economy)

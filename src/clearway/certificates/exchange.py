@@ -1,0 +1,125 @@
+"""The node's side of the exchange: send the outbox, follow tracking, pull and acknowledge the inbox.
+
+Each delivery and each received envelope is its own transaction, so a crash loses nothing: a delivery
+stays pending until the hub has answered with its delivery number (a repeat gets the same number), and
+an envelope stays pending at the hub until acknowledged (a repeat pull finds the stored receipt and
+acknowledges it again)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.audit.service import append_event
+from clearway.certificates import service
+from clearway.certificates.hub_client import HubClient, HubUnavailable
+from clearway.certificates.models import Certificate, Delivery, Receipt
+from clearway.certificates.soap import Envelope, SoapFault
+from clearway.db import transaction, utcnow
+
+MAX_ATTEMPTS = 20
+
+
+def send_pending(factory: sessionmaker[Session], client: HubClient, *, now: datetime | None = None,
+                 limit: int = 200) -> dict[str, int]:
+    now = now or utcnow()
+    with factory() as session:
+        ids = list(session.scalars(select(Delivery.id).where(Delivery.state == "pending",
+                                                             Delivery.next_attempt_at <= now)
+                                   .order_by(Delivery.id).limit(limit)))
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for delivery_id in ids:
+        counts[_send_one(factory, client, delivery_id)] += 1
+    return counts
+
+
+def _send_one(factory: sessionmaker[Session], client: HubClient, delivery_id: int) -> str:
+    with transaction(factory) as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None or d.state != "pending":
+            return "sent"
+        cert = session.get(Certificate, d.certificate_id)
+        env = Envelope(From=cert.exporting_economy, To=d.to_economy, CertificateType=d.type_code,
+                       CertificateStatus=d.status_code, NPPOCertificateNumber=cert.number, Content=d.content)
+        d.attempts += 1
+        d.updated_at = utcnow()
+        try:
+            answer = client.deliver(env)
+        except HubUnavailable as exc:
+            d.last_error = str(exc)[:2000]
+            d.next_attempt_at = utcnow() + service.backoff(d.attempts)
+            if d.attempts >= MAX_ATTEMPTS:
+                d.state = "failed"
+            return "failed" if d.state == "failed" else "retry"
+        except SoapFault as exc:
+            d.state, d.last_error = "failed", f"refused by the hub: {exc.message}"[:2000]
+            append_event(session, actor="hub", action="ephyto.delivery_refused", entity_type="ephyto",
+                         entity_id=f"{cert.exporting_economy}/{cert.number}", data={"reason": exc.message})
+            return "failed"
+        d.state, d.hub_delivery_number, d.hub_tracking, d.last_error = ("sent", answer.hubDeliveryNumber,
+                                                                        answer.HUBTrackingInfo, None)
+        append_event(session, actor="hub", action="ephyto.delivered_to_hub", entity_type="ephyto",
+                     entity_id=f"{cert.exporting_economy}/{cert.number}",
+                     data={"delivery": answer.hubDeliveryNumber, "status_code": d.status_code, "to": d.to_economy})
+        return "sent"
+
+
+def track(factory: sessionmaker[Session], client: HubClient) -> int:
+    """Refresh the tracking of deliveries still pending at the hub; how many changed."""
+    with factory() as session:
+        rows = list(session.scalars(select(Delivery.id).where(Delivery.state == "sent",
+                                                                Delivery.hub_tracking == "PendingDelivery")))
+    changed = 0
+    for delivery_id in rows:
+        with transaction(factory) as session:
+            d = session.get(Delivery, delivery_id)
+            answer = client.tracking(d.hub_delivery_number)
+            info = answer if isinstance(answer, str) else answer.HUBTrackingInfo
+            if info != d.hub_tracking:
+                d.hub_tracking, d.updated_at, changed = info, utcnow(), changed + 1
+                if not isinstance(answer, str) and answer.hubDeliveryErrorMessage:
+                    d.last_error = answer.hubDeliveryErrorMessage[:2000]
+    return changed
+
+
+def pull(factory: sessionmaker[Session], client: HubClient, *, economy: str,
+         max_batches: int = 50) -> dict[str, int]:
+    counts = {"accepted": 0, "warnings": 0, "refused": 0}
+    for _ in range(max_batches):  # the hub answers in batches; pull until it has nothing left
+        batch = client.pull()
+        if not batch:
+            break
+        for env in batch:
+            counts[_receive_one(factory, client, env, economy=economy)] += 1
+    return counts
+
+
+def _receive_one(factory: sessionmaker[Session], client: HubClient, env: Envelope, *, economy: str) -> str:
+    with transaction(factory) as session:
+        outcome = service.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
+                                  sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
+                                  status_code=env.CertificateStatus, content=env.Content or "")
+    # Acknowledged only once the receipt is committed: a crash in between means a repeat pull.
+    if outcome.outcome == "refused":
+        client.acknowledge_failed(env.hubDeliveryNumber, outcome.reason or "refused")
+    elif outcome.outcome == "warnings":
+        client.acknowledge_with_warnings(env.hubDeliveryNumber, outcome.reason or "")
+    else:
+        client.acknowledge(env.hubDeliveryNumber)
+    with transaction(factory) as session:
+        receipt = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == env.hubDeliveryNumber)).one()
+        receipt.acknowledged_at = utcnow()
+    return outcome.outcome
+
+
+def run_once(factory: sessionmaker[Session], client: HubClient, *, economy: str) -> dict:
+    report: dict = {}
+    try:
+        report["sent"] = send_pending(factory, client)
+        report["tracking_changed"] = track(factory, client)
+        report["received"] = pull(factory, client, economy=economy)
+    except HubUnavailable as exc:
+        report["error"] = str(exc)
+    return report

@@ -1,0 +1,212 @@
+"""Payment references, payments, deferred accounts and guarantees. Runs inside the caller's transaction;
+every change is audited. The clearance flow decides about release."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal
+from clearway.db import utcnow
+from clearway.declarations.models import Declaration
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from clearway.payments import core
+from clearway.payments.models import (DeferredAccount, DeferredCharge, Guarantee, Payment, PaymentReference,
+                                      Security)
+from clearway.payments.providers import PROVIDERS
+from clearway.reference import currencies, economies
+
+
+def paid(session: Session, declaration_id: int) -> Decimal:
+    total = session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.declaration_id == declaration_id))
+    return Decimal(str(total or 0))
+
+
+def paid_rows(session: Session, declaration_id: int) -> list[Payment]:
+    return list(session.scalars(select(Payment).where(Payment.declaration_id == declaration_id).order_by(Payment.id)))
+
+
+def open_security(session: Session, declaration_id: int) -> Security | None:
+    return session.scalars(select(Security).where(Security.declaration_id == declaration_id,
+                                                  Security.discharged_at.is_(None))).first()
+
+
+def issue_reference(session: Session, *, row: Declaration, provider: str, due: Decimal, currency: str,
+                    actor: str) -> PaymentReference:
+    p = PROVIDERS.get(provider)
+    if p is None:
+        raise Invalid("unknown provider", errors=[FieldError("provider", f"one of {', '.join(PROVIDERS)}")])
+    issued = p.issue(mrn=row.mrn or "", amount=due, currency=currency, economy=row.economy)
+    ref = PaymentReference(declaration_id=row.id, provider=provider, reference=issued.reference, amount=due,
+                           currency=currency, instructions=issued.instructions, created_at=utcnow())
+    session.add(ref)
+    session.flush()
+    append_event(session, actor=actor, action="payment.reference_issued", entity_type="declaration",
+                 entity_id=row.mrn or "", data={"provider": provider, "reference": issued.reference})
+    return ref
+
+
+def _receipt(row: Declaration, n: int) -> str:
+    return f"RC{row.mrn}{n:03d}"
+
+
+def record_payment(session: Session, *, principal: Principal, row: Declaration, amount: Decimal, currency: str,
+                   method: str, reference: str, due: Decimal, due_currency: str) -> Payment:
+    if method not in core.METHODS:
+        raise Invalid("unknown payment method", errors=[FieldError("method", f"one of {', '.join(core.METHODS)}")])
+    core.check_settles(amount=amount, currency=currency, due=due, due_currency=due_currency)
+    if method == "bank_transfer":
+        ref = session.scalars(select(PaymentReference).where(PaymentReference.reference == reference.upper())).first()
+        if ref is None or ref.declaration_id != row.id or not PROVIDERS[ref.provider].recognises(ref.reference):
+            raise Invalid("unknown payment reference", errors=[FieldError(
+                "reference", "not a reference issued for this declaration: POST .../payment-reference first")])
+        if session.scalars(select(Payment).where(Payment.reference == ref.reference)).first():
+            raise Conflict(f"reference {ref.reference} was already used for a payment")
+    else:
+        account = _account(session, reference)
+        if account.holder != row.declarant_id and account.holder != (principal.party_id or ""):
+            raise Forbidden(f"deferred account {account.number} is not the declarant's",
+                            errors=[FieldError("reference", "not an account of this declarant")])
+        if account.currency != due_currency:
+            raise Invalid("account currency", errors=[FieldError("reference", f"the account is in {account.currency}")])
+        room = core.q(core.headroom(account.credit_limit, _open_charges(session, account.id)), account.currency)
+        if amount > room:
+            raise Invalid(f"the deferred account's credit limit would be exceeded: {format(room, 'f')} "
+                          f"{account.currency} left", amount_due=format(due, "f"), currency=due_currency,
+                          errors=[FieldError("amount", f"only {format(room, 'f')} {account.currency} of credit left")])
+        now = utcnow()
+        session.add(DeferredCharge(account_id=account.id, declaration_id=row.id, amount=amount,
+                                   period=now.strftime("%Y-%m"), charged_at=now))
+    n = len(paid_rows(session, row.id)) + 1
+    payment = Payment(declaration_id=row.id, receipt=_receipt(row, n), amount=amount, currency=due_currency,
+                      method=method, reference=reference.upper(), paid_at=utcnow(), actor=principal.actor)
+    session.add(payment)
+    session.flush()
+    sec = open_security(session, row.id)
+    if sec is not None:
+        sec.discharged_at = payment.paid_at
+    append_event(session, actor=principal.actor, action="payment.received", entity_type="declaration",
+                 entity_id=row.mrn or "", data={"receipt": payment.receipt, "amount": format(amount, "f"),
+                                                "currency": due_currency, "method": method})
+    return payment
+
+
+# ---- deferred accounts -----------------------------------------------------------------------------
+
+def _account(session: Session, number: str) -> DeferredAccount:
+    acc = session.scalars(select(DeferredAccount).where(DeferredAccount.number == number.upper())).first()
+    if acc is None:
+        raise Invalid("unknown deferred account", errors=[FieldError("reference", f"no deferred account {number}")])
+    return acc
+
+
+def _open_charges(session: Session, account_id: int) -> Decimal:
+    v = session.scalar(select(func.coalesce(func.sum(DeferredCharge.amount), 0)).where(
+        DeferredCharge.account_id == account_id, DeferredCharge.settled_at.is_(None)))
+    return Decimal(str(v or 0))
+
+
+def _number(prefix: str, economy: str) -> str:
+    """A fresh account or guarantee number: random, so concurrent requests never collide."""
+    return f"{prefix}{economy}{secrets.randbelow(10 ** 10):010d}"
+
+
+def _check_money(economy: str, currency: str, amount: Decimal, field: str) -> str:
+    eco = economies.get(economy)
+    if eco is None:
+        raise Invalid("economy", errors=[FieldError("economy", f"{economy!r} is not an APEC economy")])
+    cur = (currency or eco.currency).upper()
+    if not currencies.is_currency(cur):
+        raise Invalid("currency", errors=[FieldError("currency", f"{cur!r} is not an ISO 4217 currency")])
+    if amount <= 0 or amount != amount.quantize(currencies.quantum(cur)):
+        raise Invalid(field, errors=[FieldError(field, f"a positive amount with at most "
+                                                       f"{currencies.minor_units(cur)} decimals")])
+    return cur
+
+
+def open_account(session: Session, *, principal: Principal, holder: str, currency: str | None,
+                 credit_limit: Decimal) -> DeferredAccount:
+    if principal.role not in ("officer", "admin"):
+        raise Forbidden("only an officer opens deferred payment accounts")
+    cur = _check_money(principal.economy, currency or "", credit_limit, "credit_limit")
+    acc = DeferredAccount(number=_number("DA", principal.economy), holder=holder, economy=principal.economy,
+                          currency=cur, credit_limit=credit_limit, created_at=utcnow())
+    session.add(acc)
+    session.flush()
+    append_event(session, actor=principal.actor, action="payment.account_opened", entity_type="deferred_account",
+                 entity_id=acc.number, data={"holder": holder, "credit_limit": format(credit_limit, "f")})
+    return acc
+
+
+def statement(session: Session, *, principal: Principal, number: str, period: str) -> dict:
+    acc = session.scalars(select(DeferredAccount).where(DeferredAccount.number == number.upper())).first()
+    if acc is None or (principal.role == "declarant" and principal.party_id != acc.holder) or \
+            (principal.role != "admin" and principal.economy != acc.economy):
+        raise NotFound(f"no deferred account {number}")
+    charges = list(session.scalars(select(DeferredCharge).where(DeferredCharge.account_id == acc.id,
+                                                                DeferredCharge.period == period)
+                                   .order_by(DeferredCharge.id)))
+    mrns = {d.id: d.mrn for d in session.scalars(select(Declaration).where(
+        Declaration.id.in_([c.declaration_id for c in charges])))} if charges else {}
+    total = core.q(sum((c.amount for c in charges), Decimal(0)), acc.currency)
+    return {"account": acc.number, "holder": acc.holder, "currency": acc.currency, "period": period,
+            "credit_limit": format(core.q(acc.credit_limit, acc.currency), "f"),
+            "available": format(core.q(core.headroom(acc.credit_limit, _open_charges(session, acc.id)), acc.currency), "f"),
+            "charges": [{"declaration": mrns.get(c.declaration_id), "amount": format(core.q(c.amount, acc.currency), "f"),
+                         "charged_at": c.charged_at.isoformat()} for c in charges],
+            "total": format(total, "f")}
+
+
+# ---- guarantees (TFA Art. 7.3) ---------------------------------------------------------------------
+
+def register_guarantee(session: Session, *, principal: Principal, holder: str, currency: str | None,
+                       amount: Decimal, number: str | None = None) -> Guarantee:
+    if principal.role not in ("officer", "admin"):
+        raise Forbidden("only an officer registers guarantees")
+    cur = _check_money(principal.economy, currency or "", amount, "amount")
+    if number and session.scalars(select(Guarantee).where(Guarantee.number == number.upper())).first():
+        raise Conflict(f"guarantee {number.upper()} is already registered")
+    g = Guarantee(number=(number or _number("GT", principal.economy)).upper(), holder=holder,
+                  economy=principal.economy, currency=cur, amount=amount, created_at=utcnow())
+    session.add(g)
+    session.flush()
+    append_event(session, actor=principal.actor, action="payment.guarantee_registered", entity_type="guarantee",
+                 entity_id=g.number, data={"holder": holder, "amount": format(amount, "f"), "currency": cur})
+    return g
+
+
+def guarantee_available(session: Session, g: Guarantee) -> Decimal:
+    used = session.scalar(select(func.coalesce(func.sum(Security.amount), 0)).where(
+        Security.guarantee_id == g.id, Security.discharged_at.is_(None)))
+    return g.amount - Decimal(str(used or 0))
+
+
+def secure(session: Session, *, principal: Principal, row: Declaration, number: str, due: Decimal,
+           due_currency: str) -> Security:
+    g = session.scalars(select(Guarantee).where(Guarantee.number == number.upper())).first()
+    if g is None or g.economy != row.economy:
+        raise Invalid("unknown guarantee", errors=[FieldError("guarantee", f"no guarantee {number} in {row.economy}")])
+    if g.holder != row.declarant_id:
+        raise Forbidden(f"guarantee {g.number} is not the declarant's", errors=[FieldError("guarantee", "not yours")])
+    if g.currency != due_currency:
+        raise Invalid("guarantee currency", errors=[FieldError("guarantee", f"the guarantee is in {g.currency}")])
+    if due <= 0:
+        raise Invalid("nothing is due", errors=[FieldError("guarantee", "nothing is due on this declaration")])
+    if open_security(session, row.id) is not None:
+        raise Conflict(f"declaration {row.mrn} is already secured")
+    left = core.q(guarantee_available(session, g), g.currency)
+    if left < due:
+        raise Invalid(f"the guarantee covers only {format(left, 'f')} {g.currency} more",
+                      amount_due=format(due, "f"), currency=due_currency,
+                      errors=[FieldError("guarantee", f"{format(left, 'f')} {g.currency} left, {format(due, 'f')} due")])
+    sec = Security(guarantee_id=g.id, declaration_id=row.id, amount=due, secured_at=utcnow())
+    session.add(sec)
+    session.flush()
+    append_event(session, actor=principal.actor, action="payment.secured", entity_type="declaration",
+                 entity_id=row.mrn or "", data={"guarantee": g.number, "amount": format(due, "f")})
+    return sec

@@ -1,0 +1,183 @@
+"""From a declaration to what the lane selector needs (facts, model records, capacity used), the
+fraud model in service, storing lane decisions and inspections, and turning inspections back into
+training rows. The flow (clearway.flows.lanes) composes these with the declarations and controls."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clearway.config import get_settings
+from clearway.risk.essential import is_essential
+from clearway.risk.history import to_canonical
+from clearway.risk.lanes import LaneDecision, Usage
+from clearway.risk.model import FraudModel
+from clearway.risk.models import Inspection, LaneDecisionRow, RuleHitRow
+from clearway.risk.rules import Facts, ItemFacts, RuleHit
+
+MODEL_ENV = "CLEARWAY_RISK_MODEL"
+
+
+# ---- the model in service -----------------------------------------------------------------------
+
+@dataclass
+class _Loaded:
+    path: Path
+    stamp: float
+    model: FraudModel
+
+
+_loaded: _Loaded | None = None
+
+
+def model_dir() -> Path:
+    """CLEARWAY_RISK_MODEL, else <data dir>/risk/model."""
+    return Path(os.environ.get(MODEL_ENV) or get_settings().data_dir / "risk" / "model")
+
+
+def current_model() -> FraudModel | None:
+    """The deployed model, reloaded when its files change; None when none is deployed."""
+    global _loaded
+    path = model_dir()
+    meta = path / "metadata.json"
+    if not meta.is_file():
+        return None
+    stamp = meta.stat().st_mtime
+    if _loaded is None or _loaded.path != path or _loaded.stamp != stamp:
+        _loaded = _Loaded(path, stamp, FraudModel.load(path))
+    return _loaded.model
+
+
+# ---- a declaration as plain data ----------------------------------------------------------------
+
+def _f(v: Any) -> float | None:
+    return None if v is None else float(Decimal(str(v)))
+
+
+def model_records(*, mrn: str, accepted_at: datetime, office: str, declarant: str,
+                  content: dict[str, Any]) -> list[dict[str, Any]]:
+    """One canonical-layout row per goods item (the layout the model trains on)."""
+    exporter = content.get("exporter") or {}
+    importer = content.get("importer") or {}
+    rows = []
+    for item in content.get("items", []):
+        rows.append({
+            "declaration_id": mrn, "date": accepted_at.date(), "office": office,
+            "procedure": item.get("procedure"), "import_type": content.get("type"), "import_use": None,
+            "payment_type": None, "transport_mode": (content.get("transport") or {}).get("mode"),
+            "declarant": declarant, "importer": importer.get("id") or importer.get("name"),
+            "seller": exporter.get("id") or exporter.get("name"), "courier": None,
+            "hs_code": item["hs_code"][:6], "departure_country": exporter.get("country"),
+            "origin_country": item.get("origin"), "tax_rate": None, "tax_type": item.get("preference"),
+            "origin_indicator": None, "net_mass_kg": _f(item.get("net_weight_kg")), "value": _f(item.get("value")),
+        })
+    return rows
+
+
+def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[str], first_time_importer: bool,
+          finding_sources: list[str]) -> Facts:
+    importer = content.get("importer") or {}
+    exporter = content.get("exporter") or {}
+    items = tuple(ItemFacts(i["hs_code"], i.get("origin"), Decimal(str(i["value"])),
+                            Decimal(str(i["net_weight_kg"])) if i.get("net_weight_kg") is not None else None)
+                  for i in content.get("items", []))
+    return Facts(office=office, declarant=declarant, importer=importer.get("id"),
+                 exporter=exporter.get("id") or exporter.get("name"), exporter_country=exporter.get("country"),
+                 transport_mode=(content.get("transport") or {}).get("mode"), type=content.get("type", "import"),
+                 trusted_trader=bool({declarant, importer.get("id")} & trusted),
+                 first_time_importer=first_time_importer,
+                 certificate_finding="certificates" in finding_sources, seal_alert="seals" in finding_sources,
+                 essential_goods=is_essential([i.hs_code for i in items]), items=items)
+
+
+def usage(session: Session, *, office: str, day: str) -> Usage:
+    """Declarations laned at the office that day, and the capacity they used: red and yellow lanes
+    except random selections, which are outside the capacity."""
+    rows = session.execute(select(LaneDecisionRow.lane, LaneDecisionRow.random, func.count(LaneDecisionRow.id))
+                           .where(LaneDecisionRow.office == office, LaneDecisionRow.day == day)
+                           .group_by(LaneDecisionRow.lane, LaneDecisionRow.random)).all()
+    total = sum(n for _, _, n in rows)
+    used = {lane: sum(n for ln, rnd, n in rows if ln == lane and not rnd) for lane in ("red", "yellow")}
+    return Usage(total=total, red=used["red"], yellow=used["yellow"])
+
+
+# ---- storing ------------------------------------------------------------------------------------
+
+def first_time_importer(session: Session, *, economy: str, importer: str | None, declaration_id: int) -> bool:
+    """No lane was chosen before for a declaration of this importer (an unnamed importer counts as new)."""
+    if not importer:
+        return True
+    earlier = session.scalars(select(LaneDecisionRow.id).where(
+        LaneDecisionRow.economy == economy, LaneDecisionRow.importer == importer,
+        LaneDecisionRow.declaration_id != declaration_id).limit(1)).first()
+    return earlier is None
+
+
+def store_decision(session: Session, *, declaration_id: int, mrn: str, version: int, economy: str, office: str,
+                   importer: str | None, day: str, decision: LaneDecision, mandatory: str, probability: float | None,
+                   expected_revenue: float | None, model_reasons: list[dict[str, Any]], hits: list[RuleHit],
+                   model_version: str | None, policy_version: int | None, at: datetime,
+                   actor: str) -> LaneDecisionRow:
+    row = LaneDecisionRow(declaration_id=declaration_id, mrn=mrn, declaration_version=version, economy=economy,
+                          office=office, importer=importer, day=day, lane=decision.lane, basis=decision.basis, random=decision.random,
+                          priority=decision.priority, mandatory=mandatory, probability=probability,
+                          expected_revenue=expected_revenue, rank=float(decision.rank),
+                          reasons=list(decision.reasons), model_reasons=model_reasons, model_version=model_version,
+                          policy_version=policy_version, decided_at=at, actor=actor)
+    session.add(row)
+    session.flush()
+    for h in hits:
+        session.add(RuleHitRow(decision_id=row.id, economy=economy, code=h.code, version=h.version, action=h.action))
+    session.flush()
+    return row
+
+
+def latest_decision(session: Session, *, declaration_id: int) -> LaneDecisionRow | None:
+    return session.scalars(select(LaneDecisionRow).where(LaneDecisionRow.declaration_id == declaration_id)
+                           .order_by(LaneDecisionRow.id.desc()).limit(1)).first()
+
+
+def hits_of(session: Session, *, decision_id: int) -> list[RuleHitRow]:
+    return list(session.scalars(select(RuleHitRow).where(RuleHitRow.decision_id == decision_id)
+                                .order_by(RuleHitRow.id)))
+
+
+def inspection_of(session: Session, *, declaration_id: int) -> Inspection | None:
+    return session.scalars(select(Inspection).where(Inspection.declaration_id == declaration_id)
+                           .order_by(Inspection.id.desc()).limit(1)).first()
+
+
+# ---- feedback: inspections as training data -----------------------------------------------------
+
+def training_rows(session: Session, *, economy: str | None = None) -> pl.DataFrame:
+    """Every inspected declaration, one row per goods item, in the canonical history layout; the
+    extra duty raised is spread over the items by value. Random selections are kept (they are the
+    unbiased part of the sample)."""
+    from clearway.declarations.models import Declaration
+
+    stmt = select(Inspection, Declaration).join(Declaration, Declaration.id == Inspection.declaration_id)
+    if economy:
+        stmt = stmt.where(Declaration.economy == economy)
+    rows: list[dict[str, Any]] = []
+    for insp, decl in session.execute(stmt.order_by(Inspection.id)).all():
+        items = model_records(mrn=decl.mrn or "", accepted_at=decl.accepted_at, office=decl.office,
+                              declarant=decl.declarant_id, content=decl.content)
+        total = sum(r["value"] or 0 for r in items) or 1.0
+        for r in items:
+            r.update(fraud=int(insp.outcome == "irregular"), severity=insp.severity,
+                     revenue=float(insp.extra_duty) * (r["value"] or 0) / total)
+            r["date"] = r["date"].isoformat()
+            rows.append(r)
+    if not rows:
+        return to_canonical(pl.DataFrame({"declaration_id": [], "date": [], "hs_code": [], "fraud": []},
+                                         schema={"declaration_id": pl.Utf8, "date": pl.Utf8, "hs_code": pl.Utf8,
+                                                 "fraud": pl.Int8}))
+    return to_canonical(pl.DataFrame(rows, infer_schema_length=None), source="inspections")
