@@ -213,3 +213,30 @@ def httpx_get(url):
     import httpx
 
     return httpx.get(url)
+
+
+def test_lodging_over_http_after_an_alert_is_held_and_an_amendment_dropping_the_container_frees_it(
+        db, server, keys):
+    import copy
+
+    from tests.conftest import example
+
+    sim = now_journey(90, kind="seal_swap", container=BOX)
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        c.post("/api/v1/seals", json=journeys.seal_request(sim))
+        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+    doc = copy.deepcopy(example("declaration-au-oranges.json"))
+    doc["lrn"] = "L-http-late"
+    doc["transport"]["containers"] = [BOX]
+    with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-11222333444")) as c:
+        r = c.post("/api/v1/declarations", json=doc)
+        assert r.status_code == 201, r.text
+        mrn = r.json()["mrn"]
+        findings = c.get(f"/api/v1/declarations/{mrn}").json()["findings"]
+        seals = [f for f in findings if f["source"] == "seals"]
+        assert [(f["lane"], f["reference"], f["code"]) for f in seals] == [("red", str(alert_id), "seal.foreign_seal")]
+        r = c.post(f"/api/v1/declarations/{mrn}/amendments",
+                   json={"reason": "wrong container", "changes": {"transport": {"containers": ["CSQU3054383"]}}})
+        assert r.status_code == 201, r.text
+        findings = c.get(f"/api/v1/declarations/{mrn}").json()["findings"]
+        assert [f for f in findings if f["source"] == "seals"] == []

@@ -79,8 +79,18 @@ def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -
 
 
 def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[Finding]:
-    """Open alerts on any container of this declaration hold it too (for declarations lodged later)."""
-    boxes = [iso6346.normalise(c.container) for c in row.containers]
+    """Open alerts on any container of this declaration hold it too (for declarations lodged later); a
+    hold for a container the declaration no longer carries (amended) is closed."""
+    boxes = {iso6346.normalise(c.container) for c in row.containers}
+    mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == SOURCE]
+    if mine:
+        alerts_of = {str(a.id): a for a in session.scalars(select(SealAlert).where(
+            SealAlert.id.in_([int(f.reference) for f in mine if f.reference and f.reference.isdigit()])))}
+        for f in mine:
+            alert = alerts_of.get(f.reference or "")
+            if alert is not None and alert.container not in boxes:
+                controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=actor,
+                                       resolution=f"the declaration no longer carries container {alert.container}")
     if not boxes:
         return []
     found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open")
