@@ -125,8 +125,8 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
     half = len(events) // 2
     proc = _listen(db, prefix, client_id, spool)
     try:
-        assert _wait(lambda: "listening" in (proc.stderr.readline() or ""), 30)
-        time.sleep(0.5)  # subscribed
+        # the persistent session exists once it has subscribed: only then may devices publish
+        assert _wait(lambda: "subscribed to" in (proc.stderr.readline() or ""), 30)
         pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
         for e in events[:half]:
             pub.send(e["seal_id"], e)

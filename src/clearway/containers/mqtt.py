@@ -111,10 +111,12 @@ class Listener:
         self.connected = threading.Event()
         self.stopping = threading.Event()
         self.activity = time.monotonic()
+        self._topic = topic_for(prefix, "+")
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5,
                                   manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
@@ -124,9 +126,15 @@ class Listener:
         topic = topic_for(self.prefix, "+")
         if self.share:  # a shared subscription: the broker spreads the messages over the group's listeners
             topic = f"$share/{self.share}/{topic}"
+        self._topic = topic
         client.subscribe(topic, qos=1)
-        self.connected.set()
-        log.info("subscribed to %s on %s:%s", topic, self.host, self.port)
+
+    def _on_subscribe(self, _c: Any, _u: Any, _mid: Any, reasons: Any, _p: Any) -> None:
+        if any(r.is_failure for r in reasons):
+            log.error("the broker refused the subscription to %s: %s", self._topic, reasons)
+            return
+        self.connected.set()  # from here on the session exists: nothing published to it is missed
+        log.info("subscribed to %s on %s:%s", self._topic, self.host, self.port)
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
         self.connected.clear()
