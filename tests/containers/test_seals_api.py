@@ -111,3 +111,18 @@ def test_malformed_events_are_refused_with_their_reason_and_counted(db, server, 
 def test_a_declarant_key_cannot_post_events(db, server, keys):
     with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
         assert c.post("/api/v1/seal-events", json=[]).status_code == 403
+
+
+def test_a_declaration_with_a_wrong_check_digit_is_refused_naming_the_right_one(db, server, keys):
+    import copy
+
+    from tests.conftest import example
+
+    doc = copy.deepcopy(example("declaration-au-oranges.json"))
+    doc["transport"]["containers"] = ["MSCU 123456-6", "MSCU1234567"]
+    with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-11222333444")) as c:
+        r = c.post("/api/v1/declarations", json=doc)
+    assert r.status_code == 422
+    assert {"path": "transport.containers[1]",
+            "reason": "check digit 7 is wrong: for MSCU123456 it should be 6"} in r.json()["errors"]
+    assert all(e["path"] != "transport.containers[0]" for e in r.json()["errors"])
