@@ -126,3 +126,15 @@ def test_a_declaration_with_a_wrong_check_digit_is_refused_naming_the_right_one(
     assert {"path": "transport.containers[1]",
             "reason": "check digit 7 is wrong: for MSCU123456 it should be 6"} in r.json()["errors"]
     assert all(e["path"] != "transport.containers[0]" for e in r.json()["errors"])
+
+
+def test_a_large_batch_of_many_seals_goes_through(db, server, keys):
+    events = [{"seal_id": f"BULK-{i:05d}", "seq": s, "device_time": "2026-11-28T10:00:00Z", "lat": 1.0,
+               "lon": 2.0, "status": "sealed", "battery": 80, "container": "CSQU3054383"}
+              for i in range(2500) for s in range(8)]  # 20,000 events of 2,500 seals
+    with keys.client(keys.create("officer", ECONOMY)) as c:
+        r = c.post("/api/v1/seal-events", json=events)
+        assert r.status_code == 200, r.text[:300]
+        assert r.json()["stored"] == len(events)
+        again = c.post("/api/v1/seal-events", json=events).json()
+    assert again["stored"] == 0 and again["duplicates"] == len(events)

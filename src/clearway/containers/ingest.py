@@ -24,6 +24,7 @@ from clearway.validation import field_errors
 
 # Reports received this long before a journey's departure (or after its removal) are not about it.
 WINDOW = timedelta(hours=12)
+CHUNK = 400  # values in one IN (...) list: SQLite and PostgreSQL cap the parameters of a statement
 
 
 @dataclass
@@ -89,10 +90,7 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, cfg:
         batch.setdefault((e.seal_id, e.seq), e)
     out.duplicates = len(good) - len(batch)
     if batch:
-        seals = {k[0] for k in batch}
-        seqs = {k[1] for k in batch}
-        known = set(session.execute(select(SealEvent.seal_id, SealEvent.seq).where(
-            SealEvent.seal_id.in_(seals), SealEvent.seq.in_(seqs))))
+        known = _known(session, batch)
         fresh = [e for k, e in batch.items() if k not in known]
         out.duplicates += len(batch) - len(fresh)
         if fresh:
@@ -144,23 +142,51 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq"]), rows)
 
 
+def _known(session: Session, batch: dict[tuple[str, int], EventIn]) -> set[tuple[str, int]]:
+    """Which (seal, seq) of the batch are stored already (in chunks: a batch may be large)."""
+    seqs: dict[str, list[int]] = defaultdict(list)
+    for sid, seq in batch:
+        seqs[sid].append(seq)
+    names = sorted(seqs)
+    known: set[tuple[str, int]] = set()
+    for i in range(0, len(names), CHUNK):
+        part = names[i:i + CHUNK]
+        lo = min(min(seqs[n]) for n in part)
+        hi = max(max(seqs[n]) for n in part)
+        known.update((a, b) for a, b in session.execute(select(SealEvent.seal_id, SealEvent.seq).where(
+            SealEvent.seal_id.in_(part), SealEvent.seq.between(lo, hi))))
+    return known
+
+
+def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: datetime) -> list[Seal]:
+    """The journeys these reports may be about, locked (PostgreSQL; SQLite has one writer anyway) in
+    ascending id order, so that listeners side by side detect on one journey one after the other, each
+    seeing the other's events and alerts, and never deadlock."""
+    live = or_(Seal.status == "affixed", Seal.removed_at >= now - WINDOW)
+    ids: set[int] = set()
+    for values, column in ((sorted(seal_ids), Seal.seal_id), (sorted(containers), Seal.container)):
+        for i in range(0, len(values), CHUNK):
+            ids.update(session.scalars(select(Seal.id).where(column.in_(values[i:i + CHUNK]), live)))
+    ordered = sorted(ids)
+    seals: list[Seal] = []
+    for i in range(0, len(ordered), CHUNK):
+        seals += session.scalars(select(Seal).where(Seal.id.in_(ordered[i:i + CHUNK])).order_by(Seal.id)
+                                 .with_for_update())
+    return seals
+
+
 def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now: datetime, actor: str) -> list[int]:
+    seals = _journeys(session, {e.seal_id for e in fresh}, {e.container for e in fresh if e.container}, now)
+    raised: list[int] = []
+    for i in range(0, len(seals), CHUNK):
+        raised += _detect_some(session, seals[i:i + CHUNK], cfg=cfg, actor=actor)
+    return raised
+
+
+def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str) -> list[int]:
     from clearway.containers import alerts as alert_service
     from clearway.containers.service import journey
 
-    seal_ids = {e.seal_id for e in fresh}
-    containers = {e.container for e in fresh if e.container}
-    cond = Seal.seal_id.in_(seal_ids)
-    if containers:
-        cond = or_(cond, Seal.container.in_(containers))
-    # Lock the journeys (PostgreSQL; SQLite has one writer anyway) in a fixed order, so that listeners
-    # working side by side detect on one journey one after the other, each seeing the other's events
-    # and alerts.
-    seals = list(session.scalars(select(Seal).where(cond, or_(Seal.status == "affixed",
-                                                               Seal.removed_at >= now - WINDOW))
-                                 .order_by(Seal.id).with_for_update()))
-    if not seals:
-        return []
     ids = {s.seal_id for s in seals}
     boxes = {s.container for s in seals}
     window = WINDOW.total_seconds()
