@@ -23,6 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway.config import Settings
 from clearway.db import Base, make_engine, make_sessionmaker, migrate, transaction
 
+CHROMIUM = os.environ.get("CLEARWAY_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
 PG_URL = os.environ.get("CLEARWAY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -182,3 +186,26 @@ def example(name: str) -> dict:
     import json
 
     return json.loads((EXAMPLES / name).read_text())
+
+# ---- pages in real headless Chromium (Debian's /usr/bin/chromium via Playwright; never a download) ----
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+        print(f"\nSKIP browser tests: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()

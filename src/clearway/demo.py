@@ -130,8 +130,13 @@ def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: 
             continue
         created += new
         existing += not new
+    sealed = {}
+    if created:  # seal journeys first, so that tampered containers weigh on the lanes
+        from clearway.containers.demo import load as load_seals
+
+        sealed = {"seal_journeys": load_seals(factory, count=max(1, declarations // 10), tamper_rate=0.3)}
     moved = clear(factory, keys) if created else {}
-    return {"keys": keys, "declarations": {"lodged": created, "already_there": existing, **moved}}
+    return {"keys": keys, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed}
 
 
 def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027) -> dict[str, int]:

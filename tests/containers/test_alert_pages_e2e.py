@@ -12,24 +12,7 @@ from clearway.containers import journeys
 from clearway.controls.models import Finding
 from tests.containers.conftest import ECONOMY, lodge, now_journey
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SHOTS = os.environ.get("CLEARWAY_SCREENSHOTS")  # a folder to keep screenshots in, for a human look
-
-if not Path(CHROMIUM).exists():
-    print(f"\nSKIP browser tests: {CHROMIUM} is absent (apt-get install chromium)")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _shot(page, name):

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearway.errors import ClearwayError, FieldError
@@ -53,6 +54,14 @@ def install(app: FastAPI) -> None:
                   413: "Content too large", 415: "Unsupported media type"}
         return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail),
                        instance=request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A number in the path, query or body beyond what the database column holds: the client's error,
+        # whichever field it was (the transaction was rolled back, nothing stored).
+        return problem(422, "Invalid input", "a number in the request is out of the range Clearway stores",
+                       instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
