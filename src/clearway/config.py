@@ -18,6 +18,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     # Bulk endpoints (manifests of parcels, seal event batches) may take more.
     max_bulk_body_bytes: int = 64_000_000
+    # Handler threads per process (CLEARWAY_THREADS); 0 = 1 on SQLite, 8 on PostgreSQL.
+    threads: int = field(default_factory=lambda: int(os.environ.get("CLEARWAY_THREADS") or 0))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -52,12 +54,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
+    class TurnTakingConnection(sqlite3.Connection):
+        """Gives the process's transaction turn back when the transaction has ended."""
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                if turn.locked():
+                    turn.release()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                if turn.locked():
+                    turn.release()
+
+    return TurnTakingConnection
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        turn = threading.Lock()
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
+                                                  "factory": _turn_taking(turn)}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -72,8 +97,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # BEGIN IMMEDIATE: one writer at a time, no deadlock on lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # One transaction at a time per process, handed over by a lock in arrival order (released
+            # once COMMIT or ROLLBACK is done): SQLite's own busy handler makes a waiting thread sleep
+            # up to 100 ms a try, which wrecked latency under load. Other processes on the same file
+            # still wait in SQLite's busy handler.
+            if not turn.acquire(timeout=30):
+                raise TimeoutError("the embedded database stayed busy for 30 s")
+            try:
+                # BEGIN IMMEDIATE: one writer at a time, no deadlock on lock upgrade.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                turn.release()
+                raise
 
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
