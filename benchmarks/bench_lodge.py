@@ -30,6 +30,7 @@ from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations import service
 from clearway.declarations.schemas import DeclarationIn
 from clearway.demo import declaration
+from clearway.flows import lodging
 from clearway.validation import parse
 
 PG = os.environ.get("CLEARWAY_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -65,16 +66,21 @@ def prepare(url: str) -> tuple[str, object]:
     return key, factory
 
 
-def bench_service(url: str, n: int) -> float:
+def bench_service(url: str, n: int) -> dict[str, float]:
+    """Lodged per second in-process: the declarations service alone, and the lodging flow (the same
+    plus the ePhyto and seal checks), which is what the HTTP route runs."""
     key, factory = prepare(url)
     with factory() as s:
         who = authenticate(s, key)
-    batch = docs(n, "svc")
-    t0 = time.perf_counter()
-    for d in batch:
-        with transaction(factory) as s:
-            service.lodge(s, principal=who, decl=parse(DeclarationIn, d))
-    return n / (time.perf_counter() - t0)
+    out = {}
+    for name, lodge in (("service", service.lodge), ("flow", lodging.lodge)):
+        batch = docs(n, name)
+        t0 = time.perf_counter()
+        for d in batch:
+            with transaction(factory) as s:
+                lodge(s, principal=who, decl=parse(DeclarationIn, d))
+        out[name] = n / (time.perf_counter() - t0)
+    return out
 
 
 def free_port() -> int:
@@ -136,7 +142,7 @@ function init(args)
 end
 function request()
   counter = counter + 1
-  local body = string.gsub(template, "__LRN__", "W" .. tid .. "-" .. counter)
+  local body = string.gsub(template, "__LRN__", "__RUN__-" .. tid .. "-" .. counter)
   return wrk.format("POST", "/api/v1/declarations", {["Content-Type"] = "application/json",
                     ["Authorization"] = "Bearer __KEY__"}, body)
 end
@@ -156,7 +162,8 @@ def wrk_lodge(base: str, key: str, concurrency: int, seconds: int, tmp: Path) ->
     """(lodged per second, p99 latency in ms) with wrk, a C load generator that leaves the CPU to the server."""
     body = json.dumps(docs(1, "x")[0]).replace("x-0", "__LRN__")
     script = tmp / f"lodge-{concurrency}.lua"
-    script.write_text(WRK_SCRIPT.replace("__BODY__", body).replace("__KEY__", key))
+    script.write_text(WRK_SCRIPT.replace("__BODY__", body).replace("__KEY__", key)
+                      .replace("__RUN__", f"W{concurrency}"))  # each run its own LRNs
     threads = min(2, concurrency)
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script), base],
                           capture_output=True, text=True, timeout=seconds + 60)
@@ -195,7 +202,7 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            r = {"service": bench_service(fresh_url(backend, Path(tmp)), args.n)}
+            r = bench_service(fresh_url(backend, Path(tmp)), args.n)
             r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds))
             results[backend] = r
     print(f"{'backend':<12}{'path':<18}{'per second':>12}")
