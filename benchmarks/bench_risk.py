@@ -30,7 +30,7 @@ from clearway.risk.metrics import report  # noqa: E402
 from clearway.risk.model import FraudModel, threshold  # noqa: E402
 from clearway.risk.scoring import score_records  # noqa: E402
 
-SHARED = Path("/work/shared/data/customs-fraud/kcs-customs-declarations")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "customs-fraud" / "kcs-customs-declarations"
 RAW = ["office", "procedure", "import_type", "import_use", "payment_type", "transport_mode", "declarant", "importer",
        "seller", "courier", "hs_code", "departure_country", "origin_country", "tax_type", "origin_indicator"]
 
