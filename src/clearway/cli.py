@@ -5,7 +5,6 @@ Domain packages add their own commands: a module clearway.<domain>.cli with regi
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 from pathlib import Path
 from typing import Annotated, Optional

@@ -143,6 +143,18 @@ def next_value(session: Session, name: str) -> int:
     return value
 
 
+def keyset_page(session: Session, stmt: Any, id_column: Any, *, limit: int,
+                after: int | None) -> tuple[list[Any], int | None]:
+    """Newest first by `id_column`, one page of `limit` rows after the cursor `after`; returns the rows
+    and the cursor of the next page (None on the last)."""
+    if after is not None:
+        stmt = stmt.where(id_column < after)
+    rows = list(session.scalars(stmt.order_by(id_column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (getattr(rows[-1], id_column.key) if more and rows else None)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from clearway.containers import journeys

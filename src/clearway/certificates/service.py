@@ -21,7 +21,7 @@ from clearway.auth.core import Principal
 from clearway.certificates import builder, nppo, schema, signing, sps
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.schemas import EPhytoIn
-from clearway.db import utcnow
+from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference import countries
 
@@ -225,12 +225,7 @@ def list_certificates(session: Session, *, principal: Principal, status: str | N
         stmt = stmt.where(Certificate.status == status)
     if direction:
         stmt = stmt.where(Certificate.direction == direction)
-    if after is not None:
-        stmt = stmt.where(Certificate.id < after)
-    rows = list(session.scalars(stmt.order_by(Certificate.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(session, stmt, Certificate.id, limit=limit, after=after)
 
 
 def _own_issued(session: Session, *, principal: Principal, number: str) -> Certificate:

@@ -17,7 +17,7 @@ from clearway.containers.models import Seal, SealAlert
 from clearway.containers.tamper import Alert
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
-from clearway.db import utcnow
+from clearway.db import keyset_page, utcnow
 from clearway.declarations import service as declarations
 from clearway.errors import Conflict, Forbidden, NotFound
 
@@ -146,12 +146,7 @@ def list_alerts(session: Session, *, principal: Principal, status: str | None = 
         stmt = stmt.where(SealAlert.rule == rule)
     if seal is not None:
         stmt = stmt.where(SealAlert.seal_pk == seal)
-    if after is not None:
-        stmt = stmt.where(SealAlert.id < after)
-    rows = list(session.scalars(stmt.order_by(SealAlert.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(session, stmt, SealAlert.id, limit=limit, after=after)
 
 
 def held_declarations(session: Session, alerts: list[SealAlert]) -> dict[int, list[str]]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from clearway.cli_common import err, fail, out, principal_from_key, sessions
+from clearway.cli_common import fail, out, principal_from_key, sessions
 
 BATCH = 2000
 

@@ -17,7 +17,7 @@ from clearway.containers.models import Seal, SealEvent
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import SealIn
 from clearway.containers.tamper import Journey, Place
-from clearway.db import utcnow
+from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference.economies import office
 
@@ -115,12 +115,7 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
         stmt = stmt.where(Seal.status == status)
     if container:
         stmt = stmt.where(Seal.container == iso6346.normalise(container))
-    if after is not None:
-        stmt = stmt.where(Seal.id < after)
-    rows = list(session.scalars(stmt.order_by(Seal.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(session, stmt, Seal.id, limit=limit, after=after)
 
 
 def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.db import next_value, utcnow
+from clearway.db import keyset_page, next_value, utcnow
 from clearway.declarations import core
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -159,12 +159,7 @@ def list_declarations(session: Session, *, principal: Principal, status: str | N
         stmt = stmt.where(Declaration.accepted_at >= accepted_from)
     if accepted_to:
         stmt = stmt.where(Declaration.accepted_at < accepted_to)
-    if after is not None:
-        stmt = stmt.where(Declaration.id < after)
-    rows = list(session.scalars(stmt.order_by(Declaration.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(session, stmt, Declaration.id, limit=limit, after=after)
 
 
 def transition(session: Session, *, row: Declaration, to_status: str, actor: str,
