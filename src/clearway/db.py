@@ -56,21 +56,37 @@ def utcnow() -> datetime:
 
 def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
     class TurnTakingConnection(sqlite3.Connection):
-        """Gives the process's transaction turn back when the transaction has ended."""
+        """Holds the process's transaction turn from BEGIN until its COMMIT or ROLLBACK is done."""
+
+        has_turn = False
+
+        def take_turn(self) -> None:
+            if not turn.acquire(timeout=30):
+                raise TimeoutError("the embedded database stayed busy for 30 s")
+            self.has_turn = True
+
+        def give_turn(self) -> None:
+            if self.has_turn:  # only the connection that took the turn gives it back
+                self.has_turn = False
+                turn.release()
 
         def commit(self) -> None:
             try:
                 super().commit()
             finally:
-                if turn.locked():
-                    turn.release()
+                self.give_turn()
 
         def rollback(self) -> None:
             try:
                 super().rollback()
             finally:
-                if turn.locked():
-                    turn.release()
+                self.give_turn()
+
+        def close(self) -> None:  # a connection closed mid-transaction (invalidated) gives its turn back too
+            try:
+                super().close()
+            finally:
+                self.give_turn()
 
     return TurnTakingConnection
 
@@ -101,13 +117,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # once COMMIT or ROLLBACK is done): SQLite's own busy handler makes a waiting thread sleep
             # up to 100 ms a try, which wrecked latency under load. Other processes on the same file
             # still wait in SQLite's busy handler.
-            if not turn.acquire(timeout=30):
-                raise TimeoutError("the embedded database stayed busy for 30 s")
+            raw = conn.connection.dbapi_connection
+            raw.take_turn()
             try:
                 # BEGIN IMMEDIATE: one writer at a time, no deadlock on lock upgrade.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                turn.release()
+                raw.give_turn()
                 raise
 
         return engine
