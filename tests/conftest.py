@@ -114,13 +114,10 @@ def _servers() -> Iterator[dict[str, Server]]:
         thread.join(timeout=10)
 
 
-def start_server(settings: Settings) -> tuple[Server, object, threading.Thread]:
-    """A real uvicorn server on a free loopback port, in a thread."""
+def serve_app(app: object) -> tuple[str, object, threading.Thread]:
+    """Any ASGI app on a real uvicorn server, on a free loopback port, in a thread: (url, server, thread)."""
     import uvicorn
 
-    from clearway.app import create_app
-
-    app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -130,7 +127,16 @@ def start_server(settings: Settings) -> tuple[Server, object, threading.Thread]:
         if time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
-    return Server(f"http://127.0.0.1:{port}", app), server, thread
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def start_server(settings: Settings) -> tuple[Server, object, threading.Thread]:
+    """The Clearway API on a real uvicorn server."""
+    from clearway.app import create_app
+
+    app = create_app(settings)
+    url, server, thread = serve_app(app)
+    return Server(url, app), server, thread
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ hub, all over real HTTP: issue in one, receive in the other, with repeats and cr
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from clearway.certificates import exchange, hub_store, nppo
@@ -18,19 +15,7 @@ from clearway.certificates.models import Certificate, Delivery, HubEnvelope, Rec
 from clearway.config import Settings
 from clearway.db import make_engine, migrate, transaction
 from tests.certificates.factories import ephyto
-from tests.conftest import _free_port, start_server
-
-
-def _serve(app) -> tuple[str, uvicorn.Server, threading.Thread]:
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", srv, thread
+from tests.conftest import _free_port, serve_app, start_server
 
 
 class World:
@@ -38,7 +23,7 @@ class World:
         from clearway.certificates.hub_server import create_hub_app
 
         self.hub_factory = hub_store.sessions(f"sqlite:///{tmp / 'hub.db'}")
-        base, self._hub, self._hub_thread = _serve(create_hub_app(factory=self.hub_factory))
+        base, self._hub, self._hub_thread = serve_app(create_hub_app(factory=self.hub_factory))
         self.hub_url = base + "/hub/DeliveryService"
         self.tokens = {c: hub_store.add_nppo(self.hub_factory, country=c) for c in ("TH", "AU", "VN")}
         url_a = f"sqlite:///{tmp / 'node-th.db'}"
