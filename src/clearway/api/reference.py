@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from clearway.api.deps import Who
+from clearway.api.deps import Ctx, Who
 from clearway.errors import NotFound
-from clearway.reference import economies
+from clearway.reference import economies, search_index
 from clearway.reference.hs import nomenclature
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
@@ -33,9 +33,10 @@ def _out(e, score=None) -> HsOut:
 
 
 @router.get("/hs", response_model=list[HsOut], summary="Find HS 2022 subheadings by words")
-def hs_search(_: Who, q: Annotated[str, Query(min_length=1, max_length=200)],
+def hs_search(_: Who, ctx: Ctx, q: Annotated[str, Query(min_length=1, max_length=200)],
               limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[HsOut]:
-    return [_out(e, s) for e, s in nomenclature().search(q, limit)]
+    with ctx.uow() as session:
+        return [_out(e, s) for e, s in search_index.search(session, q, limit)]
 
 
 @router.get("/hs/{code}", response_model=HsDetail, summary="One HS 2022 code with its chapter and section")

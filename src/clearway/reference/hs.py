@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import re
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an and or of the in for with to by on not nes other than its their from as at be is are "
-                  "whether n e s".split())
+from clearway.reference import finder
 
 
 @dataclass(frozen=True)
@@ -29,33 +27,11 @@ class Section:
     name: str
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ies", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
-def _tokens(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
 class Nomenclature:
     def __init__(self, entries: dict[str, HsEntry], sections: dict[str, Section]) -> None:
         self.entries = entries
         self.sections = sections
         self.subheadings = sorted(c for c, e in entries.items() if e.level == 6)
-        self._index: dict[str, set[str]] = defaultdict(set)
-        for code in self.subheadings:
-            for tok in set(self._words_for(code)):
-                self._index[tok].add(code)
-
-    def _words_for(self, code: str) -> list[str]:
-        words = _tokens(self.entries[code].description)
-        heading = self.entries.get(code[:4])
-        if heading:
-            words += _tokens(heading.description)
-        return words
 
     def get(self, code: str) -> HsEntry | None:
         return self.entries.get(code)
@@ -75,22 +51,25 @@ class Nomenclature:
         return self.sections.get(e.section) if e else None
 
     def search(self, query: str, limit: int = 10) -> list[tuple[HsEntry, float]]:
-        """Subheadings ranked by how many query words their own and their heading's text contain."""
-        q = _tokens(query)
-        if not q:
-            return []
-        scores: dict[str, float] = defaultdict(float)
-        for tok in q:
-            hits = self._index.get(tok, set())
-            if not hits:
-                # prefix match: "orang" finds "orange"
-                hits = set().union(*(v for k, v in self._index.items() if k.startswith(tok))) if len(tok) >= 3 else set()
-            weight = 1.0 / (1.0 + len(hits) / 200.0)
-            for code in hits:
-                own = tok in _tokens(self.entries[code].description)
-                scores[code] += weight * (1.5 if own else 1.0)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(self.entries[kv[0]].description), kv[0]))
-        return [(self.entries[c], round(s, 3)) for c, s in ranked[:limit]]
+        """Subheadings ranked by the finder (`finder.py`) over every subheading; in memory, for bulk work
+        and the command line. The API searches the database's full-text index (`search_index.py`) and
+        ranks its candidates the same way."""
+        weights = finder.query_weights(query, synonyms())
+        return self.ranked(weights, None, limit)
+
+    def ranked(self, weights: dict[str, float], codes: set[str] | None, limit: int) -> list[tuple[HsEntry, float]]:
+        return [(self.entries[c], round(s, 3)) for c, s in finder.rank(weights, codes, self.corpus, limit)]
+
+    @cached_property
+    def corpus(self) -> finder.Corpus:
+        national = national_words()
+
+        def text(code: str) -> str:
+            e = self.entries.get(code)
+            return e.description if e else ""
+
+        return finder.Corpus(finder.make_doc(c, text(c), text(c[:4]), text(c[:2]), national.get(c, ()))
+                             for c in self.subheadings)
 
     def suggest(self, code: str, limit: int = 5) -> list[str]:
         """Nearest valid subheadings for a code that is not one: same heading, then same chapter,
@@ -126,3 +105,25 @@ def nomenclature() -> Nomenclature:
         for row in csv.DictReader(fh):
             sections[row["section"]] = Section(row["section"], row["name"].strip())
     return Nomenclature(entries, sections)
+
+
+def _data(name: str):
+    return resources.files("clearway.reference").joinpath("data").joinpath(name)
+
+
+@cache
+def national_words() -> dict[str, tuple[str, ...]]:
+    """Each subheading's national line descriptions (`hs-national-words.csv.gz`, see its SOURCE.md)."""
+    with _data("hs-national-words.csv.gz").open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        return {row["hs6"]: tuple(row["words"].split(" ; ")) for row in csv.DictReader(fh)}
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Trade synonyms (`hs-synonyms.txt`): a trader's word to the tariff's words."""
+    out: dict[str, tuple[str, ...]] = {}
+    for line in _data("hs-synonyms.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and ":" in line:
+            word, tariff_words = line.split(":", 1)
+            out[word.strip().lower()] = tuple(tariff_words.split())
+    return out

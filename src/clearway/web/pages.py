@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from clearway.reference.hs import nomenclature
+from clearway.api.deps import Context, context
+from clearway.reference import search_index
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -20,8 +22,11 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/hs", response_class=HTMLResponse)
-def hs_page(request: Request, q: str = "") -> HTMLResponse:
-    results = nomenclature().search(q, 25) if q.strip() else []
+def hs_page(request: Request, ctx: Annotated[Context, Depends(context)], q: str = "") -> HTMLResponse:
+    results = []
+    if q.strip():
+        with ctx.uow() as session:
+            results = search_index.search(session, q, 25)
     return templates.TemplateResponse(request, "hs.html", {"q": q, "results": results})
 
 

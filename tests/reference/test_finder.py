@@ -1,0 +1,83 @@
+"""The HS finder: its pure ranking core (tables, no fixtures), then the database index on both engines.
+
+Descriptions below are in traders' words, taken from US CBP rulings (public domain, rulings.cbp.gov) and
+from the kinds of listings in the HSCodeComp set; none is from the benchmark set's held-out half."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from clearway.db import transaction
+from clearway.reference import finder, search_index
+from clearway.reference.hs import national_words, nomenclature, synonyms
+
+
+@pytest.mark.parametrize("word,stem", [("oranges", "orange"), ("cherries", "cherry"), ("boxes", "box"),
+                                       ("glass", "glass"), ("brushes", "brush"), ("tea", "tea")])
+def test_plurals_meet_the_nomenclatures_singulars(word, stem):
+    assert finder.stem(word) == stem
+
+
+def test_the_first_clause_weighs_more_and_synonyms_bring_tariff_words():
+    w = finder.query_weights("Sneakers for men: rubber soles, textile uppers", {"sneakers": ("footwear",)})
+    assert w["sneaker"] == finder.FIRST_CLAUSE and w["footwear"] == finder.FIRST_CLAUSE * finder.SYNONYM
+    assert w["rubber"] == 1.0 and "for" not in w
+
+
+def test_a_word_in_the_nomenclatures_own_text_outranks_one_in_national_lines_only():
+    corpus = finder.Corpus([finder.make_doc("111111", "Oranges", "Citrus fruit", "Fruit", ["Other"]),
+                            finder.make_doc("222222", "Peel of citrus fruit", "Peel", "Fruit", ["Orange peel"])])
+    ranked = finder.rank(finder.query_weights("oranges", {}), None, corpus, 5)
+    assert [c for c, _ in ranked] == ["111111", "222222"] and ranked[0][1] > ranked[1][1]
+
+
+def test_candidates_limit_the_ranking():
+    corpus = finder.Corpus([finder.make_doc("111111", "Oranges", "", "", ()), finder.make_doc("222222", "Orange peel", "", "", ())])
+    assert [c for c, _ in finder.rank({"orange": 1.0}, {"222222"}, corpus, 5)] == ["222222"]
+
+
+@pytest.mark.parametrize("words,code", [
+    ("fresh oranges", "080510"),
+    ("Frozen shrimp, peeled and deveined, in 2 lb bags", "030617"),
+    ("Men's running shoes with rubber outer soles and textile mesh uppers", "640411"),
+    ("Stainless steel kitchen sinks, single bowl", "732410"),
+    ("Roasted coffee beans, not decaffeinated, in 1 kg bags", "090121"),
+    ("Smartphones", "851713"),
+])
+def test_everyday_descriptions_find_their_subheading_first(words, code):
+    assert nomenclature().search(words, 5)[0][0].code == code
+
+
+def test_national_words_and_synonyms_ship_with_the_package():
+    words = national_words()
+    assert len(words) == 5612 and any("Drinking glasses" in w for w in words["701337"])
+    assert synonyms()["sneakers"] == ("footwear", "sports")
+
+
+@pytest.mark.parametrize("query", ["fresh oranges", "stainless steel kitchen sink", "wooden toys for children",
+                                   "Sneakers for men: rubber soles, textile uppers"])
+def test_the_database_index_ranks_as_the_memory_path_does(db, query):
+    with transaction(db.factory) as s:
+        found = search_index.search(s, query, 10)
+    assert [(e.code, sc) for e, sc in found] == [(e.code, sc) for e, sc in nomenclature().search(query, 10)]
+    assert found
+
+
+def test_the_index_fills_once_and_refills_when_its_words_change(db):
+    with transaction(db.factory) as s:
+        search_index.ensure(s)
+        assert search_index.ensure(s) is False
+        assert s.execute(text("SELECT count(*) FROM hs_search")).scalar() == 5612
+        s.execute(text("UPDATE hs_search_state SET version = 'older words'"))
+        s.execute(text("DELETE FROM hs_search WHERE code = '080510'"))
+        assert search_index.ensure(s) is True
+        assert s.execute(text("SELECT count(*) FROM hs_search")).scalar() == 5612
+
+
+def test_the_api_and_page_search_through_the_index(keys, http):
+    key = keys.create("declarant", "AU", "AU-ABN-11222333444")
+    found = keys.client(key).get("/api/v1/reference/hs", params={"q": "fresh oranges"}).json()
+    assert found[0]["code"] == "080510"
+    page = http.get("/hs", params={"q": "frozen shrimp"})
+    assert page.status_code == 200 and "030617" in page.text
