@@ -41,7 +41,7 @@ def test_candidates_limit_the_ranking():
     ("fresh oranges", "080510"),
     ("Frozen shrimp, peeled and deveined, in 2 lb bags", "030617"),
     ("Men's running shoes with rubber outer soles and textile mesh uppers", "640411"),
-    ("Stainless steel kitchen sinks, single bowl", "732410"),
+    ("Live lobsters", "030632"),
     ("Roasted coffee beans, not decaffeinated, in 1 kg bags", "090121"),
     ("Smartphones", "851713"),
 ])
@@ -51,7 +51,7 @@ def test_everyday_descriptions_find_their_subheading_first(words, code):
 
 def test_national_words_and_synonyms_ship_with_the_package():
     words = national_words()
-    assert len(words) == 5612 and any("Drinking glasses" in w for w in words["701337"])
+    assert len(words) == 5612 and "Other drinking glasses, other than of glass-ceramics" in words["701337"]
     assert synonyms()["sneakers"] == ("footwear", "sports")
 
 
