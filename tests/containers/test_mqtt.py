@@ -214,3 +214,28 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5)
         c.connect(*BROKER, clean_start=True)
         c.disconnect()
+
+
+def test_a_listener_serves_one_economy_and_refuses_events_of_another_economys_journeys(db, officer, prefix,
+                                                                                       client_id):
+    tampered = now_journey(22, kind="wire_cut", prefix="E1")  # an AU journey
+    affix(db.factory, officer, tampered)
+    events = journeys.events_of(tampered)
+    listener = Listener(db.factory, economy="NZ", host=BROKER[0], port=BROKER[1], prefix=prefix,
+                        client_id=client_id, batch_wait=0.02)
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
+    thread.start()
+    assert listener.connected.wait(10)
+    pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
+    pub.send(tampered.journey.seal_id, events)
+    pub.close()
+    assert _wait(lambda: _count(db, SealEventRefusal) >= len(events)), _count(db, SealEventRefusal)
+    listener.stop()
+    thread.join(10)
+    with db.factory() as s:
+        refused = list(s.scalars(select(SealEventRefusal)))
+        assert list(s.scalars(select(SealAlert))) == []
+    assert _count(db) == 0
+    assert {(r.economy, r.source) for r in refused} == {("NZ", "mqtt")}
+    assert refused[0].reason == (f"seal_id: {tampered.journey.seal_id} travels on a journey of AU; its events "
+                                 f"are accepted only from AU, not from NZ")
