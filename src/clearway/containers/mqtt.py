@@ -101,9 +101,9 @@ class Listener:
     """Subscribe; spool each message durably, then acknowledge it; store from the spool in batches."""
 
     def __init__(self, factory: sessionmaker[Session], *, economy: str, host: str = "127.0.0.1",
-                 port: int = 1883, prefix: str = "clearway", client_id: str = "clearway-seals-listener", batch_size: int = 5000,
-                 batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener",
-                 spool: str | Path | None = None, share: str | None = None) -> None:
+                 port: int = 1883, prefix: str = "clearway", client_id: str = "clearway-seals-listener",
+                 batch_size: int = 5000, batch_wait: float = 0.05, cfg: DetectorConfig | None = None,
+                 actor: str = "mqtt-listener", spool: str | Path | None = None, share: str | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
         self.economy = economy
         self.batch_size, self.batch_wait = batch_size, batch_wait
