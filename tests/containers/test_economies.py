@@ -162,3 +162,30 @@ def test_the_alert_list_takes_status_all_as_its_page_does(db, server, keys):
         assert [a["id"] for a in c.get("/api/v1/alerts", params={"status": "closed"}).json()["items"]] == raised[:1]
         wrong = c.get("/api/v1/alerts", params={"status": "some"})
         assert wrong.status_code == 422 and "status" in wrong.text
+
+
+def test_an_alert_holds_only_declarations_of_its_own_economy(db, server, keys, declarant):
+    import copy
+
+    from clearway.containers.service import check_declaration
+    from clearway.declarations import service as declarations
+    from clearway.declarations.schemas import DeclarationIn
+    from tests.conftest import example
+
+    au_id, _ = lodge(db.factory, declarant, BOX, "L-au")
+    doc = copy.deepcopy(example("declaration-au-oranges.json"))  # the same container declared in NZ
+    doc |= {"lrn": "L-nz", "economy": "NZ", "office": "NZAKL"}
+    doc["declarant"]["id"] = doc["importer"]["id"] = "NZ-NZBN-9429000000000"
+    doc["importer"]["country"] = "NZ"
+    with transaction(db.factory) as s:
+        nz_row, _ = declarations.lodge(s, principal=keys.principal("declarant", "NZ", "NZ-NZBN-9429000000000"),
+                                       decl=DeclarationIn.model_validate(doc))
+    sim = now_journey(3, kind="wire_cut", container=BOX)
+    with keys.client(keys.create("officer", "AU")) as c:
+        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+    with db.factory() as s:
+        held = {f.declaration_id for f in s.scalars(select(Finding).where(Finding.reference == str(alert)))}
+    assert held == {au_id}  # NZ customs could neither see nor close an AU alert's hold
+    with transaction(db.factory) as s:
+        assert check_declaration(s, row=declarations.by_id(s, nz_row.id), actor="flow") == []

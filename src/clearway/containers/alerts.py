@@ -65,7 +65,8 @@ def record(session: Session, *, seal: Seal, found: Alert, actor: str,
                  data={"seal_id": seal.seal_id, "container": seal.container, "rule": found.rule,
                        "severity": found.severity, "reason": found.reason})
     for decl in declarations.by_container(session, container=seal.container):
-        _hold(session, alert=row, declaration=decl, actor=actor)
+        if decl.economy == seal.economy:  # another economy's customs could neither see nor close the hold
+            _hold(session, alert=row, declaration=decl, actor=actor)
     return row
 
 
@@ -79,8 +80,8 @@ def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -
 
 
 def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[Finding]:
-    """Open alerts on any container of this declaration hold it too (for declarations lodged later); a
-    hold for a container the declaration no longer carries (amended) is closed."""
+    """Open alerts of the declaration's economy on any container of it hold it too (for declarations lodged
+    later); a hold for a container the declaration no longer carries (amended) is closed."""
     boxes = {iso6346.normalise(c.container) for c in row.containers}
     mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == SOURCE]
     if mine:
@@ -93,8 +94,8 @@ def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[
                                        resolution=f"the declaration no longer carries container {alert.container}")
     if not boxes:
         return []
-    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open")
-                            .order_by(SealAlert.id))
+    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open",
+                                                    SealAlert.economy == row.economy).order_by(SealAlert.id))
     return [_hold(session, alert=a, declaration=row, actor=actor) for a in found]
 
 
