@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
+
 from clearway.api.deps import Ctx, Who
 from clearway.containers import access, ingest, service
 from clearway.containers import refusals as seal_refusals

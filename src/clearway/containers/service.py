@@ -21,6 +21,7 @@ from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference.economies import office
 
+
 def _officer(principal: Principal, what: str) -> None:
     if not access.is_customs(principal):
         raise Forbidden(f"only a customs officer may {what}")
