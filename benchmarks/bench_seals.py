@@ -29,6 +29,8 @@ from clearway.containers import journeys  # noqa: E402
 from clearway.containers.rules import DetectorConfig  # noqa: E402
 from clearway.containers.tamper import detect  # noqa: E402
 
+ECONOMY = "AU"  # the benchmark's installation: its key, its listeners, its journeys
+
 
 def bench_core(n_journeys: int) -> dict:
     cfg = DetectorConfig()
@@ -59,7 +61,8 @@ def _free_port() -> int:
 
 
 def _env(url: str) -> dict:
-    return {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": url}
+    # CLEARWAY_ECONOMY: the economy the listeners serve and the simulator's journeys belong to
+    return {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": url, "CLEARWAY_ECONOMY": ECONOMY}
 
 
 def _fresh(url: str) -> None:
@@ -109,7 +112,8 @@ def bench_http(url: str, n_journeys: int, batch: int = 2000) -> dict:
                     raise
                 time.sleep(0.2)
         sims = journeys.fleet(random.Random(2), journeys=n_journeys, tamper_rate=0.2,
-                              start=time.time() - 3 * 86400, seal_prefix=f"B{uuid.uuid4().hex[:6]}")
+                              start=time.time() - 3 * 86400, seal_prefix=f"B{uuid.uuid4().hex[:6]}",
+                              economy="AU")  # the key's: events are accepted only within its journeys' economy
         events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300) as c:
             for s in sims:
@@ -140,7 +144,8 @@ def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
     _fresh(url)
     prefix = f"bench-{uuid.uuid4().hex[:8]}/clearway"
     engine = make_engine(url)
-    listener = Listener(make_sessionmaker(engine), prefix=prefix, client_id=f"clearway-bench-{uuid.uuid4().hex[:8]}")
+    listener = Listener(make_sessionmaker(engine), economy=ECONOMY, prefix=prefix,
+                        client_id=f"clearway-bench-{uuid.uuid4().hex[:8]}")
     thread = threading.Thread(target=listener.run, daemon=True)
     cpu0 = time.process_time()  # this process runs only the listener meanwhile (the publisher is another)
     thread.start()
@@ -191,8 +196,9 @@ def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
     _fresh(url)
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
-    sims = journeys.fleet(random.Random(4), journeys=n_journeys, tamper_rate=0.2, start=time.time() - 3 * 86400)
-    who = Principal(0, "officer", "AU", "bench")
+    sims = journeys.fleet(random.Random(4), journeys=n_journeys, tamper_rate=0.2, start=time.time() - 3 * 86400,
+                          economy=ECONOMY)
+    who = Principal(0, "officer", ECONOMY, "bench")
     with transaction(factory) as s:
         for sim in sims:
             service.affix(s, principal=who, seal=SealIn.model_validate(journeys.seal_request(sim)))
@@ -201,7 +207,7 @@ def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
     stored = 0
     for i in range(0, len(events), batch):
         with transaction(factory) as s:
-            stored += ingest(s, events=events[i:i + batch], source="local", actor="bench").stored
+            stored += ingest(s, events=events[i:i + batch], source="local", actor="bench", economy=ECONOMY).stored
     dt, cpu = time.perf_counter() - t, time.process_time() - c
     engine.dispose()
     return {"backend": url.split(":")[0], "events": len(events), "stored": stored, "batch": batch,

@@ -90,9 +90,9 @@ def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
     affix(db.factory, officer, sim)
     events = journeys.events_of(sim)
     with transaction(db.factory) as s:  # in two batches, the second first
-        second = ingest(s, events=events[len(events) // 2:], source="local", actor="test")
+        second = ingest(s, events=events[len(events) // 2:], source="local", actor="test", economy=ECONOMY)
     with transaction(db.factory) as s:
-        first = ingest(s, events=events[:len(events) // 2], source="local", actor="test")
+        first = ingest(s, events=events[:len(events) // 2], source="local", actor="test", economy=ECONOMY)
     from clearway.containers.models import SealAlert
 
     with db.factory() as s:
@@ -107,7 +107,8 @@ def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, o
     sim = now_journey(6, kind="opened_outside", container=BOX)
     affix(db.factory, officer, sim)
     with transaction(db.factory) as s:
-        alert_id = ingest(s, events=journeys.events_of(sim), source="local", actor="test").alerts[0]
+        alert_id = ingest(s, events=journeys.events_of(sim), source="local", actor="test",
+                          economy=ECONOMY).alerts[0]
     decl_id, mrn = lodge(db.factory, declarant, BOX, "L-late")
     assert _findings(db.factory, decl_id) == []  # lodging alone does not know about seals
     with transaction(db.factory) as s:
@@ -130,16 +131,18 @@ def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, o
     assert _findings(db.factory, decl_id)[0].closed_at is not None
 
 
-def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, officer):
+def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, officer, keys):
     from clearway.containers.ingest import ingest
     from clearway.containers.models import SealAlert
 
+    hk = keys.principal("officer", "HK")
     for seed in range(7, 12):
         sim = now_journey(seed, faults=["out_of_order", "gps_glitch", "duplicates", "late_delivery"],
                           route=("HKHKG", "CNSZX") if seed % 2 else ("AUMEL", "AUSYD"), prefix=f"H{seed}")
-        affix(db.factory, officer, sim)
+        who = hk if seed % 2 else officer
+        affix(db.factory, who, sim)
         with transaction(db.factory) as s:
-            ingest(s, events=journeys.events_of(sim), source="local", actor="test")
+            ingest(s, events=journeys.events_of(sim), source="local", actor="test", economy=who.economy)
     with db.factory() as s:
         assert list(s.scalars(select(SealAlert))) == []
 
@@ -157,7 +160,8 @@ def test_sweep_flags_a_seal_that_stopped_reporting(db, officer):
     cut = [e for e in journeys.events_of(silent) if e["seq"] < 10]  # then nothing more
     last = max(datetime.fromisoformat(e["received_at"]) for e in cut)
     with transaction(db.factory) as s:
-        assert ingest(s, events=cut + journeys.events_of(finished), source="local", actor="test").alerts == []
+        assert ingest(s, events=cut + journeys.events_of(finished), source="local", actor="test",
+                      economy=ECONOMY).alerts == []
     with transaction(db.factory) as s:  # within the gap: nothing yet
         assert sweep(s, now=last + timedelta(minutes=30)) == []
     with transaction(db.factory) as s:

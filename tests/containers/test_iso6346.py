@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearway.containers.iso6346 import check_digit, normalise, problem
@@ -12,14 +12,18 @@ from clearway.containers.iso6346 import check_digit, normalise, problem
 owner = st.text(alphabet=string.ascii_uppercase, min_size=3, max_size=3)
 category = st.sampled_from("UJZ")
 serial = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
+# The same examples every run, and no timing checks: on a loaded machine generation was once "too slow".
+STEADY = settings(derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@STEADY
 @given(owner, category, serial)
 def test_a_number_with_its_check_digit_is_valid(o, c, s):
     first = o + c + s
     assert problem(first + str(check_digit(first))) is None
 
 
+@STEADY
 @given(owner, category, serial, st.integers(0, 9))
 def test_a_wrong_check_digit_is_refused_naming_the_right_one(o, c, s, digit):
     first = o + c + s
@@ -30,6 +34,7 @@ def test_a_wrong_check_digit_is_refused_naming_the_right_one(o, c, s, digit):
     assert reason is not None and f"should be {right}" in reason
 
 
+@STEADY
 @given(owner, category, serial, st.integers(0, 9), st.integers(0, 9))
 def test_a_single_changed_serial_digit_is_caught_unless_the_digit_maps_to_the_same_remainder(o, c, s, pos, d):
     pos %= 6
@@ -52,6 +57,7 @@ def sum_mod(first10: str) -> int:
     return sum(_VALUES[ch] * 2**i for i, ch in enumerate(first10)) % 11
 
 
+@STEADY
 @given(owner, category, serial)
 def test_spaces_dashes_and_case_are_normalised(o, c, s):
     first = o + c + s

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from clearway.containers import journeys
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.mqtt import Listener, Publisher, topic_for
-from tests.containers.conftest import affix, now_journey
+from tests.containers.conftest import ECONOMY, affix, now_journey
 
 BROKER = ("127.0.0.1", 1883)
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -74,7 +74,7 @@ def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_
     honest = now_journey(21, prefix="M2")
     for sim in (tampered, honest):
         affix(db.factory, officer, sim)
-    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
+    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
                         batch_wait=0.02)
     thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
     thread.start()
@@ -112,7 +112,8 @@ def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_
 def _listen(db, prefix, client_id, spool, *extra):
     env = {**os.environ, "PYTHONPATH": str(SRC), "CLEARWAY_DATABASE_URL": db.url}
     return subprocess.Popen([sys.executable, "-m", "clearway", "seals", "listen", "--mqtt", "127.0.0.1:1883",
-                             "--prefix", prefix, "--client-id", client_id, "--batch-size", "50", "--spool", str(spool), *extra],
+                             "--prefix", prefix, "--client-id", client_id, "--batch-size", "50", "--spool", str(spool),
+                             "--economy", ECONOMY, *extra],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -171,7 +172,7 @@ def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer
     spool = Spool(tmp_path / "spool.db")  # acknowledged to the broker, then the process died
     spool.put([(topic_for(prefix, e["seal_id"]), __import__("orjson").dumps(e)) for e in events])
     spool.close()
-    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
+    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
                         spool=tmp_path / "spool.db")
     stats = listener.run(idle_exit=1.0)
     assert stats.outcome.stored == len(events) == _count(db)
@@ -185,7 +186,7 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         affix(db.factory, officer, sim)
     group = f"g{uuid.uuid4().hex[:6]}"
     ids = [f"clearway-test-{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    listeners = [Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=cid,
+    listeners = [Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=cid,
                           spool=tmp_path / f"{cid}.db", share=group, batch_wait=0.01) for cid in ids]
     threads = [threading.Thread(target=lst.run, kwargs={"idle_exit": 30}, daemon=True) for lst in listeners]
     for t in threads:
@@ -213,3 +214,28 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=cid, protocol=paho.MQTTv5)
         c.connect(*BROKER, clean_start=True)
         c.disconnect()
+
+
+def test_a_listener_serves_one_economy_and_refuses_events_of_another_economys_journeys(db, officer, prefix,
+                                                                                       client_id):
+    tampered = now_journey(22, kind="wire_cut", prefix="E1")  # an AU journey
+    affix(db.factory, officer, tampered)
+    events = journeys.events_of(tampered)
+    listener = Listener(db.factory, economy="NZ", host=BROKER[0], port=BROKER[1], prefix=prefix,
+                        client_id=client_id, batch_wait=0.02)
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
+    thread.start()
+    assert listener.connected.wait(10)
+    pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
+    pub.send(tampered.journey.seal_id, events)
+    pub.close()
+    assert _wait(lambda: _count(db, SealEventRefusal) >= len(events)), _count(db, SealEventRefusal)
+    listener.stop()
+    thread.join(10)
+    with db.factory() as s:
+        refused = list(s.scalars(select(SealEventRefusal)))
+        assert list(s.scalars(select(SealAlert))) == []
+    assert _count(db) == 0
+    assert {(r.economy, r.source) for r in refused} == {("NZ", "mqtt")}
+    assert refused[0].reason == (f"seal_id: {tampered.journey.seal_id} travels on a journey of AU; its events "
+                                 f"are accepted only from AU, not from NZ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from clearway.containers import journeys
@@ -129,7 +131,8 @@ def test_a_declaration_with_a_wrong_check_digit_is_refused_naming_the_right_one(
 
 
 def test_a_large_batch_of_many_seals_goes_through(db, server, keys):
-    events = [{"seal_id": f"BULK-{i:05d}", "seq": s, "device_time": "2026-11-28T10:00:00Z", "lat": 1.0,
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    events = [{"seal_id": f"BULK-{i:05d}", "seq": s, "device_time": an_hour_ago, "lat": 1.0,
                "lon": 2.0, "status": "sealed", "battery": 80, "container": "CSQU3054383"}
               for i in range(2500) for s in range(8)]  # 20,000 events of 2,500 seals
     with keys.client(keys.create("officer", ECONOMY)) as c:

@@ -14,7 +14,7 @@ import pytest
 
 from clearway.containers.score import score
 from tests.containers.conftest import ECONOMY
-from tests.containers.test_mqtt import BROKER, _broker_up
+from tests.containers.test_mqtt import BROKER, _broker_up, _wait
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -47,7 +47,7 @@ def test_simulate_over_http_then_score(db, server, keys, tmp_path):
     key = keys.create("officer", ECONOMY)
     truth = tmp_path / "truth.json"
     p = _cli("seals", "simulate", "--journeys", "48", "--tamper-rate", "0.5", "--truth", str(truth),
-             "--url", server.url, "--key", key, "--seed", "5")
+             "--url", server.url, "--key", key, "--seed", "5", "--economy", ECONOMY)
     assert "48 journeys" in p.stdout
     data = json.loads(truth.read_text())
     assert len(data["journeys"]) == 48 and sum(bool(j["rules"]) for j in data["journeys"]) == 24
@@ -60,7 +60,7 @@ def test_simulate_over_http_then_score(db, server, keys, tmp_path):
         assert m["tp"] >= 1, rule
     # the same again is idempotent: nothing stored twice, no alert raised twice
     again = _cli("seals", "simulate", "--journeys", "48", "--tamper-rate", "0.5", "--truth", str(truth),
-                 "--url", server.url, "--key", key, "--seed", "5", check=False)
+                 "--url", server.url, "--key", key, "--seed", "5", "--economy", ECONOMY, check=False)
     assert again.returncode == 1 and "already affixed" in again.stderr
 
 
@@ -69,16 +69,21 @@ def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
     from clearway.containers.mqtt import Listener
 
     prefix = f"test-{uuid.uuid4().hex[:10]}/clearway"
-    listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix,
+    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix,
                         client_id=f"clearway-test-{uuid.uuid4().hex[:10]}")
     truth = tmp_path / "truth.json"
-    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 4}, daemon=True)
+    # idle for long enough that a slow (loaded) start of the simulator cannot end it early
+    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 60}, daemon=True)
     thread.start()
     assert listener.connected.wait(10)
     _cli("seals", "simulate", "--journeys", "24", "--tamper-rate", "0.34", "--truth", str(truth), "--mqtt",
-         "127.0.0.1:1883", "--prefix", prefix, "--per-message", "5", "--seed", "9", db_url=db.url)
-    thread.join(120)
+         "127.0.0.1:1883", "--prefix", prefix, "--per-message", "5", "--seed", "9", "--economy", ECONOMY,
+         db_url=db.url)
     events = json.loads(truth.read_text())["events"]
+    taken = listener.stats.outcome
+    assert _wait(lambda: taken.stored + taken.duplicates + taken.refused >= events, 120)
+    listener.stop()
+    thread.join(30)
     assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events
     result = json.loads(_cli("seals", "score", str(truth), "--json", db_url=db.url).stdout)
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
@@ -96,6 +101,12 @@ def test_listen_names_a_bad_or_unreachable_broker(tmp_path):
     p = _cli("seals", "listen", "--mqtt", "nowhere", db_url=f"sqlite:///{tmp_path}/x.db", check=False)
     assert p.returncode == 2 and "--mqtt must be HOST:PORT" in p.stderr
     p = _cli("seals", "listen", "--mqtt", "127.0.0.1:1", "--spool", str(tmp_path / "s.db"),
+             db_url=f"sqlite:///{tmp_path}/x.db", check=False)
+    assert p.returncode == 2 and "--economy (or CLEARWAY_ECONOMY) is required" in p.stderr
+    p = _cli("seals", "listen", "--mqtt", "127.0.0.1:1", "--spool", str(tmp_path / "s.db"), "--economy", "XX",
+             db_url=f"sqlite:///{tmp_path}/x.db", check=False)
+    assert p.returncode == 2 and "--economy 'XX' is not an APEC economy code" in p.stderr
+    p = _cli("seals", "listen", "--mqtt", "127.0.0.1:1", "--spool", str(tmp_path / "s.db"), "--economy", "AU",
              db_url=f"sqlite:///{tmp_path}/x.db", check=False)
     assert p.returncode == 1 and "cannot reach the MQTT broker at 127.0.0.1:1" in p.stderr
 

@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/v1/alerts", tags=["seals"])
 
 
 @router.get("", response_model=AlertPage)
-def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+def list_(who: Who, ctx: Ctx,
+          status: Annotated[str | None, Query(pattern="^(" + "|".join(alerts.STATUSES) + ")$")] = None,
           container: Annotated[str | None, Query(max_length=20)] = None,
           rule: Annotated[str | None, Query(pattern="^(" + "|".join(RULES) + ")$")] = None,
           seal: Annotated[int | None, Query(ge=1)] = None,

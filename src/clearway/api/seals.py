@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from sqlalchemy import func, select
 
 from clearway.api.deps import Ctx, Who
-from clearway.containers import ingest, service
-from clearway.containers.models import SealEventRefusal
+from clearway.containers import access, ingest, service
+from clearway.containers import refusals as seal_refusals
 from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
 from clearway.errors import FieldError, Forbidden, Invalid
 
@@ -60,8 +59,9 @@ def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
     200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
 def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
         "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "
-        "status (sealed, opened, tampered, wire_cut), battery, optional container and received_at"))]) -> Any:
-    if who.role not in ("officer", "admin"):
+        "status (sealed, opened, tampered, wire_cut), battery, optional container and received_at; accepted "
+        "only for journeys of the key's economy"))]) -> Any:
+    if not access.is_customs(who):
         raise Forbidden("seal events are sent with a customs (gateway) key: officer or admin")
     events = body.get("events") if isinstance(body, dict) else body
     if not isinstance(events, list):
@@ -70,24 +70,19 @@ def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
     if len(events) > MAX_BATCH:
         raise Invalid(f"at most {MAX_BATCH} events a batch", errors=[FieldError("events", "too many events")])
     with ctx.uow() as session:
-        out = ingest.ingest(session, events=events, source="http", actor=who.actor)
+        out = ingest.ingest(session, events=events, source="http", actor=who.actor, economy=who.economy)
     return IngestOut(received=out.received, stored=out.stored, duplicates=out.duplicates, refused=out.refused,
                      refusals=out.refusals, alerts=out.alerts)
 
 
 @router.get("/seal-events/refusals", response_model=dict[str, Any])
 def refusals(who: Who, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
-    """Malformed events counted by reason (the reason's field part), with the latest ones."""
-    if who.role not in ("officer", "admin"):
-        raise Forbidden("only customs officers read refused seal events")
+    """Refused events of the caller's economy counted by source and reason, with the latest ones."""
     with ctx.uow() as session:
-        total = session.scalar(select(func.count()).select_from(SealEventRefusal)) or 0
-        by_source = {k: n for k, n in session.execute(select(SealEventRefusal.source, func.count())
-                                                      .group_by(SealEventRefusal.source))}
-        reasons = {k: n for k, n in session.execute(select(SealEventRefusal.reason, func.count())
-                                                    .group_by(SealEventRefusal.reason)
-                                                    .order_by(func.count().desc()).limit(50))}
-        latest = [{"at": r.at, "source": r.source, "seal_id": r.seal_id, "reason": r.reason, "payload": r.payload}
-                  for r in session.scalars(select(SealEventRefusal).order_by(SealEventRefusal.id.desc())
-                                           .limit(limit))]
-    return {"total": total, "by_source": by_source, "by_reason": reasons, "latest": latest}
+        return seal_refusals.summary(session, principal=who, limit=limit)
+
+
+@router.get("/seal-events/refusals/{refusal}", response_model=dict[str, Any])
+def refusal(refusal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
+    with ctx.uow() as session:
+        return seal_refusals.render(seal_refusals.get(session, principal=who, refusal=refusal))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.containers import iso6346
+from clearway.containers import access, iso6346
 from clearway.containers.models import Seal, SealAlert
 from clearway.containers.tamper import Alert
 from clearway.controls import service as controls
@@ -65,7 +65,8 @@ def record(session: Session, *, seal: Seal, found: Alert, actor: str,
                  data={"seal_id": seal.seal_id, "container": seal.container, "rule": found.rule,
                        "severity": found.severity, "reason": found.reason})
     for decl in declarations.by_container(session, container=seal.container):
-        _hold(session, alert=row, declaration=decl, actor=actor)
+        if decl.economy == seal.economy:  # another economy's customs could neither see nor close the hold
+            _hold(session, alert=row, declaration=decl, actor=actor)
     return row
 
 
@@ -79,8 +80,8 @@ def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -
 
 
 def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[Finding]:
-    """Open alerts on any container of this declaration hold it too (for declarations lodged later); a
-    hold for a container the declaration no longer carries (amended) is closed."""
+    """Open alerts of the declaration's economy on any container of it hold it too (for declarations lodged
+    later); a hold for a container the declaration no longer carries (amended) is closed."""
     boxes = {iso6346.normalise(c.container) for c in row.containers}
     mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == SOURCE]
     if mine:
@@ -93,23 +94,27 @@ def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[
                                        resolution=f"the declaration no longer carries container {alert.container}")
     if not boxes:
         return []
-    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open")
-                            .order_by(SealAlert.id))
+    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open",
+                                                    SealAlert.economy == row.economy).order_by(SealAlert.id))
     return [_hold(session, alert=a, declaration=row, actor=actor) for a in found]
 
 
-def _officer(principal: Principal) -> None:
-    if principal.role not in ("officer", "admin"):
+STATUSES = ("open", "closed", "all")  # what the list takes; "all" is no filter
+
+
+def readable(principal: Principal) -> Any:
+    """The access rule of alerts, for their list, their single read and the measures alike."""
+    if not access.is_customs(principal):
         raise Forbidden("only customs officers see and close seal alerts")
+    return access.of_own_economy(principal, SealAlert.economy)
 
 
 def get(session: Session, *, principal: Principal, alert: int, for_update: bool = False) -> SealAlert:
-    _officer(principal)
-    stmt = select(SealAlert).where(SealAlert.id == alert)
+    stmt = select(SealAlert).where(SealAlert.id == alert, readable(principal))
     if for_update:
         stmt = stmt.with_for_update()
     row = session.scalars(stmt).one_or_none()
-    if row is None or (principal.role != "admin" and row.economy != principal.economy):
+    if row is None:
         raise NotFound(f"no seal alert {alert}")
     return row
 
@@ -133,12 +138,9 @@ def close(session: Session, *, principal: Principal, alert: int, finding: str, n
 def list_alerts(session: Session, *, principal: Principal, status: str | None = None, container: str | None = None,
                 rule: str | None = None, seal: int | None = None, limit: int = 50,
                 after: int | None = None) -> tuple[list[SealAlert], int | None]:
-    """Newest first, keyset-paginated."""
-    _officer(principal)
-    stmt = select(SealAlert)
-    if principal.role != "admin":
-        stmt = stmt.where(SealAlert.economy == principal.economy)
-    if status:
+    """Newest first, keyset-paginated. `status` is open, closed, or all (the same as none)."""
+    stmt = select(SealAlert).where(readable(principal))
+    if status and status != "all":
         stmt = stmt.where(SealAlert.status == status)
     if container:
         stmt = stmt.where(SealAlert.container == iso6346.normalise(container))
@@ -168,10 +170,7 @@ def held_declarations(session: Session, alerts: list[SealAlert]) -> dict[int, li
 
 def measures(session: Session, *, principal: Principal) -> dict[str, Any]:
     """How the detector did, by the officers' findings: per rule, alerts by finding and the share confirmed."""
-    _officer(principal)
-    stmt = select(SealAlert.rule, SealAlert.status, SealAlert.finding)
-    if principal.role != "admin":
-        stmt = stmt.where(SealAlert.economy == principal.economy)
+    stmt = select(SealAlert.rule, SealAlert.status, SealAlert.finding).where(readable(principal))
     counts: Counter[tuple[str, str]] = Counter()
     for rule, status, finding in session.execute(stmt):
         counts[(rule, finding or "open")] += 1

@@ -21,8 +21,21 @@ def _broker(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _economy(value: str | None) -> str:
+    from clearway.reference.economies import get
+
+    if not value:
+        fail("--economy (or CLEARWAY_ECONOMY) is required: the economy whose journeys this listener serves")
+    if get(value) is None:
+        fail(f"--economy {value!r} is not an APEC economy code (AU, NZ, TH, ...)")
+    return value.upper()
+
+
 @seals_app.command("listen")
-def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broker HOST:PORT")] = "127.0.0.1:1883",
+def listen(economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONOMY", help=(
+               "the economy this installation serves: events about journeys of another economy are refused"))]
+           = None,
+           mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broker HOST:PORT")] = "127.0.0.1:1883",
            prefix: Annotated[str, typer.Option(help="topic prefix: PREFIX/seals/{seal_id}/events")] = "clearway",
            client_id: Annotated[str, typer.Option(help="MQTT client id (the persistent session's name)")] =
            "clearway-seals-listener",
@@ -41,11 +54,12 @@ def listen(mqtt: Annotated[str, typer.Option(envvar="CLEARWAY_MQTT", help="broke
     from clearway.config import get_settings
 
     host, port = _broker(mqtt)
+    economy = _economy(economy)
     spool = spool or get_settings().data_dir / f"seals-spool-{client_id}.db"
-    listener = Listener(sessions(), host=host, port=port, prefix=prefix, client_id=client_id,
+    listener = Listener(sessions(), economy=economy, host=host, port=port, prefix=prefix, client_id=client_id,
                         batch_size=batch_size, spool=spool, share=share)
     signal.signal(signal.SIGTERM, lambda *_: listener.stop())
-    err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id}")
+    err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id} for {economy}")
     try:
         stats = listener.run(idle_exit=idle_exit)
     except KeyboardInterrupt:

@@ -24,19 +24,31 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
              mqtt: Annotated[Optional[str], typer.Option(help="publish events to this broker HOST:PORT")] = None,
              prefix: Annotated[str, typer.Option(help="MQTT topic prefix")] = "clearway",
              per_message: Annotated[int, typer.Option(min=1, max=5000, help="events per MQTT message")] = 1,
-             seed: Annotated[int, typer.Option()] = 1) -> None:
+             seed: Annotated[int, typer.Option()] = 1,
+             economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONOMY", help=(
+                 "journeys from or to this economy's offices, sealed by it: the key's economy with --url, the "
+                 "listener's with --mqtt (required with either); locally, by default every route"))] = None) -> None:
     """Publish realistic journeys (honest, tampered in several ways, with device faults) and write the truth.
 
     Seals are affixed over --url (with --key), else in the local database; events go to --mqtt, else --url,
     else straight into the local database."""
     from clearway.containers import journeys
+    from clearway.reference.economies import get
 
     if url and not key:
         fail("--key is required with --url (an officer key)")
+    if (url or mqtt) and not economy:
+        fail("--economy is required with --url or --mqtt: journeys are accepted only within the economy of "
+             "the key or listener")
+    if economy and get(economy) is None:
+        fail(f"--economy {economy!r} is not an APEC economy code (AU, NZ, TH, ...)")
+    if key and not url and not economy:  # affixed locally with this key: its economy seals them
+        economy = principal_from_key(key).economy
+    economy = economy.upper() if economy else None
     rng = random.Random(seed)
     start = time.time() - 3 * 24 * 3600
     sims = journeys.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
-                          seal_prefix=f"SIM{seed % 1000}")
+                          seal_prefix=f"SIM{seed % 1000}", economy=economy)
     events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
     # devices do not deliver in perfect order: shuffle within small windows
     for i in range(0, len(events), 50):
@@ -65,7 +77,7 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
                 _done(len(sims), len(events), stored, alerts, time.perf_counter() - t0)
                 return
     else:
-        _affix_locally(sims, key)
+        _affix_locally(sims, key, economy)
     if mqtt:
         from clearway.containers.cli import _broker
         from clearway.containers.mqtt import Publisher
@@ -90,12 +102,19 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
     from clearway.containers.ingest import ingest
     from clearway.db import transaction
 
+    # each journey's events are its sealing economy's, as its gateways would send them
+    sealed_by = {s.journey.seal_id: economy or journeys.economy_of(s) for s in sims}
+    sealed_by.update({r.seal_id: sealed_by[s.journey.seal_id] for s in sims for r in s.foreign})
     stored = alerts = 0
     for i in range(0, len(events), BATCH):
-        with transaction(sessions()) as session:
-            o = ingest(session, events=events[i:i + BATCH], source="local", actor="simulator")
-        stored += o.stored
-        alerts += len(o.alerts)
+        by_economy: dict[str, list[dict[str, Any]]] = {}
+        for e in events[i:i + BATCH]:
+            by_economy.setdefault(sealed_by[e["seal_id"]], []).append(e)
+        for sender, batch in sorted(by_economy.items()):
+            with transaction(sessions()) as session:
+                o = ingest(session, events=batch, source="local", actor="simulator", economy=sender)
+            stored += o.stored
+            alerts += len(o.alerts)
     _done(len(sims), len(events), stored, alerts, time.perf_counter() - t0)
 
 
@@ -104,7 +123,7 @@ def _done(n: int, events: int, stored: int, alerts: int, seconds: float) -> None
               highlight=False)
 
 
-def _affix_locally(sims: list[Any], key: str | None) -> None:
+def _affix_locally(sims: list[Any], key: str | None, economy: str | None) -> None:
     from clearway.auth.core import Principal
     from clearway.containers import journeys, service
     from clearway.containers.schemas import SealIn
@@ -114,8 +133,8 @@ def _affix_locally(sims: list[Any], key: str | None) -> None:
     with transaction(sessions()) as session:
         for s in sims:
             req = SealIn.model_validate(journeys.seal_request(s))
-            economy = s.loading_office[:2]
-            principal = who or Principal(key_id=0, role="officer", economy=economy, party_id="simulator")
+            principal = who or Principal(key_id=0, role="officer", economy=economy or journeys.economy_of(s),
+                                         party_id="simulator")
             service.affix(session, principal=principal, seal=req)
 
 

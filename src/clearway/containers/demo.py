@@ -60,7 +60,8 @@ def load(factory: sessionmaker[Session], *, count: int = 30, tamper_rate: float 
         try:
             with transaction(factory) as session:
                 service.affix(session, principal=who, seal=SealIn.model_validate(journeys.seal_request(sim)))
-                out = ingest(session, events=journeys.events_of(sim), source="local", actor="demo")
+                out = ingest(session, events=journeys.events_of(sim), source="local", actor="demo",
+                             economy=who.economy)
         except Conflict:  # affixed by an earlier run
             skipped += 1
             continue

@@ -15,6 +15,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
+from clearway.containers import bounds
 from clearway.containers.models import Seal, SealEvent, SealEventRefusal
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import EventIn
@@ -53,9 +54,10 @@ def _reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def validate(raw: list[Any], *, topic_seal: str | None = None) -> tuple[list[EventIn], list[dict[str, Any]]]:
-    """The well-formed events, and a refusal {index, seal_id, reason} for each malformed one."""
-    good: list[EventIn] = []
+def validate(raw: list[Any], *, topic_seal: str | None = None
+             ) -> tuple[list[tuple[int, EventIn]], list[dict[str, Any]]]:
+    """The well-formed events with their index, and a refusal {index, seal_id, reason} for each malformed one."""
+    good: list[tuple[int, EventIn]] = []
     bad: list[dict[str, Any]] = []
     for i, item in enumerate(raw):
         seal_id = item.get("seal_id") if isinstance(item, dict) else None
@@ -72,55 +74,105 @@ def validate(raw: list[Any], *, topic_seal: str | None = None) -> tuple[list[Eve
                             "reason": f"seal_id: {seal_id} differs from the topic's seal {topic_seal}"})
                 continue
         try:
-            good.append(EventIn.model_validate(item))
+            good.append((i, EventIn.model_validate(item)))
         except ValidationError as exc:
             bad.append({"index": i, "seal_id": seal_id, "reason": _reason(exc)})
     return good, bad
 
 
-def ingest(session: Session, *, events: list[Any], source: str, actor: str, cfg: DetectorConfig | None = None,
-           topic_seal: str | None = None, raw_text: list[str] | None = None) -> Outcome:
-    """Store a batch of raw events (dicts as decoded from JSON) and detect. Idempotent per (seal, seq)."""
+def foreign(event: EventIn, *, economy: str, seal_owners: dict[str, set[str]],
+            box_owners: dict[str, set[str]]) -> str | None:
+    """Why an event sent by `economy` is not its to send: its seal, or the container it names, travels on a
+    journey of another economy. Events are accepted only within the economy of the journey."""
+    for name, value, owners in (("seal_id", event.seal_id, seal_owners),
+                                ("container", event.container, box_owners)):
+        mine = owners.get(value or "", set())
+        if mine and economy not in mine:
+            whose = ", ".join(sorted(mine))
+            return (f"{name}: {value} travels on a journey of {whose}; its events are accepted only from "
+                    f"{whose}, not from {economy}")
+    return None
+
+
+def _screen(session: Session, events: list[Any], *, economy: str, now: datetime, topic_seal: str | None
+            ) -> tuple[list[EventIn], list[dict[str, Any]], list[Seal]]:
+    """The events to store, the refusals (malformed, times out of bounds, another economy's journey) by
+    index, and the live journeys the batch may be about (locked)."""
+    checked, bad = validate(events, topic_seal=topic_seal)
+    good: list[tuple[int, EventIn]] = []
+    for i, e in checked:
+        reason = bounds.problem(e, now=now)
+        if reason:
+            bad.append({"index": i, "seal_id": e.seal_id, "reason": reason})
+        else:
+            good.append((i, e))
+    seals = _journeys(session, {e.seal_id for _, e in good}, {e.container for _, e in good if e.container}, now)
+    seal_owners: dict[str, set[str]] = defaultdict(set)
+    box_owners: dict[str, set[str]] = defaultdict(set)
+    for s in seals:
+        seal_owners[s.seal_id].add(s.economy)
+        box_owners[s.container].add(s.economy)
+    mine: list[EventIn] = []
+    for i, e in good:
+        reason = foreign(e, economy=economy, seal_owners=seal_owners, box_owners=box_owners)
+        if reason:
+            bad.append({"index": i, "seal_id": e.seal_id, "reason": reason})
+        else:
+            mine.append(e)
+    bad.sort(key=lambda b: b["index"])
+    return mine, bad, seals
+
+
+def ingest(session: Session, *, events: list[Any], source: str, actor: str, economy: str,
+           cfg: DetectorConfig | None = None, topic_seal: str | None = None, raw_text: list[str] | None = None,
+           now: datetime | None = None) -> Outcome:
+    """Store a batch of raw events (dicts as decoded from JSON) sent by a gateway of `economy`, and detect.
+    Idempotent per (seal, seq) within the economy."""
     cfg = cfg or configured()
-    now = utcnow()
-    good, bad = validate(events, topic_seal=topic_seal)
+    now = now or utcnow()
+    mine, bad, seals = _screen(session, events, economy=economy, now=now, topic_seal=topic_seal)
     out = Outcome(received=len(events), refused=len(bad), refusals=bad)
     batch: dict[tuple[str, int], EventIn] = {}
-    for e in good:
+    for e in mine:
         batch.setdefault((e.seal_id, e.seq), e)
-    out.duplicates = len(good) - len(batch)
+    out.duplicates = len(mine) - len(batch)
     if batch:
-        known = _known(session, batch)
+        known = _known(session, batch, economy=economy)
         fresh = [e for k, e in batch.items() if k not in known]
         out.duplicates += len(batch) - len(fresh)
         if fresh:
             rows = []
             for e in fresh:
-                received = e.received_at or now
-                rows.append({"seal_id": e.seal_id, "seq": e.seq, "container": e.container,
+                received = bounds.receipt(e, now=now)
+                rows.append({"seal_id": e.seal_id, "seq": e.seq, "economy": economy, "container": e.container,
                              "device_time": e.device_time, "received_at": received,
                              "device_ts": e.device_time.timestamp(), "received_ts": received.timestamp(),
                              "lat": e.lat, "lon": e.lon, "status": e.status, "battery": e.battery,
                              "source": source})
             _insert_new(session, rows)
             out.stored = len(fresh)
-            out.alerts = _detect(session, fresh, cfg=cfg, now=now, actor=actor)
+            ids, boxes = {e.seal_id for e in fresh}, {e.container for e in fresh if e.container}
+            touched = [s for s in seals if s.economy == economy and (s.seal_id in ids or s.container in boxes)]
+            out.alerts = _detect(session, touched, cfg=cfg, actor=actor, economy=economy)
     if bad:
         session.execute(insert(SealEventRefusal), [
-            {"at": now, "source": source, "seal_id": (b["seal_id"] or None) and b["seal_id"][:64],
-             "reason": b["reason"],
+            {"at": now, "economy": economy, "source": source,
+             "seal_id": (b["seal_id"] or None) and b["seal_id"][:64], "reason": b["reason"],
              "payload": (raw_text[b["index"]] if raw_text and b["index"] < len(raw_text)
                          else _snippet(events[b["index"]]))[:500]} for b in bad])
     if out.stored or out.refused:
         append_event(session, actor=actor, action="seal.events.received", entity_type="seal_events",
-                     entity_id=source, data={"stored": out.stored, "duplicates": out.duplicates,
-                                             "refused": out.refused, "alerts": out.alerts})
+                     entity_id=source, data={"economy": economy, "stored": out.stored,
+                                             "duplicates": out.duplicates, "refused": out.refused,
+                                             "alerts": out.alerts})
     return out
 
 
-def refuse(session: Session, *, source: str, reason: str, payload: str, seal_id: str | None = None) -> None:
+def refuse(session: Session, *, source: str, economy: str, reason: str, payload: str,
+           seal_id: str | None = None) -> None:
     """Count a message that is not even a list of events (bad JSON, wrong topic...)."""
-    session.add(SealEventRefusal(at=utcnow(), source=source, seal_id=seal_id, reason=reason, payload=payload[:500]))
+    session.add(SealEventRefusal(at=utcnow(), economy=economy, source=source, seal_id=seal_id, reason=reason,
+                                 payload=payload[:500]))
 
 
 def _snippet(value: Any) -> str:
@@ -139,10 +191,11 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
-    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq"]), rows)
+    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq", "economy"]),
+                    rows)
 
 
-def _known(session: Session, batch: dict[tuple[str, int], EventIn]) -> set[tuple[str, int]]:
+def _known(session: Session, batch: dict[tuple[str, int], EventIn], *, economy: str) -> set[tuple[str, int]]:
     """Which (seal, seq) of the batch are stored already (in chunks: a batch may be large)."""
     seqs: dict[str, list[int]] = defaultdict(list)
     for sid, seq in batch:
@@ -154,7 +207,7 @@ def _known(session: Session, batch: dict[tuple[str, int], EventIn]) -> set[tuple
         lo = min(min(seqs[n]) for n in part)
         hi = max(max(seqs[n]) for n in part)
         known.update((a, b) for a, b in session.execute(select(SealEvent.seal_id, SealEvent.seq).where(
-            SealEvent.seal_id.in_(part), SealEvent.seq.between(lo, hi))))
+            SealEvent.seal_id.in_(part), SealEvent.seq.between(lo, hi), SealEvent.economy == economy)))
     return known
 
 
@@ -175,15 +228,16 @@ def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: d
     return seals
 
 
-def _detect(session: Session, fresh: list[EventIn], *, cfg: DetectorConfig, now: datetime, actor: str) -> list[int]:
-    seals = _journeys(session, {e.seal_id for e in fresh}, {e.container for e in fresh if e.container}, now)
+def _detect(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str, economy: str) -> list[int]:
     raised: list[int] = []
     for i in range(0, len(seals), CHUNK):
-        raised += _detect_some(session, seals[i:i + CHUNK], cfg=cfg, actor=actor)
+        raised += _detect_some(session, seals[i:i + CHUNK], cfg=cfg, actor=actor, economy=economy)
     return raised
 
 
-def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str) -> list[int]:
+def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str,
+                 economy: str) -> list[int]:
+    """Detect on journeys of one economy, from that economy's reports only."""
     from clearway.containers import alerts as alert_service
     from clearway.containers.service import journey
 
@@ -197,7 +251,7 @@ def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, ac
     by_box: dict[str, list[Report]] = defaultdict(list)
     for sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
             select(*cols).where(or_(SealEvent.seal_id.in_(ids), SealEvent.container.in_(boxes)),
-                                SealEvent.received_ts >= since)):
+                                SealEvent.economy == economy, SealEvent.received_ts >= since)):
         r = Report(sid, seq, dt, rt, lat, lon, st, bat)
         if sid in ids:
             by_seal[sid].append(r)
@@ -238,7 +292,7 @@ def sweep(session: Session, *, now: datetime | None = None, cfg: DetectorConfig 
     for seal in seals:
         rows = session.execute(select(*cols).where(
             or_(SealEvent.seal_id == seal.seal_id, SealEvent.container == seal.container),
-            SealEvent.received_ts >= seal.departure.timestamp() - window))
+            SealEvent.economy == seal.economy, SealEvent.received_ts >= seal.departure.timestamp() - window))
         reports = [Report(*r) for r in rows]
         for found in detect(journey(seal), reports, cfg, now=now.timestamp()):
             row = alert_service.record(session, seal=seal, found=found, actor=actor,

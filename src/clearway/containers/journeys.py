@@ -67,6 +67,23 @@ def _pairs(min_km: float = 40.0, max_km: float = 1200.0) -> list[tuple[str, str,
     return found
 
 
+def economy_of(sim: Simulated) -> str:
+    """The economy that seals a simulated journey when none is given: that of its loading office."""
+    from clearway.reference.economies import office
+
+    found = office(sim.loading_office)
+    assert found is not None
+    return found.economy
+
+
+def routes(economy: str | None = None) -> list[tuple[str, str, float]]:
+    """The simulator's routes; with an economy, those from or to one of its offices (the journeys its
+    officers may seal)."""
+    from clearway.reference.economies import office
+
+    return [p for p in _pairs() if economy is None or economy in (office(p[0]).economy, office(p[1]).economy)]
+
+
 def container_number(rng: random.Random) -> str:
     owner = "".join(rng.choice(string.ascii_uppercase) for _ in range(3)) + "U"
     serial = f"{rng.randrange(10**6):06d}"
@@ -213,16 +230,20 @@ def _fault(rng: random.Random, sim: Simulated, fault: str, cfg: DetectorConfig) 
 
 
 def fleet(rng: random.Random, *, journeys: int, tamper_rate: float, start: float, fault_rate: float = 0.3,
-          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM") -> list[Simulated]:
-    """`journeys` journeys, a share `tamper_rate` tampered (kinds in turn), some with device faults."""
+          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM",
+          economy: str | None = None) -> list[Simulated]:
+    """`journeys` journeys, a share `tamper_rate` tampered (kinds in turn), some with device faults; with an
+    economy, only on routes from or to its offices."""
+    pairs = routes(economy) if economy else None
     kinds = list(KINDS)
     tampered = round(journeys * tamper_rate)
     out = []
     for i in range(journeys):
         kind = kinds[i % len(kinds)] if i < tampered else None
         faults = [rng.choice(FAULTS)] if rng.random() < fault_rate else []
+        route = rng.choice(pairs)[:2] if pairs else None
         out.append(make(rng, kind=kind, faults=faults, start=start + rng.uniform(0, 6 * 3600), cfg=cfg,
-                        seal_prefix=seal_prefix))
+                        seal_prefix=seal_prefix, route=route))
     rng.shuffle(out)
     return out
 

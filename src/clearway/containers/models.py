@@ -42,16 +42,21 @@ class Seal(Base):
 
 
 class SealEvent(Base):
-    """One report of a seal device, stored once per (seal, sequence number)."""
+    """One report of a seal device, stored once per (seal, sequence number) and economy.
+
+    `economy` is the economy whose gateway (HTTP key or MQTT listener) sent it; a journey reads only its own
+    economy's reports, so another economy can neither add evidence to it nor squat its sequence numbers.
+    NULL only for reports stored before economies were recorded that no journey claimed (migration 0402)."""
 
     __tablename__ = "seal_events"
-    __table_args__ = (UniqueConstraint("seal_id", "seq", name="uq_seal_events_seal_seq"),
+    __table_args__ = (UniqueConstraint("seal_id", "seq", "economy", name="uq_seal_events_seal_seq_economy"),
                       Index("ix_seal_events_container", "container"),
                       Index("ix_seal_events_received_ts", "received_ts"))
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     seal_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger)
+    economy: Mapped[str | None] = mapped_column(String(2), nullable=True)
     container: Mapped[str | None] = mapped_column(String(11), nullable=True)  # as the device claims it
     device_time: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -69,9 +74,12 @@ class SealEventRefusal(Base):
     """A malformed event, refused and counted with its reason (nothing of it is stored as an event)."""
 
     __tablename__ = "seal_event_refusals"
+    __table_args__ = (Index("ix_seal_event_refusals_economy", "economy"),)
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the economy of the sender (HTTP key, MQTT listener); NULL for refusals stored before it was recorded
+    economy: Mapped[str | None] = mapped_column(String(2), nullable=True)
     source: Mapped[str] = mapped_column(String(10))
     seal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str] = mapped_column(Text)

@@ -6,7 +6,11 @@ the broker queues what arrives while it is down. Each message is acknowledged on
 local spool (SQLite, synchronous), and leaves the spool only after the database transaction that stores it
 has committed. A crash before the acknowledgement means the broker sends the message again; a crash
 after it leaves the message in the spool for the next start. Ingest is idempotent per (seal, sequence
-number), so whatever is taken twice is dropped: nothing is lost and nothing is stored twice."""
+number), so whatever is taken twice is dropped: nothing is lost and nothing is stored twice.
+
+A listener serves one economy (the installation's): the broker cannot tell who published a message, so
+every event it takes is the economy's gateways' word, and events about journeys of another economy are
+refused like any malformed event, with the reason counted."""
 
 from __future__ import annotations
 
@@ -96,11 +100,12 @@ class Spool:
 class Listener:
     """Subscribe; spool each message durably, then acknowledge it; store from the spool in batches."""
 
-    def __init__(self, factory: sessionmaker[Session], *, host: str = "127.0.0.1", port: int = 1883,
-                 prefix: str = "clearway", client_id: str = "clearway-seals-listener", batch_size: int = 5000,
-                 batch_wait: float = 0.05, cfg: DetectorConfig | None = None, actor: str = "mqtt-listener",
-                 spool: str | Path | None = None, share: str | None = None) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, economy: str, host: str = "127.0.0.1",
+                 port: int = 1883, prefix: str = "clearway", client_id: str = "clearway-seals-listener",
+                 batch_size: int = 5000, batch_wait: float = 0.05, cfg: DetectorConfig | None = None,
+                 actor: str = "mqtt-listener", spool: str | Path | None = None, share: str | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
+        self.economy = economy
         self.batch_size, self.batch_wait = batch_size, batch_wait
         self.cfg = cfg or configured()
         self.actor = actor
@@ -241,9 +246,11 @@ class Listener:
         while True:
             try:
                 with transaction(self.factory) as session:
-                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg)
+                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
+                                        economy=self.economy)
                     for reason, text, seal in rejects:
-                        ingest.refuse(session, source="mqtt", reason=reason, payload=text, seal_id=seal)
+                        ingest.refuse(session, source="mqtt", economy=self.economy, reason=reason, payload=text,
+                                      seal_id=seal)
                 break
             except Exception:  # noqa: BLE001 - the database is away: the spool keeps them, try again
                 if self.stopping.is_set():

@@ -86,7 +86,7 @@ class EventIn(BaseModel):
     seq: int = Field(ge=0, le=2**62, description="the device's sequence number")
     device_time: AwareDatetime
     received_at: AwareDatetime | None = Field(default=None, description=(
-        "when the gateway received it; the server's receipt time when absent"))
+        "when the gateway received it; the server stores the earlier of this and its own receipt time"))
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     status: SealStatus

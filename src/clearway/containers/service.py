@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.containers import iso6346
+from clearway.containers import access, iso6346
 from clearway.containers.models import Seal, SealEvent
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import SealIn
@@ -21,12 +21,17 @@ from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference.economies import office
 
-OFFICERS = ("officer", "admin")
-
 
 def _officer(principal: Principal, what: str) -> None:
-    if principal.role not in OFFICERS:
+    if not access.is_customs(principal):
         raise Forbidden(f"only a customs officer may {what}")
+
+
+def readable(principal: Principal) -> Any:
+    """The access rule of seal records, for their list and their single read alike."""
+    if not access.is_customs(principal):
+        raise Forbidden("only customs officers read seal records")
+    return access.of_own_economy(principal, Seal.economy)
 
 
 def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: DetectorConfig | None = None) -> Seal:
@@ -49,6 +54,11 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
         errors.append(FieldError("arrival_to", "must be after arrival_from"))
     if seal.arrival_to <= seal.departure:
         errors.append(FieldError("arrival_to", "must be after the departure"))
+    if not errors:
+        refusal = access.affix_refusal(principal, loading=offices["loading_office"].economy,
+                                       destination=offices["destination_office"].economy)
+        if refusal:
+            errors.append(FieldError("loading_office", refusal))
     if errors:
         raise Invalid("the seal was refused: see the listed fields", errors=errors)
     seal_id = f"{seal.manufacturer}-{seal.serial}"
@@ -79,14 +89,12 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
 
 
 def get(session: Session, *, principal: Principal, seal: int, for_update: bool = False) -> Seal:
-    stmt = select(Seal).where(Seal.id == seal)
+    stmt = select(Seal).where(Seal.id == seal, readable(principal))
     if for_update:
         stmt = stmt.with_for_update()
     row = session.scalars(stmt).one_or_none()
-    if row is None or (principal.role != "admin" and row.economy != principal.economy):
+    if row is None:
         raise NotFound(f"no seal record {seal}")
-    if principal.role not in OFFICERS:
-        raise Forbidden("only customs officers read seal records")
     return row
 
 
@@ -106,11 +114,7 @@ def remove(session: Session, *, principal: Principal, seal: int, reason: str) ->
 
 def list_seals(session: Session, *, principal: Principal, status: str | None = None, container: str | None = None,
                limit: int = 50, after: int | None = None) -> tuple[list[Seal], int | None]:
-    if principal.role not in OFFICERS:
-        raise Forbidden("only customs officers read seal records")
-    stmt = select(Seal)
-    if principal.role != "admin":
-        stmt = stmt.where(Seal.economy == principal.economy)
+    stmt = select(Seal).where(readable(principal))
     if status:
         stmt = stmt.where(Seal.status == status)
     if container:
@@ -119,7 +123,8 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
 
 
 def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:
-    """The journey's timeline: its seal's reports (and other seals' reports about its container), by time."""
+    """The journey's timeline: its seal's reports (and other seals' reports about its container) sent by its
+    own economy, by time."""
     from sqlalchemy import or_
 
     from clearway.containers.ingest import WINDOW
@@ -127,7 +132,8 @@ def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[Sea
     cond = SealEvent.seal_id == seal.seal_id
     if foreign:
         cond = or_(cond, SealEvent.container == seal.container)
-    stmt = select(SealEvent).where(cond, SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
+    stmt = select(SealEvent).where(cond, SealEvent.economy == seal.economy,
+                                   SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
     if seal.removed_at is not None:
         stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
     return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clearway.auth.core import Principal
-from clearway.containers import alerts, service
+from clearway.containers import access, alerts, service
 from clearway.containers.rules import configured
 from clearway.containers.schemas import FINDINGS
 from clearway.containers.track import draw
@@ -32,7 +32,7 @@ def _who(request: Request) -> Principal | None:
     if not key:
         return None
     who = request.app.state.ctx.principal_for(key)
-    return who if who is not None and who.role in ("officer", "admin") else None
+    return who if who is not None and access.is_customs(who) else None
 
 
 def _ask_key(request: Request, message: str | None = None, status: int = 401,
@@ -45,7 +45,7 @@ def _ask_key(request: Request, message: str | None = None, status: int = 401,
 @router.post("/alerts/key")
 def set_key(request: Request, key: Annotated[str, Form()], next: Annotated[str, Form()] = "/alerts") -> Response:
     who = request.app.state.ctx.principal_for(key.strip())
-    if who is None or who.role not in ("officer", "admin"):
+    if who is None or not access.is_customs(who):
         return _ask_key(request, "That key is unknown, revoked, or not a customs officer's.", next=next)
     target = next if next.startswith("/alerts") and not next.startswith("/alerts/key") else "/alerts"
     response = RedirectResponse(target, status_code=303)
@@ -58,9 +58,9 @@ def alert_list(request: Request, status: str = "open") -> Response:
     who = _who(request)
     if who is None:
         return _ask_key(request)
-    status = status if status in ("open", "closed", "all") else "open"
+    status = status if status in alerts.STATUSES else "open"
     with request.app.state.ctx.uow() as session:
-        rows, _ = alerts.list_alerts(session, principal=who, status=None if status == "all" else status, limit=500)
+        rows, _ = alerts.list_alerts(session, principal=who, status=status, limit=500)
         held = alerts.held_declarations(session, rows)
         items = [alerts.render(r, held[r.id]) for r in rows]
     return templates.TemplateResponse(request, "alerts.html", {"items": items, "status": status, "who": who})
