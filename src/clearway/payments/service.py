@@ -60,6 +60,7 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
     if method not in core.METHODS:
         raise Invalid("unknown payment method", errors=[FieldError("method", f"one of {', '.join(core.METHODS)}")])
     core.check_settles(amount=amount, currency=currency, due=due, due_currency=due_currency)
+    now = utcnow()  # one instant: a deferred charge falls in the statement period of its payment
     if method == "bank_transfer":
         ref = session.scalars(select(PaymentReference).where(PaymentReference.reference == reference.upper())).first()
         if ref is None or ref.declaration_id != row.id or not PROVIDERS[ref.provider].recognises(ref.reference):
@@ -76,12 +77,11 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
             raise Invalid(f"the deferred account's credit limit would be exceeded: {format(room, 'f')} "
                           f"{account.currency} left", amount_due=format(due, "f"), currency=due_currency,
                           errors=[FieldError("amount", f"only {format(room, 'f')} {account.currency} of credit left")])
-        now = utcnow()
         session.add(DeferredCharge(account_id=account.id, declaration_id=row.id, amount=amount,
                                    period=now.strftime("%Y-%m"), charged_at=now))
     n = len(paid_rows(session, row.id)) + 1
     payment = Payment(declaration_id=row.id, receipt=_receipt(row, n), amount=amount, currency=due_currency,
-                      method=method, reference=reference.upper(), paid_at=utcnow(), actor=principal.actor)
+                      method=method, reference=reference.upper(), paid_at=now, actor=principal.actor)
     session.add(payment)
     session.flush()
     sec = open_security(session, row.id)
