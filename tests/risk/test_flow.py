@@ -156,7 +156,7 @@ def test_inspection_is_recorded_rejects_or_waits_and_becomes_training_data(facto
     inspect(factory, people["officer"], bad, outcome="irregular", severity=2, findings=["prohibited goods"],
             decision="reject")
     # recording a control never releases: the clearance flow does, once what is due is paid or secured
-    # (tests/flows/test_control.py)
+    # (tests/tariff/test_control_release.py)
     assert [status_of(factory, m) for m in (ok, found, bad)] == ["under_control", "under_control", "rejected"]
     with factory() as session:
         rows = decisions.training_rows(session, economy="AU")

@@ -4,7 +4,6 @@ currency. Real HTTP and a real database, SQLite and PostgreSQL."""
 
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import select
 
 from clearway.controls.service import raise_finding
@@ -12,22 +11,10 @@ from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.flows import lanes
 from clearway.risk.schemas import InspectionIn
-from tests.tariff.conftest import DECLARANT, lodge
+from tests.tariff.conftest import lodge
 
 # The AU T-shirts example: 2,000 USD FOB; duty 153.00 + GST 338.13 = 491.13 AUD at the demo rate 1.53 AUD/USD.
 DUE = "491.13"
-
-
-@pytest.fixture
-def au(server, keys):
-    class AU:
-        declarant = keys.client(keys.create("declarant", "AU", DECLARANT))
-        officer = keys.client(keys.create("officer", "AU"))
-        officer_principal = keys.principal("officer", "AU")
-
-    yield AU
-    AU.declarant.close()
-    AU.officer.close()
 
 
 def under_control(au, db, lrn="ACME-2026-TEE-0001") -> str:
@@ -54,10 +41,11 @@ def status(au, mrn):
     return au.officer.get(f"/api/v1/declarations/{mrn}").json()["status"]
 
 
-def test_a_control_done_on_an_unpaid_declaration_does_not_release(au, db):
+def test_a_control_done_on_an_unpaid_declaration_does_not_release(au, db, keys):
     mrn = under_control(au, db)
     with transaction(db.factory) as s:  # the inspection step with no callback: it used to release
-        lanes.record_inspection(s, principal=au.officer_principal, mrn=mrn, body=InspectionIn(outcome="compliant"))
+        lanes.record_inspection(s, principal=keys.principal("officer", "AU"), mrn=mrn,
+                                body=InspectionIn(outcome="compliant"))
     assert status(au, mrn) == "under_control"
     assert au.declarant.get(f"/api/v1/declarations/{mrn}/assessment").json()["release_code"] is None
     paid = pay(au, mrn, DUE)  # the control is done: paying what is due releases the goods
