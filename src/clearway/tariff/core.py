@@ -23,6 +23,7 @@ from clearway.reference import currencies
 from clearway.tariff import expressions, kernel
 from clearway.tariff.rules import EconomyRules, Rounding
 from clearway.tariff.schedule import Schedule
+from clearway.tariff.schemas import plain
 from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, fraction, from_minor,  # noqa: F401
                                    millionths, mfn_measure, quantities_for, rate_for, tax, tax_base, terms_group,
                                    threshold_minor, to_minor, total, value_at_basis, waive)
@@ -46,7 +47,7 @@ class Line:
     decision: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
+        return plain(asdict(self))
 
 
 @dataclass
@@ -69,19 +70,7 @@ class Assessment:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
+        return plain(asdict(self))
 
 
 def _allocate(total_minor: int, weights: list[int]) -> list[int]:
