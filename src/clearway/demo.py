@@ -146,7 +146,7 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
     from sqlalchemy import select
 
     from clearway.declarations.models import Declaration
-    from clearway.flows import clearance, lanes
+    from clearway.flows import clearance
     from clearway.risk.schemas import InspectionIn
 
     rng = random.Random(seed)
@@ -170,8 +170,7 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
                                     findings=["quantity found above the declared"] if irregular else [],
                                     extra_duty=Decimal(rng.choice([40, 120, 300])) if irregular else Decimal(0))
                 with transaction(factory) as session:
-                    lanes.record_inspection(session, principal=officer, mrn=mrn, body=body,
-                                            release=clearance.release_after_control)
+                    clearance.inspect(session, principal=officer, mrn=mrn, body=body)
                     counts["inspected"] += 1
             if rng.random() < 0.8:
                 with transaction(factory) as session:

@@ -70,13 +70,15 @@ def test_feedback_loop_over_http(db, server, keys, monkeypatch, tmp_path):
         "outcome": "irregular", "findings": ["invoice shows 1,700.00, declared 850.00"],
         "revised_value": "1700.00", "extra_duty": "42.50"})
     assert r.status_code == 201, r.text
-    # the extra duty becomes a supplementary assessment: the goods wait until it is paid
-    assert (r.json()["status"], r.json()["extra_duty"], r.json()["severity"]) == ("under_control", "42.50", 1)
+    # the extra duty (in the declaration currency, USD) becomes a supplementary assessment in AUD at the
+    # assessment's customs rate (42.50 x 1.53 = 65.025 -> 65.03): the goods wait until it is paid
+    assert (r.json()["status"], r.json()["extra_duty"], r.json()["currency"], r.json()["severity"]) == \
+        ("under_control", "42.50", "USD", 1)
     assessment = declarant.get(f"/api/v1/declarations/{cheap}/assessment").json()
-    assert (assessment["total_due"], assessment["outstanding"], assessment["currency"]) == ("42.50", "42.50", "AUD")
+    assert (assessment["total_due"], assessment["outstanding"], assessment["currency"]) == ("65.03", "65.03", "AUD")
     ref = declarant.post(f"/api/v1/declarations/{cheap}/payment-reference").json()["reference"]
     paid = declarant.post(f"/api/v1/declarations/{cheap}/payments", json={
-        "amount": "42.50", "currency": "AUD", "method": "bank_transfer", "reference": ref})
+        "amount": "65.03", "currency": "AUD", "method": "bank_transfer", "reference": ref})
     assert paid.status_code == 201 and paid.json()["status"] == "released", paid.text
     assert declarant.get(f"/api/v1/declarations/{cheap}").json()["status"] == "released"
     again = officer.post(f"/api/v1/declarations/{cheap}/inspection", json={"outcome": "compliant"})

@@ -63,7 +63,7 @@ def read_lane(mrn: str, who: Who, ctx: Ctx) -> LaneOut:
 @router.post("/{mrn}/inspection", response_model=InspectionOut, status_code=201)
 def record_inspection(mrn: str, body: InspectionIn, who: Officer, ctx: Ctx) -> InspectionOut:
     with ctx.uow() as session:
-        insp = flow.record_inspection(session, principal=who, mrn=mrn, body=body, release=clearance.release_after_control)
+        insp = clearance.inspect(session, principal=who, mrn=mrn, body=body)
         return render_inspection(insp, declarations.get(session, principal=who, mrn=mrn).status)
 
 

@@ -51,8 +51,17 @@ def open_account(body: AccountIn, who: Officer, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
         acc = service.open_account(session, principal=who, holder=body.holder, currency=body.currency,
                                    credit_limit=body.credit_limit)
-        return plain({"number": acc.number, "holder": acc.holder, "currency": acc.currency,
+        return plain({"number": acc.number, "holder": acc.holder, "economy": acc.economy, "currency": acc.currency,
                       "credit_limit": q(acc.credit_limit, acc.currency)})
+
+
+@router.get("/payments/deferred-accounts")
+def accounts(who: Who, ctx: Ctx) -> list[dict[str, Any]]:
+    """The deferred accounts the caller may read: the same rule decides each statement and each payment."""
+    with ctx.uow() as session:
+        return plain([{"number": a.number, "holder": a.holder, "economy": a.economy, "currency": a.currency,
+                       "credit_limit": q(a.credit_limit, a.currency), "available": service.available(session, a)}
+                      for a in service.list_accounts(session, principal=who)])
 
 
 @router.get("/payments/deferred-accounts/{number}/statement")

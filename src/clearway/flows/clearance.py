@@ -1,4 +1,4 @@
-"""The clearance flow: assess -> select lane -> pay or secure -> release.
+"""The clearance flow: assess -> select lane -> (control ->) pay or secure -> release.
 
 Each step is one call into one domain; the caller's transaction holds the whole step, so a
 declaration is wholly before or wholly after it. Lifecycle moves go through
@@ -22,6 +22,8 @@ from clearway.payments import service as payments
 from clearway.release import core as release_core
 from clearway.release import service as release
 from clearway.risk import decisions
+from clearway.risk.models import Inspection
+from clearway.risk.schemas import InspectionIn
 from clearway.tariff import service as tariff
 from clearway.tariff.models import AssessmentRecord
 
@@ -99,13 +101,21 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
                                    "secured": "released against a guarantee (TFA 7.3)"}[basis])
 
 
-def release_after_control(session: Session, row: Declaration, actor: str):
-    """The release step once an officer's control ended in `release`. Extra duty the control found
-    becomes a supplementary assessment; goods then wait for payment or security of what is due
-    (and are released by the payment)."""
-    inspection = decisions.inspection_of(session, declaration_id=row.id)
+def inspect(session: Session, *, principal: Principal, mrn: str, body: InspectionIn) -> Inspection:
+    """The one path from control to release: record the officer's control (lanes.record_inspection), and when
+    it ends in `release`, turn extra duty found into a supplementary assessment and release the goods only
+    if what is then due is paid or secured and no control finding is open. Otherwise the goods stay under
+    control, and the payment or security releases them (`pay`, `secure`)."""
+    inspection = lanes.record_inspection(session, principal=principal, mrn=mrn, body=body)
+    if inspection.decision == "release":
+        row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
+        _release_after_control(session, row=row, inspection=inspection, actor=principal.actor)
+    return inspection
+
+
+def _release_after_control(session: Session, *, row: Declaration, inspection: Inspection, actor: str):
     rec = tariff.latest(session, row.id)
-    if inspection is not None and rec is not None and inspection.extra_duty > 0:
+    if rec is not None and inspection.extra_duty > 0:
         tariff.supplement(session, row=row, base=rec, amount=inspection.extra_duty, currency=inspection.currency,
                           reason=f"control: {inspection.outcome}; " + "; ".join(inspection.findings or []),
                           actor=actor)

@@ -1,13 +1,12 @@
 """Selectivity: choose the lane of an assessed declaration and apply it; record what a control
 found and move the declaration on. Composes declarations, controls and risk.
 
-The clearance flow calls `select_lane` right after assessment; `record_inspection` is behind
-POST /api/v1/declarations/{mrn}/inspection."""
+The clearance flow calls `select_lane` right after assessment, and `record_inspection` when an officer
+records a control (POST /api/v1/declarations/{mrn}/inspection) before it decides about release."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -115,7 +114,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
 
 # ---- inspections ----------------------------------------------------------------------------------
 
-def _check_inspection(body: InspectionIn, declared: str, local: str) -> tuple[int, list[FieldError]]:
+def _check_inspection(body: InspectionIn, currency: str) -> tuple[int, list[FieldError]]:
     errors: list[FieldError] = []
     severity = body.severity if body.severity is not None else (1 if body.outcome == "irregular" else 0)
     if body.outcome == "compliant":
@@ -129,32 +128,31 @@ def _check_inspection(body: InspectionIn, declared: str, local: str) -> tuple[in
         errors.append(FieldError("severity", "an irregular outcome has severity 1 (minor) or 2 (critical)"))
     if body.outcome == "irregular" and not body.findings:
         errors.append(FieldError("findings", "say what the control found"))
-    for name, currency in (("extra_duty", local), ("revised_value", declared)):
+    for name in ("extra_duty", "revised_value"):
         amount = getattr(body, name)
         if amount is not None and amount != amount.quantize(currencies.quantum(currency)):
-            errors.append(FieldError(name, f"{amount} has more decimal places than {currency} allows "
-                                           f"({currencies.minor_units(currency)})"))
+            errors.append(FieldError(name, f"{amount} has more decimal places than {currency}, the declaration "
+                                           f"currency, allows ({currencies.minor_units(currency)})"))
     if body.revised_hs_code and not nomenclature().is_subheading(body.revised_hs_code):
         errors.append(FieldError("revised_hs_code", f"{body.revised_hs_code[:6]} is not an HS 2022 subheading"))
     return severity, errors
 
 
-def record_inspection(session: Session, *, principal: Principal, mrn: str, body: InspectionIn,
-                      release: Callable[[Session, Declaration, str], object] | None = None) -> Inspection:
-    """Record what the control of a yellow or red declaration found, then release or reject it.
-
-    `release(session, row, actor)` performs the release once the control is done (the clearance flow
-    passes its own, which also checks that the amount due is paid or secured and may leave the
-    declaration under control until it is); by default the declaration moves to `released`."""
+def record_inspection(session: Session, *, principal: Principal, mrn: str, body: InspectionIn) -> Inspection:
+    """Record what the control of a yellow or red declaration found; reject the declaration if the officer
+    decides so. It never releases: a control that ends in `release` leaves the declaration under control,
+    and the clearance flow's `clearance.inspect` (the one path from control to release, behind the API)
+    releases it only once what is due, the extra duty found included, is paid or secured."""
     if principal.role != "officer":
         raise Forbidden("only a customs officer records an inspection")
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     if row.status != "under_control":
         raise Conflict(f"declaration {row.mrn} is {row.status}; only declarations under control are inspected",
                        current_status=row.status)
-    # The revised value is in the declaration currency; extra duty is collected in the economy's own.
-    currency = economies.get(row.economy).currency
-    severity, errors = _check_inspection(body, row.content.get("currency", currency), currency)
+    # Every amount of the control is in the declaration currency, like the declaration's own amounts; the
+    # clearance flow converts extra duty at the assessment's exchange rate into the currency it is collected in.
+    currency = row.content.get("currency") or economies.get(row.economy).currency
+    severity, errors = _check_inspection(body, currency)
     if errors:
         raise Invalid("the inspection was refused: see the listed fields", errors=errors)
     decision = decisions.latest_decision(session, declaration_id=row.id)
@@ -182,8 +180,4 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
     reason = f"inspection: {body.outcome}" + (f" ({'; '.join(body.findings)})" if body.findings else "")
     if body.decision == "reject":
         declarations.transition(session, row=row, to_status="rejected", actor=principal.actor, reason=reason)
-    elif release is not None:
-        release(session, row, principal.actor)
-    else:
-        declarations.transition(session, row=row, to_status="released", actor=principal.actor, reason=reason)
     return insp

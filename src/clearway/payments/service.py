@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -60,6 +60,7 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
     if method not in core.METHODS:
         raise Invalid("unknown payment method", errors=[FieldError("method", f"one of {', '.join(core.METHODS)}")])
     core.check_settles(amount=amount, currency=currency, due=due, due_currency=due_currency)
+    now = utcnow()  # one instant: a deferred charge falls in the statement period of its payment
     if method == "bank_transfer":
         ref = session.scalars(select(PaymentReference).where(PaymentReference.reference == reference.upper())).first()
         if ref is None or ref.declaration_id != row.id or not PROVIDERS[ref.provider].recognises(ref.reference):
@@ -68,23 +69,19 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
         if session.scalars(select(Payment).where(Payment.reference == ref.reference)).first():
             raise Conflict(f"reference {ref.reference} was already used for a payment")
     else:
-        account = _account(session, reference)
-        if account.holder != row.declarant_id and account.holder != (principal.party_id or ""):
-            raise Forbidden(f"deferred account {account.number} is not the declarant's",
-                            errors=[FieldError("reference", "not an account of this declarant")])
+        account = _account_for(session, principal=principal, row=row, number=reference)
         if account.currency != due_currency:
             raise Invalid("account currency", errors=[FieldError("reference", f"the account is in {account.currency}")])
-        room = core.q(core.headroom(account.credit_limit, _open_charges(session, account.id)), account.currency)
+        room = available(session, account)
         if amount > room:
             raise Invalid(f"the deferred account's credit limit would be exceeded: {format(room, 'f')} "
                           f"{account.currency} left", amount_due=format(due, "f"), currency=due_currency,
                           errors=[FieldError("amount", f"only {format(room, 'f')} {account.currency} of credit left")])
-        now = utcnow()
         session.add(DeferredCharge(account_id=account.id, declaration_id=row.id, amount=amount,
                                    period=now.strftime("%Y-%m"), charged_at=now))
     n = len(paid_rows(session, row.id)) + 1
     payment = Payment(declaration_id=row.id, receipt=_receipt(row, n), amount=amount, currency=due_currency,
-                      method=method, reference=reference.upper(), paid_at=utcnow(), actor=principal.actor)
+                      method=method, reference=reference.upper(), paid_at=now, actor=principal.actor)
     session.add(payment)
     session.flush()
     sec = open_security(session, row.id)
@@ -98,10 +95,32 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
 
 # ---- deferred accounts -----------------------------------------------------------------------------
 
-def _account(session: Session, number: str) -> DeferredAccount:
-    acc = session.scalars(select(DeferredAccount).where(DeferredAccount.number == number.upper())).first()
-    if acc is None:
-        raise Invalid("unknown deferred account", errors=[FieldError("reference", f"no deferred account {number}")])
+def readable_accounts(principal: Principal) -> ColumnElement[bool]:
+    """The one access rule of deferred accounts, for their list, each read and each use: an account belongs
+    to one economy, so the officers and admins of that economy see it, and so does its holder (a declarant
+    of that economy). Nobody else does: not an NPPO, not another economy's officer or admin."""
+    if principal.role in ("officer", "admin"):
+        return DeferredAccount.economy == principal.economy
+    if principal.role == "declarant" and principal.party_id:
+        return and_(DeferredAccount.economy == principal.economy, DeferredAccount.holder == principal.party_id)
+    return false()
+
+
+def _readable(session: Session, *, principal: Principal, number: str) -> DeferredAccount | None:
+    return session.scalars(select(DeferredAccount).where(DeferredAccount.number == number.strip().upper(),
+                                                         readable_accounts(principal))).first()
+
+
+def _account_for(session: Session, *, principal: Principal, row: Declaration, number: str) -> DeferredAccount:
+    """The account that pays a declaration: one the payer may read, of the declaration's economy, held by the
+    declarant (refused as unknown otherwise, like a guarantee of another economy)."""
+    acc = _readable(session, principal=principal, number=number)
+    if acc is None or acc.economy != row.economy:
+        raise Invalid("unknown deferred account", errors=[FieldError(
+            "reference", f"no deferred account {number} in {row.economy}, the declaration's economy")])
+    if acc.holder != row.declarant_id:
+        raise Forbidden(f"deferred account {acc.number} is not the declarant's",
+                        errors=[FieldError("reference", "not an account of this declarant")])
     return acc
 
 
@@ -131,9 +150,14 @@ def _check_money(economy: str, currency: str, amount: Decimal, field: str) -> st
 
 def open_account(session: Session, *, principal: Principal, holder: str, currency: str | None,
                  credit_limit: Decimal) -> DeferredAccount:
+    """An account of the officer's own economy, in the currency that economy assesses and collects duties in."""
     if principal.role not in ("officer", "admin"):
         raise Forbidden("only an officer opens deferred payment accounts")
     cur = _check_money(principal.economy, currency or "", credit_limit, "credit_limit")
+    local = economies.get(principal.economy).currency
+    if cur != local:
+        raise Invalid("currency", errors=[FieldError("currency", f"a deferred account of {principal.economy} is in "
+                                                                 f"{local}, the currency its duties are assessed in")])
     acc = DeferredAccount(number=_number("DA", principal.economy), holder=holder, economy=principal.economy,
                           currency=cur, credit_limit=credit_limit, created_at=utcnow())
     session.add(acc)
@@ -143,10 +167,18 @@ def open_account(session: Session, *, principal: Principal, holder: str, currenc
     return acc
 
 
+def list_accounts(session: Session, *, principal: Principal) -> list[DeferredAccount]:
+    return list(session.scalars(select(DeferredAccount).where(readable_accounts(principal))
+                                .order_by(DeferredAccount.number)))
+
+
+def available(session: Session, acc: DeferredAccount) -> Decimal:
+    return core.q(core.headroom(acc.credit_limit, _open_charges(session, acc.id)), acc.currency)
+
+
 def statement(session: Session, *, principal: Principal, number: str, period: str) -> dict:
-    acc = session.scalars(select(DeferredAccount).where(DeferredAccount.number == number.upper())).first()
-    if acc is None or (principal.role == "declarant" and principal.party_id != acc.holder) or \
-            (principal.role != "admin" and principal.economy != acc.economy):
+    acc = _readable(session, principal=principal, number=number)
+    if acc is None:
         raise NotFound(f"no deferred account {number}")
     charges = list(session.scalars(select(DeferredCharge).where(DeferredCharge.account_id == acc.id,
                                                                 DeferredCharge.period == period)
@@ -156,7 +188,7 @@ def statement(session: Session, *, principal: Principal, number: str, period: st
     total = core.q(sum((c.amount for c in charges), Decimal(0)), acc.currency)
     return {"account": acc.number, "holder": acc.holder, "currency": acc.currency, "period": period,
             "credit_limit": format(core.q(acc.credit_limit, acc.currency), "f"),
-            "available": format(core.q(core.headroom(acc.credit_limit, _open_charges(session, acc.id)), acc.currency), "f"),
+            "available": format(available(session, acc), "f"),
             "charges": [{"declaration": mrns.get(c.declaration_id), "amount": format(core.q(c.amount, acc.currency), "f"),
                          "charged_at": c.charged_at.isoformat()} for c in charges],
             "total": format(total, "f")}

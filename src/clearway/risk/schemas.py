@@ -130,7 +130,8 @@ class InspectionIn(_Strict):
     findings: list[Text] = Field(default_factory=list, max_length=50)
     revised_value: Money | None = Field(None, description="customs value found, in the declaration currency")
     revised_hs_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,10}$")] | None = None
-    extra_duty: Money = Field(Decimal("0"), description="extra duty and taxes raised, in the economy's currency (collected before release)")
+    extra_duty: Money = Field(Decimal("0"), description="extra duty and taxes raised, in the declaration currency "
+                              "(converted at the assessment's customs rate and collected before release)")
     decision: Literal["release", "reject"] = "release"
 
 

@@ -21,8 +21,9 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
 from clearway.tariff import expressions, kernel
-from clearway.tariff.rules import EconomyRules
+from clearway.tariff.rules import EconomyRules, Rounding
 from clearway.tariff.schedule import Schedule
+from clearway.tariff.schemas import plain
 from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, fraction, from_minor,  # noqa: F401
                                    millionths, mfn_measure, quantities_for, rate_for, tax, tax_base, terms_group,
                                    threshold_minor, to_minor, total, value_at_basis, waive)
@@ -45,6 +46,9 @@ class Line:
     legal_basis: str | None
     decision: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return plain(asdict(self))
+
 
 @dataclass
 class Assessment:
@@ -66,16 +70,6 @@ class Assessment:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        def plain(v: Any) -> Any:
-            if isinstance(v, Decimal):
-                return format(v, "f")
-            if isinstance(v, date):
-                return v.isoformat()
-            if isinstance(v, dict):
-                return {k: plain(x) for k, x in v.items()}
-            if isinstance(v, list):
-                return [plain(x) for x in v]
-            return v
         return plain(asdict(self))
 
 
@@ -225,14 +219,16 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
         duty_sum += d
         excise_sum += ex_total
 
-    duty_sum, tax_sum = total(duty_sum, rules.rounding_duty), total(tax_sum, rules.rounding_tax)
-    if basis == "tax_amount" and kernel.within(duty_sum + tax_sum, duty_thr, rules.inclusive):
+    payable = total(duty_sum, rules.rounding_duty) + total(tax_sum, rules.rounding_tax)
+    if basis == "tax_amount" and kernel.within(payable, duty_thr, rules.inclusive):
         for line in out.lines:
             if line.kind in ("duty", "tax") and not rules.excluded(line.hs_code) and line.amount:
-                line.decision, line.amount = _dm_text("duty and tax", duty_sum + tax_sum, duty_thr, local,
+                line.decision, line.amount = _dm_text("duty and tax", payable, duty_thr, local,
                                                       "duty and tax payable"), Decimal(0)
         duty_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "duty")
         tax_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "tax")
+    duty_sum = _round_total(out, "duty", duty_sum, rules.rounding_duty, local)
+    tax_sum = _round_total(out, "tax", tax_sum, rules.rounding_tax, local)
     fee_sum = 0
     cv_total = consignment["customs_value"]
     for m in schedule.fees(on):
@@ -259,6 +255,35 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
                          f"{from_minor(rules.rounding_duty.base_step, local)} and each total to "
                          f"{from_minor(rules.rounding_duty.total_step, local)} {local}")
     return out
+
+
+def to_assessment_currency(amount: Decimal, currency: str, *, assessed: dict[str, Any]) -> Decimal:
+    """An amount in the declaration currency (e.g. extra duty found at control on a USD declaration) in the
+    currency the assessment collects, at the customs exchange rate that assessment used, half up to the minor
+    unit. `assessed` is the stored assessment (Assessment.as_dict())."""
+    local, declared = assessed["currency"], assessed["declared_currency"]
+    if currency == local:
+        return amount
+    if currency != declared or assessed.get("exchange_rate") is None:
+        raise Invalid(f"an amount in {currency} cannot be added to this assessment", errors=[FieldError(
+            "currency", f"use the declaration currency {declared} (or {local}, the currency duties are collected in)")])
+    num, den = fraction(Decimal(assessed["exchange_rate"]))
+    return from_minor(kernel.convert(to_minor(amount, currency), num, den, currencies.minor_units(currency),
+                                     currencies.minor_units(local)), local)
+
+
+def _round_total(out: Assessment, kind: str, amount: int, rounding: Rounding, local: str) -> int:
+    """Where the law rounds the total rather than each line (JP: the confirmed amount of each tax is truncated
+    to 100 yen, Act on General Rules for National Taxes art. 119(1)), the lines keep their own amounts and one
+    more line of this kind shows the rounding, so that the lines always add up to the total they explain."""
+    rounded = total(amount, rounding)
+    if rounded != amount:
+        step = from_minor(rounding.total_step, local)
+        out.lines.append(Line(0, kind, "*", None, from_minor(amount, local), f"total rounded down to {step:f} {local}",
+                              from_minor(rounded - amount, local), rounding.legal_basis or None,
+                              f"the {kind} total {from_minor(amount, local):f} {local} is rounded down to a "
+                              f"multiple of {step:f} {local}"))
+    return rounded
 
 
 def _dm_text(what: str, value: int, threshold: int | None, local: str, measured: str = "consignment value") -> str:

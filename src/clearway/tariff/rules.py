@@ -18,6 +18,7 @@ class Rounding:
     mode: str = "half_up"  # or "down"
     base_step: int = 1  # in minor units: the base is truncated to a multiple of it (JP: 1,000 yen)
     total_step: int = 1  # the consignment total is truncated to a multiple of it (JP: 100 yen)
+    legal_basis: str = ""  # the law that rounds the total, shown on the rounding line of an assessment
 
 
 @dataclass(frozen=True)

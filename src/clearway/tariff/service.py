@@ -197,20 +197,28 @@ def assess_declaration(session: Session, *, row: Declaration, actor: str) -> Ass
 
 def supplement(session: Session, *, row: Declaration, base: AssessmentRecord, amount: Decimal, currency: str,
                reason: str, actor: str) -> AssessmentRecord:
-    """A supplementary assessment after control: the assessment in force plus the extra duty found."""
-    if currency != base.currency:
-        raise Invalid(f"extra duty is collected in {base.currency}, not {currency}",
-                      errors=[FieldError("extra_duty", f"must be in {base.currency}")])
-    detail = {**base.detail, "supplementary": [*base.detail.get("supplementary", []),
-                                               {"amount": format(amount, "f"), "reason": reason}]}
+    """A supplementary assessment after control: the assessment in force plus the extra duty found. The amount
+    found is in the declaration currency (like every amount of the control) and is collected in the assessment's
+    currency, converted at the customs exchange rate of that assessment; it is shown as one more duty line, so
+    that the lines still add up to the totals."""
+    extra = core.to_assessment_currency(amount, currency, assessed=base.detail)
+    found = f"{format(amount, 'f')} {currency}" + (
+        "" if currency == base.currency else f" at {base.detail['exchange_rate']} {base.currency}/{currency}")
+    line = core.Line(0, "duty", "*", None, extra, "found at control", extra, "supplementary assessment after control",
+                     f"{reason} ({found})")
+    detail = {**base.detail, "duty": format(base.duty + extra, "f"), "total_due": format(base.total_due + extra, "f"),
+              "lines": [*base.detail.get("lines", []), line.as_dict()],
+              "supplementary": [*base.detail.get("supplementary", []),
+                                {"amount": format(extra, "f"), "currency": base.currency, "found": found,
+                                 "reason": reason}]}
     rec = AssessmentRecord(declaration_id=row.id, declaration_version=row.version, rules_date=base.rules_date,
-                           currency=base.currency, duty=base.duty + amount, excise=base.excise, tax=base.tax,
-                           fees=base.fees, total_due=base.total_due + amount, lane=base.lane, detail=detail,
+                           currency=base.currency, duty=base.duty + extra, excise=base.excise, tax=base.tax,
+                           fees=base.fees, total_due=base.total_due + extra, lane=base.lane, detail=detail,
                            assessed_at=utcnow(), actor=actor)
     session.add(rec)
     session.flush()
     append_event(session, actor=actor, action="tariff.supplementary_assessed", entity_type="declaration",
-                 entity_id=row.mrn, data={"assessment": rec.id, "extra": format(amount, "f"),
+                 entity_id=row.mrn, data={"assessment": rec.id, "extra": format(extra, "f"), "found": found,
                                           "total_due": format(rec.total_due, "f"), "currency": rec.currency,
                                           "reason": reason})
     return rec
