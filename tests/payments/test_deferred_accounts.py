@@ -95,3 +95,31 @@ def test_another_declarant_cannot_pay_with_the_holders_account(people):
         "amount": DUE, "currency": "AUD", "method": "deferred", "reference": acc["number"]})
     assert paid.status_code == 422 and paid.json()["errors"][0]["path"] == "reference", paid.text
     assert _status(people["other"], mrn) == "lane_selected"
+
+
+def test_two_payments_at_once_never_overdraw_an_account(people, db):
+    """Room for one of two declarations: paid together, exactly one is accepted (the account row is locked
+    while its headroom is checked)."""
+    import threading
+
+    with transaction(db.factory) as s:
+        s.add(DeferredAccount(number="DAAU0000000777", holder=DECLARANT, economy="AU", currency="AUD",
+                              credit_limit=Decimal("600.00"), created_at=utcnow()))
+    mrns = [lodge(people["declarant"], lrn=f"LOCK-{i}") for i in range(2)]
+    for mrn in mrns:
+        assert people["declarant"].post(f"/api/v1/declarations/{mrn}/assessment").json()["total_due"] == DUE
+    start, answers = threading.Barrier(2), {}
+
+    def pay(mrn: str) -> None:
+        start.wait()
+        answers[mrn] = people["declarant"].post(f"/api/v1/declarations/{mrn}/payments", json={
+            "amount": DUE, "currency": "AUD", "method": "deferred", "reference": "DAAU0000000777"})
+
+    threads = [threading.Thread(target=pay, args=(m,)) for m in mrns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(a.status_code for a in answers.values()) == [201, 422], [a.text for a in answers.values()]
+    with db.factory() as s:
+        assert s.scalar(select(func.count(Payment.id))) == 1

@@ -70,6 +70,9 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
             raise Conflict(f"reference {ref.reference} was already used for a payment")
     else:
         account = _account_for(session, principal=principal, row=row, number=reference)
+        # Two payments from one account at once must not both fit in the same headroom: on PostgreSQL the row
+        # lock queues the second until the first commits (SQLite already runs one writer at a time).
+        session.execute(select(DeferredAccount.id).where(DeferredAccount.id == account.id).with_for_update())
         if account.currency != due_currency:
             raise Invalid("account currency", errors=[FieldError("reference", f"the account is in {account.currency}")])
         room = available(session, account)
