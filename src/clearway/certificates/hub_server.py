@@ -5,12 +5,13 @@ caller's country. A request must carry the operation's element as the WSDL defin
 that is empty or the one the WSDL binds to that operation. Every refusal is a SOAP Fault carrying
 HubWebException; the hub keeps serving.
 
-Work that takes time (schema validation) runs before any transaction is opened, and each request runs
+Work that takes time (schema validation, hub_checks) runs before any transaction is opened, and each request runs
 in a worker thread, not on the event loop."""
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 
 import anyio
@@ -18,13 +19,14 @@ from fastapi import FastAPI, Request, Response
 from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.certificates import hub_codes, schema, sps
+from clearway.certificates import hub_checks, hub_codes, sps
 from clearway.certificates import hub_store as store
 from clearway.certificates import soap
 from clearway.certificates.soap import Envelope, SoapFault
 from clearway.db import transaction
 
 WSDL = soap.WSDL
+log = logging.getLogger(__name__)
 _XML = "text/xml; charset=utf-8"
 ACK = "urn:un:unece:uncefact:data:standard:SPSAcknowledgement:17"
 Handler = Callable[[sessionmaker[Session], str, etree._Element], bytes]
@@ -63,34 +65,6 @@ def _number(op_el: etree._Element) -> str:
 
 # Delivering ------------------------------------------------------------------------------------------------
 
-def _header_mismatches(env: Envelope, root: etree._Element) -> list[str]:
-    """What the envelope's header says and the certificate inside it contradicts."""
-    doc, cons = root.find(sps.q("rsm:SPSExchangedDocument")), root.find(sps.q("rsm:SPSConsignment"))
-    pairs = [("NPPOCertificateNumber", env.NPPOCertificateNumber, doc, "ram:ID"),
-             ("CertificateType", str(env.CertificateType), doc, "ram:TypeCode"),
-             ("CertificateStatus", str(env.CertificateStatus), doc, "ram:StatusCode"),
-             ("From", env.From, cons, "ram:ExportSPSCountry/ram:ID"),
-             ("To", env.To, cons, "ram:ImportSPSCountry/ram:ID")]
-    out = []
-    for field, said, parent, path in pairs:
-        found = parent.findtext(path, namespaces=sps.NSMAP) if parent is not None else None
-        if found is not None and found.strip() != said:
-            out.append(f"{field}: the envelope says {said!r}, the certificate's {path.replace('ram:', '')} says "
-                       f"{found.strip()!r}")
-    return out
-
-
-def _validated(env: Envelope) -> Envelope:
-    findings, tree = schema.check(env.Content or "")
-    problems = [f"{f.path or f'line {f.line}'}: {f.message}" for f in schema.severe(findings)]
-    if tree is not None and not problems:
-        problems = _header_mismatches(env, tree.getroot())
-    if problems:
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise SoapFault(f"the certificate does not validate: {'; '.join(problems[:5])}{more}")
-    return env
-
-
 def _embedded(node: etree._Element, ns: str, name: str) -> str:
     """The embedded document on its own, without the SOAP message's namespace declarations."""
     document = copy.deepcopy(_child(node, name, ns))
@@ -106,7 +80,7 @@ def _deliver(param: str, *, validate: bool = False, embedded: tuple[str, str] | 
         if embedded is not None:  # the document travels as XML inside the envelope, not as text
             env.Content = _embedded(node, *embedded)
         if validate:
-            env = _validated(env)
+            env = hub_checks.validated(env)
         with transaction(factory) as session:
             header = store.deliver(session, caller=caller, env=env, response=response)
         return _single(etree.QName(op_el).localname, header)
@@ -183,21 +157,13 @@ def _channels(factory: sessionmaker[Session], caller: str, op_el: etree._Element
 
 # Validation and reference lists ----------------------------------------------------------------------------
 
-_MANDATORY = {"ephyto.number", "ephyto.issued", "ephyto.country", "ephyto.hs", "ephyto.botanical"}
-
-
-def _area(code: str) -> str:
-    return "Schema" if code in ("schema", "xml", "root") else "MandatoryElements" if code in _MANDATORY else "Mapping"
-
-
 def _validate_xml(factory: sessionmaker[Session], caller: str, op_el: etree._Element) -> bytes:
-    node = _child(op_el, "ePhytoXML")
-    findings, _ = schema.check(node.text or "")
+    rows = hub_checks.validation_results(_child(op_el, "ePhytoXML").text or "")
 
     def fill(resp: etree._Element) -> None:
-        for f in findings:
+        for found in rows:
             row = soap._sub(resp, soap.TNS, "ValidationResult")
-            for tag, value in (("area", _area(f.code)), ("field", f.path), ("level", f.level), ("msg", f.message)):
+            for tag, value in found.items():
                 if value is not None:
                     etree.SubElement(row, tag).text = value
 
@@ -271,6 +237,9 @@ def handle(factory: sessionmaker[Session], token: str, action: str, data: bytes)
         return 200, _operation(op_el, action)(factory, caller, op_el)
     except SoapFault as exc:
         return 500, soap.fault(exc.message)
+    except Exception:  # a fault the caller may retry, never a dropped connection; the cause goes to the log
+        log.exception("hub: request failed")
+        return 500, soap.fault("the hub failed to answer; try again later", "soap:Server")
 
 
 def create_hub_app(database_url: str | None = None, *, factory: sessionmaker[Session] | None = None) -> FastAPI:
