@@ -20,7 +20,7 @@ from clearway.db import transaction
 from tests.certificates.factories import ephyto
 from tests.conftest import serve_app
 
-HOLD = 60.0  # the longest the gate holds a call if a test fails before opening it
+HOLD = 150.0  # the longest the gate holds a call if a test fails before opening it
 
 
 class Gate:
@@ -87,7 +87,7 @@ def test_lodging_goes_on_while_the_hub_is_slow_to_answer(db, server, keys, th_ke
         # ... and the node goes on lodging.
         lodging, lodged = _in_thread(lambda: th.post("/api/v1/certificates/ephyto",
                                                      json=ephyto(number="TH2026-000999")).status_code)
-        lodging.join(timeout=25)
+        lodging.join(timeout=90)  # generous: a loaded machine, not a timing claim
         assert lodged.get("value") == 201, f"lodging did not complete while the hub was held: {lodged}"
         assert not gate.release.is_set() and exchanging.is_alive()  # the hub was still holding all along
     finally:
