@@ -57,8 +57,8 @@ def _send_one(factory: sessionmaker[Session], client: HubClient, delivery_id: in
         answer, refusal, unreachable = None, exc.message, None
     with transaction(factory) as session:
         d = session.get(Delivery, delivery_id)
-        if d is None or d.state != "pending":
-            return "sent"  # recorded meanwhile by another sender (the hub gave both the same number)
+        if d is None or d.state != "pending":  # recorded meanwhile by another run (the hub gave both one number)
+            return "failed" if d is not None and d.state == "failed" else "sent"
         entity = f"{env.From}/{env.NPPOCertificateNumber}"
         d.updated_at = utcnow()
         if unreachable is not None:
