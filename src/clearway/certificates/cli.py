@@ -3,6 +3,7 @@ and `clearway certificates ...` (validate a file, run the exchange with a hub)."
 
 from __future__ import annotations
 
+import errno
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -103,6 +104,26 @@ def exchange(hub: Annotated[str, typer.Option(envvar="CLEARWAY_HUB_URL", help="h
             time.sleep(interval)
 
 
+def _bind(host: str, port: int):  # noqa: ANN202
+    """A listening socket on host:port, or exit 2 with one line (port taken, host unknown)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        fail(f"host: cannot listen on {host!r}: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart need not wait for TIME_WAIT
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "is taken by another program" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        fail(f"port: {host}:{port} {reason}; choose another with --port")
+    return sock
+
+
 @hub_app.command("serve")
 def hub_serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8900,
               database: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_HUB_DATABASE_URL",
@@ -112,9 +133,18 @@ def hub_serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotate
 
     from clearway.certificates.hub_server import create_hub_app
 
+    sock = _bind(host, port)  # before anything else: a taken port is told at once, with nothing started
     app = create_hub_app(database)
-    err.print(f"ePhyto hub on http://{host}:{port}/hub/DeliveryService  (WSDL: ?wsdl)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    shown = f"[{host}]" if ":" in host else host
+
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:  # noqa: ANN001
+            await super().startup(sockets=sockets)
+            if self.started:  # said only once the server accepts requests
+                err.print(f"ePhyto hub listening on http://{shown}:{port}/hub/DeliveryService  (WSDL: ?wsdl)",
+                          markup=False, highlight=False, soft_wrap=True)
+
+    Announcing(uvicorn.Config(app, log_level="warning", lifespan="off")).run(sockets=[sock])
 
 
 @hub_app.command("add-nppo")

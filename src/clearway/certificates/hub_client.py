@@ -39,7 +39,7 @@ class HubClient:
     def call(self, operation: str, **params: object) -> etree._Element:
         """The operation's response element; SoapFault if refused, HubUnavailable if unreachable."""
         body = soap.request(operation, **params)
-        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap.ACTION}{operation}"'}
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap.actions()[operation]}"'}
         last = "no attempt made"
         for attempt in range(self.attempts):
             if attempt:

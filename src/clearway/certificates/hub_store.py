@@ -76,14 +76,22 @@ def _header(row: HubEnvelope, *, content: bool = False) -> Envelope:
                     hubDeliveryErrorMessage=row.error_message, Content=row.content if content else None)
 
 
-def deliver(session: Session, *, caller: str, env: Envelope) -> Envelope:
+def deliver(session: Session, *, caller: str, env: Envelope, response: bool = False) -> Envelope:
+    """Queue an envelope for its importer. A country response (response=True) answers a certificate
+    delivered to the caller, so that certificate must exist; its status is the importer's, not 70/40."""
     if env.From != caller:
         raise SoapFault(f"this NPPO is {caller} and cannot send as {env.From}")
     if env.To not in active_nppos(session):
         raise SoapFault(f"{env.To} is not an active NPPO on this hub")
     if env.CertificateType not in CERTIFICATE_TYPES:
         raise SoapFault(f"CertificateType {env.CertificateType} is not 851 or 657")
-    if env.CertificateStatus not in CERTIFICATE_STATUSES:
+    if response:
+        answered = select(HubEnvelope.id).where(HubEnvelope.from_country == env.To, HubEnvelope.to_country == caller,
+                                                HubEnvelope.certificate_number == env.NPPOCertificateNumber)
+        if session.scalars(answered.limit(1)).first() is None:
+            raise SoapFault(f"no certificate {env.NPPOCertificateNumber} from {env.To} reached {caller}: "
+                            "there is nothing to respond to")
+    elif env.CertificateStatus not in CERTIFICATE_STATUSES:
         raise SoapFault(f"CertificateStatus {env.CertificateStatus} is not 70 or 40")
     if not env.Content:
         raise SoapFault("the envelope has no Content")
@@ -130,10 +138,11 @@ def tracking(session: Session, *, caller: str, number: str, ttl: timedelta = DEF
 
 
 def pending_for(session: Session, *, caller: str, limit: int = 100, ttl: timedelta = DEFAULT_TTL,
-                content: bool = True) -> list[Envelope]:
-    rows = list(session.scalars(select(HubEnvelope).where(HubEnvelope.to_country == caller,
-                                                          HubEnvelope.tracking == PENDING)
-                                .order_by(HubEnvelope.id).limit(limit)))
+                content: bool = True, sender: str | None = None) -> list[Envelope]:
+    where = [HubEnvelope.to_country == caller, HubEnvelope.tracking == PENDING]
+    if sender:
+        where.append(HubEnvelope.from_country == sender.upper())
+    rows = list(session.scalars(select(HubEnvelope).where(*where).order_by(HubEnvelope.id).limit(limit)))
     out, size = [], 0
     for row in _expire(session, rows, ttl):
         size += len(row.content) * 2 if content else 200  # escaped in the SOAP answer
@@ -164,3 +173,24 @@ def acknowledge(session: Session, *, caller: str, number: str, tracking_info: st
     if row.tracking != PENDING:
         return  # acknowledged before (a repeated acknowledgement changes nothing)
     row.tracking, row.error_message, row.updated_at = tracking_info, message, utcnow()
+
+
+def set_tracking(session: Session, *, caller: str, header: Envelope) -> None:
+    """SetTrackingInfoUpdate: the importing NPPO states what became of an envelope it pulled (its verdict
+    may be revised, e.g. DeliveredWithWarnings once read in full)."""
+    verdicts = (DELIVERED, WARNINGS, NOT_READABLE)
+    if header.HUBTrackingInfo not in verdicts:
+        raise SoapFault(f"HUBTrackingInfo: {header.HUBTrackingInfo!r} is not one an importer sets "
+                        f"({', '.join(verdicts)})")
+    number = header.hubDeliveryNumber or ""
+    row = session.scalars(select(HubEnvelope).where(HubEnvelope.delivery_number == number)
+                          .with_for_update()).one_or_none()
+    if not number or row is None or row.to_country != caller:
+        raise SoapFault(f"hubDeliveryNumber: no envelope {number or '(none given)'} for {caller}")
+    stored = (row.from_country, row.to_country, row.certificate_number)
+    if (header.From, header.To, header.NPPOCertificateNumber) != stored:
+        raise SoapFault(f"the header names {header.From}->{header.To} {header.NPPOCertificateNumber}, but envelope "
+                        f"{number} is {stored[0]}->{stored[1]} {stored[2]}")
+    if row.tracking == FAILED:
+        raise SoapFault(f"envelope {number} already failed delivery: {row.error_message}")
+    row.tracking, row.error_message, row.updated_at = header.HUBTrackingInfo, header.hubDeliveryErrorMessage, utcnow()

@@ -5,6 +5,8 @@ lxml. Shared by the hub server and the hub client."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from lxml import etree
 
@@ -13,12 +15,22 @@ from clearway.certificates.xmlsafe import XmlRefused, parse
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TNS = "http://ephyto.ippc.int/"
 HUB = "http://ephyto.ippc.int/HUB.Entities"
-ACTION = "http://ephyto.ippc.int/IDeliveryService/"
+WSDL = Path(__file__).parent / "data" / "ippc-hub" / "ephyto-hub-prod.wsdl"
 MAX_MESSAGE_BYTES = 3_000_000  # a certificate (escaped) in its envelope, or a batch pulled
 TRACKING = ("PendingDelivery", "Delivered", "FailedDelivery", "EnvelopeNotExists", "DeliveredWithWarnings",
             "DeliveredNotReadable")
 _HEADER_FIELDS = ("From", "To", "CertificateType", "CertificateStatus", "NPPOCertificateNumber",
                   "hubDeliveryNumber", "HUBTrackingInfo", "hubDeliveryErrorMessage")
+
+
+@lru_cache(maxsize=1)
+def actions() -> dict[str, str]:
+    """Each operation's SOAPAction, as the WSDL's binding gives it. Not always the operation's name:
+    AdvancedAcknowledgeEnvelopeReceipt is bound to .../NegativeAcknowledgeEnvelopeReceipt."""
+    wsdl, soap_binding = "http://schemas.xmlsoap.org/wsdl/", "http://schemas.xmlsoap.org/wsdl/soap/"
+    tree = parse(WSDL.read_bytes(), limit=WSDL.stat().st_size)
+    return {op.get("name"): op.find(f"{{{soap_binding}}}operation").get("soapAction")
+            for op in tree.getroot().iterfind(f"{{{wsdl}}}binding/{{{wsdl}}}operation")}
 
 
 class SoapFault(Exception):
