@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from clearway.certificates import sps
-from clearway.certificates.xmlsafe import XmlRefused, parse
+from clearway.certificates.xmlsafe import XmlRefused, describe, parse, unsigned_nodes
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sps-cert-17p0" / "data" / "standard" / "SPSCertificate_17p0.xsd"
 SEVERE, WARNING, INFO = "SEVERE", "WARNING", "INFO"
@@ -130,8 +130,16 @@ def profile(root: etree._Element) -> list[Finding]:
     if root.get(f"{{{sps.XSI}}}schemaLocation"):
         warn("xsi:schemaLocation is ignored: Clearway validates against its own copy of the schema", root,
              "xml.schema_location", INFO)
-    if root.find(sps.q("ds:Signature")) is None:
+    signed = root.find(sps.q("ds:Signature")) is not None
+    if not signed:
         warn("the certificate is not signed (no enveloped ds:Signature)", root, "ephyto.unsigned", INFO)
+    hidden = unsigned_nodes(root)
+    if hidden and signed:
+        warn(f"{len(hidden)} comment(s) or processing instruction(s), first {describe(hidden[0])}: a signature "
+             "does not cover comments, so a signed ePhyto may carry none", hidden[0], "xml.comment", SEVERE)
+    elif hidden:
+        warn(f"{len(hidden)} comment(s) or processing instruction(s), first {describe(hidden[0])}: they are "
+             "removed when the certificate is signed here", hidden[0], "xml.comment", INFO)
     attachments = root.xpath("//ram:AttachmentBinaryObject", namespaces=sps.NSMAP)
     if attachments:
         warn(f"{len(attachments)} binary attachment(s) carried", attachments[0], "ephyto.attachments", INFO)
