@@ -137,10 +137,11 @@ def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
 
 @router.get("/nppo-certificates/{economy}")
 def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
+    """The NPPO certificates this installation trusts for `economy` (admin, nppo)."""
     with ctx.uow() as session:
         return [{"economy": r.economy, "party_id": r.party_id, "fingerprint": r.fingerprint, "subject": r.subject,
                  "not_after": r.not_after.isoformat(), "certificate_pem": r.cert_pem}
-                for r in nppo.trusted(session, economy=economy)]
+                for r in nppo.trusted_for(session, principal=who, economy=economy)]
 
 
 @router.post("/exchange")

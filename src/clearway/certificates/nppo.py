@@ -12,7 +12,8 @@ from clearway.audit.service import append_event
 from clearway.certificates import signing
 from clearway.certificates.models import NppoKey, TrustedNppo
 from clearway.db import utcnow
-from clearway.errors import Conflict, FieldError, Invalid
+from clearway.auth.core import Principal
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import economies
 
 
@@ -74,6 +75,18 @@ def trust(session: Session, *, economy: str, cert_pem: str, actor: str, party_id
     append_event(session, actor=actor, action="nppo.trusted", entity_type="nppo", entity_id=economy,
                  data={"fingerprint": digest, "subject": row.subject, "not_after": row.not_after.isoformat()})
     return row
+
+
+def may_read_trusted(principal: Principal) -> None:
+    """The access rule for the registry of trusted NPPO certificates: admins, who keep it, and NPPO keys,
+    whose exchange it decides. Anyone else is refused."""
+    if principal.role not in ("admin", "nppo"):
+        raise Forbidden("the registry of trusted NPPO certificates is read by admin and NPPO keys")
+
+
+def trusted_for(session: Session, *, principal: Principal, economy: str) -> list[TrustedNppo]:
+    may_read_trusted(principal)
+    return trusted(session, economy=economy)
 
 
 def trusted(session: Session, *, economy: str) -> list[TrustedNppo]:
