@@ -13,6 +13,7 @@ from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
                                            TrustIn, ValidationOut, WithdrawalIn)
 from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.flows import ephyto
 from clearway.validation import parse
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -63,9 +64,9 @@ async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> Cer
     body = await request.body()
     with ctx.uow() as session:
         if _is_xml(request):
-            row, created, findings = service.import_xml(session, principal=who, data=body)
+            row, created, findings = ephyto.import_xml(session, principal=who, data=body)
         else:
-            row, created, findings = service.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
+            row, created, findings = ephyto.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
         out = render(row, session, [f.as_dict() for f in findings])
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/certificates/ephyto/{out.number}?exporter={out.exporting_economy}"
@@ -112,14 +113,14 @@ def read_xml(number: str, who: Who, ctx: Ctx,
 @router.post("/ephyto/{number}/withdraw", response_model=CertificateOut)
 def withdraw(number: str, body: WithdrawalIn, who: Who, ctx: Ctx) -> CertificateOut:
     with ctx.uow() as session:
-        return render(service.withdraw(session, principal=who, number=number, reason=body.reason), session)
+        return render(ephyto.withdraw(session, principal=who, number=number, reason=body.reason), session)
 
 
 @router.post("/ephyto/{number}/replace", response_model=CertificateOut, status_code=201)
 def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> CertificateOut:
     """Issue `certificate` (a new number) in place of `number`, which becomes `replaced`."""
     with ctx.uow() as session:
-        _, new = service.replace(session, principal=who, number=number, cert=body.certificate, reason=body.reason)
+        _, new = ephyto.replace(session, principal=who, number=number, cert=body.certificate, reason=body.reason)
         return render(new, session)
 
 
