@@ -144,14 +144,16 @@ def _duration(node: etree._Element | None) -> dict[str, str | None]:
     return {"duration": value or None, "duration_unit": (node.get("unitCode") or None) if value else None}
 
 
-def _conveyance(cons: etree._Element | None) -> dict[str, Any]:
-    movements = _x(cons, "ram:MainCarriageSPSTransportMovement")
-    code = next((c for c in (_text(m, "ram:ModeCode") for m in movements) if c), None)
-    mode = int(code) if code and code.isdigit() else None
-    return {"conveyance": next((n for n in (_text(m, "ram:UsedSPSTransportMeans/ram:Name") for m in movements)
-                                if n), None),
-            "transport_mode_code": code, "transport_mode": TRANSPORT_MODE_NAMES.get(mode) if mode is not None
-            else None}
+def _transport(cons: etree._Element | None) -> list[dict[str, str | None]]:
+    """Each MainCarriageSPSTransportMovement: its ModeCode (UN/ECE Rec. 19), the mode's name, and the
+    means of transport's name (a vessel, a flight)."""
+    out = []
+    for movement in _x(cons, "ram:MainCarriageSPSTransportMovement"):
+        code, means = _text(movement, "ram:ModeCode"), _text(movement, "ram:UsedSPSTransportMeans/ram:Name")
+        if code or means:
+            mode = TRANSPORT_MODE_NAMES.get(int(code)) if code and code.isdigit() else None
+            out.append({"mode_code": code, "mode": mode, "means": means})
+    return out
 
 
 def summary(root: etree._Element, *, signed: bool | None = None) -> dict[str, Any]:
@@ -181,7 +183,8 @@ def summary(root: etree._Element, *, signed: bool | None = None) -> dict[str, An
         "transit_countries": _texts(cons, "ram:TransitSPSCountry/ram:ID"),
         "points_of_entry": [n for n in (_text(loc, "ram:Name") or _text(loc, "ram:ID")
                                         for loc in _x(cons, "ram:UnloadingBaseportSPSLocation")) if n],
-        **_conveyance(cons),
+        "conveyance": _text(cons, "ram:MainCarriageSPSTransportMovement/ram:UsedSPSTransportMeans/ram:Name"),
+        "transport": _transport(cons),
         "distinguishing_marks": by_subject.get("DMCL", []),
         "additional_declarations": by_subject.get("ADEDL", []) + by_subject.get("ADAOEDL", []),
         "replaces": (by_subject.get("ADRPN") or [None])[0],
