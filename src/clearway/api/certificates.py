@@ -6,8 +6,10 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from clearway.api.deps import Ctx, Who
+from clearway.api.deps import Context, Ctx, Who
+from clearway.auth.core import Principal
 from clearway.certificates import nppo, service
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
@@ -62,15 +64,21 @@ async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> Cer
     if who.role != "nppo":
         raise Forbidden("only an NPPO key issues phytosanitary certificates")
     body = await request.body()
-    with ctx.uow() as session:
-        if _is_xml(request):
-            row, created, findings = ephyto.import_xml(session, principal=who, data=body)
-        else:
-            row, created, findings = ephyto.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
-        out = render(row, session, [f.as_dict() for f in findings])
+    # Off the event loop: validation and signing take CPU (an invalid certificate's full error list, once
+    # per process, seconds).
+    out, created = await run_in_threadpool(_issue, body, xml=_is_xml(request), who=who, ctx=ctx)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/certificates/ephyto/{out.number}?exporter={out.exporting_economy}"
     return out
+
+
+def _issue(body: bytes, *, xml: bool, who: Principal, ctx: Context) -> tuple[CertificateOut, bool]:
+    with ctx.uow() as session:
+        if xml:
+            row, created, findings = ephyto.import_xml(session, principal=who, data=body)
+        else:
+            row, created, findings = ephyto.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
+        return render(row, session, [f.as_dict() for f in findings]), created
 
 
 @router.post("/ephyto/validate", response_model=ValidationOut,
@@ -78,7 +86,7 @@ async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> Cer
                  "schema": {"type": "string"}}}}})
 async def validate(request: Request, who: Who) -> ValidationOut:
     """Graded findings (SEVERE / WARNING / INFO with line and path) for an XML body; nothing is stored."""
-    findings = service.validate(await request.body())
+    findings = await run_in_threadpool(service.validate, await request.body())
     return ValidationOut(valid=not any(f.level == "SEVERE" for f in findings),
                          findings=[FindingOut(**f.as_dict()) for f in findings])
 
