@@ -131,8 +131,9 @@ def test_a_withdrawal_after_lodging_raises_a_finding(desk):
     ({"items": [dict(DECLARATION["items"][0], net_weight_kg="13000"), DECLARATION["items"][1]]},
      "item 1 declare 13000 kg net of HS 080450; ePhyto TH2026-000123 certifies 12000 kg (tolerance 5%)"),
     ({"importer": {"name": "Someone Else Pty", "country": "AU"}},
-     "importer 'Someone Else Pty' is not the consignee 'Oz Fruit Importers Pty Ltd'"),
-    ({"exporter": {"name": "Mekong Traders", "country": "TH"}}, "exporter 'Mekong Traders' is not the consignor"),
+     "importer 'Someone Else Pty' is not the consignee named on ePhyto TH2026-000123"),
+    ({"exporter": {"name": "Mekong Traders", "country": "TH"}},
+     "exporter 'Mekong Traders' is not the consignor named on ePhyto TH2026-000123"),
     ({"items": [dict(DECLARATION["items"][0], origin="VN")]}, "item 1 (HS 080450) declares origin VN; the ePhyto "
                                                                 "certifies TH"),
     ({"items": [dict(DECLARATION["items"][0], hs_code="080910")]}, "item 1 (HS 080910) is on no referenced ePhyto"),
@@ -156,6 +157,18 @@ def test_a_finding_is_raised_once_and_closed_when_the_declaration_matches(desk):
         declarations.amend(s, principal=desk.declarant, mrn=declarations.by_id(s, decl).mrn, reason="fix",
                            changes={"items": [DECLARATION["items"][0]]})
     assert desk.check(decl).outcome == "cleared" and desk.findings(decl) == []
+
+
+def test_a_finding_on_someone_elses_certificate_quotes_nothing_of_it(desk):
+    """The declarant reads its findings: citing another trader's number must not reveal that certificate's
+    parties, weights or origins (declarants read no ePhyto; see docs/certificates.md)."""
+    desk.receive()
+    decl = desk.lodge(declaration(importer={"name": "Nosy Imports Pty", "country": "AU"},
+                                  exporter={"name": "Nosy Exports", "country": "TH"}))
+    assert desk.check(decl).outcome == "finding"
+    [(_, _, reason)] = desk.findings(decl)
+    for secret in ("Oz Fruit", "Siam", "12000", "8000"):
+        assert secret not in reason, reason
 
 
 def test_goods_needing_no_certificate_are_not_checked(desk):

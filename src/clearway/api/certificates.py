@@ -6,13 +6,16 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from clearway.api.deps import Ctx, Who
+from clearway.api.deps import Context, Ctx, Who
+from clearway.auth.core import Principal
 from clearway.certificates import nppo, service
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
                                            TrustIn, ValidationOut, WithdrawalIn)
 from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.flows import ephyto
 from clearway.validation import parse
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -61,15 +64,21 @@ async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> Cer
     if who.role != "nppo":
         raise Forbidden("only an NPPO key issues phytosanitary certificates")
     body = await request.body()
-    with ctx.uow() as session:
-        if _is_xml(request):
-            row, created, findings = service.import_xml(session, principal=who, data=body)
-        else:
-            row, created, findings = service.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
-        out = render(row, session, [f.as_dict() for f in findings])
+    # Off the event loop: validation and signing take CPU (an invalid certificate's full error list, once
+    # per process, seconds).
+    out, created = await run_in_threadpool(_issue, body, xml=_is_xml(request), who=who, ctx=ctx)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/certificates/ephyto/{out.number}?exporter={out.exporting_economy}"
     return out
+
+
+def _issue(body: bytes, *, xml: bool, who: Principal, ctx: Context) -> tuple[CertificateOut, bool]:
+    with ctx.uow() as session:
+        if xml:
+            row, created, findings = ephyto.import_xml(session, principal=who, data=body)
+        else:
+            row, created, findings = ephyto.issue(session, principal=who, cert=parse(EPhytoIn, _json(body)))
+        return render(row, session, [f.as_dict() for f in findings]), created
 
 
 @router.post("/ephyto/validate", response_model=ValidationOut,
@@ -77,7 +86,7 @@ async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> Cer
                  "schema": {"type": "string"}}}}})
 async def validate(request: Request, who: Who) -> ValidationOut:
     """Graded findings (SEVERE / WARNING / INFO with line and path) for an XML body; nothing is stored."""
-    findings = service.validate(await request.body())
+    findings = await run_in_threadpool(service.validate, await request.body())
     return ValidationOut(valid=not any(f.level == "SEVERE" for f in findings),
                          findings=[FindingOut(**f.as_dict()) for f in findings])
 
@@ -112,14 +121,14 @@ def read_xml(number: str, who: Who, ctx: Ctx,
 @router.post("/ephyto/{number}/withdraw", response_model=CertificateOut)
 def withdraw(number: str, body: WithdrawalIn, who: Who, ctx: Ctx) -> CertificateOut:
     with ctx.uow() as session:
-        return render(service.withdraw(session, principal=who, number=number, reason=body.reason), session)
+        return render(ephyto.withdraw(session, principal=who, number=number, reason=body.reason), session)
 
 
 @router.post("/ephyto/{number}/replace", response_model=CertificateOut, status_code=201)
 def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> CertificateOut:
     """Issue `certificate` (a new number) in place of `number`, which becomes `replaced`."""
     with ctx.uow() as session:
-        _, new = service.replace(session, principal=who, number=number, cert=body.certificate, reason=body.reason)
+        _, new = ephyto.replace(session, principal=who, number=number, cert=body.certificate, reason=body.reason)
         return render(new, session)
 
 
@@ -137,10 +146,11 @@ def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
 
 @router.get("/nppo-certificates/{economy}")
 def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
+    """The NPPO certificates this installation trusts for `economy` (admin, nppo)."""
     with ctx.uow() as session:
         return [{"economy": r.economy, "party_id": r.party_id, "fingerprint": r.fingerprint, "subject": r.subject,
                  "not_after": r.not_after.isoformat(), "certificate_pem": r.cert_pem}
-                for r in nppo.trusted(session, economy=economy)]
+                for r in nppo.trusted_for(session, principal=who, economy=economy)]
 
 
 @router.post("/exchange")

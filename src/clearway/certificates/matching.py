@@ -137,10 +137,12 @@ def match(declaration: dict[str, Any], *, economy: str, certificates: dict[str, 
         exporter, importer = declaration.get("exporter") or {}, declaration.get("importer") or {}
         consignor = (cert.summary.get("consignor") or {}).get("name")
         consignee = (cert.summary.get("consignee") or {}).get("name")
+        # The certificate's own parties are not quoted: the declarant reads these reasons, and the number it
+        # cites may be someone else's certificate (officers read the certificate itself).
         if exporter.get("name") and not same_party(exporter["name"], consignor):
-            out.problems.append(f"exporter {exporter['name']!r} is not the consignor {consignor!r} on ePhyto {ref}")
+            out.problems.append(f"exporter {exporter['name']!r} is not the consignor named on ePhyto {ref}")
         if importer.get("name") and not same_party(importer["name"], consignee):
-            out.problems.append(f"importer {importer['name']!r} is not the consignee {consignee!r} on ePhyto {ref}")
+            out.problems.append(f"importer {importer['name']!r} is not the consignee named on ePhyto {ref}")
         if len(out.problems) == before:
             usable.append(cert)
     out.missing = absent > 0 and absent == len(out.problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,8 @@ from clearway.audit.service import append_event
 from clearway.certificates import signing
 from clearway.certificates.models import NppoKey, TrustedNppo
 from clearway.db import utcnow
-from clearway.errors import Conflict, FieldError, Invalid
+from clearway.auth.core import Principal
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import economies
 
 
@@ -75,22 +77,35 @@ def trust(session: Session, *, economy: str, cert_pem: str, actor: str, party_id
     return row
 
 
+def may_read_trusted(principal: Principal) -> None:
+    """The access rule for the registry of trusted NPPO certificates: admins, who keep it, and NPPO keys,
+    whose exchange it decides. Anyone else is refused."""
+    if principal.role not in ("admin", "nppo"):
+        raise Forbidden("the registry of trusted NPPO certificates is read by admin and NPPO keys")
+
+
+def trusted_for(session: Session, *, principal: Principal, economy: str) -> list[TrustedNppo]:
+    may_read_trusted(principal)
+    return trusted(session, economy=economy)
+
+
 def trusted(session: Session, *, economy: str) -> list[TrustedNppo]:
     return list(session.scalars(select(TrustedNppo).where(TrustedNppo.economy == economy.upper())
                                 .order_by(TrustedNppo.id.desc())))
 
 
-def verify_signed(session: Session, *, economy: str, root, at: datetime | None = None) -> str:  # noqa: ANN001
-    """The fingerprint of the registered certificate of `economy` that the signature verifies against;
-    SignatureRefused naming why none does (unknown NPPO, bad signature, expired certificate)."""
+def verify_signed(session: Session, *, economy: str, root, at: datetime | None = None  # noqa: ANN001
+                  ) -> tuple[str, etree._Element]:
+    """(fingerprint of the registered certificate of `economy` the signature verifies against, the signed
+    content as signing.verify returns it: read the certificate's fields from that alone). SignatureRefused
+    naming why no registered certificate verifies (unknown NPPO, bad signature, expired certificate)."""
     certs = trusted(session, economy=economy)
     if not certs:
         raise signing.SignatureRefused(f"no NPPO certificate is registered for {economy}: the sender is unknown")
     reasons = []
     for cert in certs:
         try:
-            signing.verify(root, cert.cert_pem, at=at)
-            return cert.fingerprint
+            return cert.fingerprint, signing.verify(root, cert.cert_pem, at=at)
         except signing.SignatureRefused as exc:
             reasons.append(str(exc))
     raise signing.SignatureRefused(reasons[0] if len(set(reasons)) == 1 else "; ".join(dict.fromkeys(reasons)))

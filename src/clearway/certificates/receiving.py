@@ -71,17 +71,17 @@ def _read(session: Session, *, economy: str, sender: str, to: str, number: str, 
         return refused(f"not a valid SPSCertificate ({len(severe)} severe finding(s)); first at line {first.line}"
                        f"{' ' + first.path if first.path else ''}: {first.message}")
     root = tree.getroot()
-    summary = sps.summary(root)
+    try:  # first: everything below is read from what the sender's signature covers, and from nothing else
+        signer, signed = nppo.verify_signed(session, economy=sender, root=root)
+    except signing.SignatureRefused as exc:
+        return refused(str(exc))
+    summary = sps.summary(signed, signed=True)
     for what, got, want in (("NPPOCertificateNumber", summary["number"], number),
                             ("exporting country", summary["export_country"], sender),
                             ("importing country", summary["import_country"], economy),
                             ("StatusCode", summary["status_code"], status_code)):
         if got != want:
             return refused(f"the certificate's {what} is {got!r} but the envelope says {want!r}")
-    try:
-        signer = nppo.verify_signed(session, economy=sender, root=root)
-    except signing.SignatureRefused as exc:
-        return refused(str(exc))
     xml = builder.to_bytes(root)
     warnings = [f"line {f.line}: {f.message}" for f in findings if f.level == schema.WARNING]
     now = utcnow()

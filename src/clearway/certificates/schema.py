@@ -3,21 +3,22 @@ shipped in data/sps-cert-17p0) plus the ePhyto exchange rules, and grade what is
 hub's validator: SEVERE (the certificate cannot be accepted), WARNING (accepted, but a receiver may
 object), INFO (for the record). Each finding carries its line and element path.
 
-The compiled XMLSchema is built once per thread (lxml validators are not shared across threads)."""
+The compiled XMLSchema is built once per thread (lxml validators are not shared across threads). It
+decides validity fast, but libxml2 stops at the first error inside each element; an invalid certificate is
+therefore read again by xmlschema (schema_errors.py), which lists every error."""
 
 from __future__ import annotations
 
 import re
 import threading
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from lxml import etree
 
-from clearway.certificates import sps
-from clearway.certificates.xmlsafe import XmlRefused, parse
+from clearway.certificates import schema_errors, sps
+from clearway.certificates.schema_errors import SCHEMA_PATH
+from clearway.certificates.xmlsafe import XmlRefused, describe, parse, unsigned_nodes
 
-SCHEMA_PATH = Path(__file__).parent / "data" / "sps-cert-17p0" / "data" / "standard" / "SPSCertificate_17p0.xsd"
 SEVERE, WARNING, INFO = "SEVERE", "WARNING", "INFO"
 LEVELS = (SEVERE, WARNING, INFO)
 
@@ -75,8 +76,11 @@ def check(data: bytes | str) -> tuple[list[Finding], etree._ElementTree | None]:
     validator = schema()
     findings: list[Finding] = []
     if not validator.validate(tree):
-        for e in validator.error_log:
-            findings.append(Finding(SEVERE, _readable(e.message), e.line, _path(e.path), "schema"))
+        findings = [Finding(SEVERE, _readable(message), line, _path(path), "schema")
+                    for message, line, path in schema_errors.every_error(tree)]
+        if not findings:  # the two readers disagree: keep what libxml2 said rather than nothing
+            findings = [Finding(SEVERE, _readable(e.message), e.line, _path(e.path), "schema")
+                        for e in validator.error_log]
     findings += profile(root)
     findings.sort(key=lambda f: (LEVELS.index(f.level), f.line or 0))
     return findings, tree
@@ -130,8 +134,16 @@ def profile(root: etree._Element) -> list[Finding]:
     if root.get(f"{{{sps.XSI}}}schemaLocation"):
         warn("xsi:schemaLocation is ignored: Clearway validates against its own copy of the schema", root,
              "xml.schema_location", INFO)
-    if root.find(sps.q("ds:Signature")) is None:
+    signed = root.find(sps.q("ds:Signature")) is not None
+    if not signed:
         warn("the certificate is not signed (no enveloped ds:Signature)", root, "ephyto.unsigned", INFO)
+    hidden = unsigned_nodes(root)
+    if hidden and signed:
+        warn(f"{len(hidden)} comment(s) or processing instruction(s), first {describe(hidden[0])}: a signature "
+             "does not cover comments, so a signed ePhyto may carry none", hidden[0], "xml.comment", SEVERE)
+    elif hidden:
+        warn(f"{len(hidden)} comment(s) or processing instruction(s), first {describe(hidden[0])}: they are "
+             "removed when the certificate is signed here", hidden[0], "xml.comment", INFO)
     attachments = root.xpath("//ram:AttachmentBinaryObject", namespaces=sps.NSMAP)
     if attachments:
         warn(f"{len(attachments)} binary attachment(s) carried", attachments[0], "ephyto.attachments", INFO)

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.certificates import builder, nppo, schema, signing, sps
+from clearway.certificates import builder, nppo, schema, signing, sps, xmlsafe
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.schemas import EPhytoIn
 from clearway.db import keyset_page, utcnow
@@ -78,9 +78,12 @@ def _by_number(session: Session, *, exporter: str, number: str, for_update: bool
 
 def _store_issued(session: Session, *, principal: Principal, signed_root: etree._Element,
                   findings: list[schema.Finding], source_sha: str | None, action: str,
-                  signer: str) -> Certificate:
+                  signer: str, summary: dict[str, Any] | None = None) -> Certificate:
+    """`summary` is what was read from the signed content; by default it is read from `signed_root`, which
+    this installation has just built and signed."""
     xml = builder.to_bytes(signed_root)
-    summary = sps.summary(signed_root) | {"source_sha256": source_sha}
+    summary = (summary if summary is not None else sps.summary(signed_root)) | {"source_sha256": source_sha,
+                                                                                "signed": True}
     now = utcnow()
     row = Certificate(number=summary["number"], exporting_economy=summary["export_country"],
                       importing_economy=summary["import_country"], direction="issued", status="issued",
@@ -149,12 +152,41 @@ def issue(session: Session, *, principal: Principal, cert: EPhytoIn, replaces: C
 
 def import_xml(session: Session, *, principal: Principal, data: bytes) -> tuple[Certificate, bool, list[schema.Finding]]:
     """An SPSCertificate made elsewhere by this NPPO: validated, its signature verified (or it is signed
-    here if it comes unsigned), stored and queued for the importing economy."""
+    here if it comes unsigned), stored and queued for the importing economy. A signed certificate is read
+    only from what its signature covers; an unsigned one loses its comments before it is read and signed."""
     _may_issue(principal)
     findings, tree = schema.check(data)
     _refuse_findings(findings, "the certificate is not schema-valid")
     root = tree.getroot()
-    summary = sps.summary(root)
+    signed_here = root.find(sps.q("ds:Signature")) is None
+    if signed_here:
+        xmlsafe.strip_unsigned_nodes(root)
+        content, signer = root, None
+    else:
+        try:
+            signer, content = nppo.verify_signed(session, economy=principal.economy, root=root)
+        except signing.SignatureRefused as exc:
+            raise Invalid(str(exc), errors=[FieldError("xml ds:Signature", str(exc))]) from None
+    summary = sps.summary(content, signed=not signed_here)
+    _check_imported(summary, principal=principal)
+    existing = _by_number(session, exporter=principal.economy, number=summary["number"])
+    if existing is not None:
+        if existing.summary.get("source_sha256") == _sha(data):
+            return existing, False, [schema.Finding(**f) for f in existing.findings]
+        raise Conflict(f"certificate number {summary['number']} was already used by {principal.economy}")
+    if signed_here:
+        pair = nppo.signing_key(session, economy=principal.economy)
+        root, signer = signing.sign(root, pair), signing.fingerprint(pair.cert_pem)
+        findings = schema.check(builder.to_bytes(root))[0]
+    row = _store_issued(session, principal=principal, signed_root=root, findings=findings,
+                        source_sha=_sha(data), action="ephyto.imported", signer=signer, summary=summary)
+    if row.replaces:
+        _mark_replaced(session, exporter=row.exporting_economy, number=row.replaces, by=row.number,
+                       actor=principal.actor)
+    return row, True, findings
+
+
+def _check_imported(summary: dict[str, Any], *, principal: Principal) -> None:
     if summary["export_country"] != principal.economy:
         raise Forbidden(f"this key imports certificates of {principal.economy}, not {summary['export_country']}",
                         errors=[FieldError("xml SPSConsignment/ExportSPSCountry/ID", "is not this NPPO's economy")])
@@ -163,27 +195,6 @@ def import_xml(session: Session, *, principal: Principal, data: bytes) -> tuple[
                       errors=[FieldError("xml SPSExchangedDocument/StatusCode", "must be 70")])
     if summary["type_code"] not in sps.TYPE_NAMES or not summary["number"]:
         raise Invalid("not an ePhyto", errors=[FieldError("xml SPSExchangedDocument/TypeCode", "must be 851 or 657")])
-    existing = _by_number(session, exporter=principal.economy, number=summary["number"])
-    if existing is not None:
-        if existing.summary.get("source_sha256") == _sha(data):
-            return existing, False, [schema.Finding(**f) for f in existing.findings]
-        raise Conflict(f"certificate number {summary['number']} was already used by {principal.economy}")
-    if summary["signed"]:
-        try:
-            signer = nppo.verify_signed(session, economy=principal.economy, root=root)
-        except signing.SignatureRefused as exc:
-            raise Invalid(str(exc), errors=[FieldError("xml ds:Signature", str(exc))]) from None
-        signed = root
-    else:
-        pair = nppo.signing_key(session, economy=principal.economy)
-        signed, signer = signing.sign(root, pair), signing.fingerprint(pair.cert_pem)
-        findings = schema.check(builder.to_bytes(signed))[0]
-    row = _store_issued(session, principal=principal, signed_root=signed, findings=findings,
-                        source_sha=_sha(data), action="ephyto.imported", signer=signer)
-    if row.replaces:
-        _mark_replaced(session, exporter=row.exporting_economy, number=row.replaces, by=row.number,
-                       actor=principal.actor)
-    return row, True, findings
 
 
 def _mark_replaced(session: Session, *, exporter: str, number: str, by: str, actor: str) -> Certificate | None:
@@ -197,11 +208,28 @@ def _mark_replaced(session: Session, *, exporter: str, number: str, by: str, act
     return old
 
 
+READERS = ("admin", "nppo", "officer")
+
+
+def readable(principal: Principal) -> ColumnElement[bool]:
+    """The one access rule for ePhytos, used by the list and by every single read. An admin reads every
+    certificate; an NPPO or customs officer those its economy issued or receives. Other keys (declarants)
+    read none: a certificate names consignor, consignee and quantities, and the number a declaration cites
+    is typed by the declarant, so citing one cannot be what opens it. A declarant learns the outcome of
+    the ePhyto check from its declaration's findings."""
+    if principal.role not in READERS:
+        raise Forbidden("ePhytos are read by NPPO, customs officer and admin keys; a declarant sees the ePhyto "
+                        "check in its declaration's findings")
+    if principal.role == "admin":
+        return true()
+    return or_(Certificate.exporting_economy == principal.economy, Certificate.importing_economy == principal.economy)
+
+
 def get(session: Session, *, principal: Principal, number: str, exporter: str | None = None) -> Certificate:
-    stmt = select(Certificate).where(Certificate.number == number)
+    stmt = select(Certificate).where(readable(principal), Certificate.number == number)
     if exporter:
         stmt = stmt.where(Certificate.exporting_economy == exporter.upper())
-    rows = [r for r in session.scalars(stmt) if visible(principal, r)]
+    rows = list(session.scalars(stmt.order_by(Certificate.id).limit(2)))
     if not rows:
         raise NotFound(f"no certificate {number}")
     if len(rows) > 1:
@@ -210,17 +238,10 @@ def get(session: Session, *, principal: Principal, number: str, exporter: str | 
     return rows[0]
 
 
-def visible(principal: Principal, row: Certificate) -> bool:
-    return principal.role == "admin" or principal.economy in (row.exporting_economy, row.importing_economy)
-
-
 def list_certificates(session: Session, *, principal: Principal, status: str | None = None,
                       direction: str | None = None, limit: int = 50, after: int | None = None
                       ) -> tuple[list[Certificate], int | None]:
-    stmt = select(Certificate)
-    if principal.role != "admin":
-        stmt = stmt.where((Certificate.exporting_economy == principal.economy) |
-                          (Certificate.importing_economy == principal.economy))
+    stmt = select(Certificate).where(readable(principal))
     if status:
         stmt = stmt.where(Certificate.status == status)
     if direction:

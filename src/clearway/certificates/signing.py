@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -113,9 +114,11 @@ def embedded_certificate(root: etree._Element) -> bytes | None:
         return None
 
 
-def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: datetime | None = None) -> None:
+def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: datetime | None = None) -> etree._Element:
     """Check the enveloped signature against a trusted certificate (valid at `at`, default now), and that
-    it covers the whole certificate. SignatureRefused says why not."""
+    it covers the whole certificate. Returns what the signature covers: the certificate as canonicalised
+    for its digest and read again (no comments, text never split, no ds:Signature). Read every field from
+    that tree only. SignatureRefused says why not."""
     if isinstance(data, etree._Element):
         root = data
     else:
@@ -125,6 +128,11 @@ def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: dateti
             raise SignatureRefused(f"the certificate cannot be read: {exc.message}") from None
     if root.find(sps.q("ds:Signature")) is None:
         raise SignatureRefused("the certificate is not signed")
+    hidden = xmlsafe.first_unsigned_node(root)
+    if hidden is not None:
+        # Canonicalisation drops comments: "AU-1<!---->-77" would verify and read as "AU-1".
+        raise SignatureRefused(f"the certificate carries {hidden}: a signed ePhyto may carry no comments or "
+                               "processing instructions, which a signature does not cover")
     pem = trusted_pem.encode() if isinstance(trusted_pem, str) else trusted_pem
     config = SignatureConfiguration(
         signature_methods=frozenset({SignatureMethod.RSA_SHA256}),
@@ -139,8 +147,36 @@ def verify(data: bytes | etree._Element, trusted_pem: bytes | str, *, at: dateti
     except InvalidInput as exc:
         raise SignatureRefused(f"the signature cannot be read: {_short(exc)}") from None
     signed = result.signed_xml
-    if signed is None or etree.QName(signed).localname != "SPSCertificate":
+    if signed is None or signed.tag != sps.q("rsm:SPSCertificate"):
         raise SignatureRefused("the signature does not cover the whole certificate")
+    if _content(_without_signature(root)) != _content(signed):
+        raise SignatureRefused("the certificate as written differs from what its signature covers")
+    return signed
+
+
+def _without_signature(root: etree._Element) -> etree._Element:
+    """A copy of the certificate with its enveloped signature taken out as the enveloped transform does
+    (the signature's tail text stays)."""
+    copy = deepcopy(root)
+    sig = copy.find(sps.q("ds:Signature"))
+    previous, parent = sig.getprevious(), sig.getparent()
+    if sig.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + sig.tail
+        else:
+            parent.text = (parent.text or "") + sig.tail
+    parent.remove(sig)
+    return copy
+
+
+def _content(root: etree._Element) -> list[tuple]:
+    """Every node in document order with its name, attributes and text: what a reader of the tree sees."""
+    out = []
+    for node in root.iter():
+        element = isinstance(node.tag, str)
+        out.append((node.tag if element else type(node).__name__, sorted(node.attrib.items()) if element else [],
+                    node.text or "", "" if node is root else node.tail or ""))
+    return out
 
 
 def _short(exc: Exception) -> str:

@@ -22,6 +22,12 @@ TYPE_NAMES = {TYPE_PHYTO: "phytosanitary certificate", TYPE_REEXPORT: "phytosani
 STATUS_ISSUED, STATUS_WITHDRAWN = 70, 40
 STATUS_NAMES = {STATUS_ISSUED: "issued", STATUS_WITHDRAWN: "withdrawn"}
 
+# UN/ECE Recommendation 19 transport modes (the names of the shipped code list UNECE_TransportModeCode_2).
+TRANSPORT_MODE_NAMES = {0: "Transport mode not specified", 1: "Maritime transport", 2: "Rail transport",
+                        3: "Road transport", 4: "Air transport", 5: "Mail", 6: "Multimodal transport",
+                        7: "Fixed transport installations", 8: "Inland water transport",
+                        9: "Transport mode not applicable"}
+
 # Net weight units (UN/ECE Rec. 20) to kilograms.
 _KG = {"KGM": Decimal(1), "TNE": Decimal(1000), "GRM": Decimal("0.001"), "LBR": Decimal("0.45359237"),
        "MGM": Decimal("0.000001")}
@@ -37,16 +43,22 @@ def _x(node: etree._Element | None, path: str) -> list[etree._Element]:
     return [] if node is None else node.xpath(path, namespaces=NSMAP)
 
 
+def string(node: etree._Element) -> str:
+    """An element's whole text, stripped: every text node under it, never only the part before its first
+    child node (a comment or processing instruction would otherwise cut 'AU-1<!---->-77' to 'AU-1')."""
+    return "".join(node.itertext()).strip()
+
+
 def _text(node: etree._Element | None, path: str) -> str | None:
     for found in _x(node, path):
-        text = (found.text or "").strip()
+        text = string(found)
         if text:
             return text
     return None
 
 
 def _texts(node: etree._Element | None, path: str) -> list[str]:
-    return [t for t in ((f.text or "").strip() for f in _x(node, path)) if t]
+    return [t for t in (string(f) for f in _x(node, path)) if t]
 
 
 def _notes(node: etree._Element | None, path: str) -> list[tuple[str, str]]:
@@ -60,11 +72,11 @@ def _notes(node: etree._Element | None, path: str) -> list[tuple[str, str]]:
 
 def weight_kg(node: etree._Element | None) -> str | None:
     """A weight measure in kilograms (exact Decimal, as a string), or None if absent or unreadable."""
-    if node is None or not (node.text or "").strip():
+    if node is None or not string(node):
         return None
     factor = _KG.get((node.get("unitCode") or "KGM").upper())
     try:
-        value = Decimal(node.text.strip())
+        value = Decimal(string(node))
     except InvalidOperation:
         return None
     if factor is None or not value.is_finite():
@@ -116,18 +128,38 @@ def _treatment(node: etree._Element) -> dict[str, Any]:
             continue
         measure = ch.find(q("ram:ValueMeasure"))
         value = descriptions[1] if len(descriptions) > 1 else (
-            f"{measure.text.strip()} {measure.get('unitCode', '')}".strip() if measure is not None and measure.text
+            f"{string(measure)} {measure.get('unitCode', '')}".strip() if measure is not None and string(measure)
             else "")
         chars[descriptions[0]] = value
     return {"type": chars.get("TTL1"), "method": chars.get("TTL2"), "chemical": chars.get("TTCH"),
             "temperature": chars.get("TTTM"), "concentration": chars.get("TTCO"),
-            "duration": _text(node, "ram:CompletionSPSPeriod/ram:DurationMeasure"),
+            **_duration(node.find(f"{q('ram:CompletionSPSPeriod')}/{q('ram:DurationMeasure')}")),
             "start": _text(node, "ram:CompletionSPSPeriod/ram:StartDateTime/udt:DateTimeString"),
             "text": chars.get("TTFT") or chars.get("TTAI")}
 
 
-def summary(root: etree._Element) -> dict[str, Any]:
-    """Plain data read from a certificate (tolerant: absent parts are None or empty)."""
+def _duration(node: etree._Element | None) -> dict[str, str | None]:
+    """DurationMeasure as its number and its UN/ECE Rec. 20 unit (HUR, MIN, DAY...): a bare '3' says nothing."""
+    value = string(node) if node is not None else ""
+    return {"duration": value or None, "duration_unit": (node.get("unitCode") or None) if value else None}
+
+
+def _transport(cons: etree._Element | None) -> list[dict[str, str | None]]:
+    """Each MainCarriageSPSTransportMovement: its ModeCode (UN/ECE Rec. 19), the mode's name, and the
+    means of transport's name (a vessel, a flight)."""
+    out = []
+    for movement in _x(cons, "ram:MainCarriageSPSTransportMovement"):
+        code, means = _text(movement, "ram:ModeCode"), _text(movement, "ram:UsedSPSTransportMeans/ram:Name")
+        if code or means:
+            mode = TRANSPORT_MODE_NAMES.get(int(code)) if code and code.isdigit() else None
+            out.append({"mode_code": code, "mode": mode, "means": means})
+    return out
+
+
+def summary(root: etree._Element, *, signed: bool | None = None) -> dict[str, Any]:
+    """Plain data read from a certificate (tolerant: absent parts are None or empty). For a signed
+    certificate pass the tree signing.verify returned (which no longer holds its ds:Signature) and
+    signed=True: nothing is read from outside what the signature covers."""
     doc = root.find(q("rsm:SPSExchangedDocument"))
     cons = root.find(q("rsm:SPSConsignment"))
     notes = _notes(doc, "ram:IncludedSPSNote")
@@ -152,10 +184,11 @@ def summary(root: etree._Element) -> dict[str, Any]:
         "points_of_entry": [n for n in (_text(loc, "ram:Name") or _text(loc, "ram:ID")
                                         for loc in _x(cons, "ram:UnloadingBaseportSPSLocation")) if n],
         "conveyance": _text(cons, "ram:MainCarriageSPSTransportMovement/ram:UsedSPSTransportMeans/ram:Name"),
+        "transport": _transport(cons),
         "distinguishing_marks": by_subject.get("DMCL", []),
         "additional_declarations": by_subject.get("ADEDL", []) + by_subject.get("ADAOEDL", []),
         "replaces": (by_subject.get("ADRPN") or [None])[0],
         "replacement_reason": (by_subject.get("ADRPR") or [None])[0],
         "items": [_item(it) for it in _x(cons, "ram:IncludedSPSConsignmentItem/ram:IncludedSPSTradeLineItem")],
-        "signed": root.find(q("ds:Signature")) is not None,
+        "signed": root.find(q("ds:Signature")) is not None if signed is None else signed,
     }

@@ -57,3 +57,37 @@ def parse(data: bytes | str, *, limit: int = MAX_XML_BYTES) -> etree._ElementTre
     for node in root.iter(etree.Entity):  # an unresolved entity reference left by resolve_entities=False
         raise XmlRefused("entity references are refused", line=node.sourceline)
     return tree
+
+
+def unsigned_nodes(root: etree._Element) -> list[etree._Element]:
+    """Comments and processing instructions anywhere in the document (before, inside or after the root).
+    A signature does not cover comments, and either can split an element's text: '<ID>AU-1<!---->-77</ID>'."""
+    around = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    inside = [n for n in root.iter() if not isinstance(n.tag, str)]
+    return [n for n in around + inside if isinstance(n, (etree._Comment, etree._ProcessingInstruction))]
+
+
+def describe(node: etree._Element) -> str:
+    kind = "a comment" if isinstance(node, etree._Comment) else "a processing instruction"
+    return f"{kind} at line {node.sourceline}" if node.sourceline else kind
+
+
+def first_unsigned_node(root: etree._Element) -> str | None:
+    """'a comment at line 12' for the first comment or processing instruction, or None."""
+    found = unsigned_nodes(root)
+    return describe(found[0]) if found else None
+
+
+def strip_unsigned_nodes(root: etree._Element) -> int:
+    """Remove every comment and processing instruction inside the root, keeping the text around them
+    joined ('AU-1<!---->-77' becomes 'AU-1-77'); how many were removed."""
+    found = [n for n in root.iter() if isinstance(n, (etree._Comment, etree._ProcessingInstruction))]
+    for node in found:
+        parent, previous = node.getparent(), node.getprevious()
+        if node.tail:
+            if previous is not None:
+                previous.tail = (previous.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
+    return len(found)

@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from clearway.certificates import sps
+from clearway.certificates import printing, sps
 from clearway.certificates.models import Certificate
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters.update(date_text=printing.date_text, measure_text=printing.measure_text)
+templates.env.globals.update(duration_text=printing.duration_text, conveyance_text=printing.conveyance_text)
 router = APIRouter(include_in_schema=False)
 
 
