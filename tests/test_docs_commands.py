@@ -238,7 +238,27 @@ def _check_readme(ws: Workspace) -> None:
     assert ws.env["REF"].startswith("RF")
 
 
-CHECKS = {"README.md": _check_readme}
+def _check_tariff(ws: Workspace) -> None:
+    said = squeeze("\n".join(ws.outputs))
+    for words in ("duty 1100, excise 900, consumption tax 2200", "total due 4200 JPY", "KR: 4 measures loaded",
+                  '"rate": "13%"', '"agreement": "KORUS"', "2 exchange rates loaded",
+                  "6 parcels: 5 assessed, 1 refused; duty 88.34, excise 96.48, tax 195.17, total 379.99 AUD",
+                  "exit 1: the manifest's line 6 is refused"):
+        assert squeeze(words) in said, words
+    rows = (ws.cwd / "parcels.csv").read_text().splitlines()
+    assert len(rows) == 7 and rows[1].startswith("1,AU-EX-0001,851713,")
+
+
+def _check_risk(ws: Workspace) -> None:
+    import json
+
+    metrics = json.loads(ws.outputs[-1].strip().splitlines()[-1])  # evaluate --json: one line
+    assert (metrics["n"], metrics["frauds"]) == (600, 127)  # the sample's rows and its irregular ones
+    assert 0.5 < metrics["auc"] <= 1
+    assert (ws.cwd / "kcs-model" / "metadata.json").is_file()
+
+
+CHECKS = {"README.md": _check_readme, "tariff.md": _check_tariff, "risk.md": _check_risk}
 RUNNABLE = [p for p in GUIDES if any(b.runs for b in blocks(p))]
 
 
