@@ -110,3 +110,14 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
 def test_the_docs_assets_are_served_here(db, http, asset):
     r = http.get(f"/static-offline-docs/{asset}")
     assert r.status_code == 200 and len(r.content) > 1000
+
+
+def test_html_answers_carry_the_page_policy_and_json_answers_do_not(db, http):
+    from clearway.app import PAGE_POLICY
+
+    for path in ("/", "/hs?q=wine", "/docs", "/redoc", "/alerts"):
+        policy = http.get(path).headers.get("content-security-policy")
+        assert policy == PAGE_POLICY, path
+    assert "default-src 'self'" in PAGE_POLICY and "http" not in PAGE_POLICY
+    assert "content-security-policy" not in http.get("/healthz").headers
+    assert "content-security-policy" not in http.get("/openapi.json").headers
