@@ -213,8 +213,9 @@ class Workspace:
             pytest.fail(f"printed a Python traceback{shown}")
         if PROBLEM.search(stdout):
             pytest.fail(f"printed a refusal (RFC 9457 problem){shown}")
-        self.env = dict(item.split("=", 1) for item in state.read_text().split("\0") if "=" in item)
-        self.cwd = Path(here.read_text().strip())
+        if state.exists():  # absent when the block ended with `exit 0`: the state is then unchanged
+            self.env = dict(item.split("=", 1) for item in state.read_text().split("\0") if "=" in item)
+            self.cwd = Path(here.read_text().strip())
 
     def close(self) -> None:
         for group in reversed(self.groups):
