@@ -12,6 +12,7 @@ from typing import Any
 import anyio.to_thread
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from clearway import __version__
 from clearway.api import problems
@@ -73,6 +74,34 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+# Pages take their assets from this server alone: border posts are often offline, and a page should not tell
+# another host who reads it. Inline scripts and styles stay allowed (the templates and Swagger UI's start-up
+# script use them); ReDoc's attribution logo (an image on cdn.redoc.ly) is refused and hidden by ReDoc itself.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+               "form-action 'self'; base-uri 'self'")
+
+
+class PagePolicy:
+    """Adds the Content-Security-Policy PAGE_POLICY to every HTML answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_policy(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    message = {**message, "headers": [*headers, (b"content-security-policy", PAGE_POLICY.encode())]}
+            await send(message)
+
+        await self.app(scope, receive, with_policy)
+
+
 def _routers(package: str) -> list[Any]:
     pkg = importlib.import_module(package)
     found = []
@@ -100,9 +129,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
 
-    app = FastAPI(title="Clearway", version=__version__, lifespan=lifespan,
-                  description="Paperless customs clearance for the 21 APEC economies. "
-                              "Every /api/v1 call needs `Authorization: Bearer <api key>`.")
+    # /docs and /redoc load Swagger UI and ReDoc from this server (fastapi-offline ships them), not from a
+    # CDN: border posts are often offline. Swagger UI's validator badge would call validator.swagger.io.
+    app = FastAPIOffline(title="Clearway", version=__version__, lifespan=lifespan,
+                         description="Paperless customs clearance for the 21 APEC economies. "
+                                     "Every /api/v1 call needs `Authorization: Bearer <api key>`.",
+                         swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.engine = engine
     app.state.ctx = Context(make_sessionmaker(engine))
@@ -117,4 +149,5 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_body_bytes)
+    app.add_middleware(PagePolicy)
     return app

@@ -1,0 +1,123 @@
+"""Every page loads its assets from Clearway alone (issue 9: /docs and /redoc were blank without internet,
+their scripts came from a CDN). Real headless Chromium; every request is recorded, and any request to
+another host is refused on the spot, so that the test itself sends nothing off this machine."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse
+
+from clearway.app import _routers
+from clearway.containers import journeys
+from tests.certificates.factories import ephyto
+from tests.containers.conftest import ECONOMY, now_journey
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _offsite(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK
+
+
+class Recorder:
+    """Records every request of a page. A request to another host that reaches the network layer is refused
+    there and counted as sent; one the page's Content-Security-Policy stopped in the browser is not sent."""
+
+    def __init__(self, page) -> None:
+        self.seen: list[str] = []
+        self.sent_offsite: list[str] = []
+        self.failed: dict[str, str] = {}
+        page.route("**/*", self._route)
+        page.on("request", lambda r: self.seen.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.__setitem__(r.url, r.failure or ""))
+
+    def _route(self, route) -> None:
+        if _offsite(route.request.url):
+            self.sent_offsite.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def offsite(self) -> list[str]:
+        """Requests to another host that were not stopped by the page's policy before leaving the browser."""
+        return self.sent_offsite + [u for u in self.seen if _offsite(u) and self.failed.get(u) != "csp"]
+
+
+def test_swagger_ui_renders_the_operations_from_local_assets(db, server, page):
+    rec = Recorder(page)
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=60_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/declarations" in [p.replace("\u200b", "") for p in paths]
+    assert page.locator(".opblock").count() >= 20
+    assert page.locator(".info .title").first.inner_text().startswith("Clearway")
+    page.wait_for_load_state("networkidle")
+    assert rec.offsite() == []
+    assert any(u.endswith("/swagger-ui-bundle.js") for u in rec.seen)
+
+
+def test_redoc_renders_the_reference_from_local_assets(db, server, page):
+    rec = Recorder(page)
+    page.goto(server.url + "/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=60_000)
+    assert page.locator("h1").first.inner_text().startswith("Clearway")
+    assert "/api/v1/declarations" in page.locator("body").inner_text()
+    page.wait_for_load_state("networkidle")
+    assert rec.offsite() == []
+    assert any(u.endswith("/redoc.standalone.js") for u in rec.seen)
+
+
+def _html_pages(app) -> set[str]:
+    """The GET pages: those of clearway.web answering HTML, and the app's own (/docs, /redoc)."""
+    pages = {r.path for router in _routers("clearway.web") for r in router.routes
+             if isinstance(r, APIRoute) and "GET" in r.methods and r.response_class is HTMLResponse}
+    return pages | {r.path for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods
+                    and not r.include_in_schema and not r.path.endswith("/oauth2-redirect")}
+
+
+def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
+    with keys.client(keys.create("nppo", "TH", "NPPO-TH")) as th:
+        from clearway.certificates import nppo
+        from clearway.db import transaction
+
+        with transaction(db.factory) as session:
+            nppo.create_key(session, economy="TH", party_id="NPPO-TH", actor="test")
+        code = th.post("/api/v1/certificates/ephyto", json=ephyto()).json()["verification_code"]
+    officer = keys.create("officer", ECONOMY)
+    sim = now_journey(7, kind="detour", container="MSCU1234566")
+    with keys.client(officer) as c:
+        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+    page.context.add_cookies([{"name": "clearway_key", "value": officer, "url": server.url}])
+
+    visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",
+              "/certificates/verify": f"/certificates/verify?code={code}",
+              "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc"}
+    assert _html_pages(server.app) == set(visits), "a new page: add it to this test's visits"
+    rec = Recorder(page)
+    for path in visits.values():
+        response = page.goto(server.url + path, wait_until="networkidle")
+        assert response is not None and response.status == 200, path
+    assert rec.offsite() == []
+    assert len(rec.seen) > len(visits)
+
+
+@pytest.mark.parametrize("asset", ["swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"])
+def test_the_docs_assets_are_served_here(db, http, asset):
+    r = http.get(f"/static-offline-docs/{asset}")
+    assert r.status_code == 200 and len(r.content) > 1000
+
+
+def test_html_answers_carry_the_page_policy_and_json_answers_do_not(db, http):
+    from clearway.app import PAGE_POLICY
+
+    for path in ("/", "/hs?q=wine", "/docs", "/redoc", "/alerts"):
+        policy = http.get(path).headers.get("content-security-policy")
+        assert policy == PAGE_POLICY, path
+    assert "default-src 'self'" in PAGE_POLICY and "http" not in PAGE_POLICY
+    assert "content-security-policy" not in http.get("/healthz").headers
+    assert "content-security-policy" not in http.get("/openapi.json").headers
