@@ -122,12 +122,21 @@ def audit_verify() -> None:
 
 
 @demo_app.command("load")
-def demo_load(declarations: Annotated[int, typer.Option(help="how many demo declarations")] = 300,
-              keys_file: Annotated[Optional[Path], typer.Option(help="where to write the demo keys (JSON)")] = None) -> None:
-    """Load demo keys and declarations into the configured database (idempotent per run)."""
+def demo_load(declarations: Annotated[int, typer.Option(metavar="N", help="how many demo declarations")] = 300,
+              keys_file: Annotated[Optional[Path], typer.Option(
+                  metavar="FILE", help="the demo keys (JSON), reused when run again  [default: DATA_DIR/demo-keys.json]")]
+              = None,
+              model: Annotated[bool, typer.Option(help="train the demo fraud model (a few seconds) unless a model "
+                                                       "is deployed already")] = True) -> None:
+    """Load demo keys (admin; declarant, officer and NPPO of AU, NZ, US, CA, JP, TH), a demo fraud model
+    and declarations taken down the clearance path into the configured database. Running it again
+    reuses the keys and the model and lodges nothing twice."""
+    from clearway.config import get_settings
     from clearway.demo import load
+    from clearway.risk.decisions import model_dir
 
-    summary = load(sessions(), declarations=declarations, keys_file=keys_file)
+    summary = load(sessions(), declarations=declarations, keys_file=keys_file or get_settings().data_dir / "demo-keys.json",
+                   model_dir=model_dir() if model else None)
     out.print_json(data=summary)
 
 
