@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 import clearway
-from clearway.cli_common import err, fail, out, refusals_exit, sessions, uow
+from clearway.cli_common import err, fail, out, sessions, uow
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -57,11 +57,13 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
     if log_level not in logs.LEVELS:
         fail(f"--log-level: {log_level!r} is not one of {', '.join(logs.LEVELS)}")
     for name, path in (("--access-log-file", access_log_file), ("--error-log-file", error_log_file)):
-        if path is not None:
+        if path is not None:  # refused now, in one line, rather than by a traceback from the logging setup
             try:
                 path.open("a").close()
             except OSError as exc:
                 fail(f"{name}: {path}: {exc.strerror}")
+    access_log_file = access_log_file.resolve() if access_log_file else None  # the same file in every worker
+    error_log_file = error_log_file.resolve() if error_log_file else None
     log_config = logs.config(level=log_level, access=access_log, access_file=access_log_file,
                              error_file=error_log_file)
     settings = get_settings()
