@@ -106,7 +106,8 @@ def over_http(docs: list[Doc], *, url: str, key: str) -> list[dict[str, Any]]:
             r = client.post("/api/v1/declarations", json=doc)
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach {url}: {exc or type(exc).__name__}"
-                              + (f" (after {sent} of {len(docs)} declarations; the rest were not sent)"
+                              + (f" (after {sent} of {len(docs)} declarations; the rest were not sent: submit "
+                                 "again, the lodged ones answer 'already lodged')"
                                  if sent else " (nothing was lodged)")) from None
         sent += 1
         try:
