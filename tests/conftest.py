@@ -7,8 +7,11 @@ where none is reachable those runs are skipped with the reason printed."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +29,12 @@ from clearway.db import Base, make_engine, make_sessionmaker, migrate, transacti
 CHROMIUM = os.environ.get("CLEARWAY_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+# The tests never read the developer's own data directory: `make demo` leaves a demo fraud model in
+# ./var/risk/model, which would otherwise choose the lanes in every test that does not name its own.
+os.environ["CLEARWAY_DATA_DIR"] = tempfile.mkdtemp(prefix="clearway-tests-")
+atexit.register(shutil.rmtree, os.environ["CLEARWAY_DATA_DIR"], ignore_errors=True)
+os.environ.pop("CLEARWAY_RISK_MODEL", None)
 
 PG_URL = os.environ.get("CLEARWAY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

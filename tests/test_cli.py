@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from clearway.declarations.models import Declaration
+from tests.cli_support import run
 from tests.conftest import EXAMPLES, example
-
-
-def run(db, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clearway", *args], capture_output=True, text=True, input=stdin,
-                          env={"CLEARWAY_DATABASE_URL": db.url, "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
-                          timeout=120)
 
 
 def count(db):
@@ -86,22 +79,25 @@ def test_submit_over_http(db, server, key):
     assert "accepted" in done.stdout and count(db) == 1
 
 
+def test_submit_to_an_unreachable_server_is_one_line_exit_2(db, key, tmp_path: Path):
+    """Issue 9: `submit --url` to a server that is not there printed a traceback."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port that nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run(db, "submit", str(EXAMPLES / "declaration-au-oranges.json"), "--key", key,
+               "--url", f"http://127.0.0.1:{port}")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"error: cannot reach http://127.0.0.1:{port}: [Errno 111] "
+                                        "Connection refused (nothing was lodged)"]
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    no_scheme = run(db, "submit", str(EXAMPLES / "declaration-au-oranges.json"), "--key", key, "--url", "localhost:1")
+    assert no_scheme.returncode == 2 and len(no_scheme.stderr.splitlines()) == 1
+    assert no_scheme.stderr == "error: --url: 'localhost:1' must start with http:// or https://\n"
+    assert count(db) == 0
+
+
 def test_hs_search(db):
     done = run(db, "hs", "search", "fresh oranges", "--limit", "3")
     assert done.returncode == 0 and "080510" in done.stdout.splitlines()[3]
-
-
-def test_demo_load_is_repeatable(db, tmp_path: Path):
-    keys_file = tmp_path / "keys.json"
-    first = run(db, "demo", "load", "--declarations", "24", "--keys-file", str(keys_file))
-    assert first.returncode == 0, first.stderr
-    made = json.loads(first.stdout)["declarations"]
-    assert (made["lodged"], made["already_there"]) == (24, 0)
-    assert 0 < made["assessed"] <= 24 and made["paid"] <= made["assessed"]  # taken down the clearance path
-    with db.factory() as s:
-        statuses = set(s.scalars(select(Declaration.status)))
-    assert {"accepted", "released"} <= statuses
-    second = run(db, "demo", "load", "--declarations", "24", "--keys-file", str(keys_file))
-    assert json.loads(second.stdout)["declarations"] == {"lodged": 0, "already_there": 24}
-    assert json.loads(keys_file.read_text())["keys"] == json.loads(second.stdout)["keys"]
-    assert count(db) == 24

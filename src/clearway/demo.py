@@ -82,37 +82,84 @@ def declaration(economy: str, n: int, rng: random.Random, *, arrival: datetime |
     }
 
 
-def _keys(factory: sessionmaker[Session], keys_file: Path | None) -> dict[str, str]:
+def nppo_party(economy: str) -> str:
+    return f"NPPO-{economy}"
+
+
+def _wanted() -> dict[str, tuple[str, str, str | None]]:
     wanted: dict[str, tuple[str, str, str | None]] = {"admin": ("admin", "AU", None)}
     for e in DEMO_ECONOMIES:
         wanted[f"declarant_{e.lower()}"] = ("declarant", e, party(e))
         wanted[f"officer_{e.lower()}"] = ("officer", e, None)
+        wanted[f"nppo_{e.lower()}"] = ("nppo", e, nppo_party(e))
+    return wanted
+
+
+def _keys(factory: sessionmaker[Session], keys_file: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """The demo keys: those in `keys_file` that still work are reused; the others are created. A
+    demo key whose secret was lost with the file is revoked when its successor is made, so that
+    each demo name has one working key however often the demo is loaded."""
+    from sqlalchemy import select
+
+    from clearway.auth.models import ApiKey
+    from clearway.auth.service import revoke_key
+
     known: dict[str, str] = {}
-    if keys_file and keys_file.exists():
+    if keys_file.exists():
         known = json.loads(keys_file.read_text()).get("keys", {})
     out: dict[str, str] = {}
+    counts = {"reused": 0, "created": 0, "replaced": 0}
     with transaction(factory) as session:
-        for name, (role, economy, who) in wanted.items():
+        for name, (role, economy, who) in _wanted().items():
             key = known.get(name)
             if key and authenticate(session, key) is not None:
                 out[name] = key
-            else:
-                out[name], _ = create_key(session, role=role, economy=economy, party_id=who, label=f"demo {name}",
-                                          actor="demo")
-    if keys_file:
+                counts["reused"] += 1
+                continue
+            lost = session.scalars(select(ApiKey.id).where(ApiKey.label == f"demo {name}",
+                                                           ApiKey.revoked_at.is_(None))).all()
+            for key_id in lost:
+                revoke_key(session, key_id=key_id, actor="demo")
+            counts["replaced" if lost else "created"] += 1
+            out[name], _ = create_key(session, role=role, economy=economy, party_id=who, label=f"demo {name}",
+                                      actor="demo")
+    if out != known:
         keys_file.parent.mkdir(parents=True, exist_ok=True)
         keys_file.write_text(json.dumps({"keys": out}, indent=1) + "\n")
-    return out
+    return out, counts
 
 
-def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: Path | None = None,
+def _nppo_signing_keys(factory: sessionmaker[Session]) -> int:
+    """A signing key for each demo NPPO that has none, so that its API key can issue ePhytos."""
+    from sqlalchemy import select
+
+    from clearway.certificates import nppo
+    from clearway.certificates.models import NppoKey
+
+    made = 0
+    with transaction(factory) as session:
+        for e in DEMO_ECONOMIES:
+            if session.scalars(select(NppoKey.id).where(NppoKey.economy == e, NppoKey.active.is_(True))).first() is None:
+                nppo.create_key(session, economy=e, party_id=nppo_party(e), actor="demo")
+                made += 1
+    return made
+
+
+def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | None, declarations: int = 300,
          seed: int = 2026) -> dict[str, Any]:
-    """Keys and declarations; running it again lodges nothing twice (LRNs are deterministic)."""
-    from clearway.flows import lodging
+    """Keys, the demo fraud model (into `model_dir`, when given) and declarations; running it again
+    creates no key and lodges nothing twice (LRNs are deterministic)."""
     from clearway.declarations.schemas import DeclarationIn
+    from clearway.flows import lodging
     from clearway.validation import parse
 
-    keys = _keys(factory, keys_file)
+    keys, key_counts = _keys(factory, keys_file)
+    signing = _nppo_signing_keys(factory)
+    model: dict[str, Any] = {}
+    if model_dir is not None:  # before lodging: the lanes of the new declarations use it
+        from clearway import demo_model
+
+        model = demo_model.ensure(model_dir)
     rng = random.Random(seed)
     created = existing = 0
     with transaction(factory) as session:
@@ -135,8 +182,9 @@ def load(factory: sessionmaker[Session], *, declarations: int = 300, keys_file: 
         from clearway.containers.demo import load as load_seals
 
         sealed = {"seal_journeys": load_seals(factory, count=max(1, declarations // 10), tamper_rate=0.3)}
-    moved = clear(factory, keys) if created else {}
-    return {"keys": keys, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed}
+    moved = clear(factory, keys, seed=seed + 1) if created else {}
+    return {"keys": keys, "keys_file": str(keys_file), "key_counts": {**key_counts, "nppo_signing_keys": signing},
+            "model": model, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed}
 
 
 def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027) -> dict[str, int]:

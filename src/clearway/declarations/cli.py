@@ -50,7 +50,7 @@ def split_documents(text: str) -> list[Doc]:
 
 def _progress() -> Progress:
     return Progress(TextColumn("lodging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True)
+                    console=err, transient=True, disable=not err.is_terminal)  # no blank line in logs
 
 
 def _refused(line: int, lrn: Any, reasons: list[str]) -> dict[str, Any]:
@@ -89,19 +89,44 @@ def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Sess
     return _each(docs, lodge_one)
 
 
+class Unreachable(Exception):
+    """The Clearway at --url could not be reached (or answered something that is not Clearway)."""
+
+
 def over_http(docs: list[Doc], *, url: str, key: str) -> list[dict[str, Any]]:
     import httpx
 
-    with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
-        def lodge_one(doc: dict[str, Any]) -> Outcome:
-            r = client.post("/api/v1/declarations", json=doc)
-            body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
-            if r.status_code in (200, 201):
-                return body["lrn"], body["mrn"], body["status"], r.status_code == 201
-            raise ClearwayError(body.get("detail", f"HTTP {r.status_code}"),
-                                errors=[FieldError(e["path"], e["reason"]) for e in body.get("errors", [])])
+    if not url.lower().startswith(("http://", "https://")):
+        raise Unreachable(f"--url: {url!r} must start with http:// or https://")
+    sent = 0
 
-        return _each(docs, lodge_one)
+    def lodge_one(doc: dict[str, Any]) -> Outcome:
+        nonlocal sent
+        try:
+            r = client.post("/api/v1/declarations", json=doc)
+        except httpx.TransportError as exc:
+            raise Unreachable(f"cannot reach {url}: {exc or type(exc).__name__}"
+                              + (f" (after {sent} of {len(docs)} declarations; the rest were not sent: submit "
+                                 "again, the lodged ones answer 'already lodged')"
+                                 if sent else " (nothing was lodged)")) from None
+        sent += 1
+        try:
+            body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
+        except ValueError:
+            body = {}
+        if r.status_code in (200, 201) and isinstance(body, dict) and {"lrn", "mrn", "status"} <= body.keys():
+            return body["lrn"], body["mrn"], body["status"], r.status_code == 201
+        if not isinstance(body, dict) or ("detail" not in body and r.status_code < 400):
+            raise Unreachable(f"{url} answered HTTP {r.status_code} without a Clearway declaration: is it Clearway?")
+        errors = [FieldError(e["path"], e["reason"]) for e in body.get("errors", [])
+                  if isinstance(e, dict) and {"path", "reason"} <= e.keys()]
+        raise ClearwayError(str(body.get("detail") or f"HTTP {r.status_code}"), errors=errors)
+
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+            return _each(docs, lodge_one)
+    except httpx.InvalidURL as exc:
+        raise Unreachable(f"--url: {url!r} is not a URL ({exc})") from None
 
 
 def report(results: list[dict[str, Any]], *, single: bool) -> None:
@@ -123,17 +148,27 @@ def report(results: list[dict[str, Any]], *, single: bool) -> None:
         raise typer.Exit(1)
 
 
-def submit(file: Annotated[str, typer.Argument(help="a JSON declaration, or JSON Lines (one per line); - for stdin")],
-           key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", help="declarant API key")] = None,
-           url: Annotated[Optional[str], typer.Option(help="lodge over HTTP at this Clearway (default: local database)")] = None,
-           results: Annotated[Optional[Path], typer.Option(help="write one JSON result per line here")] = None) -> None:
-    """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why."""
+def submit(file: Annotated[str, typer.Argument(metavar="FILE",
+                                              help="a JSON declaration, or JSON Lines (one per line); - for stdin")],
+           key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", metavar="KEY",
+                                                      help="declarant API key")] = None,
+           url: Annotated[Optional[str], typer.Option(metavar="URL", help="lodge over HTTP at the Clearway "
+                                                      "at this address, e.g. http://127.0.0.1:8000")] = None,
+           results: Annotated[Optional[Path], typer.Option(metavar="FILE",
+                                                           help="write one JSON result per line here")] = None) -> None:
+    """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why.
+
+    Without --url this lodges straight into the configured database (CLEARWAY_DATABASE_URL, else the
+    SQLite file under CLEARWAY_DATA_DIR); with --url it lodges over HTTP."""
     try:
         docs = split_documents(read_text(file))
     except ValueError as exc:
         fail(f"{file}: {exc}")
     if url:
-        outcome = over_http(docs, url=url, key=key or fail("--key is required"))
+        try:
+            outcome = over_http(docs, url=url, key=key or fail("--key is required"))
+        except Unreachable as exc:
+            fail(str(exc))
     else:
         outcome = locally(docs, principal=principal_from_key(key), factory=sessions())
     if results:

@@ -1,0 +1,84 @@
+"""`clearway serve` as a real process: issue 9 said it wrote no access or error log at all. Each
+request now gets one access-log line, and start-up and errors go to the error log; stderr by
+default, files when asked. The database is the embedded SQLite under a temporary data dir."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(tmp_path: Path, *extra: str):
+    port = _free_port()
+    stderr = (tmp_path / "stderr.txt").open("w")
+    env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), *extra],
+                            stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            httpx.get(f"{url}/api/v1/reference/economies", timeout=2)  # the first request, logged too
+            return proc, url
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"clearway serve did not start: {(tmp_path / 'stderr.txt').read_text()}")
+            time.sleep(0.2)
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+LINE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1:\d+ "GET /api/v1/declarations\?limit=1 HTTP/1\.1" '
+                  r'401 Unauthorized$')
+
+
+def test_serve_logs_each_request_and_its_start_to_stderr(tmp_path: Path):
+    proc, url = _serve(tmp_path)
+    try:
+        assert httpx.get(f"{url}/api/v1/declarations?limit=1", timeout=30).status_code == 401
+    finally:
+        _stop(proc)
+    lines = (tmp_path / "stderr.txt").read_text().splitlines()
+    assert [line for line in lines if "/api/v1/declarations" in line and LINE.match(line)], lines
+    assert any(line.endswith(f"INFO uvicorn.error: Uvicorn running on {url} (Press CTRL+C to quit)") for line in lines)
+
+
+def test_serve_writes_the_logs_to_files_when_asked(tmp_path: Path):
+    access, errors = tmp_path / "logs" / "access.log", tmp_path / "logs" / "error.log"
+    access.parent.mkdir()
+    proc, url = _serve(tmp_path, "--access-log-file", str(access), "--error-log-file", str(errors))
+    try:
+        httpx.get(f"{url}/api/v1/declarations?limit=1", timeout=30)
+    finally:
+        _stop(proc)
+    assert [line for line in access.read_text().splitlines() if LINE.match(line)]
+    assert "Application startup complete." in errors.read_text()
+    assert "/api/v1/declarations" not in errors.read_text()
+    assert "GET " not in (tmp_path / "stderr.txt").read_text()
+
+
+def test_serve_refuses_a_log_file_it_cannot_open(tmp_path: Path):
+    done = subprocess.run([sys.executable, "-m", "clearway", "serve", "--access-log-file",
+                           str(tmp_path / "no" / "such" / "dir" / "access.log")], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path)}, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: --access-log-file: {tmp_path}/no/such/dir/access.log: "
+                                        "No such file or directory"]
+    assert not (tmp_path / "clearway.db").exists()  # refused before the database was touched
