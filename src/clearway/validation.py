@@ -95,7 +95,8 @@ def parse(model: type[M], data: Any) -> M:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 # Fields whose text may run over several lines (free text a person writes); every other is one line.
-MULTILINE = frozenset({"address", "description", "findings", "message", "note", "notes", "reason", "remarks",
+MULTILINE = frozenset({"additional_declarations", "address", "description", "findings", "message", "note", "notes",
+                       "reason", "remarks",
                        "removal_reason", "resolution", "text"})
 _NAMES = {"\x00": "NUL", "\t": "tab", "\n": "line feed", "\r": "carriage return", "\x1b": "escape",
           "\x7f": "delete"}

@@ -20,21 +20,40 @@ _SUSPECT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x
                       rb"|\\u00[0-9a-fA-F]{2}|\\u20[26][0-9a-fA-F]|\\[nrt]")
 
 
+def _json(text: str) -> object:
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    return None
+
+
+_TEXT_TYPES = ("json", "xml", "csv", "text/", "jsonl")
+_FORM = "application/x-www-form-urlencoded"
+
+
 def body_errors(body: bytes, content_type: str) -> list[FieldError]:
+    """JSON by field path; JSON Lines by line and field path; a form by field; any other text (CSV,
+    XML) by line, where tabs and line breaks are the format's own and only the other characters are
+    refused. Binary uploads (files of other types) are not text and pass."""
+    if content_type and _FORM not in content_type and not any(t in content_type for t in _TEXT_TYPES):
+        return []
     if not _SUSPECT.search(body):
         return []
     text = body.decode("utf-8", errors="replace")
-    if "json" in content_type and "jsonl" not in content_type and "ndjson" not in content_type:
-        try:
-            return text_errors(json.loads(text))
-        except ValueError:
-            return []  # not JSON after all: the handler answers 400 Malformed JSON
+    if _FORM in content_type:
+        return text_errors(dict(parse_qsl(text, keep_blank_values=True)))
+    data = _json(text)
+    if data is not None:
+        return text_errors(data)
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
-        # Tabs separate fields and lines end in line breaks here: only the other characters are refused.
-        reason = text_problem(line, multiline=True)
-        if reason:
-            out.append(FieldError(f"body line {number}", reason))
+        data = _json(line)
+        if data is not None:
+            out += text_errors(data, f"line {number}")
+        elif reason := text_problem(line, multiline=True):
+            out.append(FieldError(f"line {number}", reason))
     return out
 
 
