@@ -94,10 +94,10 @@ def parse(model: type[M], data: Any) -> M:
 # overrides and isolates that make text display other than it reads (CVE-2021-42574, "Trojan Source").
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
-# Fields whose text may run over several lines (free text a person writes); every other is one line.
-MULTILINE = frozenset({"additional_declarations", "address", "description", "findings", "message", "note", "notes",
-                       "reason", "remarks",
-                       "removal_reason", "resolution", "text"})
+# Fields whose text may run over several lines (free text a person writes, and PEM documents);
+# every other is one line.
+MULTILINE = frozenset({"additional_declarations", "address", "certificate_pem", "description", "findings", "message",
+                       "note", "notes", "reason", "remarks", "removal_reason", "resolution", "text"})
 _NAMES = {"\x00": "NUL", "\t": "tab", "\n": "line feed", "\r": "carriage return", "\x1b": "escape",
           "\x7f": "delete"}
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -72,13 +73,19 @@ def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
     listener = Listener(db.factory, host=BROKER[0], port=BROKER[1], prefix=prefix,
                         client_id=f"clearway-test-{uuid.uuid4().hex[:10]}")
     truth = tmp_path / "truth.json"
-    thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 4}, daemon=True)
+    # Stopped once every event is in, not after some idle seconds: on a loaded machine the simulator's
+    # start could outlast any idle limit, and the listener left before the first message.
+    thread = threading.Thread(target=listener.run, daemon=True)
     thread.start()
     assert listener.connected.wait(10)
     _cli("seals", "simulate", "--journeys", "24", "--tamper-rate", "0.34", "--truth", str(truth), "--mqtt",
          "127.0.0.1:1883", "--prefix", prefix, "--per-message", "5", "--seed", "9", db_url=db.url)
-    thread.join(120)
     events = json.loads(truth.read_text())["events"]
+    deadline = time.monotonic() + 120
+    while listener.stats.outcome.stored + listener.stats.outcome.duplicates < events and time.monotonic() < deadline:
+        time.sleep(0.1)
+    listener.stop()
+    thread.join(30)
     assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events
     result = json.loads(_cli("seals", "score", str(truth), "--json", db_url=db.url).stdout)
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
