@@ -120,8 +120,31 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+_ANY = re.compile(f"{_CONTROL.pattern}|{_LINE_BREAK.pattern}")
+
+
+def _strings(data: Any, out: list[str]) -> list[str]:
+    if isinstance(data, str):
+        out.append(data)
+    elif isinstance(data, dict):
+        out.extend(k for k in data if isinstance(k, str))
+        for value in data.values():
+            _strings(value, out)
+    elif isinstance(data, list):
+        for value in data:
+            _strings(value, out)
+    return out
+
+
 def text_errors(data: Any, path: str = "", *, multiline: bool = False) -> list[FieldError]:
     """Every text in plain JSON-like data (keys included) that `text_problem` refuses, by its path."""
+    # One scan of all the texts first: most data holds nothing to refuse, and is not walked field by field.
+    if not _ANY.search(" ".join(_strings(data, []))):
+        return []
+    return _walk(data, path, multiline)
+
+
+def _walk(data: Any, path: str, multiline: bool) -> list[FieldError]:
     out: list[FieldError] = []
     if isinstance(data, str):
         reason = text_problem(data, multiline=multiline)
@@ -132,10 +155,10 @@ def text_errors(data: Any, path: str = "", *, multiline: bool = False) -> list[F
             where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and (reason := text_problem(key)):
                 out.append(FieldError(where, f"the field name {reason}"))
-            out += text_errors(value, where, multiline=key in MULTILINE)
+            out += _walk(value, where, key in MULTILINE)
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            out += text_errors(value, f"{path}[{i}]", multiline=multiline)
+            out += _walk(value, f"{path}[{i}]", multiline)
     return out
 
 

@@ -14,8 +14,12 @@ from clearway.api.problems import problem
 from clearway.errors import FieldError
 from clearway.validation import text_errors, text_problem
 
-# A body without any of these (raw, UTF-8 encoded, or as JSON escapes) holds nothing to refuse: most
-# bodies, bulk manifests included, are passed on after this one scan and are never parsed here.
+# _SUSPECT: the refused characters raw, UTF-8 encoded or as JSON escapes. A body holding none of the
+# bytes they start with (_LEADS; most bodies, bulk manifests included) is passed on
+# after one bytes.translate, about 2 ms for 3 MB where one regex scan takes 100 ms and more; only the
+# rest are scanned, and parsed only when the scan finds something.
+_LEADS = bytes([*range(0, 9), 11, 12, *range(14, 32), 0x7F]) + b"\\\xc2\xe2"
+_OTHERS = bytes(b for b in range(256) if b not in _LEADS)
 _SUSPECT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
                       rb"|\\u00[0-9a-fA-F]{2}|\\u20[26][0-9a-fA-F]|\\[nrt]")
 
@@ -39,7 +43,7 @@ def body_errors(body: bytes, content_type: str) -> list[FieldError]:
     refused. Binary uploads (files of other types) are not text and pass."""
     if content_type and _FORM not in content_type and not any(t in content_type for t in _TEXT_TYPES):
         return []
-    if not _SUSPECT.search(body):
+    if not body.translate(None, _OTHERS) or not _SUSPECT.search(body):
         return []
     text = body.decode("utf-8", errors="replace")
     if _FORM in content_type:
