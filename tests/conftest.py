@@ -17,11 +17,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.config import Settings
 from clearway.db import Base, make_engine, make_sessionmaker, migrate, transaction
+
+# Property tests draw their examples from each test's own fixed seed and have no time limit: a run's
+# outcome depends neither on the draw of the day nor on how loaded the machine is (Hypothesis's
+# default 200 ms deadline can fail a test on a loaded machine). Explicit @settings still set their own sizes.
+settings.register_profile("clearway", derandomize=True, deadline=None, database=None)
+settings.load_profile("clearway")
 
 CHROMIUM = os.environ.get("CLEARWAY_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
