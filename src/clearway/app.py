@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 from clearway import __version__
 from clearway.api import problems
 from clearway.api.deps import Context
+from clearway.api.textguard import TextGuard
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     from fastapi.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    app.add_middleware(TextGuard)  # inside BodyLimit: an oversized body is refused before it is read
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_body_bytes)
     app.add_middleware(PagePolicy)
     return app

@@ -156,3 +156,14 @@ def test_properties(batch, red, yellow, rnd):
         for lane, share in (("red", red), ("yellow", yellow)):
             by_score = sum(1 for d in members if d.lane == lane and d.basis == "score")
             assert by_score <= int(share * len(members) + 1e-9)
+
+
+def test_a_green_lane_reason_names_the_targeting_rule_that_added_points():
+    """Issue 9: the reason said "risk score 0.00 within the release range" although a rule hit."""
+    hit = RuleHit("SEC-S-0042", 1, "score", 0.3, "targeting rule SEC-S-0042 v1 (Knitwear) adds 0.3 to the score")
+    d = select_one(Candidate(ref="k", rule_hits=(hit,)), NO_RANDOM, red_threshold=2.0, yellow_threshold=2.0,
+                   usage=Usage(), draw=0.5)
+    assert d.lane == "green" and d.reasons[0] == "rank 0.30 within the release range"
+    assert hit.text in d.reasons and "risk score 0.00 (ranked 0.30)" in d.reasons
+    [batch] = select_batch([Candidate(ref="k", rule_hits=(hit,))], NO_RANDOM, draws=[0.5])
+    assert batch.lane == "green" and hit.text in batch.reasons

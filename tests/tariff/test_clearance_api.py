@@ -1,5 +1,6 @@
 """Assess -> lane -> pay or secure -> release, over real HTTP on SQLite and PostgreSQL."""
 
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 from sqlalchemy import func, select
@@ -124,11 +125,16 @@ def test_deferred_account_within_its_credit_limit_and_its_statement(au):
     for m in (first, second):
         au.declarant.post(f"/api/v1/declarations/{m}/assessment")
     body = {"amount": DUE, "currency": "AUD", "method": "deferred", "reference": acc["number"]}
+    month = lambda: datetime.now(UTC).strftime("%Y-%m")  # noqa: E731
+    months = [month()]
     ok = au.declarant.post(f"/api/v1/declarations/{first}/payments", json=body)
+    months.append(month())
     assert ok.status_code == 201 and ok.json()["status"] == "released"
     over = au.declarant.post(f"/api/v1/declarations/{second}/payments", json=body)
     assert over.status_code == 422 and "208.87" in over.json()["detail"]
-    period = ok.json()["receipt"] and __import__("datetime").datetime.now(__import__("datetime").UTC).strftime("%Y-%m")
+    # the charge's month: the one the payment was made in, even when it crossed a month's end
+    period = next(m for m in months if au.declarant.get(
+        f"/api/v1/payments/deferred-accounts/{acc['number']}/statement", params={"period": m}).json()["charges"])
     st = au.declarant.get(f"/api/v1/payments/deferred-accounts/{acc['number']}/statement",
                           params={"period": period}).json()
     assert st["total"] == DUE and st["charges"][0]["declaration"] == first and st["available"] == "208.87"

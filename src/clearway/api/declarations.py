@@ -5,27 +5,35 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from sqlalchemy.orm import Session
 
 from clearway.api.deps import Ctx, Who
+from clearway.auth.core import Principal
 from clearway.controls.service import open_findings
 from clearway.declarations import service
-from clearway.flows import lodging
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
                                            DeclarationSummary, FindingOut, StatusEventOut, VersionOut)
+from clearway.flows import lodging
+from clearway.risk import disclosure
+from clearway.validation import DateOrTime, range_end, range_start
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
 
 
-def render(row: Declaration) -> DeclarationOut:
+def render(session: Session, row: Declaration, who: Principal) -> DeclarationOut:
+    """The declaration as this key may read it, with the open findings of other checks as they stand
+    in this transaction (those the lodging or amendment just raised included)."""
     return DeclarationOut(
         id=row.mrn, mrn=row.mrn, lrn=row.lrn, type=row.type, economy=row.economy, office=row.office,
         declarant_id=row.declarant_id, status=row.status, version=row.version, accepted_at=row.accepted_at,
         updated_at=row.updated_at, declaration=row.content,
         history=[StatusEventOut(from_status=h.from_status, to_status=h.to_status, at=h.at, actor=h.actor,
-                                reason=h.reason) for h in row.history])
+                                reason=disclosure.history_for(who, to_status=h.to_status, reason=h.reason))
+                 for h in row.history],
+        findings=[FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
+                             raised_at=f.raised_at) for f in open_findings(session, declaration_id=row.id)])
 
 
 @router.post("", status_code=201, response_model=DeclarationOut,
@@ -34,7 +42,7 @@ def render(row: Declaration) -> DeclarationOut:
 def lodge(body: DeclarationIn, who: Who, ctx: Ctx, response: Response) -> DeclarationOut:
     with ctx.uow() as session:
         row, created = lodging.lodge(session, principal=who, decl=body)
-        out = render(row)
+        out = render(session, row, who)
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/declarations/{out.id}"
     return out
@@ -44,14 +52,17 @@ def lodge(body: DeclarationIn, who: Who, ctx: Ctx, response: Response) -> Declar
 def list_(who: Who, ctx: Ctx,
           status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
           office: Annotated[str | None, Query(min_length=5, max_length=5)] = None,
-          accepted_from: AwareDatetime | None = None, accepted_to: AwareDatetime | None = None,
+          accepted_from: Annotated[DateOrTime | None, Query(
+              description="from this time, or from the start (00:00 UTC) of this date")] = None,
+          accepted_to: Annotated[DateOrTime | None, Query(
+              description="before this time, or up to the end (24:00 UTC) of this date")] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
           after: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the `next` cursor of the previous page")] = None,
           ) -> DeclarationPage:
     with ctx.uow() as session:
         rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,
-                                              accepted_from=accepted_from, accepted_to=accepted_to,
-                                              limit=limit, after=after)
+                                              accepted_from=range_start(accepted_from),
+                                              accepted_to=range_end(accepted_to), limit=limit, after=after)
         items = [DeclarationSummary(id=r.mrn, lrn=r.lrn, type=r.type, office=r.office, declarant_id=r.declarant_id,
                                     status=r.status, version=r.version, accepted_at=r.accepted_at) for r in rows]
     return DeclarationPage(items=items, next=str(nxt) if nxt else None)
@@ -60,11 +71,7 @@ def list_(who: Who, ctx: Ctx,
 @router.get("/{mrn}", response_model=DeclarationOut)
 def read(mrn: str, who: Who, ctx: Ctx) -> DeclarationOut:
     with ctx.uow() as session:
-        row = service.load_for_read(session, principal=who, mrn=mrn)
-        out = render(row)
-        out.findings = [FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
-                                   raised_at=f.raised_at) for f in open_findings(session, declaration_id=row.id)]
-        return out
+        return render(session, service.load_for_read(session, principal=who, mrn=mrn), who)
 
 
 @router.get("/{mrn}/versions", response_model=list[VersionOut])
@@ -77,10 +84,12 @@ def versions(mrn: str, who: Who, ctx: Ctx) -> list[VersionOut]:
 @router.post("/{mrn}/cancel", response_model=DeclarationOut)
 def cancel(mrn: str, who: Who, ctx: Ctx, body: CancelIn | None = None) -> DeclarationOut:
     with ctx.uow() as session:
-        return render(service.cancel(session, principal=who, mrn=mrn, reason=body.reason if body else None))
+        row = service.cancel(session, principal=who, mrn=mrn, reason=body.reason if body else None)
+        return render(session, row, who)
 
 
 @router.post("/{mrn}/amendments", response_model=DeclarationOut, status_code=201)
 def amend(mrn: str, body: AmendmentIn, who: Who, ctx: Ctx) -> DeclarationOut:
     with ctx.uow() as session:
-        return render(lodging.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes))
+        row = lodging.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes)
+        return render(session, row, who)

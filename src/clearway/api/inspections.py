@@ -12,7 +12,7 @@ from clearway.declarations import service as declarations
 from clearway.errors import NotFound
 from clearway.flows import clearance
 from clearway.flows import lanes as flow
-from clearway.risk import decisions
+from clearway.risk import decisions, disclosure
 from clearway.risk.schemas import InspectionIn, InspectionOut, LaneOut
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["risk"])
@@ -53,11 +53,7 @@ def read_lane(mrn: str, who: Who, ctx: Ctx) -> LaneOut:
         decision = decisions.latest_decision(session, declaration_id=row.id)
         if decision is None:
             raise NotFound(f"no lane has been chosen for {row.mrn}")
-        out = render_lane(session, decision, row.status)
-        if who.role == "declarant":  # targeting criteria are not disclosed to traders
-            out = out.model_copy(update={"reasons": [], "model_reasons": [], "rule_hits": [], "probability": None,
-                                         "expected_revenue": None, "basis": "", "random": False})
-        return out
+        return disclosure.lane_for(who, render_lane(session, decision, row.status))
 
 
 @router.post("/{mrn}/inspection", response_model=InspectionOut, status_code=201)

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, false, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -121,22 +121,25 @@ def _first_fingerprint(session: Session, existing: Declaration) -> str:
     return core.fingerprint(first)
 
 
-def visible(principal: Principal, row: Declaration) -> bool:
+def readable_by(principal: Principal) -> ColumnElement[bool]:
+    """The one access rule of declarations, deciding both what a key lists and what it reads: an
+    admin sees every declaration, an officer those of its economy, a declarant its own in its economy,
+    and any other role (an NPPO key) none."""
     if principal.role == "admin":
-        return True
-    if row.economy != principal.economy:
-        return False
+        return true()
     if principal.role == "officer":
-        return True
-    return principal.role == "declarant" and row.declarant_id == principal.party_id
+        return Declaration.economy == principal.economy
+    if principal.role == "declarant" and principal.party_id:
+        return and_(Declaration.economy == principal.economy, Declaration.declarant_id == principal.party_id)
+    return false()
 
 
 def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = False) -> Declaration:
-    stmt = select(Declaration).where(Declaration.mrn == mrn.upper())
+    stmt = select(Declaration).where(Declaration.mrn == mrn.upper(), readable_by(principal))
     if for_update:
         stmt = stmt.with_for_update()
     row = session.scalars(stmt).one_or_none()
-    if row is None or not visible(principal, row):
+    if row is None:
         raise NotFound(f"no declaration {mrn}")
     return row
 
@@ -146,11 +149,7 @@ def list_declarations(session: Session, *, principal: Principal, status: str | N
                       accepted_to: datetime | None = None, limit: int = 50,
                       after: int | None = None) -> tuple[list[Declaration], int | None]:
     """Newest first, keyset-paginated: pass the returned cursor as `after` for the next page."""
-    stmt = select(Declaration)
-    if principal.role != "admin":
-        stmt = stmt.where(Declaration.economy == principal.economy)
-    if principal.role == "declarant":
-        stmt = stmt.where(Declaration.declarant_id == principal.party_id)
+    stmt = select(Declaration).where(readable_by(principal))
     if status:
         stmt = stmt.where(Declaration.status == status)
     if office:
@@ -241,9 +240,10 @@ def versions(session: Session, *, principal: Principal, mrn: str) -> list[Declar
 
 
 def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declaration:
-    stmt = select(Declaration).where(Declaration.mrn == mrn.upper()).options(selectinload(Declaration.history))
+    stmt = (select(Declaration).where(Declaration.mrn == mrn.upper(), readable_by(principal))
+            .options(selectinload(Declaration.history)))
     row = session.scalars(stmt).one_or_none()
-    if row is None or not visible(principal, row):
+    if row is None:
         raise NotFound(f"no declaration {mrn}")
     return row
 

@@ -21,13 +21,17 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
-from clearway.risk import decisions, lanes, rules, service as risk
+from clearway.risk import decisions, disclosure, lanes, rules, service as risk
 from clearway.risk.model import threshold
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.schemas import InspectionIn
 from clearway.risk.scoring import score_records
 
 NEVER = 2.0  # a threshold no probability reaches (no model deployed)
+
+# Where the random-selection draw comes from when the caller passes none: one uniform number in
+# [0, 1) per decision. Replaceable, so that tests (tests/conftest.py) and replays fix it.
+draw_source: Callable[[], float] = random.random
 
 
 def select_lane(session: Session, *, row: Declaration, actor: str, draw: float | None = None,
@@ -36,8 +40,10 @@ def select_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     its reasons and rule hits; the declaration moves to lane_selected, and on to under_control when
     yellow or red. `draw` (0..1) fixes the random-selection draw (tests, replays)."""
     stored = decide_lane(session, row=row, actor=actor, draw=draw, at=at)
-    summary = f"{stored.lane} ({stored.basis}): {stored.reasons[0]}"
-    declarations.transition(session, row=row, to_status="lane_selected", actor=actor, reason=summary,
+    # The status history is read by the declarant: it names the lane only. Targeting rules, score and
+    # reasons stay in the lane decision, which shows them to officers alone (risk.disclosure).
+    declarations.transition(session, row=row, to_status="lane_selected", actor=actor,
+                            reason=disclosure.history_reason(stored.lane),
                             data={"lane": stored.lane})
     if stored.lane != "green":
         queue = "priority queue (essential goods)" if stored.priority == "essential" else "officer queue"
@@ -91,7 +97,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
         trusted=facts.trusted_trader, essential=facts.essential_goods)
     usage = decisions.usage(session, office=row.office, day=candidate.day)
     decision = lanes.select_one(candidate, policy, red_threshold=red_t, yellow_threshold=yellow_t, usage=usage,
-                                draw=random.random() if draw is None else draw)
+                                draw=draw_source() if draw is None else draw)
     # why the model scored it so (the item with the highest probability)
     model_reasons = max(scores, key=lambda s: s.probability).reasons if scores else []
     if model is None:

@@ -20,9 +20,26 @@ def normalise(code: str) -> str:
     return code.replace("-", "").replace(" ", "").upper()
 
 
-def is_well_formed(code: str) -> bool:
+def problem(code: str) -> str | None:
+    """What is wrong with the form of a release code, or None when it is well formed: its length,
+    a character release codes do not use, or a check character that does not match (a typo)."""
     c = normalise(code)
-    return len(c) == 13 and all(ch.isalnum() for ch in c) and check_character(c[:-1]) == c[-1]
+    if len(c) != 13:
+        return (f"has {len(c)} letters and digits; a release code has 13 (e.g. K7Q2-M9X4-TPLA-7, "
+                "dashes and spaces optional)")
+    for position, ch in enumerate(c[:-1], start=1):
+        if ch not in _ALPHABET:
+            return (f"character {position} is {ch!r}, which release codes do not use "
+                    "(letters and digits without 0, O, 1 and I)")
+    if not (c[-1].isascii() and c[-1].isalnum()):
+        return f"the last character {c[-1]!r} is not a letter or digit"
+    if check_character(c[:-1]) != c[-1]:
+        return "its check character does not match: a character was mistyped"
+    return None
+
+
+def is_well_formed(code: str) -> bool:
+    return problem(code) is None
 
 
 def display(code: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.db import utcnow
-from clearway.errors import NotFound
+from clearway.errors import FieldError, NotFound
 from clearway.release import core
 from clearway.release.models import Release
 
@@ -31,8 +31,9 @@ def of(session: Session, declaration_id: int) -> Release | None:
 
 
 def check(session: Session, code: str) -> tuple[Release, Declaration]:
-    if not core.is_well_formed(code):
-        raise NotFound(f"{code!r} is not a valid release code (check character does not match)")
+    reason = core.problem(code)
+    if reason:
+        raise NotFound(f"{code!r} is not a release code: {reason}", errors=[FieldError("code", reason)])
     rel = session.scalars(select(Release).where(Release.code == core.normalise(code))).first()
     if rel is None:
         raise NotFound(f"no release with code {code}")

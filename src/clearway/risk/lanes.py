@@ -137,7 +137,10 @@ def _finish(c: Candidate, policy: LanePolicy, key: float, lane: str, basis: str,
                          [f"random selection for compliance measurement ({share:.1%} of declarations)"], key,
                          is_random=True)
     if lane == "green" and not reasons:
-        reasons = [f"risk score {c.probability:.2f} within the release range"]
+        adjusted = c.trusted or any(h.action == "score" for h in c.rule_hits)
+        # a targeting rule's points (or the trusted factor) moved the rank: say so, not just the model's score
+        reasons = ([f"rank {key:.2f} within the release range"] + _score_words(c, policy, key) if adjusted
+                   else [f"risk score {c.probability:.2f} within the release range"])
         if c.essential and c.probability >= policy.min_score:
             reasons.append(f"essential goods stay green below score {policy.essential_min_score:g}")
     return _decision(c, lane, basis, reasons, key)

@@ -1,0 +1,209 @@
+"""One access rule per resource: whatever a key lists it can read, and whatever it can read appears in
+its list. Checked over real HTTP for keys of every role in two economies, with data of both seeded.
+
+Every GET route of the app is in one of the tables below: a list/read pair, or a route with the
+reason it is not one. A new GET route that is in neither fails `test_every_get_route_is_in_the_table`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clearway.auth.core import ROLES
+from clearway.config import Settings
+from clearway.db import transaction, utcnow
+from tests.conftest import example
+
+ECONOMIES = ("AU", "NZ")
+DECLARANT = {"AU": "AU-ABN-11222333444", "NZ": "NZ-IRD-123456789"}
+OTHER_DECLARANT = "AU-ABN-55666777888"  # a second declarant of AU: it sees its own declarations only
+
+
+@dataclass(frozen=True)
+class Pair:
+    list: str
+    read: str  # the single read, with one {placeholder}
+    ident: Callable[[dict], tuple[str, dict]]  # a listed item -> (path value, query) of its single read
+
+
+PAIRS = [
+    Pair("/api/v1/declarations", "/api/v1/declarations/{mrn}", lambda i: (i["id"], {})),
+    Pair("/api/v1/certificates/ephyto", "/api/v1/certificates/ephyto/{number}",
+         lambda i: (i["number"], {"exporter": i["exporting_economy"]})),
+    Pair("/api/v1/seals", "/api/v1/seals/{seal}", lambda i: (str(i["id"]), {})),
+    Pair("/api/v1/alerts", "/api/v1/alerts/{alert}", lambda i: (str(i["id"]), {})),
+    Pair("/api/v1/risk/rules", "/api/v1/risk/rules/{code}", lambda i: (i["code"], {})),
+]
+
+PART = "a part of one {0}: read through the {0}'s own access rule (the same service.get), listed by none"
+NOT_PAIRS = {
+    "/api/v1/declarations/{mrn}/versions": PART.format("declaration"),
+    "/api/v1/declarations/{mrn}/lane": PART.format("declaration"),
+    "/api/v1/declarations/{mrn}/inspection": PART.format("declaration"),
+    "/api/v1/declarations/{mrn}/assessment": PART.format("declaration"),
+    "/api/v1/certificates/ephyto/{number}/xml": PART.format("certificate"),
+    "/api/v1/seals/{seal}/events": PART.format("seal"),
+    "/api/v1/risk/rules/{code}/versions": PART.format("targeting rule"),
+    "/api/v1/alerts/measures": "counts over the alerts the key lists (same filter), no items to read",
+    "/api/v1/seal-events/refusals": "counts of refused seal events, no items to read",
+    "/api/v1/risk/policy": "one policy per economy (the key's own), nothing to list",
+    "/api/v1/payments/deferred-accounts/{number}/statement": "one account's statement; accounts have no list",
+    "/api/v1/certificates/nppo-certificates/{economy}": "the public signing certificates of one economy",
+    "/api/v1/release/{code}": "public verification of a release code: no key, no list",
+    "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",
+    "/api/v1/reference/hs": "reference data: a search, the same for every key",
+    "/api/v1/reference/hs/{code}": "reference data: one HS code, the same for every key",
+    "/api/v1/reference/economies": "reference data, the same for every key",
+    "/api/v1/reference/offices": "reference data, the same for every key",
+    "/alerts": "page of the /api/v1/alerts pair: calls the same containers.alerts.list_alerts",
+    "/alerts/{alert_id}": "page of the /api/v1/alerts pair: calls the same containers.alerts.get",
+    "/certificates/verify": "public verification page of a certificate code",
+    "/certificates/print/{code}": "public printable certificate, found by its verification code",
+    "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
+    "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
+    "/redoc": "API docs page",
+}
+
+
+def _get_paths(routes, prefix: str = ""):
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI keeps included routers nested
+        if included is not None:
+            yield from _get_paths(included.routes, prefix + route.include_context.prefix)
+        elif "GET" in (getattr(route, "methods", None) or ()):
+            yield prefix + route.path
+
+
+def get_routes() -> set[str]:
+    """Every GET route of the app as it is served (pages and the API description included)."""
+    from clearway.app import create_app
+
+    app = create_app(Settings(data_dir=Path("/nonexistent"), database_url="sqlite://"))
+    return set(_get_paths(app.routes))
+
+
+def test_every_get_route_is_in_the_table():
+    routes = get_routes()
+    tabled = {p.list for p in PAIRS} | {p.read for p in PAIRS} | set(NOT_PAIRS)
+    assert routes - tabled == set(), "GET routes missing from the access table (add a Pair or a reason)"
+    assert tabled - routes == set(), "the access table names routes that no longer exist"
+
+
+# ---- data of both economies ----------------------------------------------------------------------
+
+def _declaration(economy: str, declarant: str, lrn: str) -> dict:
+    doc = copy.deepcopy(example("tariff-au-tshirts.json"))
+    doc.update(lrn=lrn, economy=economy, office={"AU": "AUSYD", "NZ": "NZAKL"}[economy])
+    doc["declarant"] = {**doc["declarant"], "id": declarant, "country": economy}
+    if economy == "NZ":
+        doc["currency"] = "NZD"
+        doc["importer"] = {**doc["importer"], "country": "NZ"}
+    return doc
+
+
+def _certificate(origin: str, destination: str) -> dict:
+    from tests.certificates.factories import ephyto
+
+    cert = ephyto(number=f"{origin}2026-000001", origin=origin, destination=destination,
+                  points_of_entry=["Port"], place_of_issue="Capital")
+    cert["consignor"]["country"], cert["consignee"]["country"] = origin, destination
+    return cert
+
+
+def _seal(economy: str, serial: str) -> dict:
+    loading, destination = {"AU": ("AUMEL", "AUSYD"), "NZ": ("NZAKL", "NZCHC")}[economy]
+    return {"manufacturer": "ACME", "serial": serial, "container": {"AU": "MSCU1234566", "NZ": "CSQU3054383"}[economy],
+            "loading_office": loading, "destination_office": destination, "departure": "2026-11-28T00:00:00Z",
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+
+
+def seed(db, keys) -> None:
+    """A declaration, an ePhyto issued to the other economy, a seal with an alert and a targeting rule
+    in each economy (and a second declarant's declaration in AU), made as each economy's users would."""
+    from clearway.certificates import nppo
+    from clearway.containers.models import SealAlert
+
+    for economy in ECONOMIES:
+        with transaction(db.factory) as session:
+            nppo.create_key(session, economy=economy, party_id=f"NPPO-{economy}", actor="test")
+    other = {"AU": "NZ", "NZ": "AU"}
+    for economy in ECONOMIES:
+        with keys.client(keys.create("declarant", economy, DECLARANT[economy])) as trader:
+            r = trader.post("/api/v1/declarations", json=_declaration(economy, DECLARANT[economy], f"ACC-{economy}"))
+            assert r.status_code == 201, r.text
+        with keys.client(keys.create("nppo", economy, f"NPPO-{economy}")) as plant:
+            r = plant.post("/api/v1/certificates/ephyto", json=_certificate(economy, other[economy]))
+            assert r.status_code == 201, r.text
+        with keys.client(keys.create("officer", economy)) as officer:
+            r = officer.post("/api/v1/seals", json=_seal(economy, f"{economy}01"))
+            assert r.status_code == 201, r.text
+            seal = r.json()
+            r = officer.post("/api/v1/risk/rules", json={"code": f"{economy}-TEXTILES", "name": "Knitted apparel", "action": "yellow",
+                                                         "conditions": [{"field": "hs_chapter", "op": "eq",
+                                                                         "value": "61"}]})
+            assert r.status_code == 201, r.text
+        with transaction(db.factory) as session:
+            session.add(SealAlert(seal_pk=seal["id"], seal_id=seal["seal_id"], container=seal["container"],
+                                  economy=economy, rule="opened", severity="high", reason="opened en route",
+                                  evidence=[[seal["seal_id"], 3]], event_at=utcnow(), raised_at=utcnow(),
+                                  status="open"))
+    with keys.client(keys.create("declarant", "AU", OTHER_DECLARANT)) as trader:
+        r = trader.post("/api/v1/declarations", json=_declaration("AU", OTHER_DECLARANT, "ACC-OTHER"))
+        assert r.status_code == 201, r.text
+
+
+def everyone(keys) -> dict[str, object]:
+    """A key of every role in both economies (and the second declarant of AU)."""
+    out = {}
+    for economy in ECONOMIES:
+        for role in ROLES:
+            party = {"declarant": DECLARANT[economy], "nppo": f"NPPO-{economy}"}.get(role)
+            out[f"{role} {economy}"] = keys.create(role, economy, party)
+    out["declarant AU (another)"] = keys.create("declarant", "AU", OTHER_DECLARANT)
+    return out
+
+
+def listed(client, pair: Pair) -> set[tuple[str, tuple]]:
+    found, after = set(), None
+    while True:
+        r = client.get(pair.list, params={"limit": 2, **({"after": after} if after else {})})
+        if r.status_code == 403:
+            return set()
+        assert r.status_code == 200, f"{pair.list}: {r.status_code} {r.text}"
+        body = r.json()
+        items = body["items"] if isinstance(body, dict) else body
+        for item in items:
+            ident, query = pair.ident(item)
+            found.add((ident, tuple(sorted(query.items()))))
+        after = body.get("next") if isinstance(body, dict) else None
+        if not after:
+            return found
+
+
+def readable(client, pair: Pair, ident: str, query: tuple) -> bool:
+    r = client.get(pair.read.split("{")[0] + ident, params=dict(query))
+    assert r.status_code in (200, 403, 404), f"{pair.read} {ident}: {r.status_code} {r.text}"
+    return r.status_code == 200
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[p.list for p in PAIRS])
+def test_what_a_key_lists_is_what_it_can_read(db, server, keys, pair):
+    seed(db, keys)
+    clients = {who: keys.client(key) for who, key in everyone(keys).items()}
+    try:
+        lists = {who: listed(c, pair) for who, c in clients.items()}
+        universe = set().union(*lists.values())
+        assert len(universe) >= 2, f"the seeding left {pair.list} with fewer than one item per economy"
+        wrong = []
+        for who, client in clients.items():
+            can_read = {u for u in universe if readable(client, pair, *u)}
+            if can_read != lists[who]:
+                wrong.append(f"{who}: lists {sorted(lists[who])}, reads {sorted(can_read)}")
+        assert not wrong, f"{pair.list} and {pair.read} disagree:\n" + "\n".join(wrong)
+    finally:
+        for c in clients.values():
+            c.close()
