@@ -191,14 +191,26 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
     """Take the newly lodged demo declarations down the clearance path, so that every status shows:
     three in four are assessed (and laned), most of what is due is paid, and officers control some
     of the yellow and red ones. Returns how many reached each step."""
+    from clearway.flows import lanes
+
+    rng = random.Random(seed)
+    counts = {"assessed": 0, "paid": 0, "inspected": 0}
+    # The random compliance selection draws from the seed too, so that a demo load is the same every time.
+    previous, lanes.draw_source = lanes.draw_source, random.Random(seed + 1).random
+    try:
+        _advance(factory, keys, rng, counts)
+    finally:
+        lanes.draw_source = previous
+    return counts
+
+
+def _advance(factory: sessionmaker[Session], keys: dict[str, str], rng: random.Random, counts: dict[str, int]) -> None:
     from sqlalchemy import select
 
     from clearway.declarations.models import Declaration
     from clearway.flows import clearance
     from clearway.risk.schemas import InspectionIn
 
-    rng = random.Random(seed)
-    counts = {"assessed": 0, "paid": 0, "inspected": 0}
     with transaction(factory) as session:
         who = {name: authenticate(session, key) for name, key in keys.items()}
         todo = session.execute(select(Declaration.mrn, Declaration.economy)
@@ -228,4 +240,3 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
                     counts["paid"] += 1
         except ClearwayError:
             continue  # e.g. nothing due, or no schedule for that economy: left where it is
-    return counts
