@@ -119,7 +119,7 @@ def _line(code: str, shown: str, rate: str, desc: str, fi_ldc: dict[str, tuple[s
             out.unrated.append(code)
             break
         for pref, text_rate in pairs:
-            for c in pref.split("/"):
+            for c in dict.fromkeys(pref.split("/")):  # "NZ/PG/FI/DC/LDC/SG/SG" names SG twice (2205.90.30)
                 who = origins.AU_NAMED.get(c) or ((c, fi_ldc[c]) if fi_ldc.get(c) else None)
                 if who is None:
                     out.skipped.append(Refusal(shown, c, text_rate, "the countries of this code are not told apart "

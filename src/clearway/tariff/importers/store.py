@@ -68,12 +68,14 @@ def from_rows(economy: str, rows: list[TariffMeasure]) -> schedule.Schedule:
 
 
 def replace(session: Session, *, doc: dict[str, Any], actor: str, file: str, validate: bool = True,
-            others: list[schedule.Measure] | None = None) -> dict[str, Any]:
+            others: list[schedule.Measure] | None = None, fallback: list[schedule.Measure] = ()) -> dict[str, Any]:
     """Replace the economy's MFN and preference measures by the document's. Its other loaded measures
     (excise, vat, fee) stay; when none are loaded, those of the shipped demo schedule are loaded beside
     it (`others`), so an imported schedule keeps the economy's excise and tax rules.
 
-    validate=False only for documents Clearway ships (checked when derived and by the test suite)."""
+    `fallback`: MFN or preference measures stored beside the document's (the demo keeps its own lines where
+    the publication gives no rate at that code). validate=False only for documents Clearway ships (checked
+    when derived and by the test suite)."""
     economy = str(doc["economy"]).upper()
     if validate:
         schedule.parse_document(doc)  # every problem reported with its path; nothing stored before this
@@ -85,6 +87,7 @@ def replace(session: Session, *, doc: dict[str, Any], actor: str, file: str, val
     if not kept:
         base = others if others is not None else _shipped_others(economy)
         rows += [_row(economy, doc["currency"], m.as_dict(), now) for m in base]
+    rows += [_row(economy, doc["currency"], m.as_dict(), now) for m in fallback]
     for start in range(0, len(rows), 5000):
         session.execute(insert(TariffMeasure), rows[start:start + 5000])
     session.flush()
