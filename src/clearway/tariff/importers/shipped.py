@@ -32,3 +32,24 @@ def load(session: Session, *, economy: str, actor: str = "demo") -> dict[str, An
                 and (m.type, m.code) not in present]
     return store.replace(session, doc=doc, actor=actor, file=f"clearway/tariff/data/full/{economy}.json.gz",
                          validate=False, fallback=fallback)
+
+
+def schedule_of(economy: str) -> schedule.Schedule:
+    """A shipped whole schedule in memory (for the pure core, the coverage figures and the benchmarks)."""
+    from datetime import date
+
+    doc = document(economy)
+    nodes: dict[str, Any] = {}
+    measures = []
+    for m in doc["measures"]:
+        node = nodes.get(m["rate"])
+        if node is None:
+            node = nodes[m["rate"]] = schedule.expressions.parse(m["rate"], doc["currency"])
+        day = lambda k: date.fromisoformat(m[k]) if m.get(k) else None  # noqa: E731
+        measures.append(schedule.Measure(
+            economy=doc["economy"], code=m["code"], type=m["type"], rate=m["rate"], expression=node,
+            valid_from=day("valid_from"), valid_to=day("valid_to"), agreement=m.get("agreement"),
+            origins=tuple(m.get("origins") or ()), description=m.get("description"), legal_basis=m.get("legal_basis"),
+            source=m.get("source"), note=m.get("note")))
+    return schedule.Schedule(economy=doc["economy"], currency=doc["currency"], name=doc.get("name", ""),
+                             measures=measures)
