@@ -25,11 +25,24 @@ _LOCK = threading.Lock()
 
 
 def fingerprint(session: Session, economy: str) -> tuple:
-    """Changes whenever the economy's loaded measures change (every load inserts new rows)."""
-    n, top, last = session.execute(select(func.count(TariffMeasure.id), func.max(TariffMeasure.id),
-                                          func.max(TariffMeasure.loaded_at))
-                                   .where(TariffMeasure.economy == economy)).one()
-    return (n, top, last)
+    """Changes whenever the economy's loaded measures change. Every load and import appends an audit event
+    in the same transaction, so the hash of the economy's last schedule event identifies its rows (one
+    indexed lookup); without such an event the rows themselves are counted."""
+    from clearway.audit.models import AuditEvent
+
+    last = session.execute(select(AuditEvent.hash).where(
+        AuditEvent.entity_id == economy, AuditEvent.entity_type == "tariff_schedule",
+        AuditEvent.action.in_(("tariff.schedule_imported", "tariff.schedule_loaded")))
+        .order_by(AuditEvent.seq.desc()).limit(1)).scalar()
+    n = session.scalar(select(func.count(TariffMeasure.id)).where(TariffMeasure.economy == economy).limit(1)) \
+        if last is None else None
+    return ("event", last) if last is not None else ("rows", n, session.scalar(
+        select(func.max(TariffMeasure.loaded_at)).where(TariffMeasure.economy == economy)))
+
+
+def _has_rows(session: Session, economy: str) -> bool:
+    return session.execute(select(TariffMeasure.id).where(TariffMeasure.economy == economy).limit(1)).first() \
+        is not None
 
 
 def loaded_schedule(session: Session, economy: str) -> schedule.Schedule | None:
@@ -37,12 +50,12 @@ def loaded_schedule(session: Session, economy: str) -> schedule.Schedule | None:
     The rows were validated when they were loaded; here they are only turned back into measures."""
     key = (str(session.get_bind().url), economy)
     fp = fingerprint(session, economy)
-    if fp[0] == 0:
-        return None
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None and hit[0] == fp:
         return hit[1]
+    if not _has_rows(session, economy):
+        return None
     rows = session.execute(select(TariffMeasure).where(TariffMeasure.economy == economy)
                            .order_by(TariffMeasure.id)).scalars().all()
     built = from_rows(economy, rows)
