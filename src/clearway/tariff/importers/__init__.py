@@ -40,6 +40,7 @@ def _packed(path: Path, **_: object) -> Imported:
     doc = packed.unpack(path.read_bytes())
     out = Imported(economy=doc["economy"], currency=doc["currency"], name=doc.get("name", ""), source=str(path))
     out.measures = doc["measures"]
+    out.unrated = list(doc.get("unrated_lines") or [])
     return out
 
 
