@@ -56,15 +56,17 @@ def loaded_schedule(session: Session, economy: str) -> schedule.Schedule | None:
         return hit[1]
     if not _has_rows(session, economy):
         return None
-    rows = session.execute(select(TariffMeasure).where(TariffMeasure.economy == economy)
-                           .order_by(TariffMeasure.id)).scalars().all()
+    t = TariffMeasure
+    rows = session.execute(select(t.code, t.type, t.rate, t.currency, t.valid_from, t.valid_to, t.agreement, t.origins,
+                                  t.base, t.description, t.legal_basis, t.source, t.note, t.min_value, t.max_value)
+                           .where(t.economy == economy).order_by(t.id)).all()  # tuples: no ORM objects to build
     built = from_rows(economy, rows)
     with _LOCK:
         _CACHE[key] = (fp, built)
     return built
 
 
-def from_rows(economy: str, rows: list[TariffMeasure]) -> schedule.Schedule:
+def from_rows(economy: str, rows: list[Any]) -> schedule.Schedule:
     nodes: dict[tuple[str, str], expressions.Node] = {}
     measures = []
     for r in rows:
@@ -101,8 +103,8 @@ def replace(session: Session, *, doc: dict[str, Any], actor: str, file: str, val
         base = others if others is not None else _shipped_others(economy)
         rows += [_row(economy, doc["currency"], m.as_dict(), now) for m in base]
     rows += [_row(economy, doc["currency"], m.as_dict(), now) for m in fallback]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(TariffMeasure), rows[start:start + 5000])
+    for start in range(0, len(rows), 5000):  # a Core insert: one executemany per batch
+        session.execute(insert(TariffMeasure.__table__), rows[start:start + 5000])
     session.flush()
     append_event(session, actor=actor, action="tariff.schedule_imported", entity_type="tariff_schedule",
                  entity_id=economy, data={"measures": len(doc["measures"]), "file": file, "name": doc.get("name"),
