@@ -2,7 +2,6 @@
 SOURCE.md names the repository, commit and licence). Skipped, with the reason, where that folder is absent;
 the shipped files derived from them are tested in test_import_shipped.py without it."""
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -101,4 +100,3 @@ def test_every_format_is_listed_and_unknown_ones_refused():
                                       "cl-arancel-json", "clearway-packed"}
     with pytest.raises(KeyError):
         importers.read("xx", FULL)
-    assert date  # noqa: B018 (kept for symmetry with the other tariff tests)

@@ -165,8 +165,8 @@ def test_australia_duty_strings():
     assert au_rate("Free\u200b") == "Free"
     assert australia.stages("5% From1July2018 3.75% From1July2019 Free") == [
         (None, "5%"), (date(2018, 7, 1), "3.75%"), (date(2019, 7, 1), "Free")]
-    assert australia.stages("From1January2017 3.75% From 1 July 2017 2.5%") == [
-        (None, ""), (date(2017, 1, 1), "3.75%"), (date(2017, 7, 1), "2.5%")][1:]
+    assert australia.stages("From1January2017 3.75% From 1 July 2017 2.5%") == [  # 8486.20.40: no rate before
+        (date(2017, 1, 1), "3.75%"), (date(2017, 7, 1), "2.5%")]
     with pytest.raises(RateError, match="measured content"):
         au_rate("$10.57/L of alcohol, calculated on that alcohol content by which the percentage by volume of "
                 "alcohol of the goods exceeds 1.15")  # 2203.00.63
