@@ -74,7 +74,11 @@ def tariff_import(file: Annotated[Path, typer.Argument(help="the publication (fi
     if strict and got.refused:
         fail(f"{len(got.refused)} lines refused (first: {got.refused[0].line()}); nothing stored (--strict)")
     s = got.summary()
-    if not dry_run:
+    if dry_run:
+        from clearway.tariff import schedule
+
+        schedule.parse_document(got.document())  # the same whole check as a real import
+    else:
         with uow() as session:
             store.replace(session, doc=got.document(), actor="cli", file=str(file))
     out.print(f"{s['economy']}: {s['lines']} lines read, {s['measures']} measures "
