@@ -181,3 +181,10 @@ def test_chile_ad_valorem(value, expr):
 def test_chile_empty_rate_is_refused():
     with pytest.raises(RateError, match="no rate"):
         cl_rate(None)
+
+
+def test_units_of_the_publications_are_declared_by_their_un_ece_codes():
+    from clearway.tariff import expressions
+
+    assert [expressions.unit_of(u) for u in ("MTK", "m2", "MTQ", "DZN", "GRO", "BLL", "LPA", "pfl")] == [
+        "sqm", "sqm", "cbm", "doz", "gross", "bbl", "lpa", "pfl"]
