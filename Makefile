@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(CW) db upgrade
+	$(CW) demo tariffs
 	$(CW) demo load --keys-file var/demo-keys.json
 	@echo ""
 	@echo "Clearway demo: open http://$(HOST):$(PORT)/ (pages) and http://$(HOST):$(PORT)/docs (API)."

@@ -142,6 +142,21 @@ def demo_load(declarations: Annotated[int, typer.Option(metavar="N", help="how m
     out.print_json(data=summary)
 
 
+@demo_app.command("tariffs")
+def demo_tariffs(economy: Annotated[Optional[list[str]], typer.Option(help="only these economies (default: all "
+                                                                      "shipped)")] = None) -> None:
+    """Load the whole tariff schedules shipped with Clearway (AU, JP, NZ, US) into the configured database."""
+    import time
+
+    from clearway.tariff.importers import shipped
+
+    for eco in [e.upper() for e in economy] if economy else shipped.economies():
+        started = time.perf_counter()
+        with uow() as session:
+            done = shipped.load(session, economy=eco)
+        out.print(f"{eco}: {done['measures']} measures loaded in {time.perf_counter() - started:.1f} s", highlight=False)
+
+
 def _register_domains() -> None:
     for mod in pkgutil.iter_modules(clearway.__path__):
         if not mod.ispkg:

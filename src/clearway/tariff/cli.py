@@ -1,4 +1,4 @@
-"""Commands: `clearway tariff load|line`, `clearway rates load`, `clearway quote`, `clearway lvg import`."""
+"""Commands: `clearway tariff load|import|coverage|line`, `clearway rates load`, `clearway quote`, `clearway lvg import`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,88 @@ def tariff_load(file: Annotated[str, typer.Argument(help="schedule: JSON (clearw
         loaded = service.load_schedules(session, text=text, name=file, actor="cli")
     for x in loaded:
         out.print(f"{x['economy']}: {x['measures']} measures loaded", highlight=False)
+
+
+@tariff_app.command("import")
+@refusals_exit
+def tariff_import(file: Annotated[Path, typer.Argument(help="the publication (file or folder, per format)")],
+                  fmt: Annotated[str, typer.Option("--format", help="jp-customs, us-hts-csv, nz-rates-xlsx, "
+                                                   "au-schedule3-json, cl-arancel-json, clearway-packed")],
+                  correlation: Annotated[Optional[Path], typer.Option(help="nz-rates-xlsx: the 2022 correlation "
+                                                                      "table (WTD txt zip)")] = None,
+                  report: Annotated[Optional[Path], typer.Option(help="write every refused and skipped line here "
+                                                                 "(CSV)")] = None,
+                  strict: Annotated[bool, typer.Option(help="refuse the whole import if any line is refused")] = False,
+                  dry_run: Annotated[bool, typer.Option("--dry-run", help="read and report, store nothing")] = False) -> None:
+    """Import a whole national schedule from its publication: its MFN and preference measures replace the
+    economy's loaded ones (its excise, VAT and fee measures stay). Unreadable lines are refused by code."""
+    from clearway.tariff import importers
+    from clearway.tariff.importers import store
+
+    if fmt not in importers.FORMATS:
+        fail(f"--format: {fmt!r} is not one of {', '.join(importers.FORMATS)}")
+    if not file.exists():
+        fail(f"{file}: no such file or folder")
+    try:
+        got = importers.read(fmt, file, correlation=correlation)
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"{file}: not a {fmt} publication: {exc}")
+    if report:
+        _write_report(report, got)
+    for r in got.refused[:20]:
+        err.print(f"refused {r.line()}", markup=False, highlight=False, soft_wrap=True)
+    if len(got.refused) > 20:
+        err.print(f"... {len(got.refused) - 20} more refused lines" + (f" in {report}" if report else ""),
+                  highlight=False)
+    if strict and got.refused:
+        fail(f"{len(got.refused)} lines refused (first: {got.refused[0].line()}); nothing stored (--strict)")
+    s = got.summary()
+    if dry_run:
+        from clearway.tariff import schedule
+
+        schedule.parse_document(got.document())  # the same whole check as a real import
+    else:
+        with uow() as session:
+            store.replace(session, doc=got.document(), actor="cli", file=str(file))
+    out.print(f"{s['economy']}: {s['lines']} lines read, {s['measures']} measures "
+              f"({s.get('mfn_measures', 0)} MFN, {s.get('preference_measures', 0)} preference) "
+              f"{'checked' if dry_run else 'loaded'}; {s['refused']} refused, {s['skipped']} not imported",
+              highlight=False)
+    for note in got.notes:
+        out.print(note, highlight=False)
+
+
+def _write_report(path: Path, got) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["outcome", "code", "column", "text", "reason"])
+        for outcome, rows in (("refused", got.refused), ("not imported", got.skipped)):
+            for r in rows:
+                w.writerow([outcome, r.code, r.column, r.text, r.reason])
+
+
+@tariff_app.command("coverage")
+@refusals_exit
+def tariff_coverage(economy: str,
+                    on: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default today)")] = None,
+                    as_json: Annotated[bool, typer.Option("--json", help="everything, with the missing subheadings")] = False) -> None:
+    """The share of HS 2022 subheadings that have an applied rate in the economy's schedule."""
+    from clearway.tariff import service
+    from clearway.tariff.importers import store
+    from clearway.tariff.importers.coverage import coverage
+
+    with uow() as session:
+        sched = service.schedule_for(session, economy.upper())
+        c = coverage(sched, _day(on), store.unrated_lines(session, economy.upper()))
+    if as_json:
+        out.print_json(data=c)
+        return
+    out.print(f"{c['economy']} on {c['date']}: {c['covered']} of {c['subheadings']} HS 2022 subheadings have an "
+              f"applied rate ({c['share']}%); in the {c['chapters']} chapters the schedule holds: "
+              f"{c['covered_in_chapters']} of {c['subheadings_in_chapters']} ({c['share_in_chapters']}%)",
+              highlight=False)
 
 
 @tariff_app.command("line")

@@ -18,7 +18,8 @@ from decimal import Decimal, InvalidOperation
 from clearway.reference import currencies
 from clearway.tariff import kernel
 
-UNITS = ("kg", "l", "item", "pair", "entry")  # entry: once per declaration (fees only)
+UNITS = ("kg", "l", "item", "pair", "entry",  # entry: once per declaration (fees only)
+         "sqm", "cbm", "doz", "gross", "bbl", "lpa", "pfl")  # m2, m3, dozen, 144, US barrel, l pure alcohol, proof l
 # declared units (UN/ECE Rec. 20 codes and common spellings) -> the unit a specific rate is per
 UNIT_ALIASES = {
     "kg": "kg", "kgm": "kg", "kilogram": "kg",
@@ -26,6 +27,9 @@ UNIT_ALIASES = {
     "item": "item", "u": "item", "nar": "item", "pcs": "item", "pce": "item", "pc": "item", "no": "item",
     "unit": "item", "each": "item", "c62": "item", "head": "item",
     "pair": "pair", "pr": "pair", "npr": "pair", "pairs": "pair",
+    "sqm": "sqm", "m2": "sqm", "mtk": "sqm", "cbm": "cbm", "m3": "cbm", "mtq": "cbm", "doz": "doz", "dzn": "doz",
+    "dozen": "doz", "gross": "gross", "gro": "gross", "bbl": "bbl", "bll": "bbl", "barrel": "bbl",
+    "lpa": "lpa", "pfl": "pfl", "proof_l": "pfl",
 }
 
 

@@ -71,6 +71,7 @@ class Schedule:
         self._by: dict[tuple[str, str], list[Measure]] = {}
         for m in self.measures:
             self._by.setdefault((m.type, m.code), []).append(m)
+        self._fees = [m for m in self.measures if m.type == "fee"]  # looked up on every assessment
 
     def _own(self, type_: str, code: str, on: date) -> list[Measure]:
         return [m for m in self._by.get((type_, code), ()) if m.in_force(on)]
@@ -84,7 +85,7 @@ class Schedule:
         return []
 
     def fees(self, on: date) -> list[Measure]:
-        return [m for (t, _), ms in self._by.items() if t == "fee" for m in ms if m.in_force(on)]
+        return [m for m in self._fees if m.in_force(on)]
 
     def children(self, code: str, type_: str = "mfn") -> list[str]:
         return sorted({c for (t, c) in self._by if t == type_ and c.startswith(code) and len(c) > len(code)})

@@ -29,18 +29,13 @@ from clearway.validation import parse
 # ---- schedules -------------------------------------------------------------------------------------
 
 def schedule_for(session: Session, economy: str) -> schedule.Schedule:
-    """The loaded schedule of an economy, else the demo schedule shipped with Clearway."""
-    rows = list(session.scalars(select(TariffMeasure).where(TariffMeasure.economy == economy.upper())
-                                .order_by(TariffMeasure.id)))
-    if rows:
-        return schedule.parse_document({"economy": economy.upper(), "currency": rows[0].currency, "measures": [
-            {k: v for k, v in {
-                "code": r.code, "type": r.type, "rate": r.rate, "agreement": r.agreement, "origins": r.origins,
-                "base": r.base, "valid_from": r.valid_from and r.valid_from.isoformat(),
-                "valid_to": r.valid_to and r.valid_to.isoformat(), "description": r.description,
-                "legal_basis": r.legal_basis, "source": r.source, "note": r.note,
-                "min_value": r.min_value, "max_value": r.max_value}.items() if v not in (None, [])}
-            for r in rows]})
+    """The loaded schedule of an economy (validated when loaded; rebuilt only when its rows change), else the
+    demo schedule shipped with Clearway."""
+    from clearway.tariff.importers import store
+
+    loaded = store.loaded_schedule(session, economy.upper())
+    if loaded is not None:
+        return loaded
     found = schedule.builtin(economy)
     if found is None:
         raise Invalid(f"no tariff schedule for {economy}", errors=[FieldError(
