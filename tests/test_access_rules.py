@@ -7,9 +7,11 @@ reason it is not one. A new GET route that is in neither fails `test_every_get_r
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,11 @@ class Pair:
     list: str
     read: str  # the single read, with one {placeholder}
     ident: Callable[[dict], tuple[str, dict]]  # a listed item -> (path value, query) of its single read
+    items: Callable[[Any], list] = lambda body: body["items"] if isinstance(body, dict) else body
+    params: tuple = (("limit", 2),)  # the list's query: small pages, to walk the keyset paging too
+
+
+PERIOD = utcnow().strftime("%Y-%m")  # a statement is read for a month; the seeding opens accounts in this one
 
 
 PAIRS = [
@@ -37,6 +44,10 @@ PAIRS = [
     Pair("/api/v1/seals", "/api/v1/seals/{seal}", lambda i: (str(i["id"]), {})),
     Pair("/api/v1/alerts", "/api/v1/alerts/{alert}", lambda i: (str(i["id"]), {})),
     Pair("/api/v1/risk/rules", "/api/v1/risk/rules/{code}", lambda i: (i["code"], {})),
+    Pair("/api/v1/payments/deferred-accounts", "/api/v1/payments/deferred-accounts/{number}/statement",
+         lambda i: (i["number"], {"period": PERIOD}), params=()),
+    Pair("/api/v1/seal-events/refusals", "/api/v1/seal-events/refusals/{refusal}", lambda i: (str(i["id"]), {}),
+         items=lambda body: body["latest"], params=(("limit", 500),)),
 ]
 
 PART = "a part of one {0}: read through the {0}'s own access rule (the same service.get), listed by none"
@@ -49,9 +60,7 @@ NOT_PAIRS = {
     "/api/v1/seals/{seal}/events": PART.format("seal"),
     "/api/v1/risk/rules/{code}/versions": PART.format("targeting rule"),
     "/api/v1/alerts/measures": "counts over the alerts the key lists (same filter), no items to read",
-    "/api/v1/seal-events/refusals": "counts of refused seal events, no items to read",
     "/api/v1/risk/policy": "one policy per economy (the key's own), nothing to list",
-    "/api/v1/payments/deferred-accounts/{number}/statement": "one account's statement; accounts have no list",
     "/api/v1/certificates/nppo-certificates/{economy}": "the public signing certificates of one economy",
     "/api/v1/release/{code}": "public verification of a release code: no key, no list",
     "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",
@@ -122,8 +131,9 @@ def _seal(economy: str, serial: str) -> dict:
 
 
 def seed(db, keys) -> None:
-    """A declaration, an ePhyto issued to the other economy, a seal with an alert and a targeting rule
-    in each economy (and a second declarant's declaration in AU), made as each economy's users would."""
+    """A declaration, an ePhyto issued to the other economy, a seal with an alert, a targeting rule, a
+    deferred account and a refused seal event in each economy (and a second declarant's declaration in AU),
+    made as each economy's users would."""
     from clearway.certificates import nppo
     from clearway.containers.models import SealAlert
 
@@ -146,6 +156,14 @@ def seed(db, keys) -> None:
                                                          "conditions": [{"field": "hs_chapter", "op": "eq",
                                                                          "value": "61"}]})
             assert r.status_code == 201, r.text
+            r = officer.post("/api/v1/payments/deferred-accounts", json={"holder": DECLARANT[economy],
+                                                                          "credit_limit": "5000.00"})
+            assert r.status_code == 201, r.text
+            # an event the server refuses (a 1970 device time): kept as a refusal of this economy
+            r = officer.post("/api/v1/seal-events", json=[{
+                "seal_id": seal["seal_id"], "seq": 1, "device_time": "1970-01-01T00:00:00Z", "lat": -33.9,
+                "lon": 151.2, "status": "sealed", "battery": 90}])
+            assert r.status_code == 200 and r.json()["refused"] == 1, r.text
         with transaction(db.factory) as session:
             session.add(SealAlert(seal_pk=seal["id"], seal_id=seal["seal_id"], container=seal["container"],
                                   economy=economy, rule="opened", severity="high", reason="opened en route",
@@ -170,13 +188,12 @@ def everyone(keys) -> dict[str, object]:
 def listed(client, pair: Pair) -> set[tuple[str, tuple]]:
     found, after = set(), None
     while True:
-        r = client.get(pair.list, params={"limit": 2, **({"after": after} if after else {})})
+        r = client.get(pair.list, params={**dict(pair.params), **({"after": after} if after else {})})
         if r.status_code == 403:
             return set()
         assert r.status_code == 200, f"{pair.list}: {r.status_code} {r.text}"
         body = r.json()
-        items = body["items"] if isinstance(body, dict) else body
-        for item in items:
+        for item in pair.items(body):
             ident, query = pair.ident(item)
             found.add((ident, tuple(sorted(query.items()))))
         after = body.get("next") if isinstance(body, dict) else None
@@ -185,7 +202,7 @@ def listed(client, pair: Pair) -> set[tuple[str, tuple]]:
 
 
 def readable(client, pair: Pair, ident: str, query: tuple) -> bool:
-    r = client.get(pair.read.split("{")[0] + ident, params=dict(query))
+    r = client.get(re.sub(r"\{\w+\}", ident, pair.read), params=dict(query))
     assert r.status_code in (200, 403, 404), f"{pair.read} {ident}: {r.status_code} {r.text}"
     return r.status_code == 200
 
