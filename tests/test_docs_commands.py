@@ -15,6 +15,8 @@ How the blocks run (the convention is written up in docs/DEVELOPING.md, "Command
 - A block fails the test on a non-zero exit, on a Python traceback, or when it prints an RFC 9457 problem
   (curl -s prints a refusal and exits 0). Each file must leave an audit chain that verifies, and the
   README's walkthrough must end with a release code the public check accepts.
+- Without bash, curl or jq the test skips, except under CLEARWAY_DOCS_TEST_REQUIRED (set by .ci/run, which
+  installs curl and jq): there it fails. Each file's key outputs are checked in tests/docs_checks.py.
 - The random selection of lanes (1 % by default) is set to 0 through the lane policy of every economy
   before the blocks run, so that the documented lanes are the lanes every run gets.
 """
@@ -35,6 +37,7 @@ import httpx
 import pytest
 
 from tests.conftest import _free_port
+from tests.docs_checks import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -84,10 +87,6 @@ def localise(body: str, *, server_port: int, hub_port: int) -> str:
     return re.sub(rf"--port[ =]{HUB_PORT}\b", f"--port {hub_port}", body)
 
 
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 # ---- the parser and the convention, as tables ----
 
 @pytest.mark.parametrize("markdown,expected", [
@@ -116,6 +115,13 @@ def test_the_readme_walkthrough_runs_and_few_blocks_are_left_unrun():
     assert sum(b.runs for b in readme) >= 2, "the README's lodging and clearance blocks must run"
     unrun = [b.where() for p in GUIDES for b in blocks(p) if not b.runs]
     assert len(unrun) <= NORUN_BUDGET, f"too many ```sh norun blocks ({len(unrun)}): {unrun}"
+
+
+def test_every_code_block_of_the_docs_says_what_it_is():
+    """An unlabelled block is neither run nor known to be shell: label it (```sh, ```text, ```json...)."""
+    unlabelled = [f"{p.relative_to(ROOT)}:{p.read_text(encoding='utf-8').count(chr(10), 0, m.start()) + 1}"
+                  for p in GUIDES for m in FENCE.finditer(p.read_text(encoding="utf-8")) if not m["info"].strip()]
+    assert unlabelled == []
 
 
 def test_every_example_file_the_docs_name_exists():
@@ -225,50 +231,38 @@ class Workspace:
                 pass
 
 
-def _check_readme(ws: Workspace) -> None:
-    """The walkthrough goes lodge -> assess -> lane -> pay -> release with the numbers it states."""
-    said = squeeze("\n".join(ws.outputs))
-    for words in ('"status":"accepted"', "alreadylodged", "3declarations:3accepted,0alreadylodged,0refused",
-                  '"lane":"green"', '"total_due":"491.13"', '"currency":"AUD"', '"status":"released"',
-                  '"valid":true', "auditchainintact"):
-        assert squeeze(words) in said, words
-    mrn, code = ws.env["MRN"], ws.env["CODE"]
-    assert re.fullmatch(r"\d\dAUSYD\d{8}[0-9A-Z]", mrn), mrn
-    release = httpx.get(f"{ws.url}/api/v1/release/{code}", timeout=30).json()
-    assert (release["valid"], release["declaration"], release["status"]) == (True, mrn, "released")
-    assert ws.env["REF"].startswith("RF")
-
-
-def _check_tariff(ws: Workspace) -> None:
-    said = squeeze("\n".join(ws.outputs))
-    for words in ("duty 1100, excise 900, consumption tax 2200", "total due 4200 JPY", "KR: 4 measures loaded",
-                  '"rate": "13%"', '"agreement": "KORUS"', "2 exchange rates loaded",
-                  "6 parcels: 5 assessed, 1 refused; duty 88.34, excise 96.48, tax 195.17, total 379.99 AUD",
-                  "exit 1: the manifest's line 6 is refused"):
-        assert squeeze(words) in said, words
-    rows = (ws.cwd / "parcels.csv").read_text().splitlines()
-    assert len(rows) == 7 and rows[1].startswith("1,AU-EX-0001,851713,")
-
-
-def _check_risk(ws: Workspace) -> None:
-    import json
-
-    metrics = json.loads(ws.outputs[-1].strip().splitlines()[-1])  # evaluate --json: one line
-    assert (metrics["n"], metrics["frauds"]) == (600, 127)  # the sample's rows and its irregular ones
-    assert 0.5 < metrics["auc"] <= 1
-    assert (ws.cwd / "kcs-model" / "metadata.json").is_file()
-
-
-CHECKS = {"README.md": _check_readme, "tariff.md": _check_tariff, "risk.md": _check_risk}
 RUNNABLE = [p for p in GUIDES if any(b.runs for b in blocks(p))]
+
+
+def require_tools(environ: dict[str, str] | os._Environ) -> None:
+    """Skip when bash, curl or jq is missing, except in CI (.ci/run installs them and sets
+    CLEARWAY_DOCS_TEST_REQUIRED): there the docs test fails instead of skipping."""
+    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool, path=environ.get("PATH")) is None]
+    if missing and environ.get("CLEARWAY_DOCS_TEST_REQUIRED"):
+        pytest.fail(f"{', '.join(missing)} not installed: CI must run the docs commands, not skip them")
+    if missing:
+        print(f"\nSKIP docs commands: {', '.join(missing)} not installed")
+        pytest.skip(f"{', '.join(missing)} not installed (apt-get install {' '.join(missing)})")
+
+
+def test_ci_fails_rather_than_skips_without_the_tools(tmp_path: Path):
+    bare = {"PATH": str(tmp_path)}  # a PATH with no bash, curl or jq
+    with pytest.raises(pytest.skip.Exception, match="bash, curl, jq not installed"):
+        require_tools(bare)
+    with pytest.raises(pytest.fail.Exception, match="CI must run the docs commands"):
+        require_tools({**bare, "CLEARWAY_DOCS_TEST_REQUIRED": "1"})
+    require_tools({"PATH": os.environ["PATH"], "CLEARWAY_DOCS_TEST_REQUIRED": "1"})  # all there: runs
+
+
+def test_ci_installs_the_tools_and_requires_the_docs_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "for tool in curl jq" in ci and "apt-get install -y -qq $missing" in ci
+    assert ci.index("export CLEARWAY_DOCS_TEST_REQUIRED=1") < ci.index("make test")
 
 
 @pytest.mark.parametrize("guide", RUNNABLE, ids=[p.name for p in RUNNABLE])
 def test_the_commands_of_the_guide_run_as_written(guide: Path, tmp_path: Path):
-    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
-    if missing:
-        print(f"\nSKIP docs commands: {', '.join(missing)} not installed")
-        pytest.skip(f"{', '.join(missing)} not installed (apt-get install {' '.join(missing)})")
+    require_tools(os.environ)
     ws = Workspace(tmp_path / "work")
     try:
         ws.start_server()
