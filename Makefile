@@ -6,15 +6,22 @@ CW     := $(VENV)/bin/clearway
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo serve test test-fast bench clean
+.PHONY: install lock demo serve test test-fast bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions with their hashes come from requirements.lock; pyproject.toml only says which ranges we accept.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
+
+# Re-resolve the lock within pyproject.toml's ranges (newest allowed versions), with hashes.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" -o requirements.lock
 
 demo: install
 	$(CW) db upgrade
