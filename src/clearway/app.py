@@ -4,14 +4,17 @@ clearway.api (and clearway.web) that defines `router` is mounted."""
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from clearway import __version__
@@ -20,6 +23,7 @@ from clearway.api.deps import Context
 from clearway.api.textguard import TextGuard
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
+from clearway.db import migrate as run_migrations
 
 
 class BodyLimit:
@@ -65,8 +69,6 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(send: Any, limit: int) -> None:
-        import json
-
         body = json.dumps({"type": "https://clearway.dev/problems/413", "title": "Content too large",
                            "status": 413, "detail": f"the body is over the limit of {limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
@@ -117,8 +119,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     if migrate:
-        from clearway.db import migrate as run_migrations
-
         run_migrations(engine)
     threads = settings.threads or (1 if engine.dialect.name == "sqlite" else 8)
 
@@ -144,9 +144,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     for package in ("clearway.api", "clearway.web"):
         for router in _routers(package):
             app.include_router(router)
-    from pathlib import Path
-
-    from fastapi.staticfiles import StaticFiles
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(TextGuard)  # inside BodyLimit: an oversized body is refused before it is read

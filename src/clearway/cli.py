@@ -4,6 +4,9 @@ Domain packages add their own commands: a module clearway.<domain>.cli with regi
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import importlib
 import pkgutil
 from pathlib import Path

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.auth.service import authenticate
 from clearway.config import get_settings
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from clearway.errors import ClearwayError
@@ -59,8 +60,6 @@ def uow() -> Iterator[Session]:
 
 
 def principal_from_key(key: str | None):
-    from clearway.auth.service import authenticate
-
     if not key:
         fail("--key is required (or set CLEARWAY_API_KEY)")
     with sessions()() as session:
@@ -68,6 +67,14 @@ def principal_from_key(key: str | None):
     if who is None:
         fail("unknown or revoked API key")
     return who
+
+
+def broker(value: str) -> tuple[str, int]:
+    """An MQTT broker given as HOST:PORT (exit 2 naming the option otherwise)."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        fail(f"--mqtt must be HOST:PORT, not {value!r}")
+    return host, int(port)
 
 
 def read_text(path: str) -> str:

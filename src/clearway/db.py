@@ -12,8 +12,9 @@ from typing import Any
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, String, create_engine, event, insert, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -143,9 +144,6 @@ class Counter(Base):
 
 def next_value(session: Session, name: str) -> int:
     """The next number of a named counter, gap-free within committed transactions."""
-    from sqlalchemy import insert, update
-    from sqlalchemy.exc import IntegrityError
-
     table = Counter.__table__
     advance = update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)
     value = session.connection().execute(advance).scalar_one_or_none()

@@ -6,81 +6,27 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.auth.service import authenticate, create_key
+from clearway import demo_model
+from clearway.auth.models import ApiKey
+from clearway.auth.service import authenticate, create_key, revoke_key
+from clearway.certificates import nppo
+from clearway.certificates.models import NppoKey
+from clearway.containers.demo import load as load_seals
 from clearway.db import transaction
+from clearway.declarations.models import Declaration
+from clearway.declarations.schemas import DeclarationIn
+from clearway.demo_goods import DEMO_ECONOMIES, declaration, party
 from clearway.errors import ClearwayError, Conflict
-from clearway.reference import economies
-
-# (hs code, description, unit, value per unit range in USD, kg per unit)
-GOODS = [
-    ("080510", "Fresh oranges", "kg", (0.6, 1.4), 1.0),
-    ("220421", "Red wine in 750 ml bottles", "l", (4.0, 25.0), 1.3),
-    ("610910", "Cotton T-shirts", "pce", (1.5, 9.0), 0.2),
-    ("640411", "Sports footwear, textile uppers", "pr", (8.0, 60.0), 0.9),
-    ("851713", "Smartphones", "pce", (90.0, 800.0), 0.3),
-    ("851714", "Mobile telephones, other", "pce", (15.0, 120.0), 0.25),
-    ("300241", "Vaccines for human medicine", "kg", (200.0, 2000.0), 1.0),
-    ("382219", "Diagnostic test kits", "pce", (2.0, 12.0), 0.05),
-]  # the lines the demo tariff schedules cover
-ORIGINS = ["CN", "VN", "TH", "US", "JP", "KR", "MY", "ID", "AU", "NZ", "CL", "MX", "DE", "IN"]
-DEMO_ECONOMIES = ["AU", "NZ", "US", "CA", "JP", "TH"]  # the economies with demo tariff schedules
-OWNERS = ["MSCU", "MAEU", "CMAU", "HLXU", "OOLU", "EGHU", "TGHU", "CSQU"]
-
-
-def party(economy: str) -> str:
-    return f"{economy}-DEMO-BROKER-1"
-
-
-def _container(rng: random.Random) -> str:
-    from clearway.containers.iso6346 import check_digit
-
-    body = rng.choice(OWNERS) + f"{rng.randrange(1_000_000):06d}"
-    return body + str(check_digit(body))
-
-
-def declaration(economy: str, n: int, rng: random.Random, *, arrival: datetime | None = None) -> dict[str, Any]:
-    """One plausible import declaration lodged by the demo broker of `economy`."""
-    offices = [o for o in economies.all_offices().values() if o.economy == economy]
-    office = rng.choice(offices)
-    lines = []
-    total = Decimal(0)
-    for _ in range(rng.choice([1, 1, 1, 2, 3])):
-        hs, desc, unit, (lo, hi), kg = rng.choice(GOODS)
-        qty = Decimal(rng.choice([10, 50, 100, 250, 500, 1000, 2400]))
-        value = (qty * Decimal(str(round(rng.uniform(lo, hi), 2)))).quantize(Decimal("0.01"))
-        net = (qty * Decimal(str(kg))).quantize(Decimal("0.1"))
-        gross = (net * Decimal("1.06")).quantize(Decimal("0.1"))
-        origin = rng.choice([o for o in ORIGINS if o != economy])
-        total += value
-        lines.append({"hs_code": hs, "description": desc, "origin": origin, "quantity": str(qty), "unit": unit,
-                      "gross_weight_kg": str(gross), "net_weight_kg": str(net), "value": str(value)})
-    sea = office.kind == "seaport"
-    arrival = arrival or datetime.now(UTC) + timedelta(hours=rng.randrange(-72, 72))
-    docs = [{"type": "invoice", "reference": f"INV-{economy}-{n:07d}"}]
-    if any(line["hs_code"].startswith("08") for line in lines):
-        docs.append({"type": "ephyto", "reference": f"{lines[0]['origin']}-2026-PHY-{n:06d}"})
-    return {
-        "lrn": f"DEMO-{economy}-{n:07d}", "type": "import", "economy": economy, "office": office.code,
-        "declarant": {"id": party(economy), "name": f"Demo Customs Brokers {economy}"},
-        "importer": {"id": f"{economy}-IMP-{rng.randrange(1, 60):04d}", "name": "Demo Importer", "country": economy},
-        "exporter": {"name": f"Exporter {rng.randrange(1, 200)}", "country": lines[0]["origin"]},
-        "transport": {"mode": "sea" if sea else "air",
-                      "document": f"{'MAEU' if sea else '618-'}{rng.randrange(10**8):08d}",
-                      "containers": [_container(rng)] if sea else [],
-                      "arrival": arrival.isoformat().replace("+00:00", "Z")},
-        "incoterm": rng.choice(["FOB", "CIF", "EXW", "FCA"]), "currency": "USD",
-        "freight": str((total * Decimal("0.08")).quantize(Decimal("0.01"))),
-        "insurance": str((total * Decimal("0.01")).quantize(Decimal("0.01"))),
-        "items": lines, "documents": docs,
-    }
-
+from clearway.flows import clearance, lanes, lodging
+from clearway.risk.schemas import InspectionIn
+from clearway.validation import parse
 
 def nppo_party(economy: str) -> str:
     return f"NPPO-{economy}"
@@ -99,11 +45,6 @@ def _keys(factory: sessionmaker[Session], keys_file: Path) -> tuple[dict[str, st
     """The demo keys: those in `keys_file` that still work are reused; the others are created. A
     demo key whose secret was lost with the file is revoked when its successor is made, so that
     each demo name has one working key however often the demo is loaded."""
-    from sqlalchemy import select
-
-    from clearway.auth.models import ApiKey
-    from clearway.auth.service import revoke_key
-
     known: dict[str, str] = {}
     if keys_file.exists():
         known = json.loads(keys_file.read_text()).get("keys", {})
@@ -131,11 +72,6 @@ def _keys(factory: sessionmaker[Session], keys_file: Path) -> tuple[dict[str, st
 
 def _nppo_signing_keys(factory: sessionmaker[Session]) -> int:
     """A signing key for each demo NPPO that has none, so that its API key can issue ePhytos."""
-    from sqlalchemy import select
-
-    from clearway.certificates import nppo
-    from clearway.certificates.models import NppoKey
-
     made = 0
     with transaction(factory) as session:
         for e in DEMO_ECONOMIES:
@@ -149,15 +85,10 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
          seed: int = 2026) -> dict[str, Any]:
     """Keys, the demo fraud model (into `model_dir`, when given) and declarations; running it again
     creates no key and lodges nothing twice (LRNs are deterministic)."""
-    from clearway.declarations.schemas import DeclarationIn
-    from clearway.flows import lodging
-    from clearway.validation import parse
-
     keys, key_counts = _keys(factory, keys_file)
     signing = _nppo_signing_keys(factory)
     model: dict[str, Any] = {}
     if model_dir is not None:  # before lodging: the lanes of the new declarations use it
-        from clearway import demo_model
 
         model = demo_model.ensure(model_dir)
     rng = random.Random(seed)
@@ -179,7 +110,6 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
         existing += not new
     sealed = {}
     if created:  # seal journeys first, so that tampered containers weigh on the lanes
-        from clearway.containers.demo import load as load_seals
 
         sealed = {"seal_journeys": load_seals(factory, count=max(1, declarations // 10), tamper_rate=0.3)}
     moved = clear(factory, keys, seed=seed + 1) if created else {}
@@ -191,8 +121,6 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
     """Take the newly lodged demo declarations down the clearance path, so that every status shows:
     three in four are assessed (and laned), most of what is due is paid, and officers control some
     of the yellow and red ones. Returns how many reached each step."""
-    from clearway.flows import lanes
-
     rng = random.Random(seed)
     counts = {"assessed": 0, "paid": 0, "inspected": 0}
     # The random compliance selection draws from the seed too, so that a demo load is the same every time.
@@ -205,12 +133,6 @@ def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027
 
 
 def _advance(factory: sessionmaker[Session], keys: dict[str, str], rng: random.Random, counts: dict[str, int]) -> None:
-    from sqlalchemy import select
-
-    from clearway.declarations.models import Declaration
-    from clearway.flows import clearance
-    from clearway.risk.schemas import InspectionIn
-
     with transaction(factory) as session:
         who = {name: authenticate(session, key) for name, key in keys.items()}
         todo = session.execute(select(Declaration.mrn, Declaration.economy)

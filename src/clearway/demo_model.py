@@ -10,11 +10,19 @@ Nothing here is evidence about real traders."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import polars as pl
+
+from clearway.demo_goods import DEMO_ECONOMIES, GOODS, declaration, party
+from clearway.risk.decisions import model_records
+from clearway.risk.history import to_canonical
+from clearway.risk.model import PARAMS, FraudModel
 
 DEMO_DECLARATIONS = 3000  # about 4,800 goods lines: well above the 50-row training minimum
 RISKY_IMPORTERS = (7, 13, 42)
@@ -23,8 +31,6 @@ DAYS = 180
 
 
 def _undervalued(item: dict[str, Any]) -> bool:
-    from clearway.demo import GOODS
-
     (lo, hi) = next(g[3] for g in GOODS if g[0] == item["hs_code"])
     unit = Decimal(item["value"]) / Decimal(item["quantity"])
     return unit < Decimal(str(lo + (hi - lo) * 0.1))
@@ -44,12 +50,6 @@ def _label(content: dict[str, Any], rng: random.Random) -> tuple[int, float]:
 
 def history(*, declarations: int = DEMO_DECLARATIONS, seed: int = 2028):
     """The demo inspection history, one row per goods line, in the canonical training layout."""
-    import polars as pl
-
-    from clearway.demo import DEMO_ECONOMIES, declaration, party
-    from clearway.risk.decisions import model_records
-    from clearway.risk.history import to_canonical
-
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     for n in range(declarations):
@@ -70,10 +70,6 @@ def history(*, declarations: int = DEMO_DECLARATIONS, seed: int = 2028):
 def ensure(directory: Path, *, seed: int = 2028) -> dict[str, Any]:
     """Train the demo model into `directory` unless a model is there already. A demo model found
     there is reused; any other model is a deployment's own and is left alone."""
-    import json
-
-    from clearway.risk.model import PARAMS, FraudModel
-
     meta_file = directory / "metadata.json"
     if meta_file.is_file():
         meta = json.loads(meta_file.read_text())

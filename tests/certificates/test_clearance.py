@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from clearway.audit.models import AuditEvent
-from clearway.certificates import builder, nppo, service, signing
+from clearway.certificates import builder, clearance, nppo, receiving, signing
 from clearway.certificates.schemas import EPhytoIn
 from clearway.controls import service as controls
 from clearway.db import transaction
@@ -61,21 +61,21 @@ class Desk:
             row, _ = declarations.lodge(s, principal=self.declarant, decl=DeclarationIn.model_validate(data))
             return row.id
 
-    def receive(self, status: int = 70, **changes) -> service.Received:
+    def receive(self, status: int = 70, **changes) -> receiving.Received:
         root = builder.build(EPhytoIn.model_validate(ephyto(**changes)))
         if status == 40:
             root.find(".//{*}StatusCode").text = "40"
         xml = builder.to_bytes(signing.sign(root, self.pair)).decode()
         self.delivery += 1
         with transaction(self.db.factory) as s:
-            got = service.receive(s, economy="AU", delivery_number=f"d-{self.delivery}", sender="TH", to="AU",
+            got = receiving.receive(s, economy="AU", delivery_number=f"d-{self.delivery}", sender="TH", to="AU",
                                   number=changes.get("number", "TH2026-000123"), status_code=status, content=xml)
         assert got.outcome in ("accepted", "warnings"), got.reason
         return got
 
-    def check(self, decl_id: int) -> service.check_declaration:
+    def check(self, decl_id: int) -> clearance.CheckResult:
         with transaction(self.db.factory) as s:
-            return service.check_declaration(s, row=declarations.by_id(s, decl_id), actor="officer:test")
+            return clearance.check_declaration(s, row=declarations.by_id(s, decl_id), actor="officer:test")
 
     def findings(self, decl_id: int):
         with self.db.factory() as s:

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from clearway.certificates import builder, nppo, schema, service, signing, sps
+from clearway.certificates import builder, clearance, nppo, receiving, schema, signing, sps
 from clearway.certificates.models import Certificate, Receipt
 from clearway.certificates.schemas import EPhytoIn
 from clearway.controls import service as controls
@@ -110,9 +110,9 @@ def test_import_of_an_unsigned_certificate_drops_its_comments_before_signing(db,
     assert sps.summary(signing.verify(stored, th_key), signed=True)["number"] == NUMBER
 
 
-def _receive(db, content: bytes, *, number: str, delivery: str) -> service.Received:
+def _receive(db, content: bytes, *, number: str, delivery: str) -> receiving.Received:
     with transaction(db.factory) as session:
-        return service.receive(session, economy="AU", delivery_number=delivery, sender="TH", to="AU", number=number,
+        return receiving.receive(session, economy="AU", delivery_number=delivery, sender="TH", to="AU", number=number,
                                status_code=70, content=content.decode())
 
 
@@ -132,7 +132,7 @@ def test_the_hub_receipt_refuses_a_cut_number_and_a_declaration_citing_it_gets_a
     invented = dict(DECLARATION, documents=[{"type": "ephyto", "reference": "TH-HUB-EAB3E"}])
     with transaction(db.factory) as session:
         row, _ = declarations.lodge(session, principal=au, decl=DeclarationIn.model_validate(invented))
-        result = service.check_declaration(session, row=row, actor="test")
+        result = clearance.check_declaration(session, row=row, actor="test")
     assert result.outcome == "finding"
     with db.factory() as session:
         [finding] = controls.open_findings(session, declaration_id=row.id)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from clearway.containers import journeys
-from clearway.containers.service import check_declaration
+from clearway.containers.alerts import findings_for_declaration as check_declaration
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.db import transaction

@@ -167,7 +167,7 @@ def test_the_alert_list_takes_status_all_as_its_page_does(db, server, keys):
 def test_an_alert_holds_only_declarations_of_its_own_economy(db, server, keys, declarant):
     import copy
 
-    from clearway.containers.service import check_declaration
+    from clearway.containers.alerts import findings_for_declaration as check_declaration
     from clearway.declarations import service as declarations
     from clearway.declarations.schemas import DeclarationIn
     from tests.conftest import example

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -65,7 +66,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
-        import logging
 
         logging.getLogger("clearway").exception("unhandled error on %s", request.url.path)
         return problem(500, "Internal error", "an unexpected error occurred; nothing was stored",

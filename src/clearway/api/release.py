@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from clearway.api.deps import Ctx
-from clearway.release import core, service
+from clearway.flows import release
+from clearway.release import core
 from clearway.tariff.schemas import plain
 
 router = APIRouter(prefix="/api/v1/release", tags=["release"])
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1/release", tags=["release"])
 @router.get("/{code}")
 def check(code: str, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
-        rel, row = service.check(session, code)
+        rel, row = release.check(session, code)
         return plain({"code": core.display(rel.code), "valid": True, "declaration": row.mrn,
                       "economy": row.economy, "office": row.office, "released_at": rel.released_at,
                       "status": row.status})

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 
 from clearway.api.deps import Ctx, Who
-from clearway.containers import access, ingest, service
+from clearway.containers import access, ingest, service, timeline
 from clearway.containers import refusals as seal_refusals
 from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
 from clearway.errors import FieldError, Forbidden, Invalid
@@ -52,7 +52,7 @@ def remove(seal: int, body: RemoveIn, who: Who, ctx: Ctx) -> dict[str, Any]:
 def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
     with ctx.uow() as session:
         row = service.get(session, principal=who, seal=seal)
-        return service.events_of(session, seal=row)
+        return timeline.events_of(session, seal=row)
 
 
 @router.post("/seal-events", response_model=IngestOut, responses={

@@ -4,6 +4,9 @@ directly (CLEARWAY_DATABASE_URL, else the SQLite file under the data directory):
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import json
 from typing import Annotated, Optional
 

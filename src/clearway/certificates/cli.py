@@ -3,6 +3,9 @@ and `clearway certificates ...` (validate a file, run the exchange with a hub)."
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import errno
 import time
 from pathlib import Path

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.audit.service import append_event
-from clearway.certificates import service
+from clearway.certificates import receiving, service
 from clearway.certificates.hub_client import HubClient, HubUnavailable
 from clearway.certificates.models import Certificate, Delivery, Receipt
 from clearway.certificates.soap import Envelope, SoapFault
@@ -114,9 +114,9 @@ def pull(factory: sessionmaker[Session], client: HubClient, *, economy: str,
 
 def _receive_one(factory: sessionmaker[Session], client: HubClient, env: Envelope, *, economy: str) -> str:
     with transaction(factory) as session:
-        outcome = service.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
-                                  sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
-                                  status_code=env.CertificateStatus, content=env.Content or "")
+        outcome = receiving.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
+                                    sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
+                                    status_code=env.CertificateStatus, content=env.Content or "")
     # Acknowledged only once the receipt is committed: a crash in between means a repeat pull.
     if outcome.outcome == "refused":
         client.acknowledge_failed(env.hubDeliveryNumber, outcome.reason or "refused")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from clearway.reference.hs import nomenclature
+
 DATA = Path(__file__).parent / "data"
 CODELISTS = DATA / "sps-cert-17p0" / "codelist" / "standard"
 _XSD = "http://www.w3.org/2001/XMLSchema"
@@ -91,8 +93,6 @@ def additional_declarations() -> list[dict]:
 
 def product_descriptions() -> list[dict]:
     """HS chapters and headings whose goods need a phytosanitary certificate, with their HS descriptions."""
-    from clearway.reference.hs import nomenclature
-
     prefixes = json.loads((DATA / "phyto_requirements.json").read_text(encoding="utf-8"))["default"]["hs_prefixes"]
     hs = nomenclature()
     rows = []

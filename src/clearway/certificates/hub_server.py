@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request, Response
 from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.app import BodyLimit
 from clearway.certificates import hub_checks, hub_codes, sps
 from clearway.certificates import hub_store as store
 from clearway.certificates import soap
@@ -243,8 +244,6 @@ def handle(factory: sessionmaker[Session], token: str, action: str, data: bytes)
 
 
 def create_hub_app(database_url: str | None = None, *, factory: sessionmaker[Session] | None = None) -> FastAPI:
-    from clearway.app import BodyLimit
-
     factory = factory or store.sessions(database_url)
     app = FastAPI(title="Clearway ePhyto hub", docs_url=None, redoc_url=None, openapi_url=None)
 

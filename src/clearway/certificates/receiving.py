@@ -4,7 +4,7 @@ delivery number); the answer (accepted, with warnings, refused) is what the node
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,21 +12,28 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.certificates import builder, nppo, schema, signing, sps
+from clearway.certificates.clearance import recheck
 from clearway.certificates.models import Certificate, Receipt
+from clearway.certificates.records import issued_at, mark_replaced
 from clearway.db import utcnow
 
-if TYPE_CHECKING:
-    from clearway.certificates.service import Received
-
 ACTOR = "hub"
+
+
+@dataclass
+class Received:
+    """What the receiving side answers the hub: accepted, accepted with warnings, or refused (failed)."""
+
+    outcome: str  # accepted | warnings | refused
+    reason: str | None = None
+    certificate: Certificate | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def receive(session: Session, *, economy: str, delivery_number: str, sender: str, to: str, number: str,
             status_code: int, content: str) -> Received:
     """Verify and store one envelope addressed to `economy`. A delivery number seen before gets the
     answer given the first time (nothing is stored twice)."""
-    from clearway.certificates.service import Received
-
     seen = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == delivery_number)).one_or_none()
     if seen is not None:
         cert = session.get(Certificate, seen.certificate_id) if seen.certificate_id else None
@@ -47,16 +54,12 @@ def receive(session: Session, *, economy: str, delivery_number: str, sender: str
         append_event(session, actor=ACTOR, action="ephyto.refused", entity_type="ephyto",
                      entity_id=f"{sender}/{number}"[:80], data={"delivery": delivery_number, "reason": outcome.reason})
     else:
-        from clearway.certificates.clearance import recheck
-
         recheck(session, number=outcome.certificate.number, actor=ACTOR)
     return outcome
 
 
 def _read(session: Session, *, economy: str, sender: str, to: str, number: str, status_code: int,
           content: str) -> Received:
-    from clearway.certificates.service import Received
-
     def refused(reason: str) -> Received:
         return Received("refused", reason)
 
@@ -105,12 +108,10 @@ def _read(session: Session, *, economy: str, sender: str, to: str, number: str, 
         row.verification_code = signing.verification_code(xml)
     row.summary, row.findings = summary, [f.as_dict() for f in findings]
     row.signature_verified_at, row.signer_fingerprint, row.updated_at = now, signer, now
-    from clearway.certificates.service import _issued_at, _mark_replaced
-
-    row.issued_at = _issued_at(summary)
+    row.issued_at = issued_at(summary)
     session.flush()
     append_event(session, actor=ACTOR, action=f"ephyto.received_{status}", entity_type="ephyto",
                  entity_id=f"{sender}/{number}", data={"sha256": row.sha256, "signer": signer})
     if status == "issued" and row.replaces:
-        _mark_replaced(session, exporter=sender, number=row.replaces, by=number, actor=ACTOR)
+        mark_replaced(session, exporter=sender, number=row.replaces, by=number, actor=ACTOR)
     return Received("warnings" if warnings else "accepted", "; ".join(warnings) or None, row, warnings)

@@ -1,14 +1,13 @@
 """Issue, import, receive, withdraw and replace ePhytos. Runs inside the caller's transaction; every
 state change appends its audit event in that same transaction.
 
-`check_declaration` (the clearance document check) lives in clearway.certificates.clearance and is
-re-exported here for the clearance flow."""
+Receiving from the hub is clearway.certificates.receiving; the clearance document check is
+clearway.flows.ephyto_check."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from lxml import etree
@@ -20,22 +19,16 @@ from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.certificates import builder, nppo, schema, signing, sps, xmlsafe
 from clearway.certificates.models import Certificate, Delivery
+from clearway.certificates.records import by_number as _by_number
+from clearway.certificates.records import issued_at as _issued_at
+from clearway.certificates.records import mark_replaced as _mark_replaced
 from clearway.certificates.schemas import EPhytoIn
 from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference import countries
 
-__all__ = ["check_declaration", "issue", "import_xml", "receive", "withdraw", "replace", "get", "validate"]
+__all__ = ["issue", "import_xml", "withdraw", "replace", "get", "validate"]
 
-
-@dataclass
-class Received:
-    """What the receiving side answers the hub: accepted, accepted with warnings, or refused (failed)."""
-
-    outcome: str  # accepted | warnings | refused
-    reason: str | None = None
-    certificate: Certificate | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 def validate(data: bytes | str) -> list[schema.Finding]:
@@ -58,22 +51,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _issued_at(summary: dict[str, Any]) -> datetime | None:
-    text = summary.get("issued_at")
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else None
-
-
-def _by_number(session: Session, *, exporter: str, number: str, for_update: bool = False) -> Certificate | None:
-    stmt = select(Certificate).where(Certificate.exporting_economy == exporter, Certificate.number == number)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
 
 
 def _store_issued(session: Session, *, principal: Principal, signed_root: etree._Element,
@@ -197,17 +174,6 @@ def _check_imported(summary: dict[str, Any], *, principal: Principal) -> None:
         raise Invalid("not an ePhyto", errors=[FieldError("xml SPSExchangedDocument/TypeCode", "must be 851 or 657")])
 
 
-def _mark_replaced(session: Session, *, exporter: str, number: str, by: str, actor: str) -> Certificate | None:
-    old = _by_number(session, exporter=exporter, number=number, for_update=True)
-    if old is None or old.status == "withdrawn":
-        return old
-    old.status, old.replaced_by, old.updated_at = "replaced", by, utcnow()
-    session.flush()
-    append_event(session, actor=actor, action="ephyto.replaced", entity_type="ephyto",
-                 entity_id=f"{exporter}/{number}", data={"replaced_by": by})
-    return old
-
-
 READERS = ("admin", "nppo", "officer")
 
 
@@ -293,6 +259,3 @@ def backoff(attempts: int) -> timedelta:
     """Wait before the next delivery attempt: 2, 4, 8 ... seconds, at most an hour."""
     return timedelta(seconds=min(3600, 2 ** max(1, attempts)))
 
-
-from clearway.certificates.clearance import check_declaration  # noqa: E402  (re-export for the flow)
-from clearway.certificates.receiving import receive  # noqa: E402

@@ -20,6 +20,7 @@ from clearway.controls.models import Finding
 from clearway.db import keyset_page, utcnow
 from clearway.declarations import service as declarations
 from clearway.errors import Conflict, Forbidden, NotFound
+from clearway.declarations.models import Declaration
 
 SOURCE = "seals"
 LANE = "red"
@@ -156,7 +157,6 @@ def held_declarations(session: Session, alerts: list[SealAlert]) -> dict[int, li
     if not alerts:
         return {}
     refs = {str(a.id): a.id for a in alerts}
-    from clearway.declarations.models import Declaration
 
     out: dict[int, list[str]] = {a.id: [] for a in alerts}
     for ref, mrn in session.execute(select(Finding.reference, Declaration.mrn)

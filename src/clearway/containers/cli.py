@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import logging
 import signal
 from pathlib import Path
@@ -9,16 +12,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearway.cli_common import err, fail, out, sessions
+from clearway.cli_common import broker, err, fail, out, sessions
 
 seals_app = typer.Typer(help="Electronic seals: MQTT listener, simulator, scorer.", no_args_is_help=True)
 
 
-def _broker(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit():
-        fail(f"--mqtt must be HOST:PORT, not {value!r}")
-    return host, int(port)
+_broker = broker  # cli_sim still imports it from here; it moves to clearway.cli_common.broker with cli_sim's split
 
 
 def _economy(value: str | None) -> str:

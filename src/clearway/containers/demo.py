@@ -17,6 +17,8 @@ from clearway.containers import journeys, service
 from clearway.containers.ingest import ingest
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
+from clearway.declarations.core import FINAL
+from clearway.declarations.models import Declaration, DeclarationContainer
 from clearway.errors import Conflict
 
 
@@ -27,9 +29,6 @@ def _routes_to(office: str) -> list[tuple[str, str]]:
 def load(factory: sessionmaker[Session], *, count: int = 30, tamper_rate: float = 0.3,
          seed: int = 2026) -> dict[str, Any]:
     """Affix seals and replay their journeys into the store; running it again adds nothing."""
-    from clearway.declarations.core import FINAL
-    from clearway.declarations.models import Declaration, DeclarationContainer
-
     rng = random.Random(seed)
     with factory() as session:
         boxes = list(session.execute(

@@ -6,25 +6,27 @@ The whole batch is one transaction: its events, its refusals, its audit record a
 from __future__ import annotations
 
 from collections import defaultdict
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
+from clearway.containers import alerts as alert_service
 from clearway.containers import bounds
 from clearway.containers.models import Seal, SealEvent, SealEventRefusal
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import EventIn
 from clearway.containers.tamper import Report, detect
+from clearway.containers.timeline import WINDOW, journey
 from clearway.db import utcnow
 from clearway.validation import field_errors
 
-# Reports received this long before a journey's departure (or after its removal) are not about it.
-WINDOW = timedelta(hours=12)
 CHUNK = 400  # values in one IN (...) list: SQLite and PostgreSQL cap the parameters of a statement
 
 
@@ -176,8 +178,6 @@ def refuse(session: Session, *, source: str, economy: str, reason: str, payload:
 
 
 def _snippet(value: Any) -> str:
-    import json
-
     try:
         return json.dumps(value, default=str)
     except (TypeError, ValueError):
@@ -186,10 +186,7 @@ def _snippet(value: Any) -> str:
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     table = SealEvent.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
     session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq", "economy"]),
                     rows)
@@ -238,9 +235,6 @@ def _detect(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: 
 def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str,
                  economy: str) -> list[int]:
     """Detect on journeys of one economy, from that economy's reports only."""
-    from clearway.containers import alerts as alert_service
-    from clearway.containers.service import journey
-
     ids = {s.seal_id for s in seals}
     boxes = {s.container for s in seals}
     window = WINDOW.total_seconds()
@@ -277,9 +271,6 @@ def sweep(session: Session, *, now: datetime | None = None, cfg: DetectorConfig 
           actor: str = "seals-sweep") -> list[int]:
     """Look at every journey in transit with the clock in hand: a seal whose reports stopped more than the
     gap ago (and whose battery was not empty) raises the gap alert, even though no report triggers it."""
-    from clearway.containers import alerts as alert_service
-    from clearway.containers.service import journey
-
     cfg = cfg or configured()
     now = now or utcnow()
     seals = list(session.scalars(select(Seal).where(Seal.status == "affixed", Seal.departure <= now)

@@ -6,6 +6,7 @@ device faults)."""
 
 from __future__ import annotations
 
+import math
 import random
 import string
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from clearway.containers import iso6346
 from clearway.containers.geo import bearing_normal, distance_km, interpolate, offset
 from clearway.containers.rules import DetectorConfig
 from clearway.containers.tamper import Journey, Place, Report
+from clearway.reference.economies import all_offices, office
 
 # tamper kind -> the rule that must find it
 KINDS = {
@@ -54,8 +56,6 @@ class Simulated:
 
 @cache
 def _pairs(min_km: float = 40.0, max_km: float = 1200.0) -> list[tuple[str, str, float]]:
-    from clearway.reference.economies import all_offices
-
     offices = list(all_offices().values())
     found = []
     for a in offices:
@@ -69,8 +69,6 @@ def _pairs(min_km: float = 40.0, max_km: float = 1200.0) -> list[tuple[str, str,
 
 def economy_of(sim: Simulated) -> str:
     """The economy that seals a simulated journey when none is given: that of its loading office."""
-    from clearway.reference.economies import office
-
     found = office(sim.loading_office)
     assert found is not None
     return found.economy
@@ -79,8 +77,6 @@ def economy_of(sim: Simulated) -> str:
 def routes(economy: str | None = None) -> list[tuple[str, str, float]]:
     """The simulator's routes; with an economy, those from or to one of its offices (the journeys its
     officers may seal)."""
-    from clearway.reference.economies import office
-
     return [p for p in _pairs() if economy is None or economy in (office(p[0]).economy, office(p[1]).economy)]
 
 
@@ -94,8 +90,6 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", route: tuple[str, str] | None = None,
          container: str | None = None) -> Simulated:
     """One journey that departs at `start` (epoch seconds)."""
-    from clearway.reference.economies import office
-
     cfg = cfg or DetectorConfig()
     faults = list(faults or [])
     if route:
@@ -140,7 +134,6 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
     reports: list[Report] = []
     t = start
     status = "sealed"
-    import math
 
     for k in range(n + 1):
         f = k / n

@@ -1,4 +1,4 @@
-"""Affix and remove seals, read them; and the hook the clearance flow calls for a new declaration.
+"""Affix and remove seals, read them (a journey's timeline is clearway.containers.timeline).
 
 Every function runs inside the caller's transaction; every state change appends its audit event."""
 
@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.containers import access, iso6346
-from clearway.containers.models import Seal, SealEvent
+from clearway.containers.models import Seal
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import SealIn
-from clearway.containers.tamper import Journey, Place
+from clearway.containers.timeline import events_of  # noqa: F401  (web/alerts.py reads it here)
 from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.reference.economies import office
@@ -122,47 +122,11 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
     return keyset_page(session, stmt, Seal.id, limit=limit, after=after)
 
 
-def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:
-    """The journey's timeline: its seal's reports (and other seals' reports about its container) sent by its
-    own economy, by time."""
-    from sqlalchemy import or_
-
-    from clearway.containers.ingest import WINDOW
-
-    cond = SealEvent.seal_id == seal.seal_id
-    if foreign:
-        cond = or_(cond, SealEvent.container == seal.container)
-    stmt = select(SealEvent).where(cond, SealEvent.economy == seal.economy,
-                                   SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
-    if seal.removed_at is not None:
-        stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
-    return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))
-
-
-def journey(seal: Seal | Any) -> Journey:
-    """The plain journey the detector works on."""
-    a, b = office(seal.loading_office), office(seal.destination_office)
-    assert a is not None and b is not None
-    return Journey(seal_id=seal.seal_id, container=seal.container, origin=(a.lat, a.lon), destination=(b.lat, b.lon),
-                   departure=seal.departure.timestamp(), arrival_from=seal.arrival_from.timestamp(),
-                   arrival_to=seal.arrival_to.timestamp(),
-                   places=tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"]) for p in seal.places),
-                   ended_at=seal.removed_at.timestamp() if seal.removed_at else None)
-
-
 def render(row: Seal) -> dict[str, Any]:
     return {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
                                          "loading_office", "destination_office", "departure", "arrival_from",
                                          "arrival_to", "places", "status", "affixed_at", "affixed_by",
                                          "removed_at", "removed_by", "removal_reason")}
-
-
-def check_declaration(session: Session, *, row: Any, actor: str) -> list[Any]:
-    """For the clearance flow: a declaration lodged (or amended) after an alert was raised on one of its
-    containers gets the alert's finding too. Returns the findings raised (or already open)."""
-    from clearway.containers.alerts import findings_for_declaration
-
-    return findings_for_declaration(session, row=row, actor=actor)
 
 
 def _now() -> datetime:

@@ -3,6 +3,9 @@ bar and a summary of what was accepted and refused (and why)."""
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import json
 from pathlib import Path
 from collections.abc import Callable

@@ -16,11 +16,11 @@ from clearway.controls import service as controls
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound
-from clearway.flows import lanes
+from clearway.flows import lanes, release
 from clearway.payments import core as payments_core
 from clearway.payments import service as payments
 from clearway.release import core as release_core
-from clearway.release import service as release
+from clearway.release import service as releases
 from clearway.risk import decisions
 from clearway.risk.models import Inspection
 from clearway.risk.schemas import InspectionIn
@@ -174,7 +174,7 @@ def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
     if rec is None:
         raise NotFound(f"declaration {row.mrn} is not assessed yet: POST /api/v1/declarations/{row.mrn}/assessment")
     s = settlement(session, row, rec)
-    rel = release.of(session, row.id)
+    rel = releases.of(session, row.id)
     return {"declaration": row.mrn, "status": row.status, "version": rec.declaration_version,
             "current": rec.declaration_version == row.version, "lane": rec.lane,
             "assessed_at": rec.assessed_at, "rules_date": rec.rules_date, "currency": rec.currency,

@@ -9,23 +9,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
+from clearway.certificates.clearance import check_declaration as certificates_check
+from clearway.containers.alerts import findings_for_declaration as seals_check
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 
 SYSTEM = "system:checks"
 
+# Every check that looks at a declaration's content, in order; each raises or closes its own findings.
+# certificates_check: the ePhyto document check; seals_check: a declaration lodged (or amended) after an
+# alert was raised on one of its containers gets the alert's finding too.
+CHECKS = (certificates_check, seals_check)
+
 
 def run_checks(session: Session, *, row: Declaration) -> None:
-    """Every check that looks at a declaration's content; each raises or closes its own findings."""
-    from clearway.certificates.clearance import check_declaration as check_certificates
-
-    check_certificates(session, row=row, actor=SYSTEM)
-    try:
-        from clearway.containers.service import check_declaration as check_seals
-    except ImportError:  # pragma: no cover - seals arrive with the containers domain
-        return
-    check_seals(session, row=row, actor=SYSTEM)
+    """Run every check in CHECKS on the declaration."""
+    for check in CHECKS:
+        check(session, row=row, actor=SYSTEM)
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:

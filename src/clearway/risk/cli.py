@@ -3,6 +3,9 @@ inspection results as training data."""
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
+
 import json
 from pathlib import Path
 from typing import Annotated, Optional

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.config import get_settings
+from clearway.declarations.models import Declaration
 from clearway.risk.essential import is_essential
 from clearway.risk.history import to_canonical
 from clearway.risk.lanes import LaneDecision, Usage
@@ -161,8 +162,6 @@ def training_rows(session: Session, *, economy: str | None = None) -> pl.DataFra
     """Every inspected declaration, one row per goods item, in the canonical history layout; the
     extra duty raised is spread over the items by value. Random selections are kept (they are the
     unbiased part of the sample)."""
-    from clearway.declarations.models import Declaration
-
     stmt = select(Inspection, Declaration).join(Declaration, Declaration.id == Inspection.declaration_id)
     if economy:
         stmt = stmt.where(Declaration.economy == economy)

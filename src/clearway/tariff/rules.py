@@ -12,6 +12,8 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from clearway.reference import economies
+
 
 @dataclass(frozen=True)
 class Rounding:
@@ -87,8 +89,6 @@ def _data(name: str) -> str:
 
 @cache
 def all_rules() -> dict[str, EconomyRules]:
-    from clearway.reference import economies
-
     rows: dict[str, list[DeMinimis]] = {}
     for r in csv.DictReader(_data("de_minimis.csv").splitlines()):
         rows.setdefault(r["economy"], []).append(DeMinimis(

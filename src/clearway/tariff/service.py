@@ -22,6 +22,7 @@ from clearway.errors import FieldError, Invalid, NotFound
 from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
 from clearway.tariff import core, rules, schedule
+from clearway.tariff.importers import store
 from clearway.tariff.models import AssessmentRecord, ExchangeRate, TariffMeasure
 from clearway.validation import parse
 
@@ -31,8 +32,6 @@ from clearway.validation import parse
 def schedule_for(session: Session, economy: str) -> schedule.Schedule:
     """The loaded schedule of an economy (validated when loaded; rebuilt only when its rows change), else the
     demo schedule shipped with Clearway."""
-    from clearway.tariff.importers import store
-
     loaded = store.loaded_schedule(session, economy.upper())
     if loaded is not None:
         return loaded

@@ -3,6 +3,7 @@ for the demo. Nothing here reads outside the package."""
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -36,8 +37,6 @@ def load(session: Session, *, economy: str, actor: str = "demo") -> dict[str, An
 
 def schedule_of(economy: str) -> schedule.Schedule:
     """A shipped whole schedule in memory (for the pure core, the coverage figures and the benchmarks)."""
-    from datetime import date
-
     doc = document(economy)
     nodes: dict[str, Any] = {}
     measures = []

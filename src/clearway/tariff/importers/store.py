@@ -6,6 +6,7 @@ Runs inside the caller's transaction; the load appends its audit event."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from clearway.audit.models import AuditEvent
 from clearway.audit.service import append_event
 from clearway.db import utcnow
 from clearway.tariff import expressions, schedule
@@ -28,8 +30,6 @@ def fingerprint(session: Session, economy: str) -> tuple:
     """Changes whenever the economy's loaded measures change. Every load and import appends an audit event
     in the same transaction, so the hash of the economy's last schedule event identifies its rows (one
     indexed lookup); without such an event the rows themselves are counted."""
-    from clearway.audit.models import AuditEvent
-
     last = session.execute(select(AuditEvent.hash).where(
         AuditEvent.entity_id == economy, AuditEvent.entity_type == "tariff_schedule",
         AuditEvent.action.in_(("tariff.schedule_imported", "tariff.schedule_loaded")))
@@ -131,10 +131,6 @@ def _row(economy: str, currency: str, m: dict[str, Any], now: Any) -> dict[str, 
 
 def unrated_lines(session: Session, economy: str) -> list[str]:
     """The national lines whose MFN rate the last whole-schedule import refused ([] after a plain load)."""
-    import json
-
-    from clearway.audit.models import AuditEvent
-
     last = session.execute(select(AuditEvent.action, AuditEvent.data).where(
         AuditEvent.entity_type == "tariff_schedule", AuditEvent.entity_id == economy,
         AuditEvent.action.in_(("tariff.schedule_imported", "tariff.schedule_loaded")))

@@ -1,0 +1,42 @@
+"""A seal's journey in time: the plain journey the detector works on, and the reports that belong to it
+(its own economy's, from WINDOW before departure to WINDOW after removal). Ingest and the seal reads
+both use it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from clearway.containers.models import Seal, SealEvent
+from clearway.containers.tamper import Journey, Place
+from clearway.reference.economies import office
+
+# Reports received this long before a journey's departure (or after its removal) are not about it.
+WINDOW = timedelta(hours=12)
+
+
+def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:
+    """The journey's timeline: its seal's reports (and other seals' reports about its container) sent by its
+    own economy, by time."""
+    cond = SealEvent.seal_id == seal.seal_id
+    if foreign:
+        cond = or_(cond, SealEvent.container == seal.container)
+    stmt = select(SealEvent).where(cond, SealEvent.economy == seal.economy,
+                                   SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
+    if seal.removed_at is not None:
+        stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
+    return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))
+
+
+def journey(seal: Seal | Any) -> Journey:
+    """The plain journey the detector works on."""
+    a, b = office(seal.loading_office), office(seal.destination_office)
+    assert a is not None and b is not None
+    return Journey(seal_id=seal.seal_id, container=seal.container, origin=(a.lat, a.lon), destination=(b.lat, b.lon),
+                   departure=seal.departure.timestamp(), arrival_from=seal.arrival_from.timestamp(),
+                   arrival_to=seal.arrival_to.timestamp(),
+                   places=tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"]) for p in seal.places),
+                   ended_at=seal.removed_at.timestamp() if seal.removed_at else None)
