@@ -29,7 +29,7 @@ from clearway.auth.service import authenticate, create_key
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations import service
 from clearway.declarations.schemas import DeclarationIn
-from clearway.demo import declaration
+from clearway.demo_goods import declaration
 from clearway.flows import lodging
 from clearway.validation import parse
 
