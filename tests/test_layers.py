@@ -150,7 +150,8 @@ GRAPH = {name: list(imports(name)) for name in MODULES}
 
 def is_cli(name: str) -> bool:
     """clearway.cli, clearway.cli_common and each domain's cli.py (and its cli_* parts) are CLI faces."""
-    return name.rpartition(".")[2].startswith("cli")
+    last = name.rpartition(".")[2]
+    return last == "cli" or last.startswith("cli_")
 
 
 def domain(name: str) -> str | None:
