@@ -4,7 +4,6 @@ training rows. The flow (clearway.flows.lanes) composes these with the declarati
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -40,7 +39,7 @@ _loaded: _Loaded | None = None
 
 def model_dir() -> Path:
     """CLEARWAY_RISK_MODEL, else <data dir>/risk/model."""
-    return Path(os.environ.get(MODEL_ENV) or get_settings().data_dir / "risk" / "model")
+    return get_settings().model_dir
 
 
 def current_model() -> FraudModel | None:
