@@ -38,6 +38,12 @@ def _version(value: bool) -> None:
 def _root(version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
                                                help="Print the version and exit.")] = False) -> None:
     """Clearway: paperless customs clearance for APEC economies."""
+    from clearway.config import SettingsError, get_settings
+
+    try:  # every CLEARWAY_* variable is checked before any command runs
+        get_settings()
+    except SettingsError as exc:
+        fail(str(exc))
 
 
 @app.command()

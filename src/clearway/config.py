@@ -1,14 +1,90 @@
-"""Settings read from the environment (CLEARWAY_*), with embedded defaults."""
+"""Settings read from the environment (CLEARWAY_*), with embedded defaults.
+
+Every CLEARWAY_* variable the package reads is read here, and checked: a bad value stops the
+server or the command at start-up with a SettingsError naming the variable, instead of being
+ignored or failing later in a request. (Command options that typer fills from CLEARWAY_API_KEY,
+CLEARWAY_ECONOMY, CLEARWAY_MQTT and the hub variables are checked by typer as options.)"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 
+class SettingsError(ValueError):
+    """A CLEARWAY_* variable holds a value that cannot be used; the message names it."""
+
+    def __init__(self, variable: str, reason: str) -> None:
+        super().__init__(f"{variable}: {reason}")
+        self.variable = variable
+        self.reason = reason
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value.strip() if value and value.strip() else None
+
+
 def _data_dir() -> Path:
-    return Path(os.environ.get("CLEARWAY_DATA_DIR") or Path.cwd() / "var").resolve()
+    return Path(_env("CLEARWAY_DATA_DIR") or Path.cwd() / "var").resolve()
+
+
+def _threads() -> int:
+    raw = _env("CLEARWAY_THREADS")
+    if raw is None:
+        return 0
+    if not raw.isdigit():
+        raise SettingsError("CLEARWAY_THREADS", f"{raw!r} is not a whole number of threads (0 = the default)")
+    return int(raw)
+
+
+def _phyto_hs() -> tuple[str, ...] | None:
+    raw = _env("CLEARWAY_PHYTO_HS")
+    if raw is None:
+        return None
+    prefixes = tuple(p.strip() for p in raw.split(","))
+    for prefix in prefixes:
+        if not (prefix.isdigit() and 2 <= len(prefix) <= 6):
+            raise SettingsError("CLEARWAY_PHYTO_HS",
+                                f"{prefix!r} is not an HS prefix (2 to 6 digits, comma-separated)")
+    return prefixes
+
+
+def _phyto_tolerance() -> Decimal | None:
+    raw = _env("CLEARWAY_PHYTO_TOLERANCE")
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError("CLEARWAY_PHYTO_TOLERANCE", f"{raw!r} is not a number (a fraction, e.g. 0.05)") from None
+    if not value.is_finite() or not Decimal(0) <= value < Decimal(1):
+        raise SettingsError("CLEARWAY_PHYTO_TOLERANCE", f"{raw} is not a fraction from 0 up to (not including) 1")
+    return value
+
+
+def _seals_rules() -> Path | None:
+    raw = _env("CLEARWAY_SEALS_RULES")
+    if raw is None:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError("CLEARWAY_SEALS_RULES", f"{raw} is not a readable file (a TOML file of thresholds)")
+    return Path(raw)
+
+
+def _risk_model() -> Path | None:
+    raw = _env("CLEARWAY_RISK_MODEL")
+    # A directory that does not exist yet is allowed: no model is deployed until it does.
+    return Path(raw) if raw is not None else None
+
+
+def _hub_url() -> str | None:
+    raw = _env("CLEARWAY_HUB_URL")
+    if raw is not None and not raw.startswith(("http://", "https://")):
+        raise SettingsError("CLEARWAY_HUB_URL", f"{raw!r} is not an http:// or https:// URL")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -19,13 +95,33 @@ class Settings:
     # Bulk endpoints (manifests of parcels, seal event batches) may take more.
     max_bulk_body_bytes: int = 64_000_000
     # Handler threads per process (CLEARWAY_THREADS); 0 = 1 on SQLite, 8 on PostgreSQL.
-    threads: int = field(default_factory=lambda: int(os.environ.get("CLEARWAY_THREADS") or 0))
+    threads: int = field(default_factory=_threads)
+    # Phytosanitary matching overrides of the packaged list (CLEARWAY_PHYTO_HS, CLEARWAY_PHYTO_TOLERANCE).
+    phyto_hs: tuple[str, ...] | None = field(default_factory=_phyto_hs)
+    phyto_tolerance: Decimal | None = field(default_factory=_phyto_tolerance)
+    # Tamper-rule thresholds, a TOML file (CLEARWAY_SEALS_RULES); None = the defaults.
+    seals_rules: Path | None = field(default_factory=_seals_rules)
+    # The deployed fraud model directory (CLEARWAY_RISK_MODEL); None = <data dir>/risk/model.
+    risk_model: Path | None = field(default_factory=_risk_model)
+    # The ePhyto hub this node exchanges through, and the hub's own database.
+    hub_url: str | None = field(default_factory=_hub_url)
+    hub_token: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_TOKEN"))
+    hub_database_url: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_DATABASE_URL"))
 
     def __post_init__(self) -> None:
         if not self.database_url:
-            url = os.environ.get("CLEARWAY_DATABASE_URL") or f"sqlite:///{self.data_dir / 'clearway.db'}"
+            url = _env("CLEARWAY_DATABASE_URL") or f"sqlite:///{self.data_dir / 'clearway.db'}"
             object.__setattr__(self, "database_url", url)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.risk_model or self.data_dir / "risk" / "model"
+
+    @property
+    def hub_db_url(self) -> str:
+        return self.hub_database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
 
 
 def get_settings() -> Settings:
+    """The settings as the environment says now (read afresh on each call; cheap)."""
     return Settings()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from clearway.db import transaction, utcnow
 from clearway.declarations.models import Declaration, StatusEvent
+from clearway.risk import decisions
 from tests.conftest import example
 
 DECLARANT = "AU-ABN-11222333444"
@@ -88,6 +89,16 @@ def test_a_declarant_reads_the_lane_and_nothing_of_the_targeting_criteria(db, se
     # (it said "risk score 0.00 within the release range")
     assert green["reasons"][0] == "rank 0.30 within the release range"
     assert any("SEC-S-0042" in r for r in green["reasons"])
+    # the same rule without HTTP: risk.decisions.lane_view renders a decision as the key may read it
+    as_trader, as_officer = keys.principal("declarant", "AU", DECLARANT), keys.principal("officer", "AU")
+    with db.factory() as session:
+        row = session.scalars(select(Declaration).where(Declaration.mrn == held)).one()
+        decision = decisions.latest_decision(session, declaration_id=row.id)
+        full = decisions.lane_view(session, principal=as_officer, row=decision, status=row.status)
+        told = decisions.lane_view(session, principal=as_trader, row=decision, status=row.status)
+    assert full.model_dump(mode="json") == lane
+    assert told.model_dump(mode="json") == seen["lane"].json()
+    assert (told.lane, told.basis, told.rule_hits, told.reasons) == ("yellow", "", [], [])
     for client in (officer, admin, trader):
         client.close()
 

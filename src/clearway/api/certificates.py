@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from clearway.api.deps import Context, Ctx, Who
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_nppo
 from clearway.certificates import nppo, service
-from clearway.certificates.models import Certificate, Delivery
+from clearway.certificates.models import Certificate
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
                                            TrustIn, ValidationOut, WithdrawalIn)
+from clearway.config import get_settings
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import ephyto
 from clearway.validation import parse
@@ -27,14 +28,10 @@ _BODY = {"requestBody": {"required": True, "content": {
 
 
 def render(row: Certificate, session=None, findings=None) -> CertificateOut:  # noqa: ANN001
-    delivery = None
-    if session is not None and row.direction == "issued":
-        sent = session.query(Delivery).filter(Delivery.certificate_id == row.id).order_by(Delivery.id).all()
-        if sent:
-            d = sent[-1]
-            delivery = {"to": d.to_economy, "state": d.state, "attempts": d.attempts, "status_code": d.status_code,
-                        "hub_delivery_number": d.hub_delivery_number, "hub_tracking": d.hub_tracking,
-                        "last_error": d.last_error}
+    d = service.last_delivery(session, row) if session is not None else None
+    delivery = None if d is None else {
+        "to": d.to_economy, "state": d.state, "attempts": d.attempts, "status_code": d.status_code,
+        "hub_delivery_number": d.hub_delivery_number, "hub_tracking": d.hub_tracking, "last_error": d.last_error}
     return CertificateOut(
         number=row.number, exporting_economy=row.exporting_economy, importing_economy=row.importing_economy,
         direction=row.direction, status=row.status, status_code=row.status_code, type_code=row.type_code,
@@ -61,7 +58,7 @@ def _json(body: bytes) -> object:
                         409: {"description": "the number was used with other content"}})
 async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> CertificateOut:
     """Issue from JSON, or import an XML made elsewhere (`Content-Type: application/xml`). NPPO keys only."""
-    if who.role != "nppo":
+    if not is_nppo(who):
         raise Forbidden("only an NPPO key issues phytosanitary certificates")
     body = await request.body()
     # Off the event loop: validation and signing take CPU (an invalid certificate's full error list, once
@@ -135,7 +132,7 @@ def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> Certificate
 @router.post("/nppo-certificates", status_code=201)
 def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
     """Register an NPPO's signing certificate (admin): signatures from that economy verify against it."""
-    if who.role != "admin":
+    if not is_admin(who):
         raise Forbidden("only an admin registers NPPO certificates")
     with ctx.uow() as session:
         row = nppo.trust(session, economy=body.economy, party_id=body.party_id, cert_pem=body.certificate_pem,
@@ -157,15 +154,14 @@ def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
 def run_exchange(who: Who, ctx: Ctx) -> dict:
     """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
     acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""
-    import os
-
     from clearway.certificates import exchange
     from clearway.certificates.hub_client import HubClient
     from clearway.errors import Conflict
 
-    if who.role not in ("admin", "nppo"):
+    if not (is_admin(who) or is_nppo(who)):
         raise Forbidden("only an admin or NPPO key runs the exchange")
-    url, token = os.environ.get("CLEARWAY_HUB_URL"), os.environ.get("CLEARWAY_HUB_TOKEN")
+    settings = get_settings()
+    url, token = settings.hub_url, settings.hub_token
     if not url or not token:
         raise Conflict("no hub configured: set CLEARWAY_HUB_URL and CLEARWAY_HUB_TOKEN")
     with HubClient(url, token) as client:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from clearway.api.deps import Ctx, Who
 from clearway.audit.service import append_event
+from clearway.auth.core import is_customs, is_declarant
 from clearway.db import utcnow
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.tariff import bulk, rules, service
@@ -26,7 +27,7 @@ async def assess_bulk(request: Request, who: Who, ctx: Ctx,
                                               description="manifest format (default: from Content-Type)")) -> Any:
     """Assess every parcel of a manifest (JSON Lines or CSV) under the rules of the caller's economy.
     Answers JSON (summary and parcels) or, with `Accept: text/csv`, the per-parcel result file."""
-    if who.role not in ("declarant", "officer", "admin"):
+    if not (is_declarant(who) or is_customs(who)):
         raise Forbidden("this key may not lodge manifests")
     body = await request.body()
     if not body.strip():

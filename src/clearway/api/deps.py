@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.auth.core import Principal, hash_key
+from clearway.auth.core import Principal, has_role, hash_key
 from clearway.auth.service import authenticate
 from clearway.db import transaction
 
@@ -64,7 +64,7 @@ def principal(request: Request, ctx: Annotated[Context, Depends(context)]) -> Pr
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
     def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if who.role not in roles:
+        if not has_role(who, *roles):
             raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
         return who
 

@@ -12,21 +12,11 @@ from clearway.declarations import service as declarations
 from clearway.errors import NotFound
 from clearway.flows import clearance
 from clearway.flows import lanes as flow
-from clearway.risk import decisions, disclosure
+from clearway.risk import decisions
 from clearway.risk.schemas import InspectionIn, InspectionOut, LaneOut
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["risk"])
 Officer = Annotated[Principal, Depends(require("officer"))]
-
-
-def render_lane(session, row, status: str) -> LaneOut:
-    hits = decisions.hits_of(session, decision_id=row.id)
-    return LaneOut(mrn=row.mrn, status=status, lane=row.lane, basis=row.basis, random=row.random,
-                   priority=row.priority, mandatory=row.mandatory, probability=row.probability,
-                   expected_revenue=row.expected_revenue, reasons=row.reasons, model_reasons=row.model_reasons,
-                   rule_hits=[{"code": h.code, "version": h.version, "action": h.action} for h in hits],
-                   model_version=row.model_version, policy_version=row.policy_version, decided_at=row.decided_at,
-                   actor=row.actor)
 
 
 def render_inspection(i, status: str) -> InspectionOut:
@@ -42,7 +32,7 @@ def select_lane(mrn: str, who: Officer, ctx: Ctx) -> LaneOut:
     with ctx.uow() as session:
         row = declarations.get(session, principal=who, mrn=mrn, for_update=True)
         decision = flow.select_lane(session, row=row, actor=who.actor)
-        return render_lane(session, decision, row.status)
+        return decisions.lane_view(session, principal=who, row=decision, status=row.status)
 
 
 @router.get("/{mrn}/lane", response_model=LaneOut)
@@ -53,7 +43,7 @@ def read_lane(mrn: str, who: Who, ctx: Ctx) -> LaneOut:
         decision = decisions.latest_decision(session, declaration_id=row.id)
         if decision is None:
             raise NotFound(f"no lane has been chosen for {row.mrn}")
-        return disclosure.lane_for(who, render_lane(session, decision, row.status))
+        return decisions.lane_view(session, principal=who, row=decision, status=row.status)
 
 
 @router.post("/{mrn}/inspection", response_model=InspectionOut, status_code=201)

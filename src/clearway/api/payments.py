@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -11,69 +11,71 @@ from clearway.auth.core import Principal
 from clearway.flows import clearance
 from clearway.payments import service
 from clearway.payments.core import q
-from clearway.tariff.schemas import AccountIn, GuaranteeIn, PaymentIn, ReferenceIn, SecurityIn, plain
+from clearway.payments.schemas import (AccountLineOut, AccountOut, GuaranteeOut, PaymentOut, ReferenceOut,
+                                       SecurityOut, StatementOut)
+from clearway.tariff.schemas import AccountIn, GuaranteeIn, PaymentIn, ReferenceIn, SecurityIn
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
 Officer = Annotated[Principal, Depends(require("officer", "admin"))]
 
 
 @router.post("/declarations/{mrn}/payment-reference", status_code=201)
-def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> dict[str, Any]:
+def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> ReferenceOut:
     with ctx.uow() as session:
         ref = clearance.payment_reference(session, principal=who, mrn=mrn,
                                           provider=(body or ReferenceIn()).provider)
-        return plain({"provider": ref.provider, "reference": ref.reference, "amount": q(ref.amount, ref.currency),
-                      "currency": ref.currency, "instructions": ref.instructions})
+        return ReferenceOut(provider=ref.provider, reference=ref.reference, amount=q(ref.amount, ref.currency),
+                            currency=ref.currency, instructions=ref.instructions)
 
 
 @router.post("/declarations/{mrn}/payments", status_code=201)
-def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> dict[str, Any]:
+def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
     with ctx.uow() as session:
         row, p = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
                                method=body.method, reference=body.reference)
         out = clearance.view(session, principal=who, mrn=mrn)
-        return plain({"receipt": p.receipt, "amount": q(p.amount, p.currency), "currency": p.currency, "method": p.method,
-                      "status": row.status, "release_code": out["release_code"], "outstanding": out["outstanding"]})
+        return PaymentOut(receipt=p.receipt, amount=q(p.amount, p.currency), currency=p.currency, method=p.method,
+                          status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
 
 
 @router.post("/declarations/{mrn}/security", status_code=201)
-def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> dict[str, Any]:
+def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> SecurityOut:
     """Release against a guarantee before the duties are paid or finally determined (TFA Art. 7.3)."""
     with ctx.uow() as session:
         row, sec = clearance.secure(session, principal=who, mrn=mrn, guarantee=body.guarantee)
         out = clearance.view(session, principal=who, mrn=mrn)
-        return plain({"guarantee": body.guarantee.upper(), "secured": out["secured"], "status": row.status,
-                      "release_code": out["release_code"]})
+        return SecurityOut(guarantee=body.guarantee.upper(), secured=out["secured"], status=row.status,
+                           release_code=out["release_code"])
 
 
 @router.post("/payments/deferred-accounts", status_code=201)
-def open_account(body: AccountIn, who: Officer, ctx: Ctx) -> dict[str, Any]:
+def open_account(body: AccountIn, who: Officer, ctx: Ctx) -> AccountOut:
     with ctx.uow() as session:
         acc = service.open_account(session, principal=who, holder=body.holder, currency=body.currency,
                                    credit_limit=body.credit_limit)
-        return plain({"number": acc.number, "holder": acc.holder, "economy": acc.economy, "currency": acc.currency,
-                      "credit_limit": q(acc.credit_limit, acc.currency)})
+        return AccountOut(number=acc.number, holder=acc.holder, economy=acc.economy, currency=acc.currency,
+                          credit_limit=q(acc.credit_limit, acc.currency))
 
 
 @router.get("/payments/deferred-accounts")
-def accounts(who: Who, ctx: Ctx) -> list[dict[str, Any]]:
+def accounts(who: Who, ctx: Ctx) -> list[AccountLineOut]:
     """The deferred accounts the caller may read: the same rule decides each statement and each payment."""
     with ctx.uow() as session:
-        return plain([{"number": a.number, "holder": a.holder, "economy": a.economy, "currency": a.currency,
-                       "credit_limit": q(a.credit_limit, a.currency), "available": service.available(session, a)}
-                      for a in service.list_accounts(session, principal=who)])
+        return [AccountLineOut(number=a.number, holder=a.holder, economy=a.economy, currency=a.currency,
+                               credit_limit=q(a.credit_limit, a.currency), available=service.available(session, a))
+                for a in service.list_accounts(session, principal=who)]
 
 
 @router.get("/payments/deferred-accounts/{number}/statement")
 def account_statement(number: str, who: Who, ctx: Ctx,
-                      period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]) -> dict[str, Any]:
+                      period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]) -> StatementOut:
     with ctx.uow() as session:
-        return service.statement(session, principal=who, number=number, period=period)
+        return StatementOut.model_validate(service.statement(session, principal=who, number=number, period=period))
 
 
 @router.post("/payments/guarantees", status_code=201)
-def guarantee(body: GuaranteeIn, who: Officer, ctx: Ctx) -> dict[str, Any]:
+def guarantee(body: GuaranteeIn, who: Officer, ctx: Ctx) -> GuaranteeOut:
     with ctx.uow() as session:
         g = service.register_guarantee(session, principal=who, holder=body.holder, currency=body.currency,
                                        amount=body.amount, number=body.number)
-        return plain({"number": g.number, "holder": g.holder, "currency": g.currency, "amount": q(g.amount, g.currency)})
+        return GuaranteeOut(number=g.number, holder=g.holder, currency=g.currency, amount=q(g.amount, g.currency))

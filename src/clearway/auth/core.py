@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 
 ROLES = ("declarant", "officer", "admin", "nppo")
+# Keys of these roles act for one party (a declarant, an NPPO) and must name it.
+PARTY_ROLES = ("declarant", "nppo")
 KEY_PREFIX = "cw_"
 
 
@@ -30,3 +32,38 @@ def new_key() -> str:
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# Roles by name: every access rule asks one of these instead of comparing role strings.
+
+def has_role(principal: Principal, *roles: str) -> bool:
+    return principal.role in roles
+
+
+def is_admin(principal: Principal) -> bool:
+    """The installation's administrator: every economy."""
+    return principal.role == "admin"
+
+
+def is_officer(principal: Principal) -> bool:
+    """A customs officer of one economy (not an admin: see is_customs)."""
+    return principal.role == "officer"
+
+
+def is_customs(principal: Principal) -> bool:
+    """Customs: an officer of an economy, or an admin."""
+    return principal.role in ("officer", "admin")
+
+
+def is_declarant(principal: Principal) -> bool:
+    return principal.role == "declarant"
+
+
+def is_nppo(principal: Principal) -> bool:
+    """A National Plant Protection Organization key (issues and exchanges ePhytos)."""
+    return principal.role == "nppo"
+
+
+def acts_for(principal: Principal, party: str | None) -> bool:
+    """A declarant key acting for this party (its declarations, its deferred account)."""
+    return principal.role == "declarant" and principal.party_id is not None and principal.party_id == party

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.auth.core import ROLES, Principal, hash_key, new_key
+from clearway.auth.core import PARTY_ROLES, ROLES, Principal, hash_key, new_key
 from clearway.auth.models import ApiKey
 from clearway.db import utcnow
 from clearway.errors import Conflict, FieldError, Invalid, NotFound
@@ -25,7 +25,7 @@ def create_key(session: Session, *, role: str, economy: str, party_id: str | Non
         raise _refused("role", f"must be one of {', '.join(ROLES)}")
     if economies.get(economy) is None:
         raise _refused("economy", f"{economy!r} is not one of the 21 APEC economies")
-    if role in ("declarant", "nppo") and not party_id:
+    if role in PARTY_ROLES and not party_id:
         raise _refused("party", f"a {role} key must name the party id it acts for")
     key = new_key()
     row = ApiKey(key_hash=hash_key(key), role=role, economy=economy, party_id=party_id, label=label,

@@ -30,12 +30,9 @@ DEFAULT_TTL = timedelta(days=7)  # an envelope nobody pulls within this becomes 
 def sessions(database_url: str | None = None) -> sessionmaker[Session]:
     """The hub's own database (migrated): the URL given, else CLEARWAY_HUB_DATABASE_URL, else
     hub.db in the data directory. Never the node's database by default."""
-    import os
-
     from clearway.config import get_settings
 
-    url = database_url or os.environ.get("CLEARWAY_HUB_DATABASE_URL") or \
-        f"sqlite:///{get_settings().data_dir / 'hub.db'}"
+    url = database_url or get_settings().hub_db_url
     engine = make_engine(url)
     migrate(engine)
     return make_sessionmaker(engine)

@@ -4,12 +4,13 @@ its regulated goods? Plain data in (the declaration's content, certificate views
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from clearway.config import get_settings
 
 _POLICY_FILE = Path(__file__).parent / "data" / "phyto_requirements.json"
 KG_UNITS = {"kg", "kgm", "kgs", "kilogram", "kilograms"}
@@ -34,13 +35,9 @@ def _file_policy(economy: str) -> Policy:
 def policy_for(economy: str) -> Policy:
     """The packaged list, unless CLEARWAY_PHYTO_HS / CLEARWAY_PHYTO_TOLERANCE override it."""
     base = _file_policy(economy.upper())
-    hs = os.environ.get("CLEARWAY_PHYTO_HS")
-    tol = os.environ.get("CLEARWAY_PHYTO_TOLERANCE")
-    prefixes = tuple(p.strip() for p in hs.split(",") if p.strip().isdigit()) if hs else base.hs_prefixes
-    try:
-        tolerance = Decimal(tol) if tol else base.tolerance
-    except InvalidOperation:
-        tolerance = base.tolerance
+    settings = get_settings()  # checked there: a bad override is refused, never ignored
+    prefixes = settings.phyto_hs if settings.phyto_hs is not None else base.hs_prefixes
+    tolerance = settings.phyto_tolerance if settings.phyto_tolerance is not None else base.tolerance
     return Policy(prefixes, tolerance)
 
 

@@ -12,7 +12,7 @@ from clearway.audit.service import append_event
 from clearway.certificates import signing
 from clearway.certificates.models import NppoKey, TrustedNppo
 from clearway.db import utcnow
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_nppo
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import economies
 
@@ -80,7 +80,7 @@ def trust(session: Session, *, economy: str, cert_pem: str, actor: str, party_id
 def may_read_trusted(principal: Principal) -> None:
     """The access rule for the registry of trusted NPPO certificates: admins, who keep it, and NPPO keys,
     whose exchange it decides. Anyone else is refused."""
-    if principal.role not in ("admin", "nppo"):
+    if not (is_admin(principal) or is_nppo(principal)):
         raise Forbidden("the registry of trusted NPPO certificates is read by admin and NPPO keys")
 
 

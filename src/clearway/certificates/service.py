@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_customs, is_nppo
 from clearway.certificates import builder, nppo, schema, signing, sps, xmlsafe
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.records import by_number as _by_number
@@ -43,7 +43,7 @@ def _refuse_findings(findings: list[schema.Finding], detail: str) -> None:
 
 
 def _may_issue(principal: Principal) -> None:
-    if principal.role != "nppo":
+    if not is_nppo(principal):
         raise Forbidden("only an NPPO key issues phytosanitary certificates")
 
 
@@ -174,7 +174,6 @@ def _check_imported(summary: dict[str, Any], *, principal: Principal) -> None:
         raise Invalid("not an ePhyto", errors=[FieldError("xml SPSExchangedDocument/TypeCode", "must be 851 or 657")])
 
 
-READERS = ("admin", "nppo", "officer")
 
 
 def readable(principal: Principal) -> ColumnElement[bool]:
@@ -183,10 +182,10 @@ def readable(principal: Principal) -> ColumnElement[bool]:
     read none: a certificate names consignor, consignee and quantities, and the number a declaration cites
     is typed by the declarant, so citing one cannot be what opens it. A declarant learns the outcome of
     the ePhyto check from its declaration's findings."""
-    if principal.role not in READERS:
+    if not (is_customs(principal) or is_nppo(principal)):
         raise Forbidden("ePhytos are read by NPPO, customs officer and admin keys; a declarant sees the ePhyto "
                         "check in its declaration's findings")
-    if principal.role == "admin":
+    if is_admin(principal):
         return true()
     return or_(Certificate.exporting_economy == principal.economy, Certificate.importing_economy == principal.economy)
 
@@ -253,6 +252,14 @@ def replace(session: Session, *, principal: Principal, number: str, cert: EPhyto
     new, _, _ = issue(session, principal=principal, cert=cert, replaces=old, reason=reason)
     _mark_replaced(session, exporter=old.exporting_economy, number=old.number, by=new.number, actor=principal.actor)
     return old, new
+
+
+def last_delivery(session: Session, row: Certificate) -> Delivery | None:
+    """The latest delivery queued for an issued certificate (None for received ones, or none queued)."""
+    if row.direction != "issued":
+        return None
+    return session.scalars(select(Delivery).where(Delivery.certificate_id == row.id)
+                           .order_by(Delivery.id.desc()).limit(1)).first()
 
 
 def backoff(attempts: int) -> timedelta:

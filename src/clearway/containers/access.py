@@ -8,21 +8,16 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_customs  # noqa: F401  (access.is_customs, the seal rule)
 
-OFFICERS = ("officer", "admin")
-
-
-def is_customs(principal: Principal) -> bool:
-    """Seals are customs business: officers of an economy, and the installation's admins."""
-    return principal.role in OFFICERS
+# Seals are customs business (is_customs): officers of an economy, and the installation's admins.
 
 
 def of_own_economy(principal: Principal, economy: Any) -> ColumnElement[bool]:
     """The one access rule of every container resource that belongs to an economy (a seal and its journey,
     the refusal of an event sent by an economy's gateway, an alert on a journey): its officers read it,
     admins read every economy's. Callers check `is_customs` first."""
-    return true() if principal.role == "admin" else economy == principal.economy
+    return true() if is_admin(principal) else economy == principal.economy
 
 
 def affix_refusal(principal: Principal, *, loading: str, destination: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -11,8 +10,6 @@ from typing import Annotated, Any, Optional
 import typer
 
 from clearway.cli_common import fail, out, principal_from_key, sessions
-
-BATCH = 2000
 
 
 def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100_000, help="how many journeys")],
@@ -32,7 +29,8 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
 
     Seals are affixed over --url (with --key), else in the local database; events go to --mqtt, else --url,
     else straight into the local database."""
-    from clearway.containers import journeys
+    from clearway.containers import simulate as sim
+    from clearway.containers.cli import _broker
     from clearway.reference.economies import get
 
     if url and not key:
@@ -42,100 +40,23 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
              "the key or listener")
     if economy and get(economy) is None:
         fail(f"--economy {economy!r} is not an APEC economy code (AU, NZ, TH, ...)")
-    if key and not url and not economy:  # affixed locally with this key: its economy seals them
-        economy = principal_from_key(key).economy
-    economy = economy.upper() if economy else None
-    rng = random.Random(seed)
-    start = time.time() - 3 * 24 * 3600
-    sims = journeys.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
-                          seal_prefix=f"SIM{seed % 1000}", economy=economy)
-    events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
-    # devices do not deliver in perfect order: shuffle within small windows
-    for i in range(0, len(events), 50):
-        window = events[i:i + 50]
-        rng.shuffle(window)
-        events[i:i + 50] = window
-    truth.write_text(json.dumps({"seed": seed, "journeys": [s.truth() for s in sims],
-                                 "tamper_rate": tamper_rate, "events": len(events)}, indent=1))
-    t0 = time.perf_counter()
-    if url:
-        import httpx
-
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
-            for s in sims:
-                r = client.post("/api/v1/seals", json=journeys.seal_request(s))
-                if r.status_code != 201:
-                    fail(f"affixing {s.journey.seal_id} was refused: HTTP {r.status_code} {r.text[:300]}", code=1)
-            if not mqtt:
-                stored = alerts = 0
-                for i in range(0, len(events), BATCH):
-                    r = client.post("/api/v1/seal-events", json={"events": events[i:i + BATCH]})
-                    if r.status_code != 200:
-                        fail(f"the batch at {i} was refused: HTTP {r.status_code} {r.text[:300]}", code=1)
-                    stored += r.json()["stored"]
-                    alerts += len(r.json()["alerts"])
-                _done(len(sims), len(events), stored, alerts, time.perf_counter() - t0)
-                return
+    broker = _broker(mqtt) if mqtt else None
+    who = principal_from_key(key) if key and not url else None  # affixed locally with this key
+    economy = (economy or (who.economy if who else "")).upper() or None
+    fleet = sim.prepare(journeys_=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, seed=seed,
+                        economy=economy, start=time.time() - 3 * 24 * 3600)
+    truth.write_text(json.dumps(fleet.truth, indent=1))
+    try:
+        done = sim.run(fleet, sessions=sessions, url=url, key=key, principal=who, economy=economy, broker=broker,
+                       prefix=prefix, per_message=per_message)
+    except sim.Refused as exc:
+        fail(str(exc), code=1)
+    if done.stored is None:
+        out.print(f"{done.journeys} journeys, {done.events} events published to {mqtt} under {prefix}/seals/ "
+                  f"in {done.seconds:.1f} s; truth in {truth}", highlight=False)
     else:
-        _affix_locally(sims, key, economy)
-    if mqtt:
-        from clearway.containers.cli import _broker
-        from clearway.containers.mqtt import Publisher
-
-        host, port = _broker(mqtt)
-        try:
-            pub = Publisher(host=host, port=port, prefix=prefix)
-        except OSError as exc:
-            fail(f"cannot reach the MQTT broker at {mqtt}: {exc.strerror or exc}", code=1)
-        by_seal: dict[str, list[dict[str, Any]]] = {}
-        for e in events:
-            by_seal.setdefault(e["seal_id"], []).append(e)
-            if len(by_seal[e["seal_id"]]) >= per_message:
-                batch = by_seal.pop(e["seal_id"])
-                pub.send(e["seal_id"], batch if per_message > 1 else batch[0])
-        for seal_id, batch in by_seal.items():
-            pub.send(seal_id, batch if per_message > 1 else batch[0])
-        pub.close()
-        out.print(f"{len(sims)} journeys, {len(events)} events published to {mqtt} under {prefix}/seals/ "
-                  f"in {time.perf_counter() - t0:.1f} s; truth in {truth}", highlight=False)
-        return
-    from clearway.containers.ingest import ingest
-    from clearway.db import transaction
-
-    # each journey's events are its sealing economy's, as its gateways would send them
-    sealed_by = {s.journey.seal_id: economy or journeys.economy_of(s) for s in sims}
-    sealed_by.update({r.seal_id: sealed_by[s.journey.seal_id] for s in sims for r in s.foreign})
-    stored = alerts = 0
-    for i in range(0, len(events), BATCH):
-        by_economy: dict[str, list[dict[str, Any]]] = {}
-        for e in events[i:i + BATCH]:
-            by_economy.setdefault(sealed_by[e["seal_id"]], []).append(e)
-        for sender, batch in sorted(by_economy.items()):
-            with transaction(sessions()) as session:
-                o = ingest(session, events=batch, source="local", actor="simulator", economy=sender)
-            stored += o.stored
-            alerts += len(o.alerts)
-    _done(len(sims), len(events), stored, alerts, time.perf_counter() - t0)
-
-
-def _done(n: int, events: int, stored: int, alerts: int, seconds: float) -> None:
-    out.print(f"{n} journeys, {events} events sent, {stored} stored, {alerts} alerts raised in {seconds:.1f} s",
-              highlight=False)
-
-
-def _affix_locally(sims: list[Any], key: str | None, economy: str | None) -> None:
-    from clearway.auth.core import Principal
-    from clearway.containers import journeys, service
-    from clearway.containers.schemas import SealIn
-    from clearway.db import transaction
-
-    who = principal_from_key(key) if key else None
-    with transaction(sessions()) as session:
-        for s in sims:
-            req = SealIn.model_validate(journeys.seal_request(s))
-            principal = who or Principal(key_id=0, role="officer", economy=economy or journeys.economy_of(s),
-                                         party_id="simulator")
-            service.affix(session, principal=principal, seal=req)
+        out.print(f"{done.journeys} journeys, {done.events} events sent, {done.stored} stored, {done.alerts} alerts "
+                  f"raised in {done.seconds:.1f} s", highlight=False)
 
 
 def score_cmd(file: Annotated[Path, typer.Argument(help="the truth file written by `seals simulate`")],

@@ -12,12 +12,13 @@ CLEARWAY_SEALS_RULES, e.g.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from clearway.config import get_settings
 
 RULES = ("opened", "tamper_status", "foreign_seal", "gap", "corridor", "clock", "battery")
 
@@ -145,8 +146,8 @@ def _from_file(path: str, mtime: float) -> DetectorConfig:
 
 def configured() -> DetectorConfig:
     """The installation's thresholds: defaults, overlaid by the TOML file in CLEARWAY_SEALS_RULES."""
-    path = os.environ.get("CLEARWAY_SEALS_RULES")
-    if not path:
+    path = get_settings().seals_rules
+    if path is None:
         return DetectorConfig()
     p = Path(path)
     return _from_file(str(p), p.stat().st_mtime)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
 from clearway.db import keyset_page, next_value, utcnow
 from clearway.declarations import core
 from clearway.containers.iso6346 import normalise as container_number
@@ -64,7 +64,7 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
 
 
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
-    if principal.role != "declarant":
+    if not is_declarant(principal):
         raise Forbidden("only a declarant key may lodge declarations")
     if decl.declarant.id != principal.party_id:
         raise Forbidden(f"this key lodges for declarant {principal.party_id!r}, not {decl.declarant.id!r}",
@@ -125,11 +125,11 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
     """The one access rule of declarations, deciding both what a key lists and what it reads: an
     admin sees every declaration, an officer those of its economy, a declarant its own in its economy,
     and any other role (an NPPO key) none."""
-    if principal.role == "admin":
+    if is_admin(principal):
         return true()
-    if principal.role == "officer":
+    if is_officer(principal):
         return Declaration.economy == principal.economy
-    if principal.role == "declarant" and principal.party_id:
+    if is_declarant(principal) and principal.party_id:
         return and_(Declaration.economy == principal.economy, Declaration.declarant_id == principal.party_id)
     return false()
 
@@ -192,7 +192,7 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     """Apply a JSON merge patch; the previous version is kept. An assessed or laned declaration goes
     back to `accepted`, since its assessment no longer holds."""
     row = get(session, principal=principal, mrn=mrn, for_update=True)
-    if principal.role != "declarant":
+    if not is_declarant(principal):
         raise Forbidden("only the declarant amends a declaration")
     if row.status not in core.AMENDABLE:
         raise Conflict(f"declaration {row.mrn} is {row.status} and can no longer be amended", current_status=row.status)

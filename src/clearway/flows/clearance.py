@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, acts_for, is_admin, is_officer
 from clearway.controls import service as controls
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
@@ -37,9 +37,9 @@ def control_done(session: Session, row: Declaration) -> bool:
 
 
 def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) -> None:
-    if principal.role == "declarant" and row.declarant_id == principal.party_id:
+    if acts_for(principal, row.declarant_id):
         return
-    if principal.role == "admin" or (officer and principal.role == "officer"):
+    if is_admin(principal) or (officer and is_officer(principal)):
         return
     raise Forbidden(f"this key may not act on declaration {row.mrn}")
 

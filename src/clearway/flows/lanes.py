@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_officer
 from clearway.controls import service as controls
 from clearway.controls.core import mandatory_lane
 from clearway.db import utcnow
@@ -149,7 +149,7 @@ def record_inspection(session: Session, *, principal: Principal, mrn: str, body:
     decides so. It never releases: a control that ends in `release` leaves the declaration under control,
     and the clearance flow's `clearance.inspect` (the one path from control to release, behind the API)
     releases it only once what is due, the extra duty found included, is paid or secured."""
-    if principal.role != "officer":
+    if not is_officer(principal):
         raise Forbidden("only a customs officer records an inspection")
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     if row.status != "under_control":

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_customs, is_declarant
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -102,9 +102,9 @@ def readable_accounts(principal: Principal) -> ColumnElement[bool]:
     """The one access rule of deferred accounts, for their list, each read and each use: an account belongs
     to one economy, so the officers and admins of that economy see it, and so does its holder (a declarant
     of that economy). Nobody else does: not an NPPO, not another economy's officer or admin."""
-    if principal.role in ("officer", "admin"):
+    if is_customs(principal):
         return DeferredAccount.economy == principal.economy
-    if principal.role == "declarant" and principal.party_id:
+    if is_declarant(principal) and principal.party_id:
         return and_(DeferredAccount.economy == principal.economy, DeferredAccount.holder == principal.party_id)
     return false()
 
@@ -154,7 +154,7 @@ def _check_money(economy: str, currency: str, amount: Decimal, field: str) -> st
 def open_account(session: Session, *, principal: Principal, holder: str, currency: str | None,
                  credit_limit: Decimal) -> DeferredAccount:
     """An account of the officer's own economy, in the currency that economy assesses and collects duties in."""
-    if principal.role not in ("officer", "admin"):
+    if not is_customs(principal):
         raise Forbidden("only an officer opens deferred payment accounts")
     cur = _check_money(principal.economy, currency or "", credit_limit, "credit_limit")
     local = economies.get(principal.economy).currency
@@ -201,7 +201,7 @@ def statement(session: Session, *, principal: Principal, number: str, period: st
 
 def register_guarantee(session: Session, *, principal: Principal, holder: str, currency: str | None,
                        amount: Decimal, number: str | None = None) -> Guarantee:
-    if principal.role not in ("officer", "admin"):
+    if not is_customs(principal):
         raise Forbidden("only an officer registers guarantees")
     cur = _check_money(principal.economy, currency or "", amount, "amount")
     if number and session.scalars(select(Guarantee).where(Guarantee.number == number.upper())).first():

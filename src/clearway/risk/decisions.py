@@ -4,7 +4,6 @@ training rows. The flow (clearway.flows.lanes) composes these with the declarati
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,14 +14,17 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clearway.auth.core import Principal
 from clearway.config import get_settings
 from clearway.declarations.models import Declaration
+from clearway.risk import disclosure
 from clearway.risk.essential import is_essential
 from clearway.risk.history import to_canonical
 from clearway.risk.lanes import LaneDecision, Usage
 from clearway.risk.model import FraudModel
 from clearway.risk.models import Inspection, LaneDecisionRow, RuleHitRow
 from clearway.risk.rules import Facts, ItemFacts, RuleHit
+from clearway.risk.schemas import LaneOut
 
 MODEL_ENV = "CLEARWAY_RISK_MODEL"
 
@@ -41,7 +43,7 @@ _loaded: _Loaded | None = None
 
 def model_dir() -> Path:
     """CLEARWAY_RISK_MODEL, else <data dir>/risk/model."""
-    return Path(os.environ.get(MODEL_ENV) or get_settings().data_dir / "risk" / "model")
+    return get_settings().model_dir
 
 
 def current_model() -> FraudModel | None:
@@ -154,6 +156,19 @@ def hits_of(session: Session, *, decision_id: int) -> list[RuleHitRow]:
 def inspection_of(session: Session, *, declaration_id: int) -> Inspection | None:
     return session.scalars(select(Inspection).where(Inspection.declaration_id == declaration_id)
                            .order_by(Inspection.id.desc()).limit(1)).first()
+
+
+def lane_view(session: Session, *, principal: Principal, row: LaneDecisionRow, status: str) -> LaneOut:
+    """A lane decision as this key may read it: customs see the basis, score, reasons and rule hits; a
+    declarant the lane, its status and time only (targeting criteria are not disclosed to traders)."""
+    hits = hits_of(session, decision_id=row.id)
+    out = LaneOut(mrn=row.mrn, status=status, lane=row.lane, basis=row.basis, random=row.random,
+                  priority=row.priority, mandatory=row.mandatory, probability=row.probability,
+                  expected_revenue=row.expected_revenue, reasons=row.reasons, model_reasons=row.model_reasons,
+                  rule_hits=[{"code": h.code, "version": h.version, "action": h.action} for h in hits],
+                  model_version=row.model_version, policy_version=row.policy_version, decided_at=row.decided_at,
+                  actor=row.actor)
+    return disclosure.lane_for(principal, out)
 
 
 # ---- feedback: inspections as training data -----------------------------------------------------

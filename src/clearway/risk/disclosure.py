@@ -4,15 +4,12 @@ reasons. Officers and admins see everything. No database here."""
 
 from __future__ import annotations
 
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_customs
 from clearway.controls.core import LANES
 from clearway.risk.schemas import LaneOut
 
-CRITERIA_READERS = frozenset({"officer", "admin"})
-
-
 def sees_criteria(principal: Principal) -> bool:
-    return principal.role in CRITERIA_READERS
+    return is_customs(principal)
 
 
 def history_reason(lane: str) -> str:

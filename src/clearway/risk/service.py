@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal
+from clearway.auth.core import Principal, is_admin, is_customs
 from clearway.db import utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.risk import rules as core
@@ -18,11 +18,10 @@ from clearway.risk.lanes import LanePolicy
 from clearway.risk.models import Inspection, LaneDecisionRow, RiskPolicy, RiskRule, RuleHitRow
 from clearway.risk.schemas import PolicyIn, RuleChangeIn, RuleIn
 
-RULE_ROLES = ("officer", "admin")
 
 
 def _may_target(principal: Principal) -> None:
-    if principal.role not in RULE_ROLES:
+    if not is_customs(principal):
         raise Forbidden("only customs officers and administrators manage targeting rules")
 
 
@@ -169,7 +168,7 @@ def policy(session: Session, *, economy: str) -> tuple[PolicyIn, RiskPolicy | No
 
 
 def set_policy(session: Session, *, principal: Principal, body: PolicyIn) -> RiskPolicy:
-    if principal.role != "admin":
+    if not is_admin(principal):
         raise Forbidden("only an administrator sets the lane policy")
     if body.red_share + body.yellow_share > 1:
         raise Invalid("the capacities add up to more than all declarations",

@@ -13,12 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from clearway.auth.core import Principal
-from clearway.containers import access, alerts, service
-from clearway.containers.rules import configured
+from clearway.containers import access, alert_view, alerts
 from clearway.containers.schemas import FINDINGS
-from clearway.containers.track import draw
 from clearway.errors import ClearwayError
-from clearway.reference.economies import office
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -71,36 +68,13 @@ def alert_page(request: Request, alert_id: int, error: str | None = None) -> Res
     who = _who(request)
     if who is None:
         return _ask_key(request)
-    cfg = configured()
     with request.app.state.ctx.uow() as session:
         try:
-            row = alerts.get(session, principal=who, alert=alert_id)
+            view = alert_view.page_view(session, principal=who, alert_id=alert_id)
         except ClearwayError as exc:
             return templates.TemplateResponse(request, "alert_missing.html", {"detail": exc.detail},
                                               status_code=exc.status)
-        seal = service.get(session, principal=who, seal=row.seal_pk)
-        events = service.events_of(session, seal=seal)
-        held = alerts.held_declarations(session, [row])[row.id]
-        others, _ = alerts.list_alerts(session, principal=who, seal=seal.id, limit=50)
-        alert = alerts.render(row, held)
-        seal_view = service.render(seal)
-    a, b = office(seal.loading_office), office(seal.destination_office)
-    evidence = {q for s, q in alert["evidence"] if s == seal.seal_id}
-    own = [{"seq": e.seq, "lat": e.lat, "lon": e.lon, "status": e.status} for e in events
-           if e.seal_id == seal.seal_id]
-    drawing = draw(origin=(a.lat, a.lon), destination=(b.lat, b.lon), names=(a.code, b.code),
-                   half_width_km=cfg.corridor.half_width_km, places=seal_view["places"], reports=own,
-                   evidence=evidence)
-    distance = {p["seq"]: p for p in drawing.points}
-    foreign_evidence = {(s, q) for s, q in alert["evidence"]}
-    timeline = [{"e": e, "own": e.seal_id == seal.seal_id,
-                 "evidence": (e.seal_id, e.seq) in foreign_evidence,
-                 "distance": distance.get(e.seq, {}).get("distance_km") if e.seal_id == seal.seal_id else None,
-                 "skew": (e.device_time - e.received_at).total_seconds() / 60}
-                for e in sorted(events, key=lambda e: (e.device_time, e.seal_id, e.seq))]
-    return templates.TemplateResponse(request, "alert.html", {
-        "alert": alert, "seal": seal_view, "drawing": drawing, "timeline": timeline, "findings": FINDINGS,
-        "others": [o for o in others if o.id != row.id], "error": error, "cfg": cfg})
+    return templates.TemplateResponse(request, "alert.html", view | {"error": error})
 
 
 @router.post("/alerts/{alert_id}/close")

@@ -1,0 +1,52 @@
+"""What the officer's page of one seal alert shows: the alert, its seal, the track drawn against the
+expected corridor, and the event timeline with the evidence marked. Plain data for a template, built
+from the database under the caller's access rule; testable without a browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clearway.auth.core import Principal
+from clearway.containers import alerts, service
+from clearway.containers.rules import configured
+from clearway.containers.schemas import FINDINGS
+from clearway.containers.track import draw
+from clearway.reference.economies import office
+
+
+def page_view(session: Session, *, principal: Principal, alert_id: int) -> dict[str, Any]:
+    """The view model of alert `alert_id` as `principal` may see it. Refuses (NotFound, Forbidden) as
+    the alert API does, since it reads through the same services."""
+    cfg = configured()
+    row = alerts.get(session, principal=principal, alert=alert_id)
+    seal = service.get(session, principal=principal, seal=row.seal_pk)
+    events = service.events_of(session, seal=seal)
+    held = alerts.held_declarations(session, [row])[row.id]
+    others, _ = alerts.list_alerts(session, principal=principal, seal=seal.id, limit=50)
+    alert = alerts.render(row, held)
+    seal_view = service.render(seal)
+    loading, destination = office(seal.loading_office), office(seal.destination_office)
+    own_evidence = {seq for seal_id, seq in alert["evidence"] if seal_id == seal.seal_id}
+    own_reports = [{"seq": e.seq, "lat": e.lat, "lon": e.lon, "status": e.status} for e in events
+                   if e.seal_id == seal.seal_id]
+    drawing = draw(origin=(loading.lat, loading.lon), destination=(destination.lat, destination.lon),
+                   names=(loading.code, destination.code), half_width_km=cfg.corridor.half_width_km,
+                   places=seal_view["places"], reports=own_reports, evidence=own_evidence)
+    return {"alert": alert, "seal": seal_view, "drawing": drawing, "cfg": cfg, "findings": FINDINGS,
+            "timeline": timeline(events, seal_id=seal.seal_id, evidence=alert["evidence"], points=drawing.points),
+            "others": [o for o in others if o.id != row.id]}
+
+
+def timeline(events: list[Any], *, seal_id: str, evidence: list[Any], points: list[dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """Every event in device-time order: whether it is this seal's, whether it is evidence of the alert
+    (its own or a foreign seal's), its distance from the route (own events) and its clock skew in minutes
+    (device time minus receipt)."""
+    marked = {(s, q) for s, q in evidence}
+    distance = {p["seq"]: p.get("distance_km") for p in points}
+    return [{"e": e, "own": e.seal_id == seal_id, "evidence": (e.seal_id, e.seq) in marked,
+             "distance": distance.get(e.seq) if e.seal_id == seal_id else None,
+             "skew": (e.device_time - e.received_at).total_seconds() / 60}
+            for e in sorted(events, key=lambda e: (e.device_time, e.seal_id, e.seq))]

@@ -1,0 +1,143 @@
+"""Run a simulated fleet of sealed journeys (containers.journeys makes them) through a Clearway: affix the
+seals, then deliver the events over HTTP, over MQTT or straight into the local database, and say what
+happened. `clearway seals simulate` only parses its options, calls `prepare` and `run`, and prints."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.auth.core import Principal
+from clearway.containers import journeys, service
+from clearway.containers.ingest import ingest
+from clearway.containers.schemas import SealIn
+from clearway.db import transaction
+
+BATCH = 2000  # events per HTTP request or local transaction
+WINDOW = 50  # devices do not deliver in perfect order: events are shuffled within windows this long
+
+
+class Refused(Exception):
+    """The other side refused the simulation (an HTTP refusal, an unreachable broker): one line, exit 1."""
+
+
+@dataclass(frozen=True)
+class Fleet:
+    sims: list[Any]
+    events: list[dict[str, Any]]
+    truth: dict[str, Any]  # what `clearway seals score` compares the alerts raised with
+
+
+@dataclass(frozen=True)
+class Summary:
+    journeys: int
+    events: int
+    seconds: float
+    stored: int | None = None  # None when published to a broker: the listener stores them
+    alerts: int | None = None
+
+
+def prepare(*, journeys_: int, tamper_rate: float, fault_rate: float, seed: int, economy: str | None,
+            start: float) -> Fleet:
+    """The journeys (seeded: the same seed gives the same fleet) and their events, as devices would deliver
+    them. `start` is the departure of the first journey (epoch seconds)."""
+    rng = random.Random(seed)
+    sims = journeys.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
+                          seal_prefix=f"SIM{seed % 1000}", economy=economy)
+    events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+    for i in range(0, len(events), WINDOW):
+        window = events[i:i + WINDOW]
+        rng.shuffle(window)
+        events[i:i + WINDOW] = window
+    truth = {"seed": seed, "journeys": [s.truth() for s in sims], "tamper_rate": tamper_rate, "events": len(events)}
+    return Fleet(sims, events, truth)
+
+
+def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], url: str | None = None,
+        key: str | None = None, principal: Principal | None = None, economy: str | None = None,
+        broker: tuple[str, int] | None = None, prefix: str = "clearway", per_message: int = 1) -> Summary:
+    """Affix the seals (over `url` with `key`, else locally as `principal` or a simulator officer of each
+    journey's economy), then send the events to `broker`, else `url`, else the local database."""
+    t0 = time.perf_counter()
+    stored = alerts = None
+    if url:
+        stored, alerts = _over_http(fleet, url=url, key=key or "", send_events=broker is None)
+    else:
+        _affix_locally(sessions(), fleet.sims, principal, economy)
+    if broker:
+        _publish(fleet.events, broker=broker, prefix=prefix, per_message=per_message)
+    elif not url:
+        stored, alerts = _ingest_locally(sessions(), fleet.sims, fleet.events, economy)
+    return Summary(len(fleet.sims), len(fleet.events), time.perf_counter() - t0, stored, alerts)
+
+
+def _over_http(fleet: Fleet, *, url: str, key: str, send_events: bool) -> tuple[int | None, int | None]:
+    import httpx
+
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
+        for s in fleet.sims:
+            r = client.post("/api/v1/seals", json=journeys.seal_request(s))
+            if r.status_code != 201:
+                raise Refused(f"affixing {s.journey.seal_id} was refused: HTTP {r.status_code} {r.text[:300]}")
+        if not send_events:
+            return None, None
+        stored = alerts = 0
+        for i in range(0, len(fleet.events), BATCH):
+            r = client.post("/api/v1/seal-events", json={"events": fleet.events[i:i + BATCH]})
+            if r.status_code != 200:
+                raise Refused(f"the batch at {i} was refused: HTTP {r.status_code} {r.text[:300]}")
+            stored += r.json()["stored"]
+            alerts += len(r.json()["alerts"])
+    return stored, alerts
+
+
+def _publish(events: list[dict[str, Any]], *, broker: tuple[str, int], prefix: str, per_message: int) -> None:
+    """Each seal's events in messages of `per_message` (a single event unwrapped when 1)."""
+    from clearway.containers.mqtt import Publisher
+
+    host, port = broker
+    try:
+        pub = Publisher(host=host, port=port, prefix=prefix)
+    except OSError as exc:
+        raise Refused(f"cannot reach the MQTT broker at {host}:{port}: {exc.strerror or exc}") from None
+    by_seal: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        by_seal.setdefault(e["seal_id"], []).append(e)
+        if len(by_seal[e["seal_id"]]) >= per_message:
+            batch = by_seal.pop(e["seal_id"])
+            pub.send(e["seal_id"], batch if per_message > 1 else batch[0])
+    for seal_id, batch in by_seal.items():
+        pub.send(seal_id, batch if per_message > 1 else batch[0])
+    pub.close()
+
+
+def _affix_locally(factory: sessionmaker[Session], sims: list[Any], who: Principal | None,
+                   economy: str | None) -> None:
+    with transaction(factory) as session:
+        for s in sims:
+            principal = who or Principal(key_id=0, role="officer", economy=economy or journeys.economy_of(s),
+                                         party_id="simulator")
+            service.affix(session, principal=principal, seal=SealIn.model_validate(journeys.seal_request(s)))
+
+
+def _ingest_locally(factory: sessionmaker[Session], sims: list[Any], events: list[dict[str, Any]],
+                    economy: str | None) -> tuple[int, int]:
+    """Each journey's events are its sealing economy's, as its gateways would send them."""
+    sealed_by = {s.journey.seal_id: economy or journeys.economy_of(s) for s in sims}
+    sealed_by.update({r.seal_id: sealed_by[s.journey.seal_id] for s in sims for r in s.foreign})
+    stored = alerts = 0
+    for i in range(0, len(events), BATCH):
+        by_economy: dict[str, list[dict[str, Any]]] = {}
+        for e in events[i:i + BATCH]:
+            by_economy.setdefault(sealed_by[e["seal_id"]], []).append(e)
+        for sender, batch in sorted(by_economy.items()):
+            with transaction(factory) as session:
+                outcome = ingest(session, events=batch, source="local", actor="simulator", economy=sender)
+            stored += outcome.stored
+            alerts += len(outcome.alerts)
+    return stored, alerts
