@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
 from clearway.containers import journeys, service
 from clearway.containers.ingest import ingest
+from clearway.containers.mqtt import Publisher
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 
@@ -77,8 +79,6 @@ def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], url: str
 
 
 def _over_http(fleet: Fleet, *, url: str, key: str, send_events: bool) -> tuple[int | None, int | None]:
-    import httpx
-
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
         for s in fleet.sims:
             r = client.post("/api/v1/seals", json=journeys.seal_request(s))
@@ -98,8 +98,6 @@ def _over_http(fleet: Fleet, *, url: str, key: str, send_events: bool) -> tuple[
 
 def _publish(events: list[dict[str, Any]], *, broker: tuple[str, int], prefix: str, per_message: int) -> None:
     """Each seal's events in messages of `per_message` (a single event unwrapped when 1)."""
-    from clearway.containers.mqtt import Publisher
-
     host, port = broker
     try:
         pub = Publisher(host=host, port=port, prefix=prefix)
