@@ -1,0 +1,123 @@
+"""A low-value manifest's columns checked and parsed for the bulk path (clearway.tariff.bulk): each parcel's
+value, quantity and weight as integers, its origin and HS code (found from the description when missing),
+or the reason it is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import polars as pl
+
+from clearway.reference import countries, currencies
+from clearway.reference.hs import nomenclature
+from clearway.tariff import expressions, kernel
+from clearway.tariff.rules import EconomyRules
+from clearway.tariff.steps import fraction
+
+MAX_QTY_MILLI = 10 ** 9
+_DEC = r"^\d{1,15}(\.\d{1,6})?$"
+
+
+def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: date) -> pl.DataFrame:
+    """The manifest with its parsed columns (`_value` in minor units of `_cur`, `_qty` and `_wt` in thousandths,
+    `_origin`, `_dm_origin`, `_mode`, the currency's `_num`/`_den`/`_mu`) and `reason`, null when it is fine."""
+    local = rules.currency
+    lmu = currencies.minor_units(local)
+    df = _classify(df.with_row_index("_i"))
+    # currencies: their minor units and the customs rate in force
+    cur_rows = []
+    for c in df["currency"].drop_nulls().str.to_uppercase().unique().to_list():
+        if not currencies.is_currency(c):
+            continue
+        if c == local:
+            num, den = 1, 1
+        elif c in rates:
+            num, den = fraction(rates[c])
+        else:
+            continue
+        mu = currencies.minor_units(c)
+        cap = (2 ** 61) // (num * 10 ** lmu * 2)
+        cur_rows.append((c, mu, 10 ** (6 - mu), num, den, cap))
+    cur = pl.DataFrame(cur_rows, schema={"_cur": pl.String, "_mu": pl.Int64, "_div": pl.Int64, "_num": pl.Int64,
+                                         "_den": pl.Int64, "_cap": pl.Int64}, orient="row")
+    valid_hs = pl.Series(nomenclature().subheadings, dtype=pl.String)
+    df = (df.with_columns(_cur=pl.col("currency").str.strip_chars().str.to_uppercase(),
+                          _v=pl.col("value").str.strip_chars(), _q=pl.col("quantity").str.strip_chars(),
+                          _w=pl.col("weight_kg").str.strip_chars())
+          .join(cur, on="_cur", how="left"))
+    int_part = pl.col("_v").str.split(".").list.get(0, null_on_oob=True)
+    frac = pl.col("_v").str.split(".").list.get(1, null_on_oob=True).fill_null("")
+    df = df.with_columns(
+        _micro=pl.when(pl.col("_v").str.contains(_DEC)).then(
+            int_part.cast(pl.Int64, strict=False) * kernel.MICRO + frac.str.pad_end(6, "0").cast(pl.Int64, strict=False)),
+        _fraclen=frac.str.len_chars())
+    df = df.with_columns(_value=pl.col("_micro") // pl.col("_div"))
+    for src, dst in (("_q", "_qty"), ("_w", "_wt")):
+        ip = pl.col(src).str.split(".").list.get(0, null_on_oob=True)
+        fp = pl.col(src).str.split(".").list.get(1, null_on_oob=True).fill_null("")
+        df = df.with_columns(pl.when(pl.col(src).str.contains(r"^\d{1,9}(\.\d{1,3})?$")).then(
+            ip.cast(pl.Int64, strict=False) * kernel.MILLI + fp.str.pad_end(3, "0").cast(pl.Int64, strict=False))
+            .alias(dst))
+    origin = pl.coalesce(pl.col("origin"), pl.col("sender_country")).str.strip_chars().str.to_uppercase()
+    known_countries = pl.Series([c for c in _country_codes()], dtype=pl.String)
+    df = df.with_columns(_origin=origin, _dm_origin=pl.coalesce(pl.col("sender_country").str.strip_chars()
+                                                                .str.to_uppercase(), origin),
+                         _mode=pl.col("mode").fill_null("air"))
+    reason = (pl.when(pl.col("malformed").is_not_null()).then(pl.col("malformed"))
+              .when(pl.col("value").is_null()).then(pl.lit("value: missing"))
+              .when(pl.col("currency").is_null()).then(pl.lit("currency: missing"))
+              .when(pl.col("_mu").is_null()).then(pl.concat_str([pl.lit("currency: "), pl.col("_cur"),
+                                                                 pl.lit(f" is not a currency with a customs rate in "
+                                                                        f"{rules.economy} on {on}")]))
+              .when(pl.col("_micro").is_null() | (pl.col("_micro") <= 0)).then(
+                  pl.lit("value: not a positive decimal number"))
+              .when(pl.col("_fraclen") > pl.col("_mu")).then(pl.lit("value: more decimal places than the currency allows"))
+              .when(pl.col("_value") > pl.col("_cap")).then(pl.lit("value: too large for the low-value path"))
+              .when(pl.col("hs_code").is_null()).then(pl.lit("hs_code: missing and no description to classify"))
+              .when(~pl.col("hs_code").str.contains(r"^\d{6,10}$") | ~pl.col("hs_code").str.slice(0, 6).is_in(pl.lit(valid_hs).implode()))
+              .then(pl.concat_str([pl.lit("hs_code: "), pl.col("hs_code"), pl.lit(" is not under an HS 2022 subheading")]))
+              .when(pl.col("_origin").is_null() | ~pl.col("_origin").is_in(pl.lit(known_countries).implode())).then(
+                  pl.lit("origin: missing or not an ISO 3166-1 alpha-2 code"))
+              .when(pl.col("_q").is_not_null() & pl.col("_qty").is_null()).then(
+                  pl.lit("quantity: a number with at most 3 decimals"))
+              .when(pl.col("_w").is_not_null() & pl.col("_wt").is_null()).then(
+                  pl.lit("weight_kg: a number with at most 3 decimals")))
+    return df.with_columns(reason=reason)
+
+
+def _classify(df: pl.DataFrame) -> pl.DataFrame:
+    """Fill a missing HS code from the description (best word match), marking it."""
+    need = df.filter(pl.col("hs_code").is_null() & pl.col("description").is_not_null())["description"].unique()
+    hs = nomenclature()
+    found = {d: (hs.search(d, 1)[0][0].code if hs.search(d, 1) else None) for d in need.to_list()}
+    mapping = pl.DataFrame({"description": list(found), "_guess": list(found.values())},
+                           schema={"description": pl.String, "_guess": pl.String})
+    return (df.join(mapping, on="description", how="left")
+            .with_columns(classified=pl.col("hs_code").is_null() & pl.col("_guess").is_not_null(),
+                          hs_code=pl.coalesce(pl.col("hs_code").str.strip_chars().str.replace_all(r"\.", ""),
+                                              pl.col("_guess")))
+            .drop("_guess"))
+
+
+def quantities(nodes: list[expressions.Node], qty: np.ndarray, unit: np.ndarray, weight: np.ndarray):
+    """Quantity columns each expression needs; (quantities, (bad_mask, unit)) when some are missing."""
+    out: dict[str, np.ndarray] = {}
+    for needed in frozenset().union(*(n.units() for n in nodes)):
+        declared = np.array([expressions.unit_of(u) == needed for u in unit], dtype=bool) if len(unit) else \
+            np.zeros(0, dtype=bool)
+        q = np.where(declared & (qty >= 0), qty, -1)
+        if needed == "kg":
+            q = np.where(q < 0, weight, q)
+        bad = (q < 0) | (q > MAX_QTY_MILLI)
+        if bad.any():
+            return {needed: np.where(bad, 0, q)}, (bad, needed)
+        out[needed] = q
+    return out, None
+
+
+def _country_codes() -> list[str]:
+    import pycountry
+
+    return [c.alpha_2 for c in pycountry.countries if countries.is_country(c.alpha_2)]
