@@ -52,9 +52,6 @@ SERVICE_EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 # Rule 1 exceptions: modules of the cycle -> reason.
 CYCLE_EXCEPTIONS: dict[frozenset[str], str] = {
-    frozenset({"clearway.containers.cli", "clearway.containers.cli_sim"}):
-        "cli_sim still imports _broker from containers.cli; the parser now lives in clearway.cli_common.broker "
-        "and cli_sim, being split into services on a parallel branch, switches to it when that branch lands",
 }
 # Rule 3 exceptions: (module, imported module or "*" for all of them) -> reason for importing inside functions.
 LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
@@ -64,17 +61,9 @@ LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("clearway.tariff.importers", "*"): "the registry loads the one publication reader asked for: each takes "
                                         "0.15-0.26 s to import (python -X importtime), and every "
                                         "clearway.tariff.importers.store import loads this package",
-    ("clearway.api.certificates", "*"): "the hub-exchange handler moves into a service on the API-thinning branch "
-                                        "running in parallel; hoist what is left when it lands",
-    ("clearway.certificates.hub_store", "*"): "its CLEARWAY_HUB_DATABASE_URL read moves into Settings on a branch "
-                                              "running in parallel; hoist when it lands",
-    ("clearway.tariff.bulk", "pycountry"): "tariff/bulk.py is being split into named steps on a branch running in "
-                                           "parallel; hoist when it lands",
 }
 # CLI modules that import inside functions without the one comment saying why -> reason.
 SILENT_CLI: dict[str, str] = {
-    "clearway.containers.cli_sim": "being split into services on a branch running in parallel; it gets its "
-                                   "comment (or loses its lazy imports) there",
 }
 
 

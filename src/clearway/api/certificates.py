@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from clearway.api.deps import Context, Ctx, Who
 from clearway.auth.core import Principal, is_admin, is_nppo
-from clearway.certificates import nppo, service
+from clearway.certificates import exchange, nppo, service
+from clearway.certificates.hub_client import HubClient
 from clearway.certificates.models import Certificate
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
                                            TrustIn, ValidationOut, WithdrawalIn)
 from clearway.config import get_settings
-from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.flows import ephyto
 from clearway.validation import parse
 
@@ -154,10 +155,6 @@ def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
 def run_exchange(who: Who, ctx: Ctx) -> dict:
     """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
     acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""
-    from clearway.certificates import exchange
-    from clearway.certificates.hub_client import HubClient
-    from clearway.errors import Conflict
-
     if not (is_admin(who) or is_nppo(who)):
         raise Forbidden("only an admin or NPPO key runs the exchange")
     settings = get_settings()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.certificates.models import HubEnvelope, HubNppo
 from clearway.certificates.soap import Envelope, SoapFault
+from clearway.config import get_settings
 from clearway.db import make_engine, make_sessionmaker, migrate, utcnow
 from clearway.reference import economies
 
@@ -30,8 +31,6 @@ DEFAULT_TTL = timedelta(days=7)  # an envelope nobody pulls within this becomes 
 def sessions(database_url: str | None = None) -> sessionmaker[Session]:
     """The hub's own database (migrated): the URL given, else CLEARWAY_HUB_DATABASE_URL, else
     hub.db in the data directory. Never the node's database by default."""
-    from clearway.config import get_settings
-
     url = database_url or get_settings().hub_db_url
     engine = make_engine(url)
     migrate(engine)

@@ -17,7 +17,6 @@ from clearway.cli_common import broker, err, fail, out, sessions
 seals_app = typer.Typer(help="Electronic seals: MQTT listener, simulator, scorer.", no_args_is_help=True)
 
 
-_broker = broker  # cli_sim still imports it from here; it moves to clearway.cli_common.broker with cli_sim's split
 
 
 def _economy(value: str | None) -> str:
@@ -52,7 +51,7 @@ def listen(economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONO
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     from clearway.config import get_settings
 
-    host, port = _broker(mqtt)
+    host, port = broker(mqtt)
     economy = _economy(economy)
     spool = spool or get_settings().data_dir / f"seals-spool-{client_id}.db"
     listener = Listener(sessions(), economy=economy, host=host, port=port, prefix=prefix, client_id=client_id,

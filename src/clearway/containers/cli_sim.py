@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
+# loads every domain's cli.py) stays free of polars, the HTTP client and the simulator.
+
 import json
 import time
 from pathlib import Path
@@ -9,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from clearway.cli_common import broker as cli_broker
 from clearway.cli_common import fail, out, principal_from_key, sessions
 
 
@@ -30,7 +34,6 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
     Seals are affixed over --url (with --key), else in the local database; events go to --mqtt, else --url,
     else straight into the local database."""
     from clearway.containers import simulate as sim
-    from clearway.containers.cli import _broker
     from clearway.reference.economies import get
 
     if url and not key:
@@ -40,7 +43,7 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
              "the key or listener")
     if economy and get(economy) is None:
         fail(f"--economy {economy!r} is not an APEC economy code (AU, NZ, TH, ...)")
-    broker = _broker(mqtt) if mqtt else None
+    broker = cli_broker(mqtt) if mqtt else None
     who = principal_from_key(key) if key and not url else None  # affixed locally with this key
     economy = (economy or (who.economy if who else "")).upper() or None
     fleet = sim.prepare(journeys_=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, seed=seed,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import polars as pl
+import pycountry
 
 from clearway.reference import countries, currencies
 from clearway.reference.hs import nomenclature
@@ -118,6 +119,4 @@ def quantities(nodes: list[expressions.Node], qty: np.ndarray, unit: np.ndarray,
 
 
 def _country_codes() -> list[str]:
-    import pycountry
-
     return [c.alpha_2 for c in pycountry.countries if countries.is_country(c.alpha_2)]
