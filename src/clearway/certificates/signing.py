@@ -158,14 +158,7 @@ def _without_signature(root: etree._Element) -> etree._Element:
     """A copy of the certificate with its enveloped signature taken out as the enveloped transform does
     (the signature's tail text stays)."""
     copy = deepcopy(root)
-    sig = copy.find(sps.q("ds:Signature"))
-    previous, parent = sig.getprevious(), sig.getparent()
-    if sig.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + sig.tail
-        else:
-            parent.text = (parent.text or "") + sig.tail
-    parent.remove(sig)
+    xmlsafe.remove_keeping_tail(copy.find(sps.q("ds:Signature")))
     return copy
 
 

@@ -78,16 +78,21 @@ def first_unsigned_node(root: etree._Element) -> str | None:
     return describe(found[0]) if found else None
 
 
+def remove_keeping_tail(node: etree._Element) -> None:
+    """Take a node out of its parent, keeping the text that followed it where it stood."""
+    parent, previous = node.getparent(), node.getprevious()
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
 def strip_unsigned_nodes(root: etree._Element) -> int:
     """Remove every comment and processing instruction inside the root, keeping the text around them
     joined ('AU-1<!---->-77' becomes 'AU-1-77'); how many were removed."""
     found = [n for n in root.iter() if isinstance(n, (etree._Comment, etree._ProcessingInstruction))]
     for node in found:
-        parent, previous = node.getparent(), node.getprevious()
-        if node.tail:
-            if previous is not None:
-                previous.tail = (previous.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
+        remove_keeping_tail(node)
     return len(found)
