@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from clearway.reference.hs import nomenclature
+from clearway.tariff.importers.rates import RateError
 
 FORMAT = "clearway-tariff-schedule/1"
 
@@ -93,3 +95,30 @@ def _key(measures: list[dict[str, Any]]) -> frozenset:
 def _hs_text(sub: str) -> str:
     entry = nomenclature().get(sub)
     return entry.description if entry else sub
+
+
+def preference_columns(rates: Mapping[str, str], columns: Mapping[str, tuple[str, tuple[str, ...]] | None], *,
+                       shown: str, code: str, parse: Callable[[str], Any], unmapped: str,
+                       basis: Callable[[str], str], source: str, out: Imported,
+                       not_applied: Callable[[str], str | None] = lambda text: None) -> list[dict[str, Any]]:
+    """The preference measures of one line from its agreement columns. A column whose beneficiaries are not
+    known is skipped with `unmapped`; one `not_applied` names a reason for is skipped with that reason; a rate
+    that cannot be parsed is refused with its text. Skips and refusals go to `out`."""
+    found = []
+    for column, target in columns.items():
+        text = (rates.get(column) or "").strip()
+        if not text:
+            continue
+        reason = unmapped if target is None else not_applied(text)
+        if reason:
+            out.skipped.append(Refusal(shown, column, text, reason))
+            continue
+        try:
+            expr = parse(text)
+        except RateError as exc:
+            out.refused.append(Refusal(shown, column, text, str(exc)))
+            continue
+        agreement, who = target
+        found.append({"code": code, "type": "preference", "agreement": agreement, "origins": list(who),
+                      "rate": expr, "legal_basis": basis(column), "source": source, "note": f"published: {text}"})
+    return found

@@ -14,7 +14,7 @@ from typing import Any
 
 from clearway.tariff import expressions
 from clearway.tariff.importers import origins
-from clearway.tariff.importers.base import Imported, Refusal, compact, hs_ok
+from clearway.tariff.importers.base import Imported, Refusal, compact, hs_ok, preference_columns
 from clearway.tariff.importers.rates import RateError, jp_bound, jp_normalize, jp_rate
 
 GENERAL, TEMPORARY, WTO = "基本", "暫定", "WTO協定"
@@ -110,23 +110,8 @@ def _walk(node: dict[str, Any], path: list[str], rate: dict[str, str], chapter: 
     except RateError as exc:
         out.refused.append(Refusal(shown, "MFN", published, str(exc)))
         out.unrated.append(code)
-    for column, target in origins.JP.items():
-        text = (rate.get(column) or "").strip()
-        if not text:
-            continue
-        if target is None:
-            out.skipped.append(Refusal(shown, column, text, origins.JP_SKIP_REASON))
-            continue
-        if jp_bound(text):
-            out.skipped.append(Refusal(shown, column, text, "in parentheses: above the MFN rate, not applied"))
-            continue
-        try:
-            expr = jp_rate(text)
-        except RateError as exc:
-            out.refused.append(Refusal(shown, column, text, str(exc)))
-            continue
-        agreement, who = target
-        entry["preferences"].append({"code": code, "type": "preference", "agreement": agreement, "origins": list(who),
-                                     "rate": expr, "legal_basis": f"{LAW}, tariff of {date}, column {column}", "source": source,
-                                     "note": f"published: {text}"})
+    entry["preferences"] = preference_columns(
+        rate, origins.JP, shown=shown, code=code, parse=jp_rate, unmapped=origins.JP_SKIP_REASON,
+        basis=lambda column: f"{LAW}, tariff of {date}, column {column}", source=source, out=out,
+        not_applied=lambda text: "in parentheses: above the MFN rate, not applied" if jp_bound(text) else None)
     lines[code] = entry

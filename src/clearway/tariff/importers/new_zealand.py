@@ -17,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from clearway.tariff.importers import origins
-from clearway.tariff.importers.base import Imported, Refusal, compact, hs_ok
+from clearway.tariff.importers.base import Imported, Refusal, compact, hs_ok, preference_columns
 from clearway.tariff.importers.rates import RateError, nz_rate
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -112,20 +112,7 @@ def _line(code: str, shown: str, row: dict[str, str], out: Imported) -> dict[str
     except RateError as exc:
         out.refused.append(Refusal(shown, "NML", nml, str(exc)))
         out.unrated.append(code)
-    for column, target in origins.NZ.items():
-        text = (row.get(column) or "").strip()
-        if not text:
-            continue
-        if target is None:
-            out.skipped.append(Refusal(shown, column, text, origins.NZ_SKIP_REASON))
-            continue
-        try:
-            expr = nz_rate(text)
-        except RateError as exc:
-            out.refused.append(Refusal(shown, column, text, str(exc)))
-            continue
-        agreement, who = target
-        entry["preferences"].append({"code": code, "type": "preference", "agreement": agreement, "origins": list(who),
-                                     "rate": expr, "legal_basis": f"{basis}, preferential column {column}",
-                                     "source": SOURCE, "note": f"published: {text}"})
+    entry["preferences"] = preference_columns(
+        row, origins.NZ, shown=shown, code=code, parse=nz_rate, unmapped=origins.NZ_SKIP_REASON,
+        basis=lambda column: f"{basis}, preferential column {column}", source=SOURCE, out=out)
     return entry
