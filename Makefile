@@ -37,7 +37,9 @@ demo: install
 serve: install
 	$(CW) serve --host $(HOST) --port $(PORT)
 
+# ruff first (its rules and why: pyproject.toml [tool.ruff]): it takes a second, the suite takes minutes.
 test: install
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 bench: install

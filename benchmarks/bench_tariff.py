@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -43,8 +42,8 @@ def imports(data: Path) -> dict:
     for eco, (fmt, rel) in PUBLICATIONS.items():
         if not (data / rel).exists():
             continue
-        got, read_s = timed(lambda: importers.read(fmt, data / rel))
-        _, check_s = timed(lambda: schedule.parse_document(got.document()))
+        got, read_s = timed(lambda fmt=fmt, rel=rel: importers.read(fmt, data / rel))
+        _, check_s = timed(lambda got=got: schedule.parse_document(got.document()))
         out[eco] = {"lines": got.lines, "measures": len(got.measures), "read_s": read_s, "validate_s": check_s}
     return out
 
@@ -66,8 +65,8 @@ def database(url: str) -> dict:
                 shipped.load(s, economy=eco, actor="bench")
         _, load_s = timed(load)
         with transaction(factory) as s:
-            _, first_s = timed(lambda: service.schedule_for(s, eco))
-            _, again_s = timed(lambda: service.schedule_for(s, eco))
+            _, first_s = timed(lambda eco=eco: service.schedule_for(s, eco))
+            _, again_s = timed(lambda eco=eco: service.schedule_for(s, eco))
         out[eco] = {"load_s": load_s, "first_read_s": first_s, "cached_read_ms": round(again_s * 1000, 3)}
     return {"engine": engine.dialect.name, **out, "_factory": factory}
 
@@ -161,7 +160,7 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=100_000)
     ap.add_argument("--no-import", action="store_true", help="skip the publication import timings")
     args = ap.parse_args()
-    report: dict = {"date": date.today().isoformat(), "cpus": os.cpu_count()}
+    report: dict = {"date": datetime.now(UTC).date().isoformat(), "cpus": os.cpu_count()}
     if Path(args.data).is_dir() and not args.no_import:
         report["import"] = imports(Path(args.data))
     with tempfile.TemporaryDirectory() as tmp:

@@ -56,5 +56,6 @@ def test_revoked_key_gets_401_over_http_and_is_listed_as_revoked(db, server):
 
         from clearway.audit.models import AuditEvent
 
-        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "api_key", AuditEvent.entity_id == str(key_id))))
+        actions = list(session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity_type == "api_key", AuditEvent.entity_id == str(key_id))))
     assert actions == ["key.created", "key.revoked"]

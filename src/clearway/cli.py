@@ -202,7 +202,7 @@ def tidy(command: Any) -> Any:
             name = param.metavar = param.metavar or param.name.upper()
             # typer (pinned) prints an argument as `{name}` in the usage and `name <type>` below it;
             # tests/test_cli_help.py fails if an upgrade brings them back.
-            param._usage_display_name = (lambda n: lambda: n if param.nargs == 1 else f"{n}...")(name)
+            param._usage_display_name = (lambda n, nargs: lambda: n if nargs == 1 else f"{n}...")(name, param.nargs)
             param.display_type_rich = lambda ctx: None
         elif param.metavar is None and not getattr(param, "is_flag", False):
             param.metavar = _metavar(param)

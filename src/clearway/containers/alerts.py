@@ -172,12 +172,12 @@ def measures(session: Session, *, principal: Principal) -> dict[str, Any]:
     """How the detector did, by the officers' findings: per rule, alerts by finding and the share confirmed."""
     stmt = select(SealAlert.rule, SealAlert.status, SealAlert.finding).where(readable(principal))
     counts: Counter[tuple[str, str]] = Counter()
-    for rule, status, finding in session.execute(stmt):
+    for rule, _status, finding in session.execute(stmt):
         counts[(rule, finding or "open")] += 1
     per_rule: dict[str, Any] = {}
     for (rule, finding), n in sorted(counts.items()):
         per_rule.setdefault(rule, {"open": 0, "tampered": 0, "false_alarm": 0, "device_fault": 0})[finding] = n
-    for rule, c in per_rule.items():
+    for c in per_rule.values():
         closed = c["tampered"] + c["false_alarm"] + c["device_fault"]
         c["confirmed_share"] = round(c["tampered"] / closed, 4) if closed else None
     return {"per_rule": per_rule}

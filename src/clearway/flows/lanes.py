@@ -7,6 +7,7 @@ records a control (POST /api/v1/declarations/{mrn}/inspection) before it decides
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session

@@ -1,7 +1,7 @@
 """core: declarations, keys, audit, control findings
 
 Revision ID: 0001_core
-Revises: 
+Revises:
 Create Date: 2026-11-28 02:34:52.664272
 """
 from alembic import op
