@@ -3,17 +3,18 @@ server per backend, API keys.
 
 Tests that take `db` (or anything built on it: `factory`, `server`, `http`, `keys`) run once per
 backend. PostgreSQL is CLEARWAY_TEST_DATABASE_URL, by default the local server's `test` database;
-where none is reachable those runs are skipped with the reason printed."""
+where none is reachable those runs are skipped with the reason printed.
+
+Only fixtures live here; helpers a test imports (`example`, `serve_app`, `free_port`...) are in tests/support.py
+and each package's support.py."""
 
 from __future__ import annotations
 
 import atexit
 import os
 import shutil
-import socket
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.config import Settings
 from clearway.db import Base, make_engine, make_sessionmaker, migrate, transaction
+from tests.support import PG_URL, Server, pg_reason, start_server
 
 # Property tests draw their examples from each test's own fixed seed and have no time limit: a run's
 # outcome depends neither on the draw of the day nor on how loaded the machine is (Hypothesis's
@@ -42,21 +44,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-b
 os.environ["CLEARWAY_DATA_DIR"] = tempfile.mkdtemp(prefix="clearway-tests-")
 atexit.register(shutil.rmtree, os.environ["CLEARWAY_DATA_DIR"], ignore_errors=True)
 os.environ.pop("CLEARWAY_RISK_MODEL", None)
-
-PG_URL = os.environ.get("CLEARWAY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def _pg_reason() -> str | None:
-    try:
-        engine = make_engine(PG_URL)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable here
-        return f"no PostgreSQL reachable at {PG_URL}: {type(exc).__name__}"
-
 
 @dataclass
 class Db:
@@ -78,7 +65,7 @@ def _database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'clearway.db'}"
     else:
-        reason = _pg_reason()
+        reason = pg_reason()
         if reason:
             print(f"\nSKIP PostgreSQL runs: {reason}")
             pytest.skip(reason)
@@ -117,21 +104,6 @@ def factory(db: Db) -> sessionmaker[Session]:
     return db.factory
 
 
-@dataclass
-class Server:
-    url: str
-    app: object
-
-    def forget_keys(self) -> None:
-        self.app.state.ctx.forget_keys()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def _servers() -> Iterator[dict[str, Server]]:
     started: dict[str, tuple[Server, object, threading.Thread]] = {}
@@ -139,31 +111,6 @@ def _servers() -> Iterator[dict[str, Server]]:
     for _, server, thread in started.values():
         server.should_exit = True  # type: ignore[attr-defined]
         thread.join(timeout=10)
-
-
-def serve_app(app: object) -> tuple[str, object, threading.Thread]:
-    """Any ASGI app on a real uvicorn server, on a free loopback port, in a thread: (url, server, thread)."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
-def start_server(settings: Settings) -> tuple[Server, object, threading.Thread]:
-    """The Clearway API on a real uvicorn server."""
-    from clearway.app import create_app
-
-    app = create_app(settings)
-    url, server, thread = serve_app(app)
-    return Server(url, app), server, thread
 
 
 @pytest.fixture
@@ -214,11 +161,6 @@ class Keys:
 def keys(db: Db, request: pytest.FixtureRequest) -> Keys:
     return Keys(db, request)
 
-
-def example(name: str) -> dict:
-    import json
-
-    return json.loads((EXAMPLES / name).read_text())
 
 # ---- pages in real headless Chromium (Debian's /usr/bin/chromium via Playwright; never a download) ----
 

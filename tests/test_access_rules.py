@@ -18,7 +18,7 @@ import pytest
 from clearway.auth.core import ROLES
 from clearway.config import Settings
 from clearway.db import transaction, utcnow
-from tests.conftest import example
+from tests.support import example
 
 ECONOMIES = ("AU", "NZ")
 DECLARANT = {"AU": "AU-ABN-11222333444", "NZ": "NZ-IRD-123456789"}

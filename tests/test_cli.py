@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from clearway.declarations.models import Declaration
 from tests.cli_support import run
-from tests.conftest import EXAMPLES, example
+from tests.support import EXAMPLES, example
 
 
 def count(db):

@@ -36,7 +36,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import _free_port
+from tests.support import free_port
 from tests.docs_checks import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +149,7 @@ class Workspace:
         self.env = env
         self.cwd = folder
         self.groups: list[int] = []
-        self.port, self.hub_port = _free_port(), _free_port()
+        self.port, self.hub_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.outputs: list[str] = []
 

@@ -7,7 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import example
+from tests.support import example
 
 
 def test_no_operation_answers_a_server_error(db, server, keys):

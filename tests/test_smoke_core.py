@@ -1,4 +1,4 @@
-from tests.conftest import example
+from tests.support import example
 
 
 def test_lodge_over_http_on_each_backend(db, server, keys):

@@ -17,7 +17,7 @@ from clearway.declarations import service
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Invalid
 from clearway.validation import parse
-from tests.conftest import example
+from tests.support import example
 
 
 def _lodge(db, principal, lrn):

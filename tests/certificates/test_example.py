@@ -8,7 +8,7 @@ from pathlib import Path
 
 from clearway.certificates import nppo
 from clearway.db import transaction
-from tests.conftest import example
+from tests.support import example
 
 DOCS = Path(__file__).parents[2] / "docs" / "certificates.md"
 

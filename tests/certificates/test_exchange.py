@@ -15,7 +15,7 @@ from clearway.certificates.models import Certificate, Delivery, HubEnvelope, Rec
 from clearway.config import Settings
 from clearway.db import make_engine, migrate, transaction
 from tests.certificates.factories import ephyto
-from tests.conftest import _free_port, serve_app, start_server
+from tests.support import free_port, serve_app, start_server
 
 
 class World:
@@ -172,7 +172,7 @@ def test_hub_refusals_and_retries(world, tmp_path):
     with transaction(world.factory_a) as s:
         s.scalars(select(Delivery)).one().state = "pending"
     sleeps: list[float] = []
-    dead = HubClient(f"http://127.0.0.1:{_free_port()}/hub/DeliveryService", "x", attempts=3, sleep=sleeps.append)
+    dead = HubClient(f"http://127.0.0.1:{free_port()}/hub/DeliveryService", "x", attempts=3, sleep=sleeps.append)
     with dead:
         assert exchange.send_pending(world.factory_a, dead) == {"sent": 0, "retry": 1, "failed": 0}
     assert len(sleeps) == 2 and sleeps[1] > sleeps[0]  # exponential backoff between attempts

@@ -18,7 +18,7 @@ from clearway.certificates.hub_client import HubClient
 from clearway.certificates.models import Delivery
 from clearway.db import transaction
 from tests.certificates.factories import ephyto
-from tests.conftest import serve_app
+from tests.support import serve_app
 
 HOLD = 150.0  # the longest the gate holds a call if a test fails before opening it
 

@@ -28,7 +28,7 @@ from clearway.certificates.hub_client import HubClient
 from clearway.certificates.hub_server import OPERATIONS
 from clearway.certificates.schemas import EPhytoIn
 from tests.certificates.factories import ephyto, sample
-from tests.conftest import _free_port
+from tests.support import free_port
 
 ISSUED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -47,7 +47,7 @@ def _serve(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
 @pytest.fixture
 def hub(db, tmp_path) -> Iterator[tuple[str, dict[str, str]]]:
     tokens = {c: hub_store.add_nppo(db.factory, country=c) for c in ("TH", "AU", "NZ")}
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CLEARWAY_DATA_DIR": str(tmp_path), "NO_PROXY": "*"}
     proc, said = _serve(["--port", str(port), "--database", db.url], env)
     try:

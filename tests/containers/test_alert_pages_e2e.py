@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from clearway.containers import journeys
 from clearway.controls.models import Finding
-from tests.containers.conftest import ECONOMY, lodge, now_journey
+from tests.containers.support import ECONOMY, lodge, now_journey
 
 SHOTS = os.environ.get("CLEARWAY_SCREENSHOTS")  # a folder to keep screenshots in, for a human look
 

@@ -9,7 +9,7 @@ from clearway.containers import journeys
 from clearway.containers.alert_view import page_view
 from clearway.containers.schemas import FINDINGS
 from clearway.errors import Forbidden, NotFound
-from tests.containers.conftest import ECONOMY, lodge, now_journey
+from tests.containers.support import ECONOMY, lodge, now_journey
 
 BOX = "MSCU1234566"
 

@@ -12,7 +12,8 @@ from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.db import transaction
 from clearway.declarations import service as declarations
-from tests.containers.conftest import ECONOMY, affix, lodge, now_journey
+from tests.containers.support import ECONOMY, affix, lodge, now_journey
+from tests.support import example
 
 BOX = "MSCU1234566"
 
@@ -223,7 +224,6 @@ def test_lodging_over_http_after_an_alert_is_held_and_an_amendment_dropping_the_
         db, server, keys):
     import copy
 
-    from tests.conftest import example
 
     sim = now_journey(90, kind="seal_swap", container=BOX)
     with keys.client(keys.create("officer", ECONOMY)) as c:

@@ -15,7 +15,8 @@ from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.schemas import EventIn
 from clearway.controls.models import Finding
 from clearway.db import transaction
-from tests.containers.conftest import ECONOMY, lodge, now_journey
+from tests.containers.support import ECONOMY, lodge, now_journey
+from tests.support import example
 
 BOX = "MSCU1234566"
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # a fixed server clock for the pure rows below
@@ -170,7 +171,6 @@ def test_an_alert_holds_only_declarations_of_its_own_economy(db, server, keys, d
     from clearway.containers.alerts import findings_for_declaration as check_declaration
     from clearway.declarations import service as declarations
     from clearway.declarations.schemas import DeclarationIn
-    from tests.conftest import example
 
     au_id, _ = lodge(db.factory, declarant, BOX, "L-au")
     doc = copy.deepcopy(example("declaration-au-oranges.json"))  # the same container declared in NZ

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from clearway.db import make_engine, migrate
-from tests.conftest import PG_URL, _pg_reason
+from tests.support import PG_URL, pg_reason
 
 SCHEMA = "clearway_migration_0402"
 SEAL = ("INSERT INTO seals (seal_id, manufacturer, serial, container, economy, loading_office, destination_office, "
@@ -22,7 +22,7 @@ T = "2026-11-28 10:00:00"
 def _engine(backend, tmp_path):
     if backend == "sqlite":
         return make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    reason = _pg_reason()
+    reason = pg_reason()
     if reason:
         pytest.skip(reason)
     with make_engine(PG_URL).begin() as conn:

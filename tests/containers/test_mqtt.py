@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from clearway.containers import journeys
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.mqtt import Listener, Publisher, topic_for
-from tests.containers.conftest import ECONOMY, affix, now_journey
+from tests.containers.support import ECONOMY, affix, now_journey
 
 BROKER = ("127.0.0.1", 1883)
 SRC = Path(__file__).resolve().parents[2] / "src"

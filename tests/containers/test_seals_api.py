@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from clearway.containers import journeys
 from clearway.containers.models import SealEvent, SealEventRefusal
-from tests.containers.conftest import ECONOMY, now_journey
+from tests.containers.support import ECONOMY, now_journey
+from tests.support import example
 
 
 def _seal_body(**kw):
@@ -118,7 +119,6 @@ def test_a_declarant_key_cannot_post_events(db, server, keys):
 def test_a_declaration_with_a_wrong_check_digit_is_refused_naming_the_right_one(db, server, keys):
     import copy
 
-    from tests.conftest import example
 
     doc = copy.deepcopy(example("declaration-au-oranges.json"))
     doc["transport"]["containers"] = ["MSCU 123456-6", "MSCU1234567"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clearway.containers import simulate
 from clearway.containers.models import SealAlert
 from clearway.containers.score import score
-from tests.containers.conftest import ECONOMY
+from tests.containers.support import ECONOMY
 
 
 def _fleet(seed=7, journeys_=16):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from clearway.containers.score import score
-from tests.containers.conftest import ECONOMY
+from tests.containers.support import ECONOMY
 from tests.containers.test_mqtt import BROKER, _broker_up, _wait
 
 SRC = Path(__file__).resolve().parents[2] / "src"

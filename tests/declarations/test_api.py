@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration, DeclarationVersion, StatusEvent
-from tests.conftest import example
+from tests.support import example
 
 PARTY = "AU-ABN-11222333444"
 

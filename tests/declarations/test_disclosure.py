@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clearway.db import transaction, utcnow
 from clearway.declarations.models import Declaration, StatusEvent
 from clearway.risk import decisions
-from tests.conftest import example
+from tests.support import example
 
 DECLARANT = "AU-ABN-11222333444"
 SECRETS = ("SEC-Y-6169B", "SEC-S-0042", "targeting", "score", "rule", "rank", "random")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from clearway.declarations import core
 from clearway.declarations.schemas import DeclarationIn
 from clearway.validation import parse
-from tests.conftest import example
+from tests.support import example
 
 BASE = example("declaration-au-oranges.json")
 json_values = st.recursive(

@@ -12,7 +12,7 @@ import pytest
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Invalid
 from clearway.validation import parse, range_end, range_start, text_problem
-from tests.conftest import example
+from tests.support import example
 
 DECLARANT = "AU-ABN-11222333444"
 

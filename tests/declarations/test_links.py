@@ -4,7 +4,7 @@ from clearway.db import transaction
 from clearway.declarations import service
 from clearway.declarations.schemas import DeclarationIn
 from clearway.validation import parse
-from tests.conftest import example
+from tests.support import example
 
 
 def test_by_container_and_by_document_on_both_backends(db, keys):

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from clearway.app import _routers
 from clearway.containers import journeys
 from tests.certificates.factories import ephyto
-from tests.containers.conftest import ECONOMY, now_journey
+from tests.containers.support import ECONOMY, now_journey
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 

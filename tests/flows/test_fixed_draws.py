@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from clearway.flows import lanes
-from tests.conftest import example
+from tests.support import example
 
 DECLARANT = "AU-ABN-11222333444"
 

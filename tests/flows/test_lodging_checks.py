@@ -3,7 +3,7 @@ cites an ePhyto nobody sent gets a yellow finding, visible to the broker and the
 
 import copy
 
-from tests.conftest import example
+from tests.support import example
 
 
 def test_missing_ephyto_is_a_yellow_finding_on_the_declaration(db, keys):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from clearway.db import transaction, utcnow
 from clearway.payments.models import DeferredAccount, Payment
-from tests.tariff.conftest import DECLARANT, lodge
+from tests.tariff.support import DECLARANT, lodge
 
 DUE = "491.13"  # the AU T-shirts example (see tests/tariff/test_clearance_api.py)
 

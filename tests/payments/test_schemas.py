@@ -7,7 +7,7 @@ from pathlib import Path
 from clearway.app import create_app
 from clearway.config import Settings
 from clearway.payments.schemas import AccountLineOut, GuaranteeOut
-from tests.tariff.conftest import DECLARANT
+from tests.tariff.support import DECLARANT
 
 
 def test_money_leaves_as_an_exact_string_never_an_exponent():

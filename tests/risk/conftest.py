@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
-TRAIN = DATA / "kcs-train-sample.csv"
-VALID = DATA / "kcs-valid-sample.csv"
+from tests.risk.support import TRAIN, VALID
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from clearway.risk.history import read_history
 from clearway.risk.model import FraudModel
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.schemas import InspectionIn, PolicyIn, RuleIn
-from tests.risk.helpers import DECLARANT, assessed
+from tests.risk.support import DECLARANT, TRAIN, assessed
 
 MASKS = [{"hs_code": "630790", "description": "Surgical masks", "origin": "CN", "quantity": "10000", "unit": "u",
           "net_weight_kg": "50", "gross_weight_kg": "60", "value": "900.00"}]
@@ -244,7 +244,6 @@ def test_cli_train_adds_the_recorded_inspections(db, factory, people, tmp_path, 
 
     from clearway import cli_common
     from clearway.cli import app
-    from tests.risk.conftest import TRAIN
 
     for _ in range(2):
         inspect(factory, people["officer"], controlled(factory, people), outcome="compliant")

@@ -4,7 +4,7 @@ statistics, training data."""
 from __future__ import annotations
 
 from clearway.risk import decisions
-from tests.risk.helpers import DECLARANT, declaration
+from tests.risk.support import DECLARANT, declaration
 
 
 def test_feedback_loop_over_http(db, server, keys, monkeypatch, tmp_path):

@@ -15,7 +15,7 @@ from clearway.risk.history import read_history
 from clearway.risk.metrics import report, top_share
 from clearway.risk.model import FraudModel, threshold
 from clearway.risk.scoring import evaluate, score_records
-from tests.risk.conftest import TRAIN, VALID
+from tests.risk.support import TRAIN, VALID
 
 
 def test_kcs_history_is_read_into_the_canonical_layout(train_history):

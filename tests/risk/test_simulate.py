@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clearway.errors import Invalid
 from clearway.risk.simulate import Setup, _pick, compare, run
-from tests.risk.conftest import TRAIN
+from tests.risk.support import TRAIN
 
 
 def test_pick_exploits_the_top_and_explores_the_rest():

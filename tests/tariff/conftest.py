@@ -1,8 +1,6 @@
 import pytest
 
-from tests.conftest import example
-
-DECLARANT = "AU-ABN-11222333444"
+from tests.tariff.support import DECLARANT
 
 
 @pytest.fixture
@@ -15,10 +13,3 @@ def au(server, keys):
     yield AU
     AU.declarant.close()
     AU.officer.close()
-
-
-def lodge(client, name="tariff-au-tshirts.json", **changes):
-    body = {**example(name), **changes}
-    r = client.post("/api/v1/declarations", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()["mrn"]

@@ -10,8 +10,8 @@ from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.payments.core import rf_is_valid
 from clearway.tariff.models import AssessmentRecord
-from tests.conftest import example
-from tests.tariff.conftest import lodge
+from tests.support import example
+from tests.tariff.support import lodge
 
 # 2,000 USD FOB at 1.53 = 3,060.00 AUD; duty 5% = 153.00; transport 110 USD = 168.30 AUD;
 # GST 10% of (3,060.00 + 153.00 + 168.30) = 338.13; total 491.13
@@ -141,7 +141,6 @@ def test_deferred_account_within_its_credit_limit_and_its_statement(au):
 
 
 def test_quote_lodges_nothing_and_refuses_a_day_without_rates(au, db):
-    from tests.conftest import example
 
     body = {**example("tariff-au-tshirts.json"), "date": "2026-11-28"}
     q = au.declarant.post("/api/v1/assessments/quote", json=body)
@@ -156,8 +155,9 @@ def test_quote_lodges_nothing_and_refuses_a_day_without_rates(au, db):
 def test_amended_declaration_is_assessed_again(au):
     mrn = lodge(au.declarant)
     au.declarant.post(f"/api/v1/declarations/{mrn}/assessment")
+    dearer = {**example("tariff-au-tshirts.json")["items"][0], "value": "1000.00"}
     r = au.declarant.post(f"/api/v1/declarations/{mrn}/amendments",
-                          json={"reason": "price", "changes": {"items": [{**__import__("tests.conftest", fromlist=["x"]).example("tariff-au-tshirts.json")["items"][0], "value": "1000.00"}]}})
+                          json={"reason": "price", "changes": {"items": [dearer]}})
     assert r.status_code == 201 and r.json()["status"] == "accepted"
     stale = au.declarant.get(f"/api/v1/declarations/{mrn}/assessment").json()
     assert stale["current"] is False

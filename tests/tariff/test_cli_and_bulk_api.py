@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from clearway.audit.models import AuditEvent
-from tests.conftest import EXAMPLES
+from tests.support import EXAMPLES
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -11,7 +11,7 @@ from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.flows import lanes
 from clearway.risk.schemas import InspectionIn
-from tests.tariff.conftest import lodge
+from tests.tariff.support import lodge
 
 # The AU T-shirts example: 2,000 USD FOB; duty 153.00 + GST 338.13 = 491.13 AUD at the demo rate 1.53 AUD/USD.
 DUE = "491.13"

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 from hypothesis import given, settings
 
-from tests.conftest import example
+from tests.support import example
 from tests.tariff.helpers import assess, decl, lines
 from tests.tariff.test_properties import consignments
 

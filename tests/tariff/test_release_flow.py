@@ -9,7 +9,7 @@ from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.flows.clearance import release_if_ready
 from clearway.payments.models import Payment
-from tests.tariff.conftest import lodge
+from tests.tariff.support import lodge
 
 DUE = "491.13"
 

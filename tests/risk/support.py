@@ -1,14 +1,23 @@
-"""Bringing declarations to `assessed` for the risk tests (as the clearance flow will)."""
+"""Helpers for the risk tests: the KCS sample histories, and bringing declarations to `assessed` (as the
+clearance flow will)."""
 
 from __future__ import annotations
 
 import copy
 import itertools
+from pathlib import Path
+
+from sqlalchemy import select
 
 from clearway.db import transaction
 from clearway.declarations import service as declarations
+from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
-from tests.conftest import example
+from tests.support import example
+
+DATA = Path(__file__).resolve().parent / "data"
+TRAIN = DATA / "kcs-train-sample.csv"
+VALID = DATA / "kcs-valid-sample.csv"
 
 DECLARANT = "AU-ABN-11222333444"
 _n = itertools.count(1)
@@ -33,9 +42,6 @@ def assessed(factory, principal, **changes) -> str:
 
 
 def make_assessed(factory, mrn: str) -> None:
-    from clearway.declarations.models import Declaration
-    from sqlalchemy import select
-
     with transaction(factory) as session:
         row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
         declarations.transition(session, row=row, to_status="assessed", actor="test", reason="assessed (test)")

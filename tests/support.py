@@ -1,0 +1,75 @@
+"""Helpers shared by the tests (fixtures stay in conftest.py): the examples, PostgreSQL's reachability,
+a free port and a real uvicorn server for any ASGI app."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import text
+
+from clearway.app import create_app
+from clearway.config import Settings
+from clearway.db import make_engine
+
+PG_URL = os.environ.get("CLEARWAY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example(name: str) -> dict:
+    """One of the documents in examples/, as a fresh dict (safe to change)."""
+    return json.loads((EXAMPLES / name).read_text())
+
+
+def pg_reason() -> str | None:
+    """Why PostgreSQL cannot be used here, or None when it answers."""
+    try:
+        engine = make_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means: not reachable here
+        return f"no PostgreSQL reachable at {PG_URL}: {type(exc).__name__}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_app(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """Any ASGI app on a real uvicorn server, on a free loopback port, in a thread: (url, server, thread)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+@dataclass
+class Server:
+    url: str
+    app: object
+
+    def forget_keys(self) -> None:
+        self.app.state.ctx.forget_keys()
+
+
+def start_server(settings: Settings) -> tuple[Server, uvicorn.Server, threading.Thread]:
+    """The Clearway API on a real uvicorn server."""
+    app = create_app(settings)
+    url, server, thread = serve_app(app)
+    return Server(url, app), server, thread
