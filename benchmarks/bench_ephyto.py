@@ -101,6 +101,7 @@ def end_to_end(n: int) -> dict:
 
     from clearway.auth.core import Principal
     from clearway.certificates import exchange, hub_store, nppo, service
+    from clearway.flows import hub_exchange
     from clearway.certificates.hub_client import HubClient
     from clearway.certificates.hub_server import create_hub_app
     from clearway.db import make_engine, make_sessionmaker, migrate, transaction
@@ -137,7 +138,7 @@ def end_to_end(n: int) -> dict:
         delivered = time.perf_counter()
         received = {"accepted": 0, "warnings": 0, "refused": 0}
         while sum(received.values()) < n:
-            got = exchange.pull(au, hub_au, economy="AU")
+            got = hub_exchange.pull(au, hub_au, economy="AU")
             if not sum(got.values()):
                 break
             for k, v in got.items():

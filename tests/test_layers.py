@@ -37,12 +37,6 @@ FOUNDATIONS = {
 }
 # Rule 2 exceptions: (importing module, imported service) -> reason.
 SERVICE_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("clearway.certificates.clearance", "clearway.controls.service"):
-        "the ePhyto document check runs when a certificate arrives from the hub "
-        "(certificates.receiving, inside certificates.exchange's per-envelope transaction), not only from flows; "
-        "moving it under flows/ needs the hub exchange to become a flow first",
-    ("clearway.certificates.clearance", "clearway.declarations.service"):
-        "same as above: the recheck on arrival reads the declarations citing the certificate",
     ("clearway.containers.alerts", "clearway.controls.service"):
         "an alert holds every declaration carrying the container in the transaction that stores the seal "
         "events (containers.ingest, called by the MQTT listener); moving it needs ingest's detection step to "

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from clearway.audit.models import AuditEvent
-from clearway.certificates import builder, clearance, nppo, receiving, signing
+from clearway.certificates import builder, nppo, receiving, signing
 from clearway.certificates.schemas import EPhytoIn
 from clearway.controls import service as controls
 from clearway.db import transaction
 from clearway.declarations import service as declarations
 from clearway.declarations.schemas import DeclarationIn
+from clearway.flows import ephyto_check
+from clearway.flows.ephyto import receive as receive_from_hub
 from tests.certificates.factories import ephyto
 
 DECLARATION = {
@@ -68,14 +70,14 @@ class Desk:
         xml = builder.to_bytes(signing.sign(root, self.pair)).decode()
         self.delivery += 1
         with transaction(self.db.factory) as s:
-            got = receiving.receive(s, economy="AU", delivery_number=f"d-{self.delivery}", sender="TH", to="AU",
-                                  number=changes.get("number", "TH2026-000123"), status_code=status, content=xml)
+            got = receive_from_hub(s, economy="AU", delivery_number=f"d-{self.delivery}", sender="TH", to="AU",
+                                   number=changes.get("number", "TH2026-000123"), status_code=status, content=xml)
         assert got.outcome in ("accepted", "warnings"), got.reason
         return got
 
-    def check(self, decl_id: int) -> clearance.CheckResult:
+    def check(self, decl_id: int) -> ephyto_check.CheckResult:
         with transaction(self.db.factory) as s:
-            return clearance.check_declaration(s, row=declarations.by_id(s, decl_id), actor="officer:test")
+            return ephyto_check.check_declaration(s, row=declarations.by_id(s, decl_id), actor="officer:test")
 
     def findings(self, decl_id: int):
         with self.db.factory() as s:

@@ -14,6 +14,7 @@ from clearway.certificates.hub_client import HubClient, HubUnavailable
 from clearway.certificates.models import Certificate, Delivery, HubEnvelope, Receipt
 from clearway.config import Settings
 from clearway.db import make_engine, migrate, transaction
+from clearway.flows import hub_exchange
 from tests.certificates.factories import ephyto
 from tests.support import free_port, serve_app, start_server
 
@@ -75,7 +76,7 @@ def test_issued_in_thailand_received_in_australia_through_the_hub(world):
             d = s.scalars(select(Delivery)).one()
             assert (d.state, d.hub_tracking) == ("sent", "PendingDelivery") and d.hub_delivery_number
         assert [e.NPPOCertificateNumber for e in hub_au.import_headers()] == ["TH2026-000123"]
-        assert exchange.pull(world.factory_b, hub_au, economy="AU") == {"accepted": 1, "warnings": 0, "refused": 0}
+        assert hub_exchange.pull(world.factory_b, hub_au, economy="AU") == {"accepted": 1, "warnings": 0, "refused": 0}
         assert exchange.track(world.factory_a, hub_th) == 1
         with world.factory_a() as s:
             assert s.scalars(select(Delivery)).one().hub_tracking == "Delivered"
@@ -115,10 +116,10 @@ def test_a_repeated_send_and_a_restart_mid_exchange_deliver_once(world):
 
     with CrashOnFirstAck(world.hub_url, world.tokens["AU"], base_delay=0.01) as hub_au:
         with pytest.raises(HubUnavailable):
-            exchange.pull(world.factory_b, hub_au, economy="AU")
+            hub_exchange.pull(world.factory_b, hub_au, economy="AU")
         assert _count(world.factory_b, Certificate) == 1  # stored, not yet acknowledged
         assert len(hub_au.pull()) == 1  # still pending at the hub: nothing lost
-        assert exchange.pull(world.factory_b, hub_au, economy="AU")["accepted"] == 1
+        assert hub_exchange.pull(world.factory_b, hub_au, economy="AU")["accepted"] == 1
         assert hub_au.pull() == []
     assert _count(world.factory_b, Certificate) == 1 and _count(world.factory_b, Receipt) == 1
     with world.factory_b() as s:
@@ -135,7 +136,7 @@ def test_withdrawal_and_replacement_reach_the_importer(world):
                        json={"reason": "shipment cancelled"}).status_code == 200
     with world.client("TH") as hub_th, world.client("AU") as hub_au:
         assert exchange.send_pending(world.factory_a, hub_th)["sent"] == 3
-        assert exchange.pull(world.factory_b, hub_au, economy="AU")["accepted"] == 3
+        assert hub_exchange.pull(world.factory_b, hub_au, economy="AU")["accepted"] == 3
     old = world.au_officer.get("/api/v1/certificates/ephyto/TH2026-000123").json()
     new = world.au_officer.get("/api/v1/certificates/ephyto/TH2026-000124").json()
     assert (old["status"], old["replaced_by"]) == ("replaced", "TH2026-000124")
@@ -153,7 +154,7 @@ def test_an_untrusted_sender_is_refused_and_told_so(world):
         assert r.status_code == 201, r.text
     with world.client("VN") as hub_vn, world.client("AU") as hub_au:
         exchange.send_pending(world.factory_a, hub_vn)
-        assert exchange.pull(world.factory_b, hub_au, economy="AU") == {"accepted": 0, "warnings": 0, "refused": 1}
+        assert hub_exchange.pull(world.factory_b, hub_au, economy="AU") == {"accepted": 0, "warnings": 0, "refused": 1}
         exchange.track(world.factory_a, hub_vn)
     with world.factory_a() as s:
         d = s.scalars(select(Delivery)).one()

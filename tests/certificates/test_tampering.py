@@ -11,13 +11,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from clearway.certificates import builder, clearance, nppo, receiving, schema, signing, sps
+from clearway.certificates import builder, nppo, receiving, schema, signing, sps
 from clearway.certificates.models import Certificate, Receipt
 from clearway.certificates.schemas import EPhytoIn
 from clearway.controls import service as controls
 from clearway.db import transaction
 from clearway.declarations import service as declarations
 from clearway.declarations.schemas import DeclarationIn
+from clearway.flows import ephyto_check
 from tests.certificates.factories import ephyto
 from tests.certificates.test_clearance import DECLARATION
 
@@ -132,7 +133,7 @@ def test_the_hub_receipt_refuses_a_cut_number_and_a_declaration_citing_it_gets_a
     invented = dict(DECLARATION, documents=[{"type": "ephyto", "reference": "TH-HUB-EAB3E"}])
     with transaction(db.factory) as session:
         row, _ = declarations.lodge(session, principal=au, decl=DeclarationIn.model_validate(invented))
-        result = clearance.check_declaration(session, row=row, actor="test")
+        result = ephyto_check.check_declaration(session, row=row, actor="test")
     assert result.outcome == "finding"
     with db.factory() as session:
         [finding] = controls.open_findings(session, declaration_id=row.id)

@@ -10,14 +10,14 @@ from starlette.concurrency import run_in_threadpool
 
 from clearway.api.deps import Context, Ctx, Who
 from clearway.auth.core import Principal, is_admin, is_nppo
-from clearway.certificates import exchange, nppo, service
+from clearway.certificates import nppo, service
 from clearway.certificates.hub_client import HubClient
 from clearway.certificates.models import Certificate
 from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
                                            TrustIn, ValidationOut, WithdrawalIn)
 from clearway.config import get_settings
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid
-from clearway.flows import ephyto
+from clearway.flows import ephyto, hub_exchange
 from clearway.validation import parse
 
 router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
@@ -162,4 +162,4 @@ def run_exchange(who: Who, ctx: Ctx) -> dict:
     if not url or not token:
         raise Conflict("no hub configured: set CLEARWAY_HUB_URL and CLEARWAY_HUB_TOKEN")
     with HubClient(url, token) as client:
-        return exchange.run_once(ctx.factory, client, economy=who.economy)
+        return hub_exchange.run_once(ctx.factory, client, economy=who.economy)

@@ -94,13 +94,13 @@ def exchange(hub: Annotated[str, typer.Option(envvar="CLEARWAY_HUB_URL", help="h
              loop: Annotated[bool, typer.Option(help="keep exchanging every --interval seconds")] = False,
              interval: Annotated[float, typer.Option()] = 10.0) -> None:
     """Send pending certificates to the hub, track them, pull and acknowledge import envelopes."""
-    from clearway.certificates import exchange as ex
     from clearway.certificates.hub_client import HubClient
+    from clearway.flows.hub_exchange import run_once
 
     factory = sessions()
     with HubClient(hub, token) as client:
         while True:
-            report = ex.run_once(factory, client, economy=economy.upper())
+            report = run_once(factory, client, economy=economy.upper())
             out.print_json(data=report)
             if not loop:
                 return

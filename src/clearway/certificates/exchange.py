@@ -1,9 +1,8 @@
-"""The node's side of the exchange: send the outbox, follow tracking, pull and acknowledge the inbox.
+"""The node's sending side of the exchange: send the outbox and follow its tracking. (Pulling the inbox
+checks declarations too, so it is a flow: flows/hub_exchange.py, which also runs the whole round.)
 
-Each delivery and each received envelope is its own transaction, so a crash loses nothing: a delivery
-stays pending until the hub has answered with its delivery number (a repeat gets the same number), and
-an envelope stays pending at the hub until acknowledged (a repeat pull finds the stored receipt and
-acknowledges it again)."""
+Each delivery is its own transaction, so a crash loses nothing: a delivery stays pending until the hub
+has answered with its delivery number (a repeat gets the same number)."""
 
 from __future__ import annotations
 
@@ -13,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.audit.service import append_event
-from clearway.certificates import receiving, service
+from clearway.certificates import service
 from clearway.certificates.hub_client import HubClient, HubUnavailable
-from clearway.certificates.models import Certificate, Delivery, Receipt
+from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.soap import Envelope, SoapFault
 from clearway.db import transaction, utcnow
 
@@ -98,44 +97,3 @@ def track(factory: sessionmaker[Session], client: HubClient) -> int:
             if not isinstance(answer, str) and answer.hubDeliveryErrorMessage:
                 d.last_error = answer.hubDeliveryErrorMessage[:2000]
     return changed
-
-
-def pull(factory: sessionmaker[Session], client: HubClient, *, economy: str,
-         max_batches: int = 50) -> dict[str, int]:
-    counts = {"accepted": 0, "warnings": 0, "refused": 0}
-    for _ in range(max_batches):  # the hub answers in batches; pull until it has nothing left
-        batch = client.pull()
-        if not batch:
-            break
-        for env in batch:
-            counts[_receive_one(factory, client, env, economy=economy)] += 1
-    return counts
-
-
-def _receive_one(factory: sessionmaker[Session], client: HubClient, env: Envelope, *, economy: str) -> str:
-    with transaction(factory) as session:
-        outcome = receiving.receive(session, economy=economy, delivery_number=env.hubDeliveryNumber or "",
-                                    sender=env.From, to=env.To, number=env.NPPOCertificateNumber,
-                                    status_code=env.CertificateStatus, content=env.Content or "")
-    # Acknowledged only once the receipt is committed: a crash in between means a repeat pull.
-    if outcome.outcome == "refused":
-        client.acknowledge_failed(env.hubDeliveryNumber, outcome.reason or "refused")
-    elif outcome.outcome == "warnings":
-        client.acknowledge_with_warnings(env.hubDeliveryNumber, outcome.reason or "")
-    else:
-        client.acknowledge(env.hubDeliveryNumber)
-    with transaction(factory) as session:
-        receipt = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == env.hubDeliveryNumber)).one()
-        receipt.acknowledged_at = utcnow()
-    return outcome.outcome
-
-
-def run_once(factory: sessionmaker[Session], client: HubClient, *, economy: str) -> dict:
-    report: dict = {}
-    try:
-        report["sent"] = send_pending(factory, client)
-        report["tracking_changed"] = track(factory, client)
-        report["received"] = pull(factory, client, economy=economy)
-    except HubUnavailable as exc:
-        report["error"] = str(exc)
-    return report

@@ -1,5 +1,6 @@
 """The importing side: an envelope pulled from the hub is read, verified and stored once (per hub
-delivery number); the answer (accepted, with warnings, refused) is what the node acknowledges."""
+delivery number); the answer (accepted, with warnings, refused) is what the node acknowledges. The
+declarations citing what arrived are checked again by the flow that calls this (flows/ephyto.receive)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.certificates import builder, nppo, schema, signing, sps
-from clearway.certificates.clearance import recheck
 from clearway.certificates.models import Certificate, Receipt
 from clearway.certificates.records import issued_at, mark_replaced
 from clearway.db import utcnow
@@ -28,6 +28,7 @@ class Received:
     reason: str | None = None
     certificate: Certificate | None = None
     warnings: list[str] = field(default_factory=list)
+    repeat: bool = False  # the delivery number was received before: this is the answer given then
 
 
 def receive(session: Session, *, economy: str, delivery_number: str, sender: str, to: str, number: str,
@@ -37,7 +38,7 @@ def receive(session: Session, *, economy: str, delivery_number: str, sender: str
     seen = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == delivery_number)).one_or_none()
     if seen is not None:
         cert = session.get(Certificate, seen.certificate_id) if seen.certificate_id else None
-        return Received(seen.outcome, seen.reason, cert)
+        return Received(seen.outcome, seen.reason, cert, repeat=True)
     outcome = _read(session, economy=economy, sender=sender, to=to, number=number, status_code=status_code,
                     content=content)
     receipt = Receipt(hub_delivery_number=delivery_number, from_economy=sender[:2], number=number[:120],
@@ -49,12 +50,10 @@ def receive(session: Session, *, economy: str, delivery_number: str, sender: str
             session.flush()
     except IntegrityError:  # a concurrent pull stored it first
         seen = session.scalars(select(Receipt).where(Receipt.hub_delivery_number == delivery_number)).one()
-        return Received(seen.outcome, seen.reason)
+        return Received(seen.outcome, seen.reason, repeat=True)
     if outcome.outcome == "refused":
         append_event(session, actor=ACTOR, action="ephyto.refused", entity_type="ephyto",
                      entity_id=f"{sender}/{number}"[:80], data={"delivery": delivery_number, "reason": outcome.reason})
-    else:
-        recheck(session, number=outcome.certificate.number, actor=ACTOR)
     return outcome
 
 

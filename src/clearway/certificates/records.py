@@ -1,5 +1,6 @@
 """Certificate rows both the issuing side (service) and the receiving side (receiving) need: find one by
-number, read its issue date, mark it replaced. Runs inside the caller's transaction."""
+number, read its issue date, mark it replaced; and a certificate as the matching rules read it (for the
+document check, flows/ephyto_check.py). Runs inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
+from clearway.certificates.matching import CertView
 from clearway.certificates.models import Certificate
 from clearway.db import utcnow
 
@@ -43,3 +45,17 @@ def mark_replaced(session: Session, *, exporter: str, number: str, by: str, acto
     append_event(session, actor=actor, action="ephyto.replaced", entity_type="ephyto",
                  entity_id=f"{exporter}/{number}", data={"replaced_by": by})
     return old
+
+
+def for_matching(session: Session, *, number: str, economy: str, exporter_country: str | None) -> CertView | None:
+    """The certificate `number` as the document check reads it. Numbers are unique per exporter only: the one
+    addressed to `economy`, from the declared exporter's country, received rather than issued, comes first."""
+    rows = list(session.scalars(select(Certificate).where(Certificate.number == number)))
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r.importing_economy != economy, r.exporting_economy != exporter_country,
+                             r.direction != "received"))
+    r = rows[0]
+    return CertView(number=r.number, exporting_economy=r.exporting_economy, importing_economy=r.importing_economy,
+                    status=r.status, signed=r.signed, verified=r.signature_verified_at is not None,
+                    summary=r.summary, replaced_by=r.replaced_by)

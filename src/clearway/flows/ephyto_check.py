@@ -1,22 +1,23 @@
 """The clearance document check: a declaration whose goods need a phytosanitary certificate is matched
 against the ePhytos this economy holds. A match clears the check automatically; a missing or mismatched
-certificate raises a control finding (yellow lane, blocks automatic release) saying what did not match."""
+certificate raises a control finding (yellow lane, blocks automatic release) saying what did not match.
+
+A flow: it reads certificates and declarations and raises findings (controls). The lodging flow runs it on
+each declaration, the ePhyto flow (flows/ephyto.py) on the declarations citing a certificate that changed
+or arrived from the hub."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.certificates.matching import CertView, Policy, match, policy_for
-from clearway.certificates.models import Certificate
+from clearway.certificates.matching import Policy, match, policy_for
+from clearway.certificates.records import for_matching
 from clearway.controls import service as controls
-from clearway.declarations import core as declarations_core
-from clearway.declarations import service as declarations
-from clearway.declarations.models import DeclarationDocument
+from clearway.declarations import core as declarations_core, service as declarations
 
 SOURCE = "certificates"
 CODE_MISSING, CODE_MISMATCH = "ephyto.missing", "ephyto.mismatch"
@@ -30,18 +31,6 @@ class CheckResult:
     references: list[str] = field(default_factory=list)
 
 
-def _view(session: Session, *, number: str, economy: str, exporter_country: str | None) -> CertView | None:
-    rows = list(session.scalars(select(Certificate).where(Certificate.number == number)))
-    if not rows:
-        return None
-    rows.sort(key=lambda r: (r.importing_economy != economy, r.exporting_economy != exporter_country,
-                             r.direction != "received"))
-    r = rows[0]
-    return CertView(number=r.number, exporting_economy=r.exporting_economy, importing_economy=r.importing_economy,
-                    status=r.status, signed=r.signed, verified=r.signature_verified_at is not None,
-                    summary=r.summary, replaced_by=r.replaced_by)
-
-
 def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
     """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration)."""
     content = row.content or {}
@@ -50,7 +39,8 @@ def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy 
     policy = policy or policy_for(row.economy)
     exporter_country = (content.get("exporter") or {}).get("country")
     refs = [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
-    views = {ref: _view(session, number=ref, economy=row.economy, exporter_country=exporter_country) for ref in refs}
+    views = {ref: for_matching(session, number=ref, economy=row.economy, exporter_country=exporter_country)
+             for ref in refs}
     outcome = match(content, economy=row.economy, certificates=views, policy=policy)
     if not outcome.required:
         return CheckResult("not_required")
@@ -76,18 +66,10 @@ def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy 
     return CheckResult("finding", outcome.problems, finding.id, outcome.references)
 
 
-def _citing(session: Session, number: str) -> list[Any]:
-    """Declarations citing the ePhyto. (clearway.declarations.service.by_document does the same, but its
-    SELECT DISTINCT over the JSON content column fails on PostgreSQL: ids first, then the rows.)"""
-    ids = session.scalars(select(DeclarationDocument.declaration_id).where(
-        DeclarationDocument.reference == number, DeclarationDocument.type == "ephyto").distinct())
-    return [declarations.by_id(session, i) for i in sorted(ids)]
-
-
 def recheck(session: Session, *, number: str, actor: str) -> list[CheckResult]:
     """A certificate arrived, was replaced or withdrawn: check again every open declaration citing it."""
     results = []
-    for decl in _citing(session, number):
+    for decl in declarations.by_document(session, reference=number, type="ephyto"):
         if decl.status in declarations_core.FINAL or not decl.mrn:
             continue
         results.append(check_declaration(session, row=decl, actor=actor))
