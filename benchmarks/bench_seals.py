@@ -139,12 +139,13 @@ def bench_http(url: str, n_journeys: int, batch: int = 2000) -> dict:
 
 def bench_mqtt(url: str, n_journeys: int, per_message: int) -> dict:
     from clearway.containers.mqtt import Listener
+    from clearway.flows import seals
     from clearway.db import make_engine, make_sessionmaker
 
     _fresh(url)
     prefix = f"bench-{uuid.uuid4().hex[:8]}/clearway"
     engine = make_engine(url)
-    listener = Listener(make_sessionmaker(engine), economy=ECONOMY, prefix=prefix,
+    listener = Listener(make_sessionmaker(engine), ingest=seals.ingest, economy=ECONOMY, prefix=prefix,
                         client_id=f"clearway-bench-{uuid.uuid4().hex[:8]}")
     thread = threading.Thread(target=listener.run, daemon=True)
     cpu0 = time.process_time()  # this process runs only the listener meanwhile (the publisher is another)
@@ -189,7 +190,7 @@ def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
     """Straight into the store, no transport: validation, dedupe, insert, detection, alerts, audit."""
     from clearway.auth.core import Principal
     from clearway.containers import service
-    from clearway.containers.ingest import ingest
+    from clearway.flows.seals import ingest
     from clearway.containers.schemas import SealIn
     from clearway.db import make_engine, make_sessionmaker, transaction
 

@@ -37,12 +37,6 @@ FOUNDATIONS = {
 }
 # Rule 2 exceptions: (importing module, imported service) -> reason.
 SERVICE_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("clearway.containers.alerts", "clearway.controls.service"):
-        "an alert holds every declaration carrying the container in the transaction that stores the seal "
-        "events (containers.ingest, called by the MQTT listener); moving it needs ingest's detection step to "
-        "become a flow",
-    ("clearway.containers.alerts", "clearway.declarations.service"):
-        "same as above: finds the declarations carrying the container, and their MRNs when an alert is closed",
 }
 # Rule 1 exceptions: modules of the cycle -> reason.
 CYCLE_EXCEPTIONS: dict[frozenset[str], str] = {

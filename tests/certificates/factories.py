@@ -45,3 +45,29 @@ def ephyto(**changes) -> dict:
     data = copy.deepcopy(EPHYTO)
     data.update(changes)
     return data
+
+
+# An import declaration citing the ePhyto above (mangosteen and durian need it; exercise books do not).
+DECLARATION = {
+    "lrn": "OZ-2026-0001", "type": "import", "economy": "AU", "office": "AUSYD",
+    "declarant": {"id": "AU-ABN-51824753556", "name": "Oz Fruit Importers Pty Ltd"},
+    "importer": {"id": "AU-ABN-51824753556", "name": "Oz Fruit Importers Pty Ltd", "country": "AU"},
+    "exporter": {"name": "Siam Fresh Fruit Co Ltd", "country": "TH"},
+    "transport": {"mode": "sea", "document": "MEKO123", "containers": []},
+    "currency": "USD",
+    "items": [
+        {"hs_code": "080450", "description": "Mangosteen", "origin": "TH", "quantity": "12000", "unit": "kg",
+         "net_weight_kg": "12100", "value": "30000"},
+        {"hs_code": "08106000", "description": "Durian", "origin": "TH", "quantity": "8000", "unit": "kg",
+         "value": "40000"},
+        {"hs_code": "482020", "description": "Exercise books", "origin": "TH", "quantity": "10", "unit": "pcs",
+         "value": "20"},
+    ],
+    "documents": [{"type": "ephyto", "reference": "TH2026-000123"}],
+}
+
+
+def declaration(**changes) -> dict:
+    data = copy.deepcopy(DECLARATION)
+    data.update(changes)
+    return data

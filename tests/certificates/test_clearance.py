@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from sqlalchemy import select
 
@@ -16,36 +14,12 @@ from clearway.declarations import service as declarations
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows import ephyto_check
 from clearway.flows.ephyto import receive as receive_from_hub
-from tests.certificates.factories import ephyto
-
-DECLARATION = {
-    "lrn": "OZ-2026-0001", "type": "import", "economy": "AU", "office": "AUSYD",
-    "declarant": {"id": "AU-ABN-51824753556", "name": "Oz Fruit Importers Pty Ltd"},
-    "importer": {"id": "AU-ABN-51824753556", "name": "Oz Fruit Importers Pty Ltd", "country": "AU"},
-    "exporter": {"name": "Siam Fresh Fruit Co Ltd", "country": "TH"},
-    "transport": {"mode": "sea", "document": "MEKO123", "containers": []},
-    "currency": "USD",
-    "items": [
-        {"hs_code": "080450", "description": "Mangosteen", "origin": "TH", "quantity": "12000", "unit": "kg",
-         "net_weight_kg": "12100", "value": "30000"},
-        {"hs_code": "08106000", "description": "Durian", "origin": "TH", "quantity": "8000", "unit": "kg",
-         "value": "40000"},
-        {"hs_code": "482020", "description": "Exercise books", "origin": "TH", "quantity": "10", "unit": "pcs",
-         "value": "20"},
-    ],
-    "documents": [{"type": "ephyto", "reference": "TH2026-000123"}],
-}
+from tests.certificates.factories import DECLARATION, declaration, ephyto
 
 
 @pytest.fixture(scope="module")
 def th_pair():
     return signing.new_key_pair(economy="TH", party="NPPO-TH")
-
-
-def declaration(**changes) -> dict:
-    data = copy.deepcopy(DECLARATION)
-    data.update(changes)
-    return data
 
 
 class Desk:

@@ -20,7 +20,7 @@ from clearway.declarations import service as declarations
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows import ephyto_check
 from tests.certificates.factories import ephyto
-from tests.certificates.test_clearance import DECLARATION
+from tests.certificates.factories import DECLARATION
 
 NUMBER = "TH-HUB-EAB3E-77"
 ID = f"<ram:ID>{NUMBER}</ram:ID>".encode()

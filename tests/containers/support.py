@@ -1,10 +1,11 @@
 """Helpers for the container tests: affix seals and lodge declarations in the test database, simulate
-journeys that are happening now."""
+journeys that are happening now, reach the MQTT broker."""
 
 from __future__ import annotations
 
 import copy
 import random
+import socket
 import time
 
 from clearway.containers import journeys, service as containers
@@ -16,6 +17,25 @@ from tests.support import example
 
 ECONOMY = "AU"
 DECLARANT = "AU-ABN-11222333444"
+BROKER = ("127.0.0.1", 1883)  # the local Mosquitto (.ci/run starts it)
+
+
+def broker_up() -> bool:
+    try:
+        socket.create_connection(BROKER, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_for(pred, timeout=60.0) -> bool:
+    """Poll `pred` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def now_journey(seed: int, *, kind=None, faults=(), route=("AUMEL", "AUSYD"), container=None, prefix="T"):

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from clearway.containers import journeys
-from clearway.containers.alerts import findings_for_declaration as check_declaration
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.db import transaction
 from clearway.declarations import service as declarations
+from clearway.flows.seals import close_alert, ingest, seals_check as check_declaration, sweep
 from tests.containers.support import ECONOMY, affix, lodge, now_journey
 from tests.support import example
 
@@ -85,7 +85,6 @@ def test_other_economies_and_declarants_do_not_see_alerts(db, server, keys):
 
 @pytest.mark.parametrize("kind", sorted(journeys.KINDS))
 def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
-    from clearway.containers.ingest import ingest
 
     sim = now_journey(5, kind=kind, faults=["duplicates"])
     affix(db.factory, officer, sim)
@@ -103,7 +102,6 @@ def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
 
 
 def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, officer, declarant):
-    from clearway.containers.ingest import ingest
 
     sim = now_journey(6, kind="opened_outside", container=BOX)
     affix(db.factory, officer, sim)
@@ -125,15 +123,12 @@ def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, o
     with transaction(db.factory) as s:
         assert check_declaration(s, row=declarations.by_id(s, clean_id), actor="flow") == []
     # closing as a false alarm releases the hold
-    from clearway.containers import alerts
-
     with transaction(db.factory) as s:
-        alerts.close(s, principal=officer, alert=alert_id, finding="false_alarm", note="opened by customs")
+        close_alert(s, principal=officer, alert=alert_id, finding="false_alarm", note="opened by customs")
     assert _findings(db.factory, decl_id)[0].closed_at is not None
 
 
 def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, officer, keys):
-    from clearway.containers.ingest import ingest
     from clearway.containers.models import SealAlert
 
     hk = keys.principal("officer", "HK")
@@ -151,7 +146,6 @@ def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, offi
 def test_sweep_flags_a_seal_that_stopped_reporting(db, officer):
     from datetime import UTC, datetime, timedelta
 
-    from clearway.containers.ingest import ingest, sweep
     from clearway.containers.models import SealAlert
 
     silent = now_journey(70, prefix="Q1")

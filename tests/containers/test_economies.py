@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from clearway.containers import bounds, journeys
-from clearway.containers.ingest import ingest
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.schemas import EventIn
 from clearway.controls.models import Finding
 from clearway.db import transaction
+from clearway.flows.seals import ingest, seals_check as check_declaration
 from tests.containers.support import ECONOMY, lodge, now_journey
 from tests.support import example
 
@@ -168,7 +168,6 @@ def test_the_alert_list_takes_status_all_as_its_page_does(db, server, keys):
 def test_an_alert_holds_only_declarations_of_its_own_economy(db, server, keys, declarant):
     import copy
 
-    from clearway.containers.alerts import findings_for_declaration as check_declaration
     from clearway.declarations import service as declarations
     from clearway.declarations.schemas import DeclarationIn
 

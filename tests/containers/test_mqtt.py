@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,21 +19,13 @@ from sqlalchemy import func, select
 from clearway.containers import journeys
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.mqtt import Listener, Publisher, topic_for
-from tests.containers.support import ECONOMY, affix, now_journey
+from clearway.flows import seals
+from tests.containers.support import BROKER, ECONOMY, affix, broker_up, now_journey, wait_for
 
-BROKER = ("127.0.0.1", 1883)
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _broker_up() -> bool:
-    try:
-        socket.create_connection(BROKER, timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _broker_up(), reason=f"no MQTT broker on {BROKER[0]}:{BROKER[1]}")
+pytestmark = pytest.mark.skipif(not broker_up(), reason=f"no MQTT broker on {BROKER[0]}:{BROKER[1]}")
 
 
 @pytest.fixture
@@ -60,22 +51,13 @@ def _count(db, model=SealEvent):
         return s.scalar(select(func.count()).select_from(model))
 
 
-def _wait(pred, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_id):
     tampered = now_journey(20, kind="wire_cut", prefix="M1")
     honest = now_journey(21, prefix="M2")
     for sim in (tampered, honest):
         affix(db.factory, officer, sim)
-    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
-                        batch_wait=0.02)
+    listener = Listener(db.factory, ingest=seals.ingest, economy=ECONOMY, host=BROKER[0], port=BROKER[1],
+                        prefix=prefix, client_id=client_id, batch_wait=0.02)
     thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
     thread.start()
     assert listener.connected.wait(10)
@@ -91,7 +73,7 @@ def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_
     pub.send(honest.journey.seal_id, {**ev_h[0], "seq": -1})
     pub.close()
     expected = len(ev_t) + len(ev_h)
-    assert _wait(lambda: _count(db) >= expected and _count(db, SealEventRefusal) >= 3), \
+    assert wait_for(lambda: _count(db) >= expected and _count(db, SealEventRefusal) >= 3), \
         (_count(db), expected, _count(db, SealEventRefusal))
     listener.stop()
     thread.join(10)
@@ -127,13 +109,13 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
     proc = _listen(db, prefix, client_id, spool)
     try:
         # the persistent session exists once it has subscribed: only then may devices publish
-        assert _wait(lambda: "subscribed to" in (proc.stderr.readline() or ""), 30)
+        assert wait_for(lambda: "subscribed to" in (proc.stderr.readline() or ""), 30)
         pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
         for e in events[:half]:
             pub.send(e["seal_id"], e)
         pub.flush()
         # kill it while it is still storing
-        assert _wait(lambda: _count(db) > 0, 30)
+        assert wait_for(lambda: _count(db) > 0, 30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         stored_at_kill = _count(db)
@@ -146,13 +128,13 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
             proc.kill()
     proc = _listen(db, prefix, client_id, spool, "--idle-exit", "3")
     try:
-        assert _wait(lambda: _count(db) == len(events), 90), (_count(db), len(events))
+        assert wait_for(lambda: _count(db) == len(events), 90), (_count(db), len(events))
         proc.wait(60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert stored_at_kill < len(events)
-    from clearway.containers.mqtt import Spool
+    from clearway.containers.spool import Spool
 
     assert len(Spool(spool)) == 0  # everything spooled was stored
     with db.factory() as s:
@@ -164,7 +146,7 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
 
 
 def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer, prefix, client_id, tmp_path):
-    from clearway.containers.mqtt import Spool
+    from clearway.containers.spool import Spool
 
     sim = now_journey(50, prefix="S1")
     affix(db.factory, officer, sim)
@@ -172,8 +154,8 @@ def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer
     spool = Spool(tmp_path / "spool.db")  # acknowledged to the broker, then the process died
     spool.put([(topic_for(prefix, e["seal_id"]), __import__("orjson").dumps(e)) for e in events])
     spool.close()
-    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=client_id,
-                        spool=tmp_path / "spool.db")
+    listener = Listener(db.factory, ingest=seals.ingest, economy=ECONOMY, host=BROKER[0], port=BROKER[1],
+                        prefix=prefix, client_id=client_id, spool=tmp_path / "spool.db")
     stats = listener.run(idle_exit=1.0)
     assert stats.outcome.stored == len(events) == _count(db)
     assert len(Spool(tmp_path / "spool.db")) == 0
@@ -186,8 +168,8 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         affix(db.factory, officer, sim)
     group = f"g{uuid.uuid4().hex[:6]}"
     ids = [f"clearway-test-{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    listeners = [Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix, client_id=cid,
-                          spool=tmp_path / f"{cid}.db", share=group, batch_wait=0.01) for cid in ids]
+    listeners = [Listener(db.factory, ingest=seals.ingest, economy=ECONOMY, host=BROKER[0], port=BROKER[1],
+                          prefix=prefix, client_id=cid, spool=tmp_path / f"{cid}.db", share=group, batch_wait=0.01) for cid in ids]
     threads = [threading.Thread(target=lst.run, kwargs={"idle_exit": 30}, daemon=True) for lst in listeners]
     for t in threads:
         t.start()
@@ -199,7 +181,7 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         pub.send(e["seal_id"], e)
     pub.close()
     unique = {(e["seal_id"], e["seq"]) for e in events}
-    assert _wait(lambda: _count(db) >= len(unique), 90), (_count(db), len(unique))
+    assert wait_for(lambda: _count(db) >= len(unique), 90), (_count(db), len(unique))
     for lst in listeners:
         lst.stop()
     for t in threads:
@@ -221,7 +203,7 @@ def test_a_listener_serves_one_economy_and_refuses_events_of_another_economys_jo
     tampered = now_journey(22, kind="wire_cut", prefix="E1")  # an AU journey
     affix(db.factory, officer, tampered)
     events = journeys.events_of(tampered)
-    listener = Listener(db.factory, economy="NZ", host=BROKER[0], port=BROKER[1], prefix=prefix,
+    listener = Listener(db.factory, ingest=seals.ingest, economy="NZ", host=BROKER[0], port=BROKER[1], prefix=prefix,
                         client_id=client_id, batch_wait=0.02)
     thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)
     thread.start()
@@ -229,7 +211,7 @@ def test_a_listener_serves_one_economy_and_refuses_events_of_another_economys_jo
     pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
     pub.send(tampered.journey.seal_id, events)
     pub.close()
-    assert _wait(lambda: _count(db, SealEventRefusal) >= len(events)), _count(db, SealEventRefusal)
+    assert wait_for(lambda: _count(db, SealEventRefusal) >= len(events)), _count(db, SealEventRefusal)
     listener.stop()
     thread.join(10)
     with db.factory() as s:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from clearway.containers import simulate
 from clearway.containers.models import SealAlert
 from clearway.containers.score import score
+from clearway.flows.seals import ingest
 from tests.containers.support import ECONOMY
 
 
@@ -32,7 +33,7 @@ def test_the_same_seed_gives_the_same_fleet():
 
 def test_run_locally_stores_every_event_and_raises_the_true_alerts(db):
     fleet = _fleet()
-    done = simulate.run(fleet, sessions=lambda: db.factory, economy=ECONOMY)
+    done = simulate.run(fleet, sessions=lambda: db.factory, ingest=ingest, economy=ECONOMY)
     distinct = {(e["seal_id"], e["seq"]) for e in fleet.events}  # devices with faults resend some reports
     assert (done.journeys, done.events, done.stored) == (16, len(fleet.events), len(distinct))
     assert done.stored < done.events
@@ -48,6 +49,6 @@ def test_run_locally_stores_every_event_and_raises_the_true_alerts(db):
 def test_a_refused_key_is_reported_before_any_event_is_sent(db, server):
     fleet = _fleet(journeys_=2)
     with pytest.raises(simulate.Refused, match=r"^affixing .* was refused: HTTP 401"):
-        simulate.run(fleet, sessions=lambda: db.factory, url=server.url, key="cw_not-a-key", economy=ECONOMY)
+        simulate.run(fleet, sessions=lambda: db.factory, ingest=ingest, url=server.url, key="cw_not-a-key", economy=ECONOMY)
     with db.factory() as session:
         assert session.scalars(select(SealAlert)).first() is None

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from clearway.containers.score import score
-from tests.containers.support import ECONOMY
-from tests.containers.test_mqtt import BROKER, _broker_up, _wait
+from clearway.flows import seals
+from tests.containers.support import BROKER, ECONOMY, broker_up, wait_for
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -64,12 +64,12 @@ def test_simulate_over_http_then_score(db, server, keys, tmp_path):
     assert again.returncode == 1 and "already affixed" in again.stderr
 
 
-@pytest.mark.skipif(not _broker_up(), reason="no MQTT broker on 127.0.0.1:1883")
+@pytest.mark.skipif(not broker_up(), reason="no MQTT broker on 127.0.0.1:1883")
 def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
     from clearway.containers.mqtt import Listener
 
     prefix = f"test-{uuid.uuid4().hex[:10]}/clearway"
-    listener = Listener(db.factory, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix,
+    listener = Listener(db.factory, ingest=seals.ingest, economy=ECONOMY, host=BROKER[0], port=BROKER[1], prefix=prefix,
                         client_id=f"clearway-test-{uuid.uuid4().hex[:10]}")
     truth = tmp_path / "truth.json"
     # idle for long enough that a slow (loaded) start of the simulator cannot end it early
@@ -81,7 +81,7 @@ def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
          db_url=db.url)
     events = json.loads(truth.read_text())["events"]
     taken = listener.stats.outcome
-    assert _wait(lambda: taken.stored + taken.duplicates + taken.refused >= events, 120)
+    assert wait_for(lambda: taken.stored + taken.duplicates + taken.refused >= events, 120)
     listener.stop()
     thread.join(30)
     assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events

@@ -8,7 +8,7 @@ import pytest
 from clearway.certificates import nppo
 from clearway.db import transaction
 from tests.certificates.factories import ephyto
-from tests.certificates.test_clearance import declaration
+from tests.certificates.factories import declaration
 
 CERTS = "/api/v1/certificates/ephyto"
 

@@ -11,7 +11,7 @@ from clearway.tariff import service
 from clearway.tariff.importers import shipped, store
 from clearway.tariff.models import TariffMeasure
 from tests.tariff.helpers import decl
-from tests.test_cli import run
+from tests.cli_support import run
 
 # Real rows of the USITC HTS 2025 CSV export (htsdata.csv of Oneusg/Customs, public domain), lines 1-13 and
 # 1227-1241 of the file (0402.99 trimmed to three lines), plus the 0711.20.18.00 row that has a rate on

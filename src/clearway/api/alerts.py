@@ -10,6 +10,7 @@ from clearway.api.deps import Ctx, Who
 from clearway.containers import alerts
 from clearway.containers.rules import RULES
 from clearway.containers.schemas import AlertOut, AlertPage, CloseIn
+from clearway.flows import seals
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["seals"])
 
@@ -44,5 +45,5 @@ def read(alert: int, who: Who, ctx: Ctx) -> Any:
 @router.post("/{alert}/close", response_model=AlertOut)
 def close(alert: int, body: CloseIn, who: Who, ctx: Ctx) -> Any:
     with ctx.uow() as session:
-        row = alerts.close(session, principal=who, alert=alert, finding=body.finding, note=body.note)
+        row = seals.close_alert(session, principal=who, alert=alert, finding=body.finding, note=body.note)
         return alerts.render(row, alerts.held_declarations(session, [row])[row.id])

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 
 from clearway.api.deps import Ctx, Who
-from clearway.containers import access, ingest, service, timeline
+from clearway.containers import access, service, timeline
 from clearway.containers import refusals as seal_refusals
 from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
 from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.flows import seals
 
 router = APIRouter(prefix="/api/v1", tags=["seals"])
 MAX_BATCH = 50_000
@@ -70,7 +71,7 @@ def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
     if len(events) > MAX_BATCH:
         raise Invalid(f"at most {MAX_BATCH} events a batch", errors=[FieldError("events", "too many events")])
     with ctx.uow() as session:
-        out = ingest.ingest(session, events=events, source="http", actor=who.actor, economy=who.economy)
+        out = seals.ingest(session, events=events, source="http", actor=who.actor, economy=who.economy)
     return IngestOut(received=out.received, stored=out.stored, duplicates=out.duplicates, refused=out.refused,
                      refusals=out.refusals, alerts=out.alerts)
 

@@ -1,5 +1,6 @@
-"""Alerts of the tamper detector: record them, hold every declaration carrying the container (a red-lane
-finding), let an officer close them with a finding, list them, and measure the detector by the findings."""
+"""Alerts of the tamper detector: record them, let an officer close them with a finding, list them, and
+measure the detector by the findings. The declarations an alert holds (control findings of source "seals")
+are the flow's: flows/seals.py raises and closes them."""
 
 from __future__ import annotations
 
@@ -15,15 +16,12 @@ from clearway.auth.core import Principal
 from clearway.containers import access, iso6346
 from clearway.containers.models import Seal, SealAlert
 from clearway.containers.tamper import Alert
-from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.db import keyset_page, utcnow
-from clearway.declarations import service as declarations
-from clearway.errors import Conflict, Forbidden, NotFound
 from clearway.declarations.models import Declaration
+from clearway.errors import Conflict, Forbidden, NotFound
 
-SOURCE = "seals"
-LANE = "red"
+SOURCE = "seals"  # the source of the control findings that hold declarations for an alert
 RULE_WORDS = {"opened": "seal opened where or when it should not be", "tamper_status": "seal reported tampering",
               "foreign_seal": "another seal reported for the container", "gap": "seal reports stopped",
               "corridor": "container left the expected corridor", "clock": "seal clock disagrees with receipt time",
@@ -65,39 +63,7 @@ def record(session: Session, *, seal: Seal, found: Alert, actor: str,
     append_event(session, actor=actor, action="seal.alert.raised", entity_type="seal_alert", entity_id=str(row.id),
                  data={"seal_id": seal.seal_id, "container": seal.container, "rule": found.rule,
                        "severity": found.severity, "reason": found.reason})
-    for decl in declarations.by_container(session, container=seal.container):
-        if decl.economy == seal.economy:  # another economy's customs could neither see nor close the hold
-            _hold(session, alert=row, declaration=decl, actor=actor)
     return row
-
-
-def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -> Finding:
-    return controls.raise_finding(
-        session, declaration_id=declaration.id, mrn=declaration.mrn or "", source=SOURCE, code=f"seal.{alert.rule}",
-        lane=LANE, reference=str(alert.id), actor=actor,
-        reason=(f"container {alert.container}: {RULE_WORDS.get(alert.rule, alert.rule)} - {alert.reason} "
-                f"(seal alert {alert.id}); physical examination required"),
-        evidence={"alert": alert.id, "seal_id": alert.seal_id, "rule": alert.rule, "severity": alert.severity})
-
-
-def findings_for_declaration(session: Session, *, row: Any, actor: str) -> list[Finding]:
-    """Open alerts of the declaration's economy on any container of it hold it too (for declarations lodged
-    later); a hold for a container the declaration no longer carries (amended) is closed."""
-    boxes = {iso6346.normalise(c.container) for c in row.containers}
-    mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == SOURCE]
-    if mine:
-        alerts_of = {str(a.id): a for a in session.scalars(select(SealAlert).where(
-            SealAlert.id.in_([int(f.reference) for f in mine if f.reference and f.reference.isdigit()])))}
-        for f in mine:
-            alert = alerts_of.get(f.reference or "")
-            if alert is not None and alert.container not in boxes:
-                controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=actor,
-                                       resolution=f"the declaration no longer carries container {alert.container}")
-    if not boxes:
-        return []
-    found = session.scalars(select(SealAlert).where(SealAlert.container.in_(boxes), SealAlert.status == "open",
-                                                    SealAlert.economy == row.economy).order_by(SealAlert.id))
-    return [_hold(session, alert=a, declaration=row, actor=actor) for a in found]
 
 
 STATUSES = ("open", "closed", "all")  # what the list takes; "all" is no filter
@@ -121,7 +87,7 @@ def get(session: Session, *, principal: Principal, alert: int, for_update: bool 
 
 
 def close(session: Session, *, principal: Principal, alert: int, finding: str, note: str) -> SealAlert:
-    """The officer's finding (tampered / false_alarm / device_fault) closes the alert and its holds."""
+    """The officer's finding (tampered / false_alarm / device_fault) closes the alert (its holds: flows.seals)."""
     row = get(session, principal=principal, alert=alert, for_update=True)
     if row.status != "open":
         raise Conflict(f"seal alert {row.id} was already closed as {row.finding} by {row.closed_by}",
@@ -130,9 +96,6 @@ def close(session: Session, *, principal: Principal, alert: int, finding: str, n
     session.flush()
     append_event(session, actor=principal.actor, action="seal.alert.closed", entity_type="seal_alert",
                  entity_id=str(row.id), data={"finding": finding, "note": note})
-    controls.close_by_reference(session, source=SOURCE, reference=str(row.id), actor=principal.actor,
-                                resolution=f"seal alert closed: {finding.replace('_', ' ')} - {note}",
-                                mrn_of=lambda did: declarations.by_id(session, did).mrn or "")
     return row
 
 

@@ -47,6 +47,7 @@ def listen(economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONO
                "and the broker spreads the messages over them"))] = None) -> None:
     """Subscribe to seal events (QoS 1, persistent session) and store them; Ctrl-C or SIGTERM stops."""
     from clearway.containers.mqtt import Listener
+    from clearway.flows import seals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     from clearway.config import get_settings
@@ -54,8 +55,8 @@ def listen(economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONO
     host, port = broker(mqtt)
     economy = _economy(economy)
     spool = spool or get_settings().data_dir / f"seals-spool-{client_id}.db"
-    listener = Listener(sessions(), economy=economy, host=host, port=port, prefix=prefix, client_id=client_id,
-                        batch_size=batch_size, spool=spool, share=share)
+    listener = Listener(sessions(), ingest=seals.ingest, economy=economy, host=host, port=port, prefix=prefix,
+                        client_id=client_id, batch_size=batch_size, spool=spool, share=share)
     signal.signal(signal.SIGTERM, lambda *_: listener.stop())
     err.print(f"listening on {host}:{port} to {prefix}/seals/+/events as {client_id} for {economy}")
     try:
@@ -74,7 +75,7 @@ def listen(economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONO
 def sweep_cmd() -> None:
     """Raise the gap alert for seals in transit that stopped reporting (run it every few minutes)."""
     from clearway.cli_common import uow
-    from clearway.containers.ingest import sweep
+    from clearway.flows.seals import sweep
 
     with uow() as session:
         raised = sweep(session)

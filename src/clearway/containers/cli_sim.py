@@ -34,6 +34,7 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
     Seals are affixed over --url (with --key), else in the local database; events go to --mqtt, else --url,
     else straight into the local database."""
     from clearway.containers import simulate as sim
+    from clearway.flows import seals
     from clearway.reference.economies import get
 
     if url and not key:
@@ -50,7 +51,7 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
                         economy=economy, start=time.time() - 3 * 24 * 3600)
     truth.write_text(json.dumps(fleet.truth, indent=1))
     try:
-        done = sim.run(fleet, sessions=sessions, url=url, key=key, principal=who, economy=economy, broker=broker,
+        done = sim.run(fleet, sessions=sessions, ingest=seals.ingest, url=url, key=key, principal=who, economy=economy, broker=broker,
                        prefix=prefix, per_message=per_message)
     except sim.Refused as exc:
         fail(str(exc), code=1)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
 from clearway.containers import journeys, service
-from clearway.containers.ingest import ingest
+from clearway.containers.ingest import Ingest
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 from clearway.declarations.core import FINAL
@@ -26,9 +26,10 @@ def _routes_to(office: str) -> list[tuple[str, str]]:
     return [(a, b) for a, b, _ in journeys._pairs() if b == office]
 
 
-def load(factory: sessionmaker[Session], *, count: int = 30, tamper_rate: float = 0.3,
+def load(factory: sessionmaker[Session], *, ingest: Ingest, count: int = 30, tamper_rate: float = 0.3,
          seed: int = 2026) -> dict[str, Any]:
-    """Affix seals and replay their journeys into the store; running it again adds nothing."""
+    """Affix seals and replay their journeys into the store through `ingest` (flows.seals.ingest, so that the
+    tampered containers hold their declarations); running it again adds nothing."""
     rng = random.Random(seed)
     with factory() as session:
         boxes = list(session.execute(

@@ -1,12 +1,14 @@
 """Take seal events in batches (HTTP or MQTT), store each (seal, sequence number) once, refuse and count
-malformed ones with their reason, and run the tamper detector on every journey the batch touches.
+malformed ones with their reason, and run the tamper detector on every journey the batch touches
+(containers/detection.py).
 
 The whole batch is one transaction: its events, its refusals, its audit record and the alerts it raises."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 import json
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,17 +19,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.containers import alerts as alert_service
-from clearway.containers import bounds
+from clearway.containers import bounds, detection
+from clearway.containers.detection import CHUNK
 from clearway.containers.models import Seal, SealEvent, SealEventRefusal
 from clearway.containers.rules import DetectorConfig, configured
 from clearway.containers.schemas import EventIn
-from clearway.containers.tamper import Report, detect
-from clearway.containers.timeline import WINDOW, journey
+from clearway.containers.timeline import WINDOW
 from clearway.db import utcnow
 from clearway.validation import field_errors
-
-CHUNK = 400  # values in one IN (...) list: SQLite and PostgreSQL cap the parameters of a statement
 
 
 @dataclass
@@ -46,6 +45,12 @@ class Outcome:
         self.refused += other.refused
         self.refusals += other.refusals
         self.alerts += other.alerts
+
+
+# What stores a batch: `ingest` below, or flows.seals.ingest, which also holds the declarations carrying the
+# alerted containers. A domain does not call flows, so what stores batches on its own (the MQTT listener, the
+# simulator, the demo) is handed the flow by its caller.
+Ingest = Callable[..., Outcome]
 
 
 def _reason(exc: ValidationError) -> str:
@@ -155,7 +160,7 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
             out.stored = len(fresh)
             ids, boxes = {e.seal_id for e in fresh}, {e.container for e in fresh if e.container}
             touched = [s for s in seals if s.economy == economy and (s.seal_id in ids or s.container in boxes)]
-            out.alerts = _detect(session, touched, cfg=cfg, actor=actor, economy=economy)
+            out.alerts = detection.detect_on(session, touched, cfg=cfg, actor=actor, economy=economy)
     if bad:
         session.execute(insert(SealEventRefusal), [
             {"at": now, "economy": economy, "source": source,
@@ -223,71 +228,3 @@ def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: d
         seals += session.scalars(select(Seal).where(Seal.id.in_(ordered[i:i + CHUNK])).order_by(Seal.id)
                                  .with_for_update())
     return seals
-
-
-def _detect(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str, economy: str) -> list[int]:
-    raised: list[int] = []
-    for i in range(0, len(seals), CHUNK):
-        raised += _detect_some(session, seals[i:i + CHUNK], cfg=cfg, actor=actor, economy=economy)
-    return raised
-
-
-def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str,
-                 economy: str) -> list[int]:
-    """Detect on journeys of one economy, from that economy's reports only."""
-    ids = {s.seal_id for s in seals}
-    boxes = {s.container for s in seals}
-    window = WINDOW.total_seconds()
-    since = min(s.departure for s in seals).timestamp() - window
-    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts, SealEvent.received_ts,
-            SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
-    by_seal: dict[str, list[Report]] = defaultdict(list)
-    by_box: dict[str, list[Report]] = defaultdict(list)
-    for sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
-            select(*cols).where(or_(SealEvent.seal_id.in_(ids), SealEvent.container.in_(boxes)),
-                                SealEvent.economy == economy, SealEvent.received_ts >= since)):
-        r = Report(sid, seq, dt, rt, lat, lon, st, bat)
-        if sid in ids:
-            by_seal[sid].append(r)
-        if box is not None and box in boxes:
-            by_box[box].append(r)
-    known = alert_service.existing(session, [s.id for s in seals])
-    raised: list[int] = []
-    for seal in seals:
-        lo = seal.departure.timestamp() - window
-        hi = seal.removed_at.timestamp() + window if seal.removed_at else float("inf")
-        reports = [r for r in by_seal.get(seal.seal_id, ()) if lo <= r.received_at <= hi]
-        reports += [r for r in by_box.get(seal.container, ())
-                    if r.seal_id != seal.seal_id and lo <= r.received_at <= hi]
-        for found in detect(journey(seal), reports, cfg):
-            row = alert_service.record(session, seal=seal, found=found, actor=actor,
-                                       existing=known.get((seal.id, found.rule), []))
-            if row is not None:
-                raised.append(row.id)
-    return raised
-
-
-def sweep(session: Session, *, now: datetime | None = None, cfg: DetectorConfig | None = None,
-          actor: str = "seals-sweep") -> list[int]:
-    """Look at every journey in transit with the clock in hand: a seal whose reports stopped more than the
-    gap ago (and whose battery was not empty) raises the gap alert, even though no report triggers it."""
-    cfg = cfg or configured()
-    now = now or utcnow()
-    seals = list(session.scalars(select(Seal).where(Seal.status == "affixed", Seal.departure <= now)
-                                 .order_by(Seal.id).with_for_update()))
-    raised: list[int] = []
-    known = alert_service.existing(session, [s.id for s in seals])
-    window = WINDOW.total_seconds()
-    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.device_ts, SealEvent.received_ts, SealEvent.lat,
-            SealEvent.lon, SealEvent.status, SealEvent.battery)
-    for seal in seals:
-        rows = session.execute(select(*cols).where(
-            or_(SealEvent.seal_id == seal.seal_id, SealEvent.container == seal.container),
-            SealEvent.economy == seal.economy, SealEvent.received_ts >= seal.departure.timestamp() - window))
-        reports = [Report(*r) for r in rows]
-        for found in detect(journey(seal), reports, cfg, now=now.timestamp()):
-            row = alert_service.record(session, seal=seal, found=found, actor=actor,
-                                       existing=known.get((seal.id, found.rule), []))
-            if row is not None:
-                raised.append(row.id)
-    return raised

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sqlite3
 import tempfile
 import threading
 import time
@@ -30,8 +29,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.containers import ingest
+from clearway.containers.ingest import Ingest, Outcome, refuse
 from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.spool import Spool
 from clearway.db import transaction
 
 log = logging.getLogger("clearway.seals.mqtt")
@@ -53,58 +53,22 @@ def seal_of(prefix: str, topic: str) -> str | None:
 @dataclass
 class Stats:
     messages: int = 0
-    outcome: ingest.Outcome = field(default_factory=ingest.Outcome)
+    outcome: Outcome = field(default_factory=Outcome)
     batches: int = 0
     first_at: float | None = None  # monotonic time of the first message taken, and of the last commit
     last_at: float | None = None
     busy: float = 0.0  # seconds spent storing (parse, transaction, acknowledgements)
 
 
-class Spool:
-    """A local, durable queue between the broker and the database: messages are written here (fsync'd) and
-    only then acknowledged, so the broker's own queue for us stays short (Mosquitto drops messages for a
-    client that lets more than `max_queued_messages` pile up), while the database takes its time."""
-
-    def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                          "topic TEXT NOT NULL, payload BLOB NOT NULL)")
-        self.lock = threading.Lock()
-
-    def put(self, items: list[tuple[str, bytes]]) -> None:
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.executemany("INSERT INTO spool (topic, payload) VALUES (?, ?)", items)
-            self.conn.execute("COMMIT")
-
-    def take(self, limit: int) -> list[tuple[int, str, bytes]]:
-        with self.lock:
-            return self.conn.execute("SELECT id, topic, payload FROM spool ORDER BY id LIMIT ?", (limit,)).fetchall()
-
-    def done(self, last_id: int) -> None:
-        with self.lock:
-            self.conn.execute("DELETE FROM spool WHERE id <= ?", (last_id,))
-
-    def __len__(self) -> int:
-        with self.lock:
-            return self.conn.execute("SELECT count(*) FROM spool").fetchone()[0]
-
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
-
-
 class Listener:
     """Subscribe; spool each message durably, then acknowledge it; store from the spool in batches."""
 
-    def __init__(self, factory: sessionmaker[Session], *, economy: str, host: str = "127.0.0.1",
+    def __init__(self, factory: sessionmaker[Session], *, ingest: Ingest, economy: str, host: str = "127.0.0.1",
                  port: int = 1883, prefix: str = "clearway", client_id: str = "clearway-seals-listener",
                  batch_size: int = 5000, batch_wait: float = 0.05, cfg: DetectorConfig | None = None,
                  actor: str = "mqtt-listener", spool: str | Path | None = None, share: str | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
+        self.ingest = ingest  # flows.seals.ingest: store, detect, hold (see containers.ingest.Ingest)
         self.economy = economy
         self.batch_size, self.batch_wait = batch_size, batch_wait
         self.cfg = cfg or configured()
@@ -208,13 +172,14 @@ class Listener:
         return self.stats
 
     def _collect(self) -> list[tuple[int, str, bytes]]:
+        """The oldest spooled messages, up to about `batch_size` events (a gateway's message carries many)."""
         rows = self.spool.take(self.batch_size)
-        size, keep = 0, 0
-        for keep, (_id, _topic, payload) in enumerate(rows, 1):
+        size = 0
+        for kept, (_id, _topic, payload) in enumerate(rows, 1):
             size += _count(payload)
             if size >= self.batch_size:
-                break
-        return rows[:keep]
+                return rows[:kept]
+        return rows
 
     def _store(self, batch: list[tuple[int, str, bytes]]) -> None:
         t0 = time.monotonic()
@@ -246,10 +211,10 @@ class Listener:
         while True:
             try:
                 with transaction(self.factory) as session:
-                    out = ingest.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
-                                        economy=self.economy)
+                    out = self.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
+                                      economy=self.economy)
                     for reason, text, seal in rejects:
-                        ingest.refuse(session, source="mqtt", economy=self.economy, reason=reason, payload=text,
+                        refuse(session, source="mqtt", economy=self.economy, reason=reason, payload=text,
                                       seal_id=seal)
                 break
             except Exception:  # noqa: BLE001 - the database is away: the spool keeps them, try again

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
 from clearway.containers import journeys, service
-from clearway.containers.ingest import ingest
+from clearway.containers.ingest import Ingest
 from clearway.containers.mqtt import Publisher
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
@@ -60,11 +60,12 @@ def prepare(*, journeys_: int, tamper_rate: float, fault_rate: float, seed: int,
     return Fleet(sims, events, truth)
 
 
-def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], url: str | None = None,
+def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], ingest: Ingest, url: str | None = None,
         key: str | None = None, principal: Principal | None = None, economy: str | None = None,
         broker: tuple[str, int] | None = None, prefix: str = "clearway", per_message: int = 1) -> Summary:
     """Affix the seals (over `url` with `key`, else locally as `principal` or a simulator officer of each
-    journey's economy), then send the events to `broker`, else `url`, else the local database."""
+    journey's economy), then send the events to `broker`, else `url`, else the local database (through
+    `ingest`: flows.seals.ingest)."""
     t0 = time.perf_counter()
     stored = alerts = None
     if url:
@@ -74,7 +75,7 @@ def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], url: str
     if broker:
         _publish(fleet.events, broker=broker, prefix=prefix, per_message=per_message)
     elif not url:
-        stored, alerts = _ingest_locally(sessions(), fleet.sims, fleet.events, economy)
+        stored, alerts = _ingest_locally(sessions(), ingest, fleet.sims, fleet.events, economy)
     return Summary(len(fleet.sims), len(fleet.events), time.perf_counter() - t0, stored, alerts)
 
 
@@ -123,7 +124,7 @@ def _affix_locally(factory: sessionmaker[Session], sims: list[Any], who: Princip
             service.affix(session, principal=principal, seal=SealIn.model_validate(journeys.seal_request(s)))
 
 
-def _ingest_locally(factory: sessionmaker[Session], sims: list[Any], events: list[dict[str, Any]],
+def _ingest_locally(factory: sessionmaker[Session], ingest: Ingest, sims: list[Any], events: list[dict[str, Any]],
                     economy: str | None) -> tuple[int, int]:
     """Each journey's events are its sealing economy's, as its gateways would send them."""
     sealed_by = {s.journey.seal_id: economy or journeys.economy_of(s) for s in sims}

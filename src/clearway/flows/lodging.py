@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
-from clearway.containers.alerts import findings_for_declaration as seals_check
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows.ephyto_check import check_declaration as certificates_check
+from clearway.flows.seals import seals_check
 
 SYSTEM = "system:checks"
 

@@ -16,6 +16,7 @@ from clearway.auth.core import Principal
 from clearway.containers import access, alert_view, alerts
 from clearway.containers.schemas import FINDINGS
 from clearway.errors import ClearwayError
+from clearway.flows import seals
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -87,7 +88,7 @@ def close_from_page(request: Request, alert_id: int, finding: Annotated[str, For
         return alert_page(request, alert_id, error="Choose a finding and say in a note what was found.")
     try:
         with request.app.state.ctx.uow() as session:
-            alerts.close(session, principal=who, alert=alert_id, finding=finding, note=note.strip()[:2000])
+            seals.close_alert(session, principal=who, alert=alert_id, finding=finding, note=note.strip()[:2000])
     except ClearwayError as exc:
         return alert_page(request, alert_id, error=exc.detail)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
