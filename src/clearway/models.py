@@ -1,6 +1,7 @@
 """Imports every domain's ORM models so that Base.metadata knows all tables.
 
-Each domain that has tables adds itself to DOMAINS_WITH_MODELS; a missing module is an error.
+Every package of clearway that has a `models` module is imported; a package without one is skipped, and an
+error inside a models module (or a module it imports that is missing) is raised.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def test_demo_journeys_hold_some_demo_declarations(db, declarant):
 
     lodge(db.factory, declarant, BOX, "D-1")
     lodge(db.factory, declarant, "CSQU3054383", "D-2")
-    first = demo.load(db.factory, count=10, tamper_rate=0.5)
+    first = demo.load(db.factory, ingest=ingest, count=10, tamper_rate=0.5)
     assert first["journeys"] == 10 and first["alerts"] >= 5
     with db.factory() as s:
         sealed = set(s.scalars(select(Seal.container)))
@@ -184,7 +184,7 @@ def test_demo_journeys_hold_some_demo_declarations(db, declarant):
     assert {BOX, "CSQU3054383"} <= sealed  # the declarations' containers travel under seal
     assert held and all(f.lane == "red" for f in held)
     assert rules == {"opened", "tamper_status", "foreign_seal", "gap"}  # the first five kinds
-    assert demo.load(db.factory, count=10, tamper_rate=0.5) == {"journeys": 0, "already_there": 10, "alerts": 0}
+    assert demo.load(db.factory, ingest=ingest, count=10, tamper_rate=0.5) == {"journeys": 0, "already_there": 10, "alerts": 0}
 
 
 def test_the_alert_page_renders_every_rule_with_its_evidence(db, server, keys):

@@ -10,7 +10,7 @@ from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
 from clearway.flows import clearance
 from clearway.payments import service
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.payments.schemas import (AccountLineOut, AccountOut, GuaranteeOut, PaymentOut, ReferenceOut,
                                        SecurityOut, StatementOut)
 from clearway.tariff.schemas import AccountIn, GuaranteeIn, PaymentIn, ReferenceIn, SecurityIn
@@ -24,7 +24,7 @@ def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> 
     with ctx.uow() as session:
         ref = clearance.payment_reference(session, principal=who, mrn=mrn,
                                           provider=(body or ReferenceIn()).provider)
-        return ReferenceOut(provider=ref.provider, reference=ref.reference, amount=q(ref.amount, ref.currency),
+        return ReferenceOut(provider=ref.provider, reference=ref.reference, amount=at_currency_precision(ref.amount, ref.currency),
                             currency=ref.currency, instructions=ref.instructions)
 
 
@@ -34,7 +34,7 @@ def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
         row, p = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
                                method=body.method, reference=body.reference)
         out = clearance.view(session, principal=who, mrn=mrn)
-        return PaymentOut(receipt=p.receipt, amount=q(p.amount, p.currency), currency=p.currency, method=p.method,
+        return PaymentOut(receipt=p.receipt, amount=at_currency_precision(p.amount, p.currency), currency=p.currency, method=p.method,
                           status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
 
 
@@ -54,7 +54,7 @@ def open_account(body: AccountIn, who: Officer, ctx: Ctx) -> AccountOut:
         acc = service.open_account(session, principal=who, holder=body.holder, currency=body.currency,
                                    credit_limit=body.credit_limit)
         return AccountOut(number=acc.number, holder=acc.holder, economy=acc.economy, currency=acc.currency,
-                          credit_limit=q(acc.credit_limit, acc.currency))
+                          credit_limit=at_currency_precision(acc.credit_limit, acc.currency))
 
 
 @router.get("/payments/deferred-accounts")
@@ -62,7 +62,7 @@ def accounts(who: Who, ctx: Ctx) -> list[AccountLineOut]:
     """The deferred accounts the caller may read: the same rule decides each statement and each payment."""
     with ctx.uow() as session:
         return [AccountLineOut(number=a.number, holder=a.holder, economy=a.economy, currency=a.currency,
-                               credit_limit=q(a.credit_limit, a.currency), available=service.available(session, a))
+                               credit_limit=at_currency_precision(a.credit_limit, a.currency), available=service.available(session, a))
                 for a in service.list_accounts(session, principal=who)]
 
 
@@ -78,4 +78,4 @@ def guarantee(body: GuaranteeIn, who: Officer, ctx: Ctx) -> GuaranteeOut:
     with ctx.uow() as session:
         g = service.register_guarantee(session, principal=who, holder=body.holder, currency=body.currency,
                                        amount=body.amount, number=body.number)
-        return GuaranteeOut(number=g.number, holder=g.holder, currency=g.currency, amount=q(g.amount, g.currency))
+        return GuaranteeOut(number=g.number, holder=g.holder, currency=g.currency, amount=at_currency_precision(g.amount, g.currency))

@@ -4,7 +4,6 @@ Every function runs inside the caller's transaction; every state change appends 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -128,6 +127,3 @@ def render(row: Seal) -> dict[str, Any]:
                                          "arrival_to", "places", "status", "affixed_at", "affixed_by",
                                          "removed_at", "removed_by", "removal_reason")}
 
-
-def _now() -> datetime:
-    return utcnow()

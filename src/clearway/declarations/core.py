@@ -13,6 +13,7 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError
 from clearway.reference import countries, currencies, economies
 from clearway.reference.hs import nomenclature
+from clearway.reference.iso7064 import ALPHANUMERIC
 
 
 # ---- reference checks ------------------------------------------------------------------------------
@@ -134,16 +135,13 @@ def check_transition(current: str, target: str) -> None:
 
 # ---- MRN -------------------------------------------------------------------------------------------
 
-_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
 def check_character(body: str) -> str:
     """ISO 7064 MOD 37,36 check character."""
     m, p = 36, 36
     for ch in body:
-        p = (p + _ALNUM.index(ch)) % m or m
+        p = (p + ALPHANUMERIC.index(ch)) % m or m
         p = (p * 2) % (m + 1)
-    return _ALNUM[(m + 1 - p) % m]
+    return ALPHANUMERIC[(m + 1 - p) % m]
 
 
 def make_mrn(year: int, office: str, number: int) -> str:
@@ -153,7 +151,7 @@ def make_mrn(year: int, office: str, number: int) -> str:
 
 
 def mrn_is_valid(mrn: str) -> bool:
-    return len(mrn) == 16 and all(c in _ALNUM for c in mrn) and check_character(mrn[:-1]) == mrn[-1]
+    return len(mrn) == 16 and all(c in ALPHANUMERIC for c in mrn) and check_character(mrn[:-1]) == mrn[-1]
 
 
 # ---- amendments ------------------------------------------------------------------------------------

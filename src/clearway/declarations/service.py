@@ -134,10 +134,15 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = False) -> Declaration:
+def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = False,
+        with_history: bool = False) -> Declaration:
+    """The declaration `mrn` as `principal` may read it. One refusal for not found and not visible, so that
+    an answer never tells whether another party's MRN exists."""
     stmt = select(Declaration).where(Declaration.mrn == mrn.upper(), readable_by(principal))
     if for_update:
         stmt = stmt.with_for_update()
+    if with_history:
+        stmt = stmt.options(selectinload(Declaration.history))
     row = session.scalars(stmt).one_or_none()
     if row is None:
         raise NotFound(f"no declaration {mrn}")
@@ -240,12 +245,8 @@ def versions(session: Session, *, principal: Principal, mrn: str) -> list[Declar
 
 
 def load_for_read(session: Session, *, principal: Principal, mrn: str) -> Declaration:
-    stmt = (select(Declaration).where(Declaration.mrn == mrn.upper(), readable_by(principal))
-            .options(selectinload(Declaration.history)))
-    row = session.scalars(stmt).one_or_none()
-    if row is None:
-        raise NotFound(f"no declaration {mrn}")
-    return row
+    """As `get`, with the history loaded for rendering."""
+    return get(session, principal=principal, mrn=mrn, with_history=True)
 
 
 def by_container(session: Session, *, container: str, open_only: bool = True) -> list[Declaration]:

@@ -17,8 +17,8 @@ from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound
 from clearway.flows import lanes, release
-from clearway.payments import core as payments_core
-from clearway.payments import service as payments
+from clearway.payments import core as payments_core, service as payments
+from clearway.payments.core import at_currency_precision
 from clearway.release import core as release_core
 from clearway.release import service as releases
 from clearway.risk import decisions
@@ -49,42 +49,42 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     _may_act(principal, row)
     if row.status != "accepted":
-        rec = tariff.latest(session, row.id)
-        if rec is not None and rec.declaration_version == row.version:
+        assessment = tariff.latest(session, row.id)
+        if assessment is not None and assessment.declaration_version == row.version:
             return row  # already assessed: the same answer again
         raise Conflict(f"declaration {row.mrn} is {row.status}; only an accepted declaration is assessed",
                        status=row.status)
-    rec = tariff.assess_declaration(session, row=row, actor=principal.actor)
+    assessment = tariff.assess_declaration(session, row=row, actor=principal.actor)
     declarations.transition(session, row=row, to_status="assessed", actor=principal.actor,
-                            reason=f"assessed: {format(rec.total_due, 'f')} {rec.currency} due",
-                            data={"total_due": format(rec.total_due, "f"), "currency": rec.currency})
+                            reason=f"assessed: {format(assessment.total_due, 'f')} {assessment.currency} due",
+                            data={"total_due": format(assessment.total_due, "f"), "currency": assessment.currency})
     # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
-    rec.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
+    assessment.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
     release_if_ready(session, row=row, actor=principal.actor)
     return row
 
 
-def settlement(session: Session, row: Declaration, rec: AssessmentRecord | None = None) -> dict[str, Any]:
-    rec = rec or tariff.latest(session, row.id)
-    if rec is None:
+def settlement(session: Session, row: Declaration, assessment: AssessmentRecord | None = None) -> dict[str, Any]:
+    assessment = assessment or tariff.latest(session, row.id)
+    if assessment is None:
         return {}
-    cur = rec.currency
-    total_due, paid = payments_core.q(rec.total_due, cur), payments_core.q(payments.paid(session, row.id), cur)
-    sec = payments.open_security(session, row.id)
+    cur = assessment.currency
+    total_due, paid = at_currency_precision(assessment.total_due, cur), at_currency_precision(payments.paid(session, row.id), cur)
+    security = payments.open_security(session, row.id)
     return {"total_due": total_due, "paid": paid, "currency": cur,
             "outstanding": payments_core.outstanding(total_due, paid),
-            "secured": payments_core.q(sec.amount if sec is not None else Decimal(0), cur)}
+            "secured": at_currency_precision(security.amount if security is not None else Decimal(0), cur)}
 
 
 def release_if_ready(session: Session, *, row: Declaration, actor: str, after_control: bool = False):
     """Release when the amount due is paid or secured AND no control finding is open. A green declaration
     (lane_selected) is released automatically; one under control only when the control is done
     (`after_control=True`, for the inspection flow). Returns the Release or None."""
-    rec = tariff.latest(session, row.id)
-    if rec is None or rec.declaration_version != row.version:
+    assessment = tariff.latest(session, row.id)
+    if assessment is None or assessment.declaration_version != row.version:
         return None
-    if row.status == "lane_selected" and rec.lane == "green":
+    if row.status == "lane_selected" and assessment.lane == "green":
         pass
     elif row.status == "under_control" and after_control:
         pass
@@ -92,10 +92,10 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
         return None
     if controls.open_findings(session, declaration_id=row.id):
         return None
-    s = settlement(session, row, rec)
-    if s["outstanding"] > 0 and s["secured"] < s["outstanding"]:
+    settled = settlement(session, row, assessment)
+    if settled["outstanding"] > 0 and settled["secured"] < settled["outstanding"]:
         return None
-    basis = "nothing_due" if rec.total_due == 0 else ("paid" if s["outstanding"] == 0 else "secured")
+    basis = "nothing_due" if assessment.total_due == 0 else ("paid" if settled["outstanding"] == 0 else "secured")
     return release.release(session, row=row, actor=actor, basis=basis,
                            reason={"nothing_due": "released: nothing due", "paid": "released: duties and taxes paid",
                                    "secured": "released against a guarantee (TFA 7.3)"}[basis])
@@ -114,9 +114,9 @@ def inspect(session: Session, *, principal: Principal, mrn: str, body: Inspectio
 
 
 def _release_after_control(session: Session, *, row: Declaration, inspection: Inspection, actor: str):
-    rec = tariff.latest(session, row.id)
-    if rec is not None and inspection.extra_duty > 0:
-        tariff.supplement(session, row=row, base=rec, amount=inspection.extra_duty, currency=inspection.currency,
+    assessment = tariff.latest(session, row.id)
+    if assessment is not None and inspection.extra_duty > 0:
+        tariff.supplement(session, row=row, base=assessment, amount=inspection.extra_duty, currency=inspection.currency,
                           reason=f"control: {inspection.outcome}; " + "; ".join(inspection.findings or []),
                           actor=actor)
     return release_if_ready(session, row=row, actor=actor, after_control=True)
@@ -124,65 +124,66 @@ def _release_after_control(session: Session, *, row: Declaration, inspection: In
 
 def _assessed(session: Session, principal: Principal, mrn: str) -> tuple[Declaration, AssessmentRecord]:
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
-    rec = tariff.latest(session, row.id)
-    if rec is None or rec.declaration_version != row.version or row.status in ("accepted", "cancelled", "rejected"):
+    assessment = tariff.latest(session, row.id)
+    if assessment is None or assessment.declaration_version != row.version or row.status in ("accepted", "cancelled", "rejected"):
         raise Conflict(f"declaration {row.mrn} has no assessment in force (status {row.status}); assess it first",
                        status=row.status)
-    return row, rec
+    return row, assessment
 
 
 def payment_reference(session: Session, *, principal: Principal, mrn: str, provider: str):
-    row, rec = _assessed(session, principal, mrn)
+    row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
-    s = settlement(session, row, rec)
-    if s["outstanding"] <= 0:
-        raise Conflict(f"nothing is due on declaration {row.mrn}", amount_due="0", currency=rec.currency)
-    return payments.issue_reference(session, row=row, provider=provider, due=s["outstanding"],
-                                    currency=rec.currency, actor=principal.actor)
+    settled = settlement(session, row, assessment)
+    if settled["outstanding"] <= 0:
+        raise Conflict(f"nothing is due on declaration {row.mrn}", amount_due="0", currency=assessment.currency)
+    return payments.issue_reference(session, row=row, provider=provider, due=settled["outstanding"],
+                                    currency=assessment.currency, actor=principal.actor)
 
 
 def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, currency: str, method: str,
         reference: str):
-    row, rec = _assessed(session, principal, mrn)
+    row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
     if row.status == "released" and payments.open_security(session, row.id) is None:
-        raise Conflict(f"declaration {row.mrn} is released and settled", amount_due="0", currency=rec.currency)
-    s = settlement(session, row, rec)
+        raise Conflict(f"declaration {row.mrn} is released and settled", amount_due="0", currency=assessment.currency)
+    settled = settlement(session, row, assessment)
     payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
-                                      method=method, reference=reference, due=s["outstanding"],
-                                      due_currency=rec.currency)
+                                      method=method, reference=reference, due=settled["outstanding"],
+                                      due_currency=assessment.currency)
     release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
     return row, payment
 
 
 def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
-    row, rec = _assessed(session, principal, mrn)
+    row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
     if row.status == "released":
         raise Conflict(f"declaration {row.mrn} is already released")
-    s = settlement(session, row, rec)
-    sec = payments.secure(session, principal=principal, row=row, number=guarantee, due=s["outstanding"],
-                          due_currency=rec.currency)
+    settled = settlement(session, row, assessment)
+    security = payments.secure(session, principal=principal, row=row, number=guarantee, due=settled["outstanding"],
+                          due_currency=assessment.currency)
     release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
-    return row, sec
+    return row, security
 
 
 def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
     """The assessment in force, with what is paid, secured and still due, and the release code."""
     row = declarations.load_for_read(session, principal=principal, mrn=mrn)
-    rec = tariff.latest(session, row.id)
-    if rec is None:
+    assessment = tariff.latest(session, row.id)
+    if assessment is None:
         raise NotFound(f"declaration {row.mrn} is not assessed yet: POST /api/v1/declarations/{row.mrn}/assessment")
-    s = settlement(session, row, rec)
-    rel = releases.of(session, row.id)
-    return {"declaration": row.mrn, "status": row.status, "version": rec.declaration_version,
-            "current": rec.declaration_version == row.version, "lane": rec.lane,
-            "assessed_at": rec.assessed_at, "rules_date": rec.rules_date, "currency": rec.currency,
-            "duty": payments_core.q(rec.duty, rec.currency), "excise": payments_core.q(rec.excise, rec.currency),
-            "tax": payments_core.q(rec.tax, rec.currency), "fees": payments_core.q(rec.fees, rec.currency),
-            "total_due": s["total_due"],
-            "paid": s["paid"], "secured": s["secured"], "outstanding": s["outstanding"],
-            "release_code": release_core.display(rel.code) if rel else None,
-            "payments": [{"receipt": p.receipt, "amount": payments_core.q(p.amount, p.currency), "currency": p.currency, "method": p.method,
-                          "reference": p.reference, "paid_at": p.paid_at} for p in payments.paid_rows(session, row.id)],
-            "detail": rec.detail}
+    settled = settlement(session, row, assessment)
+    issued = releases.of(session, row.id)
+    cur = assessment.currency
+    return {"declaration": row.mrn, "status": row.status, "version": assessment.declaration_version,
+            "current": assessment.declaration_version == row.version, "lane": assessment.lane,
+            "assessed_at": assessment.assessed_at, "rules_date": assessment.rules_date, "currency": cur,
+            **{part: at_currency_precision(getattr(assessment, part), cur) for part in ("duty", "excise", "tax", "fees")},
+            "total_due": settled["total_due"],
+            "paid": settled["paid"], "secured": settled["secured"], "outstanding": settled["outstanding"],
+            "release_code": release_core.display(issued.code) if issued else None,
+            "payments": [{"receipt": p.receipt, "amount": at_currency_precision(p.amount, p.currency),
+                          "currency": p.currency, "method": p.method, "reference": p.reference, "paid_at": p.paid_at}
+                         for p in payments.paid_rows(session, row.id)],
+            "detail": assessment.detail}

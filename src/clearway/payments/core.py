@@ -8,19 +8,19 @@ from decimal import Decimal
 
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
+from clearway.reference.iso7064 import ALPHANUMERIC
 
 METHODS = ("bank_transfer", "deferred")
-_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _numeric(text: str) -> int:
-    return int("".join(str(_ALNUM.index(c)) for c in text))
+    return int("".join(str(ALPHANUMERIC.index(c)) for c in text))
 
 
 def rf_reference(body: str) -> str:
     """ISO 11649 structured creditor reference: RF + 2 check digits + body (up to 21 alphanumerics)."""
     body = body.upper()
-    if not (1 <= len(body) <= 21 and all(c in _ALNUM for c in body)):
+    if not (1 <= len(body) <= 21 and all(c in ALPHANUMERIC for c in body)):
         raise ValueError("an RF reference body is 1 to 21 letters or digits")
     check = 98 - _numeric(body + "RF00") % 97
     return f"RF{check:02d}{body}"
@@ -28,18 +28,18 @@ def rf_reference(body: str) -> str:
 
 def rf_is_valid(reference: str) -> bool:
     ref = reference.replace(" ", "").upper()
-    if len(ref) < 5 or len(ref) > 25 or not ref.startswith("RF") or not all(c in _ALNUM for c in ref):
+    if len(ref) < 5 or len(ref) > 25 or not ref.startswith("RF") or not all(c in ALPHANUMERIC for c in ref):
         return False
     return _numeric(ref[4:] + ref[:4]) % 97 == 1
 
 
 def new_rf_reference(prefix: str) -> str:
     """A fresh reference: the declaration's MRN tail and random letters, so it can't be guessed."""
-    tail = "".join(secrets.choice(_ALNUM) for _ in range(6))
+    tail = "".join(secrets.choice(ALPHANUMERIC) for _ in range(6))
     return rf_reference((prefix[-12:] + tail)[:21])
 
 
-def q(amount: Decimal, currency: str) -> Decimal:
+def at_currency_precision(amount: Decimal, currency: str) -> Decimal:
     """An amount read back from the database (NUMERIC(24,6) on PostgreSQL) at its currency's precision."""
     return currencies.round_money(Decimal(amount), currency)
 

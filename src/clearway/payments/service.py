@@ -176,7 +176,7 @@ def list_accounts(session: Session, *, principal: Principal) -> list[DeferredAcc
 
 
 def available(session: Session, acc: DeferredAccount) -> Decimal:
-    return core.q(core.headroom(acc.credit_limit, _open_charges(session, acc.id)), acc.currency)
+    return core.at_currency_precision(core.headroom(acc.credit_limit, _open_charges(session, acc.id)), acc.currency)
 
 
 def statement(session: Session, *, principal: Principal, number: str, period: str) -> dict:
@@ -188,11 +188,12 @@ def statement(session: Session, *, principal: Principal, number: str, period: st
                                    .order_by(DeferredCharge.id)))
     mrns = {d.id: d.mrn for d in session.scalars(select(Declaration).where(
         Declaration.id.in_([c.declaration_id for c in charges])))} if charges else {}
-    total = core.q(sum((c.amount for c in charges), Decimal(0)), acc.currency)
+    total = core.at_currency_precision(sum((c.amount for c in charges), Decimal(0)), acc.currency)
     return {"account": acc.number, "holder": acc.holder, "currency": acc.currency, "period": period,
-            "credit_limit": format(core.q(acc.credit_limit, acc.currency), "f"),
+            "credit_limit": format(core.at_currency_precision(acc.credit_limit, acc.currency), "f"),
             "available": format(available(session, acc), "f"),
-            "charges": [{"declaration": mrns.get(c.declaration_id), "amount": format(core.q(c.amount, acc.currency), "f"),
+            "charges": [{"declaration": mrns.get(c.declaration_id),
+                         "amount": format(core.at_currency_precision(c.amount, acc.currency), "f"),
                          "charged_at": c.charged_at.isoformat()} for c in charges],
             "total": format(total, "f")}
 
@@ -234,7 +235,7 @@ def secure(session: Session, *, principal: Principal, row: Declaration, number: 
         raise Invalid("nothing is due", errors=[FieldError("guarantee", "nothing is due on this declaration")])
     if open_security(session, row.id) is not None:
         raise Conflict(f"declaration {row.mrn} is already secured")
-    left = core.q(guarantee_available(session, g), g.currency)
+    left = core.at_currency_precision(guarantee_available(session, g), g.currency)
     if left < due:
         raise Invalid(f"the guarantee covers only {format(left, 'f')} {g.currency} more",
                       amount_due=format(due, "f"), currency=due_currency,
