@@ -25,8 +25,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))
 
-from clearway.containers import journeys  # noqa: E402
-from clearway.containers.rules import DetectorConfig  # noqa: E402
+from clearway.containers import synthetic  # noqa: E402
+from clearway.containers.thresholds import DetectorConfig  # noqa: E402
 from clearway.containers.tamper import detect  # noqa: E402
 
 ECONOMY = "AU"  # the benchmark's installation: its key, its listeners, its journeys
@@ -34,7 +34,7 @@ ECONOMY = "AU"  # the benchmark's installation: its key, its listeners, its jour
 
 def bench_core(n_journeys: int) -> dict:
     cfg = DetectorConfig()
-    sims = journeys.fleet(random.Random(1), journeys=n_journeys, tamper_rate=0.2, start=1.8e9)
+    sims = synthetic.fleet(random.Random(1), journeys=n_journeys, tamper_rate=0.2, start=1.8e9)
     work = [(s.journey, s.reports + s.foreign) for s in sims]
     events = sum(len(r) for _, r in work)
     t = time.perf_counter()
@@ -111,13 +111,13 @@ def bench_http(url: str, n_journeys: int, batch: int = 2000) -> dict:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        sims = journeys.fleet(random.Random(2), journeys=n_journeys, tamper_rate=0.2,
+        sims = synthetic.fleet(random.Random(2), journeys=n_journeys, tamper_rate=0.2,
                               start=time.time() - 3 * 86400, seal_prefix=f"B{uuid.uuid4().hex[:6]}",
                               economy="AU")  # the key's: events are accepted only within its journeys' economy
-        events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+        events = sorted((e for s in sims for e in synthetic.events_of(s)), key=lambda e: e["received_at"])
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=300) as c:
             for s in sims:
-                assert c.post("/api/v1/seals", json=journeys.seal_request(s)).status_code == 201
+                assert c.post("/api/v1/seals", json=synthetic.seal_request(s)).status_code == 201
             t = time.perf_counter()
             stored = alerts = 0
             for i in range(0, len(events), batch):
@@ -197,13 +197,13 @@ def bench_ingest(url: str, n_journeys: int, batch: int = 2000) -> dict:
     _fresh(url)
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
-    sims = journeys.fleet(random.Random(4), journeys=n_journeys, tamper_rate=0.2, start=time.time() - 3 * 86400,
+    sims = synthetic.fleet(random.Random(4), journeys=n_journeys, tamper_rate=0.2, start=time.time() - 3 * 86400,
                           economy=ECONOMY)
     who = Principal(0, "officer", ECONOMY, "bench")
     with transaction(factory) as s:
         for sim in sims:
-            service.affix(s, principal=who, seal=SealIn.model_validate(journeys.seal_request(sim)))
-    events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+            service.affix(s, principal=who, seal=SealIn.model_validate(synthetic.seal_request(sim)))
+    events = sorted((e for s in sims for e in synthetic.events_of(s)), key=lambda e: e["received_at"])
     t, c = time.perf_counter(), time.process_time()
     stored = 0
     for i in range(0, len(events), batch):

@@ -8,7 +8,7 @@ import random
 import socket
 import time
 
-from clearway.containers import journeys, service as containers
+from clearway.containers import service as containers, synthetic
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 from clearway.declarations import service as declarations
@@ -41,10 +41,10 @@ def wait_for(pred, timeout=60.0) -> bool:
 def now_journey(seed: int, *, kind=None, faults=(), route=("AUMEL", "AUSYD"), container=None, prefix="T"):
     """A simulated journey that departed a few hours ago (so that receipt times are in the past)."""
     rng = random.Random(seed)
-    probe = journeys.make(random.Random(seed), kind=kind, route=route, container=container, seal_prefix=prefix)
+    probe = synthetic.make(random.Random(seed), kind=kind, route=route, container=container, seal_prefix=prefix)
     span = probe.reports[-1].device_time - probe.journey.departure if probe.reports else 0
     start = time.time() - span - 3600
-    return journeys.make(rng, kind=kind, faults=list(faults), start=start, route=route, container=container,
+    return synthetic.make(rng, kind=kind, faults=list(faults), start=start, route=route, container=container,
                          seal_prefix=prefix)
 
 
@@ -59,4 +59,4 @@ def lodge(factory, principal, container: str, lrn: str):
 
 def affix(factory, principal, sim):
     with transaction(factory) as session:
-        return containers.affix(session, principal=principal, seal=SealIn.model_validate(journeys.seal_request(sim))).id
+        return containers.affix(session, principal=principal, seal=SealIn.model_validate(synthetic.seal_request(sim))).id

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from clearway.controls.models import Finding
 from tests.containers.support import ECONOMY, lodge, now_journey
 
@@ -25,8 +25,8 @@ def test_officer_reviews_a_detour_on_the_track_and_closes_it(db, server, keys, d
     decl_id, mrn = lodge(db.factory, declarant, "MSCU1234566", "L-e2e")
     key = keys.create("officer", ECONOMY)
     with keys.client(key) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
         evidence = c.get(f"/api/v1/alerts/{alert_id}").json()["evidence"]
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -81,8 +81,8 @@ def test_officer_reviews_a_detour_on_the_track_and_closes_it(db, server, keys, d
 def test_pages_refuse_other_economies_and_declarants(db, server, keys, browser):
     sim = now_journey(42, kind="wire_cut")
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        c.post("/api/v1/seals", json=journeys.seal_request(sim))
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        c.post("/api/v1/seals", json=synthetic.seal_request(sim))
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     page = browser.new_page()
     page.goto(f"{server.url}/alerts")
     page.fill("input[name=key]", keys.create("declarant", ECONOMY, "AU-ABN-1"))

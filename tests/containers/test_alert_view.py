@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from clearway.containers.alert_view import page_view
 from clearway.containers.schemas import FINDINGS
 from clearway.errors import Forbidden, NotFound
@@ -19,8 +19,8 @@ def test_page_view_of_a_detour(db, server, keys, declarant):
     _, mrn = lodge(db.factory, declarant, BOX, "L-view")
     key = keys.create("officer", ECONOMY)
     with keys.client(key) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
         api_alert = c.get(f"/api/v1/alerts/{alert_id}").json()
     officer = keys.principal("officer", ECONOMY)  # made before the session takes its turn (SQLite)
     with db.factory() as session:
@@ -43,8 +43,8 @@ def test_page_view_of_a_detour(db, server, keys, declarant):
 def test_page_view_follows_the_alert_access_rule(db, server, keys, declarant):
     sim = now_journey(3, kind="wire_cut", container=BOX)
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     foreign, own, admin = (keys.principal("officer", "NZ"), keys.principal("officer", ECONOMY),
                            keys.principal("admin", ECONOMY))  # keys made before the session takes its turn
     with db.factory() as session:

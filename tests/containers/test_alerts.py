@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.db import transaction
@@ -30,8 +30,8 @@ def test_a_wire_cut_holds_every_declaration_with_the_container_until_an_officer_
     sim = now_journey(3, kind="wire_cut", container=BOX)
     key = keys.create("officer", ECONOMY)
     with keys.client(key) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        r = c.post("/api/v1/seal-events", json=journeys.events_of(sim))
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        r = c.post("/api/v1/seal-events", json=synthetic.events_of(sim))
         assert r.status_code == 200 and len(r.json()["alerts"]) == 1
         alert_id = r.json()["alerts"][0]
         alert = c.get(f"/api/v1/alerts/{alert_id}").json()
@@ -39,7 +39,7 @@ def test_a_wire_cut_holds_every_declaration_with_the_container_until_an_officer_
         assert alert["status"] == "open" and alert["container"] == BOX and alert["declarations"] == [mrn]
         assert alert["evidence"][0][0] == sim.journey.seal_id
         # the same events again raise nothing new
-        assert c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"] == []
+        assert c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"] == []
 
         found = _findings(db.factory, decl_id)
         assert len(found) == 1 and found[0].source == "seals" and found[0].lane == "red"
@@ -61,7 +61,7 @@ def test_a_wire_cut_holds_every_declaration_with_the_container_until_an_officer_
         assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "finding"
         assert c.get("/api/v1/alerts/measures").json()["per_rule"]["tamper_status"]["tampered"] == 1
         # repeats of the evidence after closing raise nothing again
-        assert c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"] == []
+        assert c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"] == []
 
     closed = _findings(db.factory, decl_id)[0]
     assert closed.closed_at is not None and "tampered" in closed.resolution
@@ -72,8 +72,8 @@ def test_a_wire_cut_holds_every_declaration_with_the_container_until_an_officer_
 def test_other_economies_and_declarants_do_not_see_alerts(db, server, keys):
     sim = now_journey(4, kind="detour")
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        c.post("/api/v1/seals", json=journeys.seal_request(sim))
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        c.post("/api/v1/seals", json=synthetic.seal_request(sim))
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     with keys.client(keys.create("officer", "NZ")) as c:
         assert c.get(f"/api/v1/alerts/{alert_id}").status_code == 404
         assert c.get("/api/v1/alerts").json()["items"] == []
@@ -83,12 +83,12 @@ def test_other_economies_and_declarants_do_not_see_alerts(db, server, keys):
         assert [a["rule"] for a in c.get("/api/v1/alerts").json()["items"]] == ["corridor"]
 
 
-@pytest.mark.parametrize("kind", sorted(journeys.KINDS))
+@pytest.mark.parametrize("kind", sorted(synthetic.KINDS))
 def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
 
     sim = now_journey(5, kind=kind, faults=["duplicates"])
     affix(db.factory, officer, sim)
-    events = journeys.events_of(sim)
+    events = synthetic.events_of(sim)
     with transaction(db.factory) as s:  # in two batches, the second first
         second = ingest(s, events=events[len(events) // 2:], source="local", actor="test", economy=ECONOMY)
     with transaction(db.factory) as s:
@@ -97,7 +97,7 @@ def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
 
     with db.factory() as s:
         rules = sorted({a.rule for a in s.scalars(select(SealAlert))})
-    assert rules == [journeys.KINDS[kind]]
+    assert rules == [synthetic.KINDS[kind]]
     assert len(set(first.alerts + second.alerts)) == len(first.alerts + second.alerts) >= 1
 
 
@@ -106,7 +106,7 @@ def test_a_declaration_lodged_after_the_alert_is_held_by_check_declaration(db, o
     sim = now_journey(6, kind="opened_outside", container=BOX)
     affix(db.factory, officer, sim)
     with transaction(db.factory) as s:
-        alert_id = ingest(s, events=journeys.events_of(sim), source="local", actor="test",
+        alert_id = ingest(s, events=synthetic.events_of(sim), source="local", actor="test",
                           economy=ECONOMY).alerts[0]
     decl_id, mrn = lodge(db.factory, declarant, BOX, "L-late")
     assert _findings(db.factory, decl_id) == []  # lodging alone does not know about seals
@@ -138,7 +138,7 @@ def test_an_honest_journey_with_faults_raises_nothing_through_the_store(db, offi
         who = hk if seed % 2 else officer
         affix(db.factory, who, sim)
         with transaction(db.factory) as s:
-            ingest(s, events=journeys.events_of(sim), source="local", actor="test", economy=who.economy)
+            ingest(s, events=synthetic.events_of(sim), source="local", actor="test", economy=who.economy)
     with db.factory() as s:
         assert list(s.scalars(select(SealAlert))) == []
 
@@ -152,10 +152,10 @@ def test_sweep_flags_a_seal_that_stopped_reporting(db, officer):
     finished = now_journey(71, prefix="Q2")
     affix(db.factory, officer, silent)
     affix(db.factory, officer, finished)
-    cut = [e for e in journeys.events_of(silent) if e["seq"] < 10]  # then nothing more
+    cut = [e for e in synthetic.events_of(silent) if e["seq"] < 10]  # then nothing more
     last = max(datetime.fromisoformat(e["received_at"]) for e in cut)
     with transaction(db.factory) as s:
-        assert ingest(s, events=cut + journeys.events_of(finished), source="local", actor="test",
+        assert ingest(s, events=cut + synthetic.events_of(finished), source="local", actor="test",
                       economy=ECONOMY).alerts == []
     with transaction(db.factory) as s:  # within the gap: nothing yet
         assert sweep(s, now=last + timedelta(minutes=30)) == []
@@ -190,21 +190,21 @@ def test_demo_journeys_hold_some_demo_declarations(db, declarant):
 def test_the_alert_page_renders_every_rule_with_its_evidence(db, server, keys):
     key = keys.create("officer", ECONOMY)
     with keys.client(key) as c:
-        for i, kind in enumerate(sorted(journeys.KINDS)):
+        for i, kind in enumerate(sorted(synthetic.KINDS)):
             sim = now_journey(80 + i, kind=kind, prefix=f"P{i}")
-            assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-            alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+            assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+            alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
             page = c.get(f"/alerts/{alert_id}")
             assert page.status_code == 200, (kind, page.text[:300])
             body = page.text
-            assert f"Seal alert #{alert_id}: {journeys.KINDS[kind].replace('_', ' ')}" in body
+            assert f"Seal alert #{alert_id}: {synthetic.KINDS[kind].replace('_', ' ')}" in body
             assert body.count('class="report') == len(sim.reports)
             rows = body.count("<tr class=\"evidence")
             assert rows >= 1, kind
             if kind == "seal_swap":
                 assert sim.foreign[0].seal_id in body
         listing = c.get("/alerts?status=all")
-        assert listing.status_code == 200 and listing.text.count("data-alert=") == len(journeys.KINDS)
+        assert listing.status_code == 200 and listing.text.count("data-alert=") == len(synthetic.KINDS)
     assert httpx_get(server.url + "/alerts").status_code == 401  # no key: the key form
 
 
@@ -221,8 +221,8 @@ def test_lodging_over_http_after_an_alert_is_held_and_an_amendment_dropping_the_
 
     sim = now_journey(90, kind="seal_swap", container=BOX)
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        c.post("/api/v1/seals", json=journeys.seal_request(sim))
-        alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        c.post("/api/v1/seals", json=synthetic.seal_request(sim))
+        alert_id = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     doc = copy.deepcopy(example("declaration-au-oranges.json"))
     doc["lrn"] = "L-http-late"
     doc["transport"]["containers"] = [BOX]

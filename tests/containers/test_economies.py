@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from clearway.containers import bounds, journeys
+from clearway.containers import bounds, synthetic
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.schemas import EventIn
 from clearway.controls.models import Finding
@@ -48,12 +48,12 @@ def test_an_officer_seals_only_journeys_from_or_to_an_office_of_their_economy(db
 def test_events_sent_by_another_economy_are_refused_and_hold_nothing(db, server, keys, declarant):
     decl_id, _ = lodge(db.factory, declarant, BOX, "L-econ")
     sim = now_journey(3, kind="wire_cut", container=BOX)
-    events = journeys.events_of(sim)
+    events = synthetic.events_of(sim)
     seal_id = sim.journey.seal_id
     swap = {**events[0], "seal_id": "EVIL-1", "seq": 1, "container": BOX}  # another seal naming the container
     au, nz = keys.create("officer", "AU"), keys.create("officer", "NZ")
     with keys.client(au) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
     with keys.client(nz) as c:
         r = c.post("/api/v1/seal-events", json=events + [swap]).json()
         assert (r["stored"], r["refused"], r["alerts"]) == (0, len(events) + 1, [])
@@ -72,12 +72,12 @@ def test_events_sent_by_another_economy_are_refused_and_hold_nothing(db, server,
 
 def test_another_economy_cannot_squat_a_seal_before_it_is_affixed(db, server, keys):
     sim = now_journey(5, kind="wire_cut", prefix="Q")
-    events = journeys.events_of(sim)
+    events = synthetic.events_of(sim)
     with keys.client(keys.create("officer", "NZ")) as c:  # no journey yet: stored, as NZ's
         honest = [{**e, "status": "sealed"} for e in events]
         assert c.post("/api/v1/seal-events", json=honest).json()["stored"] == len(events)
     with keys.client(keys.create("officer", "AU")) as c:
-        seal = c.post("/api/v1/seals", json=journeys.seal_request(sim)).json()
+        seal = c.post("/api/v1/seals", json=synthetic.seal_request(sim)).json()
         r = c.post("/api/v1/seal-events", json=events).json()
         assert (r["stored"], r["duplicates"], len(r["alerts"])) == (len(events), 0, 1)
         timeline = c.get(f"/api/v1/seals/{seal['id']}/events").json()
@@ -104,7 +104,7 @@ def test_event_time_bounds(field, value, words):
 
 def test_the_server_sets_received_at_and_refuses_times_far_off_its_clock(db, server, keys, officer):
     sim = now_journey(2)
-    good = journeys.events_of(sim)[:2]
+    good = synthetic.events_of(sim)[:2]
     far = [{**good[0], "seq": 90, "device_time": "1970-01-01T00:00:00Z"},
            {**good[0], "seq": 91, "device_time": "9999-12-31T23:59:59Z"},
            {**good[0], "seq": 92, "received_at": "9999-12-31T23:59:59Z"}]
@@ -153,8 +153,8 @@ def test_the_alert_list_takes_status_all_as_its_page_does(db, server, keys):
         raised = []
         for i, kind in enumerate(("wire_cut", "detour")):
             sim = now_journey(40 + i, kind=kind, prefix=f"A{i}")
-            assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-            raised += c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"]
+            assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+            raised += c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"]
         assert c.post(f"/api/v1/alerts/{raised[0]}/close",
                       json={"finding": "tampered", "note": "seal cut"}).status_code == 200
         every = c.get("/api/v1/alerts", params={"status": "all"})
@@ -181,8 +181,8 @@ def test_an_alert_holds_only_declarations_of_its_own_economy(db, server, keys, d
                                        decl=DeclarationIn.model_validate(doc))
     sim = now_journey(3, kind="wire_cut", container=BOX)
     with keys.client(keys.create("officer", "AU")) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        alert = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     with db.factory() as s:
         held = {f.declaration_id for f in s.scalars(select(Finding).where(Finding.reference == str(alert)))}
     assert held == {au_id}  # NZ customs could neither see nor close an AU alert's hold

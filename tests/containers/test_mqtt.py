@@ -16,7 +16,7 @@ import paho.mqtt.client as paho
 import pytest
 from sqlalchemy import func, select
 
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from clearway.containers.models import SealAlert, SealEvent, SealEventRefusal
 from clearway.containers.mqtt import Listener, Publisher, topic_for
 from clearway.flows import seals
@@ -62,11 +62,11 @@ def test_events_and_bad_messages_through_the_broker(db, officer, prefix, client_
     thread.start()
     assert listener.connected.wait(10)
     pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
-    ev_t = journeys.events_of(tampered)
+    ev_t = synthetic.events_of(tampered)
     for e in ev_t:  # one event a message, each sent twice
         pub.send(e["seal_id"], e)
         pub.send(e["seal_id"], e)
-    ev_h = journeys.events_of(honest)
+    ev_h = synthetic.events_of(honest)
     pub.send(honest.journey.seal_id, [{k: v for k, v in e.items() if k != "seal_id"} for e in ev_h])  # a batch
     pub.send_raw(topic_for(prefix, "ACME-1"), b"{not json")
     pub.send(honest.journey.seal_id, {**ev_h[0], "seal_id": "ACME-2"})
@@ -104,7 +104,7 @@ def test_a_killed_listener_loses_nothing_and_stores_nothing_twice(db, officer, p
     sims = [now_journey(30 + i, prefix=f"R{i}") for i in range(6)]
     for sim in sims:
         affix(db.factory, officer, sim)
-    events = [e for sim in sims for e in journeys.events_of(sim)]
+    events = [e for sim in sims for e in synthetic.events_of(sim)]
     half = len(events) // 2
     proc = _listen(db, prefix, client_id, spool)
     try:
@@ -150,7 +150,7 @@ def test_what_was_spooled_before_a_crash_is_stored_on_the_next_start(db, officer
 
     sim = now_journey(50, prefix="S1")
     affix(db.factory, officer, sim)
-    events = journeys.events_of(sim)
+    events = synthetic.events_of(sim)
     spool = Spool(tmp_path / "spool.db")  # acknowledged to the broker, then the process died
     spool.put([(topic_for(prefix, e["seal_id"]), __import__("orjson").dumps(e)) for e in events])
     spool.close()
@@ -175,7 +175,7 @@ def test_two_listeners_sharing_the_subscription_store_everything_once(db, office
         t.start()
     for lst in listeners:
         assert lst.connected.wait(10)
-    events = [e for sim in sims for e in journeys.events_of(sim)]
+    events = [e for sim in sims for e in synthetic.events_of(sim)]
     pub = Publisher(host=BROKER[0], port=BROKER[1], prefix=prefix)
     for e in events:
         pub.send(e["seal_id"], e)
@@ -202,7 +202,7 @@ def test_a_listener_serves_one_economy_and_refuses_events_of_another_economys_jo
                                                                                        client_id):
     tampered = now_journey(22, kind="wire_cut", prefix="E1")  # an AU journey
     affix(db.factory, officer, tampered)
-    events = journeys.events_of(tampered)
+    events = synthetic.events_of(tampered)
     listener = Listener(db.factory, ingest=seals.ingest, economy="NZ", host=BROKER[0], port=BROKER[1], prefix=prefix,
                         client_id=client_id, batch_wait=0.02)
     thread = threading.Thread(target=listener.run, kwargs={"idle_exit": 30}, daemon=True)

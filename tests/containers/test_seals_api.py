@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from clearway.containers.models import SealEvent, SealEventRefusal
 from tests.containers.support import ECONOMY, now_journey
 from tests.support import example
@@ -56,10 +56,10 @@ def test_affix_refusals_name_the_field(db, server, keys):
 
 def test_event_batches_are_idempotent_and_placed_by_sequence(db, server, keys):
     sim = now_journey(1)
-    events = journeys.events_of(sim)
+    events = synthetic.events_of(sim)
     key = keys.create("officer", ECONOMY)
     with keys.client(key) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
         half = len(events) // 2
         # second half first (out of order), with a repeat inside the batch
         r = c.post("/api/v1/seal-events", json={"events": events[half:] + events[half:half + 3]})
@@ -79,7 +79,7 @@ def test_event_batches_are_idempotent_and_placed_by_sequence(db, server, keys):
 
 def test_malformed_events_are_refused_with_their_reason_and_counted(db, server, keys):
     sim = now_journey(2)
-    good = journeys.events_of(sim)[:3]
+    good = synthetic.events_of(sim)[:3]
     bad = [
         "not an object",
         {**good[0], "seq": 99, "lat": 123.0},

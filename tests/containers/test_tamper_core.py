@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearway.containers import journeys
-from clearway.containers.rules import DetectorConfig, from_mapping
+from clearway.containers import synthetic
+from clearway.containers.thresholds import DetectorConfig, from_mapping
 from clearway.containers.tamper import Journey, Place, Report, detect
 
 CFG = DetectorConfig()
@@ -24,29 +24,29 @@ def rules_of(sim, cfg=CFG, now=None):
 
 
 @SLOW
-@given(seed=st.integers(0, 2**32 - 1), faults=st.lists(st.sampled_from(journeys.FAULTS), max_size=3))
+@given(seed=st.integers(0, 2**32 - 1), faults=st.lists(st.sampled_from(synthetic.FAULTS), max_size=3))
 def test_an_honest_journey_never_alerts_whatever_its_device_faults(seed, faults):
-    sim = journeys.make(random.Random(seed), kind=None, faults=faults, start=START)
+    sim = synthetic.make(random.Random(seed), kind=None, faults=faults, start=START)
     assert rules_of(sim) == []
 
 
 @SLOW
-@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(sorted(journeys.KINDS)),
-       faults=st.lists(st.sampled_from(journeys.FAULTS), max_size=2))
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(sorted(synthetic.KINDS)),
+       faults=st.lists(st.sampled_from(synthetic.FAULTS), max_size=2))
 def test_each_tamper_kind_is_found_by_its_rule_and_only_it(seed, kind, faults):
-    sim = journeys.make(random.Random(seed), kind=kind, faults=faults, start=START)
+    sim = synthetic.make(random.Random(seed), kind=kind, faults=faults, start=START)
     found = detect(sim.journey, sim.reports + sim.foreign, CFG)
-    assert sorted({a.rule for a in found}) == [journeys.KINDS[kind]]
+    assert sorted({a.rule for a in found}) == [synthetic.KINDS[kind]]
     alert = found[0]
     assert alert.evidence, "an alert carries its evidence reports"
     assert alert.severity == getattr(CFG, alert.rule).severity
 
 
 @SLOW
-@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(sorted(journeys.KINDS)))
+@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(sorted(synthetic.KINDS)))
 def test_order_and_repeats_of_the_reports_do_not_change_the_verdict(seed, kind):
     rng = random.Random(seed)
-    sim = journeys.make(rng, kind=kind, start=START)
+    sim = synthetic.make(rng, kind=kind, start=START)
     reports = sim.reports + sim.foreign
     shuffled = reports + rng.sample(reports, len(reports) // 3)
     rng.shuffle(shuffled)
@@ -55,11 +55,11 @@ def test_order_and_repeats_of_the_reports_do_not_change_the_verdict(seed, kind):
     assert a == b
 
 
-@pytest.mark.parametrize("kind", sorted(journeys.KINDS))
+@pytest.mark.parametrize("kind", sorted(synthetic.KINDS))
 def test_a_disabled_rule_stays_silent(kind):
-    rule = journeys.KINDS[kind]
+    rule = synthetic.KINDS[kind]
     cfg = from_mapping({rule: {"enabled": False}})
-    sim = journeys.make(random.Random(7), kind=kind, start=START)
+    sim = synthetic.make(random.Random(7), kind=kind, start=START)
     assert rules_of(sim, cfg) == []
 
 
@@ -163,7 +163,7 @@ class _Sim:
 
 
 def test_the_installation_overrides_thresholds_with_a_toml_file(tmp_path, monkeypatch):
-    from clearway.containers.rules import configured
+    from clearway.containers.thresholds import configured
 
     monkeypatch.delenv("CLEARWAY_SEALS_RULES", raising=False)
     assert configured() == DetectorConfig()

@@ -1,4 +1,4 @@
-"""The tamper detector's named steps: one function per rule group of clearway.containers.rules, each
+"""The tamper detector's named steps: one function per rule group of clearway.containers.thresholds, each
 callable on its own, and `detect` is exactly their alerts in order."""
 
 from __future__ import annotations
@@ -7,23 +7,23 @@ import random
 
 import pytest
 
-from clearway.containers import journeys, rules, tamper
-from clearway.containers.rules import DetectorConfig
+from clearway.containers import synthetic, tamper, thresholds
+from clearway.containers.thresholds import DetectorConfig
 
 START = 1_800_000_000.0
 
 
 def test_every_configured_rule_has_one_step_and_every_step_a_rule():
-    assert sorted(f.__name__ for f in tamper.RULES) == sorted(rules.RULES)
+    assert sorted(f.__name__ for f in tamper.RULES) == sorted(thresholds.RULES)
 
 
-@pytest.mark.parametrize("kind", sorted(journeys.KINDS))
+@pytest.mark.parametrize("kind", sorted(synthetic.KINDS))
 def test_each_kind_is_raised_by_its_own_step_and_no_other(kind):
     # seeds fixed: the simulated journey is the same on every run
-    sim = journeys.make(random.Random(11), kind=kind, start=START)
+    sim = synthetic.make(random.Random(11), kind=kind, start=START)
     facts = tamper._facts(sim.journey, sim.reports + sim.foreign, DetectorConfig(), None)
     raised = {step.__name__: step(facts) for step in tamper.RULES}
-    rule = journeys.KINDS[kind]
+    rule = synthetic.KINDS[kind]
     assert raised[rule] is not None and raised[rule].rule == rule
     assert [name for name, alert in raised.items() if alert is not None] == [rule]
     assert tamper.detect(sim.journey, sim.reports + sim.foreign, DetectorConfig()) == [raised[rule]]

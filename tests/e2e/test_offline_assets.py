@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse
 
 from clearway.app import _routers
-from clearway.containers import journeys
+from clearway.containers import synthetic
 from tests.certificates.factories import ephyto
 from tests.containers.support import ECONOMY, now_journey
 
@@ -90,8 +90,8 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
     officer = keys.create("officer", ECONOMY)
     sim = now_journey(7, kind="detour", container="MSCU1234566")
     with keys.client(officer) as c:
-        assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
-        alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
+        alert = c.post("/api/v1/seal-events", json=synthetic.events_of(sim)).json()["alerts"][0]
     page.context.add_cookies([{"name": "clearway_key", "value": officer, "url": server.url}])
 
     visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from clearway.controls.core import LANES
 from clearway.risk.lanes import Candidate, LanePolicy, Usage, count, select_batch, select_one
-from clearway.risk.rules import RuleHit
+from clearway.risk.targeting import RuleHit
 
 NO_RANDOM = LanePolicy(random_share=0.0)
 

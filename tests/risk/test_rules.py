@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearway.risk.rules import FIELDS, Condition, Facts, ItemFacts, Rule, check, evaluate, matches
+from clearway.risk.targeting import FIELDS, Condition, Facts, ItemFacts, Rule, check, evaluate, matches
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 TSHIRTS_VN = ItemFacts("610910", "VN", Decimal("200"), Decimal("100"))  # 2 per kg

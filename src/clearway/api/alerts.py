@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from clearway.api.deps import Ctx, Who
 from clearway.containers import alerts
-from clearway.containers.rules import RULES
+from clearway.containers.thresholds import RULES
 from clearway.containers.schemas import AlertOut, AlertPage, CloseIn
 from clearway.flows import seals
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
 from clearway.containers import alerts, service
-from clearway.containers.rules import configured
+from clearway.containers.thresholds import configured
 from clearway.containers.schemas import FINDINGS
 from clearway.containers.track import draw
 from clearway.reference.economies import office

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
-from clearway.containers import journeys, service
+from clearway.containers import service, synthetic
 from clearway.containers.ingest import Ingest
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
@@ -23,7 +23,7 @@ from clearway.errors import Conflict
 
 
 def _routes_to(office: str) -> list[tuple[str, str]]:
-    return [(a, b) for a, b, _ in journeys._pairs() if b == office]
+    return [(a, b) for a, b, _ in synthetic._pairs() if b == office]
 
 
 def load(factory: sessionmaker[Session], *, ingest: Ingest, count: int = 30, tamper_rate: float = 0.3,
@@ -36,7 +36,7 @@ def load(factory: sessionmaker[Session], *, ingest: Ingest, count: int = 30, tam
             select(DeclarationContainer.container, Declaration.office, Declaration.economy)
             .join(Declaration, Declaration.id == DeclarationContainer.declaration_id)
             .where(Declaration.status.not_in(FINAL)).order_by(Declaration.id).limit(count * 3)))
-    kinds = list(journeys.KINDS)
+    kinds = list(synthetic.KINDS)
     tampered = round(count * tamper_rate)
     made = skipped = alerts = 0
     used: set[str] = set()
@@ -49,18 +49,18 @@ def load(factory: sessionmaker[Session], *, ingest: Ingest, count: int = 30, tam
             container = None
         route = rng.choice(_routes_to(office)) if container else None
         kind = kinds[i % len(kinds)] if i < tampered else None
-        probe = journeys.make(random.Random(seed + i), kind=kind, route=route, container=container,
+        probe = synthetic.make(random.Random(seed + i), kind=kind, route=route, container=container,
                              seal_prefix="DEMO")
         span = probe.reports[-1].device_time - probe.journey.departure
-        sim = journeys.make(random.Random(seed + i), kind=kind, start=time.time() - span - 3600, route=route,
+        sim = synthetic.make(random.Random(seed + i), kind=kind, start=time.time() - span - 3600, route=route,
                             container=container, seal_prefix="DEMO",
-                            faults=[rng.choice(journeys.FAULTS)] if rng.random() < 0.3 else [])
+                            faults=[rng.choice(synthetic.FAULTS)] if rng.random() < 0.3 else [])
         used.add(sim.journey.container)
         who = Principal(key_id=0, role="officer", economy=economy or sim.destination_office[:2], party_id="demo")
         try:
             with transaction(factory) as session:
-                service.affix(session, principal=who, seal=SealIn.model_validate(journeys.seal_request(sim)))
-                out = ingest(session, events=journeys.events_of(sim), source="local", actor="demo",
+                service.affix(session, principal=who, seal=SealIn.model_validate(synthetic.seal_request(sim)))
+                out = ingest(session, events=synthetic.events_of(sim), source="local", actor="demo",
                              economy=who.economy)
         except Conflict:  # affixed by an earlier run
             skipped += 1

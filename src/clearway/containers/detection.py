@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clearway.containers import alerts as alert_service
 from clearway.containers.models import Seal, SealAlert, SealEvent
-from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.tamper import Report, detect
 from clearway.containers.timeline import WINDOW, journey
 from clearway.db import utcnow

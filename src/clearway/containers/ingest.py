@@ -22,7 +22,7 @@ from clearway.audit.service import append_event
 from clearway.containers import bounds, detection
 from clearway.containers.detection import CHUNK
 from clearway.containers.models import Seal, SealEvent, SealEventRefusal
-from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.schemas import EventIn
 from clearway.containers.timeline import WINDOW
 from clearway.db import utcnow

@@ -30,7 +30,7 @@ from paho.mqtt.properties import Properties
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.containers.ingest import Ingest, Outcome, refuse
-from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.spool import Spool
 from clearway.db import transaction
 

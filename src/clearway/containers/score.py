@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from clearway.containers.rules import RULES
+from clearway.containers.thresholds import RULES
 
 
 def _ratio(num: int, den: int) -> float | None:

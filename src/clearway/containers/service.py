@@ -13,7 +13,7 @@ from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.containers import access, iso6346
 from clearway.containers.models import Seal
-from clearway.containers.rules import DetectorConfig, configured
+from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.schemas import SealIn
 from clearway.containers.timeline import events_of  # noqa: F401  (web/alerts.py reads it here)
 from clearway.db import keyset_page, utcnow

@@ -1,4 +1,4 @@
-"""Run a simulated fleet of sealed journeys (containers.journeys makes them) through a Clearway: affix the
+"""Run a simulated fleet of sealed journeys (containers.synthetic makes them) through a Clearway: affix the
 seals, then deliver the events over HTTP, over MQTT or straight into the local database, and say what
 happened. `clearway seals simulate` only parses its options, calls `prepare` and `run`, and prints."""
 
@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
-from clearway.containers import journeys, service
+from clearway.containers import service, synthetic
 from clearway.containers.ingest import Ingest
 from clearway.containers.mqtt import Publisher
 from clearway.containers.schemas import SealIn
@@ -49,9 +49,9 @@ def prepare(*, journeys_: int, tamper_rate: float, fault_rate: float, seed: int,
     """The journeys (seeded: the same seed gives the same fleet) and their events, as devices would deliver
     them. `start` is the departure of the first journey (epoch seconds)."""
     rng = random.Random(seed)
-    sims = journeys.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
+    sims = synthetic.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
                           seal_prefix=f"SIM{seed % 1000}", economy=economy)
-    events = sorted((e for s in sims for e in journeys.events_of(s)), key=lambda e: e["received_at"])
+    events = sorted((e for s in sims for e in synthetic.events_of(s)), key=lambda e: e["received_at"])
     for i in range(0, len(events), WINDOW):
         window = events[i:i + WINDOW]
         rng.shuffle(window)
@@ -82,7 +82,7 @@ def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], ingest: 
 def _over_http(fleet: Fleet, *, url: str, key: str, send_events: bool) -> tuple[int | None, int | None]:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
         for s in fleet.sims:
-            r = client.post("/api/v1/seals", json=journeys.seal_request(s))
+            r = client.post("/api/v1/seals", json=synthetic.seal_request(s))
             if r.status_code != 201:
                 raise Refused(f"affixing {s.journey.seal_id} was refused: HTTP {r.status_code} {r.text[:300]}")
         if not send_events:
@@ -119,15 +119,15 @@ def _affix_locally(factory: sessionmaker[Session], sims: list[Any], who: Princip
                    economy: str | None) -> None:
     with transaction(factory) as session:
         for s in sims:
-            principal = who or Principal(key_id=0, role="officer", economy=economy or journeys.economy_of(s),
+            principal = who or Principal(key_id=0, role="officer", economy=economy or synthetic.economy_of(s),
                                          party_id="simulator")
-            service.affix(session, principal=principal, seal=SealIn.model_validate(journeys.seal_request(s)))
+            service.affix(session, principal=principal, seal=SealIn.model_validate(synthetic.seal_request(s)))
 
 
 def _ingest_locally(factory: sessionmaker[Session], ingest: Ingest, sims: list[Any], events: list[dict[str, Any]],
                     economy: str | None) -> tuple[int, int]:
     """Each journey's events are its sealing economy's, as its gateways would send them."""
-    sealed_by = {s.journey.seal_id: economy or journeys.economy_of(s) for s in sims}
+    sealed_by = {s.journey.seal_id: economy or synthetic.economy_of(s) for s in sims}
     sealed_by.update({r.seal_id: sealed_by[s.journey.seal_id] for s in sims for r in s.foreign})
     stored = alerts = 0
     for i in range(0, len(events), BATCH):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clearway.containers.geo import Segment, distance_km
-from clearway.containers.rules import DetectorConfig
+from clearway.containers.thresholds import DetectorConfig
 
 STATUSES = ("sealed", "opened", "tampered", "wire_cut")
 
@@ -279,7 +279,7 @@ def clock(f: Facts) -> Alert | None:
                  tuple((sid, r.seq) for r in skewed), sid, skewed[0].received_at)
 
 
-# One function per rule of clearway.containers.rules, in the order their alerts are listed.
+# One function per rule of clearway.containers.thresholds, in the order their alerts are listed.
 RULES = (opened, tamper_status, foreign_seal, battery, gap, corridor, clock)
 
 

@@ -22,7 +22,7 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
-from clearway.risk import decisions, disclosure, lanes, rules, service as risk
+from clearway.risk import decisions, disclosure, lanes, service as risk, targeting
 from clearway.risk.model import threshold
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.schemas import InspectionIn
@@ -70,7 +70,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     facts = decisions.facts(content=row.content, office=row.office, declarant=row.declarant_id,
                             trusted=set(pol.trusted_traders), first_time_importer=first_time,
                             finding_sources=[f.source for f in found])
-    hits = rules.evaluate(risk.in_force(session, economy=row.economy), facts, at)
+    hits = targeting.evaluate(risk.in_force(session, economy=row.economy), facts, at)
 
     unavailable = "no fraud model deployed: rules and random selection only"
     try:

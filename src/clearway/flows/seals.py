@@ -19,7 +19,7 @@ from clearway.auth.core import Principal
 from clearway.containers import alerts, detection, iso6346
 from clearway.containers import ingest as seal_events
 from clearway.containers.models import SealAlert
-from clearway.containers.rules import DetectorConfig
+from clearway.containers.thresholds import DetectorConfig
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
 from clearway.declarations import service as declarations

@@ -23,7 +23,7 @@ from clearway.risk.history import to_canonical
 from clearway.risk.lanes import LaneDecision, Usage
 from clearway.risk.model import FraudModel
 from clearway.risk.models import Inspection, LaneDecisionRow, RuleHitRow
-from clearway.risk.rules import Facts, ItemFacts, RuleHit
+from clearway.risk.targeting import Facts, ItemFacts, RuleHit
 from clearway.risk.schemas import LaneOut
 
 MODEL_ENV = "CLEARWAY_RISK_MODEL"

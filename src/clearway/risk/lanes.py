@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from clearway.controls.core import LANES, at_least, stronger
-from clearway.risk.rules import RuleHit
+from clearway.risk.targeting import RuleHit
 
 RANKINGS = ("probability", "revenue")
 

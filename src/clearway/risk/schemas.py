@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from clearway.risk.rules import ACTIONS, FIELDS
+from clearway.risk.targeting import ACTIONS, FIELDS
 
 RuleCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]

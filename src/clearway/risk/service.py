@@ -13,7 +13,7 @@ from clearway.audit.service import append_event
 from clearway.auth.core import Principal, is_admin, is_customs
 from clearway.db import utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from clearway.risk import rules as core
+from clearway.risk import targeting as core
 from clearway.risk.lanes import LanePolicy
 from clearway.risk.models import Inspection, LaneDecisionRow, RiskPolicy, RiskRule, RuleHitRow
 from clearway.risk.schemas import PolicyIn, RuleChangeIn, RuleIn

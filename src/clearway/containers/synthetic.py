@@ -15,7 +15,7 @@ from functools import cache
 
 from clearway.containers import iso6346
 from clearway.containers.geo import bearing_normal, distance_km, interpolate, offset
-from clearway.containers.rules import DetectorConfig
+from clearway.containers.thresholds import DetectorConfig
 from clearway.containers.tamper import Journey, Place, Report
 from clearway.reference.economies import all_offices, office
 
