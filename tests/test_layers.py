@@ -8,6 +8,9 @@ functions too, since a lazy import is still a dependency: it only fails later, a
    only the faces (api/, web/, the CLIs) and flows/ compose domains.
 3. Imports sit at the top of the module. Only CLI modules import inside functions (so that
    `clearway --help` loads no lightgbm, polars or uvicorn), and each says so in one comment.
+4. A domain module does not import flows/: flows compose domains, not the other way round. A domain's CLI
+   may (ARCHITECTURE: "Domain CLIs are faces too"); a domain module that drives a flow's step on its own is
+   handed the flow by its caller (e.g. the MQTT listener's `ingest`).
 
 Every exception below carries its reason; an exception that no longer applies fails too, so the
 tables only shrink."""
@@ -214,6 +217,13 @@ def test_domains_do_not_import_each_others_services():
     assert not bad, "a domain imports another domain's service; move the glue under flows/: " + "; ".join(bad)
     stale = sorted(set(SERVICE_EXCEPTIONS) - used)
     assert not stale, f"these imports are gone: delete their exceptions {stale}"
+
+
+def test_domains_do_not_import_flows():
+    bad = [f"{name}:{imp.line} imports {imp.target}" for name, found in GRAPH.items()
+           if domain(name) not in (None, "flows", *COMPOSERS) and not is_cli(name)
+           for imp in found if domain(imp.target) == "flows"]
+    assert not bad, "a domain module imports a flow; let the caller (a face or a flow) compose: " + "; ".join(bad)
 
 
 def test_imports_at_the_top_except_in_cli_modules():
