@@ -70,3 +70,38 @@ def test_bulk_path_applies_the_same_rates():
         row, single = single_and_bulk(economy, parcel, on, rates, sched)
         assert amounts(row) == single_amounts(single), (economy, row)
         assert single.tax in (D("220000.00"), D("960000"), D("1000000"))
+
+
+MX = schedule.parse_document({"economy": "MX", "currency": "MXN", "measures": [
+    {"code": "610910", "type": "mfn", "rate": "35%"}]})
+AUG_2025 = date(2025, 9, 1)
+
+
+def _mx(value: str, country: str, courier: bool | None = True):
+    return decl("MX", [{"hs_code": "610910", "value": value, "origin": country}], "USD", office="MXMEX",
+                exporter={"name": "Shop", "country": country}, courier=courier)
+
+
+def test_mexico_courier_global_rates_from_2025_08_15():
+    # RGCE 2025 rule 3.7.35 (DOF 2025-07-28, from 2025-08-15; AS Consulting Group 2025-10-01): courier imports up to
+    # USD 2,500: 33.5% of the value in general; from the US or Canada: up to USD 50 free, USD 50.01-117 17%,
+    # over USD 117 19%. At 18.50 MXN per USD: USD 100 from China = 1,850.00 MXN x 33.5% = 619.75.
+    rates = {"USD": D("18.50")}
+    cn = assess(_mx("100.00", "CN"), on=AUG_2025, rates=rates, sched=MX)
+    assert (cn.duty, cn.tax, cn.total_due) == (D("619.75"), D("0"), D("619.75"))
+    assert "global rate 33.5%" in lines(cn, "duty")[-1].rate
+    assert assess(_mx("40.00", "US"), on=AUG_2025, rates=rates, sched=MX).total_due == 0
+    assert assess(_mx("100.00", "US"), on=AUG_2025, rates=rates, sched=MX).total_due == D("314.50")  # 17%
+    assert assess(_mx("200.00", "CA"), on=AUG_2025, rates=rates, sched=MX).total_due == D("703.00")  # 19% of 3,700
+    # over USD 2,500, or not by courier: the duty (35% here) and 16% VAT as usual
+    over = assess(_mx("3000.00", "CN"), on=AUG_2025, rates=rates, sched=MX)
+    assert (over.duty, over.tax) == (D("19425.00"), D("11988.00"))  # 55,500 x 35%; 16% of 74,925
+    assert assess(_mx("100.00", "CN", courier=None), on=AUG_2025, rates=rates, sched=MX).duty == D("647.50")
+
+
+def test_bulk_path_applies_the_same_courier_rates():
+    for country, value in (("CN", "100.00"), ("US", "40.00"), ("US", "100.00"), ("CN", "3000.00")):
+        row, single = single_and_bulk("MX", {"hs_code": "610910", "value": value, "currency": "USD",
+                                             "sender_country": country, "origin": country, "courier": "true"},
+                                      AUG_2025, {"USD": D("18.50")}, MX, courier=True)
+        assert amounts(row) == single_amounts(single), (country, value, row)

@@ -26,7 +26,7 @@ from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, 
                                    mfn_measure, tax, tax_base, threshold_minor, total, value_at_basis, waive)
 
 COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
-           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode")
+           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode", "courier")
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
 
 
@@ -142,7 +142,9 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     duty = total(duty, rules.rounding_duty)
     tax = total(tax, rules.rounding_tax)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
-    duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, rules, rates, on)
+    by_courier = ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
+    duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
+                                                     by_courier, rules, rates, on)
     refused[no_weight] = f"weight_kg: {rules.economy} taxes goods for personal use over a weight norm: declare it"
     fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),

@@ -1,6 +1,7 @@
 """The steps after the tax, on the amount payable, for both paths: the collection threshold
-(clearway.tariff.collection: NZ does not collect under NZD 60) and the single flat rate on goods for
-personal use (clearway.tariff.flat_rate: RU, 15% of the value over EUR 200). `after_tax` rewrites the lines
+(clearway.tariff.collection: NZ does not collect under NZD 60), the single flat rate on goods for
+personal use (clearway.tariff.flat_rate: RU, 15% of the value over EUR 200) and the courier procedure's
+global rate (clearway.tariff.courier: MX). `after_tax` rewrites the lines
 of one assessment (clearway.tariff.core); `after_tax_columns` does the same on the bulk path's columns
 (clearway.tariff.bulk), with the same functions, so the two cannot disagree."""
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
-from clearway.tariff import collection, flat_rate, kernel
+from clearway.tariff import collection, courier, flat_rate, kernel
 from clearway.tariff.assessment import Assessment, Line
 from clearway.tariff.case import Case
 from clearway.tariff.rules import EconomyRules
@@ -21,7 +22,36 @@ from clearway.tariff.steps import from_minor, threshold_minor, total
 
 def after_tax(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:
     duty_sum, tax_sum = _flat(c, out, duty_sum, tax_sum, rates)
+    duty_sum, tax_sum = _courier(c, out, duty_sum, tax_sum, rates)
     return _collection(c, out, duty_sum, tax_sum)
+
+
+def _bounds(regime: courier.CourierRegime, rules: EconomyRules, rates: dict[str, Decimal]) -> list[int]:
+    try:
+        return [threshold_minor(t.up_to, regime.currency, rules.currency, rates) for t in regime.tiers]
+    except KeyError:
+        raise Invalid("no exchange rate for the courier procedure's bounds", errors=[FieldError(
+            "currency", f"no customs exchange rate {regime.currency}->{rules.currency} (the bounds are set in it)")]) from None
+
+
+def _courier(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:
+    rules, local = c.rules, c.local
+    regime = courier.in_force(rules.courier, c.on)
+    if regime is None or not c.decl.courier:
+        return duty_sum, tax_sum
+    value = c.values.consignment()["customs_value"]
+    origins = {i.origin for i in c.decl.items}
+    origin = c.decl.exporter.country if c.decl.exporter and c.decl.exporter.country else (
+        origins.pop() if len(origins) == 1 else None)
+    tier = courier.tier_for(regime, origin, value, _bounds(regime, rules, rates))
+    if tier is None:
+        return duty_sum, tax_sum
+    amount = courier.amount(value, tier.percent, rules.rounding_duty.mode)
+    _zero(out, ("duty", "tax"), f"replaced by the courier procedure's global rate ({regime.legal_basis})")
+    out.lines.append(Line(0, "duty", "*", None, from_minor(value, local), courier.describe(tier, regime),
+                          from_minor(amount, local), regime.legal_basis, "courier procedure: one global rate "
+                                                                         "instead of the duty and the VAT"))
+    return amount, 0
 
 
 def _zero(out: Assessment, kinds: tuple[str, ...], decision: str, keep=lambda line: False) -> None:
@@ -89,9 +119,18 @@ def _flat(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str
 
 
 def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_milli: np.ndarray, codes: np.ndarray,
-                      rules: EconomyRules, rates: dict[str, Decimal], on) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      origins: np.ndarray, by_courier: np.ndarray, rules: EconomyRules, rates: dict[str, Decimal],
+                      on) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same on columns, each parcel its own consignment of goods for personal use; returns the duty, the tax
     and the parcels refused for want of a weight where the weight norm decides."""
+    regime = courier.in_force(rules.courier, on)
+    if regime is not None and len(cv):
+        pending = by_courier.copy()
+        for tier, bound in zip(regime.tiers, _bounds(regime, rules, rates)):  # the first tier that fits, as tier_for
+            fit = pending & (cv <= bound) & (np.isin(origins, tier.origins) if tier.origins else True)
+            duty = np.where(fit, courier.amount(cv, tier.percent, rules.rounding_duty.mode), duty)
+            tax = np.where(fit, 0, tax)
+            pending = pending & ~fit
     refused = np.zeros(len(cv), dtype=bool)
     rule = flat_rate.in_force(rules.flat_rates, on)
     if rule is not None and len(cv):
