@@ -13,7 +13,8 @@ from tests.tariff.helpers import assess, decl, lines
 from tests.tariff.parcel_pair import amounts, single_amounts, single_and_bulk
 
 CL = schedule.parse_document({"economy": "CL", "currency": "CLP", "measures": [
-    {"code": "610910", "type": "mfn", "rate": "6%", "legal_basis": "Arancel Aduanero de Chile, general ad valorem 6%"}]})
+    {"code": "610910", "type": "mfn", "rate": "6%",
+     "legal_basis": "Arancel Aduanero de Chile, general ad valorem 6%"}]})
 RATES = {"USD": D("940")}
 NOV = date(2025, 11, 15)
 
@@ -43,7 +44,8 @@ def test_over_usd_500_duty_and_vat_even_from_a_registered_platform():
 
 def test_before_2025_10_25_the_usd_41_franchise():
     assert assess(_tee("40.00"), on=date(2025, 10, 24), rates=RATES, sched=CL).total_due == 0
-    assert assess(_tee("40.00"), on=date(2025, 10, 25), rates=RATES, sched=CL).total_due == D("9829")  # 37,600 CLP: duty 2,256 + VAT 19% of 39,856 = 7,573
+    # from 2025-10-25, unregistered: 37,600 CLP; duty 6% = 2,256; VAT 19% of 39,856 = 7,573
+    assert assess(_tee("40.00"), on=date(2025, 10, 25), rates=RATES, sched=CL).total_due == D("9829")
 
 
 def test_bulk_path_applies_the_same_chilean_rules():

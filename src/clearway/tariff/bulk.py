@@ -145,7 +145,8 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     by_courier = ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
     duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
                                                      by_courier, rules, rates, on)
-    refused[no_weight & np.equal(refused, None)] = f"weight_kg: {rules.economy} taxes goods for personal use over a weight norm: declare it"
+    refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal use over a "
+                                                    "weight norm: declare it")
     fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),

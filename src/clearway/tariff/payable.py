@@ -26,12 +26,18 @@ def after_tax(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict
     return _collection(c, out, duty_sum, tax_sum)
 
 
-def _bounds(regime: courier.CourierRegime, rules: EconomyRules, rates: dict[str, Decimal]) -> list[int]:
+def _local(amounts: list[Decimal], currency: str, rules: EconomyRules, rates: dict[str, Decimal],
+           what: str) -> list[int]:
+    """Amounts the law sets in another currency (norms, bounds), in local minor units at the customs rate."""
     try:
-        return [threshold_minor(t.up_to, regime.currency, rules.currency, rates) for t in regime.tiers]
+        return [threshold_minor(x, currency, rules.currency, rates) for x in amounts]
     except KeyError:
-        raise Invalid("no exchange rate for the courier procedure's bounds", errors=[FieldError(
-            "currency", f"no customs exchange rate {regime.currency}->{rules.currency} (the bounds are set in it)")]) from None
+        raise Invalid(f"no exchange rate for the {what}", errors=[FieldError(
+            "currency", f"no customs exchange rate {currency}->{rules.currency} (the {what} are set in it)")]) from None
+
+
+def _bounds(regime: courier.CourierRegime, rules: EconomyRules, rates: dict[str, Decimal]) -> list[int]:
+    return _local([t.up_to for t in regime.tiers], regime.currency, rules, rates, "courier procedure's bounds")
 
 
 def _courier(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:
@@ -68,7 +74,8 @@ def _collection(c: Case, out: Assessment, duty_sum: int, tax_sum: int) -> tuple[
     if not payable or not collection.waived(payable, thr, excluded):
         return duty_sum, tax_sum
     _zero(out, ("duty", "tax"), f"not collected: duty and {rules.tax_name} payable {from_minor(payable, local)} "
-                                f"{local} is below {from_minor(thr or 0, local)} {local} ({rules.collection.legal_basis})")
+                                f"{local} is below {from_minor(thr or 0, local)} {local} "
+                                f"({rules.collection.legal_basis})")
     return 0, 0
 
 
@@ -85,12 +92,8 @@ def _weight_milli(c: Case) -> int:
 
 
 def _norms(rule: flat_rate.FlatRate, rules: EconomyRules, rates: dict[str, Decimal]) -> tuple[int, int]:
-    try:
-        return (threshold_minor(rule.value_norm, rule.currency, rules.currency, rates),
-                threshold_minor(rule.per_kg, rule.currency, rules.currency, rates))
-    except KeyError:
-        raise Invalid("no exchange rate for the personal-use norms", errors=[FieldError(
-            "currency", f"no customs exchange rate {rule.currency}->{rules.currency} (the norms are set in it)")]) from None
+    value_norm, per_kg = _local([rule.value_norm, rule.per_kg], rule.currency, rules, rates, "personal-use norms")
+    return value_norm, per_kg
 
 
 def _flat(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:

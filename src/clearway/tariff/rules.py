@@ -117,7 +117,8 @@ def all_rules() -> dict[str, EconomyRules]:
                                     tuple(v.get("still_due", ())), v.get("duty_waiver_needs_registration", False))
             if v else None,
             de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""),
-            collection=collection.parse(s.get("collection_threshold")), flat_rates=flat_rate.parse(s.get("flat_rate", [])),
+            collection=collection.parse(s.get("collection_threshold")),
+            flat_rates=flat_rate.parse(s.get("flat_rate", [])),
             tax_rates=tax_rates.parse(s.get("tax_rates", [])), courier=courier.parse(s.get("courier", [])))
     return out
 
