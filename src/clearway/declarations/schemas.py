@@ -88,6 +88,11 @@ class DeclarationIn(_Strict):
     insurance: NonNegative | None = None
     vendor_registration: Ident | None = Field(
         default=None, description="overseas vendor's tax registration (e.g. AU/NZ low-value GST)")
+    personal_use: bool | None = Field(
+        default=None, description="goods for the importer's personal use (RU taxes them over EUR 200 at a single rate)")
+    courier: bool | None = Field(
+        default=None,
+        description="cleared by a registered courier company under its simplified procedure (MX global rate)")
     items: list[Item] = Field(min_length=1, max_length=999)
     documents: list[Document] = Field(default_factory=list, max_length=99)
 

@@ -19,14 +19,14 @@ import polars as pl
 
 from clearway.errors import Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel, parcels
+from clearway.tariff import expressions, kernel, parcels, payable, tax_rates, vendor as vendor_law
 from clearway.tariff.rules import EconomyRules
 from clearway.tariff.schedule import Measure, Schedule
 from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, from_minor, millionths,
                                    mfn_measure, tax, tax_base, threshold_minor, total, value_at_basis, waive)
 
 COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
-           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode")
+           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode", "courier")
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
 
 
@@ -111,7 +111,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     codes = ok["hs_code"].to_numpy()
     vendor = ok["vendor_registration"].is_not_null().to_numpy() & vendor_ok
     regime0 = rules.regime(on)
-    std_rate = millionths(regime0.tax_rate_percent) if regime0 else 0
+    std = regime0.tax_rate_percent if regime0 else Decimal(0)
 
     for code, grp in ok.select("hs_code").with_row_index("_r").group_by("hs_code"):
         code = code[0]
@@ -130,8 +130,9 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
         d = _duty(mfn, cv[idx], q, dm_duty[idx], excluded, rules)
         ex = _excise(excises, cv[idx], d, q, rules)
         if rules.tax_name is not None:
-            tax[idx] = _tax(schedule.find("vat", code, on), std_rate, cv[idx], d, ex,
-                            dm_tax[idx] | vendor[idx], excluded, rules)
+            rate = tax_rates.line_rate(rules.tax_rates, std, code, on, "").millionths
+            tax[idx] = _tax(schedule.find("vat", code, on), rate, cv[idx], d, ex, dm_tax[idx], vendor[idx], excluded,
+                            rules)
         duty[idx], excise[idx] = d, ex
         line[idx] = mfn.code
         decision[idx] = np.where(excluded, "excluded from de minimis",
@@ -141,6 +142,11 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     duty = total(duty, rules.rounding_duty)
     tax = total(tax, rules.rounding_tax)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
+    by_courier = ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
+    duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
+                                                     by_courier, rules, rates, on)
+    refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal use over a "
+                                                    "weight norm: declare it")
     fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
@@ -188,7 +194,8 @@ def _de_minimis(ok: pl.DataFrame, cv: np.ndarray, rules: EconomyRules, rates: di
             refused[idx] = f"currency: no customs rate {regime.currency}->{local} for the de minimis threshold"
             continue
         if rules.de_minimis_basis != "tax_amount":
-            dm_duty[idx] = kernel.within(cv[idx], dthr, rules.inclusive)
+            dm_duty[idx] = kernel.within(cv[idx], dthr, rules.inclusive) & vendor_law.duty_waiver_holds(
+                rules, on, ok["vendor_registration"].is_not_null().to_numpy()[idx])
             dm_tax[idx] = kernel.within(cv[idx], tthr, rules.inclusive)
         if rules.vendor and on >= rules.vendor.valid_from:
             ceiling = threshold_minor(rules.vendor.item_ceiling, regime.currency, local, rates)
@@ -214,14 +221,19 @@ def _excise(measures: list[Measure], cv: np.ndarray, d: np.ndarray, q: dict[str,
     return ex
 
 
-def _tax(override: list[Measure], std_rate: int, cv: np.ndarray, d: np.ndarray, ex: np.ndarray, waived: np.ndarray,
-         excluded: bool, rules: EconomyRules) -> np.ndarray:
-    """The consumption tax of one tariff line's parcels at the standard rate or the line's own, waived under
-    de minimis or when a registered vendor collected it, unless the goods are excluded."""
-    rate_m = millionths(override[0].expression.percent) if override and isinstance(
-        override[0].expression, expressions.AdValorem) else (0 if override else std_rate)
+def _tax(override: list[Measure], rate_m: int, cv: np.ndarray, d: np.ndarray, ex: np.ndarray, waived: np.ndarray,
+         vendor: np.ndarray, excluded: bool, rules: EconomyRules) -> np.ndarray:
+    """The consumption tax of one tariff line's parcels at the rate in force for the line (or the line's own),
+    waived under de minimis, and where a registered vendor collected it charged only on what its collection did
+    not cover, unless the goods are excluded."""
+    rate_m = (millionths(override[0].expression.percent) if isinstance(override[0].expression, expressions.AdValorem)
+              else 0) if override else rate_m
     t = tax(tax_base(rules, cv, d, ex, np.zeros(len(cv), dtype=np.int64)), rate_m, rules.rounding_tax)
-    return t if excluded else waive(t, waived)
+    if excluded:
+        return t
+    if rules.vendor is not None:
+        t = np.where(vendor, tax(vendor_law.base_still_due(rules, d, ex), rate_m, rules.rounding_tax), t)
+    return waive(t, waived)
 
 
 def _de_minimis_payable(duty: np.ndarray, tax: np.ndarray, codes: np.ndarray, rules: EconomyRules,

@@ -24,7 +24,7 @@ from typing import Any
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel
+from clearway.tariff import expressions, kernel, payable, tax_rates, vendor as vendor_law
 from clearway.tariff.assessment import Assessment, Line, allocate, dm_text, round_total
 from clearway.tariff.case import Case, DeMinimisTest, Values
 from clearway.tariff.rules import EconomyRules
@@ -60,6 +60,7 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
         duty_sum += d
         excise_sum += ex
     duty_sum, tax_sum = _de_minimis_payable(c, out, duty_sum, tax_sum)
+    duty_sum, tax_sum = payable.after_tax(c, out, duty_sum, tax_sum, rates)
     return _totals(c, out, duty_sum, excise_sum, tax_sum)
 
 
@@ -125,8 +126,9 @@ def _de_minimis(decl: DeclarationIn, on: date, rules: EconomyRules, rates: dict[
     ceiling = None
     if vendor is not None:
         ceiling = threshold_minor(vendor.item_ceiling, regime.currency if regime else local, local, rates)
+    duty_ok = vendor_law.duty_waiver_holds(rules, on, bool(decl.vendor_registration))
     return DeMinimisTest(regime, basis, dm_value, duty_thr, tax_thr,
-                     bool(value_test and kernel.within(dm_value, duty_thr, rules.inclusive)),
+                     bool(value_test and duty_ok and kernel.within(dm_value, duty_thr, rules.inclusive)),
                      bool(value_test and kernel.within(dm_value, tax_thr, rules.inclusive)), vendor, ceiling)
 
 
@@ -189,26 +191,28 @@ def _tax(c: Case, n: int, d: int, ex: int) -> tuple[int, Line]:
     cv = c.values.customs_value[n]
     excluded = rules.excluded(code)
     override = c.schedule.find("vat", code, c.on)
+    frac = (1, 1)
     if override:
         rate_m = millionths(override[0].expression.percent) if isinstance(
             override[0].expression, expressions.AdValorem) else 0
         rate_text, basis_text = override[0].rate, override[0].legal_basis
     else:
-        regime = dm.regime
-        rate_m = millionths(regime.tax_rate_percent) if regime else 0
-        rate_text = f"{regime.tax_rate_percent.normalize():f}%" if regime else "0%"
-        basis_text = f"{rules.tax_name} standard rate ({eco})"
+        r = tax_rates.line_rate(rules.tax_rates, dm.regime.tax_rate_percent if dm.regime else Decimal(0), code,
+                                c.on, f"{rules.tax_name} standard rate ({eco})")
+        rate_m, rate_text, basis_text, frac = r.millionths, r.text, r.legal_basis, r.base_fraction
     tb = tax_base(rules, cv, d, ex, c.values.transport[n])
     t = tax(tb, rate_m, rules.rounding_tax)
     tdec = None
     if dm.tax_waived and not excluded:
         t, tdec = 0, dm_text(rules.tax_name, dm.value, dm.tax_threshold, local)
     elif dm.vendor is not None and not excluded and cv <= dm.vendor_ceiling:
-        t, tdec = 0, (f"{rules.tax_name} collected at the point of sale by registered vendor "
-                      f"{c.decl.vendor_registration}: not charged again ({dm.vendor.legal_basis})")
+        tb = vendor_law.base_still_due(rules, d, ex)
+        t = tax(tb, rate_m, rules.rounding_tax)
+        tdec = vendor_law.text(rules, dm.vendor, c.decl.vendor_registration, t)
     elif dm.tax_waived and excluded:
         tdec = f"{code} is excluded from de minimis in {eco}"
-    return t, Line(n + 1, "tax", code, override[0].code if override else None, from_minor(tb, local), rate_text,
+    shown = kernel.div_round(tb * frac[0], frac[1], "half_up")
+    return t, Line(n + 1, "tax", code, override[0].code if override else None, from_minor(shown, local), rate_text,
                    from_minor(t, local), basis_text, tdec)
 
 

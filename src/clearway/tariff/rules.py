@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 
 from clearway.reference import economies
+from clearway.tariff import collection, courier, flat_rate, tax_rates
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class VendorCollection:
     valid_from: date
     item_ceiling: Decimal  # in the de minimis currency
     legal_basis: str
+    still_due: tuple[str, ...] = ()  # what the border still taxes (NZ: the duty), see clearway.tariff.vendor
+    duty_waiver_needs_registration: bool = False  # CL: the low-value duty waiver holds only with it
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class EconomyRules:
     vendor: VendorCollection | None
     de_minimis: tuple[DeMinimis, ...]
     legal_basis: str = ""
+    collection: collection.CollectionThreshold | None = None  # minimum amount collected (NZ: NZD 60)
+    flat_rates: tuple[flat_rate.FlatRate, ...] = ()  # single rates replacing duty and tax (RU personal use)
+    tax_rates: tuple[tax_rates.TaxRateRule, ...] = ()  # dated rate rules (VN 8%, ID 11/12 base)
+    courier: tuple[courier.CourierRegime, ...] = ()  # global rates of the courier procedure (MX)
 
     def regime(self, on: date, origin: str | None = None, mode: str | None = None) -> DeMinimis | None:
         """The de minimis row in force: an origin-specific one if the consignment qualifies, else the general."""
@@ -106,9 +113,13 @@ def all_rules() -> dict[str, EconomyRules]:
             tax_base=tuple(s["tax_base"]), de_minimis_basis=s["de_minimis"]["basis"],
             inclusive=s["de_minimis"]["inclusive"], exclusions=tuple(s["de_minimis"]["exclusions"]),
             rounding_duty=rd("duty"), rounding_tax=rd("tax"),
-            vendor=VendorCollection(date.fromisoformat(v["from"]), Decimal(v["item_ceiling"]), v["legal_basis"])
+            vendor=VendorCollection(date.fromisoformat(v["from"]), Decimal(v["item_ceiling"]), v["legal_basis"],
+                                    tuple(v.get("still_due", ())), v.get("duty_waiver_needs_registration", False))
             if v else None,
-            de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""))
+            de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""),
+            collection=collection.parse(s.get("collection_threshold")),
+            flat_rates=flat_rate.parse(s.get("flat_rate", [])),
+            tax_rates=tax_rates.parse(s.get("tax_rates", [])), courier=courier.parse(s.get("courier", [])))
     return out
 
 
