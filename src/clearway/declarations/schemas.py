@@ -47,6 +47,8 @@ class Transport(_Strict):
         default_factory=list, max_length=500)
     departure: AwareDatetime | None = None
     arrival: AwareDatetime | None = None
+    courier: bool | None = Field(default=None, description="carried by a courier (express carrier) under its "
+                                 "low-value programme: CA's CUSMA thresholds apply to courier shipments only")
 
 
 class Item(_Strict):
@@ -88,6 +90,13 @@ class DeclarationIn(_Strict):
     insurance: NonNegative | None = None
     vendor_registration: Ident | None = Field(
         default=None, description="overseas vendor's tax registration (e.g. AU/NZ low-value GST)")
+    personal_use: bool | None = Field(
+        default=None, description="goods for the importer's own use, not for sale or business (JP: valued at 60% of "
+                                  "the overseas retail price declared as the value; CA: non-commercial, HST at the border)")
+    destination_region: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                                         pattern=r"^\s*[A-Za-z]{2}\s*$")] | None = Field(
+        default=None, description="province, state or territory of destination, its ISO 3166-2 code without the "
+                                  "country (CA: ON, QC, NS...): decides CA's HST")
     items: list[Item] = Field(min_length=1, max_length=999)
     documents: list[Document] = Field(default_factory=list, max_length=99)
 

@@ -19,14 +19,15 @@ import polars as pl
 
 from clearway.errors import Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel, parcels
+from clearway.tariff import expressions, kernel, law, parcels
 from clearway.tariff.rules import EconomyRules
 from clearway.tariff.schedule import Measure, Schedule
 from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, from_minor, millionths,
                                    mfn_measure, tax, tax_base, threshold_minor, total, value_at_basis, waive)
 
 COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
-           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode")
+           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode",
+           "personal_use", "destination_region")
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
 
 
@@ -111,7 +112,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     codes = ok["hs_code"].to_numpy()
     vendor = ok["vendor_registration"].is_not_null().to_numpy() & vendor_ok
     regime0 = rules.regime(on)
-    std_rate = millionths(regime0.tax_rate_percent) if regime0 else 0
+    std_rate = (millionths(regime0.tax_rate_percent) if regime0 else 0) + parcels.regional_rates(ok, rules, on)
 
     for code, grp in ok.select("hs_code").with_row_index("_r").group_by("hs_code"):
         code = code[0]
@@ -130,7 +131,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
         d = _duty(mfn, cv[idx], q, dm_duty[idx], excluded, rules)
         ex = _excise(excises, cv[idx], d, q, rules)
         if rules.tax_name is not None:
-            tax[idx] = _tax(schedule.find("vat", code, on), std_rate, cv[idx], d, ex,
+            tax[idx] = _tax(schedule.find("vat", code, on), std_rate[idx], cv[idx], d, ex,
                             dm_tax[idx] | vendor[idx], excluded, rules)
         duty[idx], excise[idx] = d, ex
         line[idx] = mfn.code
@@ -139,9 +140,11 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
                                           np.where(dm_tax[idx], "de minimis (tax)",
                                                    np.where(vendor[idx], "tax collected by registered vendor", None))))
     duty = total(duty, rules.rounding_duty)
-    tax = total(tax, rules.rounding_tax)
+    st = rules.law.surtax  # one goods item per parcel: its surtax total is the parcel's (clearway.tariff.law)
+    tax = total(tax, rules.rounding_tax) + (law.surtax_total(law.surtax(tax, st), st) if st else 0)
+    excise = law.excise_total(excise, rules.law)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
-    fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
+    fees = _fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),
@@ -156,7 +159,8 @@ def _value(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal],
     economy's basis in minor units of the declared currency (no freight or insurance declared per parcel)."""
     df = parcels.parse(df, rules, rates, on)
     ok = df.filter(pl.col("reason").is_null())
-    return df, ok, value_at_basis(ok["_value"].to_numpy(), 0, 0, "FOB", rules.valuation)
+    value = law.personal_use_value(ok["_value"].to_numpy(), rules.law, ok["_personal"].to_numpy())
+    return df, ok, value_at_basis(value, 0, 0, "FOB", rules.valuation)
 
 
 def _convert(ok: pl.DataFrame, value: np.ndarray, local: str) -> np.ndarray:

@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 
 from clearway.reference import economies
+from clearway.tariff import law as economy_law
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class EconomyRules:
     vendor: VendorCollection | None
     de_minimis: tuple[DeMinimis, ...]
     legal_basis: str = ""
+    law: economy_law.Law = economy_law.Law()  # each law's own arithmetic (clearway.tariff.law)
 
     def regime(self, on: date, origin: str | None = None, mode: str | None = None) -> DeMinimis | None:
         """The de minimis row in force: an origin-specific one if the consignment qualifies, else the general."""
@@ -108,7 +110,8 @@ def all_rules() -> dict[str, EconomyRules]:
             rounding_duty=rd("duty"), rounding_tax=rd("tax"),
             vendor=VendorCollection(date.fromisoformat(v["from"]), Decimal(v["item_ceiling"]), v["legal_basis"])
             if v else None,
-            de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""))
+            de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""),
+            law=economy_law.parse(s.get("law")))
     return out
 
 
