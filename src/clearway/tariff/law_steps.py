@@ -37,7 +37,7 @@ def notes(c: Case) -> list[str]:
     pu = c.rules.law.personal_use
     if pu is None or not c.decl.personal_use:
         return []
-    return [f"goods for personal use: the customs value is {pu.share * 100:f}% of the overseas retail price "
+    return [f"goods for personal use: the customs value is {(pu.share * 100).normalize():f}% of the overseas retail price "
             f"declared ({pu.legal_basis})"]
 
 
