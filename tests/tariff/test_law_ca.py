@@ -8,7 +8,7 @@ import pytest
 
 from clearway.errors import Invalid
 from clearway.tariff import schedule
-from tests.tariff.helpers import assess, decl, lines
+from tests.tariff.helpers import assess, bulk_rows, decl, lines
 
 ON = date(2026, 11, 28)
 TEE = "610910"  # 18% MFN in the shipped CA schedule
@@ -98,3 +98,17 @@ def test_a_quote_over_http_without_the_province_is_a_422_naming_the_field(server
     ok = client.post("/api/v1/assessments/quote", json={**body, "destination_region": "on", "date": "2026-11-28"})
     assert ok.status_code == 200, ok.text
     assert (ok.json()["duty"], ok.json()["tax"]) == ("36.00", "30.68")
+
+
+def test_the_bulk_path_applies_the_same_law():
+    tee = {"hs_code": TEE, "currency": "CAD", "origin": "CN", "quantity": "1"}
+    rows = bulk_rows("CA", [
+        {**tee, "parcel": "on", "value": "200.00", "sender": {"name": "S", "country": "CN"}, "mode": "post",
+         "personal_use": "true", "destination_region": "on"},
+        {**tee, "parcel": "no-province", "value": "200.00", "personal_use": "true"},
+        {**tee, "parcel": "courier", "value": "100.00", "sender": {"name": "S", "country": "US"}, "mode": "courier"},
+        {**tee, "parcel": "road", "value": "100.00", "sender": {"name": "S", "country": "US"}, "mode": "road"}])
+    assert (rows["on"]["duty"], rows["on"]["tax"]) == ("36.00", "30.68")
+    assert rows["no-province"]["reason"].startswith("destination_region: the province")
+    assert (rows["courier"]["duty"], rows["courier"]["tax"]) == ("0.00", "5.00")
+    assert (rows["road"]["duty"], rows["road"]["tax"]) == ("18.00", "5.90")

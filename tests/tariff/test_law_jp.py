@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from clearway.tariff import schedule
-from tests.tariff.helpers import assess, decl, lines
+from tests.tariff.helpers import assess, bulk_rows, decl, lines
 
 ON = date(2026, 11, 28)
 # Two 14% lines, one of them food at the reduced rate, as in Japan Customs' example.
@@ -93,3 +93,17 @@ def test_the_exemption_is_decided_on_the_total_customs_value_of_the_declaration(
            {"hs_code": "080510", "quantity": "1", "unit": "kg", "value": "6000"}]
     assert assess(decl("JP", two, "JPY")).duty > 0
     assert assess(decl("JP", two[:1], "JPY")).total_due == 0
+
+
+def test_the_bulk_path_applies_the_same_law():
+    rows = bulk_rows("JP", [
+        {"parcel": "personal", "hs_code": "080510", "value": "50000", "currency": "JPY", "origin": "US",
+         "quantity": "10", "unit": "kg", "personal_use": "true"},
+        {"parcel": "wine", "hs_code": "220421", "value": "20000", "currency": "JPY", "origin": "FR",
+         "quantity": "9.5", "unit": "l"},
+        {"parcel": "bad", "hs_code": "080510", "value": "50000", "currency": "JPY", "origin": "US",
+         "quantity": "10", "unit": "kg", "personal_use": "perhaps"}])
+    assert (rows["personal"]["customs_value"], rows["personal"]["duty"], rows["personal"]["tax"]) == \
+        ("30000", "9600", "3000")
+    assert (rows["wine"]["excise"], rows["wine"]["tax"]) == ("900", "2100")
+    assert rows["bad"]["reason"] == "personal_use: true or false"

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from clearway.tariff import schedule
-from tests.tariff.helpers import assess, decl, lines
+from tests.tariff.helpers import assess, bulk_rows, decl, lines
 
 ON = date(2026, 11, 28)
 PROOF = {"documents": [{"type": "certificate_of_origin", "reference": "USMCA-1"}]}
@@ -81,3 +81,12 @@ def test_china_and_hong_kong_lost_de_minimis_before_everyone_else(origin, on, wa
     a = assess(_tees("40.00", origin=origin, preference=None, exporter={"name": "Shop", "country": origin}), on=on)
     assert a.de_minimis["duty_waived"] is waived
     assert (a.duty, a.fees) == ((D("0.00"), D("0.00")) if waived else (D("6.60"), D("2.62")))
+
+
+def test_the_bulk_path_applies_the_same_law():
+    tee = {"hs_code": "610910", "currency": "USD", "quantity": "2", "value": "40.00"}
+    rows = bulk_rows("US", [{**tee, "parcel": "cn", "origin": "CN", "sender": {"name": "S", "country": "CN"}},
+                            {**tee, "parcel": "vn", "origin": "VN", "sender": {"name": "S", "country": "VN"}}],
+                     on=date(2025, 5, 2))
+    assert (rows["cn"]["duty"], rows["cn"]["fees"]) == ("6.60", "2.62")
+    assert (rows["vn"]["duty"], rows["vn"]["fees"]) == ("0.00", "0.00")

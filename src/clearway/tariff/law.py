@@ -103,11 +103,11 @@ def parse(spec: dict[str, Any] | None) -> Law:
 
 def personal_use_value(value: kernel.Num, law: Law, personal: kernel.Num) -> kernel.Num:
     """The customs value of goods for personal use: the share of the declared retail price, truncated to the minor
-    unit (the law's own truncation of the customs value comes later, in the duty step)."""
+    unit but never below one (the law's own truncation of the customs value comes later, in the duty step)."""
     if law.personal_use is None:
         return value
     num, den = law.personal_use.share.as_integer_ratio()
-    return kernel.where(personal, value * num // den, value)
+    return kernel.where(personal, kernel.maximum(value * num // den, 1), value)
 
 
 def surtax(other_tax: kernel.Num, rule: Surtax) -> kernel.Num:
