@@ -81,7 +81,8 @@ def test_liquor_is_left_out_of_the_10000_yen_exemption_and_its_liquor_tax_is_nev
     # not the goods the Cabinet Order (art. 16-3) designates, liquor among them. Wine, 9 l, CIF 8,000 yen:
     # duty min(1,200, 1,125) = 1,125 -> 1,100; liquor tax 900; (8,000 + 1,125 + 900 -> 10,000) x 7.8% = 780 -> 700;
     # 700 x 22/78 = 197 -> 100.
-    a = assess(decl("JP", [{"hs_code": "220421", "quantity": "9", "unit": "l", "value": "8000", "origin": "FR"}], "JPY"))
+    wine = [{"hs_code": "220421", "quantity": "9", "unit": "l", "value": "8000", "origin": "FR"}]
+    a = assess(decl("JP", wine, "JPY"))
     assert (a.duty, a.excise, a.tax, a.total_due) == (D("1100"), D("900"), D("800"), D("2800"))
     assert a.de_minimis["duty_waived"]  # the consignment is under 10,000 yen, yet wine never benefits
     assert "excluded from de minimis" in lines(a, "duty")[0].decision

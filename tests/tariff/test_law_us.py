@@ -52,7 +52,8 @@ def test_usmca_originating_goods_claimed_with_proof_pay_no_fee():
 
 def test_a_mixed_entry_pays_the_fee_on_the_goods_that_are_not_exempt():
     # USD 10,000 of USMCA T-shirts (exempt) and USD 20,000 of Vietnamese ones: 0.3464% of 20,000 = 69.28.
-    d = decl("US", [{"hs_code": "610910", "quantity": "100", "value": "10000.00", "origin": "MX", "preference": "USMCA"},
+    d = decl("US", [{"hs_code": "610910", "quantity": "100", "value": "10000.00", "origin": "MX",
+                     "preference": "USMCA"},
                     {"hs_code": "610910", "quantity": "100", "value": "20000.00", "origin": "VN"}], "USD", **PROOF)
     a = assess(d)
     assert (a.duty, a.fees) == (D("3300.00"), D("69.28"))

@@ -91,8 +91,9 @@ class DeclarationIn(_Strict):
     vendor_registration: Ident | None = Field(
         default=None, description="overseas vendor's tax registration (e.g. AU/NZ low-value GST)")
     personal_use: bool | None = Field(
-        default=None, description="goods for the importer's own use, not for sale or business (JP: valued at 60% of "
-                                  "the overseas retail price declared as the value; CA: non-commercial, HST at the border)")
+        default=None, description="goods for the importer's own use, not for sale or business (JP: valued at 60% "
+                                  "of the overseas retail price declared as the value; CA: non-commercial, HST at "
+                                  "the border)")
     destination_region: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                                          pattern=r"^\s*[A-Za-z]{2}\s*$")] | None = Field(
         default=None, description="province, state or territory of destination, its ISO 3166-2 code without the "

@@ -37,8 +37,9 @@ def notes(c: Case) -> list[str]:
     pu = c.rules.law.personal_use
     if pu is None or not c.decl.personal_use:
         return []
-    return [f"goods for personal use: the customs value is {(pu.share * 100).normalize():f}% of the overseas retail price "
-            f"declared ({pu.legal_basis})"]
+    share = (pu.share * 100).normalize()
+    return [f"goods for personal use: the customs value is {share:f}% of the overseas retail price declared "
+            f"({pu.legal_basis})"]
 
 
 def regional_rate(c: Case, rate_m: int, rate_text: str, basis: str) -> tuple[int, str, str]:

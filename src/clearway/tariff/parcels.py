@@ -67,8 +67,9 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
                                                                 .str.to_uppercase(), origin),
                          _mode=pl.col("mode").fill_null("air"))
     personal = pl.col("personal_use").str.strip_chars().str.to_lowercase()
-    df = df.with_columns(_personal=personal.is_in(["true", "1", "yes"]).fill_null(False),
-                         _personal_bad=personal.is_not_null() & ~personal.is_in(["true", "1", "yes", "false", "0", "no"]),
+    yes, no = ["true", "1", "yes"], ["false", "0", "no"]
+    df = df.with_columns(_personal=personal.is_in(yes).fill_null(False),
+                         _personal_bad=personal.is_not_null() & ~personal.is_in(yes + no),
                          _region=pl.col("destination_region").str.strip_chars().str.to_uppercase())
     rt = rules.law.regional_tax
     reason = (pl.when(pl.col("malformed").is_not_null()).then(pl.col("malformed"))
