@@ -27,7 +27,7 @@ from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, 
 
 COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
            "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode",
-           "personal_use", "destination_region")
+           *parcels.LAW_COLUMNS)
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
 
 

@@ -18,6 +18,7 @@ from clearway.tariff.rules import EconomyRules
 from clearway.tariff.steps import fraction
 
 MAX_QTY_MILLI = 10 ** 9
+LAW_COLUMNS = ("personal_use", "destination_region")
 _DEC = r"^\d{1,15}(\.\d{1,6})?$"
 
 
@@ -26,6 +27,8 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
     `_origin`, `_dm_origin`, `_mode`, the currency's `_num`/`_den`/`_mu`) and `reason`, null when it is fine."""
     local = rules.currency
     lmu = currencies.minor_units(local)
+    # the law's own inputs (clearway.tariff.law) came after the first manifests: absent means not given
+    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in LAW_COLUMNS if c not in df.columns])
     df = _classify(df.with_row_index("_i"))
     # currencies: their minor units and the customs rate in force
     cur_rows = []
