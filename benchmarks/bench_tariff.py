@@ -140,6 +140,7 @@ def parcels(n: int, size: int) -> dict:
                 receiver_address=pl.lit(None, pl.String), description=pl.lit(None, pl.String), origin=pl.lit("CN"),
                 currency=pl.lit("USD"), quantity=pl.lit("1"), unit=pl.lit("u"), weight_kg=pl.lit("1"),
                 vendor_registration=pl.lit(None, pl.String), mode=pl.lit("air"),
+                personal_use=pl.lit(None, pl.String), destination_region=pl.lit(None, pl.String),
                 line=pl.int_range(start + 1, start + m + 1), malformed=pl.lit(None, pl.String))
             df = df.select(*bulk.COLUMNS, "line", "malformed")
             t = time.perf_counter()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 from clearway.declarations.schemas import DeclarationIn
-from clearway.tariff import core, rules, schedule
+from clearway.tariff import bulk, core, rules, schedule
 
 OFFICES = {"AU": "AUSYD", "CA": "CAYVR", "JP": "JPTYO", "NZ": "NZAKL", "TH": "THBKK", "US": "USLAX", "KR": "KRINC"}
 
@@ -33,3 +34,11 @@ def assess(d: DeclarationIn, on: date = date(2026, 11, 28), rates: dict | None =
 
 def lines(a: core.Assessment, kind: str) -> list[core.Line]:
     return [x for x in a.lines if x.kind == kind]
+
+
+def bulk_rows(economy: str, manifest: list[dict], on: date = date(2026, 11, 28)) -> dict[str, dict]:
+    """A JSON Lines manifest through the bulk path (clearway.tariff.bulk): its result rows by parcel."""
+    text = "\n".join(json.dumps(p) for p in manifest)
+    res = bulk.assess(bulk.read_manifest(text), rules=rules.get(economy), schedule=schedule.builtin(economy),
+                      rates=demo_rates(economy, on), on=on)
+    return {r["parcel"]: r for r in bulk.result_rows(res).to_dicts()}

@@ -17,6 +17,7 @@ def single_and_bulk(economy: str, parcel: dict, on: date, rates: dict[str, Decim
     p = {"parcel": "P1", "sender_name": "Shop", "sender_country": "CN", "receiver_name": "Buyer", "origin": "CN",
          "quantity": "1", "unit": "u", "weight_kg": "1", **parcel}
     sched = sched or schedule.builtin(economy)
+    courier = decl_extra.pop("courier", None)  # a declaration says it in its transport
     df = pl.DataFrame([p], schema={c: pl.String for c in bulk.COLUMNS if c in p})
     df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in bulk.COLUMNS if c not in df.columns])
     df = df.with_columns(line=pl.int_range(1, 2), malformed=pl.lit(None, pl.String))
@@ -24,7 +25,7 @@ def single_and_bulk(economy: str, parcel: dict, on: date, rates: dict[str, Decim
     d = DeclarationIn.model_validate({
         "lrn": "P1", "type": "import", "economy": economy, "office": f"{economy}XXX",
         "declarant": {"id": "X", "name": "Carrier"}, "exporter": {"name": "Shop", "country": p["sender_country"]},
-        "transport": {"mode": "air"}, "currency": p["currency"], "vendor_registration": p.get("vendor_registration"),
+        "transport": {"mode": "air", "courier": courier}, "currency": p["currency"], "vendor_registration": p.get("vendor_registration"),
         "items": [{"hs_code": p["hs_code"], "description": "parcel", "origin": p["origin"], "quantity": p["quantity"],
                    "unit": p["unit"], "gross_weight_kg": p["weight_kg"], "value": p["value"]}], **decl_extra})
     return row, core.assess(d, on=on, rules=rules.get(economy), schedule=sched, rates=rates)

@@ -13,7 +13,7 @@ from clearway.tariff import bulk, core, rules, schedule
 from tests.tariff.helpers import OFFICES, demo_rates
 
 CODES = {"AU": ["610910", "220421", "640411", "851713", "080510"], "NZ": ["610910", "640411", "220421"],
-         "JP": ["610910", "220421", "851713", "080510", "640411"], "US": ["080510", "610910", "64041180"],
+         "JP": ["610910", "220421", "851713", "080510", "640411"], "US": ["080510", "610910", "64041180", "851713"],
          "CA": ["220421", "610910", "640411"], "TH": ["610910", "080510", "220421"]}
 UNITS = {"080510": "kg", "220421": "l", "64041180": "pr", "640411": "pr"}
 
@@ -30,11 +30,18 @@ def parcels(draw):
         minor = draw(st.integers(1, 10 ** (7 + (2 - places if places < 2 else 0))))
         value = Decimal(minor).scaleb(-places)
         qty = Decimal(draw(st.integers(1, 50_000))).scaleb(-3)
-        rows.append({"parcel": f"P{i}", "sender_name": "Shop", "sender_country": draw(st.sampled_from(["CN", "US", "GB"])),
-                     "receiver_name": "Buyer", "hs_code": code, "origin": "CN", "value": format(value, "f"),
+        rows.append({"parcel": f"P{i}", "sender_name": "Shop",
+                     "sender_country": draw(st.sampled_from(["CN", "US", "GB", "MX", "HK"])),
+                     "receiver_name": "Buyer", "hs_code": code, "origin": draw(st.sampled_from(["CN", "VN"])),
+                     "value": format(value, "f"),
                      "currency": cur, "quantity": format(qty, "f"), "unit": UNITS.get(code, "u"),
                      "weight_kg": format(qty, "f"),
-                     "vendor_registration": draw(st.sampled_from([None, "ARN-000111222333"]))})
+                     "vendor_registration": draw(st.sampled_from([None, "ARN-000111222333"])),
+                     # the law's own inputs (clearway.tariff.law): JP personal-use valuation, CA HST by province,
+                     # CA's courier thresholds
+                     "personal_use": draw(st.sampled_from([None, "true", "false"])),
+                     "destination_region": draw(st.sampled_from(["ON", "NS", "QC", "AB"])),
+                     "mode": draw(st.sampled_from([None, "courier", "post", "road"]))})
     return economy, on, rows
 
 
@@ -42,8 +49,11 @@ def single(economy, on, p):
     d = DeclarationIn.model_validate({
         "lrn": p["parcel"], "type": "import", "economy": economy, "office": OFFICES[economy],
         "declarant": {"id": "X", "name": "Carrier"}, "importer": {"name": p["receiver_name"]},
-        "exporter": {"name": p["sender_name"], "country": p["sender_country"]}, "transport": {"mode": "air"},
+        "exporter": {"name": p["sender_name"], "country": p["sender_country"]},
+        "transport": {"mode": "air", "courier": True} if p["mode"] == "courier" else {"mode": p["mode"] or "air"},
         "currency": p["currency"], "vendor_registration": p["vendor_registration"],
+        "personal_use": None if p["personal_use"] is None else p["personal_use"] == "true",
+        "destination_region": p["destination_region"],
         "items": [{"hs_code": p["hs_code"], "description": "parcel", "origin": p["origin"], "quantity": p["quantity"],
                    "unit": p["unit"], "net_weight_kg": p["weight_kg"], "value": p["value"]}]})
     return core.assess(d, on=on, rules=rules.get(economy), schedule=schedule.builtin(economy),

@@ -170,7 +170,9 @@ def test_tariff_line_measures_on_a_date(http):
     dec = http.get("/api/v1/tariff/JP/lines/080510", params={"date": "2026-12-15"}).json()
     assert [m["rate"] for m in june["measures"] if m["type"] == "mfn"] == ["32%"]
     assert [m["rate"] for m in dec["measures"] if m["type"] == "mfn"] == ["16%"]
-    assert dec["consumption_tax"]["standard_rate_percent"] == "10"
+    # national 7.8% and local 22/78 of it (10% in all): Japan Customs, Customs Answer 1111
+    assert dec["consumption_tax"]["standard_rate_percent"] == "7.8"
+    assert dec["consumption_tax"]["surtax"] == "local consumption tax: 22/78 of it"
     us = http.get("/api/v1/tariff/US/lines/220421").json()
     assert us["national_lines"] == ["22042120", "22042150"]
     assert {m["rate"] for m in us["measures"] if m["type"] == "mfn"} == {"0.063 USD/l", "0.169 USD/l"}

@@ -79,7 +79,7 @@ AUG_2025 = date(2025, 9, 1)
 
 def _mx(value: str, country: str, courier: bool | None = True):
     return decl("MX", [{"hs_code": "610910", "value": value, "origin": country}], "USD", office="MXMEX",
-                exporter={"name": "Shop", "country": country}, courier=courier)
+                exporter={"name": "Shop", "country": country}, transport={"mode": "air", "courier": courier})
 
 
 def test_mexico_courier_global_rates_from_2025_08_15():

@@ -28,14 +28,16 @@ def test_japanese_wine_duty_lines_add_up_to_the_truncated_duty():
     rounding = duty[1]
     assert (rounding.item, rounding.base, rounding.rate) == (0, D("1125"), "total rounded down to 100 JPY")
     assert "Act on General Rules for National Taxes art. 119(1)" in rounding.legal_basis
-    assert [x.amount for x in lines(a, "tax")] == [D("2200")] and a.tax == D("2200")  # 22,000 x 10%: nothing to round
+    # national 22,000 x 7.8% = 1,716 -> 1,700; local 1,700 x 22/78 = 479 -> 400: each total truncated on its own line
+    assert [x.amount for x in lines(a, "tax")] == [D("1716"), D("479"), D("-16"), D("-79")] and a.tax == D("2100")
 
 
 def test_japanese_tax_rounding_line_when_the_tax_total_is_truncated():
-    # Oranges 50,000 yen on 15 December: duty 16% = 8,000; consumption tax 8% of 58,000 = 4,640 -> 4,600.
+    # Oranges 50,000 yen on 15 December: duty 16% = 8,000; consumption tax 6.24% of 58,000 = 3,619 -> 3,600,
+    # local consumption tax 3,600 x 22/78 = 1,015 -> 1,000.
     a = assess(decl("JP", [{"hs_code": "080510", "quantity": "100", "unit": "kg", "value": "50000"}], "JPY"),
                on=date(2026, 12, 15))
-    assert [x.amount for x in lines(a, "tax")] == [D("4640"), D("-40")] and a.tax == D("4600")
+    assert [x.amount for x in lines(a, "tax")] == [D("3619"), D("1015"), D("-19"), D("-15")] and a.tax == D("4600")
     assert [x.amount for x in lines(a, "duty")] == [D("8000")]  # already a multiple of 100 yen: no rounding line
 
 
@@ -50,12 +52,12 @@ def test_lines_of_each_kind_add_up_to_their_total(case):
 
 def test_a_quote_over_http_adds_up(server, keys):
     # The published example of docs/tariff.md: 9 l of wine, CIF 20,000 yen: duty 1,100, liquor tax 900,
-    # consumption tax 2,200.
+    # consumption tax 1,700 and local consumption tax 400.
     client = keys.client(keys.create("declarant", "JP", "JP-CB-1234567"))
     q = client.post("/api/v1/assessments/quote", json=example("tariff-jp-wine.json"))
     assert q.status_code == 200, q.text
     body = q.json()
-    assert (body["duty"], body["excise"], body["tax"], body["total_due"]) == ("1100", "900", "2200", "4200")
+    assert (body["duty"], body["excise"], body["tax"], body["total_due"]) == ("1100", "900", "2100", "4100")
     sums = _sums(body["lines"])
-    assert {k: format(v, "f") for k, v in sums.items()} == {"duty": "1100", "excise": "900", "tax": "2200", "fee": "0"}
+    assert {k: format(v, "f") for k, v in sums.items()} == {"duty": "1100", "excise": "900", "tax": "2100", "fee": "0"}
     client.close()

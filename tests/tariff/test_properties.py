@@ -34,6 +34,11 @@ def consignments(draw, value_max=50_000):
     extra = {}
     if draw(st.booleans()):
         extra = {"incoterm": "CIF", "freight": "0", "insurance": "0"}
+    if draw(st.booleans()):  # the law's own inputs: JP's personal-use valuation, CA's HST by province
+        extra.update(personal_use=True, destination_region=draw(st.sampled_from(["ON", "NS", "QC"])))
+    if draw(st.booleans()):  # CA's CUSMA thresholds for courier shipments from the US or Mexico
+        extra.update(transport={"mode": "air", "courier": True},
+                     exporter={"name": "Shop", "country": draw(st.sampled_from(["US", "MX", "CN"]))})
     on = draw(DATES)
     if economy == "JP":  # the demo JP orange rates are seasonal from 2024-12-01
         on = max(on, date(2025, 1, 1))

@@ -14,10 +14,11 @@ ON = date(2026, 11, 28)
 
 
 def test_us_oranges_specific_duty_per_kg():
-    # HTSUS 0805.10.00: 1.9 cents/kg; 1,000 kg -> USD 19.00; no de minimis since 2025-08-29; no VAT.
+    # HTSUS 0805.10.00: 1.9 cents/kg; 1,000 kg -> USD 19.00; no de minimis since 2025-08-29; no VAT; an informal
+    # entry (USD 2,500 or less) pays the FY2026 informal-entry fee of USD 2.69 (CBP Dec. 25-10, 90 FR 34665).
     a = assess(decl("US", [{"hs_code": "080510", "quantity": "1000", "unit": "kg", "value": "850.00"}], "USD",
                     incoterm="FOB"))
-    assert a.duty == D("19.00") and a.tax == 0 and a.total_due == D("19.00")
+    assert a.duty == D("19.00") and a.tax == 0 and a.fees == D("2.69") and a.total_due == D("21.69")
     assert lines(a, "duty")[0].rate == "0.019 USD/kg"
 
 
@@ -41,19 +42,23 @@ def test_us_six_digit_code_split_into_national_lines_is_refused_with_the_lines()
 
 
 def test_us_de_minimis_before_and_after_the_2025_suspension():
-    d = decl("US", [{"hs_code": "610910", "quantity": "2", "value": "40.00"}], "USD")
+    # Goods of Viet Nam: de minimis until 2025-08-28 (no duty, no fee); goods of China lost it on 2025-05-02
+    # (tests/tariff/test_law_us.py).
+    d = decl("US", [{"hs_code": "610910", "quantity": "2", "value": "40.00", "origin": "VN"}], "USD")
     before = assess(d, on=date(2025, 8, 28))
     after = assess(d, on=date(2025, 8, 29))
-    assert before.duty == 0 and before.de_minimis["duty_waived"] is True
-    assert after.duty == D("6.60")  # 16.5% of 40.00
+    assert before.duty == 0 and before.fees == 0 and before.de_minimis["duty_waived"] is True
+    assert after.duty == D("6.60") and after.fees == D("2.62")  # 16.5% of 40.00; FY2025 informal-entry fee
 
 
 def test_japan_wine_lower_of_with_minimum_liquor_tax_and_truncation():
     # CIF 20,000 yen, 9 l: min(15% = 3,000, 125 x 9 = 1,125) = 1,125; minimum 67 x 9 = 603 -> 1,125;
     # duty total truncated to 100 yen -> 1,100. Liquor tax 100 yen/l x 9 = 900.
-    # Consumption tax base 20,000 + 1,100 + 900 = 22,000 (truncated to 1,000) x 10% = 2,200.
+    # Consumption tax base 20,000 + 1,125 + 900 = 22,025 -> 22,000 (truncated to 1,000) x 7.8% = 1,716 -> 1,700;
+    # local consumption tax 1,700 x 22/78 = 479 -> 400 (Customs Answer 1111's method): 2,100 in all, not the
+    # 10% x 22,000 = 2,200 of a single rate.
     a = assess(decl("JP", [{"hs_code": "220421", "quantity": "9", "unit": "l", "value": "20000", "origin": "FR"}], "JPY"))
-    assert (a.duty, a.excise, a.tax, a.total_due) == (D("1100"), D("900"), D("2200"), D("4200"))
+    assert (a.duty, a.excise, a.tax, a.total_due) == (D("1100"), D("900"), D("2100"), D("4100"))
 
 
 def test_japan_oranges_seasonal_rate_and_reduced_consumption_tax():
@@ -61,8 +66,9 @@ def test_japan_oranges_seasonal_rate_and_reduced_consumption_tax():
     d = decl("JP", [{"hs_code": "080510", "quantity": "100", "unit": "kg", "value": "50000"}], "JPY")
     june, december = assess(d, on=date(2026, 6, 15)), assess(d, on=date(2026, 12, 15))
     assert june.duty == D("16000") and december.duty == D("8000")
-    assert december.tax == D("4600")  # (50,000 + 8,000) x 8% = 4,640, truncated to 100 yen
-    assert lines(december, "tax")[0].rate == "8%"
+    # (50,000 + 8,000) x 6.24% = 3,619 -> 3,600; local 3,600 x 22/78 = 1,015 -> 1,000
+    assert december.tax == D("4600")
+    assert lines(december, "tax")[0].rate == "6.24%"
 
 
 def test_japan_knitwear_is_excluded_from_the_10000_yen_exemption():
@@ -170,7 +176,7 @@ def test_us_merchandise_processing_fee_on_formal_entries():
     huge = assess(decl("US", [{"hs_code": "851713", "quantity": "500", "value": "500000.00"}], "USD"))
     assert huge.fees == D("651.50") and huge.duty == 0  # the maximum
     informal = assess(decl("US", [{"hs_code": "610910", "quantity": "5", "value": "2500.00"}], "USD"))
-    assert informal.fees == 0
+    assert informal.fees == D("2.69")  # an informal entry: the fixed fee (19 CFR 24.23(b)(2)(i), FY2026)
     fy2025 = assess(decl("US", [{"hs_code": "610910", "quantity": "5", "value": "3000.00"}], "USD"),
                     on=date(2025, 9, 30))
     assert fy2025.fees == D("32.71")

@@ -47,6 +47,9 @@ class Transport(_Strict):
         default_factory=list, max_length=500)
     departure: AwareDatetime | None = None
     arrival: AwareDatetime | None = None
+    courier: bool | None = Field(default=None, description="carried by a courier (express carrier) under its "
+                                 "low-value programme: CA's CUSMA thresholds apply to courier shipments only; MX "
+                                 "charges the courier procedure's global rate")
 
 
 class Item(_Strict):
@@ -89,10 +92,13 @@ class DeclarationIn(_Strict):
     vendor_registration: Ident | None = Field(
         default=None, description="overseas vendor's tax registration (e.g. AU/NZ low-value GST)")
     personal_use: bool | None = Field(
-        default=None, description="goods for the importer's personal use (RU taxes them over EUR 200 at a single rate)")
-    courier: bool | None = Field(
-        default=None,
-        description="cleared by a registered courier company under its simplified procedure (MX global rate)")
+        default=None, description="goods for the importer's own use, not for sale or business (JP: valued at 60% "
+                                  "of the overseas retail price declared as the value; CA: non-commercial, HST at "
+                                  "the border; RU: taxed over EUR 200 at a single rate)")
+    destination_region: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
+                                                         pattern=r"^\s*[A-Za-z]{2}\s*$")] | None = Field(
+        default=None, description="province, state or territory of destination, its ISO 3166-2 code without the "
+                                  "country (CA: ON, QC, NS...): decides CA's HST")
     items: list[Item] = Field(min_length=1, max_length=999)
     documents: list[Document] = Field(default_factory=list, max_length=99)
 

@@ -63,7 +63,7 @@ def allocate(total_minor: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def round_total(out: Assessment, kind: str, amount: int, rounding: Rounding, local: str) -> int:
+def round_total(out: Assessment, kind: str, amount: int, rounding: Rounding, local: str, what: str | None = None) -> int:
     """Where the law rounds the total rather than each line (JP: the confirmed amount of each tax is truncated
     to 100 yen, Act on General Rules for National Taxes art. 119(1)), the lines keep their own amounts and one
     more line of this kind shows the rounding, so that the lines always add up to the total they explain."""
@@ -72,7 +72,7 @@ def round_total(out: Assessment, kind: str, amount: int, rounding: Rounding, loc
         step = from_minor(rounding.total_step, local)
         out.lines.append(Line(0, kind, "*", None, from_minor(amount, local), f"total rounded down to {step:f} {local}",
                               from_minor(rounded - amount, local), rounding.legal_basis or None,
-                              f"the {kind} total {from_minor(amount, local):f} {local} is rounded down to a "
+                              f"the {what or kind} total {from_minor(amount, local):f} {local} is rounded down to a "
                               f"multiple of {step:f} {local}"))
     return rounded
 

@@ -19,14 +19,15 @@ import polars as pl
 
 from clearway.errors import Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel, parcels, payable, tax_rates, vendor as vendor_law
+from clearway.tariff import expressions, kernel, law, parcels, payable, tax_rates, vendor as vendor_law
 from clearway.tariff.rules import EconomyRules
 from clearway.tariff.schedule import Measure, Schedule
 from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, from_minor, millionths,
                                    mfn_measure, tax, tax_base, threshold_minor, total, value_at_basis, waive)
 
 COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
-           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode", "courier")
+           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode",
+           *parcels.LAW_COLUMNS)
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
 
 
@@ -112,6 +113,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     vendor = ok["vendor_registration"].is_not_null().to_numpy() & vendor_ok
     regime0 = rules.regime(on)
     std = regime0.tax_rate_percent if regime0 else Decimal(0)
+    regional = parcels.regional_rates(ok, rules, on)  # CA: the provincial part of the HST (clearway.tariff.law)
 
     for code, grp in ok.select("hs_code").with_row_index("_r").group_by("hs_code"):
         code = code[0]
@@ -130,7 +132,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
         d = _duty(mfn, cv[idx], q, dm_duty[idx], excluded, rules)
         ex = _excise(excises, cv[idx], d, q, rules)
         if rules.tax_name is not None:
-            rate = tax_rates.line_rate(rules.tax_rates, std, code, on, "").millionths
+            rate = tax_rates.line_rate(rules.tax_rates, std, code, on, "").millionths + regional[idx]
             tax[idx] = _tax(schedule.find("vat", code, on), rate, cv[idx], d, ex, dm_tax[idx], vendor[idx], excluded,
                             rules)
         duty[idx], excise[idx] = d, ex
@@ -140,14 +142,17 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
                                           np.where(dm_tax[idx], "de minimis (tax)",
                                                    np.where(vendor[idx], "tax collected by registered vendor", None))))
     duty = total(duty, rules.rounding_duty)
-    tax = total(tax, rules.rounding_tax)
+    st = rules.law.surtax  # one goods item per parcel: its surtax total is the parcel's (clearway.tariff.law)
+    tax = total(tax, rules.rounding_tax) + (law.surtax_total(law.surtax(tax, st), st) if st else 0)
+    excise = law.excise_total(excise, rules.law)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
-    by_courier = ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
+    by_courier = (ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False)
+                  | (ok["_mode"] == "courier")).to_numpy()
     duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
                                                      by_courier, rules, rates, on)
     refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal use over a "
                                                     "weight norm: declare it")
-    fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
+    fees = _fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),
@@ -162,7 +167,8 @@ def _value(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal],
     economy's basis in minor units of the declared currency (no freight or insurance declared per parcel)."""
     df = parcels.parse(df, rules, rates, on)
     ok = df.filter(pl.col("reason").is_null())
-    return df, ok, value_at_basis(ok["_value"].to_numpy(), 0, 0, "FOB", rules.valuation)
+    value = law.personal_use_value(ok["_value"].to_numpy(), rules.law, ok["_personal"].to_numpy())
+    return df, ok, value_at_basis(value, 0, 0, "FOB", rules.valuation)
 
 
 def _convert(ok: pl.DataFrame, value: np.ndarray, local: str) -> np.ndarray:

@@ -24,7 +24,7 @@ from typing import Any
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel, payable, tax_rates, vendor as vendor_law
+from clearway.tariff import expressions, kernel, law_steps, payable, tax_rates, vendor as vendor_law
 from clearway.tariff.assessment import Assessment, Line, allocate, dm_text, round_total
 from clearway.tariff.case import Case, DeMinimisTest, Values
 from clearway.tariff.rules import EconomyRules
@@ -40,6 +40,7 @@ PROOF_OF_ORIGIN = frozenset({"proof_of_origin", "certificate_of_origin", "origin
 def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Schedule,
            rates: dict[str, Decimal]) -> Assessment:
     local, cur = rules.currency, decl.currency
+    law_steps.check(decl, rules)
     fx = rate_for(cur, local, rates, rules.economy, on, "currency")
     values = _convert(_value(decl, rules), fx, cur, local)
     dm = _de_minimis(decl, on, rules, rates, values)
@@ -47,8 +48,8 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
     out = Assessment(economy=rules.economy, date=on, currency=local, declared_currency=cur,
                      exchange_rate=None if cur == local else rates[cur], valuation_basis=rules.valuation,
                      customs_value=from_minor(values.consignment()["customs_value"], local), de_minimis={},
-                     tax_name=rules.tax_name)
-    duty_sum = excise_sum = tax_sum = 0
+                     tax_name=rules.tax_name, notes=law_steps.notes(c))
+    duty_sum = excise_sum = tax_sum = surtax_sum = 0
     for n in range(len(decl.items)):
         d, line = _duty(c, n)
         ex, ex_lines = _excise(c, n, d)
@@ -57,11 +58,14 @@ def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Sche
             t, tax_line = _tax(c, n, d, ex)
             out.lines.append(tax_line)
             tax_sum += t
+            s, surtax_lines = law_steps.surtax(c, n, t)
+            out.lines += surtax_lines
+            surtax_sum += s
         duty_sum += d
         excise_sum += ex
     duty_sum, tax_sum = _de_minimis_payable(c, out, duty_sum, tax_sum)
     duty_sum, tax_sum = payable.after_tax(c, out, duty_sum, tax_sum, rates)
-    return _totals(c, out, duty_sum, excise_sum, tax_sum)
+    return _totals(c, out, duty_sum, excise_sum, tax_sum, surtax_sum)
 
 
 def _value(decl: DeclarationIn, rules: EconomyRules) -> Values:
@@ -77,7 +81,7 @@ def _value(decl: DeclarationIn, rules: EconomyRules) -> Values:
             raise Invalid("insurance is needed", errors=[FieldError(
                 "insurance", f"{eco} values goods CIF and {decl.incoterm} excludes insurance: declare the insurance "
                              "(0 if none)")])
-    values = [to_minor(i.value, cur) for i in decl.items]
+    values = [law_steps.personal_use_value(decl, rules, to_minor(i.value, cur)) for i in decl.items]
     freight = allocate(to_minor(decl.freight or Decimal(0), cur), values)
     insurance = allocate(to_minor(decl.insurance or Decimal(0), cur), values)
     out = Values([], [], [], [])
@@ -110,7 +114,7 @@ def _de_minimis(decl: DeclarationIn, on: date, rules: EconomyRules, rates: dict[
     """The regime for the consignment's origin and mode, its thresholds in the local currency, and the test
     of the consignment value against them."""
     local, eco = rules.currency, rules.economy
-    regime = rules.regime(on, _origin_of(decl), decl.transport.mode)
+    regime = rules.regime(on, _origin_of(decl), law_steps.shipment_mode(decl))
     try:
         duty_thr = threshold_minor(regime.duty_threshold, regime.currency, local, rates) if regime else None
         tax_thr = threshold_minor(regime.tax_threshold, regime.currency, local, rates) if regime else None
@@ -200,6 +204,7 @@ def _tax(c: Case, n: int, d: int, ex: int) -> tuple[int, Line]:
         r = tax_rates.line_rate(rules.tax_rates, dm.regime.tax_rate_percent if dm.regime else Decimal(0), code,
                                 c.on, f"{rules.tax_name} standard rate ({eco})")
         rate_m, rate_text, basis_text, frac = r.millionths, r.text, r.legal_basis, r.base_fraction
+        rate_m, rate_text, basis_text = law_steps.regional_rate(c, rate_m, rate_text, basis_text)
     tb = tax_base(rules, cv, d, ex, c.values.transport[n])
     t = tax(tb, rate_m, rules.rounding_tax)
     tdec = None
@@ -231,21 +236,24 @@ def _de_minimis_payable(c: Case, out: Assessment, duty_sum: int, tax_sum: int) -
             sum(to_minor(x.amount, local) for x in out.lines if x.kind == "tax"))
 
 
-def _totals(c: Case, out: Assessment, duty_sum: int, excise_sum: int, tax_sum: int) -> Assessment:
+def _totals(c: Case, out: Assessment, duty_sum: int, excise_sum: int, tax_sum: int, surtax_sum: int) -> Assessment:
     """Totals rounded where the law rounds them, the fees per entry, and the de minimis record."""
     rules, dm, local, eco = c.rules, c.dm, c.local, c.rules.economy
     duty_sum = round_total(out, "duty", duty_sum, rules.rounding_duty, local)
     tax_sum = round_total(out, "tax", tax_sum, rules.rounding_tax, local)
+    surtax_sum, excise_sum = law_steps.round_surtax_and_excise(c, out, surtax_sum, excise_sum)
+    tax_sum += surtax_sum
     fee_sum = 0
     cv_total = c.values.consignment()["customs_value"]
+    fee_base, exempt = law_steps.fee_base(c, out)
     for m in c.schedule.fees(c.on):
         if any(fee_applies(m, i.hs_code) for i in c.decl.items) and fee_in_range(m, cv_total, local):
-            amount = fee(m.expression, cv_total, rules.rounding_duty)
-            decision = None
-            if dm.duty_waived and dm.tax_waived:
+            amount = fee(m.expression, fee_base, rules.rounding_duty) if fee_base else 0
+            decision = exempt
+            if dm.duty_waived and (dm.tax_waived or rules.tax_name is None):
                 amount, decision = 0, "not charged: the consignment is under the de minimis thresholds"
             fee_sum += amount
-            out.lines.append(Line(0, "fee", "*", m.code, from_minor(cv_total, local), m.rate, from_minor(amount, local),
+            out.lines.append(Line(0, "fee", "*", m.code, from_minor(fee_base, local), m.rate, from_minor(amount, local),
                                   m.legal_basis, decision or m.description))
     out.duty, out.excise, out.tax = from_minor(duty_sum, local), from_minor(excise_sum, local), from_minor(tax_sum, local)
     out.fees = from_minor(fee_sum, local)

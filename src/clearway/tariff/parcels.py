@@ -13,11 +13,12 @@ import pycountry
 
 from clearway.reference import countries, currencies
 from clearway.reference.hs import nomenclature
-from clearway.tariff import expressions, kernel
+from clearway.tariff import expressions, kernel, law
 from clearway.tariff.rules import EconomyRules
 from clearway.tariff.steps import fraction
 
 MAX_QTY_MILLI = 10 ** 9
+LAW_COLUMNS = ("personal_use", "destination_region", "courier")
 _DEC = r"^\d{1,15}(\.\d{1,6})?$"
 
 
@@ -26,6 +27,8 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
     `_origin`, `_dm_origin`, `_mode`, the currency's `_num`/`_den`/`_mu`) and `reason`, null when it is fine."""
     local = rules.currency
     lmu = currencies.minor_units(local)
+    # the law's own inputs (clearway.tariff.law) came after the first manifests: absent means not given
+    df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in LAW_COLUMNS if c not in df.columns])
     df = _classify(df.with_row_index("_i"))
     # currencies: their minor units and the customs rate in force
     cur_rows = []
@@ -66,6 +69,12 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
     df = df.with_columns(_origin=origin, _dm_origin=pl.coalesce(pl.col("sender_country").str.strip_chars()
                                                                 .str.to_uppercase(), origin),
                          _mode=pl.col("mode").fill_null("air"))
+    personal = pl.col("personal_use").str.strip_chars().str.to_lowercase()
+    yes, no = ["true", "1", "yes"], ["false", "0", "no"]
+    df = df.with_columns(_personal=personal.is_in(yes).fill_null(False),
+                         _personal_bad=personal.is_not_null() & ~personal.is_in(yes + no),
+                         _region=pl.col("destination_region").str.strip_chars().str.to_uppercase())
+    rt = rules.law.regional_tax
     reason = (pl.when(pl.col("malformed").is_not_null()).then(pl.col("malformed"))
               .when(pl.col("value").is_null()).then(pl.lit("value: missing"))
               .when(pl.col("currency").is_null()).then(pl.lit("currency: missing"))
@@ -84,8 +93,23 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
               .when(pl.col("_q").is_not_null() & pl.col("_qty").is_null()).then(
                   pl.lit("quantity: a number with at most 3 decimals"))
               .when(pl.col("_w").is_not_null() & pl.col("_wt").is_null()).then(
-                  pl.lit("weight_kg: a number with at most 3 decimals")))
+                  pl.lit("weight_kg: a number with at most 3 decimals"))
+              .when(pl.col("_personal_bad")).then(pl.lit("personal_use: true or false"))
+              .when(pl.col("_region").is_not_null() & ~pl.col("_region").str.contains(r"^[A-Z]{2}$")).then(
+                  pl.lit("destination_region: a two-letter code"))
+              .when(pl.lit(rt is not None) & pl.col("_personal") & pl.col("_region").is_null()).then(
+                  pl.lit(f"destination_region: {rt.field_reason if rt else ''}")))
     return df.with_columns(reason=reason)
+
+
+def regional_rates(ok: pl.DataFrame, rules: EconomyRules, on: date) -> np.ndarray:
+    """Each parcel's regional part of the tax rate in millionths: for goods for personal use bound for a region that
+    has one (CA: the provincial part of the HST, clearway.tariff.law), else 0."""
+    if rules.law.regional_tax is None or not ok.height:
+        return np.zeros(ok.height, dtype=np.int64)
+    rates = {r: law.regional_millionths(rules.law, r, on) for r in ok["_region"].drop_nulls().unique().to_list()}
+    region = ok["_region"].replace_strict(rates, default=0, return_dtype=pl.Int64).fill_null(0).to_numpy()
+    return np.where(ok["_personal"].to_numpy(), region, 0)
 
 
 def _classify(df: pl.DataFrame) -> pl.DataFrame:

@@ -43,7 +43,7 @@ def _bounds(regime: courier.CourierRegime, rules: EconomyRules, rates: dict[str,
 def _courier(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:
     rules, local = c.rules, c.local
     regime = courier.in_force(rules.courier, c.on)
-    if regime is None or not c.decl.courier:
+    if regime is None or not c.decl.transport.courier:
         return duty_sum, tax_sum
     value = c.values.consignment()["customs_value"]
     origins = {i.origin for i in c.decl.items}

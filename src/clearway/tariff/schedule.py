@@ -191,11 +191,19 @@ def _overlaps(measures: list[Measure]) -> list[FieldError]:
         for j, other in seen.get(key, []):
             lo = max(m.valid_from or date.min, other.valid_from or date.min)
             hi = min(m.valid_to or date.max, other.valid_to or date.max)
-            if lo <= hi:
+            if lo <= hi and _values_meet(m, other):
                 errors.append(FieldError(f"measures[{i}]", f"overlaps measures[{j}] ({m.type} {m.code}"
                                          f"{' ' + m.agreement if m.agreement else ''}) from {lo}"))
         seen.setdefault(key, []).append((i, m))
     return errors
+
+
+def _values_meet(a: Measure, b: Measure) -> bool:
+    """Do two measures' value bounds (above min_value, at most max_value) share a value? (US: the formal-entry fee
+    above USD 2,500 and the informal-entry fee at or below it do not.)"""
+    lows = [x.min_value for x in (a, b) if x.min_value is not None]
+    highs = [x.max_value for x in (a, b) if x.max_value is not None]
+    return not lows or not highs or max(lows) < min(highs)
 
 
 def parse_document(doc: dict[str, Any]) -> Schedule:

@@ -80,8 +80,9 @@ def line_info(session: Session, *, economy: str, code: str, on: date) -> dict[st
             "measures": [m.as_dict() for m in sched.lines(code, on)],
             "fees": [m.as_dict() for m in sched.fees(on) if m.code == "*" or code.startswith(m.code)],
             "national_lines": sched.children(code),
-            "consumption_tax": {"name": r.tax_name, "standard_rate_percent": format(regime.tax_rate_percent, "f")}
-            if r and regime and r.tax_name else None,
+            "consumption_tax": {"name": r.tax_name, "standard_rate_percent": format(regime.tax_rate_percent, "f"),
+                                "surtax": f"{st.name}: {st.numerator}/{st.denominator} of it" if (st := r.law.surtax)
+                                else None} if r and regime and r.tax_name else None,
             "de_minimis": {"currency": regime.currency,
                            "duty_threshold": None if regime.duty_threshold is None else format(regime.duty_threshold, "f"),
                            "tax_threshold": None if regime.tax_threshold is None else format(regime.tax_threshold, "f"),
