@@ -1,6 +1,6 @@
 """Form fields named by the API's own paths (`items[0].hs_code`, `transport.containers[1]`) read back into
 the JSON document the API takes, so that the API's refusals (which name the same paths) land beside their
-fields. Empty fields are left out, as a JSON client would leave them out."""
+fields."""
 
 from __future__ import annotations
 
@@ -20,12 +20,13 @@ def _parts(name: str) -> list[str | int] | None:
 
 def unflatten(fields: Iterable[tuple[str, str]], skip: tuple[str, ...] = ("csrf", "action")) -> dict[str, Any]:
     """[('items[0].hs_code', '610910'), ...] -> {'items': [{'hs_code': '610910'}]}. Lists keep their order
-    by index with gaps closed (a removed row leaves no hole)."""
+    by index with gaps closed (a removed row leaves no hole). Empty fields are kept as "" (so that an empty
+    row stays on the form): `prune` takes them out before the document goes to the API."""
     tree: dict[str, Any] = {}
     for name, raw in fields:
         value = raw.strip() if isinstance(raw, str) else raw
         parts = _parts(name)
-        if name in skip or parts is None or value == "":
+        if name in skip or parts is None:
             continue
         node: Any = tree
         for part, nxt in zip(parts, parts[1:]):
@@ -39,6 +40,17 @@ def _lists(node: Any) -> Any:
         if node and all(isinstance(k, int) for k in node):
             return [_lists(node[k]) for k in sorted(node)]
         return {k: _lists(v) for k, v in node.items()}
+    return node
+
+
+def prune(node: Any) -> Any:
+    """The document as a JSON client sends it: no empty text, no empty object (except a row of a list, which
+    the API then names as missing its fields), no empty text in a list of texts."""
+    if isinstance(node, dict):
+        out = {k: prune(v) for k, v in node.items()}
+        return {k: v for k, v in out.items() if v not in ("", {}, [])}
+    if isinstance(node, list):
+        return [prune(v) for v in node if v != ""]
     return node
 
 

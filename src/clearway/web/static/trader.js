@@ -74,7 +74,7 @@
     document.getElementById("draft-discard").addEventListener("click", function () { localStorage.removeItem(key); banner.hidden = true; });
     document.getElementById("draft-restore").addEventListener("click", function () {
       var f = document.createElement("form");
-      f.method = "post"; f.action = form.action; f.hidden = true;
+      f.method = "post"; f.action = form.getAttribute("action"); f.hidden = true;
       kept.fields.concat([["csrf", form.querySelector("input[name=csrf]").value], ["action", "edit"]]).forEach(function (kv) {
         var i = document.createElement("input"); i.type = "hidden"; i.name = kv[0]; i.value = kv[1]; f.appendChild(i);
       });

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from clearway.web.trader import declarations, lodge
+from clearway.web.trader import account, declarations, lodge, parcels, upload
 
 router = APIRouter(include_in_schema=False)
-for _module in (declarations, lodge):
+for _module in (declarations, lodge, upload, account, parcels):
     router.include_router(_module.router)

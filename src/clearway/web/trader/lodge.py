@@ -19,7 +19,7 @@ from clearway.flows import lodging
 from clearway.tariff import service as tariff
 from clearway.tariff.schemas import QuoteIn, plain
 from clearway.validation import parse
-from clearway.web.forms import flatten, unflatten
+from clearway.web.forms import flatten, prune, unflatten
 from clearway.web.session import require_page_user
 from clearway.web.templating import render
 from clearway.web.trader.pickers import pickers
@@ -54,8 +54,8 @@ def _count(doc: dict[str, Any], path: str) -> int:
 
 
 def _document(form: list[tuple[str, str]], signed: SignedIn) -> dict[str, Any]:
-    """The typed form as the API's JSON: the trader's own economy and party id are not typed but taken from
-    the session; a date-time typed without a zone is UTC (the form says so)."""
+    """The typed form (empty fields kept, for the layout): the trader's own economy and party id are not typed
+    but taken from the session; a date-time typed without a zone is UTC (the form says so)."""
     doc = unflatten(form)
     who = signed.principal
     doc["economy"] = who.economy
@@ -107,7 +107,7 @@ def _act(request: Request, signed: SignedIn, form: list[tuple[str, str]]) -> Res
         return _page(request, signed, doc)
     if action == "quote":
         try:
-            decl = parse(QuoteIn, doc)
+            decl = parse(QuoteIn, prune(doc))
             with request.app.state.ctx.uow() as session:
                 quote = plain(tariff.calculate(session, decl, decl.date or utcnow().date()).as_dict())
         except ClearwayError as exc:
@@ -116,7 +116,7 @@ def _act(request: Request, signed: SignedIn, form: list[tuple[str, str]]) -> Res
     if action == "lodge":
         try:
             with request.app.state.ctx.uow() as session:
-                row, _ = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, doc))
+                row, _ = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, prune(doc)))
                 mrn = row.mrn
         except ClearwayError as exc:
             return _page(request, signed, doc, errors=_errors(exc), status=exc.status)
