@@ -216,6 +216,19 @@ def register_guarantee(session: Session, *, principal: Principal, holder: str, c
     return g
 
 
+def readable_guarantees(principal: Principal) -> ColumnElement[bool]:
+    """Guarantees are read as deferred accounts are: by customs of their economy and by their holder."""
+    if is_customs(principal):
+        return Guarantee.economy == principal.economy
+    if is_declarant(principal) and principal.party_id:
+        return and_(Guarantee.economy == principal.economy, Guarantee.holder == principal.party_id)
+    return false()
+
+
+def list_guarantees(session: Session, *, principal: Principal) -> list[Guarantee]:
+    return list(session.scalars(select(Guarantee).where(readable_guarantees(principal)).order_by(Guarantee.number)))
+
+
 def guarantee_available(session: Session, g: Guarantee) -> Decimal:
     used = session.scalar(select(func.coalesce(func.sum(Security.amount), 0)).where(
         Security.guarantee_id == g.id, Security.discharged_at.is_(None)))
