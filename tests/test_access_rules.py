@@ -63,6 +63,7 @@ NOT_PAIRS = {
     "/api/v1/risk/policy": "one policy per economy (the key's own), nothing to list",
     "/api/v1/certificates/nppo-certificates/{economy}": "the public signing certificates of one economy",
     "/api/v1/release/{code}": "public verification of a release code: no key, no list",
+    "/api/v1/metrics/time-release": "public aggregate figures (TFA Art. 7.6: published), no declaration-level data",
     "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",
     "/api/v1/reference/hs": "reference data: a search, the same for every key",
     "/api/v1/reference/hs/{code}": "reference data: one HS code, the same for every key",

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
-from clearway.errors import FieldError, Invalid
 from clearway.payments.models import Payment
 from clearway.release.models import Release
 from clearway.risk import service as risk
@@ -114,19 +113,11 @@ def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | N
     return to_frame(rows, trusted)
 
 
-def check_window(start: datetime, end: datetime) -> None:
-    if end <= start:
-        raise Invalid("the window is empty", errors=[FieldError("to", "must be after from")])
-    if (end - start).days > 3 * 366:
-        raise Invalid("the window is too long", errors=[FieldError("to", "at most three years after from")])
-
-
 def time_release(session: Session, *, start: datetime, end: datetime, economy: str | None = None,
                  filters: dict[str, str] | None = None, by: str | None = None, period: str = "month",
                  targets: dict[str, float] | None = None, as_of: datetime | None = None) -> TimeReleaseReport:
     """The report over declarations lodged in [start, end), with the previous period of the same length
     for the bottlenecks' change. Declarations in progress are censored at `as_of` (default now)."""
-    check_window(start, end)
     frame = lifecycles(session, lo=start - (end - start), hi=end, economy=economy)
     out = report.report(frame, as_of=as_of or utcnow(), start=start, end=end, filters=filters, by=by,
                         period=period, targets=targets)
