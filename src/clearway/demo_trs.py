@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.auth.core import Principal
+from clearway.dashboard import service as dashboard
+from clearway.dashboard.schemas import EnteredIn
 from clearway.db import transaction, utcnow
 from clearway.declarations.models import Declaration, StatusEvent
 from clearway.payments.models import Payment
@@ -65,13 +68,13 @@ def _hours(rng: random.Random, median: float) -> timedelta:
 def schedule(rng: random.Random, *, now: datetime, status: str, lane: str | None, controlled: bool, paid: bool,
              released: bool) -> dict[str, datetime]:
     """Plausible milestones for one declaration: lodged some time in the last six months (those still in
-    progress in the last ten days), faster as the months go by (the improvement a dashboard should show)."""
+    progress in the last three days), faster as the months go by (the improvement a dashboard should show)."""
     final = status in ("released", "rejected", "cancelled")
-    age = rng.uniform(0.5, DAYS) if final else rng.uniform(0.2, 10)
+    age = rng.uniform(0.5, DAYS) if final else rng.uniform(0.1, 3)
     lodged = now - timedelta(days=age)
     pace = 0.6 + 0.6 * age / DAYS  # six months ago steps took twice as long as now
-    pre_arrival = rng.random() < 0.45
-    arrival = lodged + (_hours(rng, 20) if pre_arrival else -_hours(rng, 14))
+    pre_arrival = rng.random() < 0.35
+    arrival = lodged + (_hours(rng, 4) if pre_arrival else -_hours(rng, 14 * pace))
     at = {"arrival": arrival, "lodged": lodged}
     if status == "accepted":
         return at
@@ -109,3 +112,27 @@ def spread(factory: sessionmaker[Session], *, lrn_prefix: str = "DEMO-") -> dict
                           released=declaration_id in released)
             retime(session, declaration_id=declaration_id, at=at)
     return {"declarations": len(rows), "days": DAYS}
+
+
+# Entered indicators the demo shows: demo figures, labelled as such in their source.
+DEMO_ENTERED = {
+    "legal_framework_electronic_documents": ("yes", "yes/no"),
+    "tfa_notified_implementation": ("86.6", "%"),
+    "paperless_declarations_share": ("97.5", "%"),
+    "single_window_agencies": ("14", "agencies"),
+    "essential_goods_procedures": ("yes", "yes/no"),
+}
+
+
+def load(factory: sessionmaker[Session], *, admin: Principal, economies: list[str]) -> dict[str, Any]:
+    """Spread the demo history over six months and enter the demo's entered indicators."""
+    spread_out = spread(factory)
+    today = utcnow().date()
+    entered = 0
+    with transaction(factory) as session:
+        for economy in economies:
+            for key, (value, unit) in DEMO_ENTERED.items():
+                body = EnteredIn(value=value, unit=unit, as_of=today.replace(day=1), economy=economy,
+                                 source="Clearway demo figure (not an official statistic)")
+                entered += dashboard.enter(session, principal=admin, key=key, body=body)[1]
+    return {**spread_out, "entered_indicators": entered}

@@ -24,9 +24,11 @@ from clearway.tariff.models import AssessmentRecord
 from clearway.timerelease import core, report
 from clearway.timerelease.schemas import TimeReleaseReport
 
-COLUMNS = ("id", "economy", "office", "status", "declarant", "importer", "mode", "arrival_text", "lodged",
-           "accepted", "assessed", "lane_selected", "control_start", "control_end", "paid", "released", "lane",
-           "low_value_text", "items", "essential_items")
+_TEXT = ("economy", "office", "status", "declarant", "importer", "mode", "arrival_text")
+_TIMES = ("lodged", "accepted", "assessed", "lane_selected", "control_start", "control_end", "paid", "released")
+COLUMNS: dict[str, pl.DataType] = {"id": pl.Int64, **{c: pl.Utf8 for c in _TEXT},
+                                   **{c: pl.Datetime("us", "UTC") for c in _TIMES}, "lane": pl.Utf8,
+                                   "low_value_text": pl.Utf8, "items": pl.Int64, "essential_items": pl.Int64}
 
 
 def _first(status: str):
@@ -87,7 +89,7 @@ def _utc(name: str) -> pl.Expr:
 
 def to_frame(rows: list, trusted: dict[str, set[str]]) -> pl.DataFrame:
     """The query's rows as the core's lifecycle frame."""
-    raw = pl.DataFrame(rows, schema=list(COLUMNS), orient="row", infer_schema_length=None)
+    raw = pl.DataFrame(rows, schema=COLUMNS, orient="row")
     trusted_pairs = pl.DataFrame([(e, p) for e, parties in trusted.items() for p in parties],
                                  schema=["economy", "party"], orient="row")
     known = pl.concat_str("economy", pl.lit("|"), "party")
