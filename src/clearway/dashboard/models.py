@@ -12,7 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from clearway.db import Base, UTCDateTime
 
 
-class EnteredIndicator(Base):
+class _Figure:
+    """What an administrator enters: the figure, its unit, where it comes from and the date it describes."""
+
+    value: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[date] = mapped_column(Date)
+
+
+class EnteredIndicator(_Figure, Base):
     """The current value of an indicator Clearway cannot compute, e.g. the legal framework."""
 
     __tablename__ = "dashboard_entered"
@@ -23,25 +32,17 @@ class EnteredIndicator(Base):
     key: Mapped[str] = mapped_column(String(80))
     pillar: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
-    value: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(Text)
-    as_of: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
 
 
-class EnteredChange(Base):
+class EnteredChange(_Figure, Base):
     """Every change of an entered indicator, with who and when (never updated or deleted)."""
 
     __tablename__ = "dashboard_entered_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("dashboard_entered.id", ondelete="CASCADE"), index=True)
-    value: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(Text)
-    as_of: Mapped[date] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
 

@@ -36,19 +36,31 @@ def dashboard(economy: Economy = None) -> RedirectResponse:
     return RedirectResponse("/dashboard/policy" + (f"?economy={economy}" if economy else ""), status_code=307)
 
 
+def _at_period(ind: dict, period: str) -> list[tuple[str, str]]:
+    """Each series' figure for the published period (a month label), else its latest figure."""
+    shown = []
+    for series in ind["series"]:
+        points = dict(series["points"])
+        value = points.get(period) if period in points else next(
+            (v for _, v in reversed(series["points"]) if v is not None), None)
+        if value is not None:
+            shown.append((series["name"], value))
+    return shown
+
+
 @router.get("/dashboard/region", response_class=HTMLResponse)
 def region(request: Request, ctx: Ctx) -> HTMLResponse:
     with ctx.uow() as session:
-        rows = service.publications(session)
-        published = [{"economy": p.economy, "period": p.period, "received_at": p.received_at,
-                      "indicators": {i["key"]: i for i in p.figures["indicators"]}} for p in rows]
-    keys: list[tuple[str, str, str]] = []
-    for p in published:
-        for key, ind in p["indicators"].items():
-            if ind.get("source") == "computed" and (key, ind["title"], ind["unit"]) not in keys:
-                keys.append((key, ind["title"], ind["unit"]))
-    return templates.TemplateResponse(request, "dashboard_region.html",
-                                      {"published": published, "keys": keys, "pillars": PILLARS})
+        rows = [(p.economy, p.period, p.figures["indicators"]) for p in service.publications(session)]
+    keys: dict[str, str] = {}
+    cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for economy, period, inds in rows:
+        for ind in inds:
+            keys.setdefault(ind["key"], f"{ind['title']} ({ind['unit']})")
+            cells[(ind["key"], economy)] = _at_period(ind, period)
+    return templates.TemplateResponse(request, "dashboard_region.html", {
+        "published": [{"economy": e, "period": p} for e, p, _ in rows], "keys": keys, "cells": cells,
+        "pillars": PILLARS})
 
 
 @router.get("/dashboard/{pillar}", response_class=HTMLResponse)
