@@ -70,6 +70,7 @@ NOT_PAIRS = {
                                                "(dashboard.service.may_enter), nothing to list",
     "/dashboard": "redirects to the first pillar's page",
     "/dashboard/region": "page of /api/v1/dashboard/region",
+    "/dashboard/admin": "signed-in admins set entered indicators (dashboard.service.may_enter), nothing to list",
     "/dashboard/{pillar}": "public dashboard page over /api/v1/dashboard/indicators",
     "/dashboard/{pillar}/{key}.csv": "one public indicator of /api/v1/dashboard/indicators as CSV",
     "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",

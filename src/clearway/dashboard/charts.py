@@ -8,8 +8,8 @@ from html import escape
 
 from clearway.dashboard.core import Indicator, display
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 22, 30
+WIDTH, HEIGHT = 480, 220
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 22, 26
 COLOURS = ("#1f5f99", "#d68910", "#1e8449", "#c0392b", "#7d3c98", "#5d6d7e")
 
 
