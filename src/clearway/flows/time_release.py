@@ -7,6 +7,7 @@ payments and release: a flow, because it reads five domains."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import polars as pl
@@ -66,10 +67,10 @@ def lifecycle_query(*, lo: datetime, hi: datetime, economy: str | None):
     stmt = (select(Declaration.id, Declaration.economy, Declaration.office, Declaration.status,
                    Declaration.declarant_id, Declaration.content[("importer", "id")].as_string(),
                    Declaration.content[("transport", "mode")].as_string(),
-                   Declaration.content[("transport", "arrival")].as_string(), Declaration.accepted_at,
+                   Declaration.content[("transport", "arrival")].as_string(), Declaration.accepted_at.label("lodged"),
                    events.c.accepted, events.c.assessed, events.c.lane_selected, events.c.control_start,
-                   controls.c.at, paid.c.at, Release.released_at, lanes.c.lane, assessments.c.lv, items.c.n,
-                   items.c.essential)
+                   controls.c.at.label("control_end"), paid.c.at.label("paid"), Release.released_at.label("released"),
+                   lanes.c.lane, assessments.c.lv, items.c.n, items.c.essential)
             .outerjoin(events, events.c.did == Declaration.id)
             .outerjoin(controls, controls.c.did == Declaration.id)
             .outerjoin(paid, paid.c.did == Declaration.id)
@@ -87,9 +88,8 @@ def _utc(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Datetime("us", "UTC"))
 
 
-def to_frame(rows: list, trusted: dict[str, set[str]]) -> pl.DataFrame:
-    """The query's rows as the core's lifecycle frame."""
-    raw = pl.DataFrame(rows, schema=COLUMNS, orient="row")
+def to_frame(raw: pl.DataFrame, trusted: dict[str, set[str]]) -> pl.DataFrame:
+    """The query's rows (COLUMNS) as the core's lifecycle frame."""
     trusted_pairs = pl.DataFrame([(e, p) for e, parties in trusted.items() for p in parties],
                                  schema=["economy", "party"], orient="row")
     known = pl.concat_str("economy", pl.lit("|"), "party")
@@ -106,13 +106,32 @@ def to_frame(rows: list, trusted: dict[str, set[str]]) -> pl.DataFrame:
     )
 
 
+def _copied(session: Session, stmt) -> pl.DataFrame:
+    """PostgreSQL: the query's rows as CSV through COPY straight into columns, with no Python object per
+    value (a million declarations: seconds saved). Values are rendered as SQL literals by SQLAlchemy,
+    which quotes them; they are dates, an economy code and the essential-goods list."""
+    conn = session.connection()
+    sql = str(stmt.compile(conn.engine, compile_kwargs={"literal_binds": True, "render_postcompile": True}))
+    conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+    buf = io.BytesIO()
+    with conn.connection.dbapi_connection.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for block in copy:
+            buf.write(block)
+    text_schema = {name: pl.Utf8 if dtype == pl.Datetime("us", "UTC") else dtype for name, dtype in COLUMNS.items()}
+    raw = pl.read_csv(buf.getvalue(), has_header=False, new_columns=list(COLUMNS), schema=text_schema)
+    return raw.with_columns(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f%#z", time_zone="UTC") for c in _TIMES)
+
+
 def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None) -> pl.DataFrame:
-    rows = session.execute(lifecycle_query(lo=lo, hi=hi, economy=economy)).all()
-    economies = {r[1] for r in rows}
+    stmt = lifecycle_query(lo=lo, hi=hi, economy=economy)
+    if session.get_bind().dialect.name == "postgresql":
+        raw = _copied(session, stmt)
+    else:
+        raw = pl.DataFrame(session.execute(stmt).all(), schema=COLUMNS, orient="row")
     # Trusted-trader status as the economy's lane policy states it now (the policy keeps no history
     # of who was trusted when).
-    trusted = {e: set(risk.policy(session, economy=e)[0].trusted_traders) for e in economies}
-    return to_frame(rows, trusted)
+    trusted = {e: set(risk.policy(session, economy=e)[0].trusted_traders) for e in raw["economy"].unique()}
+    return to_frame(raw, trusted)
 
 
 def time_release(session: Session, *, start: datetime, end: datetime, economy: str | None = None,
