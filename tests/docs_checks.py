@@ -94,5 +94,16 @@ def _check_containers(ws: Workspace) -> None:
         "opened", "closed", "tampered", [mrn])
 
 
+def _check_dashboard(ws: Workspace) -> None:
+    """The released declaration is in the figures (ended, none censored), the CSV has its header, the
+    report prints its tables, and the entered indicator shows with its source."""
+    said = squeeze("\n".join(ws.outputs))
+    for words in ('{"status":"released"}', '"declarations":1,"lodgement_to_release":[{"ended":1,"censored":0',
+                  "group,interval,ended,censored,lacking", "Bottlenecks", "setAU/paperless_declarations_share=97.5%",
+                  '{"key":"paperless_declarations_share","source":"entered"}'):
+        assert squeeze(words) in said, words
+
+
 CHECKS = {"README.md": _check_readme, "tariff.md": _check_tariff, "risk.md": _check_risk,
-          "certificates.md": _check_certificates, "containers.md": _check_containers}
+          "certificates.md": _check_certificates, "containers.md": _check_containers,
+          "dashboard.md": _check_dashboard}

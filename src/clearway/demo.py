@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway import demo_model
+from clearway import demo_model, demo_trs
 from clearway.auth.models import ApiKey
 from clearway.auth.service import authenticate, create_key, revoke_key
 from clearway.auth.users import create_user, list_users
@@ -136,6 +136,10 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
         sealed = {"seal_journeys": load_seals(factory, ingest=seals.ingest, count=max(1, declarations // 10),
                                               tamper_rate=0.3)}
     moved = clear(factory, keys, seed=seed + 1) if created else {}
+    if created:  # six months of history for the time-release figures and the dashboard
+        with transaction(factory) as session:
+            admin = authenticate(session, keys["admin"])
+        moved["history"] = demo_trs.load(factory, admin=admin, economies=DEMO_ECONOMIES)
     return {"users": people, "keys": keys, "keys_file": str(keys_file), "key_counts": {**key_counts, "nppo_signing_keys": signing},
             "model": model, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed}
 

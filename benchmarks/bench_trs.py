@@ -1,0 +1,207 @@
+"""The time-release report over a million declarations, on SQLite and PostgreSQL, against a plain SQL
+aggregate of the same figures in the same run.
+
+    python benchmarks/bench_trs.py [--n 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/bench]
+                                   [--backends sqlite,postgresql] [--repeat 3]
+
+The declarations and their whole lifecycle (status history, lane decisions, assessments, controls,
+payments, releases, goods items) are generated inside the database (INSERT ... SELECT over a series of
+numbers, pseudo-random draws from each number), spread over six months across eight offices and all
+three lanes; 5% are still waiting for assessment and 3% are under control (censored).
+
+Measured, each the best of --repeat:
+  report_by_office  what GET /api/v1/metrics/time-release?by=office does: one query, the frame, the report
+  full_report       load once, then the overall figures, each of the 8 breakdowns and the bottlenecks
+  plain_sql         one SQL aggregate of the same intervals over the same joins: count and mean per
+                    interval (and on PostgreSQL the median and 90th percentile with percentile_disc), which
+                    drops the declarations in progress instead of censoring them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
+
+from clearway.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from clearway.flows import time_release  # noqa: E402
+from clearway.timerelease import core, report  # noqa: E402
+
+BASE = datetime(2026, 5, 1, tzinfo=UTC)
+SPAN = 183 * 86400  # six months, in seconds
+OFFICES = ["AUSYD", "AUMEL", "AUBNE", "AUPER", "AUADL", "AUFRE", "AUDRW", "AUHBA"]
+
+
+def dialect_sql(name: str) -> dict[str, str]:
+    if name == "sqlite":
+        return {"ts": "datetime('2026-05-01', ({0}) || ' seconds')",
+                "iso": "strftime('%Y-%m-%dT%H:%M:%SZ', datetime('2026-05-01', ({0}) || ' seconds'))",
+                "json": "json_object({0})", "series": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                                     "FROM n WHERE i < :n) SELECT i FROM n",
+                "true": "1", "false": "0"}
+    return {"ts": "(timestamptz '2026-05-01 00:00:00+00' + make_interval(secs => ({0})))",
+            "iso": "to_char(timestamptz '2026-05-01 00:00:00+00' AT TIME ZONE 'UTC' + make_interval(secs => ({0})), "
+                   "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+            "json": "json_build_object({0})", "series": "SELECT i FROM generate_series(1, :n) AS i",
+            "true": "true", "false": "false"}
+
+
+def generate(engine, n: int) -> float:
+    d = dialect_sql(engine.dialect.name)
+    ts, iso, obj = (lambda e: d["ts"].format(e)), (lambda e: d["iso"].format(e)), (lambda e: d["json"].format(e))
+    office = "CASE i % 8 " + " ".join(f"WHEN {k} THEN '{o}'" for k, o in enumerate(OFFICES)) + " END"
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_base"))
+        conn.execute(text(f"""CREATE TABLE bench_base AS SELECT i, {office} AS office,
+            CAST(i AS BIGINT) * {SPAN} / :n AS lodged,
+            CAST(i AS BIGINT) * {SPAN} / :n + ((CAST(i AS BIGINT) * 2654435761) % 1000 - 400) * 60 AS arrival,
+            CASE WHEN (CAST(i AS BIGINT) * 40503 + 17) % 1000 < 50 THEN 'accepted'
+                 WHEN (CAST(i AS BIGINT) * 40503 + 17) % 1000 < 80 THEN 'under_control' ELSE 'released' END AS status,
+            CASE WHEN (CAST(i AS BIGINT) * 69069 + 1) % 1000 < 700 THEN 'green'
+                 WHEN (CAST(i AS BIGINT) * 69069 + 1) % 1000 < 900 THEN 'yellow' ELSE 'red' END AS lane,
+            (CAST(i AS BIGINT) * 1103515245 + 12345) % 1000 AS r4,
+            (CAST(i AS BIGINT) * 2654435761) % 1000 AS r1,
+            (CAST(i AS BIGINT) * 40503 + 17) % 1000 AS r2
+            FROM ({d["series"]}) AS s"""), {"n": n})
+        conn.execute(text("ALTER TABLE bench_base ADD COLUMN assessed BIGINT"))
+        conn.execute(text("UPDATE bench_base SET assessed = lodged + r4 * 10 + 60"))
+        steps = {  # seconds after lodgement of each later milestone
+            "lane": "assessed + 5", "control_end": "assessed + 5 + r1 * 100", "paid": "assessed + r2 * 50",
+        }
+        rel = f"(CASE WHEN lane = 'green' THEN {steps['paid']} ELSE " \
+              f"(CASE WHEN {steps['control_end']} > {steps['paid']} THEN {steps['control_end']} ELSE {steps['paid']} " \
+              "END) END) + 30"
+        conn.execute(text(f"""INSERT INTO declarations (id, mrn, lrn, declarant_id, type, economy, office, status,
+            version, fingerprint, content, accepted_at, updated_at)
+            SELECT i, 'M' || i, 'L' || i, 'AU-BENCH-1', 'import', 'AU', office, status, 1, 'x',
+            {obj("'transport', " + obj("'mode', CASE WHEN i % 2 = 0 THEN 'sea' ELSE 'air' END, 'arrival', "
+                                       + iso("arrival")) + ", 'importer', " + obj("'id', 'AU-IMP-' || (i % 500)"))},
+            {ts("lodged")}, {ts("lodged")} FROM bench_base"""))
+        events = [("accepted", "lodged", "1=1"), ("assessed", "assessed", "status <> 'accepted'"),
+                  ("lane_selected", steps["lane"], "status <> 'accepted'"),
+                  ("under_control", steps["lane"], "status <> 'accepted' AND lane <> 'green'"),
+                  ("released", rel, "status = 'released'")]
+        for k, (status, at, where) in enumerate(events):
+            conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
+                SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
+        conn.execute(text(f"""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
+            quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
+            '10', 'pce', '100' FROM bench_base"""))
+        conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,
+            office, day, lane, basis, random, priority, mandatory, rank, reasons, model_reasons, decided_at, actor)
+            SELECT i, i, 'M' || i, 1, 'AU', office, '2026-05-01', lane, 'score', {d["false"]}, 'normal', 'green',
+            0.5, '[]', '[]', {ts(steps["lane"])}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+        conn.execute(text(f"""INSERT INTO tariff_assessments (id, declaration_id, declaration_version, rules_date,
+            currency, duty, excise, tax, fees, total_due, lane, detail, assessed_at, actor)
+            SELECT i, i, 1, '2026-05-01', 'AUD', '5', '0', '10', '0', '15', lane,
+            {obj("'de_minimis', " + obj(f"'duty_waived', CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END"))},
+            {ts("assessed")}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+        conn.execute(text(f"""INSERT INTO risk_inspections (id, declaration_id, mrn, lane, random, outcome, severity,
+            findings, extra_duty, currency, decision, inspected_at, officer)
+            SELECT i, i, 'M' || i, lane, {d["false"]}, 'compliant', 0, '[]', '0', 'AUD', 'release',
+            {ts(steps["control_end"])}, 'bench' FROM bench_base WHERE status = 'released' AND lane <> 'green'"""))
+        conn.execute(text(f"""INSERT INTO payments (id, declaration_id, receipt, amount, currency, method, reference,
+            paid_at, actor) SELECT i, i, 'R' || i, '15', 'AUD', 'bank_transfer', 'RF' || i, {ts(steps["paid"])},
+            'bench' FROM bench_base WHERE status = 'released'"""))
+        conn.execute(text(f"""INSERT INTO releases (id, declaration_id, code, basis, released_at, actor)
+            SELECT i, i, 'C' || i, 'paid', {ts(rel)}, 'bench' FROM bench_base WHERE status = 'released'"""))
+        conn.execute(text("DROP TABLE bench_base"))
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+def plain_sql(engine) -> list[tuple]:
+    """The same intervals by one SQL aggregate over the same joins: ended intervals only (no censoring)."""
+    m = time_release.lifecycle_query(lo=BASE - timedelta(days=1), hi=BASE + timedelta(days=200),
+                                     economy=None).subquery()
+    sqlite = engine.dialect.name == "sqlite"
+
+    def secs(a, b):
+        return (func.julianday(b) - func.julianday(a)) * 86400 if sqlite else func.extract("epoch", b - a)
+
+    pairs = {"lodgement_to_acceptance": (m.c.lodged, m.c.accepted),
+             "acceptance_to_assessment": (m.c.accepted, m.c.assessed),
+             "assessment_to_lane": (m.c.assessed, m.c.lane_selected), "control": (m.c.control_start, m.c.control_end),
+             "payment": (m.c.assessed, m.c.paid), "lodgement_to_release": (m.c.lodged, m.c.released)}
+    parts = []
+    for name, (a, b) in pairs.items():
+        x = secs(a, b)
+        cols = [literal(name), func.count(x), func.avg(x)]
+        if not sqlite:
+            cols += [func.percentile_disc(0.5).within_group(x), func.percentile_disc(0.9).within_group(x)]
+        parts.append(select(*cols).select_from(m))
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(union_all(*parts))]
+
+
+def best(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - started)
+    return min(times), out
+
+
+def run(url: str, n: int, repeat: int) -> dict:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+    made = generate(engine, n)
+    factory = make_sessionmaker(engine)
+    start, end = BASE, BASE + timedelta(seconds=SPAN + 86400)
+    as_of = end
+
+    def by_office():
+        with factory() as session:
+            return time_release.time_release(session, start=start, end=end, by="office", as_of=as_of)
+
+    def full():
+        with factory() as session:
+            frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        reports = [report.report(frame, as_of=as_of, start=start, end=end, by=by)
+                   for by in (None, *core.DIMENSIONS, "period")]
+        return reports
+
+    t_office, rep = best(by_office, repeat)
+    t_full, _ = best(full, repeat)
+    t_sql, rows = best(lambda: plain_sql(engine), repeat)
+    figures = {s.interval: (s.ended, s.censored, s.mean_hours, s.median_hours, s.p90_hours) for s in rep.intervals}
+    engine.dispose()
+    return {"backend": engine.dialect.name, "declarations": n, "generate_s": round(made, 1),
+            "report_by_office_s": round(t_office, 2), "full_report_s": round(t_full, 2),
+            "plain_sql_s": round(t_sql, 2), "report": figures,
+            "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x
+                                 for i, x in enumerate(r[1:])] for r in rows}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    for backend in args.backends.split(","):
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-trs-')}/trs.db" if backend == "sqlite" else args.pg
+        try:
+            print(json.dumps(run(url, args.n, args.repeat), default=str), flush=True)
+        except Exception as exc:  # noqa: BLE001 - e.g. no PostgreSQL here: say so and go on
+            print(json.dumps({"backend": backend, "skipped": f"{type(exc).__name__}: {exc}"[:300]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

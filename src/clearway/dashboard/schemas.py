@@ -1,0 +1,67 @@
+"""What an administrator enters, and what an installation publishes to the regional one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from clearway.dashboard.core import KEY_PATTERN, PILLARS
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EnteredIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Short = Field(description='the figure or answer, e.g. "87.5" or "yes"')
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] = Field(
+        description="where the figure comes from (publication, law, survey), so that a reader can check it")
+    as_of: date = Field(description="the date the figure describes")
+    pillar: Literal[tuple(PILLARS)] | None = Field(  # type: ignore[valid-type]
+        default=None, description="required for a key not in the expected list")
+    title: Short | None = None
+    economy: Annotated[str, StringConstraints(to_upper=True, min_length=2, max_length=2)] | None = Field(
+        default=None, description="default: the key's economy")
+
+
+class EnteredOut(BaseModel):
+    economy: str
+    key: str
+    pillar: str
+    title: str
+    value: str
+    unit: str
+    source: str
+    as_of: date
+    updated_at: datetime
+    actor: str
+
+
+class ChangeOut(BaseModel):
+    value: str
+    unit: str
+    source: str
+    as_of: date
+    changed_at: datetime
+    actor: str
+
+
+class PublicationIn(BaseModel):
+    """Aggregate figures only: indicators as the dashboard API returns them, no declaration-level data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    economy: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    indicators: list[dict] = Field(max_length=100)
+
+
+class PublicationOut(BaseModel):
+    economy: str
+    period: str
+    received_at: datetime
+    replaced: bool
+    unchanged: bool

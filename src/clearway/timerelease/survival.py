@@ -1,0 +1,51 @@
+"""The Kaplan-Meier product-limit estimate, for intervals some declarations have not finished yet.
+No database here: arrays in, arrays out.
+
+A declaration still in progress is *censored*: its interval has lasted at least `as_of - start`, and
+dropping it would make the times look shorter than they are. Kaplan and Meier (1958), "Nonparametric
+estimation from incomplete observations", J. Am. Stat. Assoc. 53:457-481:
+
+    S(t) = product over event times t_i <= t of (1 - d_i / n_i)
+
+with d_i the intervals ending at t_i and n_i those still running just before t_i (a censored time equal
+to an event time counts as still at risk at it, the usual convention). A quantile p is the smallest
+event time with S(t) <= 1 - p (the convention of lifelines' `median_survival_time_` and of R's survfit);
+with no censoring this is the empirical quantile of numpy's "inverted_cdf" method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Curve:
+    times: np.ndarray  # the distinct event times, ascending
+    survival: np.ndarray  # S just after each of them
+
+    def quantile(self, p: float) -> float | None:
+        """The smallest time by which a share `p` has ended; None when the curve never gets there."""
+        reached = np.nonzero(self.survival <= 1.0 - p + 1e-12)[0]
+        return float(self.times[reached[0]]) if len(reached) else None
+
+    def ended_by(self, t: float) -> float:
+        """Estimated share ended by time t (1 - S(t))."""
+        i = np.searchsorted(self.times, t, side="right")
+        return 0.0 if i == 0 else float(1.0 - self.survival[i - 1])
+
+
+def kaplan_meier(durations: np.ndarray, ended: np.ndarray) -> Curve:
+    """`durations` (any unit), `ended` True for an interval that ended, False for a censored one."""
+    durations = np.asarray(durations, dtype=float)
+    ended = np.asarray(ended, dtype=bool)
+    if len(durations) == 0:
+        return Curve(np.empty(0), np.empty(0))
+    order = np.argsort(durations, kind="stable")
+    t, e = durations[order], ended[order]
+    times, first, counts = np.unique(t, return_index=True, return_counts=True)
+    deaths = np.add.reduceat(e.astype(np.int64), first)
+    at_risk = len(t) - first  # all with a time >= times[i]
+    keep = deaths > 0
+    survival = np.cumprod(1.0 - deaths[keep] / at_risk[keep])
+    return Curve(times[keep], survival)
