@@ -42,16 +42,21 @@ def _view(session: Session, *, number: str, economy: str, exporter_country: str 
                     summary=r.summary, replaced_by=r.replaced_by)
 
 
-def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
-    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration)."""
+def citations(session: Session, *, row: Any, policy: Policy | None = None) -> tuple[dict[str, CertView | None], Any]:
+    """The ePhytos a declaration cites, as this economy holds them (None: not received), and how they match
+    its goods (certificates.matching.Outcome): the officer's case file, without raising anything."""
     content = row.content or {}
-    if row.type != "import":
-        return CheckResult("not_required")
-    policy = policy or policy_for(row.economy)
     exporter_country = (content.get("exporter") or {}).get("country")
     refs = [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
     views = {ref: _view(session, number=ref, economy=row.economy, exporter_country=exporter_country) for ref in refs}
-    outcome = match(content, economy=row.economy, certificates=views, policy=policy)
+    return views, match(content, economy=row.economy, certificates=views, policy=policy or policy_for(row.economy))
+
+
+def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
+    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration)."""
+    if row.type != "import":
+        return CheckResult("not_required")
+    _, outcome = citations(session, row=row, policy=policy)
     if not outcome.required:
         return CheckResult("not_required")
     reference = ",".join(outcome.references)[:120] or None

@@ -60,3 +60,23 @@ def close_by_reference(session: Session, *, source: str, reference: str, actor: 
                                                        Finding.closed_at.is_(None))))
     return [close_finding(session, finding=f, mrn=mrn_of(f.declaration_id), actor=actor, resolution=resolution)
             for f in found]
+
+
+def open_by_declaration(session: Session, *, declaration_ids: list[int]) -> dict[int, list[Finding]]:
+    """The open findings of many declarations at once (the officer's queue), oldest first."""
+    out: dict[int, list[Finding]] = {}
+    for i in range(0, len(declaration_ids), 1000):
+        for f in session.scalars(select(Finding).where(Finding.declaration_id.in_(declaration_ids[i:i + 1000]),
+                                                       Finding.closed_at.is_(None)).order_by(Finding.id)):
+            out.setdefault(f.declaration_id, []).append(f)
+    return out
+
+
+def held_declarations() -> Any:
+    """A subquery of the declarations an open finding holds."""
+    return select(Finding.declaration_id).where(Finding.closed_at.is_(None))
+
+
+def findings_of(session: Session, *, declaration_id: int) -> list[Finding]:
+    """Every finding on the declaration, open and closed, oldest first (the case file)."""
+    return list(session.scalars(select(Finding).where(Finding.declaration_id == declaration_id).order_by(Finding.id)))

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, insert, select, true
+from sqlalchemy import ColumnElement, and_, false, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -268,3 +268,14 @@ def by_document(session: Session, *, reference: str, type: str | None = None) ->
 
 def by_id(session: Session, declaration_id: int) -> Declaration:
     return session.get_one(Declaration, declaration_id)
+
+
+def entered(session: Session, *, declaration_ids: list[int], status: str) -> dict[int, datetime]:
+    """When each declaration last moved to `status` (e.g. since when it waits under control)."""
+    out: dict[int, datetime] = {}
+    for i in range(0, len(declaration_ids), 1000):
+        out |= {ident: at for ident, at in session.execute(
+            select(StatusEvent.declaration_id, func.max(StatusEvent.at))
+            .where(StatusEvent.declaration_id.in_(declaration_ids[i:i + 1000]), StatusEvent.to_status == status)
+            .group_by(StatusEvent.declaration_id))}
+    return out

@@ -22,7 +22,8 @@ from clearway.risk.essential import is_essential
 from clearway.risk.history import to_canonical
 from clearway.risk.lanes import LaneDecision, Usage
 from clearway.risk.model import FraudModel
-from clearway.risk.models import Inspection, LaneDecisionRow, RuleHitRow
+from clearway.risk.models import Inspection, LaneDecisionRow, RiskRule, RuleHitRow
+from clearway.risk.queue import Hit
 from clearway.risk.rules import Facts, ItemFacts, RuleHit
 from clearway.risk.schemas import LaneOut
 
@@ -195,3 +196,45 @@ def training_rows(session: Session, *, economy: str | None = None) -> pl.DataFra
                                          schema={"declaration_id": pl.Utf8, "date": pl.Utf8, "hs_code": pl.Utf8,
                                                  "fraud": pl.Int8}))
     return to_canonical(pl.DataFrame(rows, infer_schema_length=None), source="inspections")
+
+
+# ---- many declarations at once (the officer's queue) ---------------------------------------------
+
+def _chunks(ids: list[int]) -> Any:
+    return (ids[i:i + 1000] for i in range(0, len(ids), 1000))
+
+
+def latest_decisions(session: Session, *, declaration_ids: list[int]) -> dict[int, LaneDecisionRow]:
+    out: dict[int, LaneDecisionRow] = {}
+    for part in _chunks(declaration_ids):
+        latest = (select(func.max(LaneDecisionRow.id)).where(LaneDecisionRow.declaration_id.in_(part))
+                  .group_by(LaneDecisionRow.declaration_id))
+        out |= {d.declaration_id: d for d in session.scalars(select(LaneDecisionRow).where(LaneDecisionRow.id.in_(latest)))}
+    return out
+
+
+def latest_inspections(session: Session, *, declaration_ids: list[int]) -> dict[int, Inspection]:
+    out: dict[int, Inspection] = {}
+    for part in _chunks(declaration_ids):
+        for i in session.scalars(select(Inspection).where(Inspection.declaration_id.in_(part)).order_by(Inspection.id)):
+            out[i.declaration_id] = i
+    return out
+
+
+def queue_hits(session: Session, *, decisions: list[LaneDecisionRow]) -> dict[int, list[Hit]]:
+    """The rule hits of each decision, with the hit version's name and points (decision id -> hits)."""
+    out: dict[int, list[Hit]] = {}
+    for part in _chunks([d.id for d in decisions]):
+        stmt = (select(RuleHitRow, RiskRule.name, RiskRule.score)
+                .outerjoin(RiskRule, (RiskRule.economy == RuleHitRow.economy) & (RiskRule.code == RuleHitRow.code)
+                           & (RiskRule.version == RuleHitRow.version))
+                .where(RuleHitRow.decision_id.in_(part)).order_by(RuleHitRow.id))
+        for h, name, score in session.execute(stmt):
+            out.setdefault(h.decision_id, []).append(Hit(h.code, h.version, h.action, name or "", score or 0.0))
+    return out
+
+
+def control_recorded(decision: LaneDecisionRow | None, inspection: Inspection | None) -> bool:
+    """The control of the current lane decision is recorded and ended in release."""
+    return (inspection is not None and inspection.decision == "release"
+            and (decision is None or inspection.decision_id == decision.id))
