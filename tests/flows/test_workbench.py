@@ -120,3 +120,14 @@ def test_the_case_file_shows_the_cited_certificate_and_its_match(factory, people
     assert not f["certificate_check"].cleared
     assert [x.source for x in f["findings"]] == ["certificates"]
     assert f["documents"] == [{"type": "ephyto", "reference": "CN-2026-PHY-000042"}]
+
+
+def test_the_capacity_used_today_per_office(factory, people):
+    red_textiles_rule(factory, people["officer"])
+    lodge_and_assess(factory, people["trader"], tshirts("WB-CAP-1"))
+    lodge_and_assess(factory, people["trader"], oranges("WB-CAP-2"))
+    lodge_and_assess(factory, people["trader NZ"], tshirts("WB-CAP-NZ", "NZ", NZ))
+    with factory() as session:
+        day = decisions.latest_decisions(session, declaration_ids=[1])[1].day
+        au = decisions.usage_by_office(session, economy="AU", day=day)
+    assert {office: (u.total, u.red, u.yellow) for office, u in au.items()} == {"AUSYD": (2, 1, 1)}

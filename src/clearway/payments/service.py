@@ -215,6 +215,17 @@ def register_guarantee(session: Session, *, principal: Principal, holder: str, c
     return g
 
 
+def list_guarantees(session: Session, *, principal: Principal) -> list[Guarantee]:
+    """Guarantees under the deferred accounts' rule: the customs of their economy, and their holder."""
+    if is_customs(principal):
+        rule = Guarantee.economy == principal.economy
+    elif is_declarant(principal) and principal.party_id:
+        rule = and_(Guarantee.economy == principal.economy, Guarantee.holder == principal.party_id)
+    else:
+        return []
+    return list(session.scalars(select(Guarantee).where(rule).order_by(Guarantee.number)))
+
+
 def guarantee_available(session: Session, g: Guarantee) -> Decimal:
     used = session.scalar(select(func.coalesce(func.sum(Security.amount), 0)).where(
         Security.guarantee_id == g.id, Security.discharged_at.is_(None)))

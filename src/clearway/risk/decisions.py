@@ -238,3 +238,18 @@ def control_recorded(decision: LaneDecisionRow | None, inspection: Inspection | 
     """The control of the current lane decision is recorded and ended in release."""
     return (inspection is not None and inspection.decision == "release"
             and (decision is None or inspection.decision_id == decision.id))
+
+
+def usage_by_office(session: Session, *, economy: str, day: str) -> dict[str, Usage]:
+    """Each office's lane decisions that day and the capacity they used (random selections are outside it)."""
+    out: dict[str, Usage] = {}
+    rows = session.execute(select(LaneDecisionRow.office, LaneDecisionRow.lane, LaneDecisionRow.random,
+                                  func.count(LaneDecisionRow.id))
+                           .where(LaneDecisionRow.economy == economy, LaneDecisionRow.day == day)
+                           .group_by(LaneDecisionRow.office, LaneDecisionRow.lane, LaneDecisionRow.random))
+    for office, lane, rnd, n in rows:
+        u = out.setdefault(office, Usage())
+        u.total += n
+        if lane in ("red", "yellow") and not rnd:
+            setattr(u, lane, getattr(u, lane) + n)
+    return dict(sorted(out.items()))
