@@ -180,3 +180,42 @@ def test_an_nppo_issues_a_certificate_that_a_declaration_then_matches(db, server
         assert page.locator("h1").inner_text() == "Not found"
     finally:
         page.close()
+
+
+def test_every_workbench_page_is_accessible_and_fits_a_phone(db, server, keys, browser, monkeypatch, tmp_path):
+    monkeypatch.setenv(decisions.MODEL_ENV, str(tmp_path / "no-model"))
+    red_rule(keys)
+    make_user(db, "olga", "officer")
+    make_user(db, "root", "admin")
+    with keys.client(keys.create("declarant", "AU", AU)) as trader:
+        mrn = lodge_assessed(trader, example("tariff-au-tshirts.json"))["mrn"]
+    with keys.client(keys.create("officer", "AU")) as officer:
+        account = officer.post("/api/v1/payments/deferred-accounts", json={"holder": AU, "credit_limit": "5000.00"})
+        assert officer.post("/api/v1/payments/guarantees", json={"holder": AU, "amount": "900.00"}).status_code == 201
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "olga", next_path="/officer/")
+        for path, name in [("/officer/", "queue"), (f"/officer/declarations/{mrn}", "case"),
+                           ("/officer/rules", "rules"), ("/officer/rules/TEX-RED", "rule"),
+                           ("/officer/policy", "policy"), ("/officer/accounts", "accounts"),
+                           (f"/officer/accounts/{account.json()['number']}", "statement")]:
+            page.goto(server.url + path)
+            assert page.locator("#signed-in").count() == 1, path
+            assert no_sideways_scroll(page), path
+            check_page(page, f"phone-officer-{name}")
+        page.goto(server.url + "/officer/rules")
+        page.keyboard.press("Tab")  # the keyboard reaches the form: type a rule without the mouse
+        page.focus("#f-code")
+        page.keyboard.type("CN-CITRUS")
+        page.fill("#f-name", "Citrus from CN")
+        page.select_option("#f-action", "yellow")
+        page.select_option("#c0-field", "origin")
+        page.select_option("#c0-op", "in")
+        page.fill("#c0-value", "CN, HK")
+        page.focus("#create-rule")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/officer/rules/CN-CITRUS")
+        assert page.locator("#rule-version").inner_text() == "1 (active)"
+    finally:
+        context.close()
