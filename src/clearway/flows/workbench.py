@@ -22,6 +22,7 @@ from clearway.declarations.core import FINAL
 from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Forbidden
 from clearway.flows import clearance
+from clearway.payments.core import q
 from clearway.risk import decisions
 from clearway.risk.essential import is_essential
 from clearway.risk.models import Inspection, LaneDecisionRow
@@ -87,6 +88,14 @@ def queue(session: Session, *, principal: Principal, now: datetime | None = None
     return build(_cases(session, rows), now=now or utcnow())[:QUEUE_LIMIT]
 
 
+def _inspection(i: Inspection) -> dict[str, Any]:
+    """The control as the case file shows it, amounts at their currency's precision (NUMERIC(24,6) on PostgreSQL)."""
+    return {"outcome": i.outcome, "severity": i.severity, "findings": list(i.findings or []),
+            "revised_value": None if i.revised_value is None else q(i.revised_value, i.currency),
+            "revised_hs_code": i.revised_hs_code, "extra_duty": q(i.extra_duty, i.currency), "currency": i.currency,
+            "decision": i.decision, "officer": i.officer, "inspected_at": i.inspected_at}
+
+
 def case_file(session: Session, *, principal: Principal, mrn: str, now: datetime | None = None) -> dict[str, Any]:
     """One declaration as the officer works it: the declaration and its items, documents, status history,
     why it is controlled, the lane decision, every finding, the certificates it cites and how they match, the
@@ -112,7 +121,7 @@ def case_file(session: Session, *, principal: Principal, mrn: str, now: datetime
         "certificate_check": outcome,
         "seals": alert_view.seal_tracks(session, principal=principal, containers=[c.container for c in row.containers]),
         "assessment": assessment,
-        "inspection": inspection if inspection is not None and (decision is None or inspection.decision_id == decision.id)
-        else None,
+        "inspection": _inspection(inspection) if inspection is not None
+        and (decision is None or inspection.decision_id == decision.id) else None,
         "may_inspect": row.status == "under_control" and not case.control_done,
     }
