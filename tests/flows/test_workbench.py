@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from clearway.containers import service as containers
+from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Forbidden, NotFound
@@ -131,3 +133,17 @@ def test_the_capacity_used_today_per_office(factory, people):
         day = workbench.case_file(session, principal=people["officer"], mrn=mrn)["lane"].decided_at.date().isoformat()
         au = decisions.usage_by_office(session, economy="AU", day=day)
     assert {office: (u.total, u.red, u.yellow) for office, u in au.items()} == {"AUSYD": (2, 1, 1)}
+
+
+def test_the_case_file_draws_the_track_of_each_seal_on_the_declarations_containers(factory, people):
+    seal = SealIn(manufacturer="ACME", serial="AU01", container="MSCU1234566", loading_office="AUMEL",
+                  destination_office="AUSYD", departure="2026-11-28T00:00:00Z", arrival_from="2026-11-28T12:00:00Z",
+                  arrival_to="2026-11-28T20:00:00Z")
+    with transaction(factory) as session:
+        affixed = containers.affix(session, principal=people["officer"], seal=seal).seal_id
+    mrn = lodge_and_assess(factory, people["trader"], oranges("WB-SEAL"))  # carries MSCU1234566
+    with factory() as session:
+        tracks = workbench.case_file(session, principal=people["officer"], mrn=mrn)["seals"]
+    assert [(t["seal"]["seal_id"], t["seal"]["container"], t["events"], t["alerts"]) for t in tracks] == [
+        (affixed, "MSCU1234566", 0, [])]
+    assert [o["name"] for o in tracks[0]["drawing"].offices] == ["AUMEL", "AUSYD"]

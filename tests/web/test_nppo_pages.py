@@ -57,6 +57,7 @@ def people(db):
     make_user(db, "wei", "nppo", economy="CN", party="NPPO-CN")
     make_user(db, "ana", "nppo", economy="AU", party="NPPO-AU")
     make_user(db, "olga", "officer")
+    make_user(db, "kiri", "nppo", economy="NZ", party="NPPO-NZ")
     return db
 
 
@@ -94,5 +95,8 @@ def test_an_nppo_issues_withdraws_and_replaces_from_the_form(server, people):
     with signed_in_as(server, "ana") as ana:  # AU's NPPO reads certificates to AU; it replaces none of CN's
         assert ana.get(f"/nppo/certificates/{CERT['number']}").status_code == 200
         assert ana.get(f"/nppo/certificates/{CERT['number']}/replace").status_code == 404
+    with signed_in_as(server, "kiri") as kiri:  # another economy's NPPO never sees a CN -> AU certificate
+        assert CERT["number"] not in kiri.get("/nppo/").text
+        assert kiri.get(f"/nppo/certificates/{CERT['number']}").status_code == 404
     with signed_in_as(server, "olga") as olga:
         assert olga.get("/nppo/").status_code == 403
