@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal, is_customs
@@ -43,8 +43,8 @@ def _finding(f: Finding) -> OpenFinding:
 def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: Inspection | None,
             hits: list[Hit], findings: list[Finding], since: datetime | None) -> Case:
     """One declaration as plain data for the queue core."""
-    essential = is_essential([i.get("hs_code", "") for i in (row.content or {}).get("items", [])])
-    if decision is None:
+    if decision is None:  # held before its lane is chosen: essential as the lane selector would judge it
+        essential = is_essential([i.get("hs_code", "") for i in (row.content or {}).get("items", [])])
         return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                     accepted_at=row.accepted_at, under_control_since=since,
                     priority="essential" if essential else "normal",
@@ -58,11 +58,12 @@ def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: I
                 control_done=decisions.control_recorded(decision, inspection))
 
 
-def _cases(session: Session, rows: list[Declaration]) -> list[Case]:
-    ids = [r.id for r in rows]
+def _cases(session: Session, rows: list[Declaration], ids: list[int] | Select[Any] | None = None) -> list[Case]:
+    """`ids`: the rows' ids, or the subquery that selected them (one IN (subquery) instead of batches of ids)."""
+    ids = ids if ids is not None else [r.id for r in rows]
     latest = decisions.latest_decisions(session, declaration_ids=ids)
     inspections = decisions.latest_inspections(session, declaration_ids=ids)
-    hits = decisions.queue_hits(session, decisions=list(latest.values()))
+    hits = decisions.queue_hits(session, declaration_ids=ids)
     found = controls.open_by_declaration(session, declaration_ids=ids)
     since = declarations.entered(session, declaration_ids=ids, status="under_control")
     out = []
@@ -78,14 +79,13 @@ def queue(session: Session, *, principal: Principal, now: datetime | None = None
     """The declarations of the officer's economy (every economy for an admin) that need a human, in order,
     each with why it was selected."""
     _may_work(principal)
-    stmt = (select(Declaration).where(declarations.readable_by(principal), Declaration.status.not_in(FINAL),
-                                      or_(Declaration.status == "under_control",
-                                          Declaration.id.in_(controls.held_declarations())))
-            .order_by(Declaration.id))
+    waiting = [declarations.readable_by(principal), Declaration.status.not_in(FINAL),
+               or_(Declaration.status == "under_control", Declaration.id.in_(controls.held_declarations()))]
     if office:
-        stmt = stmt.where(Declaration.office == office.upper())
-    rows = list(session.scalars(stmt))
-    return build(_cases(session, rows), now=now or utcnow())[:QUEUE_LIMIT]
+        waiting.append(Declaration.office == office.upper())
+    rows = list(session.scalars(select(Declaration).where(*waiting).order_by(Declaration.id)))
+    ids = select(Declaration.id).where(*waiting)
+    return build(_cases(session, rows, ids), now=now or utcnow())[:QUEUE_LIMIT]
 
 
 def _inspection(i: Inspection) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
 from clearway.config import get_settings
+from clearway.db import id_batches
 from clearway.declarations.models import Declaration
 from clearway.risk import disclosure
 from clearway.risk.essential import is_essential
@@ -200,37 +201,40 @@ def training_rows(session: Session, *, economy: str | None = None) -> pl.DataFra
 
 # ---- many declarations at once (the officer's queue) ---------------------------------------------
 
-def _chunks(ids: list[int]) -> Any:
-    return (ids[i:i + 1000] for i in range(0, len(ids), 1000))
+def _latest_ids(declaration_ids: list[int] | Select[Any]) -> Select[Any]:
+    return (select(func.max(LaneDecisionRow.id)).where(LaneDecisionRow.declaration_id.in_(declaration_ids))
+            .group_by(LaneDecisionRow.declaration_id))
 
 
-def latest_decisions(session: Session, *, declaration_ids: list[int]) -> dict[int, LaneDecisionRow]:
+def latest_decisions(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, LaneDecisionRow]:
+    """The latest lane decision of each declaration (`declaration_ids`: a list, or a subquery of ids)."""
     out: dict[int, LaneDecisionRow] = {}
-    for part in _chunks(declaration_ids):
-        latest = (select(func.max(LaneDecisionRow.id)).where(LaneDecisionRow.declaration_id.in_(part))
-                  .group_by(LaneDecisionRow.declaration_id))
-        out |= {d.declaration_id: d for d in session.scalars(select(LaneDecisionRow).where(LaneDecisionRow.id.in_(latest)))}
+    for part in id_batches(declaration_ids):
+        out |= {d.declaration_id: d for d in session.scalars(select(LaneDecisionRow)
+                                                             .where(LaneDecisionRow.id.in_(_latest_ids(part))))}
     return out
 
 
-def latest_inspections(session: Session, *, declaration_ids: list[int]) -> dict[int, Inspection]:
+def latest_inspections(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, Inspection]:
     out: dict[int, Inspection] = {}
-    for part in _chunks(declaration_ids):
+    for part in id_batches(declaration_ids):
         for i in session.scalars(select(Inspection).where(Inspection.declaration_id.in_(part)).order_by(Inspection.id)):
             out[i.declaration_id] = i
     return out
 
 
-def queue_hits(session: Session, *, decisions: list[LaneDecisionRow]) -> dict[int, list[Hit]]:
-    """The rule hits of each decision, with the hit version's name and points (decision id -> hits)."""
+def queue_hits(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, list[Hit]]:
+    """The rule hits of each declaration's latest lane decision, with the hit version's name and points
+    (decision id -> hits)."""
     out: dict[int, list[Hit]] = {}
-    for part in _chunks([d.id for d in decisions]):
-        stmt = (select(RuleHitRow, RiskRule.name, RiskRule.score)
+    for part in id_batches(declaration_ids):
+        stmt = (select(RuleHitRow.decision_id, RuleHitRow.code, RuleHitRow.version, RuleHitRow.action, RiskRule.name,
+                       RiskRule.score)
                 .outerjoin(RiskRule, (RiskRule.economy == RuleHitRow.economy) & (RiskRule.code == RuleHitRow.code)
                            & (RiskRule.version == RuleHitRow.version))
-                .where(RuleHitRow.decision_id.in_(part)).order_by(RuleHitRow.id))
-        for h, name, score in session.execute(stmt):
-            out.setdefault(h.decision_id, []).append(Hit(h.code, h.version, h.action, name or "", score or 0.0))
+                .where(RuleHitRow.decision_id.in_(_latest_ids(part))).order_by(RuleHitRow.id))
+        for decision, code, version, action, name, score in session.execute(stmt):
+            out.setdefault(decision, []).append(Hit(code, version, action, name or "", score or 0.0))
     return out
 
 
