@@ -14,7 +14,7 @@ from clearway.app import _routers
 from clearway.containers import journeys
 from tests.certificates.factories import ephyto
 from tests.containers.conftest import ECONOMY, now_journey
-from tests.web.support import make_user, sign_in
+from tests.web.support import make_user, sign_in, walk
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -74,7 +74,7 @@ def test_redoc_renders_the_reference_from_local_assets(db, server, page):
 
 def _html_pages(app) -> set[str]:
     """The GET pages: those of clearway.web answering HTML, and the app's own (/docs, /redoc)."""
-    pages = {r.path for router in _routers("clearway.web") for r in router.routes
+    pages = {path for router in _routers("clearway.web") for path, r in walk(router.routes)
              if isinstance(r, APIRoute) and "GET" in r.methods and r.response_class is HTMLResponse}
     return pages | {r.path for r in app.routes if isinstance(r, APIRoute) and "GET" in r.methods
                     and not r.include_in_schema and not r.path.endswith("/oauth2-redirect")}
@@ -93,19 +93,43 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
     with keys.client(officer) as c:
         assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
         alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
-    sign_in(page, server, make_user(db, "root", "admin"))
+    mrn, release_code = released(keys)
+    make_user(db, "root", "admin")
+    make_user(db, "tom", "declarant", party="AU-ABN-11222333444")
 
     visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",
               "/login": "/login", "/admin/": "/admin/",
               "/certificates/verify": f"/certificates/verify?code={code}",
-              "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc"}
-    assert _html_pages(server.app) == set(visits), "a new page: add it to this test's visits"
+              "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc",
+              "/release/verify": f"/release/verify?code={release_code}"}
+    as_trader = {"/trader/": "/trader/", "/trader/lodge": "/trader/lodge", "/trader/upload": "/trader/upload",
+                 "/trader/parcels": "/trader/parcels", "/trader/account": "/trader/account",
+                 "/trader/declarations/{mrn}": f"/trader/declarations/{mrn}",
+                 "/trader/declarations/{mrn}/release": f"/trader/declarations/{mrn}/release"}
+    assert _html_pages(server.app) == set(visits) | set(as_trader), "a new page: add it to this test's visits"
     rec = Recorder(page)
-    for path in visits.values():
-        response = page.goto(server.url + path, wait_until="networkidle")
-        assert response is not None and response.status == 200, path
+    for who, paths in (("root", visits), ("tom", as_trader)):
+        page.context.clear_cookies()
+        sign_in(page, server, who)
+        for path in paths.values():
+            response = page.goto(server.url + path, wait_until="networkidle")
+            assert response is not None and response.status == 200, path
     assert rec.offsite() == []
-    assert len(rec.seen) > len(visits)
+    assert len(rec.seen) > len(visits) + len(as_trader)
+
+
+def released(keys) -> tuple[str, str]:
+    """A declaration of the trader AU-ABN-11222333444 taken to release over the API: (MRN, release code)."""
+    from tests.conftest import example
+
+    with keys.client(keys.create("declarant", "AU", "AU-ABN-11222333444")) as api:
+        mrn = api.post("/api/v1/declarations", json=example("tariff-au-tshirts.json")).json()["mrn"]
+        api.post(f"/api/v1/declarations/{mrn}/assessment")
+        ref = api.post(f"/api/v1/declarations/{mrn}/payment-reference", json={}).json()
+        paid = api.post(f"/api/v1/declarations/{mrn}/payments", json={
+            "amount": ref["amount"], "currency": ref["currency"], "method": "bank_transfer",
+            "reference": ref["reference"]}).json()
+    return mrn, paid["release_code"]
 
 
 @pytest.mark.parametrize("asset", ["swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png"])

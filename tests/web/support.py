@@ -53,3 +53,14 @@ def signed_in_as(server, username: str, password: str = PASSWORD, **client) -> I
         yield c
     finally:
         c.close()
+
+
+def walk(routes, prefix: str = ""):
+    """(path, route) of every route, through the routers FastAPI keeps nested (an audience's package includes
+    its modules' routers)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from walk(included.routes, prefix + route.include_context.prefix)
+        else:
+            yield prefix + route.path, route

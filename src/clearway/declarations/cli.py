@@ -19,37 +19,10 @@ from clearway.auth.core import Principal
 from clearway.cli_common import err, fail, out, principal_from_key, read_text, sessions
 from clearway.db import transaction
 from clearway.flows import lodging
+from clearway.declarations.files import Doc, split_documents
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import ClearwayError, FieldError
 from clearway.validation import parse
-
-Doc = tuple[int, Any]  # (line number, parsed JSON or the parse error text)
-
-
-def split_documents(text: str) -> list[Doc]:
-    """A single JSON document (object, or array of objects), or JSON Lines. A line that is not JSON
-    stays in the list as a string, to be refused alone."""
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("the file is empty")
-    try:
-        whole = json.loads(stripped)
-    except json.JSONDecodeError:
-        whole = None
-    if isinstance(whole, dict):
-        return [(1, whole)]
-    if isinstance(whole, list):
-        return [(i + 1, d) for i, d in enumerate(whole)]
-    docs: list[Doc] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            docs.append((n, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            docs.append((n, f"malformed JSON: {exc.msg} at column {exc.colno}"))
-    return docs
-
 
 def _progress() -> Progress:
     return Progress(TextColumn("lodging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

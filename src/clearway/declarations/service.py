@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -147,9 +147,14 @@ def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = 
 def list_declarations(session: Session, *, principal: Principal, status: str | None = None,
                       office: str | None = None, accepted_from: datetime | None = None,
                       accepted_to: datetime | None = None, limit: int = 50,
-                      after: int | None = None) -> tuple[list[Declaration], int | None]:
-    """Newest first, keyset-paginated: pass the returned cursor as `after` for the next page."""
+                      after: int | None = None, search: str | None = None) -> tuple[list[Declaration], int | None]:
+    """Newest first, keyset-paginated: pass the returned cursor as `after` for the next page. `search`
+    finds text inside the LRN or the MRN (case-insensitive)."""
     stmt = select(Declaration).where(readable_by(principal))
+    if search and search.strip():
+        text = search.strip()
+        stmt = stmt.where(or_(Declaration.lrn.icontains(text, autoescape=True),
+                              Declaration.mrn.icontains(text, autoescape=True)))
     if status:
         stmt = stmt.where(Declaration.status == status)
     if office:
