@@ -80,6 +80,20 @@ NOT_PAIRS = {
     "/api/v1/reference/offices": "reference data, the same for every key",
     "/login": "the sign-in form: no data",
     "/admin/": "admin page: users and API keys of the installation, admin role only (auth.users, auth.service)",
+    "/officer/": "officer's queue: declarations under the declarations' rule (declarations.service.readable_by), "
+                 "customs only (flows.workbench.queue); each opens at /officer/declarations/{mrn}",
+    "/officer/declarations/{mrn}": "page of the /api/v1/declarations pair: the same declarations.service.get, "
+                                   "customs only (flows.workbench.case_file)",
+    "/officer/rules": "page of the /api/v1/risk/rules pair: the same risk.service.list_rules of the key's economy",
+    "/officer/rules/{code}": "page of the /api/v1/risk/rules pair: the same risk.service.versions",
+    "/officer/policy": "page of /api/v1/risk/policy: the key's own economy's policy, nothing to list",
+    "/officer/accounts": "page of the /api/v1/payments/deferred-accounts pair: the same payments.service.list_accounts "
+                         "(and list_guarantees under the same rule)",
+    "/officer/accounts/{number}": "page of the deferred-accounts pair: the same payments.service.statement",
+    "/nppo/": "page of the /api/v1/certificates/ephyto pair: the same certificates.service.list_certificates",
+    "/nppo/issue": "the NPPO's empty issue form: no data",
+    "/nppo/certificates/{number}": "page of the /api/v1/certificates/ephyto pair: the same certificates.service.get",
+    "/nppo/certificates/{number}/replace": "the issue form filled from one certificate read with certificates.service.get",
     "/trader/": "page of the /api/v1/declarations pair: the same declarations.service.list_declarations",
     "/trader/declarations/{mrn}": "page of the /api/v1/declarations pair: the same declarations.service.load_for_read",
     "/trader/declarations/{mrn}/release": PART.format("declaration") + " (its release notice)",

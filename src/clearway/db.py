@@ -12,7 +12,8 @@ from typing import Any
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, String, create_engine, event, insert, update
+from sqlalchemy import (BigInteger, DateTime, Engine, MetaData, Numeric, Select, String, create_engine, event, insert,
+                        update)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -155,6 +156,16 @@ def next_value(session: Session, name: str) -> int:
             pass
         value = session.connection().execute(advance).scalar_one()
     return value
+
+
+def id_batches(ids: list[int] | Select[Any], size: int = 1000) -> Iterator[list[int] | Select[Any]]:
+    """What to put in `column.in_(...)`: a list of ids in batches of `size` (an IN list of thousands of bound
+    parameters is slow to compile and, on some drivers, refused), or a subquery of ids as it is, in one go."""
+    if isinstance(ids, Select):
+        yield ids
+        return
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 def keyset_page(session: Session, stmt: Any, id_column: Any, *, limit: int,

@@ -97,6 +97,13 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
     mrn, release_code = released(keys)
     make_user(db, "root", "admin")
     make_user(db, "tom", "declarant", party="AU-ABN-11222333444")
+    make_user(db, "somchai", "nppo", economy="TH", party="NPPO-TH")
+    with keys.client(officer) as c:
+        assert c.post("/api/v1/risk/rules", json={"code": "TEX", "name": "Knitted apparel", "action": "yellow",
+                                                  "conditions": [{"field": "hs_chapter", "op": "eq",
+                                                                  "value": "61"}]}).status_code == 201
+        account = c.post("/api/v1/payments/deferred-accounts", json={"holder": "AU-ABN-11222333444",
+                                                                     "credit_limit": "100.00"}).json()["number"]
 
     visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",
               "/login": "/login", "/admin/": "/admin/",
@@ -107,16 +114,24 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
                  "/trader/parcels": "/trader/parcels", "/trader/account": "/trader/account",
                  "/trader/declarations/{mrn}": f"/trader/declarations/{mrn}",
                  "/trader/declarations/{mrn}/release": f"/trader/declarations/{mrn}/release"}
-    assert _html_pages(server.app) == set(visits) | set(as_trader), "a new page: add it to this test's visits"
+    as_customs = {"/officer/": "/officer/", "/officer/declarations/{mrn}": f"/officer/declarations/{mrn}",
+                  "/officer/rules": "/officer/rules", "/officer/rules/{code}": "/officer/rules/TEX",
+                  "/officer/policy": "/officer/policy", "/officer/accounts": "/officer/accounts",
+                  "/officer/accounts/{number}": f"/officer/accounts/{account}"}
+    number = ephyto()["number"]
+    as_nppo = {"/nppo/": "/nppo/", "/nppo/issue": "/nppo/issue", "/nppo/certificates/{number}": f"/nppo/certificates/{number}",
+               "/nppo/certificates/{number}/replace": f"/nppo/certificates/{number}/replace"}
+    assert _html_pages(server.app) == set(visits) | set(as_trader) | set(as_customs) | set(as_nppo), \
+        "a new page: add it to this test's visits"
     rec = Recorder(page)
-    for who, paths in (("root", visits), ("tom", as_trader)):
+    for who, paths in (("root", visits | as_customs), ("tom", as_trader), ("somchai", as_nppo)):
         page.context.clear_cookies()
         sign_in(page, server, who)
         for path in paths.values():
             response = page.goto(server.url + path, wait_until="networkidle")
             assert response is not None and response.status == 200, path
     assert rec.offsite() == []
-    assert len(rec.seen) > len(visits) + len(as_trader)
+    assert len(rec.seen) > len(visits) + len(as_trader) + len(as_customs) + len(as_nppo)
 
 
 def released(keys) -> tuple[str, str]:

@@ -3,11 +3,12 @@ traders, essential goods; and properties over random inputs."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clearway.controls.core import LANES
-from clearway.risk.lanes import Candidate, LanePolicy, Usage, count, select_batch, select_one
+from clearway.risk.lanes import Candidate, LanePolicy, Usage, count, day_capacity, select_batch, select_one
 from clearway.risk.targeting import RuleHit
 
 NO_RANDOM = LanePolicy(random_share=0.0)
@@ -167,3 +168,8 @@ def test_a_green_lane_reason_names_the_targeting_rule_that_added_points():
     assert hit.text in d.reasons and "risk score 0.00 (ranked 0.30)" in d.reasons
     [batch] = select_batch([Candidate(ref="k", rule_hits=(hit,))], NO_RANDOM, draws=[0.5])
     assert batch.lane == "green" and hit.text in batch.reasons
+
+
+@pytest.mark.parametrize("declarations,red,yellow", [(0, 1, 1), (10, 1, 1), (34, 1, 2), (100, 3, 8), (250, 7, 20)])
+def test_the_days_capacity_by_score_is_the_share_of_declarations_at_least_one(declarations, red, yellow):
+    assert day_capacity(LanePolicy(red_share=0.03, yellow_share=0.08), declarations) == {"red": red, "yellow": yellow}

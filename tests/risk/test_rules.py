@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearway.risk.targeting import FIELDS, Condition, Facts, ItemFacts, Rule, check, evaluate, matches
+from clearway.risk.targeting import (FIELDS, Condition, Facts, ItemFacts, Rule, check, evaluate, matches,
+                                     value_from_text, value_text)
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 TSHIRTS_VN = ItemFacts("610910", "VN", Decimal("200"), Decimal("100"))  # 2 per kg
@@ -95,3 +96,16 @@ def test_any_definition_is_checked_without_crashing_and_a_clean_one_evaluates(ac
                  conditions=tuple(Condition(c["field"], c["op"], c["value"]) for c in conds))
         matches(r, facts(TSHIRTS_VN, ORANGES_CN, seal_alert=True))
         matches(r, facts())
+
+
+@pytest.mark.parametrize("field,op,text,value,back", [
+    ("trusted_trader", "is", " Yes ", True, "yes"),
+    ("seal_alert", "is", "false", False, "no"),
+    ("origin", "in", "CN, VN,,TH ", ["CN", "VN", "TH"], "CN, VN, TH"),
+    ("value_per_kg", "between", "0.5, 2", ["0.5", "2"], "0.5, 2"),
+    ("hs_chapter", "eq", " 61 ", "61", "61"),
+])
+def test_a_condition_typed_in_a_form_and_shown_back(field, op, text, value, back):
+    got = value_from_text(field, op, text)
+    assert got == value and value_text(got) == back
+    assert check("red", None, [{"field": field, "op": op, "value": got}], None, None) == []

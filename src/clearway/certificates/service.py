@@ -105,6 +105,15 @@ def _check_parties(cert: EPhytoIn, principal: Principal) -> None:
                       errors=[FieldError("destination", "must differ from origin")])
 
 
+def check_draft(*, principal: Principal, cert: EPhytoIn) -> list[schema.Finding]:
+    """What issuing `cert` would find, without signing or storing it: the parties' checks (refused as by
+    `issue`), then the built SPSCertificate's graded schema findings (the NPPO desk's "check" button)."""
+    _may_issue(principal)
+    _check_parties(cert, principal)
+    findings, _ = schema.check(builder.to_bytes(builder.build(cert)))
+    return findings
+
+
 def issue(session: Session, *, principal: Principal, cert: EPhytoIn, replaces: Certificate | None = None,
           reason: str | None = None) -> tuple[Certificate, bool, list[schema.Finding]]:
     """(certificate, created, findings). The same number with the same JSON returns the existing one."""

@@ -27,16 +27,36 @@ def page_view(session: Session, *, principal: Principal, alert_id: int) -> dict[
     others, _ = alerts.list_alerts(session, principal=principal, seal=seal.id, limit=50)
     alert = alerts.render(row, held)
     seal_view = service.render(seal)
-    loading, destination = office(seal.loading_office), office(seal.destination_office)
     own_evidence = {seq for seal_id, seq in alert["evidence"] if seal_id == seal.seal_id}
-    own_reports = [{"seq": e.seq, "lat": e.lat, "lon": e.lon, "status": e.status} for e in events
-                   if e.seal_id == seal.seal_id]
-    drawing = draw(origin=(loading.lat, loading.lon), destination=(destination.lat, destination.lon),
-                   names=(loading.code, destination.code), half_width_km=cfg.corridor.half_width_km,
-                   places=seal_view["places"], reports=own_reports, evidence=own_evidence)
+    drawing = _drawing(seal, events, own_evidence, cfg.corridor.half_width_km)
     return {"alert": alert, "seal": seal_view, "drawing": drawing, "cfg": cfg, "findings": FINDINGS,
             "timeline": timeline(events, seal_id=seal.seal_id, evidence=alert["evidence"], points=drawing.points),
             "others": [o for o in others if o.id != row.id]}
+
+
+def _drawing(seal: Any, events: list[Any], evidence: set[int], half_width_km: float) -> Any:
+    loading, destination = office(seal.loading_office), office(seal.destination_office)
+    own_reports = [{"seq": e.seq, "lat": e.lat, "lon": e.lon, "status": e.status} for e in events
+                   if e.seal_id == seal.seal_id]
+    return draw(origin=(loading.lat, loading.lon), destination=(destination.lat, destination.lon),
+                names=(loading.code, destination.code), half_width_km=half_width_km,
+                places=seal.places, reports=own_reports, evidence=evidence)
+
+
+def seal_tracks(session: Session, *, principal: Principal, containers: list[str]) -> list[dict[str, Any]]:
+    """The seals on these containers (a declaration's), each with its track drawn against its corridor and its
+    alerts: the seal track of the officer's case file, under the seals' access rule."""
+    cfg = configured()
+    out = []
+    for container in containers:
+        seals, _ = service.list_seals(session, principal=principal, container=container, limit=20)
+        for seal in seals:
+            events = service.events_of(session, seal=seal)
+            raised, _ = alerts.list_alerts(session, principal=principal, seal=seal.id, status="all", limit=50)
+            out.append({"seal": service.render(seal), "events": len(events),
+                        "drawing": _drawing(seal, events, set(), cfg.corridor.half_width_km),
+                        "alerts": [alerts.render(a) for a in raised]})
+    return out
 
 
 def timeline(events: list[Any], *, seal_id: str, evidence: list[Any], points: list[dict[str, Any]]

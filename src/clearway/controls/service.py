@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.controls.core import LANES, mandatory_lane
 from clearway.controls.models import Finding
-from clearway.db import utcnow
+from clearway.db import id_batches, utcnow
 
 
 def raise_finding(session: Session, *, declaration_id: int, mrn: str, source: str, code: str, lane: str,
@@ -60,3 +60,24 @@ def close_by_reference(session: Session, *, source: str, reference: str, actor: 
                                                        Finding.closed_at.is_(None))))
     return [close_finding(session, finding=f, mrn=mrn_of(f.declaration_id), actor=actor, resolution=resolution)
             for f in found]
+
+
+def open_by_declaration(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, list[Finding]]:
+    """The open findings of many declarations at once (the officer's queue), oldest first; `declaration_ids` is
+    a list or a subquery of ids."""
+    out: dict[int, list[Finding]] = {}
+    for part in id_batches(declaration_ids):
+        for f in session.scalars(select(Finding).where(Finding.declaration_id.in_(part),
+                                                       Finding.closed_at.is_(None)).order_by(Finding.id)):
+            out.setdefault(f.declaration_id, []).append(f)
+    return out
+
+
+def held_declarations() -> Any:
+    """A subquery of the declarations an open finding holds."""
+    return select(Finding.declaration_id).where(Finding.closed_at.is_(None))
+
+
+def findings_of(session: Session, *, declaration_id: int) -> list[Finding]:
+    """Every finding on the declaration, open and closed, oldest first (the case file)."""
+    return list(session.scalars(select(Finding).where(Finding.declaration_id == declaration_id).order_by(Finding.id)))

@@ -9,13 +9,13 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import keyset_page, next_value, utcnow
+from clearway.db import id_batches, keyset_page, next_value, utcnow
 from clearway.declarations import core
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -274,3 +274,15 @@ def by_document(session: Session, *, reference: str, type: str | None = None) ->
 
 def by_id(session: Session, declaration_id: int) -> Declaration:
     return session.get_one(Declaration, declaration_id)
+
+
+def entered(session: Session, *, declaration_ids: list[int] | Select[Any], status: str) -> dict[int, datetime]:
+    """When each declaration last moved to `status` (e.g. since when it waits under control); `declaration_ids`
+    is a list or a subquery of ids."""
+    out: dict[int, datetime] = {}
+    for part in id_batches(declaration_ids):
+        out |= {ident: at for ident, at in session.execute(
+            select(StatusEvent.declaration_id, func.max(StatusEvent.at))
+            .where(StatusEvent.declaration_id.in_(part), StatusEvent.to_status == status)
+            .group_by(StatusEvent.declaration_id))}
+    return out

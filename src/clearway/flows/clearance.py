@@ -30,10 +30,8 @@ from clearway.tariff.models import AssessmentRecord
 
 def control_done(session: Session, row: Declaration) -> bool:
     """True when the officer's control of the declaration's current lane decision ended in `release`."""
-    decision = decisions.latest_decision(session, declaration_id=row.id)
-    done = decisions.inspection_of(session, declaration_id=row.id)
-    return (done is not None and done.decision == "release"
-            and (decision is None or done.decision_id == decision.id))
+    return decisions.control_recorded(decisions.latest_decision(session, declaration_id=row.id),
+                                      decisions.inspection_of(session, declaration_id=row.id))
 
 
 def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) -> None:

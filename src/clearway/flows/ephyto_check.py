@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.certificates.matching import Policy, match, policy_for
+from clearway.certificates.matching import CertView, Policy, match, policy_for
 from clearway.certificates.records import for_matching
 from clearway.controls import service as controls
 from clearway.declarations import core as declarations_core, service as declarations
@@ -31,17 +31,22 @@ class CheckResult:
     references: list[str] = field(default_factory=list)
 
 
-def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
-    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration)."""
+def citations(session: Session, *, row: Any, policy: Policy | None = None) -> tuple[dict[str, CertView | None], Any]:
+    """The ePhytos a declaration cites, as this economy holds them (None: not received), and how they match
+    its goods (certificates.matching.Outcome): the officer's case file, without raising anything."""
     content = row.content or {}
-    if row.type != "import":
-        return CheckResult("not_required")
-    policy = policy or policy_for(row.economy)
     exporter_country = (content.get("exporter") or {}).get("country")
     refs = [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
     views = {ref: for_matching(session, number=ref, economy=row.economy, exporter_country=exporter_country)
              for ref in refs}
-    outcome = match(content, economy=row.economy, certificates=views, policy=policy)
+    return views, match(content, economy=row.economy, certificates=views, policy=policy or policy_for(row.economy))
+
+
+def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
+    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration)."""
+    if row.type != "import":
+        return CheckResult("not_required")
+    _, outcome = citations(session, row=row, policy=policy)
     if not outcome.required:
         return CheckResult("not_required")
     reference = ",".join(outcome.references)[:120] or None

@@ -11,18 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
 from clearway.config import get_settings
+from clearway.db import id_batches
 from clearway.declarations.models import Declaration
 from clearway.risk import disclosure
 from clearway.risk.essential import is_essential
 from clearway.risk.history import to_canonical
 from clearway.risk.lanes import LaneDecision, Usage
 from clearway.risk.model import FraudModel
-from clearway.risk.models import Inspection, LaneDecisionRow, RuleHitRow
+from clearway.risk.models import Inspection, LaneDecisionRow, RiskRule, RuleHitRow
+from clearway.risk.queue import Hit
 from clearway.risk.targeting import Facts, ItemFacts, RuleHit
 from clearway.risk.schemas import LaneOut
 
@@ -195,3 +197,63 @@ def training_rows(session: Session, *, economy: str | None = None) -> pl.DataFra
                                          schema={"declaration_id": pl.Utf8, "date": pl.Utf8, "hs_code": pl.Utf8,
                                                  "fraud": pl.Int8}))
     return to_canonical(pl.DataFrame(rows, infer_schema_length=None), source="inspections")
+
+
+# ---- many declarations at once (the officer's queue) ---------------------------------------------
+
+def _latest_ids(declaration_ids: list[int] | Select[Any]) -> Select[Any]:
+    return (select(func.max(LaneDecisionRow.id)).where(LaneDecisionRow.declaration_id.in_(declaration_ids))
+            .group_by(LaneDecisionRow.declaration_id))
+
+
+def latest_decisions(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, LaneDecisionRow]:
+    """The latest lane decision of each declaration (`declaration_ids`: a list, or a subquery of ids)."""
+    out: dict[int, LaneDecisionRow] = {}
+    for part in id_batches(declaration_ids):
+        out |= {d.declaration_id: d for d in session.scalars(select(LaneDecisionRow)
+                                                             .where(LaneDecisionRow.id.in_(_latest_ids(part))))}
+    return out
+
+
+def latest_inspections(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, Inspection]:
+    out: dict[int, Inspection] = {}
+    for part in id_batches(declaration_ids):
+        for i in session.scalars(select(Inspection).where(Inspection.declaration_id.in_(part)).order_by(Inspection.id)):
+            out[i.declaration_id] = i
+    return out
+
+
+def queue_hits(session: Session, *, declaration_ids: list[int] | Select[Any]) -> dict[int, list[Hit]]:
+    """The rule hits of each declaration's latest lane decision, with the hit version's name and points
+    (decision id -> hits)."""
+    out: dict[int, list[Hit]] = {}
+    for part in id_batches(declaration_ids):
+        stmt = (select(RuleHitRow.decision_id, RuleHitRow.code, RuleHitRow.version, RuleHitRow.action, RiskRule.name,
+                       RiskRule.score)
+                .outerjoin(RiskRule, (RiskRule.economy == RuleHitRow.economy) & (RiskRule.code == RuleHitRow.code)
+                           & (RiskRule.version == RuleHitRow.version))
+                .where(RuleHitRow.decision_id.in_(_latest_ids(part))).order_by(RuleHitRow.id))
+        for decision, code, version, action, name, score in session.execute(stmt):
+            out.setdefault(decision, []).append(Hit(code, version, action, name or "", score or 0.0))
+    return out
+
+
+def control_recorded(decision: LaneDecisionRow | None, inspection: Inspection | None) -> bool:
+    """The control of the current lane decision is recorded and ended in release."""
+    return (inspection is not None and inspection.decision == "release"
+            and (decision is None or inspection.decision_id == decision.id))
+
+
+def usage_by_office(session: Session, *, economy: str, day: str) -> dict[str, Usage]:
+    """Each office's lane decisions that day and the capacity they used (random selections are outside it)."""
+    out: dict[str, Usage] = {}
+    rows = session.execute(select(LaneDecisionRow.office, LaneDecisionRow.lane, LaneDecisionRow.random,
+                                  func.count(LaneDecisionRow.id))
+                           .where(LaneDecisionRow.economy == economy, LaneDecisionRow.day == day)
+                           .group_by(LaneDecisionRow.office, LaneDecisionRow.lane, LaneDecisionRow.random))
+    for office, lane, rnd, n in rows:
+        u = out.setdefault(office, Usage())
+        u.total += n
+        if lane in ("red", "yellow") and not rnd:
+            setattr(u, lane, getattr(u, lane) + n)
+    return dict(sorted(out.items()))

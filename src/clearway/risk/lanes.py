@@ -150,6 +150,13 @@ def _cap(share: float, n: int) -> int:
     return int(math.floor(share * n + 1e-9))
 
 
+def day_capacity(policy: LanePolicy, declarations: int) -> dict[str, int]:
+    """How many of an office's declarations of the day may go red and yellow by score, once it has laned
+    `declarations` (select_one's rule: at least one of each, so that the first high score is controlled)."""
+    return {"red": max(1, _cap(policy.red_share, declarations)),
+            "yellow": max(1, _cap(policy.yellow_share, declarations))}
+
+
 # ---- many at once -------------------------------------------------------------------------------
 
 def select_batch(candidates: list[Candidate], policy: LanePolicy, *, seed: int = 0,
@@ -206,14 +213,14 @@ def select_one(c: Candidate, policy: LanePolicy, *, red_threshold: float, yellow
     if lane != "green":
         basis = "mandatory" if c.mandatory == lane else "rule"
         return _decision(c, lane, basis, why, key)
-    n = usage.total + 1
+    caps = day_capacity(policy, usage.total + 1)
     if eligible_by_score(c, policy, key):
         red_t = policy.red_threshold if policy.red_threshold is not None else red_threshold
         yellow_t = policy.yellow_threshold if policy.yellow_threshold is not None else yellow_threshold
-        if key >= red_t and usage.red + 1 <= max(1, _cap(policy.red_share, n)):
+        if key >= red_t and usage.red + 1 <= caps["red"]:
             return _decision(c, "red", "score", [f"rank {key:.2f} at or above the red threshold {red_t:.2f}"]
                              + _score_words(c, policy, key), key)
-        if key >= yellow_t and usage.yellow + 1 <= max(1, _cap(policy.yellow_share, n)):
+        if key >= yellow_t and usage.yellow + 1 <= caps["yellow"]:
             return _decision(c, "yellow", "score", [f"rank {key:.2f} at or above the yellow threshold {yellow_t:.2f}"]
                              + _score_words(c, policy, key), key)
     return _finish(c, policy, key, "green", "none", [], draw)

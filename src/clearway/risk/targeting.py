@@ -139,6 +139,26 @@ def _check_condition(c: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def value_from_text(field: str, op: str, text: str) -> Any:
+    """A condition's value as typed in a form field: yes/no (true/false) for yes-no fields, comma-separated
+    values for in / not_in and "low, high" for between / outside; otherwise the text. `check` judges it."""
+    text = text.strip()
+    if FIELDS.get(field) == "bool":
+        return {"true": True, "yes": True, "false": False, "no": False}.get(text.lower(), text)
+    if op in ("in", "not_in", "between", "outside"):
+        return [v.strip() for v in text.split(",") if v.strip()]
+    return text
+
+
+def value_text(value: Any) -> str:
+    """The inverse of value_from_text, for showing a rule in a form."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _numbers(values: list[Any]) -> list[Decimal] | None:
     try:
         out = [Decimal(str(v)) for v in values if not isinstance(v, bool)]

@@ -1,7 +1,6 @@
-"""Pages for the plant-protection organisation (the NPPO desk, /nppo/) (issue 12). Modules here define routers; this package's `router` includes them.
-Routes take the signed-in user from clearway.web.session.require_page_user and render with
-clearway.web.templating.render."""
+"""The NPPO desk (/nppo/): issue an ePhyto from a form, check it, see it signed and printable, replace and
+withdraw it, and follow each certificate's exchange through the hub."""
 
-from fastapi import APIRouter
+from clearway.web.nppo.pages import router
 
-router = APIRouter(include_in_schema=False)
+__all__ = ["router"]

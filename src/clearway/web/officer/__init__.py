@@ -1,7 +1,12 @@
-"""Pages for customs officers (the workbench, /officer/) (issue 12). Modules here define routers; this package's `router` includes them.
-Routes take the signed-in user from clearway.web.session.require_page_user and render with
-clearway.web.templating.render."""
+"""The officer's workbench (/officer/): the queue, one declaration's case file and its control, targeting
+rules, the lane policy and capacity, deferred accounts and guarantees. Seal alerts keep their pages (/alerts)."""
 
 from fastapi import APIRouter
 
+from clearway.web.officer import accounts, cases, targeting
+
 router = APIRouter(include_in_schema=False)
+for _module in (cases, targeting, accounts):
+    router.include_router(_module.router)
+
+__all__ = ["router"]
