@@ -31,7 +31,7 @@ class Measure:
         return f"{self.id} {self.title}"
 
 
-def _sort_key(measure_id: str) -> tuple[int, ...]:
+def sort_key(measure_id: str) -> tuple[int, ...]:
     return tuple(int(p) for p in measure_id.split("."))
 
 
@@ -44,7 +44,7 @@ def all_measures() -> dict[str, Measure]:
                     other_agencies=r["other_agencies_typically_involved"],
                     notification_article=r["transparency_notification_article"], note=r["note"])
             for r in csv.DictReader(io.StringIO(text))]
-    return {m.id: m for m in sorted(rows, key=lambda m: _sort_key(m.id))}
+    return {m.id: m for m in sorted(rows, key=lambda m: sort_key(m.id))}
 
 
 def get(measure_id: str) -> Measure | None:
