@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from clearway.tfa.core import (Commitment, due_date, early_warning_due, heat_map, needs_help, overdue,
-                               rate_by_category, still_needed)
+                               rate_by_category, refusals, still_needed)
 
 VN_10_9 = Commitment("VN", "10.9", "B", status="in_progress", percent=60, definitive_date=date(2022, 3, 31))
 
@@ -91,3 +91,18 @@ def test_still_needed_lists_unimplemented_economies_earliest_due_first():
 ])
 def test_an_economy_needs_help_with_unimplemented_category_c_or_named_assistance(row, helped):
     assert needs_help(row) is helped
+
+
+@pytest.mark.parametrize("row,expected", [
+    (Commitment("PE", "7.1", "B", status="implemented", percent=90, evidence="Decree 2019"),
+     [("percent", "must be 100 when status is implemented")]),
+    (Commitment("PE", "7.1", "B", status="implemented", percent=100),
+     [("evidence", "is required when status is implemented (the law, notice or system that shows it)")]),
+    (Commitment("PE", "7.1", "B", status="not_started", percent=10), [("percent", "must be 0 when status is not_started")]),
+    (Commitment("PE", "7.1", "D"), [("category", "must be one of A, B, C")]),
+    (Commitment("PE", "7.1", "B", definitive_date=date(2016, 12, 31)),
+     [("definitive_date", "is before the Agreement entered into force (2017-02-22)")]),
+    (Commitment("PE", "7.1", "B", status="in_progress", percent=40, definitive_date=date(2027, 1, 1)), []),
+])
+def test_entries_that_cannot_stand_are_refused_naming_the_field(row, expected):
+    assert refusals(row) == expected

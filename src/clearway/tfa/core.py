@@ -139,3 +139,22 @@ def still_needed(commitments: Iterable[Commitment], *, measure: str) -> list[Com
     """The economies that have not yet implemented one measure, the most overdue first (no date last)."""
     rows = [c for c in commitments if c.measure == measure and not is_implemented(c)]
     return sorted(rows, key=lambda c: (due_date(c) or date.max, c.economy))
+
+
+def refusals(c: Commitment) -> list[tuple[str, str]]:
+    """(field, reason) for an entry that cannot stand as it is; empty when it can."""
+    found = []
+    if c.category not in CATEGORIES:
+        found.append(("category", f"must be one of {', '.join(CATEGORIES)}"))
+    if c.status not in STATUSES:
+        found.append(("status", f"must be one of {', '.join(STATUSES)}"))
+    if c.status == "implemented" and c.percent != 100:
+        found.append(("percent", "must be 100 when status is implemented"))
+    if c.status == "not_started" and c.percent != 0:
+        found.append(("percent", "must be 0 when status is not_started"))
+    if c.status == "implemented" and not (c.evidence and c.evidence.strip()):
+        found.append(("evidence", "is required when status is implemented (the law, notice or system that shows it)"))
+    for name, day in (("indicative_date", c.indicative_date), ("definitive_date", c.definitive_date)):
+        if day is not None and day < ENTRY_INTO_FORCE:
+            found.append((name, f"is before the Agreement entered into force ({ENTRY_INTO_FORCE.isoformat()})"))
+    return found
