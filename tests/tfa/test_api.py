@@ -97,3 +97,19 @@ def test_project_with_unknown_measures_or_economies_is_refused(keys):
                                                      "end": "2026-01-01"})
         assert r.status_code == 422
         assert [e["path"] for e in r.json()["errors"]] == ["measures[1]", "eligible[0]", "end"]
+
+
+def test_published_reads_are_the_same_for_every_role_and_without_a_key(keys, http):
+    with keys.client(keys.create("admin", "AU")) as au:
+        assert au.put("/api/v1/tfa/commitments/AU/7.1", json=ENTRY).status_code == 201
+        _project(au, "RISK-2")
+    paths = ["/api/v1/tfa/commitments", "/api/v1/tfa/commitments/AU/7.1", "/api/v1/tfa/heatmap",
+             "/api/v1/tfa/projects", "/api/v1/tfa/projects/RISK-2", "/api/v1/tfa/gaps",
+             "/api/v1/tfa/matches?economy=AU", "/api/v1/workforce/regional"]
+    anonymous = {p: http.get(p).json() for p in paths}
+    assert anonymous["/api/v1/tfa/heatmap"]["economies"] == ["AU"]
+    for role, economy, party in [("declarant", "NZ", "NZ-IRD-1"), ("officer", "AU", None), ("nppo", "AU", "NPPO-AU"),
+                                 ("admin", "NZ", None)]:
+        with keys.client(keys.create(role, economy, party)) as client:
+            for p in paths:
+                assert client.get(p).json() == anonymous[p], (role, p)

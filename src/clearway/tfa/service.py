@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditEvent
 from clearway.audit.service import append_event
-from clearway.auth.core import Principal, is_admin
+from clearway.auth.core import Principal, administers, is_admin
 from clearway.db import utcnow
 from clearway.errors import FieldError, Forbidden, Invalid, NotFound
 from clearway.reference import economies
@@ -29,22 +29,9 @@ _COMMITMENT_FIELDS = tuple(CommitmentIn.model_fields)
 _PROJECT_FIELDS = tuple(ProjectIn.model_fields)
 
 
-def may_edit(principal: Principal, economy: str) -> bool:
-    """An economy's entries are edited by that economy's admin only (not another economy's admin)."""
-    return is_admin(principal) and principal.economy == economy
-
-
 def may_register_projects(principal: Principal) -> bool:
     """The projects registry is shared: any economy's admin keeps it (each change records who)."""
     return is_admin(principal)
-
-
-def check_economy(economy: str) -> str:
-    code = (economy or "").strip().upper()
-    if economies.get(code) is None:
-        raise Invalid(f"{economy!r} is not an APEC economy",
-                      errors=[FieldError("economy", "is not one of the 21 APEC economy codes (e.g. AU, PE)")])
-    return code
 
 
 def check_measure(measure: str, path: str = "measure") -> str:
@@ -84,8 +71,8 @@ def put_commitment(session: Session, *, principal: Principal | None, actor: str,
                    body: CommitmentIn, illustrative: bool = False) -> tuple[TfaCommitment, bool]:
     """Create or replace one economy's entry for one measure: (row, created). `principal` None is the
     command line (the installation's operator); a key must be the admin of that economy."""
-    economy, measure = check_economy(economy), check_measure(measure)
-    if principal is not None and not may_edit(principal, economy):
+    economy, measure = economies.checked(economy), check_measure(measure)
+    if principal is not None and not administers(principal, economy):
         raise Forbidden(f"only the admin of {economy} edits {economy}'s entries",
                         errors=[FieldError("economy", f"is not the economy this key administers ({principal.economy})")])
     checked(economy, measure, body)
@@ -109,13 +96,13 @@ def put_commitment(session: Session, *, principal: Principal | None, actor: str,
 def commitments(session: Session, *, economy: str | None = None) -> list[TfaCommitment]:
     q = select(TfaCommitment)
     if economy is not None:
-        q = q.where(TfaCommitment.economy == check_economy(economy))
+        q = q.where(TfaCommitment.economy == economies.checked(economy))
     rows = session.scalars(q).all()
     return sorted(rows, key=lambda r: (r.economy, measures.sort_key(r.measure)))
 
 
 def commitment(session: Session, *, economy: str, measure: str) -> TfaCommitment:
-    economy, measure = check_economy(economy), check_measure(measure)
+    economy, measure = economies.checked(economy), check_measure(measure)
     row = session.scalars(select(TfaCommitment).where(TfaCommitment.economy == economy,
                                                       TfaCommitment.measure == measure)).one_or_none()
     if row is None:
@@ -181,7 +168,7 @@ def project(session: Session, *, code: str) -> TfaProject:
 
 
 def ranking(session: Session, *, economy: str, today: date) -> matching.Ranking:
-    economy = check_economy(economy)
+    economy = economies.checked(economy)
     return matching.rank([to_core(r) for r in commitments(session, economy=economy)],
                          [project_to_core(p) for p in projects(session)], economy=economy, today=today)
 
@@ -194,7 +181,7 @@ def gaps(session: Session, *, today: date) -> list[matching.Gap]:
 def stocktake(session: Session, *, economy: str, today: date) -> dict[str, Any]:
     """One economy's commitments, those overdue and those whose Art. 17 notice is due, its implementation
     rate by category, and the live evidence from its own data."""
-    economy = check_economy(economy)
+    economy = economies.checked(economy)
     rows = commitments(session, economy=economy)
     entries = [to_core(r) for r in rows]
     by_measure = {r.measure: r for r in rows}
