@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clearway.errors import FieldError, Invalid
+from clearway.tfa import core
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Economy = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
@@ -30,6 +33,16 @@ class CommitmentIn(_Strict):
     priority: Literal["high", "medium", "low"] | None = Field(None, description="the economy's priority; none = "
                                                                                "not a priority")
     ta_needed: Text | None = Field(None, description="the technical assistance the economy needs for it")
+
+    def entry(self, economy: str, measure: str) -> core.Commitment:
+        """The entry as the core sees it, or Invalid naming every field that cannot stand (core.refusals)."""
+        found = core.Commitment(economy, measure, self.category, self.status, self.percent, self.indicative_date,
+                                self.definitive_date, self.priority, self.ta_needed, self.evidence)
+        problems = core.refusals(found)
+        if problems:
+            raise Invalid(f"the entry for {economy} {measure} cannot be stored",
+                          errors=[FieldError(f, why) for f, why in problems])
+        return found
 
 
 class CommitmentOut(CommitmentIn):

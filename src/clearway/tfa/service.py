@@ -56,17 +56,6 @@ def _values(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
     return {f: getattr(obj, f) for f in fields}
 
 
-def checked(economy: str, measure: str, body: CommitmentIn) -> core.Commitment:
-    """The entry as the core sees it, or Invalid naming every field that cannot stand."""
-    entry = core.Commitment(economy, measure, body.category, body.status, body.percent, body.indicative_date,
-                            body.definitive_date, body.priority, body.ta_needed, body.evidence)
-    problems = core.refusals(entry)
-    if problems:
-        raise Invalid(f"the entry for {economy} {measure} cannot be stored",
-                      errors=[FieldError(f, why) for f, why in problems])
-    return entry
-
-
 def put_commitment(session: Session, *, principal: Principal | None, actor: str, economy: str, measure: str,
                    body: CommitmentIn, illustrative: bool = False) -> tuple[TfaCommitment, bool]:
     """Create or replace one economy's entry for one measure: (row, created). `principal` None is the
@@ -75,7 +64,7 @@ def put_commitment(session: Session, *, principal: Principal | None, actor: str,
     if principal is not None and not administers(principal, economy):
         raise Forbidden(f"only the admin of {economy} edits {economy}'s entries",
                         errors=[FieldError("economy", f"is not the economy this key administers ({principal.economy})")])
-    checked(economy, measure, body)
+    body.entry(economy, measure)
     row = session.scalars(select(TfaCommitment).where(TfaCommitment.economy == economy,
                                                       TfaCommitment.measure == measure)).one_or_none()
     before = None if row is None else _values(row, _COMMITMENT_FIELDS) | {"illustrative": row.illustrative}
@@ -204,3 +193,14 @@ def needing(session: Session, *, measure: str) -> list[TfaCommitment]:
     measure = check_measure(measure)
     rows = {r.economy: r for r in session.scalars(select(TfaCommitment).where(TfaCommitment.measure == measure))}
     return [rows[c.economy] for c in core.still_needed([to_core(r) for r in rows.values()], measure=measure)]
+
+
+def load(session: Session, *, rows: Sequence[tuple[str, str, CommitmentIn]], actor: str,
+         illustrative: bool = False) -> dict[str, int]:
+    """Store every row of a loaded file in the caller's transaction: all of them or (on any refusal) none."""
+    counts = {"created": 0, "changed": 0}
+    for economy, measure, body in rows:
+        _, created = put_commitment(session, principal=None, actor=actor, economy=economy, measure=measure, body=body,
+                                    illustrative=illustrative)
+        counts["created" if created else "changed"] += 1
+    return counts

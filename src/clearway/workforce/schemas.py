@@ -8,6 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from clearway.errors import FieldError, Invalid
+from clearway.workforce import core
+
+FIRST_YEAR = 1990
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -33,6 +37,19 @@ class MetricsIn(_Strict):
     trained: Count = Field(0, description="staff (women and men) trained on gender bias and harassment")
     grades: dict[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)], GradeIn] = \
         Field(default_factory=dict, description="head counts by grade, e.g. {\"senior\": {\"staff\": 60, \"women\": 12}}")
+
+    def counts(self, economy: str, year: int, this_year: int) -> core.Metrics:
+        """The head counts as the core sees them, or Invalid naming each count that cannot be true."""
+        if not FIRST_YEAR <= year <= this_year:
+            raise Invalid(f"{year} is not a year to report", errors=[FieldError("year", f"must be {FIRST_YEAR} to "
+                                                                                        f"{this_year}")])
+        found = core.Metrics(economy, year, **self.model_dump(exclude={"grades"}),
+                             grades={g: (v.staff, v.women) for g, v in self.grades.items()})
+        problems = core.inconsistencies(found)
+        if problems:
+            raise Invalid(f"the head counts of {economy} {year} do not add up",
+                          errors=[FieldError(f, why) for f, why in problems])
+        return found
 
 
 class MetricsOut(MetricsIn):

@@ -20,8 +20,6 @@ from clearway.workforce.models import SelfAssessmentRating, WorkforceMetrics
 from clearway.workforce.principles import indicators
 from clearway.workforce.schemas import MetricsIn, RatingIn
 
-FIRST_YEAR = 1990
-
 
 def may_read_ratings(principal: Principal | None, economy: str) -> bool:
     """The ratings' evidence and owners stay with the administration: its officers and its admin."""
@@ -44,15 +42,9 @@ def put_metrics(session: Session, *, principal: Principal | None, actor: str, ec
                 body: MetricsIn, illustrative: bool = False) -> tuple[WorkforceMetrics, bool]:
     economy = check_economy(economy)
     _guard(principal, economy)
-    if not FIRST_YEAR <= year <= utcnow().year:
-        raise Invalid(f"{year} is not a year to report", errors=[FieldError("year", f"must be {FIRST_YEAR} to this year")])
+    body.counts(economy, year, utcnow().year)
     values: dict[str, Any] = body.model_dump()
     values["grades"] = {g: [v["staff"], v["women"]] for g, v in values["grades"].items()}
-    problems = core.inconsistencies(core.Metrics(economy, year, **{**values, "grades": {
-        g: tuple(v) for g, v in values["grades"].items()}}))
-    if problems:
-        raise Invalid(f"the head counts of {economy} {year} do not add up",
-                      errors=[FieldError(f, why) for f, why in problems])
     row = session.scalars(select(WorkforceMetrics).where(WorkforceMetrics.economy == economy,
                                                          WorkforceMetrics.year == year)).one_or_none()
     before = None if row is None else {k: getattr(row, k) for k in values}
