@@ -6,7 +6,7 @@ CW     := $(VENV)/bin/clearway
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install lock demo serve test test-fast bench clean
+.PHONY: install lock demo serve test test-fast bench clean messages
 
 install: $(VENV)/.installed
 
@@ -28,7 +28,10 @@ demo: install
 	$(CW) demo tariffs
 	$(CW) demo load --keys-file var/demo-keys.json
 	@echo ""
-	@echo "Clearway demo: open http://$(HOST):$(PORT)/ (pages) and http://$(HOST):$(PORT)/docs (API)."
+	$(CW) demo users
+	@echo ""
+	@echo "Clearway demo: open http://$(HOST):$(PORT)/login and sign in as one of the users above,"
+	@echo "or use the API at http://$(HOST):$(PORT)/docs."
 	@echo "Demo API keys are above and in var/demo-keys.json. Try:"
 	@echo "  curl -H \"Authorization: Bearer \$$(jq -r .keys.officer_au var/demo-keys.json 2>/dev/null || echo KEY)\" http://$(HOST):$(PORT)/api/v1/declarations"
 	@echo ""
@@ -39,6 +42,13 @@ serve: install
 
 test: install
 	$(PY) -m pytest -q
+
+# Page text: extract the templates' messages and merge them into each language's catalogue (then translate the
+# new entries in src/clearway/web/locale/<lang>/LC_MESSAGES/messages.po). The app reads the .po files as they are.
+LOCALE := src/clearway/web/locale
+messages: install
+	$(VENV)/bin/pybabel extract -F $(LOCALE)/babel.cfg --no-location --sort-output -o $(LOCALE)/messages.pot src/clearway/web/templates
+	$(VENV)/bin/pybabel update -N --no-location --omit-header -i $(LOCALE)/messages.pot -d $(LOCALE) -l es
 
 bench: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

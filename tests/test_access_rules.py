@@ -69,6 +69,8 @@ NOT_PAIRS = {
     "/api/v1/reference/hs/{code}": "reference data: one HS code, the same for every key",
     "/api/v1/reference/economies": "reference data, the same for every key",
     "/api/v1/reference/offices": "reference data, the same for every key",
+    "/login": "the sign-in form: no data",
+    "/admin/": "admin page: users and API keys of the installation, admin role only (auth.users, auth.service)",
     "/alerts": "page of the /api/v1/alerts pair: calls the same containers.alerts.list_alerts",
     "/alerts/{alert_id}": "page of the /api/v1/alerts pair: calls the same containers.alerts.get",
     "/certificates/verify": "public verification page of a certificate code",

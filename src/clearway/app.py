@@ -24,6 +24,7 @@ from clearway.api.textguard import TextGuard
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.db import migrate as run_migrations
+from clearway.web import errors as page_errors
 
 
 class BodyLimit:
@@ -78,15 +79,24 @@ class BodyLimit:
 
 
 # Pages take their assets from this server alone: border posts are often offline, and a page should not tell
-# another host who reads it. Inline scripts and styles stay allowed (the templates and Swagger UI's start-up
-# script use them); ReDoc's attribution logo (an image on cdn.redoc.ly) is refused and hidden by ReDoc itself.
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+# another host who reads it. Clearway's own pages run no inline script and no inline style (their scripts and
+# styles are files under /static); only the API docs (Swagger UI's start-up script, ReDoc's styles) need
+# 'unsafe-inline', and get it on their own two paths. ReDoc's attribution logo (an image on cdn.redoc.ly) is
+# refused and hidden by ReDoc itself. No page may be framed (clickjacking): frame-ancestors 'none'.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+               "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
+DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
                "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
-               "form-action 'self'; base-uri 'self'")
+               "form-action 'self'; base-uri 'self'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
+# On every answer: no MIME sniffing, and a Referer only to this site (release and certificate pages carry codes).
+EVERY_ANSWER = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
 
 
 class PagePolicy:
-    """Adds the Content-Security-Policy PAGE_POLICY to every HTML answer."""
+    """Security headers: on every HTML answer the Content-Security-Policy, X-Frame-Options DENY and
+    Cache-Control no-store (signed-in pages must not be kept by the browser or a proxy); on every answer
+    nosniff and the Referrer-Policy."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -94,12 +104,16 @@ class PagePolicy:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        policy = (DOCS_POLICY if scope.get("path") in DOCS_PATHS else PAGE_POLICY).encode()
 
         async def with_policy(message: dict) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
+                headers = [*message.get("headers", []), *EVERY_ANSWER]
                 if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-                    message = {**message, "headers": [*headers, (b"content-security-policy", PAGE_POLICY.encode())]}
+                    headers = [(k, v) for k, v in headers if k != b"cache-control"]
+                    headers += [(b"content-security-policy", policy), (b"x-frame-options", b"DENY"),
+                                (b"cache-control", b"no-store")]
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, with_policy)
@@ -141,6 +155,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     app.state.ctx = Context(make_sessionmaker(engine))
 
     problems.install(app)
+    page_errors.install(app)
     for package in ("clearway.api", "clearway.web"):
         for router in _routers(package):
             app.include_router(router)

@@ -151,6 +151,19 @@ def demo_load(declarations: Annotated[int, typer.Option(metavar="N", help="how m
     out.print_json(data=summary)
 
 
+@demo_app.command("users")
+def demo_users() -> None:
+    """Create the demo users (trader, officer, NPPO, admin) where missing and print them with their passwords."""
+    from rich.table import Table
+
+    from clearway.demo import users
+
+    table = Table("user", "password", "role", "economy", "party", title="Sign in at /login")
+    for u in users(sessions()):
+        table.add_row(u["username"], u["password"], u["role"], u["economy"], u["party"] or "")
+    out.print(table)
+
+
 @demo_app.command("tariffs")
 def demo_tariffs(economy: Annotated[Optional[list[str]], typer.Option(help="only these economies (default: all "
                                                                       "shipped)")] = None) -> None:

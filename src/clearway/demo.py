@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway import demo_model
 from clearway.auth.models import ApiKey
 from clearway.auth.service import authenticate, create_key, revoke_key
+from clearway.auth.users import create_user, list_users
 from clearway.certificates import nppo
 from clearway.certificates.models import NppoKey
 from clearway.containers.demo import load as load_seals
@@ -27,6 +28,27 @@ from clearway.errors import ClearwayError, Conflict
 from clearway.flows import clearance, lanes, lodging, stocktake_demo
 from clearway.risk.schemas import InspectionIn
 from clearway.validation import parse
+
+# The people who sign in to the demo's pages (all of Australia, the first demo economy). Demo passwords are
+# published here on purpose: `make demo` prints them. Never use them outside a demo.
+DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
+    ("trader", "declarant", "AU", "AU-DEMO-BROKER-1", "apples-cross-the-pacific"),
+    ("officer", "officer", "AU", None, "seals-checked-at-the-border"),
+    ("nppo", "nppo", "AU", "NPPO-AU", "plants-travel-with-papers"),
+    ("admin", "admin", "AU", None, "keys-to-the-whole-house"),
+)
+
+
+def users(factory: sessionmaker[Session]) -> list[dict[str, str | None]]:
+    """The demo users, created where missing: (user name, role, economy, party, password)."""
+    with transaction(factory) as session:
+        known = {u.username for u in list_users(session)}
+        for username, role, economy, party_id, password in DEMO_USERS:
+            if username not in known:
+                create_user(session, username=username, password=password, role=role, economy=economy,
+                            party_id=party_id, full_name=f"Demo {role}", actor="demo")
+    return [{"username": u, "password": p, "role": r, "economy": e, "party": who} for u, r, e, who, p in DEMO_USERS]
+
 
 def nppo_party(economy: str) -> str:
     return f"NPPO-{economy}"
@@ -86,6 +108,7 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
     """Keys, the demo fraud model (into `model_dir`, when given) and declarations; running it again
     creates no key and lodges nothing twice (LRNs are deterministic)."""
     keys, key_counts = _keys(factory, keys_file)
+    people = users(factory)
     signing = _nppo_signing_keys(factory)
     model: dict[str, Any] = {}
     if model_dir is not None:  # before lodging: the lanes of the new declarations use it
@@ -113,7 +136,7 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
 
         sealed = {"seal_journeys": load_seals(factory, count=max(1, declarations // 10), tamper_rate=0.3)}
     moved = clear(factory, keys, seed=seed + 1) if created else {}
-    return {"keys": keys, "keys_file": str(keys_file), "key_counts": {**key_counts, "nppo_signing_keys": signing},
+    return {"users": people, "keys": keys, "keys_file": str(keys_file), "key_counts": {**key_counts, "nppo_signing_keys": signing},
             "model": model, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed,
             **stocktake_demo.load(factory)}
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sqlalchemy import select
 
 from clearway.containers import journeys
 from clearway.controls.models import Finding
 from tests.containers.conftest import ECONOMY, lodge, now_journey
-
-SHOTS = os.environ.get("CLEARWAY_SCREENSHOTS")  # a folder to keep screenshots in, for a human look
+from tests.e2e.axe import check_page
+from tests.web.support import PASSWORD, make_user, sign_in
 
 
 def _shot(page, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+    check_page(page, f"alert-pages-{name}")
 
 
 def test_officer_reviews_a_detour_on_the_track_and_closes_it(db, server, keys, declarant, browser):
@@ -29,14 +24,16 @@ def test_officer_reviews_a_detour_on_the_track_and_closes_it(db, server, keys, d
         alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
         evidence = c.get(f"/api/v1/alerts/{alert_id}").json()["evidence"]
 
+    make_user(db, "olga", "officer", economy=ECONOMY)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server.url}/alerts")
-    assert page.locator("input[name=key]").count() == 1  # asks for a key first
-    page.fill("input[name=key]", "cw_not-a-key")
-    page.click("button[type=submit]")
-    assert "unknown" in page.locator("#key-error").inner_text()
-    page.fill("input[name=key]", key)
-    page.click("button[type=submit]")
+    assert page.locator("#password").count() == 1  # asks to sign in first
+    page.fill("#username", "olga")
+    page.fill("#password", "not the password at all")
+    page.click("#sign-in-button")
+    assert "do not match" in page.locator("#login-error").inner_text()
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-button")
     page.wait_for_selector(f"tr[data-alert='{alert_id}']")
     row = page.locator(f"tr[data-alert='{alert_id}']")
     assert row.count() == 1
@@ -84,12 +81,10 @@ def test_pages_refuse_other_economies_and_declarants(db, server, keys, browser):
         c.post("/api/v1/seals", json=journeys.seal_request(sim))
         alert_id = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
     page = browser.new_page()
-    page.goto(f"{server.url}/alerts")
-    page.fill("input[name=key]", keys.create("declarant", ECONOMY, "AU-ABN-1"))
-    page.click("button[type=submit]")
-    assert "not a customs officer" in page.locator("#key-error").inner_text()
-    page.fill("input[name=key]", keys.create("officer", "NZ"))
-    page.click("button[type=submit]")
+    sign_in(page, server, make_user(db, "tom", "declarant", economy=ECONOMY, party="AU-ABN-1"), next_path="/alerts")
+    assert "you are signed in as declarant" in page.locator("#refusal").inner_text()
+    page.context.clear_cookies()
+    sign_in(page, server, make_user(db, "nora", "officer", economy="NZ"), next_path="/alerts")
     page.wait_for_selector("#alerts")
     assert page.locator("#no-alerts").count() == 1
     response = page.goto(f"{server.url}/alerts/{alert_id}")

@@ -14,6 +14,7 @@ from clearway.app import _routers
 from clearway.containers import journeys
 from tests.certificates.factories import ephyto
 from tests.containers.conftest import ECONOMY, now_journey
+from tests.web.support import make_user, sign_in
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -92,9 +93,10 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
     with keys.client(officer) as c:
         assert c.post("/api/v1/seals", json=journeys.seal_request(sim)).status_code == 201
         alert = c.post("/api/v1/seal-events", json=journeys.events_of(sim)).json()["alerts"][0]
-    page.context.add_cookies([{"name": "clearway_key", "value": officer, "url": server.url}])
+    sign_in(page, server, make_user(db, "root", "admin"))
 
     visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",
+              "/login": "/login", "/admin/": "/admin/",
               "/certificates/verify": f"/certificates/verify?code={code}",
               "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc"}
     assert _html_pages(server.app) == set(visits), "a new page: add it to this test's visits"
@@ -113,11 +115,12 @@ def test_the_docs_assets_are_served_here(db, http, asset):
 
 
 def test_html_answers_carry_the_page_policy_and_json_answers_do_not(db, http):
-    from clearway.app import PAGE_POLICY
+    from clearway.app import DOCS_POLICY, PAGE_POLICY
 
-    for path in ("/", "/hs?q=wine", "/docs", "/redoc", "/alerts"):
+    for path in ("/", "/hs?q=wine", "/login", "/docs", "/redoc"):
         policy = http.get(path).headers.get("content-security-policy")
-        assert policy == PAGE_POLICY, path
-    assert "default-src 'self'" in PAGE_POLICY and "http" not in PAGE_POLICY
+        assert policy == (DOCS_POLICY if path in ("/docs", "/redoc") else PAGE_POLICY), path
+    for policy in (PAGE_POLICY, DOCS_POLICY):
+        assert "default-src 'self'" in policy and "http" not in policy and "frame-ancestors 'none'" in policy
     assert "content-security-policy" not in http.get("/healthz").headers
     assert "content-security-policy" not in http.get("/openapi.json").headers

@@ -74,5 +74,68 @@ def revoke(key_id: Annotated[int, typer.Argument(metavar="ID", help="the key's i
     out.print(line, highlight=False)
 
 
+users_app = typer.Typer(help="People who sign in to the pages: create, list, disable.", no_args_is_help=True)
+
+
+@users_app.command("create", help="Create a user who signs in at /login. The password is asked for (hidden) "
+                                  "unless --password-stdin reads it from the first line of stdin. " + WHERE)
+@refusals_exit
+def create_user(username: Annotated[str, typer.Argument(metavar="USERNAME", help="lower-case letters, digits, . _ -")],
+                role: Annotated[str, typer.Option(metavar="ROLE", help="declarant, officer, admin or nppo")],
+                economy: Annotated[str, typer.Option(metavar="CODE", help="ISO 3166 alpha-2 code of the economy")],
+                party: Annotated[Optional[str], typer.Option(metavar="ID",
+                                                             help="party id a declarant or nppo acts for")] = None,
+                name: Annotated[Optional[str], typer.Option(metavar="TEXT", help="the person's full name")] = None,
+                language: Annotated[Optional[str], typer.Option(metavar="LANG", help="en or es; default: the "
+                                                                                      "browser's")] = None,
+                password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                             help="read the password from stdin")] = False) -> None:
+    import sys
+
+    from clearway.auth.users import create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password (at least 15 characters)", hide_input=True, confirmation_prompt=True)
+    with uow() as session:
+        row = create(session, username=username, password=password, role=role, economy=economy, party_id=party,
+                     full_name=name, language=language, actor="cli")
+        line = f"user {row.username} ({row.role} {row.economy}{' ' + row.party_id if row.party_id else ''}) created"
+    out.print(line, highlight=False)
+
+
+@users_app.command("list", help="List users: name, role, economy, party, created and disabled (UTC). " + WHERE)
+def list_users(as_json: Annotated[bool, typer.Option("--json", help="one JSON array on stdout")] = False) -> None:
+    from rich.table import Table
+
+    from clearway.auth.users import list_users as listed
+
+    with uow() as session:
+        rows = [{"username": r.username, "role": r.role, "economy": r.economy, "party": r.party_id,
+                 "name": r.full_name, "created": r.created_at, "disabled": r.disabled_at} for r in listed(session)]
+    if as_json:
+        print(json.dumps([{**r, "created": r["created"].isoformat(),
+                           "disabled": r["disabled"].isoformat() if r["disabled"] else None} for r in rows]))
+        return
+    table = Table("user", "role", "economy", "party", "name", "created (UTC)", "disabled (UTC)")
+    for r in rows:
+        table.add_row(r["username"], r["role"], r["economy"], r["party"] or "", r["name"] or "", _when(r["created"]),
+                      _when(r["disabled"]))
+    out.print(table)
+
+
+@users_app.command("disable", help="Disable a user: they cannot sign in, and their open sessions end. " + WHERE)
+@refusals_exit
+def disable_user(username: Annotated[str, typer.Argument(metavar="USERNAME")]) -> None:
+    from clearway.auth.users import disable_user as disable
+
+    with uow() as session:
+        row = disable(session, username=username, actor="cli")
+        line = f"user {row.username} disabled"
+    out.print(line, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
+    app.add_typer(users_app, name="users")

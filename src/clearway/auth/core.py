@@ -18,11 +18,13 @@ class Principal:
     role: str
     economy: str
     party_id: str | None = None
+    # The person signed in to the pages (auth.users); None for an API key.
+    user: str | None = None
 
     @property
     def actor(self) -> str:
         who = f":{self.party_id}" if self.party_id else ""
-        return f"{self.role}:{self.economy}{who}#{self.key_id}"
+        return f"{self.role}:{self.economy}{who}" + (f"@{self.user}" if self.user else f"#{self.key_id}")
 
 
 def new_key() -> str:

@@ -4,17 +4,15 @@ paper checks the code against the certificate this installation holds (and its c
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from clearway.certificates import printing, sps
 from clearway.certificates.models import Certificate
+from clearway.web.templating import templates
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters.update(date_text=printing.date_text, measure_text=printing.measure_text)
 templates.env.globals.update(duration_text=printing.duration_text, conveyance_text=printing.conveyance_text)
 router = APIRouter(include_in_schema=False)
