@@ -92,6 +92,15 @@ NOT_PAIRS = {
     "/api/v1/workforce/assessments/{economy}": "one economy's self-assessment, read by its own customs only "
                                                "(workforce.service.may_read_ratings); one economy per path",
     "/api/v1/workforce/actions/{economy}": "the open actions of the same ratings, same rule (may_read_ratings)",
+    "/tfa": "page of the public /api/v1/tfa/heatmap (same service.heat_map)",
+    "/tfa/economies/{economy}": "page of the public /api/v1/tfa/stocktake/{economy} (same service.stocktake)",
+    "/tfa/economies/{economy}/edit": "form for the economy's admin only (auth.core.administers), edits one entry",
+    "/tfa/measures/{measure}": "public page: the economies still needing one measure (commitments are public)",
+    "/tfa/matches": "page of the public /api/v1/tfa/matches (same service.ranking)",
+    "/tfa/gaps": "page of the public /api/v1/tfa/gaps (same service.gaps)",
+    "/gender": "page of the public /api/v1/workforce/regional (shares only)",
+    "/gender/{economy}": "public shares and scores; its open actions only to the economy's own customs "
+                        "(workforce.service.may_read_ratings, as /api/v1/workforce/actions/{economy})",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
     "/redoc": "API docs page",
