@@ -36,9 +36,12 @@ HELP = {"7.4": "risk engine and targeting training", "7.6": "time release study"
 
 
 def _entry(rng: random.Random, done_share: float, c_share: float) -> CommitmentIn:
-    if rng.random() < done_share:
-        return CommitmentIn(category="A", status="implemented", percent=100, evidence="illustrative: law in force")
     category = "C" if rng.random() < c_share else "B"
+    if rng.random() < done_share:  # implemented: on entry into force (A), or since by a definitive date
+        if rng.random() < 0.7:
+            return CommitmentIn(category="A", status="implemented", percent=100, evidence="illustrative: law in force")
+        return CommitmentIn(category=category, definitive_date=date(rng.choice([2019, 2021, 2023]), 2, 22),
+                            status="implemented", percent=100, evidence="illustrative: regulation in force")
     year = rng.choice([2021, 2023, 2025, 2027, 2029])
     started = rng.random() < 0.6
     return CommitmentIn(category=category, definitive_date=date(year, rng.choice([2, 6, 12]), 22 if year < 2026 else 1),
