@@ -43,8 +43,10 @@ def bars(title: str, items: Sequence[tuple[str, Number]], *, top: float = 100.0,
 def lines(title: str, xs: Sequence[str], series: dict[str, Sequence[Number]], *, top: float = 100.0,
           unit: str = "%") -> Markup:
     """One line per series over the x labels (a gap where a value is missing), with a legend."""
-    width, height, left, right, bottom, upper = 640, 300, 44, 200, 30, 14
-    plot_w, plot_h = width - left - right, height - upper - bottom
+    width, left, right, upper, plot_h = 640, 44, 24, 14, 230
+    plot_w = width - left - right
+    legend_top = upper + plot_h + 34  # the legend under the plot, one line per series: long names are not cut
+    height = legend_top + 18 * len(series) + 6
     step = plot_w / max(1, len(xs) - 1)
     y_of = lambda v: upper + plot_h - v / top * plot_h  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -55,7 +57,7 @@ def lines(title: str, xs: Sequence[str], series: dict[str, Sequence[Number]], *,
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#5d6d7e">'
                      f'{tick}{escape(unit)}</text>')
     for i, x in enumerate(xs):
-        parts.append(f'<text x="{left + i * step:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+        parts.append(f'<text x="{left + i * step:.1f}" y="{upper + plot_h + 18}" text-anchor="middle" font-size="11" '
                      f'fill="#5d6d7e">{escape(x)}</text>')
     for n, (name, values) in enumerate(series.items()):
         colour = PALETTE[n % len(PALETTE)]
@@ -64,8 +66,8 @@ def lines(title: str, xs: Sequence[str], series: dict[str, Sequence[Number]], *,
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
             parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
-        ly = upper + 6 + n * 18
-        parts.append(f'<rect x="{left + plot_w + 14}" y="{ly}" width="12" height="4" fill="{colour}"/>'
-                     f'<text x="{left + plot_w + 30}" y="{ly + 6}" font-size="11" fill="#1b2631">{escape(name)}</text>')
+        ly = legend_top + n * 18
+        parts.append(f'<rect x="{left}" y="{ly}" width="14" height="4" fill="{colour}"/>'
+                     f'<text x="{left + 20}" y="{ly + 6}" font-size="12" fill="#1b2631">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
