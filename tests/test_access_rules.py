@@ -83,6 +83,8 @@ NOT_PAIRS = {
     "/api/v1/tfa/heatmap": PUBLIC.format("commitments, as a grid"),
     "/api/v1/tfa/projects": PUBLIC.format("capacity-building projects registry"),
     "/api/v1/tfa/projects/{code}": PUBLIC.format("capacity-building projects registry"),
+    "/api/v1/tfa/projects/{code}/history": PART.format("project") + "; public like it",
+    "/api/v1/workforce/metrics/{economy}/{year}/history": PART.format("year's head counts") + "; public like it",
     "/api/v1/tfa/matches": PUBLIC.format("commitments and projects, matched"),
     "/api/v1/tfa/gaps": PUBLIC.format("commitments and projects: needs no project covers"),
     "/api/v1/workforce/metrics": PUBLIC.format("workforce head counts per administration (aggregates)"),

@@ -84,6 +84,8 @@ def test_matches_rank_and_explain_and_gaps_list_uncovered_needs(keys, http):
     assert got["matches"][0]["explanation"][1] == "7.4: priority high = 3 + 1 (assistance asked: Category C)"
     assert got["matches"][1]["explanation"][-1] == "modality national, status planned, starts 2099-01-01"
     assert got["left_out"] == [{"project": "VN-ONLY", "reason": "PG is not among the eligible economies (VN)"}]
+    changes = http.get("/api/v1/tfa/projects/RISK-1/history").json()
+    assert [(c["action"], c["after"]["measures"]) for c in changes] == [("tfa.project.created", ["7.4", "7.5"])]
     gaps = http.get("/api/v1/tfa/gaps").json()["gaps"]
     assert gaps == [{"measure": "3", "measure_title": "Advance rulings", "economies": ["PG"]}]
     r = http.get("/api/v1/tfa/matches", params={"economy": "ZZ"})

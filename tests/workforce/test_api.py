@@ -55,3 +55,13 @@ def test_self_assessment_scores_are_public_and_actions_stay_with_own_customs(key
     with keys.client(keys.create("declarant", "TH", "TH-TIN-1")) as trader:
         assert trader.get("/api/v1/workforce/actions/TH").status_code == 403
     assert http.get("/api/v1/workforce/actions/TH").status_code == 401
+
+
+def test_every_change_of_the_head_counts_is_kept_with_who_and_when(keys, http):
+    with keys.client(keys.create("admin", "PE")) as pe:
+        assert pe.put("/api/v1/workforce/metrics/PE/2024", json=FIGURES).status_code == 201
+        assert pe.put("/api/v1/workforce/metrics/PE/2024", json={**FIGURES, "trained": 600}).status_code == 200
+    changes = http.get("/api/v1/workforce/metrics/PE/2024/history").json()
+    assert [(c["action"], c["before"] and c["before"]["trained"], c["after"]["trained"]) for c in changes] == [
+        ("workforce.metrics.created", None, 300), ("workforce.metrics.changed", 300, 600)]
+    assert all(c["actor"].startswith("admin:PE#") for c in changes)

@@ -69,9 +69,7 @@ def read_commitment(economy: str, measure: str, ctx: Ctx) -> CommitmentOut:
 @router.get("/commitments/{economy}/{measure}/history", response_model=list[ChangeOut])
 def commitment_history(economy: str, measure: str, ctx: Ctx) -> list[ChangeOut]:
     with ctx.uow() as session:
-        row = service.commitment(session, economy=economy, measure=measure)
-        return [ChangeOut(**c) for c in service.history(session, entity_type=service.COMMITMENT,
-                                                        entity_id=f"{row.economy}:{row.measure}")]
+        return [ChangeOut(**c) for c in service.commitment_history(session, economy=economy, measure=measure)]
 
 
 @router.put("/commitments/{economy}/{measure}", response_model=CommitmentOut,
@@ -116,6 +114,12 @@ def list_projects(ctx: Ctx) -> list[ProjectOut]:
 def read_project(code: str, ctx: Ctx) -> ProjectOut:
     with ctx.uow() as session:
         return render_project(service.project(session, code=code))
+
+
+@router.get("/projects/{code}/history", response_model=list[ChangeOut])
+def project_history(code: str, ctx: Ctx) -> list[ChangeOut]:
+    with ctx.uow() as session:
+        return [ChangeOut(**c) for c in service.project_history(session, code=code)]
 
 
 @router.put("/projects/{code}", response_model=ProjectOut, responses={201: {"description": "created"}})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
+from clearway.tfa.schemas import ChangeOut
 from clearway.workforce import core, service
 from clearway.workforce.models import SelfAssessmentRating, WorkforceMetrics
 from clearway.workforce.principles import indicators, principles
@@ -55,6 +56,12 @@ def list_metrics(ctx: Ctx, economy: str | None = None) -> list[MetricsOut]:
 def read_metrics(economy: str, year: int, ctx: Ctx) -> MetricsOut:
     with ctx.uow() as session:
         return render(service.metrics_of(session, economy=economy, year=year))
+
+
+@router.get("/metrics/{economy}/{year}/history", response_model=list[ChangeOut])
+def metrics_history(economy: str, year: int, ctx: Ctx) -> list[ChangeOut]:
+    with ctx.uow() as session:
+        return [ChangeOut(**c) for c in service.metrics_history(session, economy=economy, year=year)]
 
 
 @router.get("/regional", response_model=list[SharesOut])

@@ -4,7 +4,6 @@ economies publish (their WTO notifications are public documents)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -13,8 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.audit.models import AuditEvent
-from clearway.audit.service import append_event
+from clearway.audit.service import append_event, history
 from clearway.auth.core import Principal, administers, is_admin
 from clearway.db import utcnow
 from clearway.errors import FieldError, Forbidden, Invalid, NotFound
@@ -99,11 +97,14 @@ def commitment(session: Session, *, economy: str, measure: str) -> TfaCommitment
     return row
 
 
-def history(session: Session, *, entity_type: str, entity_id: str) -> list[dict[str, Any]]:
+def commitment_history(session: Session, *, economy: str, measure: str) -> list[dict[str, Any]]:
     """Every change of one entry, oldest first, from the audit chain: at, actor, action, before, after."""
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == entity_type,
-                                                    AuditEvent.entity_id == entity_id).order_by(AuditEvent.seq)).all()
-    return [{"at": r.at, "actor": r.actor, "action": r.action, **json.loads(r.data)} for r in rows]
+    row = commitment(session, economy=economy, measure=measure)
+    return history(session, entity_type=COMMITMENT, entity_id=f"{row.economy}:{row.measure}")
+
+
+def project_history(session: Session, *, code: str) -> list[dict[str, Any]]:
+    return history(session, entity_type=PROJECT, entity_id=project(session, code=code).code)
 
 
 def check_code(code: str) -> str:

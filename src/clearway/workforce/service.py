@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import append_event
+from clearway.audit.service import append_event, history
 from clearway.auth.core import Principal, administers, is_customs
 from clearway.db import utcnow
 from clearway.reference.economies import checked as check_economy
@@ -74,6 +74,12 @@ def metrics_of(session: Session, *, economy: str, year: int) -> WorkforceMetrics
     if row is None:
         raise NotFound(f"{economy.upper()} has reported no workforce figures for {year}")
     return row
+
+
+def metrics_history(session: Session, *, economy: str, year: int) -> list[dict[str, Any]]:
+    """Every change of one year's head counts, oldest first (who, when, before, after)."""
+    row = metrics_of(session, economy=economy, year=year)
+    return history(session, entity_type="workforce_metrics", entity_id=f"{row.economy}:{row.year}")
 
 
 def put_rating(session: Session, *, principal: Principal | None, actor: str, economy: str, assessed_on: date,
