@@ -100,6 +100,7 @@ NOT_PAIRS = {
     "/tfa/measures/{measure}": "public page: the economies still needing one measure (commitments are public)",
     "/tfa/matches": "page of the public /api/v1/tfa/matches (same service.ranking)",
     "/tfa/gaps": "page of the public /api/v1/tfa/gaps (same service.gaps)",
+    "/gender/{economy}/edit": "forms for the economy's admin only (auth.core.administers)",
     "/gender": "page of the public /api/v1/workforce/regional (shares only)",
     "/gender/{economy}": "public shares and scores; its open actions only to the economy's own customs "
                         "(workforce.service.may_read_ratings, as /api/v1/workforce/actions/{economy})",

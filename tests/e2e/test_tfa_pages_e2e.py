@@ -117,3 +117,36 @@ def test_gender_pages_show_trends_scores_and_to_own_customs_the_open_actions(db,
 
 def _officer_th() -> Principal:
     return Principal(key_id=0, role="officer", economy="TH")
+
+
+def test_the_admin_enters_a_years_head_counts_and_a_rating_with_errors_beside_the_fields(db, server, page):
+    make_user(db, "th-admin", "admin", economy="TH")
+    sign_in(page, server, "th-admin", next_path="/gender/TH")
+    page.click("#enter-figures")
+    page.wait_for_url("**/gender/TH/edit")
+    page.fill("#m-year", "2026")
+    page.fill("#m-staff", "1000")
+    page.fill("#m-women", "1200")
+    page.click("#save-metrics")
+    assert page.locator("#women-error").inner_text() == "is 1200, more than staff (1000)"
+    check_page(page, "gender-edit-errors")
+    page.fill("#m-women", "450")
+    page.fill("#m-leaders", "40")
+    page.fill("#m-leaders_women", "10")
+    page.click("#save-metrics")
+    page.wait_for_url("**/gender/TH?saved=2026*")
+    assert page.locator("#trends tr[data-year='2026'] td").all_inner_texts()[:4] == ["45.0", "-", "-", "25.0"]
+    page.click("#enter-figures")
+    page.fill("#r-assessed_on", "2026-11-30")
+    page.select_option("#r-indicator", "P4.1")
+    page.select_option("#r-rating", "2")
+    page.fill("#r-action", "set a target for women in leadership")
+    page.click("#save-rating")
+    assert page.locator("#action_owner-error").inner_text() == "is required with an action"
+    page.fill("#r-action_owner", "Deputy commissioner")
+    page.fill("#r-action_due", "2027-06-30")
+    page.click("#save-rating")
+    page.wait_for_url("**/gender/TH?saved=2026-11-30*")
+    assert page.locator("#scores tr[data-principle=P4] td").all_inner_texts() == ["50.0"]  # 2 of 4
+    assert page.locator("#actions tr[data-indicator='P4.1'] td").all_inner_texts()[1:3] == [
+        "set a target for women in leadership", "Deputy commissioner"]
