@@ -104,6 +104,16 @@ def _check_dashboard(ws: Workspace) -> None:
         assert squeeze(words) in said, words
 
 
-CHECKS = {"README.md": _check_readme, "tariff.md": _check_tariff, "risk.md": _check_risk,
-          "certificates.md": _check_certificates, "containers.md": _check_containers,
-          "dashboard.md": _check_dashboard}
+def _check_tfa(ws: Workspace) -> None:
+    """The loads print their counts; matches, gaps and the regional shares are the ones the guide states."""
+    said = squeeze("\n".join(ws.outputs))
+    for words in ("commitments.csv: 4 commitments created, 0 changed", "projects.csv: 2 projects created, 0 changed",
+                  '["RISK-1",4]', '["TRS-1",3]', '["3",["PG"]]', "workforce.csv: 2 years created, 0 changed",
+                  '["PG",2025,"31.5"]'):
+        assert squeeze(words) in said, words
+    history = httpx.get(f"{ws.url}/api/v1/tfa/commitments/PG/7.4/history", timeout=30).json()
+    assert [(c["actor"], c["after"]["percent"]) for c in history] == [("cli", 30)]
+
+
+CHECKS = {"README.md": _check_readme, "tfa.md": _check_tfa, "tariff.md": _check_tariff, "risk.md": _check_risk,
+          "certificates.md": _check_certificates, "containers.md": _check_containers, "dashboard.md": _check_dashboard}

@@ -50,6 +50,7 @@ PAIRS = [
          items=lambda body: body["latest"], params=(("limit", 500),)),
 ]
 
+PUBLIC = "published to everyone, no key needed: the {0}, the same for every caller (tests/tfa/test_api.py)"
 PART = "a part of one {0}: read through the {0}'s own access rule (the same service.get), listed by none"
 NOT_PAIRS = {
     "/api/v1/declarations/{mrn}/versions": PART.format("declaration"),
@@ -109,6 +110,35 @@ NOT_PAIRS = {
     "/alerts/{alert_id}": "page of the /api/v1/alerts pair: calls the same containers.alerts.get",
     "/certificates/verify": "public verification page of a certificate code",
     "/certificates/print/{code}": "public printable certificate, found by its verification code",
+    "/api/v1/tfa/measures": "reference data: the 36 TFA measures, the same for every key",
+    "/api/v1/tfa/commitments": PUBLIC.format("commitments (an economy's TFA notifications are public)"),
+    "/api/v1/tfa/commitments/{economy}/{measure}": PUBLIC.format("commitments"),
+    "/api/v1/tfa/commitments/{economy}/{measure}/history": PART.format("commitment") + "; public like it",
+    "/api/v1/tfa/stocktake/{economy}": PUBLIC.format("commitments, with counts of the economy's own data"),
+    "/api/v1/tfa/heatmap": PUBLIC.format("commitments, as a grid"),
+    "/api/v1/tfa/projects": PUBLIC.format("capacity-building projects registry"),
+    "/api/v1/tfa/projects/{code}": PUBLIC.format("capacity-building projects registry"),
+    "/api/v1/tfa/projects/{code}/history": PART.format("project") + "; public like it",
+    "/api/v1/workforce/metrics/{economy}/{year}/history": PART.format("year's head counts") + "; public like it",
+    "/api/v1/tfa/matches": PUBLIC.format("commitments and projects, matched"),
+    "/api/v1/tfa/gaps": PUBLIC.format("commitments and projects: needs no project covers"),
+    "/api/v1/workforce/metrics": PUBLIC.format("workforce head counts per administration (aggregates)"),
+    "/api/v1/workforce/metrics/{economy}/{year}": PUBLIC.format("workforce head counts (aggregates)"),
+    "/api/v1/workforce/regional": PUBLIC.format("workforce shares, the regional view (aggregates only)"),
+    "/api/v1/workforce/scores/{economy}": PUBLIC.format("self-assessment scores per principle (aggregates)"),
+    "/api/v1/workforce/assessments/{economy}": "one economy's self-assessment, read by its own customs only "
+                                               "(workforce.service.may_read_ratings); one economy per path",
+    "/api/v1/workforce/actions/{economy}": "the open actions of the same ratings, same rule (may_read_ratings)",
+    "/tfa": "page of the public /api/v1/tfa/heatmap (same service.heat_map)",
+    "/tfa/economies/{economy}": "page of the public /api/v1/tfa/stocktake/{economy} (same service.stocktake)",
+    "/tfa/economies/{economy}/edit": "form for the economy's admin only (auth.core.administers), edits one entry",
+    "/tfa/measures/{measure}": "public page: the economies still needing one measure (commitments are public)",
+    "/tfa/matches": "page of the public /api/v1/tfa/matches (same service.ranking)",
+    "/tfa/gaps": "page of the public /api/v1/tfa/gaps (same service.gaps)",
+    "/gender/{economy}/edit": "forms for the economy's admin only (auth.core.administers)",
+    "/gender": "page of the public /api/v1/workforce/regional (shares only)",
+    "/gender/{economy}": "public shares and scores; its open actions only to the economy's own customs "
+                        "(workforce.service.may_read_ratings, as /api/v1/workforce/actions/{economy})",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
     "/redoc": "API docs page",

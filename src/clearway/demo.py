@@ -25,7 +25,7 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.demo_goods import DEMO_ECONOMIES, declaration, party
 from clearway.errors import ClearwayError, Conflict
-from clearway.flows import clearance, lanes, lodging, seals
+from clearway.flows import clearance, lanes, lodging, seals, stocktake_demo
 from clearway.risk.schemas import InspectionIn
 from clearway.validation import parse
 
@@ -141,7 +141,8 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
             admin = authenticate(session, keys["admin"])
         moved["history"] = demo_trs.load(factory, admin=admin, economies=DEMO_ECONOMIES)
     return {"users": people, "keys": keys, "keys_file": str(keys_file), "key_counts": {**key_counts, "nppo_signing_keys": signing},
-            "model": model, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed}
+            "model": model, "declarations": {"lodged": created, "already_there": existing, **moved}, **sealed,
+            **stocktake_demo.load(factory)}
 
 
 def clear(factory: sessionmaker[Session], keys: dict[str, str], seed: int = 2027) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -81,3 +82,11 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, tuple[int, s
         at = (last_link.seq if last_link else 0) + 1
         return count, (at, f"event {at} (and after) removed: the chain head records event {head.seq}")
     return count, None
+
+
+def history(session: Session, *, entity_type: str, entity_id: str) -> list[dict[str, Any]]:
+    """Every event of one entity, oldest first: at, actor, action and the event's data (for domains whose
+    events carry {"before": ..., "after": ...}, the entry before and after each change)."""
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.entity_type == entity_type,
+                                                    AuditEvent.entity_id == entity_id).order_by(AuditEvent.seq)).all()
+    return [{"at": r.at, "actor": r.actor, "action": r.action, **json.loads(r.data)} for r in rows]

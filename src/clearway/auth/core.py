@@ -69,3 +69,8 @@ def is_nppo(principal: Principal) -> bool:
 def acts_for(principal: Principal, party: str | None) -> bool:
     """A declarant key acting for this party (its declarations, its deferred account)."""
     return principal.role == "declarant" and principal.party_id is not None and principal.party_id == party
+
+
+def administers(principal: Principal, economy: str) -> bool:
+    """The admin of this economy (the stock-take and workforce entries of an economy are its admin's alone)."""
+    return principal.role == "admin" and principal.economy == economy

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from clearway.errors import FieldError, Invalid
+
 
 @dataclass(frozen=True)
 class Economy:
@@ -45,3 +47,12 @@ def get(code: str) -> Economy | None:
 
 def office(code: str) -> Office | None:
     return all_offices().get(code.upper()) if isinstance(code, str) else None
+
+
+def checked(code: str, path: str = "economy") -> str:
+    """The economy code, upper case, or Invalid naming the field."""
+    found = get(code)
+    if found is None:
+        raise Invalid(f"{code!r} is not an APEC economy",
+                      errors=[FieldError(path, "is not one of the 21 APEC economy codes (e.g. AU, PE)")])
+    return found.code
