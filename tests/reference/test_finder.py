@@ -5,6 +5,8 @@ from the kinds of listings in the HSCodeComp set; none is from the benchmark set
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sqlalchemy import text
 
@@ -13,9 +15,14 @@ from clearway.reference import finder, search_index
 from clearway.reference.hs import national_words, nomenclature, synonyms
 
 
-@pytest.mark.parametrize("word,stem", [("oranges", "orange"), ("cherries", "cherry"), ("boxes", "box"),
-                                       ("glass", "glass"), ("brushes", "brush"), ("tea", "tea")])
-def test_plurals_meet_the_nomenclatures_singulars(word, stem):
+@pytest.mark.parametrize("word,other", [("oranges", "orange"), ("cherries", "cherry"), ("boxes", "box"),
+                                        ("brushes", "brush"), ("heating", "heated"), ("knitted", "knitting")])
+def test_plurals_and_other_forms_meet_the_nomenclatures_words(word, other):
+    assert finder.stem(word) == finder.stem(other)
+
+
+@pytest.mark.parametrize("word,stem", [("glass", "glass"), ("tea", "tea"), ("footwear", "footwear")])
+def test_words_without_a_suffix_stay_whole(word, stem):
     assert finder.stem(word) == stem
 
 
@@ -23,6 +30,24 @@ def test_the_first_clause_weighs_more_and_synonyms_bring_tariff_words():
     w = finder.query_weights("Sneakers for men: rubber soles, textile uppers", {"sneakers": ("footwear",)})
     assert w["sneaker"] == finder.FIRST_CLAUSE and w["footwear"] == finder.FIRST_CLAUSE * finder.SYNONYM
     assert w["rubber"] == 1.0 and "for" not in w
+    assert w["men"] == finder.FIRST_CLAUSE * finder.PURPOSE  # what the goods are for weighs less
+
+
+def test_a_word_a_listing_title_repeats_weighs_more():
+    w = finder.query_weights("Bicycle Lock Waterproof Lock Heavy Duty Safety Lock", {})
+    assert w["lock"] == pytest.approx(finder.FIRST_CLAUSE * (1 + finder.REPEAT * math.log(3)))
+    assert w["bicycl"] == finder.FIRST_CLAUSE and w["waterproof"] == finder.FIRST_CLAUSE and w["heavi"] == 1.0
+
+
+def test_words_side_by_side_in_a_subheading_add_a_bonus_and_waste_steps_back():
+    corpus = finder.Corpus([finder.make_doc("111111", "Hair preparations; hair dye", "", "", ()),
+                            finder.make_doc("222222", "Dye for textiles; hair of animals", "", "", ()),
+                            finder.make_doc("333333", "Waste and scrap of hair dye", "", "", ())])
+    q = "hair dye"
+    ranked = finder.rank(finder.query_weights(q, {}), None, corpus, 5, finder.query_pairs(q))
+    assert [c for c, _ in ranked] == ["111111", "222222", "333333"]
+    q = "hair dye waste"
+    assert finder.rank(finder.query_weights(q, {}), None, corpus, 5, finder.query_pairs(q))[0][0] == "333333"
 
 
 def test_a_word_in_the_nomenclatures_own_text_outranks_one_in_national_lines_only():
@@ -34,7 +59,7 @@ def test_a_word_in_the_nomenclatures_own_text_outranks_one_in_national_lines_onl
 
 def test_candidates_limit_the_ranking():
     corpus = finder.Corpus([finder.make_doc("111111", "Oranges", "", "", ()), finder.make_doc("222222", "Orange peel", "", "", ())])
-    assert [c for c, _ in finder.rank({"orange": 1.0}, {"222222"}, corpus, 5)] == ["222222"]
+    assert [c for c, _ in finder.rank({finder.stem("orange"): 1.0}, {"222222"}, corpus, 5)] == ["222222"]
 
 
 @pytest.mark.parametrize("words,code", [

@@ -59,6 +59,5 @@ def candidates(session: Session, terms: list[str]) -> set[str]:
 def search(session: Session, query: str, limit: int = 10) -> list[tuple[HsEntry, float]]:
     """Subheadings for a description of goods, best first, with their scores."""
     ensure(session)
-    weights = finder.query_weights(query, synonyms())
-    terms = [t for t in weights if t.isalpha()]
-    return nomenclature().ranked(weights, candidates(session, terms), limit)
+    terms = [t for t in finder.query_weights(query, synonyms()) if t.isalpha()]
+    return nomenclature().ranked(query, candidates(session, terms), limit)
