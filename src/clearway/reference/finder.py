@@ -139,8 +139,8 @@ def query_weights(text: str, synonyms: Mapping[str, tuple[str, ...]]) -> dict[st
     repeats = Counter(s for _, s, _ in terms)
     for raw, base, w in terms:
         w *= 1 + REPEAT * math.log(repeats[base])
-        tariff_words = synonyms.get(raw) or synonyms.get(raw.rstrip("s")) or ()
-        for term, factor in [(base, 1.0), *((stem(s.lower()), SYNONYM) for s in tariff_words)]:
+        tariff_words = words(" ".join(synonyms.get(raw) or synonyms.get(raw.rstrip("s")) or ()))
+        for term, factor in [(base, 1.0), *((t, SYNONYM) for t in tariff_words)]:
             weights[term] = max(weights.get(term, 0.0), w * factor)
     return weights
 
