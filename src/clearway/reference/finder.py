@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_WORD = re.compile(r"[a-z]+|[:;(),/]")
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[:;(),/]")
 STOP = frozenset(
     "a an the of for and or with in on to by from as at is are be this that it its not new other n e c s nec nes "
     "heading no item excluding including whether than such used use type set pcs pc piece thereof kind their "
@@ -57,9 +57,18 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+def _tokens(text: str) -> list[str]:
+    """Words and clause marks; a hyphenated word gives its parts and then its parts joined ("t-shirts" ->
+    "t", "shirts", "tshirts"), so that "T-shirt", "tshirt" and "shirt" all meet the tariff's "T-shirts"."""
+    out = []
+    for token in _WORD.findall(text.lower()):
+        out.extend(token.split("-") + [token.replace("-", "")] if "-" in token else [token])
+    return out
+
+
 def words(text: str) -> list[str]:
     """Stemmed words of a text, stop words and punctuation out."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w.isalpha() and w not in STOP and len(w) > 1]
+    return [stem(w) for w in _tokens(text) if w.isalpha() and w not in STOP and len(w) > 1]
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,7 @@ def query_terms(text: str) -> list[tuple[str, str, float]]:
     out: list[tuple[str, str, float]] = []
     clause = seen = 0
     purpose = False
-    for raw in _WORD.findall(text.lower()):
+    for raw in _tokens(text):
         if raw in _CLAUSE or raw in _COMMA:
             clause += raw in _CLAUSE
             purpose = False
