@@ -23,10 +23,11 @@ ranks alike.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,18 +36,18 @@ import snowballstemmer
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[:;(),/]")
 STOP = frozenset(
     "a an the of for and or with in on to by from as at is are be this that it its not new other n e c s nec nes "
-    "heading no item excluding including whether than such used use type set pcs pc piece thereof kind their "
+    "heading no item excluding including whether than such used use type set pcs pc piece thereof kind their non "
     "only also etc".split())
 _CLAUSE, _COMMA, _PURPOSE = frozenset(":;("), frozenset(",)/"), frozenset(("for", "fit", "fits", "compatible"))
 
 # BM25F field weights and length normalisation, the saturation k1, and the query-side factors. Chosen on half
 # of the public classification set (the other half is the one reported in docs/benchmarks.md); see
 # benchmarks/bench_hs_finder.py.
-WEIGHTS = {"own": 5.0, "heading": 1.5, "chapter": 0.3, "national": 1.0}
+WEIGHTS = {"own": 6.0, "heading": 1.5, "chapter": 0.3, "national": 1.0}
 LENGTH_NORM = {"own": 0.5, "heading": 0.5, "chapter": 0.5, "national": 0.5}
 K1 = 1.2
 FIRST_CLAUSE, FIRST_WORDS, SYNONYM, PURPOSE, REPEAT = 1.5, 3, 1.0, 0.5, 1.0
-BIGRAM, BIGRAM_MAX_DOCS, WASTE = 0.2, 2000, 0.5
+BIGRAM, BIGRAM_MAX_DOCS, WASTE, NEGATED = 0.2, 2000, 0.5, 0.5
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -71,15 +72,51 @@ def words(text: str) -> list[str]:
     return [stem(w) for w in _tokens(text) if w.isalpha() and w not in STOP and len(w) > 1]
 
 
+def marked(text: str) -> Iterator[tuple[str, bool]]:
+    """Each token of a text (words and clause marks), and whether the text rules it out: the words after
+    "not", "excluding", "except", "without", "other than" (but not "whether or not"), up to the end of
+    the clause, or of the brackets the exclusion opened in ("(other than cotton or man-made fibres)"),
+    and the word after "non" ("non-alloy"). The subheadings of a heading differ by these words:
+    "Seats; with wooden frames, not upholstered" is the wrong answer for an upholstered sofa."""
+    depth, negated_at, next_only, prev = 0, None, False, ""
+    for tok in _tokens(text):
+        if tok in ("not", "excluding", "except", "without") and prev != "or" or tok == "than" and prev == "other":
+            negated_at = depth
+        elif tok == "non":
+            next_only = True
+        elif tok in "(),;:/":
+            depth += (tok == "(") - (tok == ")")
+            if negated_at is not None and (depth < negated_at or tok in ";:" or tok in ",/" and negated_at == 0):
+                negated_at = None
+        elif tok.isalpha() and tok not in STOP and len(tok) > 1:
+            yield tok, negated_at is not None or next_only
+            next_only = False
+            prev = tok
+            continue
+        yield tok, False
+        prev = tok
+
+
+def affirmed_and_negated(text: str) -> tuple[list[str], list[str]]:
+    """A tariff text's stemmed words, split into those it affirms and those it rules out (`marked`)."""
+    affirmed: list[str] = []
+    negated: list[str] = []
+    for tok, ruled_out in marked(text):
+        if tok.isalpha() and tok not in STOP and len(tok) > 1:
+            (negated if ruled_out else affirmed).append(stem(tok))
+    return affirmed, negated
+
+
 @dataclass(frozen=True)
 class Doc:
     code: str
     fields: Mapping[str, Counter]  # field name (WEIGHTS' keys) -> stemmed word counts
     bigrams: frozenset[tuple[str, str]]  # adjacent stemmed words in any of its texts
     waste: bool  # a waste or scrap subheading
+    negated: frozenset[str] = frozenset()  # words its texts rule out and never affirm
 
     def terms(self) -> set[str]:
-        return set().union(*self.fields.values())
+        return set().union(*self.fields.values()) | self.negated
 
     def text(self) -> str:
         """The words an external full-text index holds for this document (already stemmed)."""
@@ -92,10 +129,14 @@ def make_doc(code: str, own: str, heading: str, chapter: str, national: Iterable
     parts = list(dict.fromkeys(p.strip() for line in national for p in line.split(" / ") if p.strip()))
     texts = [own, heading, *parts]
     pairs = frozenset(pair for t in texts for ws in [words(t)] for pair in zip(ws, ws[1:]) if pair[0] != pair[1])
-    fields = {"own": Counter(words(own)), "heading": Counter(words(heading)), "chapter": Counter(words(chapter)),
-              "national": Counter(w for p in parts for w in words(p))}
-    own_words = set(fields["own"])
-    return Doc(code, fields, pairs, bool(own_words & {"wast", "scrap"}))
+    split = {"own": [affirmed_and_negated(own)], "heading": [affirmed_and_negated(heading)],
+             "chapter": [affirmed_and_negated(chapter)], "national": [affirmed_and_negated(p) for p in parts]}
+    # What the subheading's own text or its heading rules out is ruled out, wherever else it appears (the
+    # heading "Coffee, whether or not roasted or decaffeinated" over "Coffee; roasted, not decaffeinated"),
+    # unless the own text affirms it.
+    negated = {w for f in ("own", "heading") for _, n in split[f] for w in n} - set(split["own"][0][0])
+    fields = {f: Counter(w for a, _ in s for w in a if w not in negated) for f, s in split.items()}
+    return Doc(code, fields, pairs, bool(set(fields["own"]) & {"wast", "scrap"}), frozenset(negated))
 
 
 class Corpus:
@@ -112,14 +153,15 @@ class Corpus:
             norms = {f: 1 - LENGTH_NORM[f] + LENGTH_NORM[f] * sum(d.fields[f].values()) / lengths[f] for f in WEIGHTS}
             for t in d.terms():
                 tf = sum(WEIGHTS[f] * d.fields[f].get(t, 0) / norms[f] for f in WEIGHTS)
-                if tf:
-                    idf = math.log(1 + (n_docs - doc_freq[t] + 0.5) / (doc_freq[t] + 0.5))
-                    self.postings[t][d.code] = idf * tf / (K1 + tf)
+                idf = math.log(1 + (n_docs - doc_freq[t] + 0.5) / (doc_freq[t] + 0.5))
+                self.postings[t][d.code] = idf * tf / (K1 + tf) if tf else -NEGATED * idf
         self.pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
         for d in self.docs.values():
             for pair in d.bigrams:
                 self.pairs[pair].append(d.code)
         self.n_docs = n_docs
+        self.own_length = {d.code: sum(d.fields["own"].values()) for d in self.docs.values()}
+        self.waste = {d.code for d in self.docs.values() if d.waste}
 
 
 def query_terms(text: str) -> list[tuple[str, str, float]]:
@@ -127,14 +169,15 @@ def query_terms(text: str) -> list[tuple[str, str, float]]:
     out: list[tuple[str, str, float]] = []
     clause = seen = 0
     purpose = False
-    for raw in _tokens(text):
+    for raw, ruled_out in marked(text):
         if raw in _CLAUSE or raw in _COMMA:
             clause += raw in _CLAUSE
             purpose = False
         elif raw in _PURPOSE:
             purpose = True
-        elif raw not in STOP and len(raw) > 1:
+        elif raw not in STOP and len(raw) > 1 and raw.isalpha():
             w = (FIRST_CLAUSE if clause == 0 and seen < FIRST_WORDS else 1.0) * (PURPOSE if purpose else 1.0)
+            w *= -NEGATED if ruled_out else 1.0
             seen += 1
             out.append((raw, stem(raw), w))
     return out
@@ -147,10 +190,10 @@ def query_weights(text: str, synonyms: Mapping[str, tuple[str, ...]]) -> dict[st
     terms = query_terms(text)
     repeats = Counter(s for _, s, _ in terms)
     for raw, base, w in terms:
-        w *= 1 + REPEAT * math.log(repeats[base])
+        w *= 1 + REPEAT * math.log(repeats[base]) if w > 0 else 1
         tariff_words = words(" ".join(synonyms.get(raw) or synonyms.get(raw.rstrip("s")) or ()))
         for term, factor in [(base, 1.0), *((t, SYNONYM) for t in tariff_words)]:
-            weights[term] = max(weights.get(term, 0.0), w * factor)
+            weights[term] = max(weights[term], w * factor) if term in weights else w * factor
     return weights
 
 
@@ -172,13 +215,12 @@ def rank(weights: Mapping[str, float], candidates: Iterable[str] | None, corpus:
                 if code in scores:
                     scores[code] += bonus
     if not {"wast", "scrap"} & set(weights):
-        for code in scores:
-            if corpus.docs[code].waste:
-                scores[code] *= WASTE
+        for code in corpus.waste & scores.keys():
+            scores[code] *= WASTE
     allowed = None if candidates is None else set(candidates)
-    scored = [(c, s) for c, s in scores.items() if allowed is None or c in allowed]
-    scored.sort(key=lambda cs: (-cs[1], sum(corpus.docs[cs[0]].fields["own"].values()), cs[0]))
-    return scored[:limit]
+    scored = scores.items() if allowed is None else [(c, s) for c, s in scores.items() if c in allowed]
+    length = corpus.own_length
+    return heapq.nsmallest(limit, scored, key=lambda cs: (-cs[1], length[cs[0]], cs[0]))
 
 
 def query_pairs(text: str) -> list[tuple[str, str]]:
