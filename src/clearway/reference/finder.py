@@ -2,61 +2,121 @@
 
 No database here. Each subheading is a document of four fields: its own text, its heading's, its chapter's,
 and the national lines' descriptions under it (the US schedule words "Drinking glasses ... of lead crystal"
-where the nomenclature says "Glassware; drinking glasses"). A query word scores its inverse document
-frequency times the fields it is found in, the nomenclature's own text weighing most and national words
-saturating (a word repeated over twenty US lines is not twenty times the evidence). The words of the first
-clause weigh more: traders name the goods first ("Whiskey glasses, scotch glasses, ... gift for bourbon
-lovers"). Trade synonyms bring everyday words to the tariff's ("sneakers" -> footwear).
+where the nomenclature says "Glassware; drinking glasses", Australia's and New Zealand's lines add theirs).
+The score is BM25F (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond", 2009):
+each field's term count is weighted and normalised by the field's length, the sum saturates, and the term's
+inverse document frequency multiplies it. As that does not depend on the query, it is computed once per
+(term, subheading) and a search adds up postings. Words are stemmed with the Snowball English (Porter 2)
+stemmer, so "oranges", "orange" and "frozen"/"freeze" forms meet.
 
-The database's full-text index (`search_index.py`) may name the candidates; in memory every subheading is
-one. The score below decides the order either way, so every path ranks alike.
+On the query side: the words of the first clause weigh more (traders name the goods first: "Whiskey glasses,
+scotch glasses, ... gift for bourbon lovers"), a word repeated in a listing title weighs more (the goods
+are what a title repeats), words after "for" (what the goods are for or fit) weigh less, and trade synonyms
+bring everyday words to the tariff's ("sneakers" -> footwear). Two query words met side by side in a
+subheading's texts ("hair dye", "watch case") add a bonus, and waste and scrap subheadings step back unless
+the query speaks of waste or scrap.
+
+The database's full-text index (`search_index.py`) names the candidates (every subheading holding a query
+term); in memory every subheading is one. The score below decides the order either way, so every path
+ranks alike.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
-_WORD = re.compile(r"[a-z]+|[:;(]")
+import snowballstemmer
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*|[:;(),/]")
 STOP = frozenset(
     "a an the of for and or with in on to by from as at is are be this that it its not new other n e c s nec nes "
-    "heading no item excluding including whether than such used use type set pcs pc piece thereof kind their "
+    "heading no item excluding including whether than such used use type set pcs pc piece thereof kind their non "
     "only also etc".split())
+_CLAUSE, _COMMA, _PURPOSE = frozenset(":;("), frozenset(",)/"), frozenset(("for", "fit", "fits", "compatible"))
 
-# Field weights and the first-clause boost. Chosen on half of the public classification set (the other half is
-# the one reported in docs/benchmarks.md); see benchmarks/bench_hs_finder.py.
-OWN, HEADING, CHAPTER, NATIONAL, SATURATION = 2.0, 1.0, 0.0, 2.0, 1.0
-FIRST_CLAUSE, FIRST_WORDS, SYNONYM = 1.5, 3, 1.0
+# BM25F field weights and length normalisation, the saturation k1, and the query-side factors. Chosen on half
+# of the public classification set (the other half is the one reported in docs/benchmarks.md); see
+# benchmarks/bench_hs_finder.py.
+WEIGHTS = {"own": 6.0, "heading": 1.5, "chapter": 0.3, "national": 1.0}
+LENGTH_NORM = {"own": 0.5, "heading": 0.5, "chapter": 0.5, "national": 0.5}
+K1 = 1.2
+FIRST_CLAUSE, FIRST_WORDS, SYNONYM, PURPOSE, REPEAT = 1.5, 3, 1.0, 0.5, 1.0
+BIGRAM, BIGRAM_MAX_DOCS, WASTE, NEGATED = 0.2, 2000, 0.5, 0.5
+
+_stemmer = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light English stemmer: plurals to singular, enough to meet the nomenclature's plurals."""
-    if word.endswith("ss") or len(word) < 4:
-        return word
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            return word[: -len(suffix)] + repl
-    return word
+    """Snowball English stem of a lower-case word."""
+    return _stemmer.stemWord(word)
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and clause marks; a hyphenated word gives its parts and then its parts joined ("t-shirts" ->
+    "t", "shirts", "tshirts"), so that "T-shirt", "tshirt" and "shirt" all meet the tariff's "T-shirts"."""
+    out = []
+    for token in _WORD.findall(text.lower()):
+        out.extend(token.split("-") + [token.replace("-", "")] if "-" in token else [token])
+    return out
 
 
 def words(text: str) -> list[str]:
-    """Stemmed words of a text, stop words out."""
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 1 and w.isalpha()]
+    """Stemmed words of a text, stop words and punctuation out."""
+    return [stem(w) for w in _tokens(text) if w.isalpha() and w not in STOP and len(w) > 1]
+
+
+def marked(text: str) -> Iterator[tuple[str, bool]]:
+    """Each token of a text (words and clause marks), and whether the text rules it out: the words after
+    "not", "excluding", "except", "without", "other than" (but not "whether or not"), up to the end of
+    the clause, or of the brackets the exclusion opened in ("(other than cotton or man-made fibres)"),
+    and the word after "non" ("non-alloy"). The subheadings of a heading differ by these words:
+    "Seats; with wooden frames, not upholstered" is the wrong answer for an upholstered sofa."""
+    depth, negated_at, next_only, prev = 0, None, False, ""
+    for tok in _tokens(text):
+        if tok in ("not", "excluding", "except", "without") and prev != "or" or tok == "than" and prev == "other":
+            negated_at = depth
+        elif tok == "non":
+            next_only = True
+        elif tok in "(),;:/":
+            depth += (tok == "(") - (tok == ")")
+            if negated_at is not None and (depth < negated_at or tok in ";:" or tok in ",/" and negated_at == 0):
+                negated_at = None
+        elif tok.isalpha() and tok not in STOP and len(tok) > 1:
+            yield tok, negated_at is not None or next_only
+            next_only = False
+            prev = tok
+            continue
+        yield tok, False
+        prev = tok
+
+
+def affirmed_and_negated(text: str) -> tuple[list[str], list[str]]:
+    """A tariff text's stemmed words, split into those it affirms and those it rules out (`marked`)."""
+    affirmed: list[str] = []
+    negated: list[str] = []
+    for tok, ruled_out in marked(text):
+        if tok.isalpha() and tok not in STOP and len(tok) > 1:
+            (negated if ruled_out else affirmed).append(stem(tok))
+    return affirmed, negated
 
 
 @dataclass(frozen=True)
 class Doc:
     code: str
-    own: frozenset[str]
-    heading: frozenset[str]
-    chapter: frozenset[str]
-    national: Mapping[str, int]
+    fields: Mapping[str, Counter]  # field name (WEIGHTS' keys) -> stemmed word counts
+    bigrams: frozenset[tuple[str, str]]  # adjacent stemmed words in any of its texts
+    waste: bool  # a waste or scrap subheading
+    negated: frozenset[str] = frozenset()  # words its texts rule out and never affirm
 
     def terms(self) -> set[str]:
-        return set(self.own) | set(self.heading) | set(self.chapter) | set(self.national)
+        return set().union(*self.fields.values()) | self.negated
 
     def text(self) -> str:
         """The words an external full-text index holds for this document (already stemmed)."""
@@ -64,58 +124,106 @@ class Doc:
 
 
 def make_doc(code: str, own: str, heading: str, chapter: str, national: Iterable[str]) -> Doc:
-    return Doc(code, frozenset(words(own)), frozenset(words(heading)), frozenset(words(chapter)),
-               Counter(w for line in national for w in words(line)))
+    """A subheading's document. National lines are given as descriptions; a line written with its parents
+    ("Melons, fresh: / Watermelons") counts each distinct part once."""
+    parts = list(dict.fromkeys(p.strip() for line in national for p in line.split(" / ") if p.strip()))
+    texts = [own, heading, *parts]
+    pairs = frozenset(pair for t in texts for ws in [words(t)] for pair in zip(ws, ws[1:]) if pair[0] != pair[1])
+    split = {"own": [affirmed_and_negated(own)], "heading": [affirmed_and_negated(heading)],
+             "chapter": [affirmed_and_negated(chapter)], "national": [affirmed_and_negated(p) for p in parts]}
+    # What the subheading's own text or its heading rules out is ruled out, wherever else it appears (the
+    # heading "Coffee, whether or not roasted or decaffeinated" over "Coffee; roasted, not decaffeinated"),
+    # unless the own text affirms it.
+    negated = {w for f in ("own", "heading") for _, n in split[f] for w in n} - set(split["own"][0][0])
+    fields = {f: Counter(w for a, _ in s for w in a if w not in negated) for f, s in split.items()}
+    return Doc(code, fields, pairs, bool(set(fields["own"]) & {"wast", "scrap"}), frozenset(negated))
 
 
 class Corpus:
-    """The documents, and for each term the documents holding it with the weight of the fields it is in
-    (precomputed, so that a search adds up postings instead of looking into every candidate)."""
+    """The documents, and for each term the documents holding it with their BM25F term score (idf times the
+    saturated, length-normalised, field-weighted count), and for each adjacent word pair its documents."""
 
     def __init__(self, docs: Iterable[Doc]) -> None:
         self.docs = {d.code: d for d in docs}
+        n_docs = max(len(self.docs), 1)
+        lengths = {f: sum(sum(d.fields[f].values()) for d in self.docs.values()) / n_docs or 1.0 for f in WEIGHTS}
+        doc_freq = Counter(t for d in self.docs.values() for t in d.terms())
         self.postings: dict[str, dict[str, float]] = defaultdict(dict)
         for d in self.docs.values():
+            norms = {f: 1 - LENGTH_NORM[f] + LENGTH_NORM[f] * sum(d.fields[f].values()) / lengths[f] for f in WEIGHTS}
             for t in d.terms():
-                n = d.national.get(t, 0)
-                self.postings[t][d.code] = (OWN * (t in d.own) + HEADING * (t in d.heading)
-                                            + CHAPTER * (t in d.chapter) + NATIONAL * n / (n + SATURATION))
-        n_docs = len(self.docs)
-        self.idf = {t: math.log(1 + n_docs / (1 + len(p))) for t, p in self.postings.items()}
+                tf = sum(WEIGHTS[f] * d.fields[f].get(t, 0) / norms[f] for f in WEIGHTS)
+                idf = math.log(1 + (n_docs - doc_freq[t] + 0.5) / (doc_freq[t] + 0.5))
+                self.postings[t][d.code] = idf * tf / (K1 + tf) if tf else -NEGATED * idf
+        self.pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for d in self.docs.values():
+            for pair in d.bigrams:
+                self.pairs[pair].append(d.code)
+        self.n_docs = n_docs
+        self.own_length = {d.code: sum(d.fields["own"].values()) for d in self.docs.values()}
+        self.waste = {d.code for d in self.docs.values() if d.waste}
+
+
+def query_terms(text: str) -> list[tuple[str, str, float]]:
+    """The query's words in order: (raw word, stem, positional weight)."""
+    out: list[tuple[str, str, float]] = []
+    clause = seen = 0
+    purpose = False
+    for raw, ruled_out in marked(text):
+        if raw in _CLAUSE or raw in _COMMA:
+            clause += raw in _CLAUSE
+            purpose = False
+        elif raw in _PURPOSE:
+            purpose = True
+        elif raw not in STOP and len(raw) > 1 and raw.isalpha():
+            w = (FIRST_CLAUSE if clause == 0 and seen < FIRST_WORDS else 1.0) * (PURPOSE if purpose else 1.0)
+            w *= -NEGATED if ruled_out else 1.0
+            seen += 1
+            out.append((raw, stem(raw), w))
+    return out
 
 
 def query_weights(text: str, synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, float]:
-    """Each query term with its weight: first-clause words more, synonyms as much as the word they stand for."""
+    """Each query term with its weight: first-clause words more, words after "for" less, a repeated word
+    more, synonyms as much as the word they stand for."""
     weights: dict[str, float] = {}
-    clause = seen = 0
-    for raw in _WORD.findall(text.lower()):
-        if raw in ":;(":
-            clause += 1
-            continue
-        if raw in STOP or len(raw) < 2:
-            continue
-        w = FIRST_CLAUSE if clause == 0 and seen < FIRST_WORDS else 1.0
-        seen += 1
-        base = stem(raw)
-        for term, factor in [(base, 1.0), *((stem(s), SYNONYM) for s in synonyms.get(raw, synonyms.get(base, ())))]:
-            weights[term] = max(weights.get(term, 0.0), w * factor)
+    terms = query_terms(text)
+    repeats = Counter(s for _, s, _ in terms)
+    for raw, base, w in terms:
+        w *= 1 + REPEAT * math.log(repeats[base]) if w > 0 else 1
+        tariff_words = words(" ".join(synonyms.get(raw) or synonyms.get(raw.rstrip("s")) or ()))
+        for term, factor in [(base, 1.0), *((t, SYNONYM) for t in tariff_words)]:
+            weights[term] = max(weights[term], w * factor) if term in weights else w * factor
     return weights
 
 
-def rank(weights: Mapping[str, float], candidates: Iterable[str] | None, corpus: Corpus,
-         limit: int) -> list[tuple[str, float]]:
+def rank(weights: Mapping[str, float], candidates: Iterable[str] | None, corpus: Corpus, limit: int,
+         pairs: Iterable[tuple[str, str]] = ()) -> list[tuple[str, float]]:
     """The best `limit` documents (among `candidates`, or all), highest score first; ties go to the shorter
-    own text, then the code. A score sums, over the query terms a document holds, the term's weight times
-    its inverse document frequency times the fields it is found in."""
+    own text, then the code. A score sums each query term's weight times its posting; each query word pair
+    found side by side in a document adds a bonus that grows with the pair's rarity; waste and scrap
+    documents are halved unless the query holds those words."""
     scores: dict[str, float] = defaultdict(float)
     for term, w in weights.items():
-        postings = corpus.postings.get(term)
-        if postings:
-            factor = w * corpus.idf[term]
-            for code, fields in postings.items():
-                if fields:
-                    scores[code] += factor * fields
+        for code, posting in corpus.postings.get(term, {}).items():
+            scores[code] += w * posting
+    for pair in set(pairs):
+        holders = corpus.pairs.get(pair, ())
+        if 0 < len(holders) < BIGRAM_MAX_DOCS:
+            bonus = BIGRAM * math.log(1 + corpus.n_docs / len(holders))
+            for code in holders:
+                if code in scores:
+                    scores[code] += bonus
+    if not {"wast", "scrap"} & set(weights):
+        for code in corpus.waste & scores.keys():
+            scores[code] *= WASTE
     allowed = None if candidates is None else set(candidates)
-    scored = [(c, s) for c, s in scores.items() if allowed is None or c in allowed]
-    scored.sort(key=lambda cs: (-cs[1], len(corpus.docs[cs[0]].own), cs[0]))
-    return scored[:limit]
+    scored = scores.items() if allowed is None else [(c, s) for c, s in scores.items() if c in allowed]
+    length = corpus.own_length
+    return heapq.nsmallest(limit, scored, key=lambda cs: (-cs[1], length[cs[0]], cs[0]))
+
+
+def query_pairs(text: str) -> list[tuple[str, str]]:
+    """Adjacent stemmed query words (punctuation and stop words skipped), for the side-by-side bonus."""
+    ws = [s for _, s, _ in query_terms(text)]
+    return [p for p in zip(ws, ws[1:]) if p[0] != p[1]]

@@ -54,11 +54,12 @@ class Nomenclature:
         """Subheadings ranked by the finder (`finder.py`) over every subheading; in memory, for bulk work
         and the command line. The API searches the database's full-text index (`search_index.py`) and
         ranks its candidates the same way."""
-        weights = finder.query_weights(query, synonyms())
-        return self.ranked(weights, None, limit)
+        return self.ranked(query, None, limit)
 
-    def ranked(self, weights: dict[str, float], codes: set[str] | None, limit: int) -> list[tuple[HsEntry, float]]:
-        return [(self.entries[c], round(s, 3)) for c, s in finder.rank(weights, codes, self.corpus, limit)]
+    def ranked(self, query: str, codes: set[str] | None, limit: int) -> list[tuple[HsEntry, float]]:
+        """Subheadings for a query among `codes` (or all), best first, with their scores."""
+        found = finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
+        return [(self.entries[c], round(s, 3)) for c, s in found]
 
     @cached_property
     def corpus(self) -> finder.Corpus:
@@ -113,9 +114,13 @@ def _data(name: str):
 
 @cache
 def national_words() -> dict[str, tuple[str, ...]]:
-    """Each subheading's national line descriptions (`hs-national-words.csv.gz`, see its SOURCE.md)."""
+    """Each subheading's national line descriptions, of every schedule (`hs-national-words.csv.gz`, see
+    its SOURCE.md)."""
+    out: dict[str, tuple[str, ...]] = {}
     with _data("hs-national-words.csv.gz").open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
-        return {row["hs6"]: tuple(row["words"].split(" ; ")) for row in csv.DictReader(fh)}
+        for row in csv.DictReader(fh):
+            out[row["hs6"]] = out.get(row["hs6"], ()) + tuple(row["words"].split(" ; "))
+    return out
 
 
 @cache

@@ -19,7 +19,7 @@ from clearway.reference.hs import HsEntry, nomenclature, synonyms
 @cache
 def _version() -> str:
     corpus = nomenclature().corpus
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"rowid is the code\n")
     for code in sorted(corpus.docs):
         digest.update(f"{code}:{corpus.docs[code].text()}\n".encode())
     return digest.hexdigest()
@@ -35,8 +35,10 @@ def ensure(session: Session) -> bool:
         return False
     corpus = nomenclature().corpus
     session.execute(text("DELETE FROM hs_search"))
-    session.execute(text("INSERT INTO hs_search (code, terms) VALUES (:code, :terms)"),
-                    [{"code": c, "terms": d.text()} for c, d in sorted(corpus.docs.items())])
+    # On SQLite the row id is the code's number, so a search reads the FTS5 index alone (no content rows).
+    rowid = "rowid, " if session.get_bind().dialect.name == "sqlite" else ""
+    session.execute(text(f"INSERT INTO hs_search ({rowid}code, terms) VALUES ({rowid and ':rowid, '}:code, :terms)"),
+                    [{"rowid": int(c), "code": c, "terms": d.text()} for c, d in sorted(corpus.docs.items())])
     session.execute(text("DELETE FROM hs_search_state"))
     session.execute(text("INSERT INTO hs_search_state (id, version) VALUES (1, :v)"), {"v": version})
     return True
@@ -48,17 +50,15 @@ def candidates(session: Session, terms: list[str]) -> set[str]:
         return set()
     # finder.words keeps letters only, so the terms need no quoting beyond FTS5's phrase quotes.
     if session.get_bind().dialect.name == "sqlite":
-        sql = "SELECT code FROM hs_search WHERE hs_search MATCH :q"
         q = " OR ".join(f'"{t}"' for t in terms)
-    else:
-        sql = "SELECT code FROM hs_search WHERE to_tsvector('simple', terms) @@ to_tsquery('simple', :q)"
-        q = " | ".join(terms)
-    return set(session.execute(text(sql), {"q": q}).scalars())
+        rows = session.execute(text("SELECT rowid FROM hs_search WHERE hs_search MATCH :q"), {"q": q}).scalars()
+        return {f"{r:06d}" for r in rows}
+    sql = "SELECT code FROM hs_search WHERE to_tsvector('simple', terms) @@ to_tsquery('simple', :q)"
+    return set(session.execute(text(sql), {"q": " | ".join(terms)}).scalars())
 
 
 def search(session: Session, query: str, limit: int = 10) -> list[tuple[HsEntry, float]]:
     """Subheadings for a description of goods, best first, with their scores."""
     ensure(session)
-    weights = finder.query_weights(query, synonyms())
-    terms = [t for t in weights if t.isalpha()]
-    return nomenclature().ranked(weights, candidates(session, terms), limit)
+    terms = [t for t in finder.query_weights(query, synonyms()) if t.isalpha()]
+    return nomenclature().ranked(query, candidates(session, terms), limit)
