@@ -13,7 +13,7 @@ from clearway.auth.service import create_key
 from clearway.config import Settings
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from tests.cli_support import run
-from tests.conftest import start_server
+from tests.support import start_server
 from tests.dashboard.support import seed_recent
 
 

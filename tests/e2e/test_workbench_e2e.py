@@ -13,7 +13,7 @@ from decimal import Decimal
 from clearway.certificates import nppo
 from clearway.db import transaction
 from clearway.risk import decisions
-from tests.conftest import example
+from tests.support import example
 from tests.e2e.axe import check_page, no_sideways_scroll
 from tests.web.support import make_user, sign_in
 

@@ -16,7 +16,7 @@ from clearway.errors import Forbidden, NotFound
 from clearway.flows import clearance, lodging, workbench
 from clearway.risk import decisions, service as risk
 from clearway.risk.schemas import InspectionIn, RuleIn
-from tests.conftest import example
+from tests.support import example
 
 AU, NZ = "AU-ABN-11222333444", "NZ-IRD-123456789"
 

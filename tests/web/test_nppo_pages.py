@@ -14,7 +14,7 @@ from clearway.certificates import builder, nppo, sps
 from clearway.certificates.schemas import EPhytoIn
 from clearway.db import transaction
 from clearway.web.nppo.form import ephyto_data, from_summary
-from tests.conftest import example
+from tests.support import example
 from tests.web.support import csrf_of, make_user, signed_in_as
 
 CERT = example("ephyto-cn-oranges.json")

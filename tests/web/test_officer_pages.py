@@ -9,7 +9,7 @@ import re
 import pytest
 
 from clearway.risk import decisions
-from tests.conftest import example
+from tests.support import example
 from tests.web.support import csrf_of, make_user, signed_in_as
 
 AU = "AU-ABN-11222333444"

@@ -15,7 +15,7 @@ from clearway.declarations import service as declarations
 from clearway.errors import NotFound
 from clearway.flows import clearance
 from clearway.payments import service as payments
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.payments.providers import PROVIDERS
 from clearway.risk import disclosure
 
@@ -35,7 +35,7 @@ def page_view(session: Session, *, principal: Principal, mrn: str) -> dict[str, 
                 for a in payments.list_accounts(session, principal=principal)] if due else []
     secured = due and payments.open_security(session, row.id) is not None
     guarantees = [{"number": g.number, "currency": g.currency,
-                   "available": q(payments.guarantee_available(session, g), g.currency)}
+                   "available": at_currency_precision(payments.guarantee_available(session, g), g.currency)}
                   for g in payments.list_guarantees(session, principal=principal)] \
         if due and not secured and row.status != "released" else []
     return {"row": row, "content": row.content, "timeline": timeline,

@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal, is_customs
-from clearway.certificates import clearance as certificate_check
+from clearway.flows import ephyto_check as certificate_check
 from clearway.containers import alert_view
 from clearway.controls import service as controls
 from clearway.controls.models import Finding
@@ -22,7 +22,7 @@ from clearway.declarations.core import FINAL
 from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Forbidden
 from clearway.flows import clearance
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.risk import decisions
 from clearway.risk.essential import is_essential
 from clearway.risk.models import Inspection, LaneDecisionRow
@@ -91,8 +91,8 @@ def queue(session: Session, *, principal: Principal, now: datetime | None = None
 def _inspection(i: Inspection) -> dict[str, Any]:
     """The control as the case file shows it, amounts at their currency's precision (NUMERIC(24,6) on PostgreSQL)."""
     return {"outcome": i.outcome, "severity": i.severity, "findings": list(i.findings or []),
-            "revised_value": None if i.revised_value is None else q(i.revised_value, i.currency),
-            "revised_hs_code": i.revised_hs_code, "extra_duty": q(i.extra_duty, i.currency), "currency": i.currency,
+            "revised_value": None if i.revised_value is None else at_currency_precision(i.revised_value, i.currency),
+            "revised_hs_code": i.revised_hs_code, "extra_duty": at_currency_precision(i.extra_duty, i.currency), "currency": i.currency,
             "decision": i.decision, "officer": i.officer, "inspected_at": i.inspected_at}
 
 

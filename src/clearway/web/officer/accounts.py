@@ -12,7 +12,7 @@ from clearway.auth.users import SignedIn
 from clearway.db import utcnow
 from clearway.errors import ClearwayError, FieldError, Invalid
 from clearway.payments import service as payments
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.tariff.schemas import AccountIn, GuaranteeIn
 from clearway.validation import parse
 from clearway.web.formdata import nested
@@ -29,10 +29,10 @@ def _page(request: Request, signed: SignedIn, *, errors: dict | None = None, for
     with request.app.state.ctx.uow() as session:
         # amounts at their currency's precision: NUMERIC(24,6) reads back with six places on PostgreSQL
         accounts = [{"number": a.number, "holder": a.holder, "currency": a.currency,
-                     "credit_limit": q(a.credit_limit, a.currency), "available": payments.available(session, a)}
+                     "credit_limit": at_currency_precision(a.credit_limit, a.currency), "available": payments.available(session, a)}
                     for a in payments.list_accounts(session, principal=who)]
-        guarantees = [{"number": g.number, "holder": g.holder, "currency": g.currency, "amount": q(g.amount, g.currency),
-                       "available": q(payments.guarantee_available(session, g), g.currency)}
+        guarantees = [{"number": g.number, "holder": g.holder, "currency": g.currency, "amount": at_currency_precision(g.amount, g.currency),
+                       "available": at_currency_precision(payments.guarantee_available(session, g), g.currency)}
                       for g in payments.list_guarantees(session, principal=who)]
     return render(request, "officer/accounts.html", {
         "accounts": accounts, "guarantees": guarantees, "period": utcnow().strftime("%Y-%m"),

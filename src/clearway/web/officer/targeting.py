@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from clearway.auth.users import SignedIn
 from clearway.db import utcnow
 from clearway.errors import ClearwayError
-from clearway.risk import decisions, rules, service as risk
+from clearway.risk import decisions, service as risk, targeting as rules
 from clearway.risk.lanes import day_capacity
 from clearway.risk.schemas import PolicyIn, RetireIn, RuleChangeIn, RuleIn
 from clearway.validation import parse

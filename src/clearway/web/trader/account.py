@@ -15,7 +15,7 @@ from clearway.auth.users import SignedIn
 from clearway.db import utcnow
 from clearway.errors import ClearwayError
 from clearway.payments import service as payments
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.web.session import PageRefused, require_page_user
 from clearway.web.templating import render
 
@@ -34,8 +34,8 @@ def account_page(request: Request, signed: Trader, period: str = "") -> Response
     with request.app.state.ctx.uow() as session:
         statements = [payments.statement(session, principal=signed.principal, number=a.number, period=month)
                       for a in payments.list_accounts(session, principal=signed.principal)]
-        guarantees = [{"number": g.number, "currency": g.currency, "amount": q(g.amount, g.currency),
-                       "available": q(payments.guarantee_available(session, g), g.currency)}
+        guarantees = [{"number": g.number, "currency": g.currency, "amount": at_currency_precision(g.amount, g.currency),
+                       "available": at_currency_precision(payments.guarantee_available(session, g), g.currency)}
                       for g in payments.list_guarantees(session, principal=signed.principal)]
     return render(request, "trader/account.html", {"statements": statements, "guarantees": guarantees,
                                                    "period": month})

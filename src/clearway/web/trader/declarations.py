@@ -19,7 +19,7 @@ from clearway.declarations import service as declarations
 from clearway.declarations.core import STATUSES
 from clearway.errors import ClearwayError
 from clearway.flows import clearance, declaration_view
-from clearway.payments.core import q
+from clearway.payments.core import at_currency_precision
 from clearway.validation import range_end, range_start
 from clearway.web.session import PageRefused, require_page_user
 from clearway.web.templating import render
@@ -117,4 +117,4 @@ def release_notice(request: Request, signed: Trader, mrn: str) -> Response:
         raise PageRefused(404, f"declaration {view['row'].mrn} is not released: there is no release notice yet")
     verify = str(request.url_for("release_verify_page").include_query_params(code=a["release_code"]))
     qr = Markup(segno.make(verify, error="m").svg_inline(scale=4, title=f"QR code: {verify}"))
-    return render(request, "trader/release.html", view | {"verify_url": verify, "qr": qr, "money": q})
+    return render(request, "trader/release.html", view | {"verify_url": verify, "qr": qr, "money": at_currency_precision})
