@@ -10,12 +10,14 @@ from typing import Any
 
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d{1,3}\])*")
 _PART = re.compile(r"([A-Za-z_]\w*)|\[(\d{1,3})\]")
+MAX_ROWS = 999  # a declaration holds at most 999 goods items; a larger index is not a field of ours
 
 
 def _parts(name: str) -> list[str | int] | None:
     if not _NAME.fullmatch(name):
         return None
-    return [m.group(1) if m.group(1) else int(m.group(2)) for m in _PART.finditer(name)]
+    parts: list[str | int] = [m.group(1) if m.group(1) else int(m.group(2)) for m in _PART.finditer(name)]
+    return None if any(isinstance(p, int) and p >= MAX_ROWS for p in parts) else parts
 
 
 def unflatten(fields: Iterable[tuple[str, str]], skip: tuple[str, ...] = ("csrf", "action")) -> dict[str, Any]:
@@ -28,11 +30,42 @@ def unflatten(fields: Iterable[tuple[str, str]], skip: tuple[str, ...] = ("csrf"
         parts = _parts(name)
         if name in skip or parts is None:
             continue
-        node: Any = tree
-        for part, nxt in zip(parts, parts[1:]):
-            node = node.setdefault(part, {} if isinstance(nxt, str) else {})
-        node[parts[-1]] = value
+        _put(tree, parts, value)
     return _lists(tree)
+
+
+def nested(pairs: Iterable[tuple[str, Any]], *, lines: Iterable[str] = (), skip: Iterable[str] = ("csrf",)) -> dict[str, Any]:
+    """The API's document from a form whose blank rows are offered, not meant (the officer's and NPPO's forms):
+    blank fields and wholly blank rows are left out (the API's defaults apply), and a field named in `lines` (a
+    textarea) becomes the list of its non-blank lines."""
+    lines = set(lines)
+    fields: list[tuple[str, str]] = []
+    for name, raw in pairs:
+        if not isinstance(raw, str):
+            continue
+        if name in lines:
+            fields += [(f"{name}[{i}]", text) for i, text in enumerate(t for t in raw.splitlines() if t.strip())]
+        else:
+            fields.append((name, raw))
+    return _without_blank_rows(prune(unflatten(fields, skip=tuple(skip))))
+
+
+def _put(tree: dict[Any, Any], parts: list[str | int], value: Any) -> None:
+    """A name that would go below a plain value (`a` and `a.b` both sent) keeps the first, as does a repeat."""
+    node: Any = tree
+    for here in parts[:-1]:
+        node = node.setdefault(here, {})
+        if not isinstance(node, dict):
+            return
+    node.setdefault(parts[-1], value)
+
+
+def _without_blank_rows(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_blank_rows(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_blank_rows(v) for v in node if v != {}]
+    return node
 
 
 def _lists(node: Any) -> Any:

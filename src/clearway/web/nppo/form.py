@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from clearway.certificates.schemas import TRANSPORT_MODES
 from clearway.certificates.sps import TYPE_REEXPORT
-from clearway.web.formdata import nested
+from clearway.web.forms import nested
 
 PRODUCT_ROWS = 3  # rows offered at first; the page's script adds more (the API takes up to 200)
 TREATMENT_ROWS = 2

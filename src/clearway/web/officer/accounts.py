@@ -15,7 +15,7 @@ from clearway.payments import service as payments
 from clearway.payments.core import at_currency_precision
 from clearway.tariff.schemas import AccountIn, GuaranteeIn
 from clearway.validation import parse
-from clearway.web.formdata import nested
+from clearway.web.forms import nested
 from clearway.web.session import require_page_user
 from clearway.web.templating import render
 

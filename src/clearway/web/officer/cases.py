@@ -15,7 +15,7 @@ from clearway.errors import ClearwayError
 from clearway.flows import clearance, workbench
 from clearway.risk.schemas import InspectionIn
 from clearway.validation import parse
-from clearway.web.formdata import nested
+from clearway.web.forms import nested
 from clearway.web.session import require_page_user
 from clearway.web.templating import render
 

@@ -16,7 +16,7 @@ from clearway.risk import decisions, service as risk, targeting as rules
 from clearway.risk.lanes import day_capacity
 from clearway.risk.schemas import PolicyIn, RetireIn, RuleChangeIn, RuleIn
 from clearway.validation import parse
-from clearway.web.formdata import nested
+from clearway.web.forms import nested
 from clearway.web.session import require_page_user
 from clearway.web.templating import render
 

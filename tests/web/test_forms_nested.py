@@ -1,10 +1,10 @@
-"""Browser forms as the API's nested data (clearway.web.formdata): field names are API paths."""
+"""Browser forms as the API's nested data (clearway.web.forms.nested): field names are API paths."""
 
 from __future__ import annotations
 
 import pytest
 
-from clearway.web.formdata import nested
+from clearway.web.forms import nested
 
 
 def test_paths_rows_and_textarea_lines():
