@@ -154,11 +154,13 @@ def demo_load(declarations: Annotated[int, typer.Option(metavar="N", help="how m
 @demo_app.command("users")
 def demo_users() -> None:
     """Create the demo users (trader, officer, NPPO, admin) where missing and print them with their passwords."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from clearway.demo import users
 
-    table = Table("user", "password", "role", "economy", "party", title="Sign in at /login")
+    # the password column never folds or cuts: a user copies it from here
+    table = Table("user", Column("password", no_wrap=True, min_width=26), "role", "economy",
+                  Column("party", overflow="fold"), title="Sign in at /login")
     for u in users(sessions()):
         table.add_row(u["username"], u["password"], u["role"], u["economy"], u["party"] or "")
     out.print(table)
