@@ -84,10 +84,20 @@ def test_china_and_hong_kong_lost_de_minimis_before_everyone_else(origin, on, wa
     assert (a.duty, a.fees) == ((D("0.00"), D("0.00")) if waived else (D("6.60"), D("2.62")))
 
 
+
+def test_it_is_the_goods_origin_that_counts_not_the_shippers_country():
+    # The order takes de minimis from products of China and Hong Kong: Chinese goods sent by a US shop lose it,
+    # Vietnamese goods sent from Hong Kong keep it (until 2025-08-28).
+    on = date(2025, 5, 2)
+    cn_goods = assess(_tees("40.00", origin="CN", preference=None, exporter={"name": "Shop", "country": "US"}), on=on)
+    vn_goods = assess(_tees("40.00", origin="VN", preference=None, exporter={"name": "Shop", "country": "HK"}), on=on)
+    assert (cn_goods.de_minimis["duty_waived"], cn_goods.duty) == (False, D("6.60"))
+    assert (vn_goods.de_minimis["duty_waived"], vn_goods.duty) == (True, D("0.00"))
+
 def test_the_bulk_path_applies_the_same_law():
     tee = {"hs_code": "610910", "currency": "USD", "quantity": "2", "value": "40.00"}
-    rows = bulk_rows("US", [{**tee, "parcel": "cn", "origin": "CN", "sender": {"name": "S", "country": "CN"}},
-                            {**tee, "parcel": "vn", "origin": "VN", "sender": {"name": "S", "country": "VN"}}],
+    rows = bulk_rows("US", [{**tee, "parcel": "cn", "origin": "CN", "sender": {"name": "S", "country": "US"}},
+                            {**tee, "parcel": "vn", "origin": "VN", "sender": {"name": "S", "country": "HK"}}],
                      on=date(2025, 5, 2))
     assert (rows["cn"]["duty"], rows["cn"]["fees"]) == ("6.60", "2.62")
     assert (rows["vn"]["duty"], rows["vn"]["fees"]) == ("0.00", "0.00")

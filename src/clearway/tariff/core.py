@@ -114,7 +114,7 @@ def _de_minimis(decl: DeclarationIn, on: date, rules: EconomyRules, rates: dict[
     """The regime for the consignment's origin and mode, its thresholds in the local currency, and the test
     of the consignment value against them."""
     local, eco = rules.currency, rules.economy
-    regime = rules.regime(on, _origin_of(decl), law_steps.shipment_mode(decl))
+    regime = rules.regime(on, law_steps.de_minimis_origin(decl, rules, _origin_of(decl)), law_steps.shipment_mode(decl))
     try:
         duty_thr = threshold_minor(regime.duty_threshold, regime.currency, local, rates) if regime else None
         tax_thr = threshold_minor(regime.tax_threshold, regime.currency, local, rates) if regime else None

@@ -73,6 +73,7 @@ class Law:
     fee_exemption: FeeExemption | None = None
     excise_total_step: int = 1
     excise_legal_basis: str = ""
+    de_minimis_origin: str = "consignor"  # or "goods": the de minimis rows are chosen by the goods' own origin
     sources: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -96,6 +97,7 @@ def parse(spec: dict[str, Any] | None) -> Law:
         fee_exemption=FeeExemption(frozenset(fe["agreements"]), fe["legal_basis"]) if fe else None,
         excise_total_step=spec.get("excise_total", {}).get("step", 1),
         excise_legal_basis=spec.get("excise_total", {}).get("legal_basis", ""),
+        de_minimis_origin=spec.get("de_minimis_origin", {}).get("of", "consignor"),
         sources=tuple(spec.get("sources", ())))
 
 

@@ -29,6 +29,15 @@ def shipment_mode(decl: DeclarationIn) -> str:
     return "courier" if decl.transport.courier else decl.transport.mode
 
 
+def de_minimis_origin(decl: DeclarationIn, rules: EconomyRules, consignor: str | None) -> str | None:
+    """The origin the de minimis rows are chosen by: the consignor's (CA: goods shipped from the US or Mexico), or
+    where the law names products of a country (US: China and Hong Kong) the goods' own origin when they share one."""
+    origins = {i.origin for i in decl.items}
+    if rules.law.de_minimis_origin != "goods" or len(origins) != 1:
+        return consignor
+    return origins.pop()
+
+
 def personal_use_value(decl: DeclarationIn, rules: EconomyRules, value: int) -> int:
     return law.personal_use_value(value, rules.law, bool(decl.personal_use))
 
@@ -50,7 +59,8 @@ def regional_rate(c: Case, rate_m: int, rate_text: str, basis: str) -> tuple[int
         return rate_m, rate_text, basis
     extra = rt.percent(c.decl.destination_region, c.on)
     if not extra:
-        return rate_m, rate_text, f"{basis}; {c.decl.destination_region}: no provincial part collected at the border"
+        return rate_m, rate_text, (f"{basis}; {c.decl.destination_region} is not an {rt.name} province (a provincial "
+                                   "sales tax the border may collect is not modelled)")
     whole = Decimal(rate_m) / 10_000 + extra
     return (rate_m + law.regional_millionths(c.rules.law, c.decl.destination_region, c.on),
             f"{whole.normalize():f}%", f"{rt.name} {c.decl.destination_region}: {rate_text} + {extra.normalize():f}% "

@@ -66,8 +66,8 @@ def parse(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal], on: 
             .alias(dst))
     origin = pl.coalesce(pl.col("origin"), pl.col("sender_country")).str.strip_chars().str.to_uppercase()
     known_countries = pl.Series([c for c in _country_codes()], dtype=pl.String)
-    df = df.with_columns(_origin=origin, _dm_origin=pl.coalesce(pl.col("sender_country").str.strip_chars()
-                                                                .str.to_uppercase(), origin),
+    consignor = pl.coalesce(pl.col("sender_country").str.strip_chars().str.to_uppercase(), origin)
+    df = df.with_columns(_origin=origin, _dm_origin=origin if rules.law.de_minimis_origin == "goods" else consignor,
                          _mode=pl.col("mode").fill_null("air"))
     personal = pl.col("personal_use").str.strip_chars().str.to_lowercase()
     yes, no = ["true", "1", "yes"], ["false", "0", "no"]
