@@ -4,10 +4,10 @@
 
 The set is `hs-classification/public_set.csv` of the shared data folder (goods descriptions in traders' and
 rulings' words with their HS 2022 subheading; CLEARWAY_HS_SET overrides). It is split in two by a hash of
-each description: the finder's weights and synonyms were chosen looking at the "tuning" half only, so the
-"held out" half is the honest figure. "same as memory" is the share of descriptions for which a path returns
-the very first five (codes and scores) of the in-memory core. The baseline, measured in the same run, is the same ranking over the
-nomenclature's own words alone (no national lines, no synonyms), close to what the finder did before.
+each description: the finder's weights, synonyms and test cases were chosen looking at the "tuning" half only,
+so the "held out" half is the honest figure. "same as memory" is the share of descriptions for which a path
+returns the very first five (codes and scores) of the in-memory core. The baseline, measured in the same run,
+is the same ranking over the nomenclature's own words alone (no national lines, no synonyms).
 Aims (issue 11): top-1 >= 35% and top-5 >= 60% on unseen descriptions; a search under 20 ms."""
 
 from __future__ import annotations

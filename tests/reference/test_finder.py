@@ -115,6 +115,13 @@ def test_a_query_that_rules_a_word_out_prefers_the_subheading_that_does_too():
     assert nomenclature().search("Roasted coffee, decaffeinated", 1)[0][0].code == "090122"
 
 
+def test_a_subheading_met_only_in_words_it_rules_out_is_no_match():
+    corpus = finder.Corpus([finder.make_doc("111111", "Seats, upholstered", "Seats", "", ()),
+                            finder.make_doc("222222", "Seats, not upholstered", "Seats", "", ())])
+    found = finder.rank(finder.query_weights("upholstered", {}), None, corpus, 5)
+    assert [c for c, _ in found] == ["111111"] and found[0][1] > 0
+
+
 def test_national_words_and_synonyms_ship_with_the_package():
     words = national_words()
     assert len(words) == 5612 and "Other drinking glasses, other than of glass-ceramics" in words["701337"]

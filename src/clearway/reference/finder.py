@@ -218,7 +218,8 @@ def rank(weights: Mapping[str, float], candidates: Iterable[str] | None, corpus:
         for code in corpus.waste & scores.keys():
             scores[code] *= WASTE
     allowed = None if candidates is None else set(candidates)
-    scored = scores.items() if allowed is None else [(c, s) for c, s in scores.items() if c in allowed]
+    # A document the query only meets in words ruled out (a score of zero or less) is no match.
+    scored = [(c, s) for c, s in scores.items() if s > 0 and (allowed is None or c in allowed)]
     length = corpus.own_length
     return heapq.nsmallest(limit, scored, key=lambda cs: (-cs[1], length[cs[0]], cs[0]))
 

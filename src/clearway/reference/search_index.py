@@ -39,6 +39,9 @@ def ensure(session: Session) -> bool:
     rowid = "rowid, " if session.get_bind().dialect.name == "sqlite" else ""
     session.execute(text(f"INSERT INTO hs_search ({rowid}code, terms) VALUES ({rowid and ':rowid, '}:code, :terms)"),
                     [{"rowid": int(c), "code": c, "terms": d.text()} for c, d in sorted(corpus.docs.items())])
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh rows wait in the GIN index's pending list, which every search would read through; merge them.
+        session.execute(text("SELECT gin_clean_pending_list('ix_hs_search_terms')"))
     session.execute(text("DELETE FROM hs_search_state"))
     session.execute(text("INSERT INTO hs_search_state (id, version) VALUES (1, :v)"), {"v": version})
     return True
