@@ -142,11 +142,13 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     duty = total(duty, rules.rounding_duty)
     tax = total(tax, rules.rounding_tax)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
-    by_courier = ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
+    by_courier = (ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False).to_numpy()
+                  if "courier" in ok.columns else np.zeros(ok.height, dtype=bool))  # a column added after 2025
     duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
                                                      by_courier, rules, rates, on)
-    refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal use over a "
-                                                    "weight norm: declare it")
+    if no_weight.any():
+        refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal "
+                                                        "use over a weight norm: declare it")
     fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),

@@ -144,8 +144,10 @@ def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_
         duty = np.where(hit, flat_rate.amount(cv, w, value_norm, per_kg, rule, rules.rounding_duty.mode), duty)
         tax = np.where(hit, 0, tax)
     thr = collection.threshold_minor(rules.collection, on, currencies.minor_units(rules.currency))
-    excluded = np.array([rules.excluded(c) for c in codes], dtype=bool) if len(codes) else np.zeros(0, dtype=bool)
+    if thr is None or not len(cv):
+        return duty, tax, refused
+    uniq, where = np.unique(codes, return_inverse=True)  # one exclusion test per tariff line, not per parcel
+    excluded = np.array([rules.excluded(c) for c in uniq], dtype=bool)[where]
     payable = total(duty, rules.rounding_duty) + total(tax, rules.rounding_tax)
     low = collection.waived(payable, thr, excluded)
     return np.where(low, 0, duty), np.where(low, 0, tax), refused
-
