@@ -149,7 +149,8 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     if no_weight.any():
         refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal "
                                                         "use over a weight norm: declare it")
-    fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on)
+    fees = _fees(schedule, codes, cv, dm_duty & dm_tax, rules, on) + payable.levies_columns(cv, ok["_mode"].to_numpy(),
+                                                                                          rules, on)
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),

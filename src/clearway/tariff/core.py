@@ -236,7 +236,7 @@ def _totals(c: Case, out: Assessment, duty_sum: int, excise_sum: int, tax_sum: i
     rules, dm, local, eco = c.rules, c.dm, c.local, c.rules.economy
     duty_sum = round_total(out, "duty", duty_sum, rules.rounding_duty, local)
     tax_sum = round_total(out, "tax", tax_sum, rules.rounding_tax, local)
-    fee_sum = 0
+    fee_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "fee")  # levies already on the lines
     cv_total = c.values.consignment()["customs_value"]
     for m in c.schedule.fees(c.on):
         if any(fee_applies(m, i.hs_code) for i in c.decl.items) and fee_in_range(m, cv_total, local):

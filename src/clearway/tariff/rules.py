@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 from clearway.reference import economies
-from clearway.tariff import collection, courier, flat_rate, tax_rates
+from clearway.tariff import collection, courier, flat_rate, levies, tax_rates
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ class EconomyRules:
     flat_rates: tuple[flat_rate.FlatRate, ...] = ()  # single rates replacing duty and tax (RU personal use)
     tax_rates: tuple[tax_rates.TaxRateRule, ...] = ()  # dated rate rules (VN 8%, ID 11/12 base)
     courier: tuple[courier.CourierRegime, ...] = ()  # global rates of the courier procedure (MX)
+    levies: tuple[levies.Levy, ...] = ()  # per consignment whatever is due (NZ low-value goods levy)
 
     def regime(self, on: date, origin: str | None = None, mode: str | None = None) -> DeMinimis | None:
         """The de minimis row in force: an origin-specific one if the consignment qualifies, else the general."""
@@ -119,7 +120,8 @@ def all_rules() -> dict[str, EconomyRules]:
             de_minimis=tuple(rows.get(code, ())), legal_basis=s.get("legal_basis", ""),
             collection=collection.parse(s.get("collection_threshold")),
             flat_rates=flat_rate.parse(s.get("flat_rate", [])),
-            tax_rates=tax_rates.parse(s.get("tax_rates", [])), courier=courier.parse(s.get("courier", [])))
+            tax_rates=tax_rates.parse(s.get("tax_rates", [])), courier=courier.parse(s.get("courier", [])),
+            levies=levies.parse(s.get("levies", [])))
     return out
 
 
