@@ -97,3 +97,20 @@ def test_bulk_path_applies_the_same_nz_rules():
         row, single = single_and_bulk("NZ", {"hs_code": "610910", "value": value, "currency": "NZD",
                                              "vendor_registration": vendor}, on, {})
         assert amounts(row) == single_amounts(single) and single.total_due == total, (value, on, row)
+
+
+def test_low_value_goods_levy_per_consignment_from_2026_04_01():
+    # Customs and Excise (Goods Management Levies) Order 2025, in force 2026-04-01: NZD 2.21 + GST (2.54) per
+    # low-value consignment by air, NZD 2.09 + GST (2.40) by sea, charged although no duty or GST is due
+    # (gogondola.com 2026-03-16; ShipEngine: Customs 1.46 + MPI 0.75); not on the day before, not over NZD 1,000
+    # (an import declaration, whose levy is not loaded), not on UPU mail (billed per kg to the postal operator).
+    tee = [{"hs_code": "610910", "quantity": "2", "value": "200.00"}]
+    assert assess(decl("NZ", tee, "NZD"), on=date(2026, 4, 1)).total_due == D("2.54")
+    assert assess(decl("NZ", tee, "NZD", transport={"mode": "sea"}), on=date(2026, 4, 1)).total_due == D("2.40")
+    assert assess(decl("NZ", tee, "NZD"), on=date(2026, 3, 31)).total_due == 0
+    assert assess(decl("NZ", tee, "NZD", transport={"mode": "post"}), on=date(2026, 4, 1)).total_due == 0
+    levy = lines(assess(decl("NZ", tee, "NZD"), on=date(2026, 4, 1)), "fee")[0]
+    assert "Goods Management Levies" in levy.legal_basis and levy.rate == "2.54 NZD/consignment"
+    row, single = single_and_bulk("NZ", {"hs_code": "610910", "value": "200.00", "currency": "NZD"},
+                                  date(2026, 4, 1), {})
+    assert amounts(row) == single_amounts(single) == (D("0"), D("0"), D("2.54"), D("2.54"))

@@ -150,9 +150,11 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
                   | (ok["_mode"] == "courier")).to_numpy()
     duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
                                                      by_courier, rules, rates, on)
-    refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal use over a "
-                                                    "weight norm: declare it")
-    fees = _fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
+    if no_weight.any():
+        refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal "
+                                                        "use over a weight norm: declare it")
+    fees = (_fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
+            + payable.levies_columns(cv, ok["_mode"].to_numpy(), rules, on))
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),

@@ -243,7 +243,7 @@ def _totals(c: Case, out: Assessment, duty_sum: int, excise_sum: int, tax_sum: i
     tax_sum = round_total(out, "tax", tax_sum, rules.rounding_tax, local)
     surtax_sum, excise_sum = law_steps.round_surtax_and_excise(c, out, surtax_sum, excise_sum)
     tax_sum += surtax_sum
-    fee_sum = 0
+    fee_sum = sum(to_minor(x.amount, local) for x in out.lines if x.kind == "fee")  # levies already on the lines
     cv_total = c.values.consignment()["customs_value"]
     fee_base, exempt = law_steps.fee_base(c, out)
     for m in c.schedule.fees(c.on):

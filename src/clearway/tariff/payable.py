@@ -13,7 +13,7 @@ import numpy as np
 
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
-from clearway.tariff import collection, courier, flat_rate, kernel
+from clearway.tariff import collection, courier, flat_rate, kernel, levies
 from clearway.tariff.assessment import Assessment, Line
 from clearway.tariff.case import Case
 from clearway.tariff.rules import EconomyRules
@@ -23,7 +23,27 @@ from clearway.tariff.steps import from_minor, threshold_minor, total
 def after_tax(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str, Decimal]) -> tuple[int, int]:
     duty_sum, tax_sum = _flat(c, out, duty_sum, tax_sum, rates)
     duty_sum, tax_sum = _courier(c, out, duty_sum, tax_sum, rates)
+    _levies(c, out)
     return _collection(c, out, duty_sum, tax_sum)
+
+
+def _levies(c: Case, out: Assessment) -> None:
+    """The border levies on this consignment, as fee lines (the totals step adds every fee line)."""
+    value = c.values.consignment()["customs_value"]
+    for levy in levies.in_force(c.rules.levies, c.on):
+        if levies.applies(levy, value, c.decl.transport.mode, currencies.minor_units(c.local)):
+            out.lines.append(Line(0, "fee", "*", None, from_minor(value, c.local),
+                                  f"{levy.amount:f} {c.local}/consignment", levy.amount, levy.legal_basis,
+                                  levy.description))
+
+
+def levies_columns(cv: np.ndarray, modes: np.ndarray, rules: EconomyRules, on) -> np.ndarray:
+    """The border levies of each parcel (each its own consignment), in local minor units."""
+    out = np.zeros(len(cv), dtype=np.int64)
+    mu = currencies.minor_units(rules.currency)
+    for levy in levies.in_force(rules.levies, on):
+        out = out + np.where(levies.applies(levy, cv, modes, mu), int(levy.amount.scaleb(mu)), 0)
+    return out
 
 
 def _local(amounts: list[Decimal], currency: str, rules: EconomyRules, rates: dict[str, Decimal],
@@ -144,8 +164,10 @@ def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_
         duty = np.where(hit, flat_rate.amount(cv, w, value_norm, per_kg, rule, rules.rounding_duty.mode), duty)
         tax = np.where(hit, 0, tax)
     thr = collection.threshold_minor(rules.collection, on, currencies.minor_units(rules.currency))
-    excluded = np.array([rules.excluded(c) for c in codes], dtype=bool) if len(codes) else np.zeros(0, dtype=bool)
+    if thr is None or not len(cv):
+        return duty, tax, refused
+    uniq, where = np.unique(codes, return_inverse=True)  # one exclusion test per tariff line, not per parcel
+    excluded = np.array([rules.excluded(c) for c in uniq], dtype=bool)[where]
     payable = total(duty, rules.rounding_duty) + total(tax, rules.rounding_tax)
     low = collection.waived(payable, thr, excluded)
     return np.where(low, 0, duty), np.where(low, 0, tax), refused
-

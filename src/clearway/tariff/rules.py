@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 from clearway.reference import economies
-from clearway.tariff import collection, courier, flat_rate, law as economy_law, tax_rates
+from clearway.tariff import collection, courier, flat_rate, law as economy_law, levies, tax_rates
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class EconomyRules:
     tax_rates: tuple[tax_rates.TaxRateRule, ...] = ()  # dated rate rules (VN 8%, ID 11/12 base)
     courier: tuple[courier.CourierRegime, ...] = ()  # global rates of the courier procedure (MX)
     law: economy_law.Law = economy_law.Law()  # each law's own arithmetic (clearway.tariff.law)
+    levies: tuple[levies.Levy, ...] = ()  # per consignment whatever is due (NZ low-value goods levy)
 
     def regime(self, on: date, origin: str | None = None, mode: str | None = None) -> DeMinimis | None:
         """The de minimis row in force: an origin-specific one if the consignment qualifies, else the general."""
@@ -121,7 +122,7 @@ def all_rules() -> dict[str, EconomyRules]:
             collection=collection.parse(s.get("collection_threshold")),
             flat_rates=flat_rate.parse(s.get("flat_rate", [])),
             tax_rates=tax_rates.parse(s.get("tax_rates", [])), courier=courier.parse(s.get("courier", [])),
-            law=economy_law.parse(s.get("law")))
+            law=economy_law.parse(s.get("law")), levies=levies.parse(s.get("levies", [])))
     return out
 
 
