@@ -146,6 +146,8 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     tax = total(tax, rules.rounding_tax) + (law.surtax_total(law.surtax(tax, st), st) if st else 0)
     excise = law.excise_total(excise, rules.law)
     duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
+    # mode "courier" in a manifest is a courier shipment by air, as a declaration's transport {air, courier} is
+    carried_by = np.where(ok["_mode"].to_numpy() == "courier", "air", ok["_mode"].to_numpy())
     by_courier = (ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False)
                   | (ok["_mode"] == "courier")).to_numpy()
     duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
@@ -154,7 +156,7 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
         refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal "
                                                         "use over a weight norm: declare it")
     fees = (_fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
-            + payable.levies_columns(cv, ok["_mode"].to_numpy(), rules, on))
+            + payable.levies_columns(cv, carried_by, rules, on))
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),
