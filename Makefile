@@ -48,7 +48,7 @@ test: install
 LOCALE := src/clearway/web/locale
 messages: install
 	$(VENV)/bin/pybabel extract -F $(LOCALE)/babel.cfg --no-location --sort-output -o $(LOCALE)/messages.pot src/clearway/web/templates
-	$(VENV)/bin/pybabel update -N -i $(LOCALE)/messages.pot -d $(LOCALE) -l es
+	$(VENV)/bin/pybabel update -N --ignore-obsolete -i $(LOCALE)/messages.pot -d $(LOCALE) -l es
 
 bench: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

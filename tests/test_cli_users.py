@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.cli_support import run
 
@@ -33,3 +34,17 @@ def test_bad_input_exits_2_with_one_line_naming_the_field(db):
                  stdin="a long enough passphrase\n") for _ in range(2)]
     assert twice[0].returncode == 0 and twice[1].returncode == 2 and "username: is taken" in twice[1].stderr
     assert run(db, "users", "disable", "nobody").returncode == 2
+
+
+def test_the_demo_users_are_created_once_and_printed_with_passwords_that_sign_in(db, server):
+    from clearway.demo import DEMO_USERS
+    from tests.web.support import signed_in_client
+
+    first = run(db, "demo", "users")
+    again = run(db, "demo", "users")
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    for username, role, economy, _, password in DEMO_USERS:
+        assert re.search(rf"{username}\s+│\s+{password}\s+│\s+{role}\s+│\s+{economy}", first.stdout), username
+        signed_in_client(server, username, password).close()
+    assert [r["username"] for r in json.loads(run(db, "users", "list", "--json").stdout)] == \
+        sorted(u[0] for u in DEMO_USERS)

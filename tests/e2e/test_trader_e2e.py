@@ -250,3 +250,25 @@ def test_the_trader_pages_fit_a_phone(db, server, browser):
         check_page(page, "trader-phone-account")
     finally:
         context.close()
+
+
+def test_a_trader_has_the_goods_released_against_a_guarantee_and_sees_what_it_still_covers(db, server, keys, page):
+    from tests.conftest import example
+
+    with keys.client(keys.create("officer", "AU")) as officer:
+        r = officer.post("/api/v1/payments/guarantees", json={"holder": PARTY, "amount": "1000.00",
+                                                              "number": "GT-AU-WEB-1"})
+        assert r.status_code == 201, r.text
+    with keys.client(keys.create("declarant", "AU", PARTY)) as api:
+        mrn = api.post("/api/v1/declarations", json=example("tariff-au-tshirts.json")).json()["mrn"]
+        assert api.post(f"/api/v1/declarations/{mrn}/assessment").status_code == 201
+    make_user(db, "tom", "declarant", party=PARTY)
+    sign_in(page, server, "tom")
+    page.goto(server.url + f"/trader/declarations/{mrn}")
+    submit(page, "button[data-guarantee='GT-AU-WEB-1']")
+    assert page.locator("#status").inner_text() == "released"  # TFA Art. 7.3: released before payment
+    assert page.locator("#outstanding").inner_text() == "491.13 AUD"  # the duties stay due
+    page.goto(server.url + "/trader/account")
+    cells = page.locator("#guarantees tr[data-guarantee='GT-AU-WEB-1'] td").all_inner_texts()
+    assert cells[1:] == ["1000.00 AUD", "508.87 AUD"]  # 1,000.00 - 491.13 secured
+    check_page(page, "trader-guarantees")

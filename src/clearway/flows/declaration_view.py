@@ -15,6 +15,7 @@ from clearway.declarations import service as declarations
 from clearway.errors import NotFound
 from clearway.flows import clearance
 from clearway.payments import service as payments
+from clearway.payments.core import q
 from clearway.payments.providers import PROVIDERS
 from clearway.risk import disclosure
 
@@ -32,10 +33,15 @@ def page_view(session: Session, *, principal: Principal, mrn: str) -> dict[str, 
         and row.status not in ("cancelled", "rejected")
     accounts = [{"number": a.number, "currency": a.currency, "available": payments.available(session, a)}
                 for a in payments.list_accounts(session, principal=principal)] if due else []
+    secured = due and payments.open_security(session, row.id) is not None
+    guarantees = [{"number": g.number, "currency": g.currency,
+                   "available": q(payments.guarantee_available(session, g), g.currency)}
+                  for g in payments.list_guarantees(session, principal=principal)] \
+        if due and not secured and row.status != "released" else []
     return {"row": row, "content": row.content, "timeline": timeline,
             "findings": [{"source": f.source, "lane": f.lane, "reason": f.reason, "reference": f.reference,
                           "raised_at": f.raised_at} for f in open_findings(session, declaration_id=row.id)],
             "assessment": assessment, "due": due, "providers": sorted(PROVIDERS) if due else [],
-            "accounts": accounts, "documents": [{"type": d.type, "reference": d.reference} for d in row.documents],
+            "accounts": accounts, "guarantees": guarantees, "documents": [{"type": d.type, "reference": d.reference} for d in row.documents],
             "containers": [c.container for c in row.containers],
             "may_assess": row.status == "accepted" and assessment is None}

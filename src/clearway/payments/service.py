@@ -215,15 +215,17 @@ def register_guarantee(session: Session, *, principal: Principal, holder: str, c
     return g
 
 
-def list_guarantees(session: Session, *, principal: Principal) -> list[Guarantee]:
-    """Guarantees under the deferred accounts' rule: the customs of their economy, and their holder."""
+def readable_guarantees(principal: Principal) -> ColumnElement[bool]:
+    """Guarantees are read as deferred accounts are: by customs of their economy and by their holder."""
     if is_customs(principal):
-        rule = Guarantee.economy == principal.economy
-    elif is_declarant(principal) and principal.party_id:
-        rule = and_(Guarantee.economy == principal.economy, Guarantee.holder == principal.party_id)
-    else:
-        return []
-    return list(session.scalars(select(Guarantee).where(rule).order_by(Guarantee.number)))
+        return Guarantee.economy == principal.economy
+    if is_declarant(principal) and principal.party_id:
+        return and_(Guarantee.economy == principal.economy, Guarantee.holder == principal.party_id)
+    return false()
+
+
+def list_guarantees(session: Session, *, principal: Principal) -> list[Guarantee]:
+    return list(session.scalars(select(Guarantee).where(readable_guarantees(principal)).order_by(Guarantee.number)))
 
 
 def guarantee_available(session: Session, g: Guarantee) -> Decimal:

@@ -16,6 +16,7 @@ from clearway.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+# Where each role lands after signing in (when no page was asked for): each audience's own pages.
 HOMES = {"declarant": "/trader/", "officer": "/officer/", "nppo": "/nppo/", "admin": "/admin/"}
 
 

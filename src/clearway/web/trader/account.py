@@ -1,5 +1,5 @@
-"""/trader/account: the trader's deferred accounts: credit limit, what is still available, and the statement
-of a month (the charges, each with its declaration), on the page or as CSV."""
+"""/trader/account: the trader's deferred accounts (credit limit, what is still available, and the statement
+of a month: the charges, each with its declaration, on the page or as CSV) and guarantees (amount, available)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from clearway.auth.users import SignedIn
 from clearway.db import utcnow
 from clearway.errors import ClearwayError
 from clearway.payments import service as payments
+from clearway.payments.core import q
 from clearway.web.session import PageRefused, require_page_user
 from clearway.web.templating import render
 
@@ -33,7 +34,11 @@ def account_page(request: Request, signed: Trader, period: str = "") -> Response
     with request.app.state.ctx.uow() as session:
         statements = [payments.statement(session, principal=signed.principal, number=a.number, period=month)
                       for a in payments.list_accounts(session, principal=signed.principal)]
-    return render(request, "trader/account.html", {"statements": statements, "period": month})
+        guarantees = [{"number": g.number, "currency": g.currency, "amount": q(g.amount, g.currency),
+                       "available": q(payments.guarantee_available(session, g), g.currency)}
+                      for g in payments.list_guarantees(session, principal=signed.principal)]
+    return render(request, "trader/account.html", {"statements": statements, "guarantees": guarantees,
+                                                   "period": month})
 
 
 @router.get("/account/{number}/statement.csv")

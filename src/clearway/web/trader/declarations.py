@@ -101,6 +101,14 @@ def pay(request: Request, signed: Trader, mrn: str, method: Annotated[str, Form(
     return _act(request, mrn, step)
 
 
+@router.post("/declarations/{mrn}/secure")
+def secure(request: Request, signed: Trader, mrn: str, guarantee: Annotated[str, Form()]) -> Response:
+    """Release against a guarantee before the duties are paid (TFA Art. 7.3), as POST .../security."""
+    def step(session: Session) -> None:
+        clearance.secure(session, principal=signed.principal, mrn=mrn, guarantee=guarantee)
+    return _act(request, mrn, step)
+
+
 @router.get("/declarations/{mrn}/release", response_class=HTMLResponse)
 def release_notice(request: Request, signed: Trader, mrn: str) -> Response:
     view = _view(request, signed, mrn)
