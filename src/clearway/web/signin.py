@@ -16,9 +16,8 @@ from clearway.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-# Where each role lands after signing in (when no page was asked for). The officer's workbench and the NPPO's
-# desk take over /officer/ and /nppo/ when they arrive; until then officers land on the seal alerts.
-HOMES = {"declarant": "/trader/", "officer": "/alerts", "nppo": "/certificates/verify", "admin": "/admin/"}
+# Where each role lands after signing in (when no page was asked for): each audience's own pages.
+HOMES = {"declarant": "/trader/", "officer": "/officer/", "nppo": "/nppo/", "admin": "/admin/"}
 
 
 def _form(request: Request, *, next_path: str, username: str = "", failed: bool = False) -> Response:
