@@ -66,6 +66,7 @@ NOT_PAIRS = {
     "/api/v1/release/{code}": "public verification of a release code: no key, no list",
     "/api/v1/metrics/time-release": "public aggregate figures (TFA Art. 7.6: published), no declaration-level data",
     "/api/v1/dashboard/indicators": "the public dashboard's aggregate figures, the same for every caller",
+    "/api/v1/dashboard/indicators/{key}.csv": "one public indicator of /api/v1/dashboard/indicators as CSV",
     "/api/v1/dashboard/region": "aggregate figures the economies published here, public like the dashboard",
     "/api/v1/dashboard/entered/{key}/history": "the changes of one entered indicator: admin keys only "
                                                "(dashboard.service.may_enter), nothing to list",
@@ -73,7 +74,7 @@ NOT_PAIRS = {
     "/dashboard/region": "page of /api/v1/dashboard/region",
     "/dashboard/admin": "signed-in admins set entered indicators (dashboard.service.may_enter), nothing to list",
     "/dashboard/{pillar}": "public dashboard page over /api/v1/dashboard/indicators",
-    "/dashboard/{pillar}/{key}.csv": "one public indicator of /api/v1/dashboard/indicators as CSV",
+
     "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",
     "/api/v1/reference/hs": "reference data: a search, the same for every key",
     "/api/v1/reference/hs/{code}": "reference data: one HS code, the same for every key",

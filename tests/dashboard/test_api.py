@@ -40,10 +40,11 @@ def test_indicators_are_public_and_computed_from_the_records(db, server, keys):
         page = anyone.get("/dashboard/industry", params={"economy": "AU"})
         assert page.status_code == 200 and "<script" not in page.text
         assert page.text.count("<svg") >= 4 and "Download CSV" in page.text
-        table = anyone.get("/dashboard/industry/declaration_volumes.csv", params={"economy": "AU"})
+        table = anyone.get("/api/v1/dashboard/indicators/declaration_volumes.csv", params={"economy": "AU"})
         rows = list(csv.reader(io.StringIO(table.text)))
         assert rows[0] == ["label", "declarations (declarations)"] and [month, "2"] in rows
         assert anyone.get("/dashboard/nowhere").status_code == 404
+        assert anyone.get("/api/v1/dashboard/indicators/nowhere.csv").status_code == 404
         first = anyone.get("/dashboard", params={"economy": "AU"})
         assert (first.status_code, first.headers["location"]) == (307, "/dashboard/policy?economy=AU")
 

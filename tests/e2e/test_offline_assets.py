@@ -109,7 +109,9 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
               "/login": "/login", "/admin/": "/admin/",
               "/certificates/verify": f"/certificates/verify?code={code}",
               "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc",
-              "/release/verify": f"/release/verify?code={release_code}"}
+              "/release/verify": f"/release/verify?code={release_code}",
+              "/dashboard/{pillar}": "/dashboard/covid?economy=AU",
+              "/dashboard/region": "/dashboard/region", "/dashboard/admin": "/dashboard/admin"}
     as_trader = {"/trader/": "/trader/", "/trader/lodge": "/trader/lodge", "/trader/upload": "/trader/upload",
                  "/trader/parcels": "/trader/parcels", "/trader/account": "/trader/account",
                  "/trader/declarations/{mrn}": f"/trader/declarations/{mrn}",

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+import csv
+import io
+
+from fastapi import APIRouter, Path, Query, Response
 
 from clearway.api.deps import Ctx, Who
 from clearway.dashboard import service
-from clearway.dashboard.core import KEY_PATTERN, PILLARS
+from clearway.dashboard.core import KEY_PATTERN, PILLARS, csv_rows
 from clearway.dashboard.schemas import ChangeOut, EnteredIn, EnteredOut, PublicationIn, PublicationOut
+from clearway.errors import NotFound
 from clearway.flows import indicators
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -25,6 +29,20 @@ def list_indicators(ctx: Ctx, economy: Economy = None,
     with ctx.uow() as session:
         found = indicators.indicators(session, economy=economy)
     return [i.as_dict() for i in found if pillar is None or i.pillar == pillar]
+
+
+@router.get("/indicators/{key}.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "one row per label, a column per series"}})
+def indicator_csv(key: Annotated[str, Path(pattern=KEY_PATTERN)], ctx: Ctx, economy: Economy = None) -> Response:
+    """One indicator's figures as CSV (the data table beside its chart on the dashboard)."""
+    with ctx.uow() as session:
+        found = [i for i in indicators.indicators(session, economy=economy) if i.key == key]
+    if not found:
+        raise NotFound(f"no indicator {key!r}")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(csv_rows(found[0]))
+    return Response(buf.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{key}.csv"'})
 
 
 @router.put("/entered/{key}", response_model=EnteredOut)

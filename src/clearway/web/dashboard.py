@@ -4,8 +4,6 @@ and the administrator's page to set entered indicators (signed in, every change 
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -113,14 +111,3 @@ def pillar_page(request: Request, pillar: str, ctx: Ctx, economy: Economy = None
     return render(request, "dashboard.html", {
         "pillar": pillar, "pillars": PILLARS, "economy": economy, "shown": shown,
         "query": f"?economy={economy}" if economy else ""})
-
-
-@router.get("/dashboard/{pillar}/{key}.csv")
-def indicator_csv(pillar: str, key: str, ctx: Ctx, economy: Economy = None) -> Response:
-    found = [i for i in _found(ctx, economy, pillar) if i.key == key]
-    if not found:
-        raise NotFound(f"no indicator {key!r} on the {pillar} page")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(csv_rows(found[0]))
-    return Response(buf.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{pillar}-{key}.csv"'})
