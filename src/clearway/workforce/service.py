@@ -122,12 +122,15 @@ def put_rating(session: Session, *, principal: Principal | None, actor: str, eco
         setattr(row, name, value)
     row.illustrative, row.updated_at, row.updated_by = illustrative, utcnow(), actor
     session.flush()
-    # The audit keeps the rating and whether an action exists, not the owner's name (personal data).
-    redact = lambda v: v and {**v, "action_owner": bool(v.get("action_owner"))}  # noqa: E731
     append_event(session, actor=actor, action="workforce.rating." + ("created" if created else "changed"),
                  entity_type="workforce_rating", entity_id=f"{economy}:{assessed_on.isoformat()}:{code}",
-                 data={"before": redact(before), "after": redact(values)})
+                 data={"before": _without_owner(before), "after": _without_owner(values)})
     return row, created
+
+
+def _without_owner(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The audit keeps the rating and whether an action has an owner, not the owner (personal data)."""
+    return values and {**values, "action_owner": bool(values.get("action_owner"))}
 
 
 def to_rating(row: SelfAssessmentRating) -> core.Rating:
