@@ -25,8 +25,24 @@ def test_admin_enters_head_counts_and_the_public_reads_shares(keys, http):
     assert regional == [{"economy": "TH", "year": 2025, "illustrative": False,
                          "shares": {"overall": "35.0", "frontline": "25.0", "recruits": "50.0", "leadership": "20.0",
                                     "trained": "25.0"}, "grade_shares": {"senior": "20.0", "officer": "33.3"}}]
-    assert http.get("/api/v1/workforce/metrics/TH/2025").json()["staff"] == 1200
-    assert http.get("/api/v1/workforce/metrics/TH/2024").status_code == 404
+    with keys.client(keys.create("officer", "TH")) as officer:
+        assert officer.get("/api/v1/workforce/metrics/TH/2025").json()["staff"] == 1200
+        assert officer.get("/api/v1/workforce/metrics/TH/2024").status_code == 404
+        assert [m["year"] for m in officer.get("/api/v1/workforce/metrics").json()] == [2025]
+    with keys.client(keys.create("officer", "AU")) as other:
+        assert other.get("/api/v1/workforce/metrics/TH/2025").status_code == 403
+        assert other.get("/api/v1/workforce/metrics").json() == []  # its own economy's: none
+        assert other.get("/api/v1/workforce/metrics", params={"economy": "TH"}).status_code == 403
+    assert http.get("/api/v1/workforce/metrics/TH/2025").status_code == 401
+
+
+def test_the_regional_view_leaves_out_groups_of_fewer_than_five(keys, http):
+    with keys.client(keys.create("admin", "BN")) as bn:
+        small = {**FIGURES, "leaders": 4, "leaders_women": 1, "grades": {"senior": {"staff": 4, "women": 1}}}
+        assert bn.put("/api/v1/workforce/metrics/BN/2025", json=small).json()["shares"]["leadership"] == "25.0"
+    [published] = http.get("/api/v1/workforce/regional").json()
+    assert published["shares"]["leadership"] is None and published["grade_shares"] == {"senior": None}
+    assert published["shares"]["overall"] == "35.0"
 
 
 def test_self_assessment_scores_are_public_and_actions_stay_with_own_customs(keys, http):
@@ -61,7 +77,7 @@ def test_every_change_of_the_head_counts_is_kept_with_who_and_when(keys, http):
     with keys.client(keys.create("admin", "PE")) as pe:
         assert pe.put("/api/v1/workforce/metrics/PE/2024", json=FIGURES).status_code == 201
         assert pe.put("/api/v1/workforce/metrics/PE/2024", json={**FIGURES, "trained": 600}).status_code == 200
-    changes = http.get("/api/v1/workforce/metrics/PE/2024/history").json()
+        changes = pe.get("/api/v1/workforce/metrics/PE/2024/history").json()
     assert [(c["action"], c["before"] and c["before"]["trained"], c["after"]["trained"]) for c in changes] == [
         ("workforce.metrics.created", None, 300), ("workforce.metrics.changed", 300, 600)]
     assert all(c["actor"].startswith("admin:PE#") for c in changes)

@@ -58,3 +58,14 @@ def test_the_shipped_principles_follow_the_geoat_outline():
     assert principles.principles()[1].name == "Employment and compensation"
     assert principles.indicators()["P3.2"].principle == "P3"
     assert principles.scale()[0] == "not in place" and max(principles.scale()) == principles.TOP
+
+
+def test_published_shares_leave_out_groups_too_small_to_hide_a_person():
+    from clearway.workforce.core import published
+
+    small = Metrics("PG", 2025, staff=300, women=90, leaders=4, leaders_women=1, recruits=5, recruits_women=2,
+                    grades={"senior": (4, 1), "officer": (296, 89)})
+    public, grades = published(small)
+    assert public["leadership"] is None and public["recruits"] == Decimal("40.0")  # 4 leaders out, 5 recruits in
+    assert grades == {"senior": None, "officer": Decimal("30.1")}
+    assert shares(small)["leadership"] == Decimal("25.0")  # the administration itself sees it

@@ -47,31 +47,32 @@ def put_metrics(economy: str, year: int, body: MetricsIn, who: Who, ctx: Ctx, re
 
 
 @router.get("/metrics", response_model=list[MetricsOut])
-def list_metrics(ctx: Ctx, economy: str | None = None) -> list[MetricsOut]:
+def list_metrics(who: Who, ctx: Ctx, economy: str | None = None) -> list[MetricsOut]:
+    """The head counts of the key's own economy, every year (its officers and admin only)."""
     with ctx.uow() as session:
-        return [render(r) for r in service.metrics(session, economy=economy)]
+        return [render(r) for r in service.own_metrics(session, principal=who, economy=economy)]
 
 
 @router.get("/metrics/{economy}/{year}", response_model=MetricsOut)
-def read_metrics(economy: str, year: int, ctx: Ctx) -> MetricsOut:
+def read_metrics(economy: str, year: int, who: Who, ctx: Ctx) -> MetricsOut:
     with ctx.uow() as session:
-        return render(service.metrics_of(session, economy=economy, year=year))
+        return render(service.metrics_of(session, principal=who, economy=economy, year=year))
 
 
 @router.get("/metrics/{economy}/{year}/history", response_model=list[ChangeOut])
-def metrics_history(economy: str, year: int, ctx: Ctx) -> list[ChangeOut]:
+def metrics_history(economy: str, year: int, who: Who, ctx: Ctx) -> list[ChangeOut]:
     with ctx.uow() as session:
-        return [ChangeOut(**c) for c in service.metrics_history(session, economy=economy, year=year)]
+        return [ChangeOut(**c) for c in service.metrics_history(session, principal=who, economy=economy, year=year)]
 
 
 @router.get("/regional", response_model=list[SharesOut])
 def regional(ctx: Ctx) -> list[SharesOut]:
-    """What an installation publishes to the regional view: each administration's shares per year (aggregates
-    only; no record of a person)."""
+    """What an installation publishes to the regional view: each administration's shares per year, groups of
+    fewer than 5 people left out (aggregates only; no record of a person)."""
     with ctx.uow() as session:
-        rows = [(r, service.to_core(r)) for r in service.metrics(session)]
-    return [SharesOut(economy=r.economy, year=r.year, shares=core.shares(m), grade_shares=core.grade_shares(m),
-                      illustrative=r.illustrative) for r, m in rows]
+        rows = [(r, core.published(service.to_core(r))) for r in service.metrics(session)]
+    return [SharesOut(economy=r.economy, year=r.year, shares=shares, grade_shares=grades, illustrative=r.illustrative)
+            for r, (shares, grades) in rows]
 
 
 @router.put("/assessments/{economy}/{assessed_on}/{indicator}", response_model=RatingOut,

@@ -35,8 +35,13 @@ class Metrics:
     grades: dict[str, tuple[int, int]] = field(default_factory=dict)  # grade -> (staff, women)
 
 
-def share(part: int, whole: int) -> Decimal | None:
-    if whole <= 0:
+# Published shares leave out groups of fewer people than this: the share of women among two leaders tells who
+# they are. The administration's own customs see every share.
+SMALLEST_PUBLISHED = 5
+
+
+def share(part: int, whole: int, smallest: int = 1) -> Decimal | None:
+    if whole <= 0 or whole < smallest:
         return None
     return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -61,14 +66,27 @@ def inconsistencies(m: Metrics) -> list[tuple[str, str]]:
     return found
 
 
-def shares(m: Metrics) -> dict[str, Decimal | None]:
-    return {"overall": share(m.women, m.staff), "frontline": share(m.frontline_women, m.frontline_staff),
-            "recruits": share(m.recruits_women, m.recruits), "leadership": share(m.leaders_women, m.leaders),
-            "trained": share(m.trained, m.staff)}
+def shares(m: Metrics, smallest: int = 1) -> dict[str, Decimal | None]:
+    """Per cent of women (of staff trained, for "trained"); None for a group under `smallest` people."""
+    return {"overall": share(m.women, m.staff, smallest),
+            "frontline": share(m.frontline_women, m.frontline_staff, smallest),
+            "recruits": share(m.recruits_women, m.recruits, smallest),
+            "leadership": share(m.leaders_women, m.leaders, smallest), "trained": share(m.trained, m.staff, smallest)}
 
 
-def grade_shares(m: Metrics) -> dict[str, Decimal | None]:
-    return {g: share(w, s) for g, (s, w) in m.grades.items()}
+def grade_shares(m: Metrics, smallest: int = 1) -> dict[str, Decimal | None]:
+    return {g: share(w, s, smallest) for g, (s, w) in m.grades.items()}
+
+
+def visible(m: Metrics, *, own: bool) -> tuple[dict[str, Decimal | None], dict[str, Decimal | None]]:
+    """The shares and grade shares a reader sees: every one for the administration's own customs, else the
+    published ones."""
+    return (shares(m), grade_shares(m)) if own else published(m)
+
+
+def published(m: Metrics) -> tuple[dict[str, Decimal | None], dict[str, Decimal | None]]:
+    """What leaves the installation: the shares and the grade shares, groups under SMALLEST_PUBLISHED left out."""
+    return shares(m, SMALLEST_PUBLISHED), grade_shares(m, SMALLEST_PUBLISHED)
 
 
 @dataclass(frozen=True)

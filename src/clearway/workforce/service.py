@@ -1,6 +1,6 @@
 """Load, check, store: head counts and self-assessment ratings, each change appended to the audit chain.
-The shares and scores are aggregates and are public; ratings carry evidence and action owners (names of
-staff) and are read only by the administration's own customs."""
+Published (public): the shares, small groups left out (core.published), and the scores per principle. The head
+counts and the ratings (evidence, action owners) are read by the administration's own customs only."""
 
 from __future__ import annotations
 
@@ -21,9 +21,16 @@ from clearway.workforce.principles import indicators
 from clearway.workforce.schemas import MetricsIn, RatingIn
 
 
-def may_read_ratings(principal: Principal | None, economy: str) -> bool:
-    """The ratings' evidence and owners stay with the administration: its officers and its admin."""
+def own_customs(principal: Principal | None, economy: str) -> bool:
+    """The head counts and the ratings' evidence and owners stay with the administration: its officers and its
+    admin read them."""
     return principal is not None and is_customs(principal) and principal.economy == economy
+
+
+def _readable(principal: Principal | None, economy: str, what: str) -> None:
+    if not own_customs(principal, economy):
+        raise Forbidden(f"{what} of {economy} are read by {economy}'s customs only; the public reads the shares "
+                        "(/api/v1/workforce/regional) and the scores")
 
 
 def _guard(principal: Principal | None, economy: str) -> None:
@@ -62,13 +69,22 @@ def put_metrics(session: Session, *, principal: Principal | None, actor: str, ec
 
 
 def metrics(session: Session, *, economy: str | None = None) -> list[WorkforceMetrics]:
+    """Every economy's head counts, or one's: for the published shares (core.published) and the pages."""
     q = select(WorkforceMetrics).order_by(WorkforceMetrics.economy, WorkforceMetrics.year)
     if economy is not None:
         q = q.where(WorkforceMetrics.economy == check_economy(economy))
     return list(session.scalars(q).all())
 
 
-def metrics_of(session: Session, *, economy: str, year: int) -> WorkforceMetrics:
+def own_metrics(session: Session, *, principal: Principal, economy: str | None = None) -> list[WorkforceMetrics]:
+    """The head counts a key reads: its own economy's, and only if it is that economy's customs."""
+    code = check_economy(economy or principal.economy)
+    _readable(principal, code, "The head counts")
+    return metrics(session, economy=code)
+
+
+def metrics_of(session: Session, *, principal: Principal, economy: str, year: int) -> WorkforceMetrics:
+    _readable(principal, check_economy(economy), "The head counts")
     row = session.scalars(select(WorkforceMetrics).where(WorkforceMetrics.economy == check_economy(economy),
                                                          WorkforceMetrics.year == year)).one_or_none()
     if row is None:
@@ -76,9 +92,9 @@ def metrics_of(session: Session, *, economy: str, year: int) -> WorkforceMetrics
     return row
 
 
-def metrics_history(session: Session, *, economy: str, year: int) -> list[dict[str, Any]]:
+def metrics_history(session: Session, *, principal: Principal, economy: str, year: int) -> list[dict[str, Any]]:
     """Every change of one year's head counts, oldest first (who, when, before, after)."""
-    row = metrics_of(session, economy=economy, year=year)
+    row = metrics_of(session, principal=principal, economy=economy, year=year)
     return history(session, entity_type="workforce_metrics", entity_id=f"{row.economy}:{row.year}")
 
 
@@ -106,12 +122,15 @@ def put_rating(session: Session, *, principal: Principal | None, actor: str, eco
         setattr(row, name, value)
     row.illustrative, row.updated_at, row.updated_by = illustrative, utcnow(), actor
     session.flush()
-    # The audit keeps the rating and whether an action exists, not the owner's name (personal data).
-    redact = lambda v: v and {**v, "action_owner": bool(v.get("action_owner"))}  # noqa: E731
     append_event(session, actor=actor, action="workforce.rating." + ("created" if created else "changed"),
                  entity_type="workforce_rating", entity_id=f"{economy}:{assessed_on.isoformat()}:{code}",
-                 data={"before": redact(before), "after": redact(values)})
+                 data={"before": _without_owner(before), "after": _without_owner(values)})
     return row, created
+
+
+def _without_owner(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The audit keeps the rating and whether an action has an owner, not the owner (personal data)."""
+    return values and {**values, "action_owner": bool(values.get("action_owner"))}
 
 
 def to_rating(row: SelfAssessmentRating) -> core.Rating:
@@ -121,8 +140,7 @@ def to_rating(row: SelfAssessmentRating) -> core.Rating:
 
 def ratings(session: Session, *, principal: Principal | None, economy: str) -> list[SelfAssessmentRating]:
     economy = check_economy(economy)
-    if not may_read_ratings(principal, economy):
-        raise Forbidden(f"the self-assessment's evidence and actions are read by {economy}'s customs only")
+    _readable(principal, economy, "The self-assessment's evidence and actions")
     return list(session.scalars(select(SelfAssessmentRating).where(SelfAssessmentRating.economy == economy)
                                 .order_by(SelfAssessmentRating.assessed_on, SelfAssessmentRating.indicator)).all())
 

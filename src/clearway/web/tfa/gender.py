@@ -24,7 +24,7 @@ def regional(request: Request) -> Response:
         rows = service.metrics(session)
     latest = {}
     for r in rows:  # ordered by economy, year: the last one per economy is its latest year
-        latest[r.economy] = (r, core.shares(service.to_core(r)))
+        latest[r.economy] = (r, core.published(service.to_core(r))[0])
     names = {c: e.name for c, e in economies.all_economies().items()}
     return render(request, "tfa/gender_regional.html", {
         "latest": latest, "names": names, "labels": core.SHARE_LABELS, "kinds": core.SHARES,
@@ -44,11 +44,12 @@ def administration(request: Request, economy: str) -> Response:
             rows = service.metrics(session, economy=economy)
             code = economy.strip().upper()
             scores = service.scores(session, economy=code)
-            own = service.may_read_ratings(signed.principal if signed else None, code)
+            own = service.own_customs(signed.principal if signed else None, code)
             ratings = service.ratings(session, principal=signed.principal, economy=code) if own else []
     except ClearwayError as exc:
         return render(request, "refused.html", {"message": exc.one_line(), "status": exc.status}, status=exc.status)
-    shares = [(r.year, core.shares(service.to_core(r))) for r in rows]
+    # The public sees the published shares (small groups left out); the administration's customs see all.
+    shares = [(r.year, core.visible(service.to_core(r), own=own)[0]) for r in rows]
     years = [str(y) for y, _ in shares]
     trend = charts.lines(f"Women's participation in customs, {code}", years,
                          {core.SHARE_LABELS[k]: [s[k] for _, s in shares] for k in core.SHARES})
@@ -60,7 +61,7 @@ def administration(request: Request, economy: str) -> Response:
     return render(request, "tfa/gender_economy.html", {
         "economy": code, "name": economies.get(code).name, "shares": shares, "labels": core.SHARE_LABELS,
         "kinds": core.SHARES, "trend": trend, "latest": rows[-1] if rows else None,
-        "grade_shares": core.grade_shares(service.to_core(rows[-1])) if rows else {},
+        "grade_shares": core.visible(service.to_core(rows[-1]), own=own)[1] if rows else {},
         "scores": scores, "principles": principles(), "score_chart": score_chart, "own": own, "signed": signed,
         "actions": actions, "indicators": indicators(), "scale": scale(),
         "illustrative": any(r.illustrative for r in rows)})
