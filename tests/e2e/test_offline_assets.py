@@ -111,7 +111,11 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
               "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc",
               "/release/verify": f"/release/verify?code={release_code}",
               "/dashboard/{pillar}": "/dashboard/covid?economy=AU",
-              "/dashboard/region": "/dashboard/region", "/dashboard/admin": "/dashboard/admin"}
+              "/dashboard/region": "/dashboard/region", "/dashboard/admin": "/dashboard/admin",
+              "/tfa": "/tfa", "/tfa/economies/{economy}": "/tfa/economies/AU", "/tfa/gaps": "/tfa/gaps",
+              "/tfa/economies/{economy}/edit": "/tfa/economies/AU/edit", "/tfa/matches": "/tfa/matches?economy=AU",
+              "/tfa/measures/{measure}": "/tfa/measures/7.4", "/gender": "/gender", "/gender/{economy}": "/gender/AU",
+              "/gender/{economy}/edit": "/gender/AU/edit"}
     as_trader = {"/trader/": "/trader/", "/trader/lodge": "/trader/lodge", "/trader/upload": "/trader/upload",
                  "/trader/parcels": "/trader/parcels", "/trader/account": "/trader/account",
                  "/trader/declarations/{mrn}": f"/trader/declarations/{mrn}",
