@@ -92,7 +92,7 @@ def generate(engine, n: int) -> float:
         for k, (status, at, where) in enumerate(events):
             conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
                 SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
-        conn.execute(text(f"""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
+        conn.execute(text("""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
             quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
             '10', 'pce', '100' FROM bench_base"""))
         conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,

@@ -140,7 +140,8 @@ NOT_PAIRS = {
     "/gender/{economy}/edit": "forms for the economy's admin only (auth.core.administers)",
     "/gender": "page of the public /api/v1/workforce/regional (shares only)",
     "/gender/{economy}": "public shares and scores; its open actions only to the economy's own customs "
-                        "(workforce.service.own_customs, as /api/v1/workforce/actions/{economy}); shares shown to the public are the published ones",
+                        "(workforce.service.own_customs, as /api/v1/workforce/actions/{economy}); "
+                        "shares shown to the public are the published ones",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
     "/redoc": "API docs page",

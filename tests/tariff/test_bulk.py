@@ -80,7 +80,8 @@ def test_bulk_and_single_paths_give_identical_amounts(case):
 
 def test_a_malformed_parcel_is_refused_alone():
     text = "\n".join([
-        '{"parcel": "A", "sender": {"name": "S", "country": "CN"}, "receiver": "R", "hs_code": "610910", "value": "20.00", "currency": "AUD"}',
+        '{"parcel": "A", "sender": {"name": "S", "country": "CN"}, "receiver": "R", "hs_code": "610910", '
+        '"value": "20.00", "currency": "AUD"}',
         '{"parcel": "B", "hs_code": "610910", "value": "abc", "currency": "AUD", "origin": "CN"}',
         'not json',
         '{"parcel": "C", "description": "cotton t-shirts knitted", "value": "1500.00", "currency": "AUD", "origin": "CN"}',

@@ -42,6 +42,7 @@ def page_view(session: Session, *, principal: Principal, mrn: str) -> dict[str, 
             "findings": [{"source": f.source, "lane": f.lane, "reason": f.reason, "reference": f.reference,
                           "raised_at": f.raised_at} for f in open_findings(session, declaration_id=row.id)],
             "assessment": assessment, "due": due, "providers": sorted(PROVIDERS) if due else [],
-            "accounts": accounts, "guarantees": guarantees, "documents": [{"type": d.type, "reference": d.reference} for d in row.documents],
+            "accounts": accounts, "guarantees": guarantees,
+            "documents": [{"type": d.type, "reference": d.reference} for d in row.documents],
             "containers": [c.container for c in row.containers],
             "may_assess": row.status == "accepted" and assessment is None}

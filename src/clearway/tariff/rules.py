@@ -108,7 +108,7 @@ def all_rules() -> dict[str, EconomyRules]:
     spec = json.loads(_data("economy_rules.json"))["economies"]
     out = {}
     for code, s in spec.items():
-        rd = lambda k: Rounding(**s["rounding"][k])  # noqa: E731
+        rd = lambda k, s=s: Rounding(**s["rounding"][k])  # noqa: E731
         v = s.get("vendor_collection")
         out[code] = EconomyRules(
             economy=code, currency=economies.get(code).currency, valuation=s["valuation"], tax_name=s["tax_name"],

@@ -55,7 +55,7 @@ def inconsistencies(m: Metrics) -> list[tuple[str, str]]:
     for name, part, whole_name, whole in pairs:
         if part > whole:
             found.append((name, f"is {part}, more than {whole_name} ({whole})"))
-    for name, whole_name, whole in (("frontline_staff", "staff", m.frontline_staff), ("leaders", "staff", m.leaders)):
+    for name, whole in (("frontline_staff", m.frontline_staff), ("leaders", m.leaders)):
         if whole > m.staff:
             found.append((name, f"is {whole}, more than staff ({m.staff})"))
     for grade, (staff, women) in m.grades.items():

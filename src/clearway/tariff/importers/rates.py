@@ -22,6 +22,10 @@ class RateError(ValueError):
     """A rate text the importer cannot turn into an expression (the reason says why)."""
 
 
+# the words of a rate formula (free, yen, "whichever is higher", "but not less than" ...): anything else in Japanese
+# is a condition stated in words
+_JP_FORMULA_WORDS = r"無税|免税|円|万|又は|のうちいずれか(高|低)い税率|ただしその税率が|を(下|上)回る場合は|とする|頭|足|本|枚|個"
+
 def _num(text: str) -> Decimal:
     try:
         return Decimal(text.replace(",", ""))
@@ -104,8 +108,7 @@ def jp_rate(text: str) -> str:
     if t.startswith("(") and t.endswith(")") and t.count("(") == 1:
         t = t[1:-1].strip().lstrip(JP_MARKERS)
     t = t.replace(" ", "")
-    if re.search(r"[ぁ-んァ-ヶ一-龥]", re.sub(r"無税|免税|円|万|又は|のうちいずれか(高|低)い税率|ただしその税率が|を(下|上)回る場合は|とする|頭|足|本|枚|個",
-                                           "", t)):
+    if re.search(r"[ぁ-んァ-ヶ一-龥]", re.sub(_JP_FORMULA_WORDS, "", t)):
         raise RateError("the rate depends on a condition stated in words (quota, goods description, origin or "
                         "season)")
     m = re.fullmatch(r"(.+?)又は(.+?)のうちいずれか(高|低)い税率(?:ただしその税率が(.+?)を(下|上)回る場合は(.+?)(?:とする)?)?",

@@ -44,7 +44,7 @@ def schedule_of(economy: str) -> schedule.Schedule:
         node = nodes.get(m["rate"])
         if node is None:
             node = nodes[m["rate"]] = schedule.expressions.parse(m["rate"], doc["currency"])
-        day = lambda k: date.fromisoformat(m[k]) if m.get(k) else None  # noqa: E731
+        day = lambda k, m=m: date.fromisoformat(m[k]) if m.get(k) else None  # noqa: E731
         measures.append(schedule.Measure(
             economy=doc["economy"], code=m["code"], type=m["type"], rate=m["rate"], expression=node,
             valid_from=day("valid_from"), valid_to=day("valid_to"), agreement=m.get("agreement"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clearway.auth.users import SignedIn
@@ -31,7 +31,8 @@ def _page(request: Request, signed: SignedIn, *, errors: dict | None = None, for
         accounts = [{"number": a.number, "holder": a.holder, "currency": a.currency,
                      "credit_limit": at_currency_precision(a.credit_limit, a.currency), "available": payments.available(session, a)}
                     for a in payments.list_accounts(session, principal=who)]
-        guarantees = [{"number": g.number, "holder": g.holder, "currency": g.currency, "amount": at_currency_precision(g.amount, g.currency),
+        guarantees = [{"number": g.number, "holder": g.holder, "currency": g.currency,
+                       "amount": at_currency_precision(g.amount, g.currency),
                        "available": at_currency_precision(payments.guarantee_available(session, g), g.currency)}
                       for g in payments.list_guarantees(session, principal=who)]
     return render(request, "officer/accounts.html", {
