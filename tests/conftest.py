@@ -154,7 +154,7 @@ class Keys:
             return authenticate(session, key)
 
     def client(self, key: str) -> httpx.Client:
-        return httpx.Client(base_url=self.server_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        return httpx.Client(base_url=self.server_url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
 
 
 @pytest.fixture
