@@ -72,6 +72,7 @@ NOT_PAIRS = {
                                                "(dashboard.service.may_enter), nothing to list",
     "/dashboard": "redirects to the first pillar's page",
     "/dashboard/region": "page of /api/v1/dashboard/region",
+    "/dashboard/region/{key}.csv": "one regional figure of /dashboard/region (published aggregates) as CSV",
     "/dashboard/admin": "signed-in admins set entered indicators (dashboard.service.may_enter), nothing to list",
     "/dashboard/{pillar}": "public dashboard page over /api/v1/dashboard/indicators",
 

@@ -72,19 +72,20 @@ def publish(to: Annotated[str, typer.Option("--to", help="the regional installat
             token: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_REGION_KEY",
                                                          help="admin key the regional installation issued")] = None,
             period: Annotated[Optional[str], typer.Option(help="YYYY-MM (default: this month)")] = None) -> None:
-    """Publish this installation's computed indicators (aggregates only) for one period. Publishing the same
+    """Publish this installation's computed indicators, workforce shares and TFA implementation rates
+    (aggregates only) for one period. Publishing the same
     period again replaces that period's figures there; the same figures again change nothing."""
     from clearway.cli_common import uow
     from clearway.dashboard import publishing
     from clearway.db import utcnow
-    from clearway.flows import indicators
+    from clearway.flows import regional_publication
 
     if not token:
         fail("--token is required (or set CLEARWAY_REGION_KEY)")
     if not to.startswith(("http://", "https://")):
         fail(f"--to: {to!r} is not an http(s) URL")
     with uow() as session:  # figures first; the network call runs with no transaction open
-        found = indicators.indicators(session, economy=economy.upper())
+        found = regional_publication.figures(session, economy=economy.upper())
     answer = publishing.send(to, token, publishing.payload(found, economy=economy.upper(),
                                                                period=period or f"{utcnow():%Y-%m}"))
     out.print(json.dumps(answer), highlight=False, markup=False)

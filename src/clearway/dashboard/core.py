@@ -85,3 +85,24 @@ def csv_rows(ind: Indicator) -> list[list[str]]:
     values = {(s.name, label): v for s in ind.series for label, v in s.points}
     head = ["label"] + [f"{s.name} ({ind.unit})" for s in ind.series]
     return [head] + [[label] + [display(values.get((s.name, label))) or "" for s in ind.series] for label in labels]
+
+
+WORKFORCE_FIGURES = {"overall": "Women's share of staff", "frontline": "Women's share of frontline staff",
+                     "recruits": "Women's share of recruits", "leadership": "Women's share of leadership",
+                     "trained": "Share of staff trained"}
+
+
+def regional_tables(published: list[tuple[str, dict]]) -> list[Indicator]:
+    """The workforce shares (a line per economy over the years) and the TFA implementation rates (a bar
+    per economy by category) that economies published, one figure each, economies side by side."""
+    out = []
+    for key, title in WORKFORCE_FIGURES.items():
+        series = [Series(e, [(str(y["year"]), y["shares"].get(key)) for y in f.get("workforce", [])])
+                  for e, f in published if f.get("workforce")]
+        out.append(Indicator(f"workforce_{key}", "region", title, "%", "computed", "published per year; groups "
+                             "under 5 people left out", "line", series))
+    series = [Series(e, [(r["category"], r["rate"]) for r in f["tfa"]]) for e, f in published
+              if any(r["measures"] for r in f.get("tfa", []))]  # an economy with no commitment entered: no bars
+    out.append(Indicator("tfa_implementation", "region", "TFA measures implemented, by category", "%", "computed",
+                         "share of the economy's commitments implemented", "bar", series))
+    return [i for i in out if i.series]

@@ -1,6 +1,7 @@
 """Publishing an installation's aggregate indicators to a regional installation (POST
 /api/v1/dashboard/publications there, with an admin key the regional installation issued for this
-economy). Only computed aggregates leave: no declaration-level data, no entered free text."""
+economy). Only computed aggregates leave: no declaration-level data, no entered free text, no head
+count or personal field (workforce shares and TFA rates only)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 import httpx
 
-from clearway.dashboard.core import Indicator
 from clearway.errors import ClearwayError
 
 
@@ -17,8 +17,9 @@ class PublishError(ClearwayError):
     title = "Publishing failed"
 
 
-def payload(found: list[Indicator], *, economy: str, period: str) -> dict[str, Any]:
-    return {"economy": economy, "period": period, "indicators": [i.as_dict() for i in found if i.source == "computed"]}
+def payload(figures: dict[str, Any], *, economy: str, period: str) -> dict[str, Any]:
+    """The body sent: the figures of clearway.flows.regional_publication.figures, with economy and period."""
+    return {"economy": economy, "period": period, **figures}
 
 
 def send(url: str, token: str, body: dict[str, Any], *, timeout: float = 30) -> dict[str, Any]:

@@ -49,6 +49,31 @@ class ChangeOut(BaseModel):
     actor: str
 
 
+Share = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d)?$")] | None
+
+
+class WorkforceYear(BaseModel):
+    """One year's published workforce shares (per cent); no head count below the administration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=1900, le=2200)
+    shares: dict[Annotated[str, StringConstraints(max_length=40)], Share] = Field(max_length=10)
+    grade_shares: dict[Annotated[str, StringConstraints(max_length=40)], Share] = Field(max_length=40)
+    illustrative: bool
+
+
+class TfaRate(BaseModel):
+    """The share of an economy's TFA measures implemented, per category A, B, C or all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Literal["A", "B", "C", "all"]
+    measures: int = Field(ge=0, le=100)
+    implemented: int = Field(ge=0, le=100)
+    rate: Share
+
+
 class PublicationIn(BaseModel):
     """Aggregate figures only: indicators as the dashboard API returns them, no declaration-level data."""
 
@@ -57,6 +82,8 @@ class PublicationIn(BaseModel):
     economy: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     period: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     indicators: list[dict] = Field(max_length=100)
+    workforce: list[WorkforceYear] = Field(default=[], max_length=100)
+    tfa: list[TfaRate] = Field(default=[], max_length=4)
 
 
 class PublicationOut(BaseModel):

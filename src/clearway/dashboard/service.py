@@ -114,7 +114,7 @@ def receive(session: Session, *, principal: Principal, body: PublicationIn) -> t
         raise Forbidden("publications are sent with an admin key issued by the regional installation")
     if body.economy != principal.economy:
         raise Forbidden(f"this key publishes the figures of {principal.economy}, not of {body.economy}")
-    figures = {"indicators": body.indicators}
+    figures = {"indicators": body.indicators, **body.model_dump(mode="json", include={"workforce", "tfa"})}
     digest = fingerprint(figures)
     row = session.scalars(select(Publication).where(Publication.economy == principal.economy,
                                                     Publication.period == body.period).with_for_update()).first()

@@ -4,6 +4,8 @@ and the administrator's page to set entered indicators (signed in, every change 
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -13,7 +15,7 @@ from pydantic import ValidationError
 from clearway.api.deps import Context, context
 from clearway.auth.users import SignedIn
 from clearway.dashboard import charts, service
-from clearway.dashboard.core import ENTERED, PILLARS, csv_rows
+from clearway.dashboard.core import ENTERED, PILLARS, csv_rows, regional_tables
 from clearway.dashboard.schemas import EnteredIn
 from clearway.errors import ClearwayError, NotFound
 from clearway.flows import indicators
@@ -54,7 +56,9 @@ def _at_period(ind: dict, period: str) -> list[tuple[str, str]]:
 @router.get("/dashboard/region", response_class=HTMLResponse)
 def region(request: Request, ctx: Ctx) -> HTMLResponse:
     with ctx.uow() as session:
-        rows = [(p.economy, p.period, p.figures["indicators"]) for p in service.publications(session)]
+        pubs = service.publications(session)
+        rows = [(p.economy, p.period, p.figures["indicators"]) for p in pubs]
+        side_by_side = regional_tables([(p.economy, p.figures) for p in pubs])
     keys: dict[str, str] = {}
     cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for economy, period, inds in rows:
@@ -63,7 +67,22 @@ def region(request: Request, ctx: Ctx) -> HTMLResponse:
             cells[(ind["key"], economy)] = _at_period(ind, period)
     return render(request, "dashboard_region.html", {
         "published": [{"economy": e, "period": p} for e, p, _ in rows], "keys": keys, "cells": cells,
-        "pillars": PILLARS})
+        "pillars": PILLARS, "tables": side_by_side,
+        "svgs": {i.key: charts.svg(i) for i in side_by_side}, "rows": {i.key: csv_rows(i) for i in side_by_side}})
+
+
+@router.get("/dashboard/region/{key}.csv", response_class=Response)
+def region_csv(key: str, ctx: Ctx) -> Response:
+    """One regional figure (workforce share or TFA rate) as CSV: a row per year or category, a column per economy."""
+    with ctx.uow() as session:
+        found = [i for i in regional_tables([(p.economy, p.figures) for p in service.publications(session)])
+                 if i.key == key]
+    if not found:
+        raise NotFound(f"no regional figure {key!r}")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(csv_rows(found[0]))
+    return Response(buf.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{key}.csv"'})
 
 
 def _admin_page(request: Request, signed: SignedIn, economy: str | None, *, errors: dict[str, str] | None = None,
