@@ -129,3 +129,17 @@ def test_no_head_count_or_personal_field_is_in_the_published_body(db, keys):
         assert f'"{field}"' not in text, field  # no such key anywhere in the body
     for value in ("Jane Roe", "Customs Act", "1200", "420", "396"):
         assert value not in text, value
+
+
+def test_the_region_refuses_head_counts_naming_the_field(regional):
+    region_url, tokens = regional
+    year = {"year": 2025, "shares": {"overall": "35.0"}, "grade_shares": {}, "illustrative": False, "staff": 1200}
+    with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {tokens['NZ']}"}) as nz:
+        r = nz.post(region_url + "/api/v1/dashboard/publications",
+                    json={"economy": "NZ", "period": "2026-11", "indicators": [], "workforce": [year]})
+        assert r.status_code == 422 and "staff" in json.dumps(r.json()["errors"])
+        r = nz.post(region_url + "/api/v1/dashboard/publications", json={
+            "economy": "NZ", "period": "2026-11", "indicators": [],
+            "tfa": [{"category": "A", "measures": 2, "implemented": 1, "rate": "fifty"}]})
+        assert r.status_code == 422 and "rate" in json.dumps(r.json()["errors"])
+        assert nz.get(region_url + "/api/v1/dashboard/region").json() == []  # nothing stored
