@@ -114,6 +114,8 @@ NOT_PAIRS = {
     "/api/v1/tfa/measures": "reference data: the 36 TFA measures, the same for every key",
     "/api/v1/tfa/commitments": PUBLIC.format("commitments (an economy's TFA notifications are public)"),
     "/api/v1/tfa/commitments/{economy}/{measure}": PUBLIC.format("commitments"),
+    "/api/v1/risk/essential-goods": PUBLIC.format("essential-goods list of an economy (published policy)"),
+    "/api/v1/risk/essential-goods/{economy}/{subheading}/history": PUBLIC.format("changes to that published list"),
     "/api/v1/tfa/commitments/{economy}/{measure}/history": PART.format("commitment") + "; public like it",
     "/api/v1/tfa/stocktake/{economy}": PUBLIC.format("commitments, with counts of the economy's own data"),
     "/api/v1/tfa/heatmap": PUBLIC.format("commitments, as a grid"),
