@@ -17,6 +17,7 @@ from clearway.flows import workbench
 from clearway.flows.lanes import select_lane
 from clearway.risk import decisions, essential, essential_goods, service
 from clearway.risk.schemas import PolicyIn, RuleIn
+from tests.cli_support import run
 from tests.risk.support import DECLARANT, assessed
 
 MASKS = [{"hs_code": "630790", "description": "Surgical masks", "origin": "CN", "quantity": "10000", "unit": "u",
@@ -131,3 +132,21 @@ def test_the_api_is_public_to_read_and_refuses_others(db, server, keys, http):
     assert r.status_code == 200 and r.json()["source"] == "removed"
     history = http.get(f"{url}/history").json()
     assert [(h["action"], h["reason"]) for h in history] == [("essential_goods.add", "citrus for vitamin C")]
+
+
+def test_the_command_line_lists_adds_and_removes(db, keys):
+    key = keys.create("admin", "AU")
+    added = run(db, "risk", "essential", "add", "au", "080510", "--reason", "citrus for vitamin C", "--key", key)
+    assert added.returncode == 0, added.stderr
+    assert added.stderr.startswith("AU 080510: added by admin:AU#")
+    assert run(db, "risk", "essential", "remove", "AU", "630790", "--reason", "no longer short",
+               "--key", key).returncode == 0
+    refused = run(db, "risk", "essential", "add", "NZ", "080510", "--reason", "x", "--key", key)
+    assert refused.returncode == 2 and "administrator of NZ" in refused.stderr
+    bad = run(db, "risk", "essential", "add", "AU", "0805", "--reason", "x", "--key", key)
+    assert bad.returncode == 2 and "subheading" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    listed = {line.split("\t")[0]: line.split("\t") for line in run(db, "risk", "essential", "list", "AU")
+              .stdout.splitlines()}
+    assert listed["080510"][1:3] == ["added", listed["080510"][2]] and listed["080510"][2].startswith("admin:AU#")
+    assert listed["080510"][4] == "citrus for vitamin C"
+    assert listed["630790"][1] == "removed" and listed["300241"] == ["300241", "shipped"]  # vaccines

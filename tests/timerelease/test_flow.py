@@ -96,7 +96,7 @@ def test_the_essential_breakdown_follows_each_economys_stored_list(db, keys):
     covers the editing itself)."""
     done, waiting = lodge_two(db.factory, keys)
     with transaction(db.factory) as session:
-        essential_goods.change(session, principal=keys.principal("admin", "NZ"), economy="NZ", subheading="300215",
+        essential_goods.change(session, principal=keys.principal("admin", "NZ"), economy="NZ", subheading="300241",
                                included=False, reason="test")
     with db.factory() as session:
         before = time_release.lifecycles(session, lo=T0 - timedelta(days=3650), hi=T0 + timedelta(days=3650))
