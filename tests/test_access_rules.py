@@ -82,6 +82,7 @@ NOT_PAIRS = {
     "/api/v1/reference/offices": "reference data, the same for every key",
     "/login": "the sign-in form: no data",
     "/admin/": "admin page: users and API keys of the installation, admin role only (auth.users, auth.service)",
+    "/admin/essential-goods": "form for the economy's admin only (auth.core.administers), edits its one list",
     "/officer/": "officer's queue: declarations under the declarations' rule (declarations.service.readable_by), "
                  "customs only (flows.workbench.queue); each opens at /officer/declarations/{mrn}",
     "/officer/declarations/{mrn}": "page of the /api/v1/declarations pair: the same declarations.service.get, "

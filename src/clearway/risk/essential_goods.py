@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event, history as audit_history
-from clearway.auth.core import Principal, is_admin
+from clearway.auth.core import Principal, administers
 from clearway.db import utcnow
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.reference import economies
@@ -60,7 +60,7 @@ def entries(session: Session, *, economy: str) -> list[Entry]:
 
 def _check(principal: Principal, economy: str, subheading: str, reason: str) -> str:
     economy = economies.checked(economy)
-    if not is_admin(principal) or principal.economy != economy:
+    if not administers(principal, economy):
         raise Forbidden(f"only an administrator of {economy} changes its essential-goods list")
     entry = nomenclature().get(subheading)
     error = core.subheading_error(subheading, entry is not None and entry.level == 6)
