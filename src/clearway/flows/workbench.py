@@ -44,10 +44,10 @@ def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: I
             hits: list[Hit], findings: list[Finding], since: datetime | None, essential: frozenset[str]) -> Case:
     """One declaration as plain data for the queue core. `essential`: its economy's essential-goods list."""
     if decision is None:  # held before its lane is chosen: essential as the lane selector would judge it
-        essential = is_essential([i.get("hs_code", "") for i in (row.content or {}).get("items", [])], essential)
+        hs_codes = [i.get("hs_code", "") for i in (row.content or {}).get("items", [])]
         return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                     accepted_at=row.accepted_at, under_control_since=since,
-                    priority="essential" if essential else "normal",
+                    priority="essential" if is_essential(hs_codes, essential) else "normal",
                     findings=tuple(_finding(f) for f in findings))
     return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                 accepted_at=row.accepted_at, under_control_since=since, lane=decision.lane, basis=decision.basis,
