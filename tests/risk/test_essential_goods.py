@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from clearway.controls import service as controls
 from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.errors import Forbidden, Invalid
@@ -150,3 +151,20 @@ def test_the_command_line_lists_adds_and_removes(db, keys):
     assert listed["080510"][1:3] == ["added", listed["080510"][2]] and listed["080510"][2].startswith("admin:AU#")
     assert listed["080510"][4] == "citrus for vitamin C"
     assert listed["630790"][1] == "removed" and listed["300241"] == ["300241", "shipped"]  # vaccines
+
+
+def test_a_declaration_held_before_its_lane_is_judged_by_the_stored_list(factory, people):
+    mrn = assessed(factory, people["declarant"])
+    with transaction(factory) as session:
+        row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
+        controls.raise_finding(session, declaration_id=row.id, mrn=mrn, source="seals", code="seal.alert",
+                               lane="red", reason="seal opened at sea", actor="test", reference="A1")
+
+    def priority():
+        with factory() as session:
+            return [e.case.priority for e in workbench.queue(session, principal=people["officer"])
+                    if e.case.mrn == mrn]
+
+    assert priority() == ["normal"]
+    change(factory, people["admin"], "080510", True)
+    assert priority() == ["essential"]
