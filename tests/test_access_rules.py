@@ -83,6 +83,7 @@ NOT_PAIRS = {
     "/api/v1/reference/offices": "reference data, the same for every key",
     "/login": "the sign-in form: no data",
     "/admin/": "admin page: users and API keys of the installation, admin role only (auth.users, auth.service)",
+    "/admin/essential-goods": "form for the economy's admin only (auth.core.administers), edits its one list",
     "/officer/": "officer's queue: declarations under the declarations' rule (declarations.service.readable_by), "
                  "customs only (flows.workbench.queue); each opens at /officer/declarations/{mrn}",
     "/officer/declarations/{mrn}": "page of the /api/v1/declarations pair: the same declarations.service.get, "
@@ -115,6 +116,8 @@ NOT_PAIRS = {
     "/api/v1/tfa/measures": "reference data: the 36 TFA measures, the same for every key",
     "/api/v1/tfa/commitments": PUBLIC.format("commitments (an economy's TFA notifications are public)"),
     "/api/v1/tfa/commitments/{economy}/{measure}": PUBLIC.format("commitments"),
+    "/api/v1/risk/essential-goods": PUBLIC.format("essential-goods list of an economy (published policy)"),
+    "/api/v1/risk/essential-goods/{economy}/{subheading}/history": PUBLIC.format("changes to that published list"),
     "/api/v1/tfa/commitments/{economy}/{measure}/history": PART.format("commitment") + "; public like it",
     "/api/v1/tfa/stocktake/{economy}": PUBLIC.format("commitments, with counts of the economy's own data"),
     "/api/v1/tfa/heatmap": PUBLIC.format("commitments, as a grid"),

@@ -106,7 +106,7 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
                                                                      "credit_limit": "100.00"}).json()["number"]
 
     visits = {"/": "/", "/hs": "/hs?q=fresh+oranges", "/alerts": "/alerts", "/alerts/{alert_id}": f"/alerts/{alert}",
-              "/login": "/login", "/admin/": "/admin/",
+              "/login": "/login", "/admin/": "/admin/", "/admin/essential-goods": "/admin/essential-goods",
               "/certificates/verify": f"/certificates/verify?code={code}",
               "/certificates/print/{code}": f"/certificates/print/{code}", "/docs": "/docs", "/redoc": "/redoc",
               "/release/verify": f"/release/verify?code={release_code}",

@@ -14,6 +14,7 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.demo_goods import declaration, party
 from clearway.demo_trs import retime
 from clearway.flows import clearance, lodging, time_release
+from clearway.risk import essential_goods
 from clearway.validation import parse
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -87,3 +88,22 @@ def test_milestones_come_from_every_domain(db, keys):
     assert row["lane"] == "green" and row["mode"] in ("sea", "air") and row["essential"] is False
     assert row["lodged"] <= row["assessed"] <= row["lane_selected"] <= row["paid"] <= row["released"]
     assert row["arrival"] is not None and row["control_start"] is None
+
+
+def test_the_essential_breakdown_follows_each_economys_stored_list(db, keys):
+    """The T-shirts (6109.10) become essential once AU's administrator adds them; NZ's list (changed too,
+    without them) applies to NZ only. Both lists pass through the same query (tests/risk/test_essential_goods.py
+    covers the editing itself)."""
+    done, waiting = lodge_two(db.factory, keys)
+    with transaction(db.factory) as session:
+        essential_goods.change(session, principal=keys.principal("admin", "NZ"), economy="NZ", subheading="300241",
+                               included=False, reason="test")
+    with db.factory() as session:
+        before = time_release.lifecycles(session, lo=T0 - timedelta(days=3650), hi=T0 + timedelta(days=3650))
+    assert before.filter(before["id"].is_in([done, waiting]))["essential"].to_list() == [False, False]
+    with transaction(db.factory) as session:
+        essential_goods.change(session, principal=keys.principal("admin", "AU"), economy="AU", subheading="610910",
+                               included=True, reason="uniforms for health workers")
+    with db.factory() as session:
+        after = time_release.lifecycles(session, lo=T0 - timedelta(days=3650), hi=T0 + timedelta(days=3650))
+    assert after.filter(after["id"].is_in([done, waiting])).sort("id")["essential"].to_list() == [True, True]

@@ -22,7 +22,7 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
-from clearway.risk import decisions, disclosure, lanes, service as risk, targeting
+from clearway.risk import decisions, disclosure, essential_goods, lanes, service as risk, targeting
 from clearway.risk.model import threshold
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.schemas import InspectionIn
@@ -69,7 +69,8 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     first_time = decisions.first_time_importer(session, economy=row.economy, importer=importer, declaration_id=row.id)
     facts = decisions.facts(content=row.content, office=row.office, declarant=row.declarant_id,
                             trusted=set(pol.trusted_traders), first_time_importer=first_time,
-                            finding_sources=[f.source for f in found])
+                            finding_sources=[f.source for f in found],
+                            essential=essential_goods.essential_set(session, economy=row.economy))
     hits = targeting.evaluate(risk.in_force(session, economy=row.economy), facts, at)
 
     unavailable = "no fraud model deployed: rules and random selection only"

@@ -18,8 +18,8 @@ from clearway.db import utcnow
 from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
 from clearway.payments.models import Payment
 from clearway.release.models import Release
-from clearway.risk import service as risk
-from clearway.risk.essential import subheadings
+from clearway.risk import essential_goods, service as risk
+from clearway.risk.essential import shipped
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.tariff.models import AssessmentRecord
 from clearway.timerelease import core, report
@@ -40,8 +40,21 @@ def _last(status: str):
     return func.max(case((StatusEvent.to_status == status, StatusEvent.at)))
 
 
-def lifecycle_query(*, lo: datetime, hi: datetime, economy: str | None):
-    """One row per declaration lodged in [lo, hi): its milestones and the facts it is broken down by."""
+def _essential_item(changed: dict[str, frozenset[str]]):
+    """1 for an item on its economy's essential-goods list: the shipped list, or the economy's own where its
+    administrator changed it (`changed`; the join to the declaration only then)."""
+    sub = func.substr(DeclarationItem.hs_code, 1, 6)
+    own = [(and_(Declaration.economy == e, sub.in_(sorted(codes))), 1) for e, codes in sorted(changed.items())]
+    default = sub.in_(sorted(shipped()))
+    if changed:
+        default = and_(Declaration.economy.not_in(sorted(changed)), default)
+    return case(*own, (default, 1), else_=0)
+
+
+def lifecycle_query(*, lo: datetime, hi: datetime, economy: str | None,
+                    changed: dict[str, frozenset[str]] | None = None):
+    """One row per declaration lodged in [lo, hi): its milestones and the facts it is broken down by.
+    `changed`: the essential-goods lists of the economies whose administrator changed the shipped one."""
     events = (select(StatusEvent.declaration_id.label("did"), _first("accepted").label("accepted"),
                      _last("assessed").label("assessed"), _last("lane_selected").label("lane_selected"),
                      _last("under_control").label("control_start"))
@@ -59,11 +72,11 @@ def lifecycle_query(*, lo: datetime, hi: datetime, economy: str | None):
     waived = AssessmentRecord.detail[("de_minimis", "duty_waived")]
     assessments = (select(AssessmentRecord.declaration_id.label("did"), cast(waived.as_string(), String).label("lv"))
                    .join(latest_assessment, latest_assessment.c.id == AssessmentRecord.id).subquery())
-    essential = sorted(subheadings())
-    items = (select(DeclarationItem.declaration_id.label("did"), func.count().label("n"),
-                    func.sum(case((func.substr(DeclarationItem.hs_code, 1, 6).in_(essential), 1), else_=0))
-                    .label("essential"))
-             .group_by(DeclarationItem.declaration_id).subquery())
+    items = select(DeclarationItem.declaration_id.label("did"), func.count().label("n"),
+                   func.sum(_essential_item(changed or {})).label("essential"))
+    if changed:
+        items = items.join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+    items = items.group_by(DeclarationItem.declaration_id).subquery()
     stmt = (select(Declaration.id, Declaration.economy, Declaration.office, Declaration.status,
                    Declaration.declarant_id, Declaration.content[("importer", "id")].as_string(),
                    Declaration.content[("transport", "mode")].as_string(),
@@ -123,7 +136,7 @@ def _copied(session: Session, stmt) -> pl.DataFrame:
 
 
 def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None) -> pl.DataFrame:
-    stmt = lifecycle_query(lo=lo, hi=hi, economy=economy)
+    stmt = lifecycle_query(lo=lo, hi=hi, economy=economy, changed=essential_goods.changed_lists(session))
     if session.get_bind().dialect.name == "postgresql":
         raw = _copied(session, stmt)
     else:

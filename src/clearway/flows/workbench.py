@@ -23,7 +23,7 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Forbidden
 from clearway.flows import clearance
 from clearway.payments.core import at_currency_precision
-from clearway.risk import decisions
+from clearway.risk import decisions, essential_goods
 from clearway.risk.essential import is_essential
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.queue import Case, Entry, Hit, OpenFinding, build, entry
@@ -41,13 +41,13 @@ def _finding(f: Finding) -> OpenFinding:
 
 
 def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: Inspection | None,
-            hits: list[Hit], findings: list[Finding], since: datetime | None) -> Case:
-    """One declaration as plain data for the queue core."""
+            hits: list[Hit], findings: list[Finding], since: datetime | None, essential: frozenset[str]) -> Case:
+    """One declaration as plain data for the queue core. `essential`: its economy's essential-goods list."""
     if decision is None:  # held before its lane is chosen: essential as the lane selector would judge it
-        essential = is_essential([i.get("hs_code", "") for i in (row.content or {}).get("items", [])])
+        hs_codes = [i.get("hs_code", "") for i in (row.content or {}).get("items", [])]
         return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                     accepted_at=row.accepted_at, under_control_since=since,
-                    priority="essential" if essential else "normal",
+                    priority="essential" if is_essential(hs_codes, essential) else "normal",
                     findings=tuple(_finding(f) for f in findings))
     return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                 accepted_at=row.accepted_at, under_control_since=since, lane=decision.lane, basis=decision.basis,
@@ -66,11 +66,12 @@ def _cases(session: Session, rows: list[Declaration], ids: list[int] | Select[An
     hits = decisions.queue_hits(session, declaration_ids=ids)
     found = controls.open_by_declaration(session, declaration_ids=ids)
     since = declarations.entered(session, declaration_ids=ids, status="under_control")
+    lists = {e: essential_goods.essential_set(session, economy=e) for e in {r.economy for r in rows}}
     out = []
     for r in rows:
         d = latest.get(r.id)
         out.append(to_case(r, decision=d, inspection=inspections.get(r.id), hits=hits.get(d.id, []) if d else [],
-                           findings=found.get(r.id, []), since=since.get(r.id)))
+                           findings=found.get(r.id, []), since=since.get(r.id), essential=lists[r.economy]))
     return out
 
 

@@ -1,5 +1,5 @@
 """`clearway risk ...`: train and evaluate the fraud model, replay a history (simulate), export the
-inspection results as training data."""
+inspection results as training data, edit each economy's essential-goods list."""
 
 from __future__ import annotations
 
@@ -171,6 +171,58 @@ def export_history(out_file: Annotated[Path, typer.Option("--out", help="CSV fil
         df = training_rows(session, economy=economy.upper() if economy else None)
     df.write_csv(out_file)
     err.print(f"{df.height} rows ({int(df['fraud'].sum() or 0)} irregular) -> {out_file}")
+
+
+essential_app = typer.Typer(help="Each economy's essential-goods list (priority handling): list, add, remove.",
+                            no_args_is_help=True)
+risk_app.add_typer(essential_app, name="essential")
+Key = Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", metavar="KEY",
+                                            help="API key of an administrator of the economy")]
+Reason = Annotated[str, typer.Option(help="why the list changes (kept in the audit trail)")]
+
+
+@essential_app.command("list")
+@refusals_exit
+def essential_list(economy: Annotated[str, typer.Argument(help="APEC economy, e.g. AU")]) -> None:
+    """The economy's list: subheading, source (shipped, added, removed), who changed it and why."""
+    from clearway.cli_common import uow
+    from clearway.risk.essential_goods import entries
+
+    with uow() as session:
+        rows = entries(session, economy=economy)
+    for e in rows:
+        changed = f"\t{e.actor}\t{e.changed_at.isoformat()}\t{e.reason}" if e.actor and e.changed_at else ""
+        typer.echo(f"{e.subheading}\t{e.source}{changed}")  # tab-separated: rich would expand the tabs
+
+
+def _essential_change(economy: str, subheading: str, reason: str, key: str | None, included: bool) -> None:
+    from clearway.cli_common import principal_from_key, uow
+    from clearway.risk.essential_goods import change
+
+    who = principal_from_key(key)
+    with uow() as session:
+        row = change(session, principal=who, economy=economy, subheading=subheading, included=included,
+                     reason=reason)
+        err.print(f"{row.economy} {row.subheading}: {'added' if included else 'removed'} by {row.actor}",
+                  markup=False, highlight=False)
+
+
+@essential_app.command("add")
+@refusals_exit
+def essential_add(economy: Annotated[str, typer.Argument(help="APEC economy, e.g. AU")],
+                  subheading: Annotated[str, typer.Argument(help="HS 2022 subheading, 6 digits")],
+                  reason: Reason, key: Key = None) -> None:
+    """Add an HS 2022 subheading to the economy's essential-goods list."""
+    _essential_change(economy, subheading, reason, key, True)
+
+
+@essential_app.command("remove")
+@refusals_exit
+def essential_remove(economy: Annotated[str, typer.Argument(help="APEC economy, e.g. AU")],
+                     subheading: Annotated[str, typer.Argument(help="HS 2022 subheading, 6 digits")],
+                     reason: Reason, key: Key = None) -> None:
+    """Remove an HS 2022 subheading from the economy's essential-goods list (the shipped ones too)."""
+    _essential_change(economy, subheading, reason, key, False)
 
 
 def register(app: typer.Typer) -> None:

@@ -88,7 +88,8 @@ def model_records(*, mrn: str, accepted_at: datetime, office: str, declarant: st
 
 
 def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[str], first_time_importer: bool,
-          finding_sources: list[str]) -> Facts:
+          finding_sources: list[str], essential: frozenset[str]) -> Facts:
+    """`essential`: the economy's essential-goods list as stored (risk.essential_goods.essential_set)."""
     importer = content.get("importer") or {}
     exporter = content.get("exporter") or {}
     items = tuple(ItemFacts(i["hs_code"], i.get("origin"), Decimal(str(i["value"])),
@@ -100,7 +101,7 @@ def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[
                  trusted_trader=bool({declarant, importer.get("id")} & trusted),
                  first_time_importer=first_time_importer,
                  certificate_finding="certificates" in finding_sources, seal_alert="seals" in finding_sources,
-                 essential_goods=is_essential([i.hs_code for i in items]), items=items)
+                 essential_goods=is_essential([i.hs_code for i in items], essential), items=items)
 
 
 def usage(session: Session, *, office: str, day: str) -> Usage:

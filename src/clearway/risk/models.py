@@ -117,3 +117,20 @@ class Inspection(Base):
     decision: Mapped[str] = mapped_column(String(10))  # release | reject
     inspected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     officer: Mapped[str] = mapped_column(String(120))
+
+
+class EssentialGoodsChange(Base):
+    """An administration's change to the shipped essential-goods list: one HS 2022 subheading added
+    (included) or removed (not included). The latest row per (economy, subheading) stands; the audit
+    chain keeps every change with who and when."""
+
+    __tablename__ = "risk_essential_goods"
+    __table_args__ = (UniqueConstraint("economy", "subheading", name="uq_risk_essential_goods"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    economy: Mapped[str] = mapped_column(String(2))
+    subheading: Mapped[str] = mapped_column(String(6))
+    included: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(120))

@@ -150,3 +150,23 @@ class InspectionOut(BaseModel):
     decision: str
     inspected_at: datetime
     officer: str
+
+
+class EssentialChangeIn(_Strict):
+    reason: Text = Field(description="why the subheading is added to or removed from the list")
+
+
+class EssentialOut(BaseModel):
+    subheading: str
+    description: str
+    source: Literal["shipped", "added", "removed"]
+    reason: str | None = None
+    actor: str | None = None
+    changed_at: datetime | None = None
+
+
+class EssentialEventOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    reason: str

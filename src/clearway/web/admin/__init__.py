@@ -1,5 +1,12 @@
-"""The administrator's pages: people who sign in (users) and machines (API keys)."""
+"""The administrator's pages: people who sign in (users), machines (API keys) and the economy's
+essential-goods list."""
 
-from clearway.web.admin.pages import router
+from fastapi import APIRouter
+
+from clearway.web.admin import essential, pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(essential.router)
 
 __all__ = ["router"]
