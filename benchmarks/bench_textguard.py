@@ -12,26 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from clearway.api.textguard import body_errors  # noqa: E402
+from timing import best  # noqa: E402
 
 
 def events(n: int, **extra) -> list[dict]:
     return [{"seal_id": f"BULK-{i // 8:05d}", "seq": i % 8, "device_time": "2026-11-28T10:00:00Z", "lat": 1.0,
              "lon": 2.0, "status": "sealed", "battery": 80, "container": "CSQU3054383", **extra} for i in range(n)]
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

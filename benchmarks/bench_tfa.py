@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from clearway.reference.economies import all_economies  # noqa: E402
 from clearway.tfa.core import Commitment  # noqa: E402
 from clearway.tfa.matching import Project, gaps, rank  # noqa: E402
 from clearway.tfa.measures import all_measures  # noqa: E402
+from timing import best  # noqa: E402
 
 TODAY = date(2026, 12, 2)
 
@@ -36,15 +36,6 @@ def world(n_projects: int, seed: int = 1) -> tuple[list[Commitment], list[Projec
                         tuple(rng.sample(codes, rng.randint(0, 6))), "national",
                         rng.choice(["planned", "ongoing", "completed"]), None, None) for i in range(n_projects)]
     return rows, projects
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 from clearway.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from clearway.flows import time_release  # noqa: E402
 from clearway.timerelease import core, report  # noqa: E402
+from timing import best_of  # noqa: E402
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
 SPAN = 183 * 86400  # six months, in seconds
@@ -144,15 +145,6 @@ def plain_sql(engine) -> list[tuple]:
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - started)
-    return min(times), out
-
-
 def run(url: str, n: int, repeat: int) -> dict:
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
@@ -176,9 +168,9 @@ def run(url: str, n: int, repeat: int) -> dict:
                    for by in (None, *core.DIMENSIONS, "period")]
         return reports
 
-    t_office, rep = best(by_office, repeat)
-    t_full, _ = best(full, repeat)
-    t_sql, rows = best(lambda: plain_sql(engine), repeat)
+    t_office, rep = best_of(by_office, repeat)
+    t_full, _ = best_of(full, repeat)
+    t_sql, rows = best_of(lambda: plain_sql(engine), repeat)
     figures = {s.interval: (s.ended, s.censored, s.mean_hours, s.median_hours, s.p90_hours) for s in rep.intervals}
     engine.dispose()
     return {"backend": engine.dialect.name, "declarations": n, "generate_s": round(made, 1),
