@@ -22,13 +22,18 @@ def single_and_bulk(economy: str, parcel: dict, on: date, rates: dict[str, Decim
     df = df.with_columns([pl.lit(None, pl.String).alias(c) for c in bulk.COLUMNS if c not in df.columns])
     df = df.with_columns(line=pl.int_range(1, 2), malformed=pl.lit(None, pl.String))
     row = bulk.result_rows(bulk.assess(df, rules=rules.get(economy), schedule=sched, rates=rates, on=on)).to_dicts()[0]
-    d = DeclarationIn.model_validate({
+    d = declaration(economy, p, courier, **decl_extra)
+    return row, core.assess(d, on=on, rules=rules.get(economy), schedule=sched, rates=rates)
+
+
+def declaration(economy: str, p: dict, courier: bool | None = None, **decl_extra) -> DeclarationIn:
+    """The parcel as a declaration of its own (one goods item, valued as declared)."""
+    return DeclarationIn.model_validate({
         "lrn": "P1", "type": "import", "economy": economy, "office": f"{economy}XXX",
         "declarant": {"id": "X", "name": "Carrier"}, "exporter": {"name": "Shop", "country": p["sender_country"]},
         "transport": {"mode": "air", "courier": courier}, "currency": p["currency"], "vendor_registration": p.get("vendor_registration"),
         "items": [{"hs_code": p["hs_code"], "description": "parcel", "origin": p["origin"], "quantity": p["quantity"],
                    "unit": p["unit"], "gross_weight_kg": p["weight_kg"], "value": p["value"]}], **decl_extra})
-    return row, core.assess(d, on=on, rules=rules.get(economy), schedule=sched, rates=rates)
 
 
 def amounts(row: dict) -> tuple[Decimal, ...]:

@@ -1,14 +1,13 @@
 """Low-value e-commerce parcels in bulk: a manifest (JSON Lines or CSV, one simplified declaration per
 parcel) assessed on columns with Polars and NumPy, calling the same step functions and rules as the
-single-declaration path (clearway.tariff.core), so both give identical amounts.
+single-declaration path (clearway.tariff.core), so both give identical amounts. Each parcel's tariff line is found
+by a join on the schedule's line table (clearway.tariff.line_table), never by a lookup per row or per line.
 
 Each parcel is its own consignment of one goods item, valued as declared (no Incoterm: the price paid,
 freight not separately declared). A malformed parcel is refused alone with its reason."""
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,61 +18,14 @@ import polars as pl
 
 from clearway.errors import Invalid
 from clearway.reference import currencies
-from clearway.tariff import expressions, kernel, law, parcels, payable, tax_rates, vendor as vendor_law
+from clearway.tariff import expressions, kernel, law, line_table, parcels, payable, vendor as vendor_law
+from clearway.tariff.parcels import COLUMNS, read_manifest  # noqa: F401  (the bulk path's public names)
 from clearway.tariff.rules import EconomyRules
-from clearway.tariff.schedule import Measure, Schedule
-from clearway.tariff.steps import (duty, excise, excise_base, fee, fee_applies, fee_in_range, from_minor, millionths,
+from clearway.tariff.schedule import Schedule
+from clearway.tariff.steps import (ad_valorem_duty, duty, excise, excise_base, fee, fee_in_range, from_minor,
                                    mfn_measure, tax, tax_base, threshold_minor, total, value_at_basis, waive)
 
-COLUMNS = ("parcel", "sender_name", "sender_country", "receiver_name", "receiver_address", "hs_code", "description",
-           "origin", "value", "currency", "quantity", "unit", "weight_kg", "vendor_registration", "mode",
-           *parcels.LAW_COLUMNS)
 MAX_LOCAL_MINOR = 10 ** 11  # keeps every intermediate product inside int64 (see kernel)
-
-
-def _flatten(doc: dict[str, Any]) -> dict[str, Any]:
-    out = dict(doc)
-    for who in ("sender", "receiver"):
-        part = out.pop(who, None)
-        if isinstance(part, dict):
-            out.setdefault(f"{who}_name", part.get("name"))
-            out.setdefault(f"{who}_country", part.get("country"))
-            if who == "receiver":
-                out.setdefault("receiver_address", part.get("address"))
-        elif isinstance(part, str):
-            out.setdefault(f"{who}_name", part)
-    return {k: (None if out.get(k) is None else str(out[k])) for k in COLUMNS}
-
-
-def read_manifest(data: bytes | str, fmt: str | None = None) -> pl.DataFrame:
-    """Parse a manifest into string columns (`line` = its line number). A line that is not JSON stays,
-    with its reason in `malformed`."""
-    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
-    stripped = text.lstrip()
-    if fmt == "csv" or (fmt is None and not stripped.startswith(("{", "["))):
-        df = pl.read_csv(io.StringIO(text), infer_schema=False)
-        missing = {"value", "currency"} - set(df.columns)
-        if missing:
-            raise ValueError(f"the CSV header lacks: {', '.join(sorted(missing))}")
-        df = df.select([pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c) for c in COLUMNS])
-        return df.with_columns(line=pl.int_range(2, df.height + 2), malformed=pl.lit(None, pl.String))
-    rows, lines, bad = [], [], []
-    for n, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            doc = json.loads(raw)
-            if not isinstance(doc, dict):
-                raise ValueError("not an object")
-            rows.append(_flatten(doc))
-            bad.append(None)
-        except (json.JSONDecodeError, ValueError) as exc:
-            rows.append(dict.fromkeys(COLUMNS))
-            bad.append(f"malformed JSON: {getattr(exc, 'msg', str(exc))}")
-        lines.append(n)
-    df = pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS}) if rows else \
-        pl.DataFrame(schema={c: pl.String for c in COLUMNS})
-    return df.with_columns(line=pl.Series(lines, dtype=pl.Int64), malformed=pl.Series(bad, dtype=pl.String))
 
 
 @dataclass
@@ -95,74 +47,110 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
            on: date) -> Result:
     """The same steps as the single path (clearway.tariff.core), each on columns: value -> convert -> duty ->
     excise -> tax -> de minimis -> totals (de minimis decided on the value before the duty, and on the amount
-    payable after the tax where the economy measures that)."""
+    payable after the tax where the economy measures that). Each parcel's tariff line is found by a join against
+    the schedule's resolved line table (clearway.tariff.line_table), and its rates arrive as columns."""
     local = rules.currency
     df, ok, value = _value(df, rules, rates, on)
     n = ok.height
     cv = _convert(ok, value, local)
     dm_duty, dm_tax, vendor_ok, refused = _de_minimis(ok, cv, rules, rates, on)
-    duty = np.zeros(n, dtype=np.int64)
-    excise = np.zeros(n, dtype=np.int64)
-    tax = np.zeros(n, dtype=np.int64)
-    decision = np.full(n, None, dtype=object)
-    line = np.full(n, None, dtype=object)
-    qty = ok["_qty"].fill_null(-1).to_numpy()
-    unit = ok["unit"].fill_null("").str.strip_chars().str.to_lowercase().to_numpy()
-    weight = ok["_wt"].fill_null(-1).to_numpy()
-    codes = ok["hs_code"].to_numpy()
+    lt = line_table.table(schedule, rules, on)
+    pid = lt.resolve(ok["hs_code"]) if n else np.zeros(0, dtype=np.int64)
+    excluded = lt.excluded[pid]
     vendor = ok["vendor_registration"].is_not_null().to_numpy() & vendor_ok
-    regime0 = rules.regime(on)
-    std = regime0.tax_rate_percent if regime0 else Decimal(0)
-    regional = parcels.regional_rates(ok, rules, on)  # CA: the provincial part of the HST (clearway.tariff.law)
-
-    for code, grp in ok.select("hs_code").with_row_index("_r").group_by("hs_code"):
-        code = code[0]
-        idx = grp["_r"].to_numpy()
-        try:
-            mfn = mfn_measure(schedule, code, on, "hs_code")
-        except Invalid as exc:
-            refused[idx] = f"hs_code: {exc.errors[0].reason}"
-            continue
-        excises = schedule.find("excise", code, on)
-        q, bad = parcels.quantities([mfn.expression] + [m.expression for m in excises], qty[idx], unit[idx],
-                                    weight[idx])
-        if bad is not None:
-            refused[idx[bad[0]]] = f"quantity: the duty on {code} in {rules.economy} is per {bad[1]}: declare it"
-        excluded = rules.excluded(code)
-        d = _duty(mfn, cv[idx], q, dm_duty[idx], excluded, rules)
-        ex = _excise(excises, cv[idx], d, q, rules)
-        if rules.tax_name is not None:
-            rate = tax_rates.line_rate(rules.tax_rates, std, code, on, "").millionths + regional[idx]
-            tax[idx] = _tax(schedule.find("vat", code, on), rate, cv[idx], d, ex, dm_tax[idx], vendor[idx], excluded,
-                            rules)
-        duty[idx], excise[idx] = d, ex
-        line[idx] = mfn.code
-        decision[idx] = np.where(excluded, "excluded from de minimis",
-                                 np.where(dm_duty[idx] & dm_tax[idx], "de minimis",
-                                          np.where(dm_tax[idx], "de minimis (tax)",
-                                                   np.where(vendor[idx], "tax collected by registered vendor", None))))
+    duty, excise = _duty_and_excise(ok, lt, pid, cv, dm_duty & ~excluded, refused, rules, on, schedule)
+    tax = np.zeros(n, dtype=np.int64)
+    if rules.tax_name is not None:
+        # the line's own VAT rate, else the rate in force plus the regional part (CA HST, clearway.tariff.law)
+        rate = np.where(lt.vat[pid] >= 0, lt.vat[pid], lt.tax[pid] + parcels.regional_rates(ok, rules, on))
+        tax = _tax(rate, cv, duty, excise, dm_tax, vendor, excluded, rules)
     duty = total(duty, rules.rounding_duty)
     st = rules.law.surtax  # one goods item per parcel: its surtax total is the parcel's (clearway.tariff.law)
     tax = total(tax, rules.rounding_tax) + (law.surtax_total(law.surtax(tax, st), st) if st else 0)
     excise = law.excise_total(excise, rules.law)
-    duty, tax = _de_minimis_payable(duty, tax, codes, rules, rates, regime0)
+    duty, tax = _de_minimis_payable(duty, tax, excluded, rules, rates, rules.regime(on))
     # mode "courier" in a manifest is a courier shipment by air, as a declaration's transport {air, courier} is
-    carried_by = np.where(ok["_mode"].to_numpy() == "courier", "air", ok["_mode"].to_numpy())
+    carried_by = ok["_mode"].replace("courier", "air").to_numpy() if rules.levies else None
     by_courier = (ok["courier"].str.to_lowercase().is_in(["true", "1", "yes"]).fill_null(False)
                   | (ok["_mode"] == "courier")).to_numpy()
-    duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, codes, ok["_dm_origin"].to_numpy(),
+    weight = ok["_wt"].fill_null(-1).to_numpy()
+    duty, tax, no_weight = payable.after_tax_columns(duty, tax, cv, weight, excluded,
+                                                     ok["_dm_origin"].to_numpy() if rules.courier else None,
                                                      by_courier, rules, rates, on)
     if no_weight.any():
         refused[no_weight & np.equal(refused, None)] = (f"weight_kg: {rules.economy} taxes goods for personal "
                                                         "use over a weight norm: declare it")
-    fees = (_fees(schedule, codes, cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
-            + payable.levies_columns(cv, carried_by, rules, on))
+    fees = (_fees(schedule, lt.fees[pid], cv, dm_duty & (dm_tax | (rules.tax_name is None)), rules, on)
+            + (payable.levies_columns(cv, carried_by, rules, on) if rules.levies else 0))
     assessed = ok.select("_i").with_columns(fees=pl.Series(fees, dtype=pl.Int64),
         customs_value=pl.Series(cv, dtype=pl.Int64), duty=pl.Series(duty, dtype=pl.Int64),
         excise=pl.Series(excise, dtype=pl.Int64), tax=pl.Series(tax, dtype=pl.Int64),
-        tariff_line=pl.Series(line.tolist(), dtype=pl.String), decision=pl.Series(decision.tolist(), dtype=pl.String),
-        _late=pl.Series(refused.tolist(), dtype=pl.String))
+        _pid=pl.Series(pid, dtype=pl.Int64), decision=_decisions(lt.has_mfn[pid], excluded, dm_duty, dm_tax, vendor),
+        _late=pl.Series(refused.tolist(), dtype=pl.String) if np.not_equal(refused, None).any()
+        else pl.lit(None, pl.String))
+    assessed = assessed.join(lt.lines, on="_pid", how="left", maintain_order="left").drop("_pid")
     return _totals(df, assessed, local, rules.economy, on)
+
+
+def _decisions(has_line: np.ndarray, excluded: np.ndarray, dm_duty: np.ndarray, dm_tax: np.ndarray,
+               vendor: np.ndarray) -> pl.Series:
+    """What decided each parcel's amounts (null when nothing did)."""
+    c = {k: pl.Series(v, dtype=pl.Boolean) for k, v in
+         (("line", has_line), ("ex", excluded), ("dm", dm_duty & dm_tax), ("tax", dm_tax), ("vendor", vendor))}
+    return pl.select(pl.when(~pl.lit(c["line"])).then(pl.lit(None, pl.String))
+                     .when(pl.lit(c["ex"])).then(pl.lit("excluded from de minimis"))
+                     .when(pl.lit(c["dm"])).then(pl.lit("de minimis"))
+                     .when(pl.lit(c["tax"])).then(pl.lit("de minimis (tax)"))
+                     .when(pl.lit(c["vendor"])).then(pl.lit("tax collected by registered vendor"))
+                     .alias("decision")).to_series()
+
+
+def _duty_and_excise(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray, cv: np.ndarray,
+                     waived: np.ndarray, refused: np.ndarray, rules: EconomyRules, on: date,
+                     schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
+    """The MFN duty (no preference is claimed on this path), waived under de minimis unless the goods are excluded,
+    and the excise duties: a plain percentage on columns for all parcels at once, other rates (specific, compound,
+    with excise) once per distinct rate; parcels whose line has no MFN rate, or lacks the quantity its rate is per,
+    refused with the reason the single path gives."""
+    n = len(cv)
+    d = ad_valorem_duty(cv, np.maximum(lt.ad_valorem[pid], 0), rules.rounding_duty)
+    ex = np.zeros(n, dtype=np.int64)
+    no_mfn = ~lt.has_mfn[pid]
+    rows = np.flatnonzero(no_mfn)
+    codes = ok["hs_code"].gather(rows).to_numpy()
+    for c in np.unique(codes).tolist():
+        try:
+            mfn_measure(schedule, c, on, "hs_code")
+        except Invalid as exc:
+            refused[rows[codes == c]] = f"hs_code: {exc.errors[0].reason}"
+    rest = np.flatnonzero(~lt.simple[pid] & ~no_mfn)
+    if len(rest):
+        qty = ok["_qty"].fill_null(-1).to_numpy()
+        unit = ok["unit"].str.strip_chars().str.to_lowercase().replace_strict(
+            expressions.UNIT_ALIASES, default=None, return_dtype=pl.String).to_numpy()
+        weight = ok["_wt"].fill_null(-1).to_numpy()
+    for cid, idx in line_table.groups(lt.calc[pid], rest):
+        expr, excises = lt.calcs[cid]
+        q, bad = parcels.quantities([expr, *(e for e, _ in excises)], qty[idx], unit[idx], weight[idx])
+        if bad is not None:
+            refused[idx[bad[0]]] = [f"quantity: the duty on {c} in {rules.economy} is per {bad[1]}: declare it"
+                                    for c in ok["hs_code"].gather(idx[bad[0]]).to_list()]
+        d[idx] = waive(duty(expr, cv[idx], q, rules.rounding_duty), waived[idx])
+        for e, base_kind in excises:  # each on the base its measure names
+            base = excise_base(base_kind, cv[idx], d[idx], np.zeros(len(idx), dtype=np.int64))
+            ex[idx] += excise(e, base, q, rules.rounding_duty)
+    return waive(d, waived), ex
+
+
+def _tax(rate_m: np.ndarray, cv: np.ndarray, d: np.ndarray, ex: np.ndarray, waived: np.ndarray, vendor: np.ndarray,
+         excluded: np.ndarray, rules: EconomyRules) -> np.ndarray:
+    """The consumption tax at each parcel's rate, waived under de minimis, and where a registered vendor collected
+    it charged only on what its collection did not cover, unless the goods are excluded."""
+    t = tax(tax_base(rules, cv, d, ex, np.zeros(len(cv), dtype=np.int64)), rate_m, rules.rounding_tax)
+    relieved = t
+    if rules.vendor is not None:
+        relieved = np.where(vendor, tax(vendor_law.base_still_due(rules, d, ex), rate_m, rules.rounding_tax), t)
+    return np.where(excluded, t, waive(relieved, waived))
 
 
 def _value(df: pl.DataFrame, rules: EconomyRules, rates: dict[str, Decimal],
@@ -213,58 +201,24 @@ def _de_minimis(ok: pl.DataFrame, cv: np.ndarray, rules: EconomyRules, rates: di
     return dm_duty, dm_tax, vendor_ok, refused
 
 
-def _duty(mfn: Measure, cv: np.ndarray, q: dict[str, np.ndarray], waived: np.ndarray, excluded: bool,
-          rules: EconomyRules) -> np.ndarray:
-    """The MFN duty of one tariff line's parcels (no preference is claimed on this path), waived under de minimis
-    unless the goods are excluded."""
-    d = duty(mfn.expression, cv, q, rules.rounding_duty)
-    return d if excluded else waive(d, waived)
-
-
-def _excise(measures: list[Measure], cv: np.ndarray, d: np.ndarray, q: dict[str, np.ndarray],
-            rules: EconomyRules) -> np.ndarray:
-    """The excise duties of one tariff line's parcels, each on the base its measure names."""
-    ex = np.zeros(len(cv), dtype=np.int64)
-    for m in measures:
-        base = excise_base(m.base or "customs_value", cv, d, np.zeros(len(cv), dtype=np.int64))
-        ex = ex + excise(m.expression, base, q, rules.rounding_duty)
-    return ex
-
-
-def _tax(override: list[Measure], rate_m: int, cv: np.ndarray, d: np.ndarray, ex: np.ndarray, waived: np.ndarray,
-         vendor: np.ndarray, excluded: bool, rules: EconomyRules) -> np.ndarray:
-    """The consumption tax of one tariff line's parcels at the rate in force for the line (or the line's own),
-    waived under de minimis, and where a registered vendor collected it charged only on what its collection did
-    not cover, unless the goods are excluded."""
-    rate_m = (millionths(override[0].expression.percent) if isinstance(override[0].expression, expressions.AdValorem)
-              else 0) if override else rate_m
-    t = tax(tax_base(rules, cv, d, ex, np.zeros(len(cv), dtype=np.int64)), rate_m, rules.rounding_tax)
-    if excluded:
-        return t
-    if rules.vendor is not None:
-        t = np.where(vendor, tax(vendor_law.base_still_due(rules, d, ex), rate_m, rules.rounding_tax), t)
-    return waive(t, waived)
-
-
-def _de_minimis_payable(duty: np.ndarray, tax: np.ndarray, codes: np.ndarray, rules: EconomyRules,
+def _de_minimis_payable(duty: np.ndarray, tax: np.ndarray, excluded: np.ndarray, rules: EconomyRules,
                         rates: dict[str, Decimal], regime0) -> tuple[np.ndarray, np.ndarray]:
     """Where the economy measures the duty and tax payable against its threshold, waive both (except on
     excluded goods) when it is at or below it."""
     if rules.de_minimis_basis != "tax_amount" or regime0 is None:
         return duty, tax
     thr = threshold_minor(regime0.duty_threshold, regime0.currency, rules.currency, rates)
-    waived = kernel.within(duty + tax, thr, rules.inclusive) & ~np.array([rules.excluded(c) for c in codes],
-                                                                         dtype=bool)
+    waived = kernel.within(duty + tax, thr, rules.inclusive) & ~excluded
     return waive(duty, waived), waive(tax, waived)
 
 
-def _fees(schedule: Schedule, codes: np.ndarray, cv: np.ndarray, waived: np.ndarray, rules: EconomyRules,
+def _fees(schedule: Schedule, lines: np.ndarray, cv: np.ndarray, waived: np.ndarray, rules: EconomyRules,
           on: date) -> np.ndarray:
-    """The charges per entry (each parcel is one), not charged under both de minimis thresholds."""
+    """The charges per entry (each parcel is one), not charged under both de minimis thresholds; `lines` says for
+    each parcel which of the fees in force apply to its tariff line (clearway.tariff.line_table)."""
     fees = np.zeros(len(cv), dtype=np.int64)
-    for m in schedule.fees(on):
-        applies = np.array([fee_applies(m, c) for c in codes], dtype=bool) if len(cv) else np.zeros(0, dtype=bool)
-        applies = applies & fee_in_range(m, cv, rules.currency)
+    for k, m in enumerate(schedule.fees(on)):
+        applies = lines[:, k] & fee_in_range(m, cv, rules.currency)
         amount = fee(m.expression, cv, rules.rounding_duty)
         fees = fees + waive(np.where(applies, amount, 0), waived)
     return fees

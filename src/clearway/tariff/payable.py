@@ -141,11 +141,13 @@ def _flat(c: Case, out: Assessment, duty_sum: int, tax_sum: int, rates: dict[str
     return amount, 0
 
 
-def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_milli: np.ndarray, codes: np.ndarray,
+def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_milli: np.ndarray,
+                      excluded: np.ndarray,
                       origins: np.ndarray, by_courier: np.ndarray, rules: EconomyRules, rates: dict[str, Decimal],
                       on) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same on columns, each parcel its own consignment of goods for personal use; returns the duty, the tax
-    and the parcels refused for want of a weight where the weight norm decides."""
+    """The same on columns, each parcel its own consignment of goods for personal use (`excluded`: its goods never
+    benefit from de minimis); returns the duty, the tax and the parcels refused for want of a weight where the
+    weight norm decides."""
     regime = courier.in_force(rules.courier, on)
     if regime is not None and len(cv):
         pending = by_courier.copy()
@@ -166,8 +168,6 @@ def after_tax_columns(duty: np.ndarray, tax: np.ndarray, cv: np.ndarray, weight_
     thr = collection.threshold_minor(rules.collection, on, currencies.minor_units(rules.currency))
     if thr is None or not len(cv):
         return duty, tax, refused
-    uniq, where = np.unique(codes, return_inverse=True)  # one exclusion test per tariff line, not per parcel
-    excluded = np.array([rules.excluded(c) for c in uniq], dtype=bool)[where]
     payable = total(duty, rules.rounding_duty) + total(tax, rules.rounding_tax)
     low = collection.waived(payable, thr, excluded)
     return np.where(low, 0, duty), np.where(low, 0, tax), refused

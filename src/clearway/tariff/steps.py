@@ -58,6 +58,14 @@ def duty(expr: expressions.Node, customs_value: kernel.Num, quantities: dict[str
     return kernel.to_minor(expr.evaluate(base, quantities), rounding.mode)
 
 
+def ad_valorem_duty(customs_value: kernel.Num, rate_millionths: kernel.Num, rounding: Rounding) -> kernel.Num:
+    """duty() of a plain percentage (expressions.AdValorem; Free is 0%) with the rate given in millionths, an int
+    or a column (the bulk path joins each parcel's rate from the line table): the same operations in the same
+    order as AdValorem.evaluate inside duty()."""
+    base = kernel.floor_step(customs_value, rounding.base_step)
+    return kernel.to_minor(kernel.ad_valorem_micro(base, rate_millionths), rounding.mode)
+
+
 def excise(expr: expressions.Node, base: kernel.Num, quantities: dict[str, kernel.Num], rounding: Rounding) -> kernel.Num:
     return kernel.to_minor(expr.evaluate(base, quantities), rounding.mode)
 
