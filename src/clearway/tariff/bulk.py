@@ -58,7 +58,8 @@ def assess(df: pl.DataFrame, *, rules: EconomyRules, schedule: Schedule, rates: 
     pid = lt.resolve(ok["hs_code"]) if n else np.zeros(0, dtype=np.int64)
     excluded = lt.excluded[pid]
     vendor = ok["vendor_registration"].is_not_null().to_numpy() & vendor_ok
-    duty, excise = _duty_and_excise(ok, lt, pid, cv, dm_duty & ~excluded, refused, rules, on, schedule)
+    duty = _duty(ok, lt, pid, cv, dm_duty & ~excluded, refused, rules, on, schedule)
+    excise = _excise(ok, lt, pid, cv, duty, rules)
     tax = np.zeros(n, dtype=np.int64)
     if rules.tax_name is not None:
         # the line's own VAT rate, else the rate in force plus the regional part (CA HST, clearway.tariff.law)
@@ -105,16 +106,13 @@ def _decisions(has_line: np.ndarray, excluded: np.ndarray, dm_duty: np.ndarray, 
                      .alias("decision")).to_series()
 
 
-def _duty_and_excise(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray, cv: np.ndarray,
-                     waived: np.ndarray, refused: np.ndarray, rules: EconomyRules, on: date,
-                     schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
-    """The MFN duty (no preference is claimed on this path), waived under de minimis unless the goods are excluded,
-    and the excise duties: a plain percentage on columns for all parcels at once, other rates (specific, compound,
-    with excise) once per distinct rate; parcels whose line has no MFN rate, or lacks the quantity its rate is per,
-    refused with the reason the single path gives."""
-    n = len(cv)
+def _duty(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray, cv: np.ndarray, waived: np.ndarray,
+          refused: np.ndarray, rules: EconomyRules, on: date, schedule: Schedule) -> np.ndarray:
+    """The MFN duty (no preference is claimed on this path), waived under de minimis unless the goods are excluded:
+    a plain percentage on the rate column for all parcels at once, other rates (specific, compound) once per
+    distinct rate; parcels whose line has no MFN rate, or lacks the quantity its rates are per, refused with the
+    reason the single path gives."""
     d = ad_valorem_duty(cv, np.maximum(lt.ad_valorem[pid], 0), rules.rounding_duty)
-    ex = np.zeros(n, dtype=np.int64)
     no_mfn = ~lt.has_mfn[pid]
     rows = np.flatnonzero(no_mfn)
     codes = ok["hs_code"].gather(rows).to_numpy()
@@ -123,23 +121,39 @@ def _duty_and_excise(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray
             mfn_measure(schedule, c, on, "hs_code")
         except Invalid as exc:
             refused[rows[codes == c]] = f"hs_code: {exc.errors[0].reason}"
-    rest = np.flatnonzero(~lt.simple[pid] & ~no_mfn)
-    if len(rest):
-        qty = ok["_qty"].fill_null(-1).to_numpy()
-        unit = ok["unit"].str.strip_chars().str.to_lowercase().replace_strict(
-            expressions.UNIT_ALIASES, default=None, return_dtype=pl.String).to_numpy()
-        weight = ok["_wt"].fill_null(-1).to_numpy()
-    for cid, idx in line_table.groups(lt.calc[pid], rest):
+    qty, unit, weight = _quantities(ok, lt, pid)
+    for cid, idx in line_table.groups(lt.calc[pid], np.flatnonzero(~lt.simple[pid] & ~no_mfn)):
         expr, excises = lt.calcs[cid]
         q, bad = parcels.quantities([expr, *(e for e, _ in excises)], qty[idx], unit[idx], weight[idx])
         if bad is not None:
             refused[idx[bad[0]]] = [f"quantity: the duty on {c} in {rules.economy} is per {bad[1]}: declare it"
                                     for c in ok["hs_code"].gather(idx[bad[0]]).to_list()]
-        d[idx] = waive(duty(expr, cv[idx], q, rules.rounding_duty), waived[idx])
-        for e, base_kind in excises:  # each on the base its measure names
+        d[idx] = duty(expr, cv[idx], q, rules.rounding_duty)
+    return waive(d, waived)
+
+
+def _excise(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray, cv: np.ndarray, d: np.ndarray,
+            rules: EconomyRules) -> np.ndarray:
+    """The excise duties, once per distinct set of excise rates, each on the base its measure names."""
+    ex = np.zeros(len(cv), dtype=np.int64)
+    qty, unit, weight = _quantities(ok, lt, pid)
+    for cid, idx in line_table.groups(lt.calc[pid], np.flatnonzero(lt.has_excise[pid] & lt.has_mfn[pid])):
+        expr, excises = lt.calcs[cid]
+        q, _ = parcels.quantities([expr, *(e for e, _ in excises)], qty[idx], unit[idx], weight[idx])
+        for e, base_kind in excises:
             base = excise_base(base_kind, cv[idx], d[idx], np.zeros(len(idx), dtype=np.int64))
             ex[idx] += excise(e, base, q, rules.rounding_duty)
-    return waive(d, waived), ex
+    return ex
+
+
+def _quantities(ok: pl.DataFrame, lt: line_table.LineTable, pid: np.ndarray):
+    """Each parcel's quantity and weight in thousandths (-1 when not given) and its declared unit as the rates name
+    it; only where some parcel's rates need them."""
+    if lt.simple[pid].all():
+        return None, None, None
+    unit = ok["unit"].str.strip_chars().str.to_lowercase().replace_strict(
+        expressions.UNIT_ALIASES, default=None, return_dtype=pl.String).to_numpy()
+    return ok["_qty"].fill_null(-1).to_numpy(), unit, ok["_wt"].fill_null(-1).to_numpy()
 
 
 def _tax(rate_m: np.ndarray, cv: np.ndarray, d: np.ndarray, ex: np.ndarray, waived: np.ndarray, vendor: np.ndarray,

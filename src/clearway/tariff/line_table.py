@@ -51,6 +51,7 @@ class LineTable:
     profiles: list[Profile]  # profiles[0]: a code that no named prefix covers
     ad_valorem: np.ndarray  # per profile: the MFN rate in millionths, -1 when not a plain percentage or no MFN
     has_mfn: np.ndarray  # per profile: the line has an MFN rate
+    has_excise: np.ndarray  # per profile: the line has excise measures
     simple: np.ndarray  # per profile: plain percentage and no excise (the whole calculation is on columns)
     calc: np.ndarray  # per profile: its number in `calcs`
     calcs: list[tuple[expressions.Node | None, tuple[tuple[expressions.Node, str], ...]]]  # MFN rate, excises
@@ -132,6 +133,7 @@ def _build(schedule: Schedule, rules: EconomyRules, on: date) -> LineTable:
         keys=pl.DataFrame({"key": keys[1:], "_pid": pids[1:]}, schema={"key": pl.String, "_pid": pl.Int64}),
         profiles=profiles, ad_valorem=av,
         has_mfn=np.array([p.mfn is not None for p in profiles], dtype=bool),
+        has_excise=np.array([bool(p.excises) for p in profiles], dtype=bool),
         simple=(av >= 0) & np.array([not p.excises for p in profiles], dtype=bool),
         calc=np.array(calc, dtype=np.int64), calcs=list(calcs),
         vat=np.array([-1 if p.vat is None else p.vat for p in profiles], dtype=np.int64),
