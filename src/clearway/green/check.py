@@ -35,6 +35,7 @@ class RateAt:
     rate: str
     ave: Decimal | None  # percent, rounded to the cent of a percent; None when it cannot be compared
     basis: str
+    description: str | None = None  # the national line's own text in the schedule
 
     @property
     def above_cap(self) -> bool | None:
@@ -124,7 +125,8 @@ def ave(node: expressions.Node, currency: str, unit_values: dict[str, UnitValue]
 
 def _rate(m: Measure, line: str, currency: str, unit_values: dict[str, UnitValue]) -> RateAt:
     value, basis = ave(m.expression, currency, unit_values)
-    return RateAt(national_line=line, rate=m.rate, ave=None if value is None else value.quantize(CENT), basis=basis)
+    return RateAt(national_line=line, rate=m.rate, ave=None if value is None else value.quantize(CENT), basis=basis,
+                  description=m.description)
 
 
 def national_lines(sched: Schedule, subheading: str) -> list[str]:

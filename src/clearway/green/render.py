@@ -7,7 +7,7 @@ from clearway.green.schemas import RateOut, SubheadingOut, TariffCheckOut
 
 
 def _rate(r: RateAt) -> RateOut:
-    return RateOut(national_line=r.national_line, rate=r.rate, ad_valorem_equivalent=r.ave, basis=r.basis,
+    return RateOut(national_line=r.national_line, description=r.description, rate=r.rate, ad_valorem_equivalent=r.ave, basis=r.basis,
                    above_cap=r.above_cap)
 
 

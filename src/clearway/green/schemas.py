@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 class RateOut(BaseModel):
     national_line: str
+    description: str | None = Field(description="the national line's text in the schedule")
     rate: str = Field(description="the rate as the schedule states it")
     ad_valorem_equivalent: Decimal | None = Field(description="percent; null when it cannot be compared")
     basis: str = Field(description="how the equivalent was found (ad valorem, free, or from declared unit values)")
