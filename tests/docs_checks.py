@@ -115,5 +115,17 @@ def _check_tfa(ws: Workspace) -> None:
     assert [(c["actor"], c["after"]["percent"]) for c in history] == [("cli", 30)]
 
 
-CHECKS = {"README.md": _check_readme, "tfa.md": _check_tfa, "tariff.md": _check_tariff, "risk.md": _check_risk,
+def _check_green(ws: Workspace) -> None:
+    """The edition loads and is in force; the check counts its two subheadings on the AU demo schedule."""
+    said = squeeze("\n".join(ws.outputs))
+    for words in ("Example edition: 2 subheadings in force", "Example edition: 2 subheadings; illustration for the guide",
+                  "2 listed subheadings:"):
+        assert squeeze(words) in said, words
+    body = httpx.get(f"{ws.url}/api/v1/green/tariff-check", params={"economy": "AU", "date": "2026-12-01"},
+                     timeout=30).json()
+    assert [s["subheading"] for s in body["subheadings"]] == ["854143", "850231"]
+    assert sum(body["counts"].values()) == 2
+
+
+CHECKS = {"README.md": _check_readme, "green.md": _check_green, "tfa.md": _check_tfa, "tariff.md": _check_tariff, "risk.md": _check_risk,
           "certificates.md": _check_certificates, "containers.md": _check_containers, "dashboard.md": _check_dashboard}

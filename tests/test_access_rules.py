@@ -77,6 +77,9 @@ NOT_PAIRS = {
     "/dashboard/{pillar}": "public dashboard page over /api/v1/dashboard/indicators",
 
     "/api/v1/tariff/{economy}/lines/{code}": "reference data: one tariff line, the same for every key",
+    "/api/v1/green/tariff-check": "public: the schedule's rates on the listed lines, unit values only as medians of "
+                                  "three goods items or more (flows.green_check.MIN_OBSERVATIONS)",
+    "/api/v1/green/list/editions": "reference data: the environmental goods list's editions, the same for every key",
     "/api/v1/reference/hs": "reference data: a search, the same for every key",
     "/api/v1/reference/hs/{code}": "reference data: one HS code, the same for every key",
     "/api/v1/reference/economies": "reference data, the same for every key",

@@ -22,7 +22,8 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid
 from clearway.reference import currencies, economies
 from clearway.reference.hs import nomenclature
-from clearway.risk import decisions, disclosure, essential_goods, lanes, service as risk, targeting
+from clearway.flows.priority import priority_goods
+from clearway.risk import decisions, disclosure, lanes, service as risk, targeting
 from clearway.risk.model import threshold
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.schemas import InspectionIn
@@ -67,10 +68,11 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     policy = risk.lane_policy(pol)
     importer = (row.content.get("importer") or {}).get("id")
     first_time = decisions.first_time_importer(session, economy=row.economy, importer=importer, declaration_id=row.id)
+    priority = priority_goods(session, economy=row.economy)
     facts = decisions.facts(content=row.content, office=row.office, declarant=row.declarant_id,
                             trusted=set(pol.trusted_traders), first_time_importer=first_time,
                             finding_sources=[f.source for f in found],
-                            essential=essential_goods.essential_set(session, economy=row.economy))
+                            essential=priority.all)
     hits = targeting.evaluate(risk.in_force(session, economy=row.economy), facts, at)
 
     unavailable = "no fraud model deployed: rules and random selection only"
@@ -96,7 +98,8 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
         ref=row.mrn or "", office=row.office, day=at.date().isoformat(), probability=probability or 0.0,
         expected_revenue=expected, rule_hits=tuple(hits), mandatory=mandatory,
         mandatory_reasons=tuple(f"{f.source} finding {f.code}: {f.reason}" for f in found),
-        trusted=facts.trusted_trader, essential=facts.essential_goods)
+        trusted=facts.trusted_trader, essential=facts.essential_goods,
+        priority_basis=priority.basis([i.hs_code for i in facts.items]) or "essential goods")
     usage = decisions.usage(session, office=row.office, day=candidate.day)
     decision = lanes.select_one(candidate, policy, red_threshold=red_t, yellow_threshold=yellow_t, usage=usage,
                                 draw=draw_source() if draw is None else draw)

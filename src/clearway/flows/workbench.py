@@ -23,7 +23,8 @@ from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Forbidden
 from clearway.flows import clearance
 from clearway.payments.core import at_currency_precision
-from clearway.risk import decisions, essential_goods
+from clearway.flows.priority import priority_goods
+from clearway.risk import decisions
 from clearway.risk.essential import is_essential
 from clearway.risk.models import Inspection, LaneDecisionRow
 from clearway.risk.queue import Case, Entry, Hit, OpenFinding, build, entry
@@ -42,7 +43,8 @@ def _finding(f: Finding) -> OpenFinding:
 
 def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: Inspection | None,
             hits: list[Hit], findings: list[Finding], since: datetime | None, essential: frozenset[str]) -> Case:
-    """One declaration as plain data for the queue core. `essential`: its economy's essential-goods list."""
+    """One declaration as plain data for the queue core. `essential`: the goods its economy gives priority
+    (flows.priority: the essential-goods list, and environmental goods where the lane policy says so)."""
     if decision is None:  # held before its lane is chosen: essential as the lane selector would judge it
         hs_codes = [i.get("hs_code", "") for i in (row.content or {}).get("items", [])]
         return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
@@ -66,7 +68,7 @@ def _cases(session: Session, rows: list[Declaration], ids: list[int] | Select[An
     hits = decisions.queue_hits(session, declaration_ids=ids)
     found = controls.open_by_declaration(session, declaration_ids=ids)
     since = declarations.entered(session, declaration_ids=ids, status="under_control")
-    lists = {e: essential_goods.essential_set(session, economy=e) for e in {r.economy for r in rows}}
+    lists = {e: priority_goods(session, economy=e).all for e in {r.economy for r in rows}}
     out = []
     for r in rows:
         d = latest.get(r.id)

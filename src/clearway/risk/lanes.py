@@ -55,6 +55,7 @@ class Candidate:
     mandatory_reasons: tuple[str, ...] = ()
     trusted: bool = False
     essential: bool = False
+    priority_basis: str = "essential goods"  # why `essential` (priority handling) holds
     model_reasons: tuple[str, ...] = ()
 
 
@@ -125,7 +126,7 @@ def random_drawn(c: Candidate, policy: LanePolicy, draw: float) -> bool:
 def _decision(c: Candidate, lane: str, basis: str, reasons: list[str], key: float, *, is_random: bool = False):
     priority = "essential" if c.essential else "normal"
     if c.essential:
-        reasons = reasons + ["essential goods: priority handling"]
+        reasons = reasons + [f"{c.priority_basis}: priority handling"]
     return LaneDecision(c.ref, lane, basis, tuple(reasons), key, is_random, priority)
 
 
@@ -142,7 +143,7 @@ def _finish(c: Candidate, policy: LanePolicy, key: float, lane: str, basis: str,
         reasons = ([f"rank {key:.2f} within the release range"] + _score_words(c, policy, key) if adjusted
                    else [f"risk score {c.probability:.2f} within the release range"])
         if c.essential and c.probability >= policy.min_score:
-            reasons.append(f"essential goods stay green below score {policy.essential_min_score:g}")
+            reasons.append(f"{c.priority_basis} stay green below score {policy.essential_min_score:g}")
     return _decision(c, lane, basis, reasons, key)
 
 

@@ -88,6 +88,8 @@ class PolicyIn(_Strict):
     random_lane: Literal["yellow", "red"] = "red"
     trusted_factor: Share = Field(0.5, description="trusted traders' rank and random share are multiplied by it")
     essential_min_score: Share = Field(0.9, description="essential goods leave green by score only above it")
+    environmental_goods_priority: bool = Field(False, description="give goods of the APEC List of Environmental "
+                                               "Goods the priority handling essential goods get")
     min_score: Share = Field(0.05, description="no control by score below this probability")
     ranking: Literal["probability", "revenue"] = "probability"
     red_threshold: float | None = Field(None, ge=0, description="fixed rank threshold for red (else the model's)")

@@ -1,0 +1,64 @@
+"""The environmental goods list in force (the newest edition an administrator loaded, else the shipped one),
+loading an edition, and its history. Runs inside the caller's transaction; every load is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal, is_admin
+from clearway.db import utcnow
+from clearway.errors import FieldError, Forbidden, Invalid
+from clearway.green import egl
+from clearway.green.models import EnvironmentalGoodsEdition
+
+ENTITY = "environmental_goods_list"
+
+
+def _newest(session: Session) -> EnvironmentalGoodsEdition | None:
+    return session.scalars(select(EnvironmentalGoodsEdition).order_by(EnvironmentalGoodsEdition.id.desc())).first()
+
+
+def edition(session: Session) -> egl.Edition:
+    row = _newest(session)
+    return egl.shipped() if row is None else egl.parse(row.text, name=row.name)
+
+
+def listed(session: Session) -> frozenset[str]:
+    return edition(session).subheadings()
+
+
+def load(session: Session, *, principal: Principal | None, actor: str, name: str, text: str,
+         reason: str) -> EnvironmentalGoodsEdition:
+    """Put a new edition in force (an administrator; the CLI passes no principal). A file with any bad line
+    is refused whole."""
+    if principal is not None and not is_admin(principal):
+        raise Forbidden("only the installation's administrator loads an edition of the environmental goods list")
+    if not reason.strip():
+        raise Invalid("say where the edition comes from", errors=[FieldError("reason", "is required")])
+    if not name.strip():
+        raise Invalid("name the edition", errors=[FieldError("name", "is required")])
+    parsed = egl.parse(text, name=name.strip())
+    before = len(listed(session))
+    row = EnvironmentalGoodsEdition(name=parsed.name, text=text, subheadings=len(parsed.subheadings()),
+                                    reason=reason.strip(), loaded_at=utcnow(), actor=actor)
+    session.add(row)
+    session.flush()
+    append_event(session, actor=actor, action="environmental_goods.edition_loaded", entity_type=ENTITY,
+                 entity_id=str(row.id), data={"name": row.name, "subheadings": row.subheadings,
+                                              "before": before, "reason": row.reason})
+    return row
+
+
+def editions(session: Session) -> list[dict[str, Any]]:
+    """Every loaded edition, newest first, then the shipped one."""
+    rows = session.scalars(select(EnvironmentalGoodsEdition).order_by(EnvironmentalGoodsEdition.id.desc()))
+    out = [{"id": r.id, "name": r.name, "subheadings": r.subheadings, "reason": r.reason, "loaded_at": r.loaded_at,
+            "actor": r.actor} for r in rows]
+    shipped = egl.shipped()
+    out.append({"id": None, "name": shipped.name, "subheadings": len(shipped.subheadings()),
+                "reason": "shipped with Clearway (green/data/SOURCE.md)", "loaded_at": None, "actor": None})
+    return out
