@@ -147,6 +147,9 @@ NOT_PAIRS = {
                         "(workforce.service.own_customs, as /api/v1/workforce/actions/{economy}); "
                         "shares shown to the public are the published ones",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
+    "/readyz": "readiness probe: the checks' names and outcomes, no data",
+    "/metrics": "Prometheus metrics: counts by route template, lane and outcome, queue sizes; no declaration-level "
+                "data (tests/operations/test_probes_and_metrics.py)",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
     "/redoc": "API docs page",
 }
