@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -96,6 +97,26 @@ def check_backup(path: Path) -> dict[str, int]:
     return tables
 
 
+def _opens(path: Path) -> bool:
+    try:
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA schema_version").fetchone()
+        conn.close()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _set_aside(path: Path) -> None:
+    """A database SQLite cannot open is kept beside, renamed (with its -wal and -shm: a stale log must not
+    be replayed over the restored pages), for whoever looks into what happened."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            os.replace(part, path.with_name(f"{path.name}.damaged-{stamp}{suffix}"))
+
+
 def restore(url: str, source: Path) -> Copied:
     """Copy a checked backup over the database, page by page with the same backup API (the database file
     is written under SQLite's own lock, so a reader never sees it half restored). Stop the server first:
@@ -103,6 +124,8 @@ def restore(url: str, source: Path) -> Copied:
     target_path = sqlite_path(url)
     tables = check_backup(source)
     target_path.parent.mkdir(parents=True, exist_ok=True)
+    if target_path.exists() and not _opens(target_path):
+        _set_aside(target_path)
     if not target_path.exists():
         _private_file(target_path)
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target_path) as dest:
