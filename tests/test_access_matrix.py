@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 
 import httpx
-import pytest
 
 from clearway.auth.core import ROLES
 from tests.support import example
