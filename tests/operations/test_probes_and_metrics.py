@@ -9,6 +9,9 @@ import logging
 import logging.config
 import os
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -90,6 +93,11 @@ def test_metrics_count_requests_by_route_template_lanes_and_seal_events(db, serv
     r = declarant.post(f"/api/v1/declarations/{mrn}/assessment")
     assert r.status_code == 201, r.text
     lane = r.json()["lane"]
+    officer = keys.client(keys.create("officer", "AU"))
+    r = officer.post("/api/v1/seal-events", json=[{"seal_id": "NOSUCH", "seq": n, "device_time": "1970-01-01T00:00:00Z",
+                                                   "lat": -33.9, "lon": 151.2, "status": "sealed", "battery": 90}
+                                                  for n in (1, 2)])
+    assert r.status_code == 200 and r.json()["refused"] == 2, r.text
     after = samples(http.get("/metrics").text)
 
     def grew(name: str, **labels: str) -> float:
@@ -101,6 +109,7 @@ def test_metrics_count_requests_by_route_template_lanes_and_seal_events(db, serv
     assert grew("clearway_http_requests_total", **read, status="404") == 1
     assert grew("clearway_http_request_duration_seconds_count", **read) == 2
     assert grew("clearway_lanes_chosen_total", lane=lane) == 1
+    assert grew("clearway_seal_events_total", outcome="refused") == 2
     assert not [k for k in after if mrn in str(k)]  # no MRN became a label
     queue = after[("clearway_queue_size", (("queue", "declarations_waiting"),))]
     assert queue >= 0
@@ -172,6 +181,40 @@ def test_tracing_records_a_span_per_request_with_its_route_and_request_id(tmp_pa
     span = servers[0]
     assert span.attributes["http.route"] == "/api/v1/reference/economies"
     assert span.attributes["clearway.request_id"] == "span-1"
+
+
+def test_with_several_workers_metrics_add_up_every_workers_counts(tmp_path):
+    """`clearway serve --workers 2`: the counts go to the shared directory, and every scrape, whichever
+    worker answers it, gives the same total. (Which worker takes a connection is the kernel's choice, so
+    the test cannot make both serve; prometheus_client's own tests cover adding files up.)"""
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path / "data"),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    log = (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", "2",
+                             "--no-access-log"], stdout=subprocess.DEVNULL, stderr=log, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{base}/readyz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "stderr.txt").read_text()
+                time.sleep(0.3)
+        for _ in range(40):  # new connections: the kernel spreads them over both workers
+            assert httpx.get(f"{base}/api/v1/tfa/measures", timeout=30).status_code == 200
+        key = (("method", "GET"), ("route", "/api/v1/tfa/measures"), ("status", "200"))
+        seen = {samples(httpx.get(f"{base}/metrics", timeout=30).text).get(("clearway_http_requests_total", key))
+                for _ in range(6)}
+        files = [p.name for p in (tmp_path / "metrics").iterdir()]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+    assert seen == {40.0}
+    assert any(name.startswith("counter_") for name in files)  # counts kept in the shared directory
 
 
 def test_share_metrics_starts_an_empty_directory(monkeypatch, tmp_path):
