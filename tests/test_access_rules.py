@@ -150,26 +150,36 @@ NOT_PAIRS = {
                         "(workforce.service.own_customs, as /api/v1/workforce/actions/{economy}); "
                         "shares shown to the public are the published ones",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
+    "/readyz": "readiness probe: the checks' names and outcomes, no data",
+    "/metrics": "Prometheus metrics: counts by route template, lane and outcome, queue sizes; no declaration-level "
+                "data (tests/operations/test_probes_and_metrics.py)",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",
     "/redoc": "API docs page",
 }
 
 
-def _get_paths(routes, prefix: str = ""):
+def _paths(routes, prefix: str = ""):
+    """(method, path) of every route (HEAD aside: it answers as GET does)."""
     for route in routes:
         included = getattr(route, "original_router", None)  # FastAPI keeps included routers nested
         if included is not None:
-            yield from _get_paths(included.routes, prefix + route.include_context.prefix)
-        elif "GET" in (getattr(route, "methods", None) or ()):
-            yield prefix + route.path
+            yield from _paths(included.routes, prefix + route.include_context.prefix)
+        else:
+            for method in sorted(set(getattr(route, "methods", None) or ()) - {"HEAD"}):
+                yield method, prefix + route.path
+
+
+def get_all_routes() -> set[str]:
+    """Every route of the app as it is served, as "METHOD /path" (tests/test_access_matrix.py)."""
+    from clearway.app import create_app
+
+    app = create_app(Settings(data_dir=Path("/nonexistent"), database_url="sqlite://"))
+    return {f"{method} {path}" for method, path in _paths(app.routes)}
 
 
 def get_routes() -> set[str]:
     """Every GET route of the app as it is served (pages and the API description included)."""
-    from clearway.app import create_app
-
-    app = create_app(Settings(data_dir=Path("/nonexistent"), database_url="sqlite://"))
-    return set(_get_paths(app.routes))
+    return {route.removeprefix("GET ") for route in get_all_routes() if route.startswith("GET ")}
 
 
 def test_every_get_route_is_in_the_table():

@@ -52,6 +52,8 @@ LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("clearway.tariff.importers", "*"): "the registry loads the one publication reader asked for: each takes "
                                         "0.15-0.26 s to import (python -X importtime), and every "
                                         "clearway.tariff.importers.store import loads this package",
+    ("clearway.tracing", "*"): "the OpenTelemetry SDK and instrumentation are the optional extra clearway[tracing], "
+                               "imported only when the OTEL_* variables turn tracing on",
 }
 # CLI modules that import inside functions without the one comment saying why -> reason.
 SILENT_CLI: dict[str, str] = {

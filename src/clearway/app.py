@@ -24,6 +24,8 @@ from clearway.api.textguard import TextGuard
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.db import migrate as run_migrations
+from clearway import observe, tracing
+from clearway.limits_http import RateLimit
 from clearway.web import errors as page_errors
 
 
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     app.state.settings = settings
     app.state.engine = engine
     app.state.ctx = Context(make_sessionmaker(engine))
+    observe.watch(engine)
 
     problems.install(app)
     page_errors.install(app)
@@ -163,5 +166,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(TextGuard)  # inside BodyLimit: an oversized body is refused before it is read
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_body_bytes)
+    app.add_middleware(RateLimit, rate_limit=settings.rate_limit, bad_key_limit=settings.bad_key_limit)
     app.add_middleware(PagePolicy)
+    app.add_middleware(observe.RequestContext)  # outermost: every answer has its request id and is counted
+    tracing.install(app)  # only when the OTEL_* variables ask for it
     return app

@@ -52,6 +52,8 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
           workers: Annotated[int, typer.Option(metavar="N", help="processes (PostgreSQL only)")] = 1,
           log_level: Annotated[str, typer.Option(metavar="LEVEL", help="debug, info, warning or error")] = "info",
           access_log: Annotated[bool, typer.Option(help="log one line per request")] = True,
+          log_format: Annotated[str, typer.Option(metavar="FORMAT", envvar="CLEARWAY_LOG_FORMAT",
+                                                  help="json (one object a line) or text")] = "json",
           access_log_file: Annotated[Optional[Path], typer.Option(
               metavar="FILE", help="append the access log to this file (default: stderr)")] = None,
           error_log_file: Annotated[Optional[Path], typer.Option(
@@ -65,6 +67,8 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
 
     if log_level not in logs.LEVELS:
         fail(f"--log-level: {log_level!r} is not one of {', '.join(logs.LEVELS)}")
+    if log_format not in logs.FORMATS:
+        fail(f"--log-format: {log_format!r} is not one of {', '.join(logs.FORMATS)}")
     for name, path in (("--access-log-file", access_log_file), ("--error-log-file", error_log_file)):
         if path is not None:  # refused now, in one line, rather than by a traceback from the logging setup
             try:
@@ -74,7 +78,7 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
     access_log_file = access_log_file.resolve() if access_log_file else None  # the same file in every worker
     error_log_file = error_log_file.resolve() if error_log_file else None
     log_config = logs.config(level=log_level, access=access_log, access_file=access_log_file,
-                             error_file=error_log_file)
+                             error_file=error_log_file, fmt=log_format)
     settings = get_settings()
     sessions()  # migrates
     err.print(f"Clearway on http://{host}:{port}/  (API docs: /docs)  database: {_safe(settings.database_url)}",
@@ -82,6 +86,7 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
     options = {"host": host, "port": port, "log_config": log_config, "log_level": log_level,
                "access_log": access_log}
     if workers > 1:
+        logs.share_metrics()  # before the workers start: they count into the same directory
         uvicorn.run("clearway.app:create_app", factory=True, workers=workers, **options)
     else:
         from clearway.app import create_app

@@ -7,6 +7,8 @@ CLEARWAY_ECONOMY, CLEARWAY_MQTT and the hub variables are checked by typer as op
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -87,6 +89,44 @@ def _hub_url() -> str | None:
     return raw
 
 
+def _rate(name: str, default: str) -> tuple[int, int] | None:
+    """N/SECONDS (e.g. 300/10): at most N in any SECONDS; 0 turns the limit off."""
+    raw = _env(name) or default
+    if raw == "0":
+        return None
+    count, _, seconds = raw.partition("/")
+    try:
+        pair = int(count), int(seconds)
+    except ValueError:
+        pair = (0, 0)
+    if pair[0] < 1 or not 0 < pair[1] <= 86400:
+        raise SettingsError(name, f"{raw!r} is not COUNT/SECONDS (whole numbers, e.g. {default}), or 0 for no limit")
+    return pair
+
+
+def _mqtt() -> tuple[str, int] | None:
+    raw = _env("CLEARWAY_MQTT")
+    if raw is None:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError("CLEARWAY_MQTT", f"{raw!r} is not a broker HOST:PORT")
+    return host, int(port)
+
+
+def _secret_key() -> str | None:
+    raw = _env("CLEARWAY_SECRET_KEY")
+    if raw is None:
+        return None
+    try:
+        if len(base64.urlsafe_b64decode(raw.encode())) == 32:
+            return raw
+    except (ValueError, binascii.Error):
+        pass
+    raise SettingsError("CLEARWAY_SECRET_KEY", "is not a key of 32 bytes in URL-safe base64 (make one with "
+                        "`clearway secret-key`)")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
@@ -107,6 +147,15 @@ class Settings:
     hub_url: str | None = field(default_factory=_hub_url)
     hub_token: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_TOKEN"))
     hub_database_url: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_DATABASE_URL"))
+    # The MQTT broker the seal listeners use (CLEARWAY_MQTT, HOST:PORT); /readyz checks it when set.
+    mqtt: tuple[str, int] | None = field(default_factory=_mqtt)
+    # Requests per API key (CLEARWAY_RATE_LIMIT, COUNT/SECONDS), per process; None = no limit.
+    rate_limit: tuple[int, int] | None = field(default_factory=lambda: _rate("CLEARWAY_RATE_LIMIT", "300/10"))
+    # Unknown or revoked keys per client address before it is made to wait (CLEARWAY_BAD_KEY_LIMIT).
+    bad_key_limit: tuple[int, int] | None = field(default_factory=lambda: _rate("CLEARWAY_BAD_KEY_LIMIT", "20/60"))
+    # The key that encrypts secrets at rest (NPPO private keys): CLEARWAY_SECRET_KEY, else the file
+    # <data dir>/secret.key (made on first use, readable by its owner only).
+    secret_key: str | None = field(default_factory=_secret_key)
 
     def __post_init__(self) -> None:
         if not self.database_url:

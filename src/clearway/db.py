@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -96,8 +97,11 @@ def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            # A new database file is readable by its owner only (it holds keys' digests, users, declarations);
+            # SQLite gives its -wal and -shm files the same rights.
+            os.close(os.open(u.database, os.O_WRONLY | os.O_CREAT, 0o600))
         turn = threading.Lock()
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
                                                   "factory": _turn_taking(turn)}, **kwargs)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway import demo_model, demo_trs
+from clearway import demo_model, demo_trs, keyring
 from clearway.auth.models import ApiKey
 from clearway.auth.service import authenticate, create_key, revoke_key
 from clearway.auth.users import create_user, list_users
@@ -88,7 +88,7 @@ def _keys(factory: sessionmaker[Session], keys_file: Path) -> tuple[dict[str, st
                                       actor="demo")
     if out != known:
         keys_file.parent.mkdir(parents=True, exist_ok=True)
-        keys_file.write_text(json.dumps({"keys": out}, indent=1) + "\n")
+        keyring.write_private(keys_file, json.dumps({"keys": out}, indent=1) + "\n")  # owner only: live keys
     return out, counts
 
 

@@ -8,6 +8,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearway import keyring
 from clearway.audit.service import append_event
 from clearway.certificates import signing
 from clearway.certificates.models import NppoKey, TrustedNppo
@@ -30,7 +31,7 @@ def create_key(session: Session, *, economy: str, party_id: str, actor: str, day
     cert = pair.certificate
     for old in session.scalars(select(NppoKey).where(NppoKey.economy == economy, NppoKey.active.is_(True))):
         old.active = False
-    row = NppoKey(economy=economy, party_id=party_id, key_pem=pair.key_pem.decode(), cert_pem=pair.cert_pem.decode(),
+    row = NppoKey(economy=economy, party_id=party_id, key_pem=keyring.seal(pair.key_pem.decode()), cert_pem=pair.cert_pem.decode(),
                   fingerprint=signing.fingerprint(pair.cert_pem), not_before=cert.not_valid_before_utc,
                   not_after=cert.not_valid_after_utc, created_at=utcnow(), active=True)
     session.add(row)
@@ -49,7 +50,7 @@ def signing_key(session: Session, *, economy: str) -> signing.KeyPair:
                        f"run `clearway nppo keys create --economy {economy} --party <NPPO id>`")
     if row.not_after <= utcnow():
         raise Conflict(f"the NPPO signing certificate of {economy} expired on {row.not_after:%Y-%m-%d}: create a new key")
-    return signing.KeyPair(row.key_pem.encode(), row.cert_pem.encode())
+    return signing.KeyPair(keyring.unseal(row.key_pem).encode(), row.cert_pem.encode())
 
 
 def trust(session: Session, *, economy: str, cert_pem: str, actor: str, party_id: str | None = None) -> TrustedNppo:
