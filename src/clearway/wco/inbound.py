@@ -246,6 +246,10 @@ def to_clearway(tree: etree._ElementTree, profile: Profile) -> Mapped:
     _set(m, d, "office", "office", code, node)
     for key, path in (("declarant", "Declarant"), ("importer", "GoodsShipment/Importer"), ("exporter", "Exporter")):
         _set(m, d, key, key, _party(find(decl, path), profile), find(decl, path))
+        for field_name, child in (("id", "ID"), ("name", "Name"), ("country", "Address/CountryCode")):
+            node = find(decl, f"{path}/{child}")
+            if node is not None:
+                m.where[f"{key}.{field_name}"] = xpath(node)
     mode = find(decl, "BorderTransportMeans/ModeCode")
     transport: dict[str, Any] = {}
     _set(m, transport, "mode", "transport.mode", text(mode), mode)
