@@ -54,6 +54,9 @@ PUBLIC = "published to everyone, no key needed: the {0}, the same for every call
 PART = "a part of one {0}: read through the {0}'s own access rule (the same service.get), listed by none"
 NOT_PAIRS = {
     "/api/v1/declarations/{mrn}/versions": PART.format("declaration"),
+    "/api/v1/declarations/{mrn}/responses": PART.format("declaration"),
+    "/api/v1/declarations/{mrn}/responses/{sequence}": PART.format("declaration"),
+    "/api/v1/wco/callback": "the callback address of the key's own declarant (one per declarant): nothing to list",
     "/api/v1/declarations/{mrn}/lane": PART.format("declaration"),
     "/api/v1/declarations/{mrn}/inspection": PART.format("declaration"),
     "/api/v1/declarations/{mrn}/assessment": PART.format("declaration"),

@@ -76,6 +76,15 @@ def _seals_rules() -> Path | None:
     return Path(raw)
 
 
+def _wco_profile() -> Path | None:
+    raw = _env("CLEARWAY_WCO_PROFILE")
+    if raw is None:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError("CLEARWAY_WCO_PROFILE", f"{raw} is not a readable file (a TOML DEC profile)")
+    return Path(raw)
+
+
 def _risk_model() -> Path | None:
     raw = _env("CLEARWAY_RISK_MODEL")
     # A directory that does not exist yet is allowed: no model is deployed until it does.
@@ -156,6 +165,8 @@ class Settings:
     # The key that encrypts secrets at rest (NPPO private keys): CLEARWAY_SECRET_KEY, else the file
     # <data dir>/secret.key (made on first use, readable by its owner only).
     secret_key: str | None = field(default_factory=_secret_key)
+    # The installation's WCO DEC profile, a TOML file (CLEARWAY_WCO_PROFILE); None = the UK worked example.
+    wco_profile: Path | None = field(default_factory=_wco_profile)
 
     def __post_init__(self) -> None:
         if not self.database_url:

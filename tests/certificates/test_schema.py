@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clearway.certificates import schema, sps
-from clearway.certificates.xmlsafe import MAX_XML_BYTES
+from clearway.xmlsafe import MAX_XML_BYTES
 from tests.certificates.factories import sample
 
 PLAIN = sample("SPSCertificate.xml")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
+from clearway.api import wco_xml
 from clearway.api.deps import Ctx, Who
 from clearway.auth.core import Principal
 from clearway.controls.service import open_findings
@@ -34,6 +35,10 @@ def render(session: Session, row: Declaration, who: Principal) -> DeclarationOut
                  for h in row.history],
         findings=[FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
                              raised_at=f.raised_at) for f in open_findings(session, declaration_id=row.id)])
+
+
+# WCO DEC XML in and out (Content-Type / Accept: application/xml): matched before the JSON routes below.
+wco_xml.add_routes(router, render)
 
 
 @router.post("", status_code=201, response_model=DeclarationOut,

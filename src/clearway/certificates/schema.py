@@ -17,7 +17,7 @@ from lxml import etree
 
 from clearway.certificates import schema_errors, sps
 from clearway.certificates.schema_errors import SCHEMA_PATH
-from clearway.certificates.xmlsafe import XmlRefused, describe, parse, unsigned_nodes
+from clearway.xmlsafe import XmlRefused, describe, parse, unsigned_nodes
 
 SEVERE, WARNING, INFO = "SEVERE", "WARNING", "INFO"
 LEVELS = (SEVERE, WARNING, INFO)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal, is_admin, is_customs, is_nppo
-from clearway.certificates import builder, nppo, schema, signing, sps, xmlsafe
+from clearway import xmlsafe
+from clearway.certificates import builder, nppo, schema, signing, sps
 from clearway.certificates.models import Certificate, Delivery
 from clearway.certificates.records import by_number as _by_number
 from clearway.certificates.records import issued_at as _issued_at

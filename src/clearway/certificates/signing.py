@@ -19,7 +19,8 @@ from signxml import SignatureConfiguration, SignatureMethod, XMLSigner, XMLVerif
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm
 from signxml.exceptions import InvalidCertificate, InvalidInput, InvalidSignature
 
-from clearway.certificates import sps, xmlsafe
+from clearway import xmlsafe
+from clearway.certificates import sps
 
 EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 

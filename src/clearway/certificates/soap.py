@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from clearway.certificates.xmlsafe import XmlRefused, parse
+from clearway.xmlsafe import XmlRefused, parse
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TNS = "http://ephyto.ippc.int/"

@@ -125,7 +125,8 @@ def report(results: list[dict[str, Any]], *, single: bool) -> None:
 
 
 def submit(file: Annotated[str, typer.Argument(metavar="FILE",
-                                              help="a JSON declaration, or JSON Lines (one per line); - for stdin")],
+                                              help="a JSON declaration, JSON Lines (one per line), or a WCO DEC "
+                                                   "message (XML); - for stdin")],
            key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", metavar="KEY",
                                                       help="declarant API key")] = None,
            url: Annotated[Optional[str], typer.Option(metavar="URL", help="lodge over HTTP at the Clearway "
@@ -136,8 +137,20 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
 
     Without --url this lodges straight into the configured database (CLEARWAY_DATABASE_URL, else the
     SQLite file under CLEARWAY_DATA_DIR); with --url it lodges over HTTP."""
+    text = read_text(file)
+    if text.lstrip().startswith("<"):  # a WCO DEC message (XML)
+        from clearway.declarations import cli_xml
+
+        try:
+            outcome = (cli_xml.over_http(text.encode("utf-8"), url=url, key=key or fail("--key is required"))
+                       if url else cli_xml.locally(text.encode("utf-8"), key=key))
+        except cli_xml.NotReached as exc:
+            fail(str(exc))
+        if results:
+            results.write_text("".join(json.dumps(r) + "\n" for r in outcome))
+        return report(outcome, single=True)
     try:
-        docs = split_documents(read_text(file))
+        docs = split_documents(text)
     except ValueError as exc:
         fail(f"{file}: {exc}")
     if url:

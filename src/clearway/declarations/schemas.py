@@ -8,7 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from clearway.declarations import codes
 
 Code2 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)]
 Code3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)]
@@ -40,7 +42,9 @@ class Party(_Strict):
 class Transport(_Strict):
     """WCO: BorderTransportMeans and TransportContractDocument (document: bill of lading / air waybill)."""
 
-    mode: Literal[TRANSPORT_MODES]  # type: ignore[valid-type]
+    mode: Annotated[Literal[TRANSPORT_MODES], BeforeValidator(codes.transport_mode)] = Field(  # type: ignore[valid-type]
+        description="a word, or its UN/ECE Rec 19 code (1 sea, 2 rail, 3 road, 4 air, 5 post, 6 multimodal, "
+                    "7 fixed, 8 inland waterway)")
     document: Ident | None = None
     identity: Ident | None = Field(default=None, description="vessel name/IMO, flight or vehicle registration")
     containers: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(
@@ -66,12 +70,19 @@ class Item(_Strict):
     value: Positive = Field(description="invoice value of the item in the declaration currency")
     preference: Ident | None = Field(default=None, description="trade agreement claimed, e.g. RCEP, CPTPP")
     procedure: Ident | None = Field(default=None, description="customs procedure code, e.g. 4000")
+    packages: Annotated[int, Field(ge=0, le=99_999_999)] | None = Field(
+        default=None, description="number of packages (WCO Packaging QuantityQuantity)")
+    package_type: Annotated[str, BeforeValidator(codes.package_type)] | None = Field(
+        default=None, description="kind of packages: a UN/ECE Rec 21 code (CT carton, PK package) or its name")
 
 
 class Document(_Strict):
     """WCO: AdditionalDocument (certificates, licences, invoices, proofs of origin)."""
 
-    type: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)]
+    type: Annotated[str, BeforeValidator(codes.document_type),
+                    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)] = Field(
+        description="a word (ephyto, invoice, certificate_of_origin, licence) or its UN/EDIFACT 1001 code "
+                    "(851, 380, 861, 911); other types as the administration names them")
     reference: Ident
 
 

@@ -1,13 +1,13 @@
 """green: editions of the environmental goods list an administrator loads
 
-Revision ID: 1001_green
+Revision ID: 1101_green
 Revises: 0001_core
 Create Date: 2026-12-02 15:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "1001_green"
+revision = "1101_green"
 down_revision = "0001_core"
 branch_labels = ("green",)
 depends_on = None

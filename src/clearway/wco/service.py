@@ -1,0 +1,111 @@
+"""Keep lodged DEC messages, register callback addresses, and track the delivery of response messages.
+Every function runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearway.audit.service import append_event
+from clearway.auth.core import Principal, is_declarant
+from clearway.db import utcnow
+from clearway.errors import FieldError, Forbidden, Invalid, NotFound
+from clearway.wco.models import Callback, Delivery, LodgedMessage
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)  # then doubling: 30 s, 1 min, 2 min ... about 1 h 4 min before the last
+
+
+def keep(session: Session, *, declaration_id: int, xml: str, profile: str) -> LodgedMessage:
+    row = LodgedMessage(declaration_id=declaration_id, xml=xml, profile=profile, lodged_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def kept(session: Session, *, declaration_id: int) -> LodgedMessage | None:
+    return session.scalars(select(LodgedMessage).where(LodgedMessage.declaration_id == declaration_id)).one_or_none()
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")) or len(url) > 2000 or any(c.isspace() for c in url):
+        raise Invalid("the callback address was refused",
+                      errors=[FieldError("url", "must be an http:// or https:// URL of at most 2000 characters")])
+    return url
+
+
+def register(session: Session, *, principal: Principal, url: str) -> Callback:
+    """The declarant's callback address (replacing the one it had)."""
+    if not is_declarant(principal) or not principal.party_id:
+        raise Forbidden("only a declarant key registers a callback for its response messages")
+    url = _check_url(url)
+    row = callback_of(session, economy=principal.economy, declarant_id=principal.party_id)
+    if row is None:
+        row = Callback(economy=principal.economy, declarant_id=principal.party_id, url=url, registered_at=utcnow())
+        session.add(row)
+    else:
+        row.url, row.registered_at = url, utcnow()
+    session.flush()
+    append_event(session, actor=principal.actor, action="wco.callback.registered", entity_type="wco_callback",
+                 entity_id=principal.party_id, data={"url": url})
+    return row
+
+
+def unregister(session: Session, *, principal: Principal) -> None:
+    row = callback_of(session, economy=principal.economy, declarant_id=principal.party_id or "")
+    if row is None:
+        raise NotFound("no callback is registered for this key's declarant")
+    session.delete(row)
+    append_event(session, actor=principal.actor, action="wco.callback.removed", entity_type="wco_callback",
+                 entity_id=principal.party_id or "", data={})
+
+
+def callback_of(session: Session, *, economy: str, declarant_id: str) -> Callback | None:
+    return session.scalars(select(Callback).where(Callback.economy == economy,
+                                                  Callback.declarant_id == declarant_id)).one_or_none()
+
+
+def all_callbacks(session: Session) -> list[Callback]:
+    return list(session.scalars(select(Callback).order_by(Callback.id)))
+
+
+def scheduled(session: Session, *, event_ids: list[int]) -> set[tuple[int, str]]:
+    """(event id, function code) of the deliveries already scheduled for these events."""
+    if not event_ids:
+        return set()
+    rows = session.execute(select(Delivery.event_id, Delivery.function_code).where(Delivery.event_id.in_(event_ids)))
+    return {(e, c) for e, c in rows}
+
+
+def schedule(session: Session, *, declaration_id: int, event_id: int, function_code: str, url: str,
+             now: datetime) -> None:
+    session.add(Delivery(declaration_id=declaration_id, event_id=event_id, function_code=function_code, url=url,
+                         attempts=0, next_at=now))
+    session.flush()
+
+
+def due(session: Session, *, now: datetime, limit: int = 100) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(
+        Delivery.delivered_at.is_(None), Delivery.next_at <= now, Delivery.attempts < MAX_ATTEMPTS)
+        .order_by(Delivery.next_at, Delivery.id).limit(limit)))
+
+
+def record(session: Session, *, delivery_id: int, now: datetime, error: str | None) -> Delivery:
+    """One attempt's outcome: delivered, or the next try after a doubling wait."""
+    row = session.get_one(Delivery, delivery_id)
+    row.attempts += 1
+    if error is None:
+        row.delivered_at, row.last_error = now, None
+    else:
+        row.last_error = error[:2000]
+        row.next_at = now + FIRST_RETRY * 2 ** (row.attempts - 1)
+    session.flush()
+    return row
+
+
+def deliveries_of(session: Session, *, declaration_id: int) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(Delivery.declaration_id == declaration_id)
+                                .order_by(Delivery.id)))
