@@ -36,8 +36,9 @@ def test_an_honest_journey_never_alerts_whatever_its_device_faults(seed, faults)
 def test_each_tamper_kind_is_found_by_its_rule_and_only_it(seed, kind, faults):
     sim = synthetic.make(random.Random(seed), kind=kind, faults=faults, start=START)
     found = detect(sim.journey, sim.reports + sim.foreign, CFG)
-    assert sorted({a.rule for a in found}) == [synthetic.KINDS[kind]]
-    alert = found[0]
+    # its own rule finds it; physically coupled rules may join (a silence on the move can also read as a stop)
+    assert synthetic.KINDS[kind] in {a.rule for a in found}
+    alert = next(a for a in found if a.rule == synthetic.KINDS[kind])
     assert alert.evidence, "an alert carries its evidence reports"
     assert alert.severity == getattr(CFG, alert.rule).severity
 
@@ -68,7 +69,8 @@ def test_a_disabled_rule_stays_silent(kind):
 def _journey(**kw) -> Journey:
     base = dict(seal_id="S1", container="MSCU1234566", origin=(22.3, 114.17), destination=(22.54, 114.06),
                 departure=START, arrival_from=START + 3600, arrival_to=START + 4 * 3600,
-                places=(Place("CNSZX", 22.54, 114.06, 5.0),))
+                places=(Place("HKHKG", 22.3, 114.17, 2.0, "terminal"), Place("CNSZX", 22.54, 114.06, 5.0)),
+                moving_interval=1800.0)  # a device that reports every 30 minutes on the move
     base.update(kw)
     return Journey(**base)
 
@@ -79,20 +81,21 @@ def _r(seq, minutes, lat=22.3, lon=114.17, status="sealed", battery=80.0, skew=0
 
 
 def test_gap_threshold_is_the_configured_one():
+    # parked (the same place either side): 50 and 45 minutes, limit max(60 min, 1.5 parked intervals of 1 h)
     reports = [_r(0, 0), _r(1, 50), _r(2, 95)]
-    assert rules_of(_Sim(_journey(), reports)) == []  # 50 and 45 minutes, limit 60
-    strict = from_mapping({"gap": {"max_minutes": 45}})
+    assert rules_of(_Sim(_journey(), reports)) == []
+    strict = from_mapping({"gap": {"max_minutes": 45, "parked_reports": 0.5}})
     found = detect(_journey(), reports, strict)
     assert [a.rule for a in found] == ["gap"]
     assert found[0].evidence == (("S1", 0), ("S1", 1))
-    assert "50 min" in found[0].reason
+    assert found[0].reason == "seal S1 was silent for 50 min in transit while parked (limit 45 min)"
 
 
 def test_trailing_silence_needs_now_and_is_not_blamed_on_a_dead_battery():
     reports = [_r(0, 0), _r(1, 10)]
     assert rules_of(_Sim(_journey(), reports)) == []
     assert rules_of(_Sim(_journey(), reports), now=START + 3 * 3600) == ["gap"]
-    dead = [_r(0, 0), _r(1, 10, battery=3.0)]
+    dead = [_r(0, 0), _r(1, 10, battery=3.0), _r(2, 20, battery=2.0)]  # two readings: one would be noise
     assert rules_of(_Sim(_journey(), dead), now=START + 3 * 3600) == ["battery"]
 
 
@@ -113,13 +116,15 @@ def test_opening_outside_names_the_distance():
     assert "km from CNSZX" in found[0].reason and found[0].severity == "critical"
 
 
-def test_corridor_needs_consecutive_points_outside():
-    off = dict(lat=22.9, lon=114.5)  # ~50 km off the HKG-SZX line
+def test_corridor_needs_consecutive_points_outside_or_one_it_could_have_reached():
+    off = dict(lat=23.2, lon=114.9)  # ~100 km off the HKG-SZX line: no truck gets there in 10 minutes
     one = [_r(0, 0), _r(1, 10, **off), _r(2, 20)]
     assert rules_of(_Sim(_journey(), one)) == []
     two = [_r(0, 0), _r(1, 10, **off), _r(2, 20, **off), _r(3, 30)]
     assert rules_of(_Sim(_journey(), two)) == ["corridor"]
-    assert rules_of(_Sim(_journey(), two), from_mapping({"corridor": {"half_width_km": 80}})) == []
+    found = detect(_journey(), two, CFG)[0]
+    assert "straight line between the offices (no planned or learned route)" in found.reason
+    assert rules_of(_Sim(_journey(), two), from_mapping({"corridor": {"straight_half_width_km": 150}})) == []
 
 
 def test_clock_skew_bound_and_count():
@@ -154,7 +159,7 @@ def test_configuration_refuses_unknown_rules_and_bad_values():
     with pytest.raises(ValueError, match="severity"):
         from_mapping({"gap": {"severity": "apocalyptic"}})
     assert from_mapping({"gap": {"max_minutes": 5}}).gap.max_minutes == 5.0
-    assert replace(CFG).as_dict()["corridor"]["half_width_km"] == 30.0
+    assert replace(CFG).as_dict()["corridor"]["half_width_km"] == 5.0
 
 
 class _Sim:
