@@ -6,7 +6,7 @@ journey. A pure generator used by clearway.containers.synthetic."""
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clearway.containers.drive import Sample
 from clearway.containers.geo import offset
@@ -15,7 +15,6 @@ from clearway.containers.thresholds import DetectorConfig
 
 if TYPE_CHECKING:
     from clearway.containers.attacks import Plan
-    from clearway.containers.synthetic import Simulated
 
 MIN = 60.0
 
@@ -41,8 +40,9 @@ def _swap(r: Report, **changes: object) -> Report:
     return Report(**fields)  # type: ignore[arg-type]
 
 
-def apply(rng: random.Random, sim: Simulated, fault: str, cfg: DetectorConfig) -> None:
-    """Give the journey's device or network this fault (one that must not raise an alert)."""
+def apply(rng: random.Random, sim: Any, fault: str, cfg: DetectorConfig) -> None:
+    """Give the journey's device or network this fault (one that must not raise an alert). `sim` is a
+    clearway.containers.synthetic.Simulated (its reports are changed in place)."""
     r = sim.reports
     if len(r) < 8:
         return

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from clearway.containers.geo import distance_km
 from clearway.containers.routes import OPENING_KINDS, Route
+from clearway.containers.thresholds import DetectorConfig
 
 STATUSES = ("sealed", "opened", "tampered", "wire_cut")
 ROUTE_SOURCES = ("given", "library", "learned", "straight")
@@ -68,7 +69,7 @@ class Report:
     @property
     def fixed(self) -> bool:
         """Whether it carries a position: devices without a fix report 0, 0 (in the Gulf of Guinea)."""
-        return not (abs(self.lat) < 1e-6 and abs(self.lon) < 1e-6)
+        return self.lat != 0.0 or self.lon != 0.0
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,26 @@ def inside_place(places: tuple[Place, ...], lat: float, lon: float, *, margin_km
         if distance_km(p.lat, p.lon, lat, lon) <= p.radius_km + margin_km:
             return p
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What every rule looks at: the journey's own reports placed by sequence number (a distrusted device
+    time replaced by the receipt time), the part of them in transit, and the reports of other seals."""
+
+    journey: Journey
+    cfg: DetectorConfig
+    now: float | None
+    own: dict[int, Report]  # as received, by sequence number
+    ordered: list[Report]  # trusted times, in sequence order, up to the end of the journey
+    trusted: dict[int, Report]
+    foreign: list[Report]
+    transit: list[Report]  # before the first authorised opening
+    end_time: float | None  # device time of the first authorised opening
+    unauthorised: list[tuple[Report, str]]  # openings before it, with why each was not authorised
+    bound: float  # clock skew bound, seconds
+    skewed: dict[int, str]  # sequence number -> why its device time is not trusted
+
+    @property
+    def sid(self) -> str:
+        return self.journey.seal_id

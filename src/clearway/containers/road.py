@@ -5,15 +5,11 @@ A pure core, called by clearway.containers.tamper with the facts it gathered."""
 
 from __future__ import annotations
 
-from math import cos, inf, radians
+from math import cos, inf, radians, sqrt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from clearway.containers.geo import distance_km
-from clearway.containers.journey import Alert, Report, fmt_hours, inside_place
-
-if TYPE_CHECKING:
-    from clearway.containers.tamper import Facts
+from clearway.containers.journey import Alert, Facts, Report, fmt_hours, inside_place
 
 SOURCE_WORDS = {"given": "planned route", "library": "planned route", "learned": "corridor learned from past "
                 "journeys", "straight": "straight line between the offices (no planned or learned route)"}
@@ -64,13 +60,16 @@ def clock(f: Facts) -> Alert | None:
                  tuple((sid, r.seq) for r in bad), sid, min(r.received_at for r in bad))
 
 
-def _near(a: Report | None, b: Report | None, km: float) -> bool:
-    """Within `km` of each other (a flat-earth check: good to a metre at these distances)."""
-    if a is None or b is None or not (a.fixed and b.fixed):
-        return False
+def _flat_km(a: Report, b: Report) -> float:
+    """Distance on a local plane: within a fraction of a percent of the great circle below 100 km."""
     dy = (a.lat - b.lat) * 111.195
     dx = ((a.lon - b.lon + 540.0) % 360.0 - 180.0) * 111.195 * cos(radians(a.lat))
-    return dx * dx + dy * dy <= km * km
+    return sqrt(dx * dx + dy * dy)
+
+
+def _near(a: Report | None, b: Report | None, km: float) -> bool:
+    """Within `km` of each other."""
+    return a is not None and b is not None and a.fixed and b.fixed and _flat_km(a, b) <= km
 
 
 MAX_HOLE = 3
@@ -114,14 +113,16 @@ def gap(f: Facts) -> Alert | None:
         after[k] = ahead
     hits: list[int] = []
     worst: tuple[float, float, bool] | None = None  # (silence, limit, parked)
+    least = min(_limit(f, False, 0), _limit(f, True, 0))
+    step = min(journey.moving_interval, journey.parked_interval)
     for k in range(1, len(seq)):
         prev, r = seq[k - 1], seq[k]
+        dt = r.device_time - prev.device_time
         missing = r.seq - prev.seq - 1
+        if dt <= least + missing * step:
+            continue  # within either limit: no need to know whether it stood
         if missing > MAX_HOLE or missing < 0 or prev.device_time < journey.departure or prev.battery <= empty:
             continue
-        dt = r.device_time - prev.device_time
-        if dt <= min(_limit(f, False, missing), _limit(f, True, missing)):
-            continue  # within either limit: no need to know whether it stood
         parked = _parked(before[k - 1], after[k], gc.still_km)
         limit = _limit(f, parked, missing)
         if dt > limit:
@@ -149,7 +150,7 @@ def gap(f: Facts) -> Alert | None:
 def cruise_kmh(fixes: list[Report], interval: float, ceiling: float) -> float:
     """How fast this container travels when it moves: the 90th percentile of its speeds between consecutive
     fixes taken one reporting interval apart (at least 30 km/h, at most `ceiling`)."""
-    speeds = sorted(distance_km(a.lat, a.lon, b.lat, b.lon) / (b.device_time - a.device_time) * 3600
+    speeds = sorted(_flat_km(a, b) / (b.device_time - a.device_time) * 3600
                     for a, b in zip(fixes, fixes[1:], strict=False)
                     if b.seq == a.seq + 1 and 0 < b.device_time - a.device_time <= 1.5 * interval)
     if len(speeds) < 5:

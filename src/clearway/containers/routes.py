@@ -15,6 +15,7 @@ from importlib import resources
 from math import cos, radians
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
@@ -48,8 +49,10 @@ class Route:
         lat0, lon0, line = self._plane
         if not fixes:
             return []
-        pts = shapely.points([_xy(lat0, lon0, a, b) for a, b in fixes])
-        return [float(d) for d in shapely.distance(line, pts)]
+        ll = np.asarray(fixes, dtype=float)
+        x = ((ll[:, 1] - lon0 + 540.0) % 360.0 - 180.0) * (KM_PER_DEG * cos(radians(lat0)))
+        y = (ll[:, 0] - lat0) * KM_PER_DEG
+        return shapely.distance(line, shapely.points(x, y)).tolist()
 
     @property
     def length_km(self) -> float:

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import random
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache
 
 from clearway.containers import iso6346, routes
+from clearway.containers.attacks import plan
+from clearway.containers.faults import apply, reports_of
 from clearway.containers.drive import Road, Trip, sample
 from clearway.containers.geo import distance_km, offset
 from clearway.containers.journey import Journey, Place, Report
@@ -125,8 +128,6 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", route: str | tuple[str, str] | None = None,
          container: str | None = None, routed: str = "library") -> Simulated:
     """One journey that departs at `start` (epoch seconds) on `route` (a library name or an office pair)."""
-    from clearway.containers.attacks import plan
-
     cfg = cfg or DetectorConfig()
     name, r = _route(route, rng)
     ccfg = cfg.for_class(r.route_class)
@@ -145,9 +146,7 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
                       route_class=r.route_class, moving_interval=moving, parked_interval=parked)
     if name is None and routed == "library":
         routed = "given"  # a drawn road is given as GeoJSON, it is in no library
-        journey = _with(journey, route_source="given")
-    from clearway.containers.faults import apply, reports_of
-
+        journey = replace(journey, route_source="given")
     samples = sample(trip.phases, moving=moving, parked=parked, until=plan_.until, wake=plan_.wake())
     reports = reports_of(rng, samples, plan_, seal_id=seal_id)
     sim = Simulated(journey, r.loading_office, r.destination_office, reports, plan_.foreign(rng, reports, seal_prefix),
@@ -155,12 +154,6 @@ def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | Non
     for fault in faults or []:
         apply(rng, sim, fault, ccfg)
     return sim
-
-
-def _with(j: Journey, **changes) -> Journey:
-    from dataclasses import replace
-
-    return replace(j, **changes)
 
 
 def fleet(rng: random.Random, *, journeys: int, tamper_rate: float, start: float, fault_rate: float = 0.3,
@@ -187,8 +180,6 @@ def fleet(rng: random.Random, *, journeys: int, tamper_rate: float, start: float
 
 
 def _iso(t: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 

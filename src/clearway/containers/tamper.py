@@ -6,15 +6,13 @@ clearway.containers.road; the data classes in clearway.containers.journey."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from clearway.containers.geo import distance_km
-from clearway.containers.journey import STATUSES, Alert, Journey, Place, Report
+from clearway.containers.journey import STATUSES, Alert, Facts, Journey, Place, Report
 from clearway.containers.journey import fmt_hours as _fmt_hours
 from clearway.containers.road import clock, corridor, distrusted, gap, stop
 from clearway.containers.thresholds import DetectorConfig
 
-__all__ = ["STATUSES", "Alert", "Journey", "Place", "Report", "RULES", "detect"]
+__all__ = ["STATUSES", "Alert", "Facts", "Journey", "Place", "Report", "RULES", "detect"]
 
 
 def _nearest(places: tuple[Place, ...], lat: float, lon: float) -> tuple[Place | None, float]:
@@ -24,29 +22,6 @@ def _nearest(places: tuple[Place, ...], lat: float, lon: float) -> tuple[Place |
         if d < best_d:
             best, best_d = p, d
     return best, (best_d + best.radius_km if best else best_d)
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """What every rule looks at: the journey's own reports placed by sequence number (a distrusted device
-    time replaced by the receipt time), the part of them in transit, and the reports of other seals."""
-
-    journey: Journey
-    cfg: DetectorConfig
-    now: float | None
-    own: dict[int, Report]  # as received, by sequence number
-    ordered: list[Report]  # trusted times, in sequence order, up to the end of the journey
-    trusted: dict[int, Report]
-    foreign: list[Report]
-    transit: list[Report]  # before the first authorised opening
-    end_time: float | None  # device time of the first authorised opening
-    unauthorised: list[tuple[Report, str]]  # openings before it, with why each was not authorised
-    bound: float  # clock skew bound, seconds
-    skewed: dict[int, str]  # sequence number -> why its device time is not trusted
-
-    @property
-    def sid(self) -> str:
-        return self.journey.seal_id
 
 
 def _facts(journey: Journey, reports: list[Report], cfg: DetectorConfig, now: float | None) -> Facts:
