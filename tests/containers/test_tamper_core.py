@@ -23,24 +23,35 @@ def rules_of(sim, cfg=CFG, now=None):
     return sorted({a.rule for a in detect(sim.journey, sim.reports + sim.foreign, cfg, now)})
 
 
-@SLOW
-@given(seed=st.integers(0, 2**32 - 1), faults=st.lists(st.sampled_from(synthetic.FAULTS), max_size=3))
-def test_an_honest_journey_never_alerts_whatever_its_device_faults(seed, faults):
-    sim = synthetic.make(random.Random(seed), kind=None, faults=faults, start=START)
-    assert rules_of(sim) == []
+# On real roads with real devices a rare honest journey does alert (all three reports of a train's stop in a
+# crossing loop lost, say): the aims of issue 15 are at most 2 % of honest journeys alerted and a recall of
+# at least 0.95, so that is what these hold, over fixed seeds (docs/benchmarks-seals.md measures 600).
+
+def test_honest_journeys_with_device_faults_are_alerted_at_most_2_percent():
+    alerted = []
+    for seed in range(120):
+        rng = random.Random(seed)
+        faults = rng.sample(synthetic.FAULTS, rng.randint(0, 3))
+        sim = synthetic.make(random.Random(seed), kind=None, faults=faults, start=START)
+        if rules_of(sim):
+            alerted.append((seed, faults, rules_of(sim)))
+    assert len(alerted) <= 2, alerted
 
 
-@SLOW
-@given(seed=st.integers(0, 2**32 - 1), kind=st.sampled_from(sorted(synthetic.KINDS)),
-       faults=st.lists(st.sampled_from(synthetic.FAULTS), max_size=2))
-def test_each_tamper_kind_is_found_by_its_rule_and_only_it(seed, kind, faults):
-    sim = synthetic.make(random.Random(seed), kind=kind, faults=faults, start=START)
-    found = detect(sim.journey, sim.reports + sim.foreign, CFG)
-    # its own rule finds it; physically coupled rules may join (a silence on the move can also read as a stop)
-    assert synthetic.KINDS[kind] in {a.rule for a in found}
-    alert = next(a for a in found if a.rule == synthetic.KINDS[kind])
-    assert alert.evidence, "an alert carries its evidence reports"
-    assert alert.severity == getattr(CFG, alert.rule).severity
+@pytest.mark.parametrize("kind", sorted(synthetic.KINDS))
+def test_each_tamper_kind_is_found_by_its_rule(kind):
+    missed = []
+    for seed in range(20):
+        rng = random.Random(seed)
+        faults = rng.sample(synthetic.FAULTS, rng.randint(0, 2))
+        sim = synthetic.make(random.Random(seed), kind=kind, faults=faults, start=START)
+        found = detect(sim.journey, sim.reports + sim.foreign, CFG)
+        mine = [a for a in found if a.rule == synthetic.KINDS[kind]]
+        if not mine:
+            missed.append((seed, faults))
+            continue
+        assert mine[0].evidence and mine[0].severity == getattr(CFG, mine[0].rule).severity
+    assert len(missed) <= 1, missed  # at least 95 %
 
 
 @SLOW
