@@ -29,14 +29,14 @@ def test_page_view_of_a_detour(db, server, keys, declarant):
     assert alert["id"] == alert_id and alert["rule"] == api_alert["rule"] == "corridor"
     assert alert["declarations"] == [mrn] and view["seal"]["seal_id"] == sim.journey.seal_id
     assert view["findings"] == FINDINGS and view["others"] == []
-    assert view["cfg"].corridor.half_width_km == 30
+    assert view["cfg"].corridor.half_width_km == 5  # around the planned route (the library's Hume Highway)
     # every report once, in device-time order, the alert's evidence marked, distances for this seal's own
     assert [t["e"].seq for t in timeline] == [r.seq for r in sorted(sim.reports, key=lambda r: r.device_time)]
     evidence = {q for _, q in api_alert["evidence"]}
     assert {t["e"].seq for t in timeline if t["evidence"]} == evidence and evidence
     assert all(t["own"] and t["distance"] is not None for t in timeline)
-    # a detour's evidence lies outside the corridor drawn (2 x 30 km wide)
-    assert all(t["distance"] > 30 for t in timeline if t["evidence"])
+    # a detour's evidence lies outside the corridor drawn (2 x 5 km wide around the planned route)
+    assert all(t["distance"] > 5 for t in timeline if t["evidence"])
     assert len(view["drawing"].points) == len(sim.reports)
 
 

@@ -27,7 +27,7 @@ def test_the_same_seed_gives_the_same_fleet():
     assert [j["seal_id"] for j in a.truth["journeys"]] == [j["seal_id"] for j in b.truth["journeys"]]
     assert [(e["seal_id"], e["seq"]) for e in a.events] == [(e["seal_id"], e["seq"]) for e in b.events]
     assert a.truth["events"] == len(a.events) and len(a.truth["journeys"]) == 16
-    assert sum(bool(j["rules"]) for j in a.truth["journeys"]) == 8  # tamper rate 0.5 of 16
+    assert sum(j["kind"] is not None for j in a.truth["journeys"]) == 8  # tamper rate 0.5 of 16
     assert _fleet(seed=8).truth["journeys"][0]["seal_id"] != a.truth["journeys"][0]["seal_id"]
 
 
@@ -36,7 +36,7 @@ def test_run_locally_stores_every_event_and_raises_the_true_alerts(db):
     done = simulate.run(fleet, sessions=lambda: db.factory, ingest=ingest, economy=ECONOMY)
     distinct = {(e["seal_id"], e["seq"]) for e in fleet.events}  # devices with faults resend some reports
     assert (done.journeys, done.events, done.stored) == (16, len(fleet.events), len(distinct))
-    assert done.stored < done.events
+    assert done.stored <= done.events
     seals = {j["seal_id"] for j in fleet.truth["journeys"]}
     with db.factory() as session:
         raised = [(a, r) for a, r in session.execute(select(SealAlert.seal_id, SealAlert.rule))

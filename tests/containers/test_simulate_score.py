@@ -40,7 +40,8 @@ def test_score_counts_journeys_and_rules():
     assert s["per_rule"]["gap"] | {} == {"precision": 1.0, "recall": 1.0, "tp": 1, "fp": 0, "fn": 0}
     assert s["per_rule"]["corridor"]["recall"] == 0.0 and s["per_rule"]["corridor"]["precision"] is None
     assert s["per_rule"]["clock"]["precision"] == 0.0
-    assert len(s["mismatches"]) == 3
+    assert [m["seal_id"] for m in s["mismatches"]] == ["A-2", "A-3"]  # journeys flagged wrongly, or missed
+    assert s["honest_alerted"] == 0.5 and s["evasive"] == {"journeys": 0, "flagged": 0, "share_flagged": None}
 
 
 def test_simulate_over_http_then_score(db, server, keys, tmp_path):
@@ -50,10 +51,14 @@ def test_simulate_over_http_then_score(db, server, keys, tmp_path):
              "--url", server.url, "--key", key, "--seed", "5", "--economy", ECONOMY)
     assert "48 journeys" in p.stdout
     data = json.loads(truth.read_text())
-    assert len(data["journeys"]) == 48 and sum(bool(j["rules"]) for j in data["journeys"]) == 24
+    assert len(data["journeys"]) == 48 and sum(j["kind"] is not None for j in data["journeys"]) == 24
     assert {j["kind"] for j in data["journeys"]} >= {"seal_swap", "silence", "detour", "battery_dead", None}
+    # the attacks sized under every threshold are in the truth, apart: neither positives nor honest
+    assert sum(j["evasive"] for j in data["journeys"]) == sum(j["kind"] in ("stop_under", "silence_under",
+                                                                            "clock_under") for j in data["journeys"])
     result = json.loads(_cli("seals", "score", str(truth), "--json", "--url", server.url, "--key", key).stdout)
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
+    assert result["honest_alerted"] <= 0.05
     assert set(result["per_rule"]) >= {"opened", "tamper_status", "foreign_seal", "gap", "corridor", "clock",
                                        "battery"}
     for rule, m in result["per_rule"].items():
@@ -87,7 +92,8 @@ def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
     assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events
     result = json.loads(_cli("seals", "score", str(truth), "--json", db_url=db.url).stdout)
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
-    assert result["tampered"] == 8
+    truth_journeys = json.loads(truth.read_text())["journeys"]
+    assert result["tampered"] == sum(bool(j["rules"]) for j in truth_journeys) >= 6
 
 
 def test_score_refuses_a_file_that_is_not_a_truth_file(tmp_path):

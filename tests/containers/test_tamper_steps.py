@@ -32,12 +32,13 @@ def test_each_kind_is_raised_by_its_own_step_and_no_other(kind):
 def test_the_gap_step_alone_on_a_hand_made_journey():
     j = tamper.Journey("S1", "MSCU1234566", (22.3, 114.17), (22.54, 114.06), START, START + 3600, START + 4 * 3600,
                        (tamper.Place("CNSZX", 22.54, 114.06, 5.0),))
-    reports = [tamper.Report("S1", seq, START + m * 60, START + m * 60 + 1, 22.3, 114.17, "sealed", 80.0)
-               for seq, m in ((0, 0), (1, 70), (2, 80))]
+    # moving north-west about 5 km between reports
+    reports = [tamper.Report("S1", seq, START + m * 60, START + m * 60 + 1, 22.3 + k * 0.03, 114.17 - k * 0.015,
+                             "sealed", 80.0) for k, (seq, m) in enumerate(((0, 0), (1, 70), (2, 80)))]
     facts = tamper._facts(j, reports, DetectorConfig(), None)
     alert = tamper.gap(facts)
     assert alert is not None
     assert alert.evidence == (("S1", 0), ("S1", 1))
-    assert alert.reason == "seal S1 was silent for 1.2 h in transit (limit 1.0 h)"
+    assert alert.reason == "seal S1 was silent for 1.2 h in transit while moving (limit 20 min)"
     assert alert.at == START
     assert tamper.corridor(facts) is None and tamper.opened(facts) is None

@@ -46,7 +46,7 @@ def read(seal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
 @router.post("/seals/{seal}/remove", response_model=SealOut)
 def remove(seal: int, body: RemoveIn, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
-        return service.render(service.remove(session, principal=who, seal=seal, reason=body.reason))
+        return service.render(service.remove(session, principal=who, seal=seal, removal=body))
 
 
 @router.get("/seals/{seal}/events", response_model=list[EventOut])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
 from clearway.containers import alerts, service
+from clearway.containers.routes import geojson_points
 from clearway.containers.thresholds import configured
 from clearway.containers.schemas import FINDINGS
 from clearway.containers.track import draw
@@ -19,19 +20,23 @@ from clearway.reference.economies import office
 def page_view(session: Session, *, principal: Principal, alert_id: int) -> dict[str, Any]:
     """The view model of alert `alert_id` as `principal` may see it. Refuses (NotFound, Forbidden) as
     the alert API does, since it reads through the same services."""
-    cfg = configured()
     row = alerts.get(session, principal=principal, alert=alert_id)
     seal = service.get(session, principal=principal, seal=row.seal_pk)
+    cfg = configured().for_class(seal.route_class)
     events = service.events_of(session, seal=seal)
     held = alerts.held_declarations(session, [row])[row.id]
     others, _ = alerts.list_alerts(session, principal=principal, seal=seal.id, limit=50)
     alert = alerts.render(row, held)
     seal_view = service.render(seal)
     own_evidence = {seq for seal_id, seq in alert["evidence"] if seal_id == seal.seal_id}
-    drawing = _drawing(seal, events, own_evidence, cfg.corridor.half_width_km)
+    drawing = _drawing(seal, events, own_evidence, _width(seal, cfg))
     return {"alert": alert, "seal": seal_view, "drawing": drawing, "cfg": cfg, "findings": FINDINGS,
             "timeline": timeline(events, seal_id=seal.seal_id, evidence=alert["evidence"], points=drawing.points),
             "others": [o for o in others if o.id != row.id]}
+
+
+def _width(seal: Any, cfg: Any) -> float:
+    return cfg.corridor.half_width_km if seal.route else cfg.corridor.straight_half_width_km
 
 
 def _drawing(seal: Any, events: list[Any], evidence: set[int], half_width_km: float) -> Any:
@@ -40,7 +45,8 @@ def _drawing(seal: Any, events: list[Any], evidence: set[int], half_width_km: fl
                    if e.seal_id == seal.seal_id]
     return draw(origin=(loading.lat, loading.lon), destination=(destination.lat, destination.lon),
                 names=(loading.code, destination.code), half_width_km=half_width_km,
-                places=seal.places, reports=own_reports, evidence=evidence)
+                places=seal.places, reports=own_reports, evidence=evidence,
+                planned=geojson_points(seal.route) if seal.route else None)
 
 
 def seal_tracks(session: Session, *, principal: Principal, containers: list[str]) -> list[dict[str, Any]]:
@@ -54,7 +60,7 @@ def seal_tracks(session: Session, *, principal: Principal, containers: list[str]
             events = service.events_of(session, seal=seal)
             raised, _ = alerts.list_alerts(session, principal=principal, seal=seal.id, status="all", limit=50)
             out.append({"seal": service.render(seal), "events": len(events),
-                        "drawing": _drawing(seal, events, set(), cfg.corridor.half_width_km),
+                        "drawing": _drawing(seal, events, set(), _width(seal, cfg.for_class(seal.route_class))),
                         "alerts": [alerts.render(a) for a in raised]})
     return out
 

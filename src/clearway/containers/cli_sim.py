@@ -20,6 +20,12 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
              truth: Annotated[Path, typer.Option(help="write the ground truth (JSON) here")],
              tamper_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of tampered journeys")] = 0.2,
              fault_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share with device faults")] = 0.3,
+             reuse_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=(
+                 "share whose device comes straight from an earlier journey (its reports still in the stream)"))]
+             = 0.0,
+             events: Annotated[Optional[Path], typer.Option(help=(
+                 "also write the event stream here (JSON lines, in the order sent); the truth stays apart"))]
+             = None,
              url: Annotated[Optional[str], typer.Option(help="send over HTTP to this Clearway")] = None,
              key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", help="officer API key")] = None,
              mqtt: Annotated[Optional[str], typer.Option(help="publish events to this broker HOST:PORT")] = None,
@@ -29,7 +35,8 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
              economy: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_ECONOMY", help=(
                  "journeys from or to this economy's offices, sealed by it: the key's economy with --url, the "
                  "listener's with --mqtt (required with either); locally, by default every route"))] = None) -> None:
-    """Publish realistic journeys (honest, tampered in several ways, with device faults) and write the truth.
+    """Publish journeys on real roads (the route library), honest or attacked (over and just under each
+    threshold), with device and network faults, and write the truth apart from the event stream.
 
     Seals are affixed over --url (with --key), else in the local database; events go to --mqtt, else --url,
     else straight into the local database."""
@@ -48,8 +55,10 @@ def simulate(journeys_: Annotated[int, typer.Option("--journeys", min=1, max=100
     who = principal_from_key(key) if key and not url else None  # affixed locally with this key
     economy = (economy or (who.economy if who else "")).upper() or None
     fleet = sim.prepare(journeys_=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, seed=seed,
-                        economy=economy, start=time.time() - 3 * 24 * 3600)
+                        economy=economy, start=time.time() - 3 * 24 * 3600, reuse_rate=reuse_rate)
     truth.write_text(json.dumps(fleet.truth, indent=1))
+    if events is not None:
+        events.write_text("".join(json.dumps(e) + "\n" for e in fleet.events))
     try:
         done = sim.run(fleet, sessions=sessions, ingest=seals.ingest, url=url, key=key, principal=who, economy=economy, broker=broker,
                        prefix=prefix, per_message=per_message)
@@ -83,12 +92,19 @@ def score_cmd(file: Annotated[Path, typer.Argument(help="the truth file written 
         return
     from rich.table import Table
 
+    ev = result["evasive"]
     out.print(f"{result['journeys']} journeys, {result['tampered']} tampered, {result['flagged']} flagged: "
-              f"precision {result['precision']}, recall {result['recall']}", highlight=False)
+              f"precision {result['precision']}, recall {result['recall']}; honest journeys alerted "
+              f"{result['honest_alerted']}; attacks sized under every threshold flagged {ev['flagged']} of "
+              f"{ev['journeys']}", highlight=False)
     table = Table("rule", "precision", "recall", "tp", "fp", "fn")
     for rule, m in result["per_rule"].items():
         table.add_row(rule, str(m["precision"]), str(m["recall"]), str(m["tp"]), str(m["fp"]), str(m["fn"]))
     out.print(table)
+    kinds = Table("attack", "journeys", "flagged", "share")
+    for kind, k in result["per_kind"].items():
+        kinds.add_row(kind, str(k["journeys"]), str(k["flagged"]), str(k["share_flagged"]))
+    out.print(kinds)
 
 
 def _alerts_local(seals: set[str]) -> list[tuple[str, str]]:
@@ -127,6 +143,23 @@ def _alerts_http(url: str, key: str | None, seals: set[str]) -> list[tuple[str, 
                 return found
 
 
+def routes_cmd(as_json: Annotated[bool, typer.Option("--json", help="print JSON (GeoJSON lines)")] = False) -> None:
+    """The route library: named routes to give at affixing (route_name), with their class and places."""
+    from clearway.containers import routes
+
+    lib = routes.library()
+    if as_json:
+        print(json.dumps([{"name": r.name, "title": r.title, "class": r.route_class, "from": r.loading_office,
+                           "to": r.destination_office, "line": routes.geojson_line(r.points),
+                           "places": list(r.places)} for r in lib.values()], indent=1))
+        return
+    for r in lib.values():
+        places = ", ".join(f"{p['name']} ({p['kind']}, {p['radius_km']:g} km)" for p in r.places)
+        out.print(f"{r.name}: {r.loading_office} -> {r.destination_office}, {r.route_class}, "
+                  f"{routes.Route(r.points).length_km:.0f} km; {places}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
     app.command("score")(score_cmd)
+    app.command("routes")(routes_cmd)

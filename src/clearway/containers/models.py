@@ -19,7 +19,8 @@ class Seal(Base):
 
     __tablename__ = "seals"
     __table_args__ = (Index("ix_seals_seal_id_status", "seal_id", "status"),
-                      Index("ix_seals_container_status", "container", "status"))
+                      Index("ix_seals_container_status", "container", "status"),
+                      Index("ix_seals_offices_status", "loading_office", "destination_office", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seal_id: Mapped[str] = mapped_column(String(64))  # "<manufacturer>-<serial>", the MQTT topic level
@@ -32,11 +33,19 @@ class Seal(Base):
     departure: Mapped[datetime] = mapped_column(UTCDateTime())
     arrival_from: Mapped[datetime] = mapped_column(UTCDateTime())
     arrival_to: Mapped[datetime] = mapped_column(UTCDateTime())
-    places: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, lat, lon, radius_km}]
+    places: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, kind, lat, lon, radius_km}]
+    # the planned route as a GeoJSON LineString ([lon, lat] positions); NULL: the straight line serves
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    route_name: Mapped[str | None] = mapped_column(String(60), nullable=True)  # from the route library
+    route_source: Mapped[str] = mapped_column(String(10), default="straight")  # given|library|learned|straight
+    route_class: Mapped[str] = mapped_column(String(10), default="road")  # road | rail | urban: its thresholds
+    report_moving_s: Mapped[float] = mapped_column(Float, default=300.0)  # the device model's intervals
+    report_parked_s: Mapped[float] = mapped_column(Float, default=3600.0)
     status: Mapped[str] = mapped_column(String(10))  # affixed | removed
     affixed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     affixed_by: Mapped[str] = mapped_column(String(120))
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # when the seal was cut
+    removal_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     removed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     removal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from clearway.containers import iso6346
-from clearway.containers.tamper import STATUSES
+from clearway.containers import iso6346, routes
+from clearway.containers.journey import STATUSES
+from clearway.containers.thresholds import ROUTE_CLASSES
 
 SealStatus = Literal[STATUSES]  # type: ignore[valid-type]
 FINDINGS = ("tampered", "false_alarm", "device_fault")
@@ -29,10 +30,21 @@ def _container(value: str) -> str:
 
 
 class PlaceIn(_Strict):
+    """An authorised place with its own radius: terminals, depots, offices and border posts (where a seal may
+    be opened), weigh stations (where a container may only stand)."""
+
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    kind: Literal[routes.PLACE_KINDS] = "office"  # type: ignore[valid-type]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     radius_km: float = Field(gt=0, le=100)
+
+
+class ReportingIn(_Strict):
+    """The device model's reporting intervals: silence is judged against them."""
+
+    moving_seconds: float = Field(default=300, ge=10, le=86400)
+    parked_seconds: float = Field(default=3600, ge=10, le=7 * 86400)
 
 
 class SealIn(_Strict):
@@ -48,12 +60,32 @@ class SealIn(_Strict):
     departure: AwareDatetime
     arrival_from: AwareDatetime
     arrival_to: AwareDatetime
-    places: list[PlaceIn] | None = Field(default=None, max_length=20, description=(
-        "where the seal may be opened; by default a geofence around the destination office"))
+    places: list[PlaceIn] | None = Field(default=None, max_length=50, description=(
+        "authorised places, each with its own radius; by default the named route's, else a zone of "
+        "opened.default_radius_km around the destination office"))
+    route: dict[str, Any] | None = Field(default=None, description=(
+        "the planned route: a GeoJSON LineString ([lon, lat] positions, RFC 7946)"))
+    route_name: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = Field(
+        default=None, description="a route of the route library (`clearway seals routes` lists them)")
+    route_class: Literal[ROUTE_CLASSES] | None = Field(default=None, description=(  # type: ignore[valid-type]
+        "road, rail or urban: picks the thresholds; by default the named route's, else road"))
+    reporting: ReportingIn = Field(default_factory=ReportingIn)
+
+    @field_validator("route")
+    @classmethod
+    def _line(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is None:
+            return None
+        try:
+            return routes.geojson_line(routes.geojson_points(v))
+        except routes.RouteError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class RemoveIn(_Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    cut_at: AwareDatetime | None = Field(default=None, description=(
+        "when the seal was cut (the device's or the officer's time); by default the time it is recorded"))
 
 
 class SealOut(BaseModel):
@@ -69,10 +101,16 @@ class SealOut(BaseModel):
     arrival_from: datetime
     arrival_to: datetime
     places: list[dict[str, Any]]
+    route: dict[str, Any] | None = None
+    route_name: str | None = None
+    route_source: str
+    route_class: str
+    reporting: dict[str, float]
     status: str
     affixed_at: datetime
     affixed_by: str
     removed_at: datetime | None = None
+    removal_recorded_at: datetime | None = None
     removed_by: str | None = None
     removal_reason: str | None = None
 

@@ -4,6 +4,7 @@ Every function runs inside the caller's transaction; every state change appends 
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
-from clearway.containers import access, iso6346
+from clearway.containers import access, corridors, iso6346, routes
 from clearway.containers.models import Seal
 from clearway.containers.thresholds import DetectorConfig, configured
-from clearway.containers.schemas import SealIn
+from clearway.containers.schemas import RemoveIn, SealIn
+from clearway.containers.timeline import WINDOW
 from clearway.containers.timeline import events_of  # noqa: F401  (web/alerts.py reads it here)
 from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -47,8 +49,17 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
         offices[name] = office(code)
         if offices[name] is None:
             errors.append(FieldError(name, f"{code} is not a known customs office (UN/LOCODE)"))
-    if seal.loading_office == seal.destination_office:
-        errors.append(FieldError("destination_office", "must differ from the loading office"))
+    named = None
+    if seal.route_name is not None:
+        try:
+            named = routes.named(seal.route_name)
+        except routes.RouteError as exc:
+            errors.append(FieldError("route_name", str(exc)))
+        if seal.route is not None:
+            errors.append(FieldError("route", "give either a route or a route_name, not both"))
+    if seal.loading_office == seal.destination_office and not (seal.places or named):
+        errors.append(FieldError("places", "a move under one office (a port to an inland depot) needs its "
+                                           "authorised places (or a named route that has them)"))
     if seal.arrival_to <= seal.arrival_from:
         errors.append(FieldError("arrival_to", "must be after arrival_from"))
     if seal.arrival_to <= seal.departure:
@@ -71,19 +82,28 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
         raise Conflict(f"container {container} already carries seal {other.seal_id} (seal record {other.id})",
                        errors=[FieldError("container", "already carries an affixed seal")])
     dest = offices["destination_office"]
-    places = ([p.model_dump() for p in seal.places] if seal.places else
-              [{"name": dest.code, "lat": dest.lat, "lon": dest.lon, "radius_km": cfg.opened.default_radius_km}])
+    if seal.places:
+        places = [p.model_dump() for p in seal.places]
+    elif named is not None:
+        places = [dict(p) for p in named.places]
+    else:
+        places = [{"name": dest.code, "kind": "office", "lat": dest.lat, "lon": dest.lon,
+                   "radius_km": cfg.opened.default_radius_km}]
+    route, source = corridors.settle(session, economy=principal.economy, loading=seal.loading_office,
+                                     destination=seal.destination_office, route=seal.route, named=named)
     now = utcnow()
     row = Seal(seal_id=seal_id, manufacturer=seal.manufacturer, serial=seal.serial, container=container,
                economy=principal.economy, loading_office=seal.loading_office,
                destination_office=seal.destination_office, departure=seal.departure,
                arrival_from=seal.arrival_from, arrival_to=seal.arrival_to, places=places, status="affixed",
-               affixed_at=now, affixed_by=principal.actor)
+               affixed_at=now, affixed_by=principal.actor, route=route, route_name=seal.route_name,
+               route_source=source, route_class=seal.route_class or (named.route_class if named else "road"),
+               report_moving_s=seal.reporting.moving_seconds, report_parked_s=seal.reporting.parked_seconds)
     session.add(row)
     session.flush()
     append_event(session, actor=principal.actor, action="seal.affixed", entity_type="seal", entity_id=str(row.id),
                  data={"seal_id": seal_id, "container": container, "from": row.loading_office,
-                       "to": row.destination_office})
+                       "to": row.destination_office, "route": source, "route_name": row.route_name})
     return row
 
 
@@ -97,17 +117,30 @@ def get(session: Session, *, principal: Principal, seal: int, for_update: bool =
     return row
 
 
-def remove(session: Session, *, principal: Principal, seal: int, reason: str) -> Seal:
-    """Authorised removal: the journey ends; reports after it are no longer about this container."""
+CUT_AHEAD = timedelta(minutes=5)  # the officer's or device's clock may run this much ahead of the server's
+
+
+def remove(session: Session, *, principal: Principal, seal: int, removal: RemoveIn) -> Seal:
+    """Authorised removal: the journey ends when the seal was cut (the device's or officer's time, else now);
+    reports after it are no longer about this container."""
     _officer(principal, "remove a seal")
     row = get(session, principal=principal, seal=seal, for_update=True)
     if row.status != "affixed":
         raise Conflict(f"seal record {row.id} was already removed at {row.removed_at:%Y-%m-%d %H:%M} UTC",
                        state=row.status)
-    row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", utcnow(), principal.actor, reason
+    now = utcnow()
+    cut = removal.cut_at.astimezone(UTC) if removal.cut_at else now
+    if cut > now + CUT_AHEAD:
+        raise Invalid("the removal was refused", errors=[FieldError("cut_at", "is in the future")])
+    if cut < row.departure - WINDOW:
+        raise Invalid("the removal was refused", errors=[FieldError(
+            "cut_at", f"is more than {WINDOW.total_seconds() / 3600:g} hours before the journey's departure")])
+    row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", cut, principal.actor, removal.reason
+    row.removal_recorded_at = now
     session.flush()
     append_event(session, actor=principal.actor, action="seal.removed", entity_type="seal", entity_id=str(row.id),
-                 data={"seal_id": row.seal_id, "container": row.container, "reason": reason})
+                 data={"seal_id": row.seal_id, "container": row.container, "reason": removal.reason,
+                       "cut_at": cut.isoformat()})
     return row
 
 
@@ -122,8 +155,11 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
 
 
 def render(row: Seal) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
-                                         "loading_office", "destination_office", "departure", "arrival_from",
-                                         "arrival_to", "places", "status", "affixed_at", "affixed_by",
-                                         "removed_at", "removed_by", "removal_reason")}
+    out = {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
+                                        "loading_office", "destination_office", "departure", "arrival_from",
+                                        "arrival_to", "places", "route", "route_name", "route_source",
+                                        "route_class", "status", "affixed_at", "affixed_by", "removed_at",
+                                        "removal_recorded_at", "removed_by", "removal_reason")}
+    out["reporting"] = {"moving_seconds": row.report_moving_s, "parked_seconds": row.report_parked_s}
+    return out
 

@@ -1,36 +1,51 @@
-"""Realistic seal journeys for demos, measurement and property tests: a pure generator.
+"""Seal journeys on real roads, for demos, measurement and tests: a pure generator.
 
-`make(rng, kind=...)` returns a journey, the reports its seal (and, for a seal swap, another seal) would
-send, and the ground truth: which detector rules must fire (none for an honest journey, whatever its
-device faults)."""
+Trucks and trains follow the route library's corridors (clearway.containers.routes) with the bends of a real
+road, stop where drivers stop (weigh stations, border posts, rests, traffic), and carry devices that report
+as devices do (clearway.containers.drive): parked heartbeats, dead zones delivered late in a burst, lost, late
+and repeated reports, clocks that drift, single absurd readings, devices reused from an earlier journey.
+Attackers size their tampering against the detector's thresholds: over them, and just under them.
+
+`make(rng, kind=...)` returns a journey, the reports its seal (and, for a seal swap, another seal) would send,
+and the ground truth: which rules must fire (none for an honest journey whatever its faults, and none for an
+attack sized under every threshold: those are counted as evasions, not misses)."""
 
 from __future__ import annotations
 
-import math
 import random
 import string
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from dataclasses import dataclass, field
 from functools import cache
 
-from clearway.containers import iso6346
-from clearway.containers.geo import bearing_normal, distance_km, interpolate, offset
+from clearway.containers import iso6346, routes
+from clearway.containers.attacks import plan
+from clearway.containers.faults import apply, reports_of
+from clearway.containers.drive import Road, Trip, sample
+from clearway.containers.geo import distance_km, offset
+from clearway.containers.journey import Journey, Place, Report
 from clearway.containers.thresholds import DetectorConfig
-from clearway.containers.tamper import Journey, Place, Report
 from clearway.reference.economies import all_offices, office
 
-# tamper kind -> the rule that must find it
-KINDS = {
-    "opened_outside": "opened",
-    "opened_early": "opened",
-    "wire_cut": "tamper_status",
-    "seal_swap": "foreign_seal",
-    "silence": "gap",
-    "detour": "corridor",
-    "clock_reset": "clock",
-    "battery_dead": "battery",
+# attack -> the rules that must find it; () means sized under every threshold (an evasion by design)
+ATTACKS: dict[str, tuple[str, ...]] = {
+    "opened_outside": ("opened",), "opened_near_destination": ("opened",), "opened_early": ("opened",),
+    "wire_cut": ("tamper_status",), "seal_swap": ("foreign_seal",),
+    "silence": ("gap",), "silence_under": (),
+    "detour": ("corridor",), "detour_stop": ("corridor", "stop"), "detour_under": ("stop",),
+    "long_stop": ("stop",), "stop_under": (),
+    "clock_reset": ("clock",), "clock_under": (),
+    "battery_dead": ("battery",), "gps_jam": ("corridor",),
 }
-FAULTS = ("duplicates", "out_of_order", "gps_glitch", "lost_report", "late_delivery")
+# the classic kinds, one rule each (tests walk them)
+KINDS = {k: ATTACKS[k][0] for k in ("opened_outside", "opened_early", "wire_cut", "seal_swap", "silence", "detour",
+                                     "clock_reset", "battery_dead")}
+FAULTS = ("dead_zone", "lost_report", "late_delivery", "duplicates", "out_of_order", "clock_drift",
+          "battery_glitch", "no_fix_glitch", "gps_glitch")
+# which reports belong to which journey is the journey lifecycle's business: asked for separately
+LIFECYCLE_FAULTS = ("device_reuse",)
+DEVICES = ((300.0, 3600.0), (300.0, 1800.0), (600.0, 3600.0), (120.0, 3600.0))  # (moving, parked) seconds
+SPEED = {"road": (60.0, 85.0), "rail": (55.0, 80.0), "urban": (25.0, 45.0)}
 
 
 @dataclass
@@ -40,31 +55,30 @@ class Simulated:
     destination_office: str
     reports: list[Report]
     foreign: list[Report] = field(default_factory=list)  # reports of another seal about this container
-    kind: str | None = None  # tamper kind, None for an honest journey
+    kind: str | None = None  # attack, None for an honest journey
     faults: list[str] = field(default_factory=list)
+    route_name: str | None = None  # of the library; None: a road drawn between the offices
+    routed: str = "library"  # how the route is given at affixing: library | given | none
+    tamper_at: float | None = None  # when the attack began (device-independent truth time)
+    size: float | None = None  # the attack's size over its rule's threshold (1.0 = at it)
     glitched: set[int] = field(default_factory=set)
 
     @property
     def rules(self) -> list[str]:
-        return [KINDS[self.kind]] if self.kind else []
+        return list(ATTACKS[self.kind]) if self.kind else []
 
     def truth(self) -> dict:
         return {"seal_id": self.journey.seal_id, "container": self.journey.container, "kind": self.kind,
-                "rules": self.rules, "faults": self.faults, "loading_office": self.loading_office,
+                "rules": self.rules, "evasive": bool(self.kind) and not self.rules, "faults": self.faults,
+                "tamper_at": self.tamper_at, "size": self.size, "route": self.route_name, "routed": self.routed,
+                "route_class": self.journey.route_class, "loading_office": self.loading_office,
                 "destination_office": self.destination_office, "events": len(self.reports) + len(self.foreign)}
 
 
-@cache
-def _pairs(min_km: float = 40.0, max_km: float = 1200.0) -> list[tuple[str, str, float]]:
-    offices = list(all_offices().values())
-    found = []
-    for a in offices:
-        for b in offices:
-            if a.code != b.code:
-                d = distance_km(a.lat, a.lon, b.lat, b.lon)
-                if min_km <= d <= max_km:
-                    found.append((a.code, b.code, d))
-    return found
+def container_number(rng: random.Random) -> str:
+    owner = "".join(rng.choice(string.ascii_uppercase) for _ in range(3)) + "U"
+    serial = f"{rng.randrange(10**6):06d}"
+    return owner + serial + str(iso6346.check_digit(owner + serial))
 
 
 def economy_of(sim: Simulated) -> str:
@@ -74,169 +88,93 @@ def economy_of(sim: Simulated) -> str:
     return found.economy
 
 
-def routes(economy: str | None = None) -> list[tuple[str, str, float]]:
-    """The simulator's routes; with an economy, those from or to one of its offices (the journeys its
-    officers may seal)."""
-    return [p for p in _pairs() if economy is None or economy in (office(p[0]).economy, office(p[1]).economy)]
+@cache
+def _pairs(min_km: float = 40.0, max_km: float = 1200.0) -> list[tuple[str, str, float]]:
+    """Office pairs a road may be drawn between (for economies the route library does not cover yet)."""
+    offices = list(all_offices().values())
+    return [(a.code, b.code, d) for a in offices for b in offices
+            if a.code != b.code and min_km <= (d := distance_km(a.lat, a.lon, b.lat, b.lon)) <= max_km]
 
 
-def container_number(rng: random.Random) -> str:
-    owner = "".join(rng.choice(string.ascii_uppercase) for _ in range(3)) + "U"
-    serial = f"{rng.randrange(10**6):06d}"
-    return owner + serial + str(iso6346.check_digit(owner + serial))
+def library_routes(economy: str | None = None) -> list[str]:
+    """The library's routes; with an economy, those from or to its offices (the journeys its officers seal)."""
+    out = []
+    for name, r in sorted(routes.library().items()):
+        ends = {office(r.loading_office).economy, office(r.destination_office).economy}  # type: ignore[union-attr]
+        if economy is None or economy in ends:
+            out.append(name)
+    return out
+
+
+def _route(route: str | tuple[str, str] | None, rng: random.Random) -> tuple[str | None, routes.Named]:
+    if isinstance(route, str):
+        return route, routes.named(route)
+    if route is None:
+        name = rng.choice(library_routes())
+        return name, routes.named(name)
+    for name, r in sorted(routes.library().items()):
+        if (r.loading_office, r.destination_office) == tuple(route) and r.route_class == "road":
+            return name, r
+    a, b = office(route[0]), office(route[1])  # no library route: a road drawn between the offices
+    assert a is not None and b is not None
+    mid = offset((a.lat + b.lat) / 2, (a.lon + b.lon) / 2, rng.uniform(-8, 8), rng.uniform(-8, 8))
+    places = ({"name": a.code, "kind": "terminal", "lat": a.lat, "lon": a.lon, "radius_km": 2.0},
+              {"name": b.code, "kind": "terminal", "lat": b.lat, "lon": b.lon, "radius_km": 1.5})
+    return None, routes.Named(f"{a.code}-{b.code}", "drawn", "road", a.code, b.code,
+                              ((a.lat, a.lon), mid, (b.lat, b.lon)), places)
 
 
 def make(rng: random.Random, *, kind: str | None = None, faults: list[str] | None = None, start: float = 0.0,
-         cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", route: tuple[str, str] | None = None,
-         container: str | None = None) -> Simulated:
-    """One journey that departs at `start` (epoch seconds)."""
+         cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", route: str | tuple[str, str] | None = None,
+         container: str | None = None, routed: str = "library") -> Simulated:
+    """One journey that departs at `start` (epoch seconds) on `route` (a library name or an office pair)."""
     cfg = cfg or DetectorConfig()
-    faults = list(faults or [])
-    if route:
-        a_code, b_code = route
-        a, b = office(a_code), office(b_code)
-        assert a is not None and b is not None
-        dist = distance_km(a.lat, a.lon, b.lat, b.lon)
-    else:
-        a_code, b_code, dist = rng.choice(_pairs())
-        a, b = office(a_code), office(b_code)
-        assert a is not None and b is not None
-    speed = rng.uniform(40, 70)  # km/h
-    hours = dist / speed
-    interval = rng.choice((5, 10, 15)) * 60.0
-    n = max(16, int(hours * 3600 / interval))
-    eta = start + n * interval
-    window_from, window_to = eta - 2 * 3600, eta + 6 * 3600
-    if kind == "opened_early":
-        early = rng.uniform(3, 8) * 3600
-        window_from, window_to = eta + early, eta + early + 8 * 3600
+    name, r = _route(route, rng)
+    ccfg = cfg.for_class(r.route_class)
+    moving, parked = rng.choice(DEVICES)
+    places = tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"], p.get("kind", "office")) for p in r.places)
+    road = Road(r.points)
+    trip = Trip(road, start)
     seal_id = f"{seal_prefix}-{rng.randrange(16**10):010X}"
-    radius = cfg.opened.default_radius_km
-    journey = Journey(seal_id=seal_id, container=container or container_number(rng), origin=(a.lat, a.lon),
-                      destination=(b.lat, b.lon), departure=start, arrival_from=window_from,
-                      arrival_to=window_to, places=(Place(b_code, b.lat, b.lon, radius),))
-    normal = bearing_normal(a.lat, a.lon, b.lat, b.lon)
-    amp = rng.uniform(0, 0.4) * cfg.corridor.half_width_km
-    waves = rng.randint(1, 3)
-    battery = rng.uniform(60, 100)
-    drain = rng.uniform(0, (battery - 25) / (n + 60))
-    clock_off = 0.0
-    bound = cfg.clock.max_skew_minutes * 60
-    # where the tampering happens
-    at = rng.randint(n // 4, (n // 2))
-    # runs are cut at a hole in the sequence numbers: one lost report must still leave a run long enough
-    least = 2 * max(cfg.corridor.min_points, 2) + 1
-    span = min(rng.randint(least, least + 6), max(least, n - 2 - at))
-    detour_km = rng.uniform(2.5, 5) * cfg.corridor.half_width_km * rng.choice((-1, 1))
-    silence = rng.uniform(2.0, 5.0) * cfg.gap.max_minutes * 60 if kind == "silence" else 0.0
-    if kind == "battery_dead":
-        drain = (battery - rng.uniform(0, cfg.battery.empty_percent * 0.8)) / at
-    reports: list[Report] = []
-    t = start
-    status = "sealed"
-
-    for k in range(n + 1):
-        f = k / n
-        lat, lon = interpolate(a.lat, a.lon, b.lat, b.lon, f)
-        side = amp * math.sin(math.pi * f * waves) * math.sin(math.pi * f)
-        if kind == "detour" and at <= k < at + span and k < n - 1:
-            side = detour_km
-        lat, lon = offset(lat, lon, normal[0] * side + rng.gauss(0, 0.03), normal[1] * side + rng.gauss(0, 0.03))
-        if kind == "opened_outside" and k == at:
-            status = "opened"
-        if kind == "wire_cut" and k == at:
-            status = "wire_cut"
-        if kind == "silence" and k == at:
-            t += silence
-        if kind == "clock_reset" and k == at:
-            clock_off = rng.choice((-1, 1)) * rng.uniform(2.5, 30) * bound
-        level = max(0.0, battery - drain * k)
-        reports.append(Report(seal_id, k, t + clock_off, t + rng.uniform(0.2, 20), lat, lon, status, round(level, 1)))
-        if kind == "battery_dead" and level <= cfg.battery.empty_percent:
-            break
-        t += interval
-    if kind != "battery_dead":
-        # at the destination: parked inside the geofence, then opened by the consignee
-        if kind == "opened_early":
-            waits = 0
-            while t < window_from - 600 and waits < 200:
-                lat, lon = offset(b.lat, b.lon, rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5))
-                reports.append(Report(seal_id, len(reports), t, t + rng.uniform(0.2, 20), lat, lon, "opened",
-                                      reports[-1].battery))
-                t += interval
-                waits += 1
-        t += rng.uniform(5, 30) * 60
-        if t < window_from:
-            t = window_from + rng.uniform(5, 30) * 60
-        lat, lon = offset(b.lat, b.lon, rng.uniform(-0.3, 0.3) * radius, rng.uniform(-0.3, 0.3) * radius)
-        reports.append(Report(seal_id, len(reports), t + clock_off, t + rng.uniform(0.2, 20), lat, lon, "opened",
-                              reports[-1].battery))
-    foreign: list[Report] = []
-    if kind == "seal_swap":
-        other = f"{seal_prefix}-{rng.randrange(16**10):010X}"
-        base = reports[at]
-        for j in range(rng.randint(1, 4)):
-            ft = base.device_time + j * interval
-            foreign.append(Report(other, j, ft, ft + rng.uniform(0.2, 20), base.lat, base.lon, "sealed", 90.0))
-    sim = Simulated(journey, a_code, b_code, reports, foreign, kind, [])
-    for fault in faults:
-        _fault(rng, sim, fault, cfg)
+    plan_ = plan(rng, kind=kind, trip=trip, places=places, cfg=ccfg, route_class=r.route_class,
+                 moving=moving, parked=parked)
+    journey = Journey(seal_id=seal_id, container=container or container_number(rng),
+                      origin=r.points[0], destination=r.points[-1], departure=start,
+                      arrival_from=plan_.arrival_from, arrival_to=plan_.arrival_from + 8 * 3600, places=places,
+                      route=r.points if routed != "none" else None,
+                      route_source={"library": "library", "given": "given"}.get(routed, "straight"),
+                      route_class=r.route_class, moving_interval=moving, parked_interval=parked)
+    if name is None and routed == "library":
+        routed = "given"  # a drawn road is given as GeoJSON, it is in no library
+        journey = replace(journey, route_source="given")
+    samples = sample(trip.phases, moving=moving, parked=parked, until=plan_.until, wake=plan_.wake())
+    reports = reports_of(rng, samples, plan_, seal_id=seal_id)
+    sim = Simulated(journey, r.loading_office, r.destination_office, reports, plan_.foreign(rng, reports, seal_prefix),
+                    kind, [], name, routed, plan_.tamper_at, plan_.size)
+    for fault in faults or []:
+        apply(rng, sim, fault, ccfg)
     return sim
 
 
-def _fault(rng: random.Random, sim: Simulated, fault: str, cfg: DetectorConfig) -> None:
-    """Device and network faults that must NOT raise an alert."""
-    r = sim.reports
-    if len(r) < 6:
-        return
-    i = rng.randrange(1, len(r) - 3)
-    if fault == "duplicates":
-        r.extend(rng.sample(r, min(5, len(r))))
-    elif fault == "out_of_order":
-        r[i], r[i + 1] = r[i + 1], r[i]
-    elif fault == "gps_glitch":
-        x = r[i]
-        if x.status != "sealed" or r[i - 1].status != "sealed" or r[i + 1].status != "sealed":
-            return
-        if {x.seq - 1, x.seq, x.seq + 1} & sim.glitched:
-            return  # two stray fixes side by side would be a (short) detour
-        sim.glitched.add(x.seq)
-        lat, lon = offset(x.lat, x.lon, 8 * cfg.corridor.half_width_km, 0)
-        r[i] = Report(x.seal_id, x.seq, x.device_time, x.received_at, lat, lon, x.status, x.battery)
-    elif fault == "lost_report":
-        # by sequence number (other faults may have reordered the list): the report and its neighbours
-        by_seq = {x.seq: x for x in r}
-        x = r[i]
-        before, after = by_seq.get(x.seq - 1), by_seq.get(x.seq + 1)
-        if before is None or after is None:
-            return
-        if after.received_at - before.received_at < cfg.gap.max_minutes * 60 * 0.9 \
-                and x.status == before.status == "sealed":
-            r[:] = [y for y in r if y.seq != x.seq]
-    elif fault == "late_delivery":
-        x = r[i]
-        late = rng.uniform(0.3, 0.8) * cfg.clock.max_skew_minutes * 60
-        r[i] = Report(x.seal_id, x.seq, x.device_time, x.received_at + late, x.lat, x.lon, x.status, x.battery)
-    else:
-        raise ValueError(f"unknown fault {fault!r}")
-    sim.faults.append(fault)
-
-
 def fleet(rng: random.Random, *, journeys: int, tamper_rate: float, start: float, fault_rate: float = 0.3,
-          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM",
-          economy: str | None = None) -> list[Simulated]:
-    """`journeys` journeys, a share `tamper_rate` tampered (kinds in turn), some with device faults; with an
-    economy, only on routes from or to its offices."""
-    pairs = routes(economy) if economy else None
-    kinds = list(KINDS)
+          cfg: DetectorConfig | None = None, seal_prefix: str = "SIM", economy: str | None = None,
+          attacks: tuple[str, ...] | None = None, reuse_rate: float = 0.0) -> list[Simulated]:
+    """`journeys` journeys on the library's routes (with an economy, those from or to its offices), a share
+    `tamper_rate` attacked (the attacks in turn), some with device and network faults."""
+    names: list[str | tuple[str, str]] = list(library_routes(economy))
+    if not names and economy:
+        names = [(a, b) for a, b, _ in _pairs() if economy in (office(a).economy, office(b).economy)]  # type: ignore[union-attr]
+    kinds = list(attacks or ATTACKS)
     tampered = round(journeys * tamper_rate)
     out = []
     for i in range(journeys):
         kind = kinds[i % len(kinds)] if i < tampered else None
-        faults = [rng.choice(FAULTS)] if rng.random() < fault_rate else []
-        route = rng.choice(pairs)[:2] if pairs else None
+        faults = sorted(set(rng.sample(FAULTS, rng.randint(1, 3)))) if rng.random() < fault_rate else []
+        faults += list(LIFECYCLE_FAULTS) if rng.random() < reuse_rate else []
+        route = rng.choice(names) if names else None
+        routed = "given" if rng.random() < 0.2 else "library"
         out.append(make(rng, kind=kind, faults=faults, start=start + rng.uniform(0, 6 * 3600), cfg=cfg,
-                        seal_prefix=seal_prefix, route=route))
+                        seal_prefix=seal_prefix, route=route, routed=routed))
     rng.shuffle(out)
     return out
 
@@ -260,6 +198,16 @@ def seal_request(sim: Simulated) -> dict:
     """The affixing request (POST /api/v1/seals) for a simulated journey."""
     j = sim.journey
     manufacturer, serial = j.seal_id.split("-", 1)
-    return {"manufacturer": manufacturer, "serial": serial, "container": j.container,
+    body = {"manufacturer": manufacturer, "serial": serial, "container": j.container,
             "loading_office": sim.loading_office, "destination_office": sim.destination_office,
-            "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to)}
+            "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to),
+            "reporting": {"moving_seconds": j.moving_interval, "parked_seconds": j.parked_interval},
+            "route_class": j.route_class}
+    if sim.routed == "library" and sim.route_name:
+        body["route_name"] = sim.route_name
+    else:
+        body["places"] = [{"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon, "radius_km": p.radius_km}
+                          for p in j.places]
+        if sim.routed == "given" and j.route:
+            body["route"] = routes.geojson_line(j.route)
+    return body

@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clearway.containers.models import Seal, SealEvent
-from clearway.containers.tamper import Journey, Place
+from clearway.containers.journey import Journey, Place
+from clearway.containers.routes import geojson_points
 from clearway.reference.economies import office
 
 # Reports received this long before a journey's departure (or after its removal) are not about it.
@@ -38,5 +39,9 @@ def journey(seal: Seal | Any) -> Journey:
     return Journey(seal_id=seal.seal_id, container=seal.container, origin=(a.lat, a.lon), destination=(b.lat, b.lon),
                    departure=seal.departure.timestamp(), arrival_from=seal.arrival_from.timestamp(),
                    arrival_to=seal.arrival_to.timestamp(),
-                   places=tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"]) for p in seal.places),
-                   ended_at=seal.removed_at.timestamp() if seal.removed_at else None)
+                   places=tuple(Place(p["name"], p["lat"], p["lon"], p["radius_km"], p.get("kind", "office"))
+                                for p in seal.places),
+                   ended_at=seal.removed_at.timestamp() if seal.removed_at else None,
+                   route=geojson_points(seal.route) if seal.route else None,
+                   route_source=seal.route_source or "straight", route_class=seal.route_class or "road",
+                   moving_interval=seal.report_moving_s or 300.0, parked_interval=seal.report_parked_s or 3600.0)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from math import cos, radians
 from typing import Any
 
-from clearway.containers.geo import Segment, interpolate
+from clearway.containers.geo import interpolate
+from clearway.containers.routes import Route
 
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON = 111.320
@@ -29,9 +30,11 @@ class Drawing:
 
 def draw(*, origin: tuple[float, float], destination: tuple[float, float], names: tuple[str, str],
          half_width_km: float, places: list[dict[str, Any]], reports: list[dict[str, Any]],
-         evidence: set[int]) -> Drawing:
-    """`reports`: {seq, lat, lon, status} of the seal, in any order."""
-    route = [interpolate(origin[0], origin[1], destination[0], destination[1], k / 32) for k in range(33)]
+         evidence: set[int], planned: tuple[tuple[float, float], ...] | None = None) -> Drawing:
+    """`reports`: {seq, lat, lon, status} of the seal, in any order; `planned`: the journey's route (lat, lon),
+    else the straight line between the offices is drawn."""
+    route = (list(planned) if planned else
+             [interpolate(origin[0], origin[1], destination[0], destination[1], k / 32) for k in range(33)])
     reports = sorted(reports, key=lambda r: r["seq"])
     lats = [p[0] for p in route] + [r["lat"] for r in reports] + [p["lat"] for p in places]
     lat0 = (min(lats) + max(lats)) / 2
@@ -42,11 +45,11 @@ def draw(*, origin: tuple[float, float], destination: tuple[float, float], names
         dlon = (lon - lon_ref + 540.0) % 360.0 - 180.0
         return dlon * kx, -(lat - lat0) * KM_PER_DEG_LAT
 
-    seg = Segment(origin[0], origin[1], destination[0], destination[1])
+    line = Route(tuple(route))
+    dists = line.distances_km([(r["lat"], r["lon"]) for r in reports])
     pts = []
-    for r in reports:
+    for r, d in zip(reports, dists, strict=True):
         x, y = xy(r["lat"], r["lon"])
-        d = seg.distance_km(r["lat"], r["lon"])
         pts.append({"x": round(x, 3), "y": round(y, 3), "seq": r["seq"], "status": r["status"],
                     "evidence": r["seq"] in evidence, "outside": d > half_width_km, "distance_km": round(d, 1)})
     route_xy = [xy(*p) for p in route]
