@@ -52,6 +52,10 @@ LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("clearway.tariff.importers", "*"): "the registry loads the one publication reader asked for: each takes "
                                         "0.15-0.26 s to import (python -X importtime), and every "
                                         "clearway.tariff.importers.store import loads this package",
+    ("clearway.reference.embedding", "*"): "the HS finder's model runtime (onnxruntime, tokenizers, the model "
+                                           "package) loads on the first search, so that its absence is one clear "
+                                           "EmbeddingUnavailable there, not a failed import of every module that "
+                                           "reads the nomenclature",
 }
 # CLI modules that import inside functions without the one comment saying why -> reason.
 SILENT_CLI: dict[str, str] = {
