@@ -228,3 +228,9 @@ def query_pairs(text: str) -> list[tuple[str, str]]:
     """Adjacent stemmed query words (punctuation and stop words skipped), for the side-by-side bonus."""
     ws = [s for _, s, _ in query_terms(text)]
     return [p for p in zip(ws, ws[1:]) if p[0] != p[1]]
+
+
+def ruled_out(weights: Mapping[str, float], corpus: Corpus) -> set[str]:
+    """Documents whose texts rule out a word the query asks for ("Shrimps and prawns, not frozen" for "frozen
+    shrimp"): the meaning ranking does not read "not", so the fusion leaves these to the word ranking."""
+    return {code for term, w in weights.items() if w > 0 for code, p in corpus.postings.get(term, {}).items() if p < 0}

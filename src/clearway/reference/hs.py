@@ -1,4 +1,4 @@
-"""The HS 2022 nomenclature: lookup, word search and suggestions for mistyped codes."""
+"""The HS 2022 nomenclature: lookup, search by words and meaning, and suggestions for mistyped codes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 
-from clearway.reference import finder
+from clearway.reference import finder, semantic
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,26 @@ class Nomenclature:
         return self.sections.get(e.section) if e else None
 
     def search(self, query: str, limit: int = 10) -> list[tuple[HsEntry, float]]:
-        """Subheadings ranked by the finder (`finder.py`) over every subheading; in memory, for bulk work
-        and the command line. The API searches the database's full-text index (`search_index.py`) and
-        ranks its candidates the same way."""
+        """Subheadings ranked by the finder over every subheading; in memory, for bulk work and the command
+        line. The API searches the database's full-text index (`search_index.py`) and ranks its candidates
+        the same way."""
         return self.ranked(query, None, limit)
 
     def ranked(self, query: str, codes: set[str] | None, limit: int) -> list[tuple[HsEntry, float]]:
-        """Subheadings for a query among `codes` (or all), best first, with their scores."""
-        found = finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
-        return [(self.entries[c], round(s, 3)) for c, s in found]
+        """Subheadings for a query, best first, with their scores: the word ranking (`finder.py`, among
+        `codes` or all) fused with the meaning ranking (`semantic.py`, over all, less the subheadings whose
+        texts rule out a word the query asks for)."""
+        weights = finder.query_weights(query, synonyms())
+        words = finder.rank(weights, codes, self.corpus, semantic.POOL, finder.query_pairs(query))
+        sims = semantic.similarities(query)
+        ruled_out = finder.ruled_out(weights, self.corpus)
+        meaning = [(c, s) for c, s in semantic.nearest(query, semantic.POOL, sims) if c not in ruled_out]
+        fused = semantic.fuse(words, meaning, sims, limit)
+        return [(self.entries[c], round(s, 4)) for c, s in fused]
+
+    def ranked_by_words(self, query: str, codes: set[str] | None, limit: int) -> list[tuple[str, float]]:
+        """The word ranking alone (BM25F, `finder.py`): codes with their scores."""
+        return finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
 
     @cached_property
     def corpus(self) -> finder.Corpus:
@@ -106,6 +117,14 @@ def nomenclature() -> Nomenclature:
         for row in csv.DictReader(fh):
             sections[row["section"]] = Section(row["section"], row["name"].strip())
     return Nomenclature(entries, sections)
+
+
+@cache
+def document_texts() -> list[tuple[str, str]]:
+    """Each subheading's code and the text its embedding is computed from (`semantic.document_text`)."""
+    n, national = nomenclature(), national_words()
+    return [(c, semantic.document_text(n.entries[c].description, n.entries[c[:4]].description, national.get(c, ())))
+            for c in n.subheadings]
 
 
 def _data(name: str):

@@ -162,10 +162,10 @@ def regional_rates(ok: pl.DataFrame, rules: EconomyRules, on: date) -> np.ndarra
 
 
 def _classify(df: pl.DataFrame) -> pl.DataFrame:
-    """Fill a missing HS code from the description (best word match), marking it."""
+    """Fill a missing HS code from the description (the HS finder's first subheading), marking it."""
     need = df.filter(pl.col("hs_code").is_null() & pl.col("description").is_not_null())["description"].unique()
     hs = nomenclature()
-    found = {d: (hs.search(d, 1)[0][0].code if hs.search(d, 1) else None) for d in need.to_list()}
+    found = {d: next((e.code for e, _ in hs.search(d, 1)), None) for d in need.to_list()}
     mapping = pl.DataFrame({"description": list(found), "_guess": list(found.values())},
                            schema={"description": pl.String, "_guess": pl.String})
     given = pl.col("hs_code").str.strip_chars().str.replace_all(".", "", literal=True)
