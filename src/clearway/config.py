@@ -87,6 +87,28 @@ def _hub_url() -> str | None:
     return raw
 
 
+def _audit_key() -> str | None:
+    raw = _env("CLEARWAY_AUDIT_KEY")
+    path = _env("CLEARWAY_AUDIT_KEY_FILE")
+    if raw is not None and path is not None:
+        raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", "set CLEARWAY_AUDIT_KEY or CLEARWAY_AUDIT_KEY_FILE, not both")
+    if path is not None:
+        try:
+            return Path(path).read_text()
+        except OSError as exc:
+            raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", f"{path}: {exc.strerror}") from None
+    return raw
+
+
+def _positive(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(name, f"{raw!r} is not a whole number from 1")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
@@ -107,6 +129,12 @@ class Settings:
     hub_url: str | None = field(default_factory=_hub_url)
     hub_token: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_TOKEN"))
     hub_database_url: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_DATABASE_URL"))
+    # The audit checkpoint key (CLEARWAY_AUDIT_KEY, or a file named by CLEARWAY_AUDIT_KEY_FILE), kept out of the
+    # database; None = checkpoints unsigned. The server seals committed events every audit_seal_ms.
+    audit_key: str | None = field(default_factory=_audit_key)
+    audit_seal_ms: int = field(default_factory=lambda: _positive("CLEARWAY_AUDIT_SEAL_MS", 1000))
+    # PostgreSQL connections per worker process (CLEARWAY_DB_POOL): pool size, plus as many again on overflow.
+    db_pool: int = field(default_factory=lambda: _positive("CLEARWAY_DB_POOL", 10))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -93,7 +93,8 @@ def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
     return TurnTakingConnection
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
+    """`pool_size`: PostgreSQL connections this process keeps (and may open as many again at a peak)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -131,7 +132,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
 
 
 class Counter(Base):
