@@ -39,7 +39,7 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
-        limit = self.bulk_limit if path.endswith("/bulk") or "/seal-events" in path else self.limit
+        limit = self.bulk_limit if path.endswith(("/bulk", "/batch")) or "/seal-events" in path else self.limit
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return await self._refuse(send, limit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -151,5 +152,12 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """The settings as the environment says now (read afresh on each call; cheap)."""
+    """The settings as the environment says now: read afresh whenever a CLEARWAY_* variable (or the working
+    directory) changed, else the same object (the lodging path asks on every declaration)."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CLEARWAY_")))
+    return _settings_for(env, os.getcwd())
+
+
+@lru_cache(maxsize=8)
+def _settings_for(env: tuple[tuple[str, str], ...], cwd: str) -> Settings:
     return Settings()

@@ -9,19 +9,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import BigInteger, Text, and_, cast, func, insert, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from clearway.audit import signing
 from clearway.audit.core import (GENESIS, Checkpoint, StoredEvent, canonical, event_hash, expand, first_bad_event,
                                  leaf_hash, merkle_root, ranges, split_hashes)
 from clearway.audit.models import AuditBlock, AuditEvent
-from clearway.db import utcnow
+from clearway.db import driver_cursor, stored_time, utcnow
 
 _EVENTS = AuditEvent.__table__
-# The writing transaction's id (PostgreSQL 13+: a 64-bit id that never wraps).
-_TXID = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
-_INSERT = {"postgresql": insert(_EVENTS).values(txid=_TXID), "sqlite": insert(_EVENTS)}
+# Each event carries its writing transaction's id on PostgreSQL (13+: a 64-bit id that never wraps).
+_COLUMNS = "at, actor, action, entity_type, entity_id, data, hash"
+# Written out, run as it stands on the driver's cursor: every state change appends here, so no SQL is built per call.
+_INSERT = {
+    "postgresql": f"INSERT INTO audit_events ({_COLUMNS}, txid) VALUES (%(at)s, %(actor)s, %(action)s, "
+                  "%(entity_type)s, %(entity_id)s, %(data)s, %(hash)s, pg_current_xact_id()::text::bigint)",
+    "sqlite": f"INSERT INTO audit_events ({_COLUMNS}) VALUES (:at, :actor, :action, :entity_type, :entity_id, "
+              ":data, :hash)",
+}
 # Sealers of several processes take turns by this advisory lock (PostgreSQL); writers never take it.
 _SEALER_LOCK = 0x41554454
 BLOCK_LIMIT = 10_000
@@ -40,8 +46,11 @@ def event_row(*, actor: str, action: str, entity_type: str, entity_id: str,
 def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert events made by `event_row`, in one statement (several rows: one executemany)."""
     if rows:
-        conn = session.connection()
-        conn.execute(_INSERT.get(conn.dialect.name, _INSERT["sqlite"]), rows)
+        dialect = session.get_bind().dialect.name
+        for row in rows:
+            row["at"] = stored_time(dialect, row["at"])
+        cursor = driver_cursor(session)
+        cursor.executemany(_INSERT["postgresql" if dialect == "postgresql" else "sqlite"], rows)
 
 
 def append_event(session: Session, *, actor: str, action: str, entity_type: str, entity_id: str,
@@ -64,8 +73,7 @@ def seal(session: Session, *, key: Ed25519PrivateKey | None, limit: int = BLOCK_
     last = session.scalars(select(AuditBlock).order_by(AuditBlock.number.desc()).limit(1)).one_or_none()
     low = last.horizon if last else 0
     if pg:
-        high = session.execute(select(cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text),
-                                           BigInteger))).scalar_one()
+        high = _settled_below(session)
         # Cut between transactions, never inside one, so that the next block starts where this one ends.
         cut = session.execute(select(_EVENTS.c.txid).where(_EVENTS.c.txid >= low, _EVENTS.c.txid < high)
                               .order_by(_EVENTS.c.txid).offset(limit).limit(1)).scalar()
@@ -90,6 +98,20 @@ def seal(session: Session, *, key: Ed25519PrivateKey | None, limit: int = BLOCK_
     session.add(block)
     session.flush()
     return block
+
+
+def _settled_below(session: Session) -> int:
+    """A transaction id below which every transaction of this database has ended: the next id to be assigned,
+    or the oldest id still running here if lower. (pg_snapshot_xmin would do, but counts the transactions of
+    every database on the server, so another application's long transaction would hold sealing back.)
+    Read the next id first: a transaction that takes an id after it is above the horizon anyway."""
+    upper = session.execute(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar_one()
+    running = session.execute(text(
+        "SELECT backend_xid::text::bigint FROM pg_stat_activity WHERE datname = current_database() "
+        "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalars().all()
+    epoch = upper >> 32 << 32
+    # pg_stat_activity shows 32-bit ids: widen each with the current epoch (one back if it would be ahead).
+    return min([upper, *((epoch | x) - (1 << 32) if (epoch | x) > upper else (epoch | x) for x in running)])
 
 
 def seal_all(session: Session, *, key: Ed25519PrivateKey | None) -> int:
