@@ -8,6 +8,7 @@ CLEARWAY_ECONOMY, CLEARWAY_MQTT and the hub variables are checked by typer as op
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
@@ -154,10 +155,13 @@ class Settings:
 def get_settings() -> Settings:
     """The settings as the environment says now: read afresh whenever a CLEARWAY_* variable (or the working
     directory) changed, else the same object (the lodging path asks on every declaration)."""
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CLEARWAY_")))
-    return _settings_for(env, os.getcwd())
+    return _settings_for(tuple(map(os.environ.get, _VARIABLES)), os.getcwd())
+
+
+# Every variable this module reads (found in its own text, so a variable added later is never missed).
+_VARIABLES = tuple(sorted(set(re.findall(r'"(CLEARWAY_[A-Z0-9_]+)"', Path(__file__).read_text()))))
 
 
 @lru_cache(maxsize=8)
-def _settings_for(env: tuple[tuple[str, str], ...], cwd: str) -> Settings:
+def _settings_for(values: tuple[str | None, ...], cwd: str) -> Settings:
     return Settings()

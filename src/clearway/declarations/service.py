@@ -106,7 +106,7 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     try:
         with session.begin_nested() if racing else nullcontext():
             row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor)
-    except IntegrityError:
+    except (IntegrityError, store.driver_integrity_error(session)):
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:
             raise

@@ -72,6 +72,11 @@ class Binder:
             self.cursor.executemany(self.sql[name], rows)
 
 
+def driver_integrity_error(session: Session) -> type[Exception]:
+    """What the driver raises for a broken unique key (SQLAlchemy does not wrap errors of SQL run here)."""
+    return session.get_bind().dialect.loaded_dbapi.IntegrityError
+
+
 def json_text(data: Any) -> str:
     return orjson.dumps(data).decode()
 
