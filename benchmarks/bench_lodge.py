@@ -289,11 +289,12 @@ def main() -> None:
             workers = [int(w) for w in args.workers.split(",")] if backend == "postgresql" else [1]
             for w in workers:
                 r = {} if args.skip_service else bench_service(fresh_url(backend, Path(tmp)), args.n)
-                r.update(cpu_per_lodgement(fresh_url(backend, Path(tmp)), min(args.n, 1000)))
+                r.update(cpu_per_lodgement(fresh_url(backend, Path(tmp)), min(args.n, 300)))
                 r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds, w,
                                     args.batch))
                 r["load average"] = os.getloadavg()[0]
                 results[f"{backend} workers={w}"] = r
+                print(json.dumps({f"{backend} workers={w}": {k: round(v, 2) for k, v in r.items()}}), flush=True)
     print(f"{'backend':<24}{'path':<22}{'per second':>12}")
     for backend, r in results.items():
         for path, rate in r.items():
