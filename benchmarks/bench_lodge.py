@@ -20,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,7 +130,7 @@ def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", str(workers),
                              "--no-access-log"],
                             env={**os.environ, "CLEARWAY_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # its workers stop with it
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -137,7 +138,7 @@ def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.05)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("server did not start")
 
 
@@ -268,7 +269,7 @@ def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int
             out["batch server cpu ms"] = 1000 * (cpu_seconds(proc.pid) - cpu) / batch
         return out
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
 
 
