@@ -5,6 +5,11 @@ Where `wrk` is installed (Debian package), lodging is also driven by it: a C loa
 leaves more of the 2 cores to the server than the Python client does.
 
     python benchmarks/bench_lodge.py [--n 2000] [--backends sqlite,postgresql] [--concurrency 1,8,32]
+        [--workers 1,2] [--batch 10000]
+
+wrk drives /healthz and lodging (a two-item declaration, full answer and `Prefer: return=minimal`) on the same
+server; --workers runs `clearway serve --workers N` on PostgreSQL; --batch posts that many declarations to
+POST /api/v1/declarations/batch in one request.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -47,12 +53,14 @@ def fresh_url(backend: str, tmp: Path) -> str:
     return PG
 
 
-def docs(n: int, tag: str) -> list[dict]:
+def docs(n: int, tag: str, two_items: bool = False) -> list[dict]:
     rng = random.Random(7)
     out = []
     for i in range(n):
         d = declaration("AU", i, rng)
         d["lrn"] = f"{tag}-{i}"
+        if two_items:  # the issue's yardstick: a declaration of two goods items
+            d["items"] = (d["items"] * 2)[:2]
         out.append(d)
     return out
 
@@ -83,17 +91,46 @@ def bench_service(url: str, n: int) -> dict[str, float]:
     return out
 
 
+def cpu_per_lodgement(url: str, n: int) -> dict[str, float]:
+    """In-process CPU ms per lodgement through the flow (process time: independent of the machine's load)."""
+    key, factory = prepare(url)
+    with factory() as s:
+        who = authenticate(s, key)
+    batch = docs(n, "cpu", two_items=True)
+    t0 = time.process_time()
+    for d in batch:
+        with transaction(factory) as s:
+            lodging.lodge(s, principal=who, decl=parse(DeclarationIn, d))
+    return {"flow cpu ms": 1000 * (time.process_time() - t0) / n}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the server process and its worker processes: per request this
+    does not depend on what else the shared machine is running, unlike requests per second."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(url: str) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", str(workers),
+                             "--no-access-log"],
                             env={**os.environ, "CLEARWAY_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # its workers stop with it
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -101,7 +138,7 @@ def start_server(url: str) -> tuple[subprocess.Popen, str]:
                 return proc, base
         except httpx.HTTPError:
             time.sleep(0.05)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("server did not start")
 
 
@@ -144,7 +181,7 @@ function request()
   counter = counter + 1
   local body = string.gsub(template, "__LRN__", "__RUN__-" .. tid .. "-" .. counter)
   return wrk.format("POST", "/api/v1/declarations", {["Content-Type"] = "application/json",
-                    ["Authorization"] = "Bearer __KEY__"}, body)
+                    ["Authorization"] = "Bearer __KEY__"__PREFER__}, body)
 end
 function response(status, headers, body)
   if status ~= 201 then failed = failed + 1 end
@@ -158,36 +195,81 @@ end
 """
 
 
-def wrk_lodge(base: str, key: str, concurrency: int, seconds: int, tmp: Path) -> tuple[float, float]:
+def wrk_lodge(base: str, key: str, concurrency: int, seconds: int, tmp: Path,
+              minimal: bool = False) -> tuple[float, float]:
     """(lodged per second, p99 latency in ms) with wrk, a C load generator that leaves the CPU to the server."""
-    body = json.dumps(docs(1, "x")[0]).replace("x-0", "__LRN__")
-    script = tmp / f"lodge-{concurrency}.lua"
-    script.write_text(WRK_SCRIPT.replace("__BODY__", body).replace("__KEY__", key)
-                      .replace("__RUN__", f"W{concurrency}"))  # each run its own LRNs
+    body = json.dumps(docs(1, "x", two_items=True)[0]).replace("x-0", "__LRN__")
+    script = tmp / f"lodge-{concurrency}-{minimal}.lua"
+    tag = f"W{concurrency}{'m' if minimal else 'f'}{time.monotonic_ns() % 10**6}"
+    script.write_text(WRK_SCRIPT.replace("__BODY__", body).replace("__KEY__", key).replace("__RUN__", tag)
+                      .replace("__PREFER__", ', ["Prefer"] = "return=minimal"' if minimal else ""))
+    return _wrk(base, concurrency, seconds, script)
+
+
+def wrk_healthz(base: str, concurrency: int, seconds: int, tmp: Path) -> tuple[float, float]:
+    script = tmp / "healthz.lua"
+    script.write_text(WRK_HEALTHZ)
+    return _wrk(base, concurrency, seconds, script, path="/healthz")
+
+
+WRK_HEALTHZ = r"""
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %.3f %d %.1f\n", summary.requests, summary.duration / 1e6,
+                         summary.errors.status, latency:percentile(99) / 1000))
+end
+"""
+
+
+def _wrk(base: str, concurrency: int, seconds: int, script: Path, path: str = "") -> tuple[float, float]:
     threads = min(2, concurrency)
-    done = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script), base],
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script), base + path],
                           capture_output=True, text=True, timeout=seconds + 60)
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT"))
     _, requests, duration, failed, p99 = line.split()
     if int(failed):
-        raise RuntimeError(f"{failed} of {requests} lodgements failed under wrk")
+        raise RuntimeError(f"{failed} of {requests} requests failed under wrk")
     return int(requests) / float(duration), float(p99)
 
 
-def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int) -> dict[str, float]:
+def bench_batch(base: str, key: str, n: int) -> float:
+    """Declarations per second through POST /api/v1/declarations/batch, n lines in one request."""
+    body = "".join(json.dumps(d) + "\n" for d in docs(n, f"batch{time.monotonic_ns()}", two_items=True)).encode()
+    t0 = time.perf_counter()
+    with httpx.stream("POST", f"{base}/api/v1/declarations/batch", content=body, timeout=600,
+                      headers={"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"}) as r:
+        results = [json.loads(x) for x in r.iter_lines() if x.strip()]
+    elapsed = time.perf_counter() - t0
+    refused = [x for x in results if x["outcome"] != "accepted"]
+    if len(results) != n or refused:
+        raise RuntimeError(f"batch: {len(results)} results, {len(refused)} not accepted: {refused[:1]}")
+    return n / elapsed
+
+
+def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int, workers: int = 1,
+               batch: int = 0) -> dict[str, float]:
     key, _ = prepare(url)
-    proc, base = start_server(url)
+    proc, base = start_server(url, workers)
     try:
         out = {}
         for c in concurrency:
-            out[f"healthz c={c}"] = asyncio.run(drive(base, key, None, n, c))
-            bodies = [json.dumps(d).encode() for d in docs(n, f"http{c}")]
-            out[f"lodge c={c}"] = asyncio.run(drive(base, key, bodies, n, c))
             if shutil.which("wrk"):
-                out[f"lodge wrk c={c}"], out[f"p99 ms wrk c={c}"] = wrk_lodge(base, key, c, seconds, tmp)
+                for name in ("healthz", "lodge", "minimal"):
+                    cpu = cpu_seconds(proc.pid)
+                    rate, p99 = (wrk_healthz(base, c, seconds, tmp) if name == "healthz"
+                                 else wrk_lodge(base, key, c, seconds, tmp, minimal=name == "minimal"))
+                    out[f"{name} c={c}/s"], out[f"{name} c={c} p99 ms"] = rate, p99
+                    out[f"{name} c={c} server cpu ms"] = 1000 * (cpu_seconds(proc.pid) - cpu) / (rate * seconds)
+            else:
+                out[f"healthz c={c}"] = asyncio.run(drive(base, key, None, n, c))
+                bodies = [json.dumps(d).encode() for d in docs(n, f"http{c}", two_items=True)]
+                out[f"lodge c={c}"] = asyncio.run(drive(base, key, bodies, n, c))
+        if batch:
+            cpu = cpu_seconds(proc.pid)
+            out[f"batch {batch}/s"] = bench_batch(base, key, batch)
+            out["batch server cpu ms"] = 1000 * (cpu_seconds(proc.pid) - cpu) / batch
         return out
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
 
 
@@ -197,19 +279,28 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    ap.add_argument("--workers", default="1", help="server processes to try on PostgreSQL, e.g. 1,2")
+    ap.add_argument("--batch", type=int, default=0, help="declarations in one batch request (0: none)")
+    ap.add_argument("--skip-service", action="store_true", help="HTTP only")
     args = ap.parse_args()
     conc = [int(c) for c in args.concurrency.split(",")]
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            r = bench_service(fresh_url(backend, Path(tmp)), args.n)
-            r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds))
-            results[backend] = r
-    print(f"{'backend':<12}{'path':<18}{'per second':>12}")
+            workers = [int(w) for w in args.workers.split(",")] if backend == "postgresql" else [1]
+            for w in workers:
+                r = {} if args.skip_service else bench_service(fresh_url(backend, Path(tmp)), args.n)
+                r.update(cpu_per_lodgement(fresh_url(backend, Path(tmp)), min(args.n, 300)))
+                r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds, w,
+                                    args.batch))
+                r["load average"] = os.getloadavg()[0]
+                results[f"{backend} workers={w}"] = r
+                print(json.dumps({f"{backend} workers={w}": {k: round(v, 2) for k, v in r.items()}}), flush=True)
+    print(f"{'backend':<24}{'path':<22}{'per second':>12}")
     for backend, r in results.items():
         for path, rate in r.items():
-            print(f"{backend:<12}{path:<18}{rate:>12.0f}")
-    print(json.dumps({b: {k: round(v) for k, v in r.items()} for b, r in results.items()}))
+            print(f"{backend:<24}{path:<22}{rate:>12.1f}")
+    print(json.dumps({b: {k: round(v, 1) for k, v in r.items()} for b, r in results.items()}))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from clearway import __version__
 from clearway.api import problems
 from clearway.api.deps import Context
 from clearway.api.textguard import TextGuard
+from clearway.audit.sealer import Sealer
+from clearway.audit.signing import load as load_key
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.db import migrate as run_migrations
@@ -39,7 +41,7 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
-        limit = self.bulk_limit if path.endswith("/bulk") or "/seal-events" in path else self.limit
+        limit = self.bulk_limit if path.endswith(("/bulk", "/batch")) or "/seal-events" in path else self.limit
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return await self._refuse(send, limit)
@@ -133,7 +135,8 @@ def _routers(package: str) -> list[Any]:
 
 def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool)
+    audit_key = load_key(settings.audit_key) if settings.audit_key else None
     if migrate:
         run_migrations(engine)
     threads = settings.threads or (1 if engine.dialect.name == "sqlite" else 8)
@@ -144,7 +147,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         # than the work can use only queue behind each other: on the embedded SQLite (one writer at a
         # time) one thread gave the best throughput and latency, 8 threads half of it.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        yield
+        sealer = Sealer(app.state.ctx.factory, key=audit_key,
+                        seconds=settings.audit_seal_ms / 1000)
+        sealer.start()
+        try:
+            yield
+        finally:
+            sealer.stop()
 
     # /docs and /redoc load Swagger UI and ReDoc from this server (fastapi-offline ships them), not from a
     # CDN: border posts are often offline. Swagger UI's validator badge would call validator.swagger.io.

@@ -20,7 +20,7 @@ from clearway.cli_common import err, fail, out, sessions, uow
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 hs_app = typer.Typer(help="HS 2022 nomenclature.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log (sealed in signed blocks).", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(hs_app, name="hs")
@@ -126,15 +126,60 @@ def hs_search(words: Annotated[str, typer.Argument(help="e.g. 'fresh oranges'")]
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit chain; exits 1 naming the first bad event."""
-    from clearway.audit.service import verify_chain
+    """Check the audit log (sealed blocks, their signatures by CLEARWAY_AUDIT_KEY, and every event); exits 1
+    naming the first altered, removed or inserted event."""
+    from clearway.audit.service import verify
 
+    key = _audit_key()
     with uow() as session:
-        count, broken = verify_chain(session)
-    if broken:
-        err.print(f"audit chain BROKEN at event {broken[0]}: {broken[1]} ({count} events read)")
+        report = verify(session, public=key.public_key() if key else None)
+    count = report.checked + report.unsealed
+    if report.broken:
+        err.print(f"audit chain BROKEN at event {report.broken[0]}: {report.broken[1]} ({count} events read)")
         raise typer.Exit(1)
-    out.print(f"audit chain intact: {count} events")
+    signed = "signed checkpoints verified" if key else "checkpoints NOT signed (no CLEARWAY_AUDIT_KEY)"
+    out.print(f"audit chain intact: {count} events ({report.checked} sealed in {report.blocks} blocks, "
+              f"{report.unsealed} not sealed yet; {signed})")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal the committed events not yet sealed into signed blocks (the server does this every second)."""
+    from clearway.audit.service import seal_all
+
+    key = _audit_key()
+    with uow() as session:
+        blocks = seal_all(session, key=key)
+    out.print(f"{blocks} block(s) sealed")
+
+
+@audit_app.command("keygen")
+def audit_keygen(file: Annotated[Path, typer.Argument(metavar="FILE", help="where to write the private key")]) -> None:
+    """Write a new Ed25519 checkpoint key (PEM, readable by its owner only); point CLEARWAY_AUDIT_KEY_FILE at it."""
+    import os
+
+    from clearway.audit.signing import generate_pem
+
+    if file.exists():
+        fail(f"{file}: exists already (a key is never overwritten)")
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror}")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(generate_pem())
+    out.print(f"audit key written to {file}")
+
+
+def _audit_key() -> Any:
+    from clearway.audit.signing import KeyProblem, load
+    from clearway.config import get_settings
+
+    text = get_settings().audit_key
+    try:
+        return load(text) if text else None
+    except KeyProblem as exc:
+        fail(f"CLEARWAY_AUDIT_KEY: {exc}")
 
 
 @demo_app.command("load")

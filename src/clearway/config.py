@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -136,6 +138,28 @@ def _secret_key() -> str | None:
                         "`clearway secret-key`)")
 
 
+def _audit_key() -> str | None:
+    raw = _env("CLEARWAY_AUDIT_KEY")
+    path = _env("CLEARWAY_AUDIT_KEY_FILE")
+    if raw is not None and path is not None:
+        raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", "set CLEARWAY_AUDIT_KEY or CLEARWAY_AUDIT_KEY_FILE, not both")
+    if path is not None:
+        try:
+            return Path(path).read_text()
+        except OSError as exc:
+            raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", f"{path}: {exc.strerror}") from None
+    return raw
+
+
+def _positive(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(name, f"{raw!r} is not a whole number from 1")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
@@ -167,6 +191,12 @@ class Settings:
     secret_key: str | None = field(default_factory=_secret_key)
     # The installation's WCO DEC profile, a TOML file (CLEARWAY_WCO_PROFILE); None = the UK worked example.
     wco_profile: Path | None = field(default_factory=_wco_profile)
+    # The audit checkpoint key (CLEARWAY_AUDIT_KEY, or a file named by CLEARWAY_AUDIT_KEY_FILE), kept out of the
+    # database; None = checkpoints unsigned. The server seals committed events every audit_seal_ms.
+    audit_key: str | None = field(default_factory=_audit_key)
+    audit_seal_ms: int = field(default_factory=lambda: _positive("CLEARWAY_AUDIT_SEAL_MS", 1000))
+    # PostgreSQL connections per worker process (CLEARWAY_DB_POOL): pool size, plus as many again on overflow.
+    db_pool: int = field(default_factory=lambda: _positive("CLEARWAY_DB_POOL", 10))
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -183,5 +213,15 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """The settings as the environment says now (read afresh on each call; cheap)."""
+    """The settings as the environment says now: read afresh whenever a CLEARWAY_* variable (or the working
+    directory) changed, else the same object (the lodging path asks on every declaration)."""
+    return _settings_for(tuple(map(os.environ.get, _VARIABLES)), os.getcwd())
+
+
+# Every variable this module reads (found in its own text, so a variable added later is never missed).
+_VARIABLES = tuple(sorted(set(re.findall(r'"(CLEARWAY_[A-Z0-9_]+)"', Path(__file__).read_text()))))
+
+
+@lru_cache(maxsize=8)
+def _settings_for(values: tuple[str | None, ...], cwd: str) -> Settings:
     return Settings()

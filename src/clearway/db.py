@@ -13,8 +13,7 @@ from typing import Any
 
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, DateTime, Engine, MetaData, Numeric, Select, String, create_engine, event, insert,
-                        update)
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, Select, String, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -57,6 +56,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def driver_cursor(session: Session) -> Any:
+    """A cursor of the driver's own connection inside the session's transaction, for the few hot statements
+    that are written out and run as they stand (each saves SQLAlchemy's 100-300 µs of interpreter time)."""
+    return session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def stored_time(dialect: str, value: datetime) -> Any:
+    """A UTC time as the driver takes it for a UTCDateTime column, for SQL run as written (exec_driver_sql):
+    SQLite keeps naive UTC text in SQLAlchemy's format."""
+    if dialect == "sqlite":
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def stored_money(dialect: str, value: Decimal | None) -> Any:
+    """An amount as the driver takes it for a Money column (SQLite: exact decimal text)."""
+    if value is None or dialect != "sqlite":
+        return value
+    return format(Decimal(value), "f")
+
+
 def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
     class TurnTakingConnection(sqlite3.Connection):
         """Holds the process's transaction turn from BEGIN until its COMMIT or ROLLBACK is done."""
@@ -94,7 +114,8 @@ def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
     return TurnTakingConnection
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
+    """`pool_size`: PostgreSQL connections this process keeps (and may open as many again at a peak)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
@@ -135,7 +156,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
 
 
 class Counter(Base):
@@ -147,19 +168,25 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+_ADVANCE = {"sqlite": "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
+            "postgresql": "UPDATE counters SET value = value + 1 WHERE name = %s RETURNING value"}
+
+
 def next_value(session: Session, name: str) -> int:
-    """The next number of a named counter, gap-free within committed transactions."""
-    table = Counter.__table__
-    advance = update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)
-    value = session.connection().execute(advance).scalar_one_or_none()
-    if value is None:
+    """The next number of a named counter, gap-free within committed transactions. (The UPDATE is written
+    out, not built: MRNs are drawn on every lodgement.)"""
+    cursor = driver_cursor(session)
+    advance = _ADVANCE["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    found = cursor.execute(advance, (name,)).fetchone()
+    if found is None:
+        table = Counter.__table__
         try:
             with session.begin_nested():
                 session.connection().execute(insert(table).values(name=name, value=0))
         except IntegrityError:  # a concurrent transaction created it first
             pass
-        value = session.connection().execute(advance).scalar_one()
-    return value
+        found = cursor.execute(advance, (name,)).fetchone()
+    return found[0]
 
 
 def id_batches(ids: list[int] | Select[Any], size: int = 1000) -> Iterator[list[int] | Select[Any]]:

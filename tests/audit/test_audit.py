@@ -9,9 +9,8 @@ import threading
 
 from sqlalchemy import delete, func, select, update
 
-from clearway.audit.core import GENESIS
-from clearway.audit.models import AuditEvent
-from clearway.audit.service import append_event, verify_chain
+from clearway.audit.models import AuditBlock, AuditEvent
+from clearway.audit.service import append_event, seal_all, verify_chain
 from clearway.db import transaction
 from clearway.declarations import service
 from clearway.declarations.schemas import DeclarationIn
@@ -32,6 +31,11 @@ def verify(db):
         return verify_chain(s)
 
 
+def seal(db, key=None) -> int:
+    with transaction(db.factory) as s:
+        return seal_all(s, key=key)
+
+
 def cli_verify(db) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "clearway", "audit", "verify"], capture_output=True, text=True,
                           env={"CLEARWAY_DATABASE_URL": db.url, "PATH": "/usr/bin:/bin"}, timeout=60)
@@ -45,11 +49,15 @@ def test_each_state_change_is_chained(db, keys):
     with db.factory() as s:
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert [e.action for e in events] == ["key.created", "declaration.accepted", "declaration.cancelled"]
-    assert events[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert verify(db) == (3, None)  # not sealed yet: each event still matches its own hash
+    assert seal(db) == 1 and seal(db) == 0  # a second sealer finds nothing left
+    with db.factory() as s:
+        block = s.scalars(select(AuditBlock)).one()
+    assert (block.number, block.size, block.runs) == (1, 3, "[[1,3]]")
     assert verify(db) == (3, None)
     done = cli_verify(db)
-    assert done.returncode == 0 and "3 events" in done.stdout
+    assert done.returncode == 0 and "3 events (3 sealed in 1 blocks" in done.stdout
 
 
 def test_a_refused_change_leaves_no_event(db, keys):
@@ -68,6 +76,7 @@ def test_altered_event_is_named(db, keys):
     who = keys.principal("declarant", "AU", "AU-ABN-11222333444")
     for i in range(4):
         _lodge(db, who, f"A-{i}")
+    seal(db)
     with transaction(db.factory) as s:
         s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(actor="someone else"))
     count, broken = verify(db)
@@ -80,9 +89,11 @@ def test_removed_event_is_named(db, keys):
     who = keys.principal("declarant", "AU", "AU-ABN-11222333444")
     for i in range(4):
         _lodge(db, who, f"A-{i}")
+    seal(db)
     with transaction(db.factory) as s:
         s.execute(delete(AuditEvent).where(AuditEvent.seq == 2))
-    assert verify(db)[1][0] == 3  # the event after the gap no longer follows
+    broken = verify(db)[1]
+    assert broken[0] == 2 and "removed" in broken[1]
     with transaction(db.factory) as s:
         s.execute(delete(AuditEvent).where(AuditEvent.seq >= 2))
     broken = verify(db)[1]
@@ -106,4 +117,6 @@ def test_concurrent_writers_keep_one_chain(db):
     for t in threads:
         t.join()
     assert errors == []
+    assert verify(db) == (90, None)
+    seal(db)
     assert verify(db) == (90, None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
 from clearway.api import wco_xml
+from clearway.api.answers import json_answer, minimal_answer, wants_minimal
 from clearway.api.deps import Ctx, Who
 from clearway.auth.core import Principal
 from clearway.controls.service import open_findings
@@ -23,9 +24,10 @@ from clearway.validation import DateOrTime, range_end, range_start
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
 
 
-def render(session: Session, row: Declaration, who: Principal) -> DeclarationOut:
+def render(session: Session, row: Declaration, who: Principal, *, findings: bool = True) -> DeclarationOut:
     """The declaration as this key may read it, with the open findings of other checks as they stand
-    in this transaction (those the lodging or amendment just raised included)."""
+    in this transaction (those the lodging or amendment just raised included; `findings=False`: none raised,
+    none to read)."""
     return DeclarationOut(
         id=row.mrn, mrn=row.mrn, lrn=row.lrn, type=row.type, economy=row.economy, office=row.office,
         declarant_id=row.declarant_id, status=row.status, version=row.version, accepted_at=row.accepted_at,
@@ -34,7 +36,8 @@ def render(session: Session, row: Declaration, who: Principal) -> DeclarationOut
                                 reason=disclosure.history_for(who, to_status=h.to_status, reason=h.reason))
                  for h in row.history],
         findings=[FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
-                             raised_at=f.raised_at) for f in open_findings(session, declaration_id=row.id)])
+                             raised_at=f.raised_at)
+                  for f in (open_findings(session, declaration_id=row.id) if findings else [])])
 
 
 # WCO DEC XML in and out (Content-Type / Accept: application/xml): matched before the JSON routes below.
@@ -44,13 +47,15 @@ wco_xml.add_routes(router, render)
 @router.post("", status_code=201, response_model=DeclarationOut,
              responses={200: {"description": "the same LRN and content was lodged before"},
                         409: {"description": "the LRN was used with other content"}})
-def lodge(body: DeclarationIn, who: Who, ctx: Ctx, response: Response) -> DeclarationOut:
+def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
+        description="`return=minimal` (RFC 7240): answer with the MRN and status only")] = None) -> Response:
     with ctx.uow() as session:
-        row, created = lodging.lodge(session, principal=who, decl=body)
-        out = render(session, row, who)
-    response.status_code = 201 if created else 200
-    response.headers["Location"] = f"/api/v1/declarations/{out.id}"
-    return out
+        row, created, raised = lodging.lodge_checked(session, principal=who, decl=body)
+        out = None if wants_minimal(prefer) else render(session, row, who, findings=raised)
+    status, headers = 201 if created else 200, {"Location": f"/api/v1/declarations/{row.mrn}"}
+    if out is None:
+        return minimal_answer({"id": row.mrn, "mrn": row.mrn, "status": row.status}, status=status, headers=headers)
+    return json_answer(out, status=status, headers=headers)
 
 
 @router.get("", response_model=DeclarationPage)

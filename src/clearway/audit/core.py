@@ -1,53 +1,114 @@
-"""The hash chain, as pure functions: each event's hash covers its content and the previous hash."""
+"""The audit log's proofs, as pure functions: an event's hash, a block's Merkle tree (RFC 6962, as
+Certificate Transparency computes it) and the checkpoint text that links a block to the one before it.
+No database here.
+
+Writers append events with no lock; a sealer later gathers the committed events into a block, whose
+checkpoint names the events it holds (their sequence numbers), the Merkle root of their hashes and the hash
+of the previous checkpoint. See docs/audit.md."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    entity_type: str
-    entity_id: str
-    data: str  # canonical JSON text, stored as is
-    prev_hash: str
-    hash: str
+CHECKPOINT_ORIGIN = "clearway audit log v2"
 
 
 def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
 
 
-def link_hash(*, seq: int, at: datetime, actor: str, action: str, entity_type: str, entity_id: str,
-              data: str, prev_hash: str) -> str:
-    body = "\x1f".join([str(seq), at.isoformat(timespec="microseconds"), actor, action, entity_type,
-                        entity_id, data, prev_hash])
+def event_hash(*, at: datetime, actor: str, action: str, entity_type: str, entity_id: str, data: str) -> str:
+    """The hash of what an event says, computed by its writer (its sequence number is not known yet)."""
+    body = "\x1f".join([at.isoformat(timespec="microseconds"), actor, action, entity_type, entity_id, data])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def first_break(links: Iterable[ChainLink]) -> tuple[int, str] | None:
-    """The first link that does not follow from the ones before it, with the reason; None if sound."""
-    expected_prev, expected_seq = GENESIS, 1
-    for link in links:
-        if link.seq != expected_seq:
-            return link.seq, f"event {expected_seq} is missing (found {link.seq} next)"
-        if link.prev_hash != expected_prev:
-            return link.seq, "previous-hash does not match the event before it"
-        recomputed = link_hash(seq=link.seq, at=link.at, actor=link.actor, action=link.action,
-                               entity_type=link.entity_type, entity_id=link.entity_id,
-                               data=link.data, prev_hash=link.prev_hash)
-        if recomputed != link.hash:
-            return link.seq, "content does not match its hash (altered)"
-        expected_prev, expected_seq = link.hash, link.seq + 1
+def leaf_hash(seq: int, content_hash: str) -> bytes:
+    """The Merkle leaf of one event: its place in the log and its content (RFC 6962 leaf prefix 0x00)."""
+    return hashlib.sha256(b"\x00" + f"{seq}:{content_hash}".encode()).digest()
+
+
+def merkle_root(leaves: Sequence[bytes]) -> str:
+    """RFC 6962 section 2.1 Merkle Tree Hash: split at the largest power of two below n, nodes prefixed 0x01."""
+    if not leaves:
+        return hashlib.sha256(b"").hexdigest()
+
+    def mth(lo: int, hi: int) -> bytes:
+        if hi - lo == 1:
+            return leaves[lo]
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        return hashlib.sha256(b"\x01" + mth(lo, lo + k) + mth(lo + k, hi)).digest()
+
+    return mth(0, len(leaves)).hex()
+
+
+def ranges(seqs: Iterable[int]) -> list[list[int]]:
+    """Sorted sequence numbers as inclusive runs: [1, 2, 3, 7] -> [[1, 3], [7, 7]]. Runs stay few since
+    numbers are skipped only by transactions that rolled back."""
+    out: list[list[int]] = []
+    for s in sorted(seqs):
+        if out and s == out[-1][1] + 1:
+            out[-1][1] = s
+        else:
+            out.append([s, s])
+    return out
+
+
+def expand(runs: list[list[int]]) -> list[int]:
+    return [s for lo, hi in runs for s in range(lo, hi + 1)]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a block commits to. Its text is what is hashed and signed."""
+
+    number: int
+    size: int
+    root: str
+    prev: str
+    runs: list[list[int]]
+
+    def text(self) -> str:
+        return (f"{CHECKPOINT_ORIGIN}\nblock {self.number}\nsize {self.size}\nroot {self.root}\nprev {self.prev}\n"
+                f"events {canonical(self.runs)}\n")
+
+    def hash(self) -> str:
+        return hashlib.sha256(self.text().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    data: str
+    hash: str
+
+    def recomputed(self) -> str:
+        return event_hash(at=self.at, actor=self.actor, action=self.action, entity_type=self.entity_type,
+                          entity_id=self.entity_id, data=self.data)
+
+
+def first_bad_event(expected: list[int], committed: list[str], found: dict[int, StoredEvent]) -> tuple[int, str] | None:
+    """Within one sealed block: the first event (by sequence number) that is missing or whose content no
+    longer gives the hash the block committed to, with the reason; None when all are as sealed."""
+    for seq, sealed in zip(expected, committed, strict=True):
+        event = found.get(seq)
+        if event is None:
+            return seq, f"event {seq} is missing (removed after it was sealed)"
+        if event.recomputed() != sealed:
+            return seq, "content does not match the hash sealed in its block (altered)"
     return None
+
+
+def split_hashes(text: str) -> list[str]:
+    return [text[i:i + 64] for i in range(0, len(text), 64)]

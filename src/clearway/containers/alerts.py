@@ -17,7 +17,7 @@ from clearway.containers import access, iso6346
 from clearway.containers.models import Seal, SealAlert
 from clearway.containers.tamper import Alert
 from clearway.controls.models import Finding
-from clearway.db import keyset_page, utcnow
+from clearway.db import driver_cursor, keyset_page, utcnow
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, Forbidden, NotFound
 
@@ -67,6 +67,23 @@ def record(session: Session, *, seal: Seal, found: Alert, actor: str,
 
 
 STATUSES = ("open", "closed", "all")  # what the list takes; "all" is no filter
+
+
+def open_on(session: Session, *, containers: set[str], economy: str) -> list[SealAlert]:
+    """The open alerts of `economy` on any of `containers`, oldest first. Asked on every lodgement and almost
+    always empty, so the question is first put as written SQL on the driver's cursor; only alerts found are
+    loaded as objects."""
+    if not containers:
+        return []
+    mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
+    marks = ", ".join([mark] * len(containers))
+    cursor = driver_cursor(session)
+    cursor.execute(f"SELECT id FROM seal_alerts WHERE economy = {mark} AND status = 'open' AND container IN ({marks})",
+                   (economy, *sorted(containers)))
+    ids = [r[0] for r in cursor.fetchall()]
+    if not ids:
+        return []
+    return list(session.scalars(select(SealAlert).where(SealAlert.id.in_(ids)).order_by(SealAlert.id)))
 
 
 def readable(principal: Principal) -> Any:

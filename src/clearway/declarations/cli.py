@@ -105,6 +105,49 @@ def over_http(docs: list[Doc], *, url: str, key: str) -> list[dict[str, Any]]:
         raise Unreachable(f"--url: {url!r} is not a URL ({exc})") from None
 
 
+def batch_local(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+    """The lodging flow's batches (flows.lodging.lodge_many): 200 lines a transaction, each line on its own."""
+    with _progress() as bar:
+        task = bar.add_task("lodging", total=len(docs))
+        results = []
+        for result in lodging.lodge_many(factory, principal=principal, lines=docs):
+            results.append(result)
+            bar.advance(task)
+    return results
+
+
+def batch_http(docs: list[Doc], *, url: str, key: str, per_request: int = 10_000) -> list[dict[str, Any]]:
+    """POST /api/v1/declarations/batch, up to `per_request` lines a request; the answer's lines are read as
+    they stream in. Lines that are not JSON objects are refused here and not sent."""
+    import httpx
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise Unreachable(f"--url: {url!r} must start with http:// or https://")
+    results = [_refused(n, None, [doc]) for n, doc in docs if isinstance(doc, str)]
+    sendable = [(n, doc) for n, doc in docs if not isinstance(doc, str)]
+    done = 0
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}, timeout=300) as client:
+            for start in range(0, len(sendable), per_request):
+                part = sendable[start:start + per_request]
+                body = "".join(json.dumps(doc) + "\n" for _, doc in part).encode()
+                with client.stream("POST", "/api/v1/declarations/batch", content=body,
+                                   headers={"Content-Type": "application/x-ndjson"}) as r:
+                    if r.status_code != 200:
+                        r.read()
+                        raise Unreachable(f"{url} refused the batch: HTTP {r.status_code} {r.text[:300]}")
+                    for text in r.iter_lines():
+                        if text.strip():
+                            result = json.loads(text)
+                            result["line"] = part[result["line"] - 1][0]
+                            results.append(result)
+                done += len(part)
+    except httpx.TransportError as exc:
+        raise Unreachable(f"cannot reach {url}: {exc or type(exc).__name__} (after {done} of {len(sendable)} "
+                          "declarations; submit again: the lodged ones answer 'already lodged')") from None
+    return sorted(results, key=lambda r: r["line"])
+
+
 def report(results: list[dict[str, Any]], *, single: bool) -> None:
     refused = [r for r in results if r["outcome"] == "refused"]
     if single:
@@ -132,7 +175,10 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
            url: Annotated[Optional[str], typer.Option(metavar="URL", help="lodge over HTTP at the Clearway "
                                                       "at this address, e.g. http://127.0.0.1:8000")] = None,
            results: Annotated[Optional[Path], typer.Option(metavar="FILE",
-                                                           help="write one JSON result per line here")] = None) -> None:
+                                                           help="write one JSON result per line here")] = None,
+           batch: Annotated[bool, typer.Option("--batch", help="JSON Lines lodged as batches: with --url through "
+                                               "POST /api/v1/declarations/batch (10,000 a request), else 200 a "
+                                               "transaction")] = False) -> None:
     """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why.
 
     Without --url this lodges straight into the configured database (CLEARWAY_DATABASE_URL, else the
@@ -153,7 +199,13 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
         docs = split_documents(text)
     except ValueError as exc:
         fail(f"{file}: {exc}")
-    if url:
+    if batch:
+        try:
+            outcome = (batch_http(docs, url=url, key=key or fail("--key is required")) if url
+                       else batch_local(docs, principal=principal_from_key(key), factory=sessions()))
+        except Unreachable as exc:
+            fail(str(exc))
+    elif url:
         try:
             outcome = over_http(docs, url=url, key=key or fail("--key is required"))
         except Unreachable as exc:

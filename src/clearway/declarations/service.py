@@ -9,14 +9,15 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from clearway.audit.service import append_event
+from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
 from clearway.db import id_batches, keyset_page, next_value, utcnow
-from clearway.declarations import core
+from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
                                           DeclarationVersion, StatusEvent)
@@ -45,22 +46,35 @@ def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
 
 
 def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
-            now: datetime, actor: str) -> int:
-    """The new declaration and its child rows as Core inserts (twice as fast as the ORM unit of work)."""
-    conn = session.connection()
-    table = Declaration.__table__
-    new_id = conn.execute(insert(table).values(
-        mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-        office=decl.office, status="accepted", version=1, fingerprint=digest, content=data, accepted_at=now,
-        updated_at=now).returning(table.c.id)).scalar_one()
-    for model, rows in _child_rows(decl).items():
-        if rows:
-            conn.execute(insert(model.__table__), [{**r, "declaration_id": new_id} for r in rows])
-    conn.execute(insert(StatusEvent.__table__).values(declaration_id=new_id, from_status=None, to_status="accepted",
-                                                      at=now, actor=actor, reason="lodged"))
-    conn.execute(insert(DeclarationVersion.__table__).values(declaration_id=new_id, version=1, content=data,
-                                                             created_at=now, actor=actor, reason="lodged"))
-    return new_id
+            now: datetime, actor: str) -> Declaration:
+    """The new declaration, its children, first status, first version and audit event (declarations/store.py:
+    a handful of statements, no read-back). The row comes back persistent in the session, built from what
+    was written, with its containers and history loaded."""
+    rows = _child_rows(decl)
+    head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
+                office=decl.office, fingerprint=digest)
+    boxes = [r["container"] for r in rows[DeclarationContainer]]
+    new_id, status_id, box_ids = store.insert_lodgement(
+        session, head=head, content=data, items=rows[DeclarationItem], containers=boxes,
+        documents=rows[DeclarationDocument], at=now, actor=actor)
+    append_rows(session, [event_row(actor=actor, action="declaration.accepted", entity_type="declaration",
+                                    entity_id=mrn, data={"lrn": decl.lrn, "fingerprint": digest, "office": decl.office})])
+    row = _persistent(session, Declaration(id=new_id, **head, status="accepted", version=1, content=data,
+                                           accepted_at=now, updated_at=now))
+    set_committed_value(row, "containers", [
+        _persistent(session, DeclarationContainer(id=i, declaration_id=new_id, container=c))
+        for i, c in zip(box_ids, boxes)])
+    set_committed_value(row, "history", [_persistent(session, StatusEvent(
+        id=status_id, declaration_id=new_id, from_status=None, to_status="accepted", at=now, actor=actor,
+        reason="lodged"))])
+    return row
+
+
+def _persistent(session: Session, obj: Any) -> Any:
+    """An object whose row was just written by SQL as it stands, made persistent without reading it back."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
@@ -80,9 +94,10 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     _may_lodge(principal, decl)
     data = _validate(decl)
     digest = core.fingerprint(data)
-    existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
-    if existing is not None:
-        return _same_or_conflict(session, existing, digest), False
+    if store.by_lrn(session, declarant_id=decl.declarant.id or "", lrn=decl.lrn) is not None:
+        existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+        if existing is not None:
+            return _same_or_conflict(session, existing, digest), False
     now = utcnow()
     number = next_value(session, f"mrn:{decl.office}:{now.year}")
     mrn = core.make_mrn(now.year, decl.office, number)
@@ -90,15 +105,13 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     racing = session.get_bind().dialect.name != "sqlite"
     try:
         with session.begin_nested() if racing else nullcontext():
-            new_id = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor)
-    except IntegrityError:
+            row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor)
+    except (IntegrityError, store.driver_integrity_error(session)):
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:
             raise
         return _same_or_conflict(session, existing, digest), False
-    append_event(session, actor=principal.actor, action="declaration.accepted", entity_type="declaration",
-                 entity_id=mrn, data={"lrn": decl.lrn, "fingerprint": digest, "office": decl.office})
-    return session.get_one(Declaration, new_id), True
+    return row, True
 
 
 def _by_lrn(session: Session, declarant_id: str, lrn: str) -> Declaration | None:

@@ -4,16 +4,20 @@ block automatic release until cleared. One transaction: the declaration and its 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
+from clearway.db import transaction
+from clearway.errors import ClearwayError
 from clearway.flows.ephyto_check import check_declaration as certificates_check
 from clearway.flows.seals import seals_check
+from clearway.validation import parse
 
 SYSTEM = "system:checks"
 
@@ -23,20 +27,80 @@ SYSTEM = "system:checks"
 CHECKS = (certificates_check, seals_check)
 
 
-def run_checks(session: Session, *, row: Declaration) -> None:
-    """Run every check in CHECKS on the declaration."""
+def run_checks(session: Session, *, row: Declaration, new: bool = False) -> bool:
+    """Run every check in CHECKS on the declaration (`new`: lodged in this transaction); whether any raised
+    a finding."""
+    raised = False
     for check in CHECKS:
-        check(session, row=row, actor=SYSTEM)
+        result = check(session, row=row, actor=SYSTEM, new=new)
+        raised = raised or bool(result if isinstance(result, list) else result.finding_id)
+    return raised
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
-    row, created = declarations.lodge(session, principal=principal, decl=decl)
-    if created:
-        run_checks(session, row=row)
+    row, created, _ = lodge_checked(session, principal=principal, decl=decl)
     return row, created
+
+
+def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool, bool]:
+    """(declaration, created, whether a check raised a finding on it): what the API needs to answer without
+    reading the findings back."""
+    row, created = declarations.lodge(session, principal=principal, decl=decl)
+    raised = run_checks(session, row=row, new=True) if created else True
+    return row, created, raised
 
 
 def amend(session: Session, *, principal: Principal, mrn: str, reason: str, changes: dict[str, Any]) -> Declaration:
     row = declarations.amend(session, principal=principal, mrn=mrn, reason=reason, changes=changes)
     run_checks(session, row=row)
     return row
+
+
+# ---- batches ---------------------------------------------------------------------------------------
+
+Line = tuple[int, Any]  # (line number, the parsed JSON document, or a str saying why the line is not one)
+
+
+def _refused(line: int, lrn: Any, exc: ClearwayError | str) -> dict[str, Any]:
+    if isinstance(exc, str):
+        return {"line": line, "lrn": lrn, "outcome": "refused", "status": 400, "reasons": [exc], "errors": []}
+    errors = [{"path": e.path, "reason": e.reason} for e in exc.errors]
+    return {"line": line, "lrn": lrn, "outcome": "refused", "status": exc.status,
+            "reasons": [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail], "errors": errors}
+
+
+def _lodge_line(session: Session, principal: Principal, line: int, doc: Any) -> dict[str, Any]:
+    """One line in its own savepoint: a refused line leaves nothing behind, whatever step refused it."""
+    lrn = doc.get("lrn") if isinstance(doc, dict) else None
+    if isinstance(doc, str):
+        return _refused(line, None, doc)
+    try:
+        with session.begin_nested():
+            row, created, _ = lodge_checked(session, principal=principal, decl=parse(DeclarationIn, doc))
+    except ClearwayError as exc:
+        return _refused(line, lrn, exc)
+    return {"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
+            "outcome": "accepted" if created else "already lodged"}
+
+
+def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
+               chunk: int = 200) -> Iterator[dict[str, Any]]:
+    """Lodge each line on its own (idempotent per LRN exactly as `lodge`), `chunk` lines a transaction; the
+    results come in line order, each chunk's once it is committed. A chunk that fails as a whole (not a
+    refusal: the database went away) is tried again line by line, so only the failing line is lost."""
+    pending = list(lines)
+    for start in range(0, len(pending), chunk):
+        part = pending[start:start + chunk]
+        try:
+            with transaction(factory) as session:
+                results = [_lodge_line(session, principal, n, doc) for n, doc in part]
+        except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
+            results = []
+            for n, doc in part:
+                try:
+                    with transaction(factory) as session:
+                        results.append(_lodge_line(session, principal, n, doc))
+                except Exception as exc:  # noqa: BLE001
+                    results.append(_refused(n, doc.get("lrn") if isinstance(doc, dict) else None,
+                                            f"not lodged: {type(exc).__name__} (send the line again)"))
+        yield from results

@@ -1,0 +1,54 @@
+"""Lodging in batches: JSON Lines in, one result per line out (JSON Lines, streamed in line order)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from clearway.api.deps import Ctx, Who
+from clearway.errors import FieldError, Invalid
+from clearway.flows import lodging
+
+router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+
+MAX_LINES = 10_000
+
+
+def lines_of(body: bytes) -> list[tuple[int, Any]]:
+    """(line number, document or the reason it is not one) for each non-blank line."""
+    out: list[tuple[int, Any]] = []
+    for number, raw in enumerate(body.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            out.append((number, f"not JSON: {exc}"))
+            continue
+        out.append((number, doc if isinstance(doc, dict) else "not a JSON object (one declaration per line)"))
+    if len(out) > MAX_LINES:
+        raise Invalid(f"a batch holds at most {MAX_LINES} declarations; this one has {len(out)}",
+                      errors=[FieldError("body", f"more than {MAX_LINES} lines")])
+    if not out:
+        raise Invalid("the batch is empty", errors=[FieldError("body", "no declaration (one JSON object a line)")])
+    return out
+
+
+@router.post("/batch", response_class=StreamingResponse, responses={200: {
+    "description": "one JSON object per line of the request, in order: `outcome` accepted, already lodged or "
+                   "refused (with `status` as a single lodgement would answer, and `errors`)",
+    "content": {"application/x-ndjson": {}}}})
+async def batch(request: Request, who: Who, ctx: Ctx) -> StreamingResponse:
+    """Lodge up to 10,000 declarations, one JSON object a line (JSON Lines). Each line is lodged or refused on
+    its own, idempotent per LRN exactly as a single lodgement; nothing of a refused line is stored."""
+    docs = lines_of(await request.body())
+
+    def results() -> Iterator[bytes]:
+        for result in lodging.lodge_many(ctx.factory, principal=who, lines=docs):
+            yield orjson.dumps(result) + b"\n"
+
+    return StreamingResponse(results(), media_type="application/x-ndjson")

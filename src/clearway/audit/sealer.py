@@ -1,0 +1,42 @@
+"""The sealer as a background thread of the server: every interval it seals what has been committed since.
+Each worker process runs one; on PostgreSQL they take turns by an advisory lock, and a worker that finds the
+lock taken simply waits for the next tick."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session, sessionmaker
+
+from clearway.audit.service import seal_all
+from clearway.db import transaction
+
+log = logging.getLogger("clearway.audit")
+
+
+class Sealer:
+    def __init__(self, factory: sessionmaker[Session], *, key: Ed25519PrivateKey | None, seconds: float) -> None:
+        self.factory, self.key, self.seconds = factory, key, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            self.tick()
+        self.tick()  # what was committed before shutdown is sealed too
+
+    def tick(self) -> None:
+        try:
+            with transaction(self.factory) as session:
+                seal_all(session, key=self.key)
+        except Exception:  # noqa: BLE001 - a failed seal is retried at the next tick; the log says why
+            log.exception("sealing the audit log failed; retrying at the next tick")
