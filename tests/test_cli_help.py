@@ -5,6 +5,9 @@ process. Issue 9: help showed Typer's `<str>`, `<bool>`, `{file}` placeholders a
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +36,9 @@ def _all_commands() -> list[list[str]]:
 def test_version_prints_the_package_version():
     done = run(None, "--version")
     assert done.returncode == 0 and done.stdout == f"clearway {clearway.__version__}\n"
+    # the installed distribution's version (importlib.metadata), which is pyproject.toml's
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert clearway.__version__ == metadata.version("clearway") == pyproject["project"]["version"]
 
 
 def test_help_has_no_placeholders_and_no_cut_names_at_80_columns():

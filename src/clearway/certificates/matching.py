@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from clearway.config import get_settings
+from clearway.reference.names import name_key
 
 _POLICY_FILE = Path(__file__).parent / "data" / "phyto_requirements.json"
 KG_UNITS = {"kg", "kgm", "kgs", "kilogram", "kilograms"}
@@ -66,8 +67,9 @@ class Outcome:
 
 
 def _norm(name: str | None) -> str:
-    # Letters and digits of any script, case-folded: "Siam Fruit Co., Ltd." ~ "SIAM FRUIT CO LTD".
-    return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
+    # Letters and digits of any script, NFKC-normalised and case-folded: "Siam Fruit Co., Ltd." ~ "SIAM FRUIT CO LTD",
+    # full-width "ＡＣＭＥ" ~ "ACME".
+    return "".join(ch for ch in name_key(name) if ch.isalnum())
 
 
 def same_party(a: str | None, b: str | None) -> bool:

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import re
 
+from stdnum import iso6346
+
 _PATTERN = re.compile(r"^[A-Z]{3}[UJZ][0-9]{6}[0-9]$")
-# Letter values skip multiples of 11 (A=10, B=12, ... K=21, L=23 ...).
-_VALUES = {}
-_v = 10
-for _ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
-    if _v % 11 == 0:
-        _v += 1
-    _VALUES[_ch] = _v
-    _v += 1
-_VALUES.update({str(d): d for d in range(10)})
 
 
 def check_digit(first10: str) -> int:
-    total = sum(_VALUES[ch] * (2**i) for i, ch in enumerate(first10))
-    return total % 11 % 10
+    """The check digit of owner code, category and serial (python-stdnum's ISO 6346 arithmetic)."""
+    return int(iso6346.calc_check_digit(first10))
 
 
 def normalise(number: str) -> str:

@@ -13,7 +13,7 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import FieldError
 from clearway.reference import countries, currencies, economies
 from clearway.reference.hs import nomenclature
-from clearway.reference.iso7064 import ALPHANUMERIC
+from clearway.reference.iso7064 import ALPHANUMERIC, mod_37_36_check
 
 
 # ---- reference checks ------------------------------------------------------------------------------
@@ -137,11 +137,7 @@ def check_transition(current: str, target: str) -> None:
 
 def check_character(body: str) -> str:
     """ISO 7064 MOD 37,36 check character."""
-    m, p = 36, 36
-    for ch in body:
-        p = (p + ALPHANUMERIC.index(ch)) % m or m
-        p = (p * 2) % (m + 1)
-    return ALPHANUMERIC[(m + 1 - p) % m]
+    return mod_37_36_check(body)
 
 
 def make_mrn(year: int, office: str, number: int) -> str:

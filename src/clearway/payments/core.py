@@ -6,6 +6,9 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
 from clearway.reference.iso7064 import ALPHANUMERIC
@@ -13,24 +16,19 @@ from clearway.reference.iso7064 import ALPHANUMERIC
 METHODS = ("bank_transfer", "deferred")
 
 
-def _numeric(text: str) -> int:
-    return int("".join(str(ALPHANUMERIC.index(c)) for c in text))
-
-
 def rf_reference(body: str) -> str:
     """ISO 11649 structured creditor reference: RF + 2 check digits + body (up to 21 alphanumerics)."""
     body = body.upper()
     if not (1 <= len(body) <= 21 and all(c in ALPHANUMERIC for c in body)):
         raise ValueError("an RF reference body is 1 to 21 letters or digits")
-    check = 98 - _numeric(body + "RF00") % 97
-    return f"RF{check:02d}{body}"
+    return f"RF{mod_97_10.calc_check_digits(body + 'RF')}{body}"  # checked as body + RF + check digits
 
 
 def rf_is_valid(reference: str) -> bool:
     ref = reference.replace(" ", "").upper()
     if len(ref) < 5 or len(ref) > 25 or not ref.startswith("RF") or not all(c in ALPHANUMERIC for c in ref):
         return False
-    return _numeric(ref[4:] + ref[:4]) % 97 == 1
+    return iso11649.is_valid(ref)
 
 
 def new_rf_reference(prefix: str) -> str:

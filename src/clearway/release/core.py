@@ -5,15 +5,22 @@ by its check character before any lookup."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 
 from clearway.declarations.core import check_character
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
-def new_code() -> str:
-    body = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-    return body + check_character(body)
+def new_code(choice: Callable[[Sequence[str]], str] = secrets.choice) -> str:
+    """A fresh code whose every character, the check character included, is from the alphabet. MOD 37,36
+    can yield 0, 1, I or O as the check character (4 times in 36): such a body is drawn again, so codes
+    stay uniform over the codes that read unambiguously. `choice` is for tests (a seeded random's)."""
+    while True:
+        body = "".join(choice(_ALPHABET) for _ in range(12))
+        check = check_character(body)
+        if check in _ALPHABET:
+            return body + check
 
 
 def normalise(code: str) -> str:

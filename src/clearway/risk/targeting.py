@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from clearway.errors import FieldError
+from clearway.reference.names import name_key
 
 ITEM_FIELDS = {"hs_code": "text", "hs_chapter": "text", "origin": "text", "value": "number", "value_per_kg": "number"}
 DECLARATION_FIELDS = {
@@ -182,14 +183,15 @@ def _holds(actual: Any, op: str, value: Any) -> bool:
         return bool(actual) is value
     if actual is None:
         return op in ("ne", "not_in")
+    # names and codes compare as written, whatever the case or width (name_key: NFKC, case-folded)
     if op == "eq":
-        return str(actual).upper() == str(value).upper()
+        return name_key(str(actual)) == name_key(str(value))
     if op == "ne":
-        return str(actual).upper() != str(value).upper()
+        return name_key(str(actual)) != name_key(str(value))
     if op == "in":
-        return str(actual).upper() in {str(v).upper() for v in value}
+        return name_key(str(actual)) in {name_key(str(v)) for v in value}
     if op == "not_in":
-        return str(actual).upper() not in {str(v).upper() for v in value}
+        return name_key(str(actual)) not in {name_key(str(v)) for v in value}
     if op == "prefix":
         return str(actual).startswith(str(value))
     a = Decimal(actual)
