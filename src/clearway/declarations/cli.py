@@ -56,10 +56,11 @@ def _each(docs: list[Doc], lodge_one: Callable[[dict[str, Any]], Outcome]) -> li
     return results
 
 
-def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session],
+            channel: str = "file") -> list[dict[str, Any]]:
     def lodge_one(doc: dict[str, Any]) -> Outcome:
         with transaction(factory) as session:
-            row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
+            row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc), channel=channel)
             return row.lrn, row.mrn, row.status, created
 
     return _each(docs, lodge_one)
@@ -131,7 +132,10 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
            url: Annotated[Optional[str], typer.Option(metavar="URL", help="lodge over HTTP at the Clearway "
                                                       "at this address, e.g. http://127.0.0.1:8000")] = None,
            results: Annotated[Optional[Path], typer.Option(metavar="FILE",
-                                                           help="write one JSON result per line here")] = None) -> None:
+                                                           help="write one JSON result per line here")] = None,
+           from_paper: Annotated[bool, typer.Option("--from-paper", help="the declarations were keyed in from paper "
+                                                    "forms (recorded as such: they count against the paperless share; "
+                                                    "without --url only)")] = False) -> None:
     """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why.
 
     Without --url this lodges straight into the configured database (CLEARWAY_DATABASE_URL, else the
@@ -140,13 +144,16 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
         docs = split_documents(read_text(file))
     except ValueError as exc:
         fail(f"{file}: {exc}")
+    if url and from_paper:
+        fail("--from-paper: only without --url (the API records its own channel)")
     if url:
         try:
             outcome = over_http(docs, url=url, key=key or fail("--key is required"))
         except Unreachable as exc:
             fail(str(exc))
     else:
-        outcome = locally(docs, principal=principal_from_key(key), factory=sessions())
+        outcome = locally(docs, principal=principal_from_key(key), factory=sessions(),
+                          channel="paper" if from_paper else "file")
     if results:
         results.write_text("".join(json.dumps(r) + "\n" for r in outcome))
     report(outcome, single=len(docs) == 1)

@@ -45,13 +45,13 @@ def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
 
 
 def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
-            now: datetime, actor: str) -> int:
+            now: datetime, actor: str, channel: str) -> int:
     """The new declaration and its child rows as Core inserts (twice as fast as the ORM unit of work)."""
     conn = session.connection()
     table = Declaration.__table__
     new_id = conn.execute(insert(table).values(
         mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-        office=decl.office, status="accepted", version=1, fingerprint=digest, content=data, accepted_at=now,
+        office=decl.office, status="accepted", channel=channel, version=1, fingerprint=digest, content=data, accepted_at=now,
         updated_at=now).returning(table.c.id)).scalar_one()
     for model, rows in _child_rows(decl).items():
         if rows:
@@ -60,7 +60,14 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
                                                       at=now, actor=actor, reason="lodged"))
     conn.execute(insert(DeclarationVersion.__table__).values(declaration_id=new_id, version=1, content=data,
                                                              created_at=now, actor=actor, reason="lodged"))
+    touched(session).add(new_id)
     return new_id
+
+
+def touched(session: Session) -> set[int]:
+    """The ids of the declarations this unit of work changed without an ORM object showing it (Core
+    inserts), for the copies kept in step with them (the time-release milestones, flows/milestones.py)."""
+    return session.info.setdefault("declarations.touched", set())
 
 
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
@@ -74,9 +81,12 @@ def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
                         errors=[FieldError("economy", "is not the economy this key acts in")])
 
 
-def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
+          channel: str = "api") -> tuple[Declaration, bool]:
     """(declaration, created). The same LRN with the same content returns the existing one;
-    with other content it is refused."""
+    with other content it is refused. `channel`: how it reached Clearway (core.CHANNELS)."""
+    if channel not in core.CHANNELS or channel == "unrecorded":
+        raise Invalid("unknown channel", errors=[FieldError("channel", f"one of {', '.join(list(core.CHANNELS)[:-1])}")])
     _may_lodge(principal, decl)
     data = _validate(decl)
     digest = core.fingerprint(data)
@@ -90,7 +100,8 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     racing = session.get_bind().dialect.name != "sqlite"
     try:
         with session.begin_nested() if racing else nullcontext():
-            new_id = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor)
+            new_id = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor,
+                             channel=channel)
     except IntegrityError:
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:

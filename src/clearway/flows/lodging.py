@@ -29,8 +29,9 @@ def run_checks(session: Session, *, row: Declaration) -> None:
         check(session, row=row, actor=SYSTEM)
 
 
-def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
-    row, created = declarations.lodge(session, principal=principal, decl=decl)
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
+          channel: str = "api") -> tuple[Declaration, bool]:
+    row, created = declarations.lodge(session, principal=principal, decl=decl, channel=channel)
     if created:
         run_checks(session, row=row)
     return row, created
