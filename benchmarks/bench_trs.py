@@ -9,12 +9,17 @@ payments, releases, goods items) are generated inside the database (INSERT ... S
 numbers, pseudo-random draws from each number), spread over six months across eight offices and all
 three lanes; 5% are still waiting for assessment and 3% are under control (censored).
 
+The report reads one row of milestones per declaration (timerelease_milestones), which the flows keep in
+the same transaction as each lifecycle step; the generated history is written as raw rows, so the table is
+filled afterwards by the backfill migration 1001 runs (`flows.milestones.backfill`), timed as `backfill_s`.
+
 Measured, each the best of --repeat:
   report_by_office  what GET /api/v1/metrics/time-release?by=office does: one query, the frame, the report
   full_report       load once, then the overall figures, each of the 8 breakdowns and the bottlenecks
-  plain_sql         one SQL aggregate of the same intervals over the same joins: count and mean per
+  plain_sql         one SQL aggregate of the same intervals from the stored milestones: count and mean per
                     interval (and on PostgreSQL the median and 90th percentile with percentile_disc), which
-                    drops the declarations in progress instead of censoring them."""
+                    drops the declarations in progress instead of censoring them
+  history_sql       the same aggregate over the history's joins (what the report ran before the table)."""
 
 from __future__ import annotations
 
@@ -31,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 
 from clearway.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from clearway.flows import time_release  # noqa: E402
+from clearway.flows import milestones, time_release  # noqa: E402
 from clearway.timerelease import core, report  # noqa: E402
+from clearway.timerelease.models import Milestones  # noqa: E402
 from timing import best_of  # noqa: E402
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
@@ -121,10 +127,16 @@ def generate(engine, n: int) -> float:
     return time.perf_counter() - started
 
 
-def plain_sql(engine) -> list[tuple]:
-    """The same intervals by one SQL aggregate over the same joins: ended intervals only (no censoring)."""
-    m = time_release.lifecycle_query(lo=BASE - timedelta(days=1), hi=BASE + timedelta(days=200),
-                                     economy=None).subquery()
+def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
+    """The same intervals by one SQL aggregate, from the stored milestones or over the history's joins: ended
+    intervals only (no censoring)."""
+    lo, hi = BASE - timedelta(days=1), BASE + timedelta(days=200)
+    if stored:
+        t = Milestones
+        m = select(t.lodged, t.accepted, t.assessed, t.lane_selected, t.control_start, t.control_end, t.paid,
+                   t.released).where(t.lodged >= lo, t.lodged < hi).subquery()
+    else:
+        m = milestones.history_query(lo=lo, hi=hi).subquery()
     sqlite = engine.dialect.name == "sqlite"
 
     def secs(a, b):
@@ -145,7 +157,7 @@ def plain_sql(engine) -> list[tuple]:
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
-def run(url: str, n: int, repeat: int) -> dict:
+def run(url: str, n: int, repeat: int, history: bool) -> dict:
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
@@ -153,6 +165,12 @@ def run(url: str, n: int, repeat: int) -> dict:
             conn.execute(text("CREATE SCHEMA public"))
     migrate(engine)
     made = generate(engine, n)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        filled = milestones.backfill(conn)
+    backfilled = time.perf_counter() - started
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE timerelease_milestones"))
     factory = make_sessionmaker(engine)
     start, end = BASE, BASE + timedelta(seconds=SPAN + 86400)
     as_of = end
@@ -171,9 +189,12 @@ def run(url: str, n: int, repeat: int) -> dict:
     t_office, rep = best_of(by_office, repeat)
     t_full, _ = best_of(full, repeat)
     t_sql, rows = best_of(lambda: plain_sql(engine), repeat)
+    t_history = best_of(lambda: plain_sql(engine, stored=False), 1)[0] if history else None
     figures = {s.interval: (s.ended, s.censored, s.mean_hours, s.median_hours, s.p90_hours) for s in rep.intervals}
     engine.dispose()
     return {"backend": engine.dialect.name, "declarations": n, "generate_s": round(made, 1),
+            "backfill_s": round(backfilled, 1), "backfilled": filled,
+            "history_sql_s": None if t_history is None else round(t_history, 2),
             "report_by_office_s": round(t_office, 2), "full_report_s": round(t_full, 2),
             "plain_sql_s": round(t_sql, 2), "report": figures,
             "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x
@@ -186,11 +207,13 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench")
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-history", dest="history", action="store_false",
+                    help="skip the (slow) aggregate over the history's joins")
     args = ap.parse_args()
     for backend in args.backends.split(","):
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-trs-')}/trs.db" if backend == "sqlite" else args.pg
         try:
-            print(json.dumps(run(url, args.n, args.repeat), default=str), flush=True)
+            print(json.dumps(run(url, args.n, args.repeat, args.history), default=str), flush=True)
         except Exception as exc:  # noqa: BLE001 - e.g. no PostgreSQL here: say so and go on
             print(json.dumps({"backend": backend, "skipped": f"{type(exc).__name__}: {exc}"[:300]}), flush=True)
 

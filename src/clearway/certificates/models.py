@@ -73,6 +73,9 @@ class Certificate(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(120))
+    # The first time it touched paper: its printable copy was opened, or its printed code was checked on the
+    # verification page (someone holds a paper copy). Null: electronic only (or before migration 0302).
+    paper_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Delivery(Base):

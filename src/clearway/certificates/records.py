@@ -23,6 +23,22 @@ def by_number(session: Session, *, exporter: str, number: str, for_update: bool 
     return session.scalars(stmt).one_or_none()
 
 
+def by_code(session: Session, *, code: str) -> Certificate | None:
+    return session.scalars(select(Certificate).where(Certificate.verification_code == code)).one_or_none()
+
+
+def touched_paper(session: Session, *, code: str, how: str) -> Certificate | None:
+    """The certificate with this verification code, its first paper copy recorded (`how`: printed or
+    checked), for the paperless-trade indicator; None when no certificate has the code."""
+    row = by_code(session, code=code)
+    if row is not None and row.paper_at is None:
+        row.paper_at = utcnow()
+        session.flush()
+        append_event(session, actor="system:paper", action=f"ephyto.paper_{how}", entity_type="ephyto",
+                     entity_id=f"{row.exporting_economy}/{row.number}", data={})
+    return row
+
+
 def issued_at(summary: dict[str, Any]) -> datetime | None:
     """The certificate's issue date as written in it, when it is an aware timestamp; else None."""
     text = summary.get("issued_at")

@@ -56,10 +56,11 @@ def _each(docs: list[Doc], lodge_one: Callable[[dict[str, Any]], Outcome]) -> li
     return results
 
 
-def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session]) -> list[dict[str, Any]]:
+def locally(docs: list[Doc], *, principal: Principal, factory: sessionmaker[Session],
+            channel: str = "file") -> list[dict[str, Any]]:
     def lodge_one(doc: dict[str, Any]) -> Outcome:
         with transaction(factory) as session:
-            row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc))
+            row, created = lodging.lodge(session, principal=principal, decl=parse(DeclarationIn, doc), channel=channel)
             return row.lrn, row.mrn, row.status, created
 
     return _each(docs, lodge_one)
@@ -110,7 +111,7 @@ def batch_local(docs: list[Doc], *, principal: Principal, factory: sessionmaker[
     with _progress() as bar:
         task = bar.add_task("lodging", total=len(docs))
         results = []
-        for result in lodging.lodge_many(factory, principal=principal, lines=docs):
+        for result in lodging.lodge_many(factory, principal=principal, lines=docs, channel="file"):
             results.append(result)
             bar.advance(task)
     return results
@@ -178,7 +179,10 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
                                                            help="write one JSON result per line here")] = None,
            batch: Annotated[bool, typer.Option("--batch", help="JSON Lines lodged as batches: with --url through "
                                                "POST /api/v1/declarations/batch (10,000 a request), else 200 a "
-                                               "transaction")] = False) -> None:
+                                               "transaction")] = False,
+           from_paper: Annotated[bool, typer.Option("--from-paper", help="the declarations were keyed in from paper "
+                                                    "forms (recorded as such: they count against the paperless share; "
+                                                    "without --url only)")] = False) -> None:
     """Lodge one declaration or many (JSON Lines), with a summary of what was refused and why.
 
     Without --url this lodges straight into the configured database (CLEARWAY_DATABASE_URL, else the
@@ -199,6 +203,10 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
         docs = split_documents(text)
     except ValueError as exc:
         fail(f"{file}: {exc}")
+    if url and from_paper:
+        fail("--from-paper: only without --url (the API records its own channel)")
+    if batch and from_paper:
+        fail("--from-paper: one declaration at a time, not with --batch")
     if batch:
         try:
             outcome = (batch_http(docs, url=url, key=key or fail("--key is required")) if url
@@ -211,7 +219,8 @@ def submit(file: Annotated[str, typer.Argument(metavar="FILE",
         except Unreachable as exc:
             fail(str(exc))
     else:
-        outcome = locally(docs, principal=principal_from_key(key), factory=sessions())
+        outcome = locally(docs, principal=principal_from_key(key), factory=sessions(),
+                          channel="paper" if from_paper else "file")
     if results:
         results.write_text("".join(json.dumps(r) + "\n" for r in outcome))
     report(outcome, single=len(docs) == 1)

@@ -16,6 +16,13 @@ from clearway.reference.hs import nomenclature
 from clearway.reference.iso7064 import ALPHANUMERIC, mod_37_36_check
 
 
+# How a declaration reached Clearway. Every channel but "paper" is electronic end to end; "unrecorded": lodged
+# before the channel was recorded (then every channel Clearway offered was electronic).
+CHANNELS = {"api": "JSON over HTTP (API key)", "web": "the trader's web form", "upload": "a file uploaded on the web",
+            "file": "a file lodged with `clearway submit`", "paper": "keyed in from a paper declaration",
+            "unrecorded": "lodged before the channel was recorded (electronic)"}
+
+
 # ---- reference checks ------------------------------------------------------------------------------
 
 def check(decl: DeclarationIn) -> list[FieldError]:

@@ -26,6 +26,9 @@ class Declaration(Base):
     economy: Mapped[str] = mapped_column(String(2))
     office: Mapped[str] = mapped_column(String(5))
     status: Mapped[str] = mapped_column(String(20))
+    # How it reached Clearway (core.CHANNELS): "paper" when keyed in from a paper form; "unrecorded" for those
+    # lodged before the channel was recorded (migration 0002), all through electronic channels.
+    channel: Mapped[str] = mapped_column(String(10), default="api", server_default="unrecorded")
     version: Mapped[int] = mapped_column(Integer, default=1)
     fingerprint: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -46,13 +46,13 @@ def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
 
 
 def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
-            now: datetime, actor: str) -> Declaration:
+            now: datetime, actor: str, channel: str) -> Declaration:
     """The new declaration, its children, first status, first version and audit event (declarations/store.py:
     a handful of statements, no read-back). The row comes back persistent in the session, built from what
     was written, with its containers and history loaded."""
     rows = _child_rows(decl)
     head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-                office=decl.office, fingerprint=digest)
+                office=decl.office, fingerprint=digest, channel=channel)
     boxes = [r["container"] for r in rows[DeclarationContainer]]
     new_id, status_id, box_ids = store.insert_lodgement(
         session, head=head, content=data, items=rows[DeclarationItem], containers=boxes,
@@ -67,6 +67,7 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
     set_committed_value(row, "history", [_persistent(session, StatusEvent(
         id=status_id, declaration_id=new_id, from_status=None, to_status="accepted", at=now, actor=actor,
         reason="lodged"))])
+    touched(session).add(new_id)
     return row
 
 
@@ -75,6 +76,12 @@ def _persistent(session: Session, obj: Any) -> Any:
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def touched(session: Session) -> set[int]:
+    """The ids of the declarations this unit of work changed without an ORM object showing it (Core
+    inserts), for the copies kept in step with them (the time-release milestones, flows/milestones.py)."""
+    return session.info.setdefault("declarations.touched", set())
 
 
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
@@ -88,9 +95,12 @@ def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
                         errors=[FieldError("economy", "is not the economy this key acts in")])
 
 
-def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
+          channel: str = "api") -> tuple[Declaration, bool]:
     """(declaration, created). The same LRN with the same content returns the existing one;
-    with other content it is refused."""
+    with other content it is refused. `channel`: how it reached Clearway (core.CHANNELS)."""
+    if channel not in core.CHANNELS or channel == "unrecorded":
+        raise Invalid("unknown channel", errors=[FieldError("channel", f"one of {', '.join(list(core.CHANNELS)[:-1])}")])
     _may_lodge(principal, decl)
     data = _validate(decl)
     digest = core.fingerprint(data)
@@ -105,7 +115,8 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tup
     racing = session.get_bind().dialect.name != "sqlite"
     try:
         with session.begin_nested() if racing else nullcontext():
-            row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor)
+            row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor,
+                         channel=channel)
     except (IntegrityError, store.driver_integrity_error(session)):
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:

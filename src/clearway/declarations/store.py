@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from clearway.db import driver_cursor, stored_money, stored_time
 
-DECLARATION = ("INSERT INTO declarations (mrn, lrn, declarant_id, type, economy, office, status, version, fingerprint, "
-               "content, accepted_at, updated_at) VALUES (:mrn, :lrn, :declarant_id, :type, :economy, :office, "
-               ":status, 1, :fingerprint, {content}, :at, :at) RETURNING id")
+DECLARATION = ("INSERT INTO declarations (mrn, lrn, declarant_id, type, economy, office, status, channel, version, "
+               "fingerprint, content, accepted_at, updated_at) VALUES (:mrn, :lrn, :declarant_id, :type, :economy, "
+               ":office, :status, :channel, 1, :fingerprint, {content}, :at, :at) RETURNING id")
 ITEM = ("INSERT INTO declaration_items (declaration_id, line, hs_code, description, origin, quantity, unit, "
         "gross_weight_kg, net_weight_kg, value) VALUES (:declaration_id, :line, :hs_code, :description, :origin, "
         ":quantity, :unit, :gross_weight_kg, :net_weight_kg, :value)")

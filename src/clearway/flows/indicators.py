@@ -180,6 +180,38 @@ def exchange_indicators(session: Session, *, start: datetime, economy: str | Non
     ]
 
 
+PAPERLESS_METHOD = (
+    "Share of what was recorded in the month that never touched paper. A declaration touched paper when it was "
+    "keyed in from a paper form (lodged with `clearway submit --from-paper`); the API, the web form, file uploads "
+    "and `clearway submit` are electronic, and declarations lodged before the channel was recorded (all through "
+    "those channels) count as electronic. A certificate touched paper once its printable copy was opened or its "
+    "printed verification code was checked (by the month it was recorded here; prints were not recorded "
+    "before migration 0302, so months before it may overstate). A payment touched paper unless made by a method Clearway takes "
+    "electronically (" + ", ".join(payments_core.METHODS) + "): Clearway takes no cash or cheque.")
+
+
+def paperless_indicator(session: Session, *, start: datetime, economy: str | None, labels: list[str],
+                        provenance: str) -> Indicator:
+    """Paperless trade's own footprint: declarations, certificates and payments that never touched paper."""
+    decls = select(Declaration.accepted_at, Declaration.channel != "paper").where(Declaration.accepted_at >= start)
+    certs = select(Certificate.recorded_at, Certificate.paper_at.is_(None)).where(Certificate.recorded_at >= start)
+    pays = (select(Payment.paid_at, Payment.method.in_(payments_core.METHODS))
+            .join(Declaration, Declaration.id == Payment.declaration_id).where(Payment.paid_at >= start))
+    if economy:
+        decls, pays = decls.where(Declaration.economy == economy), pays.where(Declaration.economy == economy)
+        certs = certs.where(((Certificate.direction == "issued") & (Certificate.exporting_economy == economy))
+                            | ((Certificate.direction == "received") & (Certificate.importing_economy == economy)))
+    series = []
+    for name, stmt in (("declarations", decls), ("certificates", certs), ("payments", pays)):
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for at, paperless in session.execute(stmt):
+            counts[_month(at)][0] += bool(paperless)
+            counts[_month(at)][1] += 1
+        series.append(Series(name, [(m, share(*counts[m]) if m in counts else None) for m in labels]))
+    return Indicator("paperless_footprint", "technology", "Paperless trade's own footprint: never touched paper",
+                     "%", "computed", provenance, "line", series, PAPERLESS_METHOD)
+
+
 def indicators(session: Session, *, economy: str | None = None, now: datetime | None = None) -> list[Indicator]:
     """Every indicator of the dashboard: computed over the last six whole months to now, then entered."""
     start, end, labels = window(now or utcnow())
@@ -192,6 +224,7 @@ def indicators(session: Session, *, economy: str | None = None, now: datetime | 
     found += payment_indicators(session, start=start, economy=economy, labels=labels, low_value=low_value,
                                 provenance=provenance)
     found += exchange_indicators(session, start=start, economy=economy, labels=labels, provenance=provenance)
+    found.append(paperless_indicator(session, start=start, economy=economy, labels=labels, provenance=provenance))
     found += dashboard.entered_indicators(session, economy=economy)
     order = list(PILLARS)
     return sorted(found, key=lambda i: order.index(i.pillar))

@@ -37,15 +37,17 @@ def run_checks(session: Session, *, row: Declaration, new: bool = False) -> bool
     return raised
 
 
-def lodge(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool]:
-    row, created, _ = lodge_checked(session, principal=principal, decl=decl)
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
+          channel: str = "api") -> tuple[Declaration, bool]:
+    row, created, _ = lodge_checked(session, principal=principal, decl=decl, channel=channel)
     return row, created
 
 
-def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn) -> tuple[Declaration, bool, bool]:
+def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn,
+                  channel: str = "api") -> tuple[Declaration, bool, bool]:
     """(declaration, created, whether a check raised a finding on it): what the API needs to answer without
     reading the findings back."""
-    row, created = declarations.lodge(session, principal=principal, decl=decl)
+    row, created = declarations.lodge(session, principal=principal, decl=decl, channel=channel)
     raised = run_checks(session, row=row, new=True) if created else True
     return row, created, raised
 
@@ -69,14 +71,14 @@ def _refused(line: int, lrn: Any, exc: ClearwayError | str) -> dict[str, Any]:
             "reasons": [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail], "errors": errors}
 
 
-def _lodge_line(session: Session, principal: Principal, line: int, doc: Any) -> dict[str, Any]:
+def _lodge_line(session: Session, principal: Principal, line: int, doc: Any, channel: str) -> dict[str, Any]:
     """One line in its own savepoint: a refused line leaves nothing behind, whatever step refused it."""
     lrn = doc.get("lrn") if isinstance(doc, dict) else None
     if isinstance(doc, str):
         return _refused(line, None, doc)
     try:
         with session.begin_nested():
-            row, created, _ = lodge_checked(session, principal=principal, decl=parse(DeclarationIn, doc))
+            row, created, _ = lodge_checked(session, principal=principal, decl=parse(DeclarationIn, doc), channel=channel)
     except ClearwayError as exc:
         return _refused(line, lrn, exc)
     return {"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
@@ -84,7 +86,7 @@ def _lodge_line(session: Session, principal: Principal, line: int, doc: Any) -> 
 
 
 def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
-               chunk: int = 200) -> Iterator[dict[str, Any]]:
+               chunk: int = 200, channel: str = "api") -> Iterator[dict[str, Any]]:
     """Lodge each line on its own (idempotent per LRN exactly as `lodge`), `chunk` lines a transaction; the
     results come in line order, each chunk's once it is committed. A chunk that fails as a whole (not a
     refusal: the database went away) is tried again line by line, so only the failing line is lost."""
@@ -93,13 +95,13 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
         part = pending[start:start + chunk]
         try:
             with transaction(factory) as session:
-                results = [_lodge_line(session, principal, n, doc) for n, doc in part]
+                results = [_lodge_line(session, principal, n, doc, channel) for n, doc in part]
         except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
             results = []
             for n, doc in part:
                 try:
                     with transaction(factory) as session:
-                        results.append(_lodge_line(session, principal, n, doc))
+                        results.append(_lodge_line(session, principal, n, doc, channel))
                 except Exception as exc:  # noqa: BLE001
                     results.append(_refused(n, doc.get("lrn") if isinstance(doc, dict) else None,
                                             f"not lodged: {type(exc).__name__} (send the line again)"))

@@ -1,6 +1,8 @@
-"""The time-release report from the stored lifecycle: one query gathers each declaration's milestones
-from the declarations, their status history, the controls, payments and releases (one row per
-declaration, as columns), then the pure core (clearway.timerelease) computes the figures.
+"""The time-release report from the stored milestones: one row per declaration (timerelease_milestones,
+kept in step with the history by flows/milestones.py) read as columns, then the pure core
+(clearway.timerelease) computes the figures. `history_lifecycles` computes the same frame from the history
+itself (the joins over status events, controls, payments, releases, lanes, assessments and items): the
+reference the stored table is tested against, and the plain SQL baseline of the benchmark.
 
 Composes declarations, risk (lanes, trusted traders, essential goods), tariff (low-value consignments),
 payments and release: a flow, because it reads five domains."""
@@ -11,118 +13,75 @@ import io
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clearway.db import utcnow
-from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
-from clearway.payments.models import Payment
-from clearway.release.models import Release
+from clearway.flows import milestones
 from clearway.risk import essential_goods, service as risk
 from clearway.risk.essential import shipped
-from clearway.risk.models import Inspection, LaneDecisionRow
-from clearway.tariff.models import AssessmentRecord
 from clearway.timerelease import core, report
+from clearway.timerelease.models import Milestones
 from clearway.timerelease.schemas import TimeReleaseReport
 
-_TEXT = ("economy", "office", "status", "declarant", "importer", "mode", "arrival_text")
-_TIMES = ("lodged", "accepted", "assessed", "lane_selected", "control_start", "control_end", "paid", "released")
-COLUMNS: dict[str, pl.DataType] = {"id": pl.Int64, **{c: pl.Utf8 for c in _TEXT},
-                                   **{c: pl.Datetime("us", "UTC") for c in _TIMES}, "lane": pl.Utf8,
-                                   "low_value_text": pl.Utf8, "items": pl.Int64, "essential_items": pl.Int64}
-
-
-def _first(status: str):
-    return func.min(case((StatusEvent.to_status == status, StatusEvent.at)))
-
-
-def _last(status: str):
-    return func.max(case((StatusEvent.to_status == status, StatusEvent.at)))
-
-
-def _essential_item(changed: dict[str, frozenset[str]]):
-    """1 for an item on its economy's essential-goods list: the shipped list, or the economy's own where its
-    administrator changed it (`changed`; the join to the declaration only then)."""
-    sub = func.substr(DeclarationItem.hs_code, 1, 6)
-    own = [(and_(Declaration.economy == e, sub.in_(sorted(codes))), 1) for e, codes in sorted(changed.items())]
-    default = sub.in_(sorted(shipped()))
-    if changed:
-        default = and_(Declaration.economy.not_in(sorted(changed)), default)
-    return case(*own, (default, 1), else_=0)
-
-
-def lifecycle_query(*, lo: datetime, hi: datetime, economy: str | None,
-                    changed: dict[str, frozenset[str]] | None = None):
-    """One row per declaration lodged in [lo, hi): its milestones and the facts it is broken down by.
-    `changed`: the essential-goods lists of the economies whose administrator changed the shipped one."""
-    events = (select(StatusEvent.declaration_id.label("did"), _first("accepted").label("accepted"),
-                     _last("assessed").label("assessed"), _last("lane_selected").label("lane_selected"),
-                     _last("under_control").label("control_start"))
-              .group_by(StatusEvent.declaration_id).subquery())
-    controls = (select(Inspection.declaration_id.label("did"), func.max(Inspection.inspected_at).label("at"))
-                .group_by(Inspection.declaration_id).subquery())
-    paid = (select(Payment.declaration_id.label("did"), func.max(Payment.paid_at).label("at"))
-            .group_by(Payment.declaration_id).subquery())
-    latest_lane = (select(func.max(LaneDecisionRow.id).label("id")).group_by(LaneDecisionRow.declaration_id)
-                   .subquery())
-    lanes = (select(LaneDecisionRow.declaration_id.label("did"), LaneDecisionRow.lane)
-             .join(latest_lane, latest_lane.c.id == LaneDecisionRow.id).subquery())
-    latest_assessment = (select(func.max(AssessmentRecord.id).label("id"))
-                         .group_by(AssessmentRecord.declaration_id).subquery())
-    waived = AssessmentRecord.detail[("de_minimis", "duty_waived")]
-    assessments = (select(AssessmentRecord.declaration_id.label("did"), cast(waived.as_string(), String).label("lv"))
-                   .join(latest_assessment, latest_assessment.c.id == AssessmentRecord.id).subquery())
-    items = select(DeclarationItem.declaration_id.label("did"), func.count().label("n"),
-                   func.sum(_essential_item(changed or {})).label("essential"))
-    if changed:
-        items = items.join(Declaration, Declaration.id == DeclarationItem.declaration_id)
-    items = items.group_by(DeclarationItem.declaration_id).subquery()
-    stmt = (select(Declaration.id, Declaration.economy, Declaration.office, Declaration.status,
-                   Declaration.declarant_id, Declaration.content[("importer", "id")].as_string(),
-                   Declaration.content[("transport", "mode")].as_string(),
-                   Declaration.content[("transport", "arrival")].as_string(), Declaration.accepted_at.label("lodged"),
-                   events.c.accepted, events.c.assessed, events.c.lane_selected, events.c.control_start,
-                   controls.c.at.label("control_end"), paid.c.at.label("paid"), Release.released_at.label("released"),
-                   lanes.c.lane, assessments.c.lv, items.c.n, items.c.essential)
-            .outerjoin(events, events.c.did == Declaration.id)
-            .outerjoin(controls, controls.c.did == Declaration.id)
-            .outerjoin(paid, paid.c.did == Declaration.id)
-            .outerjoin(Release, Release.declaration_id == Declaration.id)
-            .outerjoin(lanes, lanes.c.did == Declaration.id)
-            .outerjoin(assessments, assessments.c.did == Declaration.id)
-            .outerjoin(items, items.c.did == Declaration.id)
-            .where(and_(Declaration.accepted_at >= lo, Declaration.accepted_at < hi)))
-    if economy:
-        stmt = stmt.where(Declaration.economy == economy)
-    return stmt
+_STORED_TEXT = ("economy", "office", "status", "declarant", "importer", "mode", "lane", "goods")
+STORED: dict[str, pl.DataType] = {"id": pl.Int64, **{c: pl.Utf8 for c in _STORED_TEXT}, "low_value": pl.Boolean,
+                                  "items": pl.Int64, "arrival": pl.Datetime("us", "UTC"),
+                                  **{c: pl.Datetime("us", "UTC") for c in milestones.TIMES}}
 
 
 def _utc(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Datetime("us", "UTC"))
 
 
+def _trusted(trusted: dict[str, set[str]]) -> pl.Expr:
+    """Trusted-trader status as the economy's lane policy states it now (the policy keeps no history of who
+    was trusted when): the declarant or the importer is named in it."""
+    keys = [f"{e}|{p}" for e, parties in trusted.items() for p in parties]
+    return (pl.concat_str("economy", pl.lit("|"), "declarant").is_in(keys)
+            | pl.concat_str("economy", pl.lit("|"), "importer").fill_null("").is_in(keys))
+
+
 def to_frame(raw: pl.DataFrame, trusted: dict[str, set[str]]) -> pl.DataFrame:
-    """The query's rows (COLUMNS) as the core's lifecycle frame."""
-    trusted_pairs = pl.DataFrame([(e, p) for e, parties in trusted.items() for p in parties],
-                                 schema=["economy", "party"], orient="row")
-    known = pl.concat_str("economy", pl.lit("|"), "party")
-    keys = trusted_pairs.select(known).to_series().to_list() if trusted_pairs.height else []
+    """The history query's rows (milestones.COLUMNS) as the core's lifecycle frame."""
     return raw.select(
-        "id", "office", "mode", "lane", "status",
-        trusted=(pl.concat_str("economy", pl.lit("|"), "declarant").is_in(keys)
-                 | pl.concat_str("economy", pl.lit("|"), "importer").fill_null("").is_in(keys)),
+        "id", "office", "mode", "lane", "status", trusted=_trusted(trusted),
         essential=(pl.col("items") > 0) & (pl.col("items") == pl.col("essential_items")),
-        low_value=pl.col("low_value_text").is_in(["true", "1"]),
-        arrival=pl.col("arrival_text").str.replace(r"Z$", "+00:00")
-        .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False),
+        low_value=pl.col("low_value_text").is_in(["true", "1"]), arrival=milestones.arrival(pl.col("arrival_text")),
         **{m: _utc(m) for m in core.MILESTONES if m != "arrival"},
     )
 
 
-def _copied(session: Session, stmt) -> pl.DataFrame:
+def _essential(stored: pl.DataFrame, lists: dict[str, frozenset[str]]) -> pl.DataFrame:
+    """Essential goods: every item's subheading on its economy's list now (`lists`: the economies whose
+    administrator changed the shipped one). Decided once per distinct (economy, goods), then joined."""
+    default = shipped()
+    combos = stored.select("economy", "goods").unique()
+    flags = [bool(goods) and all(c in lists.get(economy, default) for c in goods.split())
+             for economy, goods in combos.iter_rows()]
+    combos = combos.with_columns(essential=pl.Series(flags, dtype=pl.Boolean))
+    return stored.join(combos, on=["economy", "goods"], how="left", nulls_equal=True)
+
+
+def stored_frame(stored: pl.DataFrame, trusted: dict[str, set[str]],
+                 lists: dict[str, frozenset[str]]) -> pl.DataFrame:
+    """Rows of timerelease_milestones (STORED) as the core's lifecycle frame."""
+    return _essential(stored, lists).select("id", "office", "mode", "lane", "status", trusted=_trusted(trusted),
+                                            essential="essential", low_value="low_value",
+                                            **{m: _utc(m) for m in core.MILESTONES})
+
+
+def _stored_query(*, lo: datetime, hi: datetime, economy: str | None):
+    m = Milestones
+    stmt = select(m.declaration_id, m.economy, m.office, m.status, m.declarant, m.importer, m.mode, m.lane, m.goods,
+                  m.low_value, m.items, m.arrival, *(getattr(m, t) for t in milestones.TIMES))
+    stmt = stmt.where(m.lodged >= lo, m.lodged < hi)
+    return stmt.where(m.economy == economy) if economy else stmt
+
+
+def _copied(session: Session, stmt, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """PostgreSQL: the query's rows as CSV through COPY straight into columns, with no Python object per
-    value (a million declarations: seconds saved). Values are rendered as SQL literals by SQLAlchemy,
-    which quotes them; they are dates, an economy code and the essential-goods list."""
+    value. Values are rendered as SQL literals by SQLAlchemy, which quotes them (dates, an economy code)."""
     conn = session.connection()
     sql = str(stmt.compile(conn.engine, compile_kwargs={"literal_binds": True, "render_postcompile": True}))
     conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
@@ -130,21 +89,42 @@ def _copied(session: Session, stmt) -> pl.DataFrame:
     with conn.connection.dbapi_connection.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
         for block in copy:
             buf.write(block)
-    text_schema = {name: pl.Utf8 if dtype == pl.Datetime("us", "UTC") else dtype for name, dtype in COLUMNS.items()}
-    raw = pl.read_csv(buf.getvalue(), has_header=False, new_columns=list(COLUMNS), schema=text_schema)
-    return raw.with_columns(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f%#z", time_zone="UTC") for c in _TIMES)
+    times = [n for n, t in schema.items() if t == pl.Datetime("us", "UTC")]
+    text = {n: pl.Utf8 if n in times else (pl.Utf8 if t == pl.Boolean else t) for n, t in schema.items()}
+    raw = pl.read_csv(buf.getvalue(), has_header=False, new_columns=list(schema), schema=text)
+    return raw.with_columns(*(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f%#z", time_zone="UTC") for c in times),
+                            *(pl.col(n) == "t" for n, t in schema.items() if t == pl.Boolean))
+
+
+def _raw_sqlite(session: Session, stmt, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """SQLite: the stored text of each timestamp, parsed by Polars as a column (not one datetime object per
+    value through the ORM type)."""
+    times = [n for n, t in schema.items() if t == pl.Datetime("us", "UTC")]
+    cols = [type_coerce(c, String) if name in times else c for name, c in zip(schema, stmt.selected_columns)]
+    rows = session.execute(stmt.with_only_columns(*cols)).all()
+    text = {n: pl.Utf8 if n in times else t for n, t in schema.items()}
+    raw = pl.DataFrame(rows, schema=text, orient="row")
+    return raw.with_columns(pl.col(c).str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_zone="UTC") for c in times)
+
+
+def _policies(session: Session, economies: list[str]) -> dict[str, set[str]]:
+    return {e: set(risk.policy(session, economy=e)[0].trusted_traders) for e in economies}
 
 
 def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None) -> pl.DataFrame:
-    stmt = lifecycle_query(lo=lo, hi=hi, economy=economy, changed=essential_goods.changed_lists(session))
-    if session.get_bind().dialect.name == "postgresql":
-        raw = _copied(session, stmt)
-    else:
-        raw = pl.DataFrame(session.execute(stmt).all(), schema=COLUMNS, orient="row")
-    # Trusted-trader status as the economy's lane policy states it now (the policy keeps no history
-    # of who was trusted when).
-    trusted = {e: set(risk.policy(session, economy=e)[0].trusted_traders) for e in raw["economy"].unique()}
-    return to_frame(raw, trusted)
+    """The lifecycle frame of the declarations lodged in [lo, hi), from the stored milestones."""
+    stmt = _stored_query(lo=lo, hi=hi, economy=economy)
+    read = _copied if session.get_bind().dialect.name == "postgresql" else _raw_sqlite
+    stored = read(session, stmt, STORED)
+    return stored_frame(stored, _policies(session, stored["economy"].unique().to_list()),
+                        essential_goods.changed_lists(session))
+
+
+def history_lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None) -> pl.DataFrame:
+    """The same frame computed from the history (the joins), for the tests and the benchmark's baseline."""
+    stmt = milestones.history_query(lo=lo, hi=hi, economy=economy, changed=essential_goods.changed_lists(session))
+    raw = milestones.history(session, stmt)
+    return to_frame(raw, _policies(session, raw["economy"].unique().to_list()))
 
 
 def time_release(session: Session, *, start: datetime, end: datetime, economy: str | None = None,

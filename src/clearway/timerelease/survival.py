@@ -41,11 +41,21 @@ def kaplan_meier(durations: np.ndarray, ended: np.ndarray) -> Curve:
     ended = np.asarray(ended, dtype=bool)
     if len(durations) == 0:
         return Curve(np.empty(0), np.empty(0))
-    order = np.argsort(durations, kind="stable")
-    t, e = durations[order], ended[order]
-    times, first, counts = np.unique(t, return_index=True, return_counts=True)
-    deaths = np.add.reduceat(e.astype(np.int64), first)
-    at_risk = len(t) - first  # all with a time >= times[i]
-    keep = deaths > 0
-    survival = np.cumprod(1.0 - deaths[keep] / at_risk[keep])
-    return Curve(times[keep], survival)
+    # Sorted values rather than an argsort (several times faster on a million): the ended times sorted give
+    # the distinct event times and how many end at each; those still at risk at t are all with a time >= t:
+    # the ended ones by their position, the censored ones (usually few) placed among the event times by
+    # binary search and counted.
+    te, tc = np.sort(durations[ended]), durations[~ended]
+    if len(te) == 0:
+        return Curve(np.empty(0), np.empty(0))
+    new = np.empty(len(te), dtype=bool)
+    new[0] = True
+    np.not_equal(te[1:], te[:-1], out=new[1:])
+    first = np.flatnonzero(new)  # where each distinct event time starts among the ended
+    times = te[first]
+    deaths = np.diff(np.append(first, len(te)))
+    # A censored time c is at risk at times[j] while c >= times[j], i.e. for j < searchsorted(times, c, right).
+    placed = np.bincount(np.searchsorted(times, tc, side="right"), minlength=len(times) + 1)
+    at_risk = (len(te) - first) + (len(tc) - np.cumsum(placed)[:len(times)])
+    survival = np.cumprod(1.0 - deaths / at_risk)
+    return Curve(times, survival)

@@ -7,9 +7,7 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
-
-from clearway.certificates import printing, sps
+from clearway.certificates import printing, records, sps
 from clearway.certificates.models import Certificate
 from clearway.web.templating import templates
 
@@ -23,14 +21,19 @@ def _normal(code: str) -> str:
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
-def _find(request: Request, code: str) -> Certificate | None:
-    with request.app.state.ctx.factory() as session:
-        return session.scalars(select(Certificate).where(Certificate.verification_code == _normal(code))).one_or_none()
+def _find(request: Request, code: str, how: str) -> Certificate | None:
+    """The certificate with this code; that someone printed it or checks its printed code is recorded (the
+    paper it touched counts against the paperless-trade indicator)."""
+    with request.app.state.ctx.uow() as session:
+        row = records.touched_paper(session, code=_normal(code), how=how)
+        if row is not None:
+            session.expunge(row)
+        return row
 
 
 @router.get("/certificates/verify", response_class=HTMLResponse)
 def verify_page(request: Request, code: str = "") -> HTMLResponse:
-    row = _find(request, code) if code.strip() else None
+    row = _find(request, code, "checked") if code.strip() else None
     return templates.TemplateResponse(request, "certificate_verify.html",
                                       {"code": code, "row": row, "asked": bool(code.strip())},
                                       status_code=200 if row or not code.strip() else 404)
@@ -39,7 +42,7 @@ def verify_page(request: Request, code: str = "") -> HTMLResponse:
 @router.get("/certificates/print/{code}", response_class=HTMLResponse)
 def printable(request: Request, code: str) -> HTMLResponse:
     """The printable certificate; the verification code in the address is what grants access to it."""
-    row = _find(request, code)
+    row = _find(request, code, "printed")
     if row is None:
         return templates.TemplateResponse(request, "certificate_verify.html",
                                           {"code": code, "row": None, "asked": True}, status_code=404)

@@ -63,5 +63,5 @@ def administration(request: Request, economy: str) -> Response:
         "kinds": core.SHARES, "trend": trend, "latest": rows[-1] if rows else None,
         "grade_shares": core.visible(service.to_core(rows[-1]), own=own)[1] if rows else {},
         "scores": scores, "principles": principles(), "score_chart": score_chart, "own": own, "signed": signed,
-        "actions": actions, "indicators": indicators(), "scale": scale(),
+        "actions": actions, "today": today, "indicators": indicators(), "scale": scale(),
         "illustrative": any(r.illustrative for r in rows)})

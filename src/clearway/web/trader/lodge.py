@@ -116,7 +116,8 @@ def _act(request: Request, signed: SignedIn, form: list[tuple[str, str]]) -> Res
     if action == "lodge":
         try:
             with request.app.state.ctx.uow() as session:
-                row, _ = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, prune(doc)))
+                row, _ = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, prune(doc)),
+                                              channel="web")
                 mrn = row.mrn
         except ClearwayError as exc:
             return _page(request, signed, doc, errors=_errors(exc), status=exc.status)

@@ -40,7 +40,8 @@ def _lodge_one(request: Request, signed: SignedIn, lines: list[int], doc: Any) -
         return [{"line": lines[0], "lrn": None, "outcome": "refused", "reason": doc}]
     try:
         with request.app.state.ctx.uow() as session:
-            row, created = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, doc))
+            row, created = lodging.lodge(session, principal=signed.principal, decl=parse(DeclarationIn, doc),
+                                           channel="upload")
             return [{"line": lines[0], "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
                      "outcome": "accepted" if created else "already lodged"}]
     except ClearwayError as exc:

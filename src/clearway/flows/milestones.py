@@ -1,0 +1,189 @@
+"""The time-release milestones of each declaration (timerelease_milestones), kept in step with its history.
+
+The history is the record: status events, controls, payments, the release, lane decisions, assessments,
+goods items. `history_query` gathers one row per declaration from them (the joins the report used to run at
+each request); `refresh` stores that row for the declarations a unit of work changed, in the same
+transaction, so the report reads one table. What a unit of work changed is seen at each flush (any ORM row
+of the history, the declaration itself) plus the declarations `declarations.service` inserts as Core rows
+(`declarations.service.touched`); the listeners below, registered when clearway.flows is imported, refresh
+them just before the commit. Migration 1001 fills the table from the history there was (`backfill`).
+
+Composes declarations, risk, tariff, payments and release: a flow, because it reads five domains."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Connection, String, and_, case, cast, delete, event, func, insert, select
+from sqlalchemy.orm import Session
+
+from clearway.declarations import service as declarations
+from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
+from clearway.payments.models import Payment
+from clearway.release.models import Release
+from clearway.risk.essential import shipped
+from clearway.risk.models import Inspection, LaneDecisionRow
+from clearway.tariff.models import AssessmentRecord
+from clearway.timerelease.models import Milestones
+
+_TEXT = ("economy", "office", "status", "declarant", "importer", "mode", "arrival_text")
+TIMES = ("lodged", "accepted", "assessed", "lane_selected", "control_start", "control_end", "paid", "released")
+COLUMNS: dict[str, pl.DataType] = {"id": pl.Int64, **{c: pl.Utf8 for c in _TEXT},
+                                   **{c: pl.Datetime("us", "UTC") for c in TIMES}, "lane": pl.Utf8,
+                                   "low_value_text": pl.Utf8, "items": pl.Int64, "essential_items": pl.Int64,
+                                   "goods": pl.Utf8}
+# The history tables whose rows carry a declaration_id: a change to any of them changes the milestones.
+WATCHED = (StatusEvent, DeclarationItem, Payment, Release, Inspection, LaneDecisionRow, AssessmentRecord)
+Scope = Callable[[object], object]  # a declaration-id column -> the condition that keeps the wanted ones
+
+
+def _first(status: str):
+    return func.min(case((StatusEvent.to_status == status, StatusEvent.at)))
+
+
+def _last(status: str):
+    return func.max(case((StatusEvent.to_status == status, StatusEvent.at)))
+
+
+def _essential_item(changed: dict[str, frozenset[str]]):
+    """1 for an item on its economy's essential-goods list: the shipped list, or the economy's own where its
+    administrator changed it (`changed`; the join to the declaration only then)."""
+    sub = func.substr(DeclarationItem.hs_code, 1, 6)
+    own = [(and_(Declaration.economy == e, sub.in_(sorted(codes))), 1) for e, codes in sorted(changed.items())]
+    default = sub.in_(sorted(shipped()))
+    if changed:
+        default = and_(Declaration.economy.not_in(sorted(changed)), default)
+    return case(*own, (default, 1), else_=0)
+
+
+def history_query(*, lo: datetime | None = None, hi: datetime | None = None, economy: str | None = None,
+                  scope: Scope | None = None, changed: dict[str, frozenset[str]] | None = None):
+    """One row per declaration (COLUMNS) from its history: those lodged in [lo, hi), or those `scope` keeps
+    (then every part of the query is cut to them, so that a refresh of one declaration reads its rows only).
+    `changed`: the essential-goods lists of the economies whose administrator changed the shipped one."""
+    def cut(stmt, column):
+        return stmt if scope is None else stmt.where(scope(column))
+
+    events = cut(select(StatusEvent.declaration_id.label("did"), _first("accepted").label("accepted"),
+                        _last("assessed").label("assessed"), _last("lane_selected").label("lane_selected"),
+                        _last("under_control").label("control_start")), StatusEvent.declaration_id)
+    events = events.group_by(StatusEvent.declaration_id).subquery()
+    controls = cut(select(Inspection.declaration_id.label("did"), func.max(Inspection.inspected_at).label("at")),
+                   Inspection.declaration_id).group_by(Inspection.declaration_id).subquery()
+    paid = cut(select(Payment.declaration_id.label("did"), func.max(Payment.paid_at).label("at")),
+               Payment.declaration_id).group_by(Payment.declaration_id).subquery()
+    latest_lane = cut(select(func.max(LaneDecisionRow.id).label("id")), LaneDecisionRow.declaration_id)
+    latest_lane = latest_lane.group_by(LaneDecisionRow.declaration_id).subquery()
+    lanes = (select(LaneDecisionRow.declaration_id.label("did"), LaneDecisionRow.lane)
+             .join(latest_lane, latest_lane.c.id == LaneDecisionRow.id).subquery())
+    latest_assessment = cut(select(func.max(AssessmentRecord.id).label("id")), AssessmentRecord.declaration_id)
+    latest_assessment = latest_assessment.group_by(AssessmentRecord.declaration_id).subquery()
+    waived = AssessmentRecord.detail[("de_minimis", "duty_waived")]
+    assessments = (select(AssessmentRecord.declaration_id.label("did"), cast(waived.as_string(), String).label("lv"))
+                   .join(latest_assessment, latest_assessment.c.id == AssessmentRecord.id).subquery())
+    items = cut(select(DeclarationItem.declaration_id.label("did"), func.count().label("n"),
+                       func.sum(_essential_item(changed or {})).label("essential"),
+                       func.aggregate_strings(func.substr(DeclarationItem.hs_code, 1, 6), " ").label("goods")),
+                DeclarationItem.declaration_id)
+    if changed:
+        items = items.join(Declaration, Declaration.id == DeclarationItem.declaration_id)
+    items = items.group_by(DeclarationItem.declaration_id).subquery()
+    release = cut(select(Release.declaration_id.label("did"), Release.released_at.label("at")),
+                  Release.declaration_id).subquery()
+    stmt = (select(Declaration.id, Declaration.economy, Declaration.office, Declaration.status,
+                   Declaration.declarant_id, Declaration.content[("importer", "id")].as_string(),
+                   Declaration.content[("transport", "mode")].as_string(),
+                   Declaration.content[("transport", "arrival")].as_string(), Declaration.accepted_at.label("lodged"),
+                   events.c.accepted, events.c.assessed, events.c.lane_selected, events.c.control_start,
+                   controls.c.at.label("control_end"), paid.c.at.label("paid"), release.c.at.label("released"),
+                   lanes.c.lane, assessments.c.lv, items.c.n, items.c.essential, items.c.goods)
+            .outerjoin(events, events.c.did == Declaration.id)
+            .outerjoin(controls, controls.c.did == Declaration.id)
+            .outerjoin(paid, paid.c.did == Declaration.id)
+            .outerjoin(release, release.c.did == Declaration.id)
+            .outerjoin(lanes, lanes.c.did == Declaration.id)
+            .outerjoin(assessments, assessments.c.did == Declaration.id)
+            .outerjoin(items, items.c.did == Declaration.id))
+    if lo is not None and hi is not None:
+        stmt = stmt.where(and_(Declaration.accepted_at >= lo, Declaration.accepted_at < hi))
+    if economy:
+        stmt = stmt.where(Declaration.economy == economy)
+    return cut(stmt, Declaration.id)
+
+
+def arrival(text: pl.Expr) -> pl.Expr:
+    """The arrival the declarant reported (ISO 8601 with a zone); anything else reads as unknown."""
+    return (text.str.replace(r"Z$", "+00:00")
+            .str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False))
+
+
+def stored_rows(raw: pl.DataFrame) -> list[dict]:
+    """The history query's rows (COLUMNS) as rows of timerelease_milestones."""
+    goods = pl.col("goods").fill_null("").str.split(" ").list.unique().list.sort().list.join(" ").str.strip_chars()
+    return raw.select(
+        pl.col("id").alias("declaration_id"), "economy", "office", "status", pl.col("declarant"), "importer",
+        "mode", "lane", low_value=pl.col("low_value_text").is_in(["true", "1"]),
+        items=pl.col("items").fill_null(0), goods=goods, arrival=arrival(pl.col("arrival_text")),
+        **{t: pl.col(t) for t in TIMES},
+    ).to_dicts()
+
+
+def history(session: Session | Connection, stmt) -> pl.DataFrame:
+    return pl.DataFrame(session.execute(stmt).all(), schema=COLUMNS, orient="row")
+
+
+def refresh(session: Session | Connection, *, scope: Scope, ids: Iterable[int] | None = None) -> int:
+    """Store the milestones of the declarations `scope` keeps, from their history; returns rows written."""
+    conn = session.connection() if isinstance(session, Session) else session
+    table = Milestones.__table__
+    conn.execute(delete(table).where(scope(table.c.declaration_id)))
+    rows = stored_rows(history(conn, history_query(scope=scope)))
+    if rows:
+        conn.execute(insert(table), rows)
+    return len(rows)
+
+
+def refresh_ids(session: Session, ids: Iterable[int]) -> None:
+    ids = sorted({i for i in ids if i is not None})
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        refresh(session, scope=lambda column, chunk=chunk: column.in_(chunk))
+
+
+def backfill(conn: Connection, *, chunk: int = 20_000) -> int:
+    """Every declaration's milestones from its history, by ranges of ids (migration 1001, benchmarks)."""
+    top = conn.execute(select(func.max(Declaration.id))).scalar()
+    if top is None:  # nothing to fill (and no other domain's table read: migration 1001 on a new database)
+        return 0
+    written = 0
+    for lo in range(0, top + 1, chunk):
+        written += refresh(conn, scope=lambda column, lo=lo: column.between(lo, lo + chunk - 1))
+    return written
+
+
+def _seen(session: Session, flush_context, instances=None) -> None:
+    ids = declarations.touched(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Declaration):
+            ids.add(obj.id)
+        elif isinstance(obj, WATCHED):
+            ids.add(obj.declaration_id)
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    ids = declarations.touched(session)
+    if ids:
+        refresh_ids(session, ids)
+        ids.clear()
+
+
+def _forget(session: Session, *_: object) -> None:
+    declarations.touched(session).clear()
+
+
+event.listen(Session, "after_flush", _seen)
+event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "after_rollback", _forget)
