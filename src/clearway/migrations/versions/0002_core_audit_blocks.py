@@ -9,6 +9,7 @@ Revision ID: 0002_core_audit_blocks
 Revises: 0001_core
 """
 import hashlib
+from types import SimpleNamespace
 from datetime import UTC, datetime
 
 from alembic import op
@@ -37,7 +38,7 @@ def _rehash(conn) -> None:
         if isinstance(at, str):
             at = datetime.fromisoformat(at)
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-        r = r._replace(at=at)
+        r = SimpleNamespace(**{**r._asdict(), "at": at})
         if r.seq != expected or r.prev_hash != prev or _old_link(r) != r.hash:
             raise RuntimeError(f"the audit chain is broken at event {r.seq}: run `clearway audit verify` on the "
                                "previous release and settle it before upgrading")
