@@ -121,8 +121,13 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
             # A new database file is readable by its owner only (it holds keys' digests, users, declarations);
-            # SQLite gives its -wal and -shm files the same rights.
-            os.close(os.open(u.database, os.O_WRONLY | os.O_CREAT, 0o600))
+            # SQLite gives its -wal and -shm files the same rights. Only a file this call creates is opened
+            # here: closing any descriptor of a database file drops every POSIX lock this process holds on it
+            # (SQLite's own connections included), which lets other processes write under them and corrupts it.
+            try:
+                os.close(os.open(u.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
         turn = threading.Lock()
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
                                                   "factory": _turn_taking(turn)}, **kwargs)
