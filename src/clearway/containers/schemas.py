@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from clearway.containers import iso6346
+from clearway.containers import iso6346, signing
 from clearway.containers.tamper import STATUSES
 
 SealStatus = Literal[STATUSES]  # type: ignore[valid-type]
@@ -50,6 +50,14 @@ class SealIn(_Strict):
     arrival_to: AwareDatetime
     places: list[PlaceIn] | None = Field(default=None, max_length=20, description=(
         "where the seal may be opened; by default a geofence around the destination office"))
+    device_key: str = Field(description=(
+        "the seal device's HMAC-SHA256 secret, 64 hexadecimal digits: its events must be signed with it "
+        "(docs/seal-device-protocol.md)"))
+
+    @field_validator("device_key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        return signing.parse_key(v).hex()
 
 
 class RemoveIn(_Strict):
@@ -75,6 +83,9 @@ class SealOut(BaseModel):
     removed_at: datetime | None = None
     removed_by: str | None = None
     removal_reason: str | None = None
+    device_key_registered: bool = Field(description="whether its events must be signed (the key is never shown)")
+    refused_events: dict[str, int] = Field(default_factory=dict, description=(
+        "reports refused for this journey, by kind: unsigned, forged, replayed, conflict"))
 
 
 class EventIn(BaseModel):
@@ -92,6 +103,8 @@ class EventIn(BaseModel):
     status: SealStatus
     battery: float = Field(ge=0, le=100, allow_inf_nan=False, description="percent")
     container: str | None = Field(default=None, description="the container the device says it is on")
+    sig: str | None = Field(default=None, max_length=200, description=(
+        "HMAC-SHA256 of the event's canonical bytes with the device's key, 64 hexadecimal digits"))
 
     @field_validator("seq", mode="before")
     @classmethod

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.containers import access, iso6346
-from clearway.containers.models import Seal
+from clearway.containers.models import Seal, SealEventRefusal
 from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.schemas import SealIn
 from clearway.containers.timeline import events_of  # noqa: F401  (web/alerts.py reads it here)
@@ -78,7 +78,7 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
                economy=principal.economy, loading_office=seal.loading_office,
                destination_office=seal.destination_office, departure=seal.departure,
                arrival_from=seal.arrival_from, arrival_to=seal.arrival_to, places=places, status="affixed",
-               affixed_at=now, affixed_by=principal.actor)
+               affixed_at=now, affixed_by=principal.actor, device_key=seal.device_key)
     session.add(row)
     session.flush()
     append_event(session, actor=principal.actor, action="seal.affixed", entity_type="seal", entity_id=str(row.id),
@@ -121,9 +121,23 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
     return keyset_page(session, stmt, Seal.id, limit=limit, after=after)
 
 
-def render(row: Seal) -> dict[str, Any]:
-    return {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
-                                         "loading_office", "destination_office", "departure", "arrival_from",
-                                         "arrival_to", "places", "status", "affixed_at", "affixed_by",
-                                         "removed_at", "removed_by", "removal_reason")}
+def refused_counts(session: Session, seal_pks: list[int]) -> dict[int, dict[str, int]]:
+    """Reports refused for these journeys (unsigned, forged, replayed, conflicting), by journey and kind."""
+    out: dict[int, dict[str, int]] = {pk: {} for pk in seal_pks}
+    for i in range(0, len(seal_pks), 400):
+        for pk, kind, n in session.execute(
+                select(SealEventRefusal.seal_pk, SealEventRefusal.kind, func.count())
+                .where(SealEventRefusal.seal_pk.in_(seal_pks[i:i + 400]))
+                .group_by(SealEventRefusal.seal_pk, SealEventRefusal.kind)):
+            out[pk][kind or "malformed"] = n
+    return out
+
+
+def render(row: Seal, refused: dict[str, int] | None = None) -> dict[str, Any]:
+    """The seal record as officers read it; the device key itself is never shown."""
+    out = {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
+                                        "loading_office", "destination_office", "departure", "arrival_from",
+                                        "arrival_to", "places", "status", "affixed_at", "affixed_by",
+                                        "removed_at", "removed_by", "removal_reason")}
+    return {**out, "device_key_registered": row.device_key is not None, "refused_events": refused or {}}
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from functools import cache
 
-from clearway.containers import iso6346
+from clearway.containers import iso6346, signing
 from clearway.containers.geo import bearing_normal, distance_km, interpolate, offset
 from clearway.containers.thresholds import DetectorConfig
 from clearway.containers.tamper import Journey, Place, Report
@@ -253,7 +253,9 @@ def as_event(r: Report, container: str | None) -> dict:
 
 
 def events_of(sim: Simulated) -> list[dict]:
-    return [as_event(r, sim.journey.container) for r in sim.reports + sim.foreign]
+    """The events as the devices publish them, each signed with its (simulated) device's key."""
+    return [signing.sign_event(as_event(r, sim.journey.container), signing.simulated_key(r.seal_id))
+            for r in sim.reports + sim.foreign]
 
 
 def seal_request(sim: Simulated) -> dict:
@@ -262,4 +264,5 @@ def seal_request(sim: Simulated) -> dict:
     manufacturer, serial = j.seal_id.split("-", 1)
     return {"manufacturer": manufacturer, "serial": serial, "container": j.container,
             "loading_office": sim.loading_office, "destination_office": sim.destination_office,
-            "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to)}
+            "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to),
+            "device_key": signing.simulated_key(j.seal_id).hex()}
