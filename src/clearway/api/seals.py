@@ -48,7 +48,8 @@ def read(seal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
 @router.post("/seals/{seal}/remove", response_model=SealOut)
 def remove(seal: int, body: RemoveIn, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
-        return service.render(service.remove(session, principal=who, seal=seal, reason=body.reason))
+        return service.render(service.remove(session, principal=who, seal=seal, reason=body.reason,
+                                                     at=body.removed_at))
 
 
 @router.get("/seals/{seal}/events", response_model=list[EventOut])

@@ -144,28 +144,24 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
     keyed = [_keyed(s) for s in seals if s.economy == economy]
     verdict = acceptance.accept([(i, e, bounds.receipt(e, now=now).timestamp()) for i, e in mine], keyed)
     refused = verdict.refused
-    batch: dict[tuple[int, int], tuple[int, EventIn, float]] = {}
-    duplicates = 0
+    # each (journey, seq) once: what was stored first stands, a repeat is dropped, other content is a conflict
+    batch: dict[tuple[int, int], list[tuple[int, EventIn, float]]] = defaultdict(list)
     for i, e, pk, received in verdict.accepted:
-        first = batch.get((pk, e.seq))
-        if first is None:
-            batch[(pk, e.seq)] = (i, e, received)
-        elif acceptance.same(first[1], e):
-            duplicates += 1
-        else:
-            refused.append(acceptance.conflict(i, e, first[1], pk))
-    out = Outcome(received=len(events), duplicates=duplicates)
+        batch[(pk, e.seq)].append((i, e, received))
+    out = Outcome(received=len(events))
     if batch:
         known = _known(session, batch)
         fresh = []
-        for k, (i, e, received) in batch.items():
-            old = known.get(k)
-            if old is None:
-                fresh.append((k[0], e, received))
-            elif acceptance.same(old, e):
-                out.duplicates += 1
-            else:
-                refused.append(acceptance.conflict(i, e, old, k[0]))
+        for k, entries in batch.items():
+            first = known.get(k)
+            if first is None:
+                fresh.append((k[0], entries[0][1], entries[0][2]))
+                first, entries = entries[0][1], entries[1:]
+            for i, e, _ in entries:
+                if acceptance.same(first, e):
+                    out.duplicates += 1
+                else:
+                    refused.append(acceptance.conflict(i, e, first, k[0]))
         if fresh:
             rows = []
             for pk, e, received in fresh:

@@ -62,6 +62,8 @@ class SealIn(_Strict):
 
 class RemoveIn(_Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    removed_at: AwareDatetime | None = Field(default=None, description=(
+        "when the seal was cut (the journey's end: reports received later are not about it); by default now"))
 
 
 class SealOut(BaseModel):

@@ -4,6 +4,7 @@ Every function runs inside the caller's transaction; every state change appends 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,14 +98,22 @@ def get(session: Session, *, principal: Principal, seal: int, for_update: bool =
     return row
 
 
-def remove(session: Session, *, principal: Principal, seal: int, reason: str) -> Seal:
-    """Authorised removal: the journey ends; reports after it are no longer about this container."""
+def remove(session: Session, *, principal: Principal, seal: int, reason: str, at: datetime | None = None) -> Seal:
+    """Authorised removal at `at` (when the seal was cut; by default now): the journey ends, and reports
+    received after it are no longer about this container (containers/acceptance.py)."""
     _officer(principal, "remove a seal")
     row = get(session, principal=principal, seal=seal, for_update=True)
     if row.status != "affixed":
         raise Conflict(f"seal record {row.id} was already removed at {row.removed_at:%Y-%m-%d %H:%M} UTC",
                        state=row.status)
-    row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", utcnow(), principal.actor, reason
+    now = utcnow()
+    at = at or now
+    if at > now:
+        raise Invalid("the removal was refused", errors=[FieldError("removed_at", "must not be in the future")])
+    if at < row.departure:
+        raise Invalid("the removal was refused", errors=[FieldError(
+            "removed_at", f"must not be before the journey's departure {row.departure:%Y-%m-%dT%H:%M:%SZ}")])
+    row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", at, principal.actor, reason
     session.flush()
     append_event(session, actor=principal.actor, action="seal.removed", entity_type="seal", entity_id=str(row.id),
                  data={"seal_id": row.seal_id, "container": row.container, "reason": reason})
