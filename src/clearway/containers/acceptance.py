@@ -24,6 +24,7 @@ UNVERIFIED = ("unsigned", "forged", "replayed")  # these raise the authenticity 
 # A device's clock may run this far behind before a report dated before the departure is called a replay.
 CLOCK_SLACK = 3600.0
 AUTHENTICITY_SEVERITY = "high"
+ALERTS_AT_INGEST = ("authenticity", "conflict")  # the rules of the alerts raised here, beside the detector's
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,38 @@ def sweep_cmd() -> None:
               highlight=False)
 
 
+@seals_app.command("sign")
+def sign_cmd(events: Annotated[Path, typer.Argument(help="a JSON file: one event or a list of events")],
+             device_key: Annotated[str, typer.Option(envvar="CLEARWAY_DEVICE_KEY", help=(
+                 "the device's secret, 64 hexadecimal digits (as registered at affixing)"))]) -> None:
+    """Sign events as the seal device would (HMAC-SHA256, docs/seal-device-protocol.md) and print them:
+    for gateway integrators and tests, never a substitute for the device's own signature."""
+    import json
+
+    from pydantic import ValidationError
+
+    from clearway.containers import signing
+    from clearway.containers.schemas import EventIn
+
+    try:
+        key = signing.parse_key(device_key)
+    except ValueError as exc:
+        fail(f"--device-key {exc}")
+    try:
+        data = json.loads(events.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"{events}: not a readable JSON file ({exc})")
+    items = data if isinstance(data, list) else [data]
+    signed = []
+    for i, item in enumerate(items):
+        try:
+            parsed = EventIn.model_validate(item)
+        except ValidationError as exc:
+            fail(f"{events}: event {i} is not a seal event: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}")
+        signed.append({**item, "sig": signing.signature(signing.canonical_of(parsed), key)})
+    out.print_json(data=signed if isinstance(data, list) else signed[0])
+
+
 def register(app: typer.Typer) -> None:
     from clearway.containers import cli_sim
 
