@@ -48,7 +48,7 @@ class Mqtt:
         for e in events:
             pub.send(e["seal_id"], e)
         pub.close()
-        assert wait_for(lambda: self.listener.stats.outcome.received >= before + len(events), 60)
+        assert wait_for(lambda: self.listener.stats.outcome.received >= before + len(events), 180)
 
 
 @pytest.fixture(params=["http", "mqtt"])
