@@ -217,7 +217,7 @@ def _seal(economy: str, serial: str) -> dict:
     loading, destination = {"AU": ("AUMEL", "AUSYD"), "NZ": ("NZAKL", "NZCHC")}[economy]
     return {"manufacturer": "ACME", "serial": serial, "container": {"AU": "MSCU1234566", "NZ": "CSQU3054383"}[economy],
             "loading_office": loading, "destination_office": destination, "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z", "device_key": "ab" * 32}
 
 
 def seed(db, keys) -> None:

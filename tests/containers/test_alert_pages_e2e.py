@@ -49,9 +49,10 @@ def test_officer_reviews_a_detour_on_the_track_and_closes_it(db, server, keys, d
     assert marked.count() == len(evidence)
     assert sorted(int(marked.nth(i).get_attribute("data-seq")) for i in range(marked.count())) == \
         sorted(q for _, q in evidence)
-    # the corridor is drawn as wide as configured (2 x 30 km), and the evidence lies outside it
-    assert float(page.locator("#corridor").get_attribute("stroke-width")) == 60.0
-    assert page.locator("svg#track circle.geofence").count() == 1
+    # the corridor is drawn as wide as configured for a journey on a library route (2 x 5 km, road), and the
+    # evidence lies outside it
+    assert float(page.locator("#corridor").get_attribute("stroke-width")) == 10.0
+    assert page.locator("svg#track circle.geofence").count() == len(sim.journey.places)  # the route's places
     assert page.locator("#timeline tbody tr").count() == len(sim.reports)
     assert page.locator("#timeline tbody tr.evidence").count() == len(evidence)
     box = page.locator("svg#track").bounding_box()

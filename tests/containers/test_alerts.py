@@ -97,7 +97,10 @@ def test_each_tamper_kind_raises_its_alert_through_the_store(db, officer, kind):
 
     with db.factory() as s:
         rules = sorted({a.rule for a in s.scalars(select(SealAlert))})
-    assert rules == [synthetic.KINDS[kind]]
+    # a clock set back 1 to 6 hours dates some reports before the departure: acceptance refuses those as
+    # misdated (containers/acceptance.py, CLOCK_SLACK) and raises `authenticity` beside the detector's `clock`
+    extra = ["authenticity"] if kind == "clock_reset" else []
+    assert rules == sorted([synthetic.KINDS[kind], *extra])
     assert len(set(first.alerts + second.alerts)) == len(first.alerts + second.alerts) >= 1
 
 
@@ -203,9 +206,12 @@ def test_the_alert_page_renders_every_rule_with_its_evidence(db, server, keys):
             assert f"Seal alert #{alert_id}: {synthetic.KINDS[kind].replace('_', ' ')}" in body
             assert body.count('class="report') == len(sim.reports)
             rows = body.count("<tr class=\"evidence")
-            assert rows >= 1, kind
             if kind == "seal_swap":
-                assert sim.foreign[0].seal_id in body
+                # the swapped-in seal was affixed by nobody: its reports cannot be verified, so they are refused
+                # (counted, not stored) and the alert names the seal
+                assert rows == 0 and sim.foreign[0].seal_id in body
+            else:
+                assert rows >= 1, kind
         listing = pages.get("/alerts?status=all")
         assert listing.status_code == 200 and listing.text.count("data-alert=") == len(synthetic.KINDS)
         # the pages take the officer from the session: an API key is not a way into them

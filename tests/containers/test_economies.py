@@ -4,6 +4,8 @@ refused events; the alert list takes the `status=all` its page uses. On SQLite a
 
 from __future__ import annotations
 
+import random
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +17,7 @@ from clearway.containers.schemas import EventIn
 from clearway.controls.models import Finding
 from clearway.db import transaction
 from clearway.flows.seals import ingest, seals_check as check_declaration
-from tests.containers.support import ECONOMY, lodge, now_journey
+from tests.containers.support import ECONOMY, affix, lodge, now_journey
 from tests.support import example
 
 BOX = "MSCU1234566"
@@ -25,7 +27,7 @@ NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # a fixed server clock for the pu
 def _seal(route=("AUMEL", "AUSYD"), **kw):
     body = {"manufacturer": "ACME", "serial": "0001", "container": BOX, "loading_office": route[0],
             "destination_office": route[1], "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z", "device_key": "ab" * 32}
     return body | kw
 
 
@@ -73,9 +75,10 @@ def test_events_sent_by_another_economy_are_refused_and_hold_nothing(db, server,
 def test_another_economy_cannot_squat_a_seal_before_it_is_affixed(db, server, keys):
     sim = now_journey(5, kind="wire_cut", prefix="Q")
     events = synthetic.events_of(sim)
-    with keys.client(keys.create("officer", "NZ")) as c:  # no journey yet: stored, as NZ's
+    with keys.client(keys.create("officer", "NZ")) as c:  # no journey yet: nothing to verify them with, refused
         honest = [{**e, "status": "sealed"} for e in events]
-        assert c.post("/api/v1/seal-events", json=honest).json()["stored"] == len(events)
+        r = c.post("/api/v1/seal-events", json=honest).json()
+        assert (r["stored"], r["refused"]) == (0, len(events))
     with keys.client(keys.create("officer", "AU")) as c:
         seal = c.post("/api/v1/seals", json=synthetic.seal_request(sim)).json()
         r = c.post("/api/v1/seal-events", json=events).json()
@@ -104,6 +107,7 @@ def test_event_time_bounds(field, value, words):
 
 def test_the_server_sets_received_at_and_refuses_times_far_off_its_clock(db, server, keys, officer):
     sim = now_journey(2)
+    affix(db.factory, officer, sim)
     good = synthetic.events_of(sim)[:2]
     far = [{**good[0], "seq": 90, "device_time": "1970-01-01T00:00:00Z"},
            {**good[0], "seq": 91, "device_time": "9999-12-31T23:59:59Z"},
@@ -113,14 +117,18 @@ def test_the_server_sets_received_at_and_refuses_times_far_off_its_clock(db, ser
         body = r.json()
     assert r.status_code == 200 and body["stored"] == 1 and body["refused"] == 3
     assert [x["reason"].split(":")[0] for x in body["refusals"]] == ["device_time", "device_time", "received_at"]
-    with transaction(db.factory) as s:  # a gateway's stamp a little ahead of the server is the server's time
-        ahead = {**good[1], "received_at": (NOW + timedelta(minutes=3)).isoformat()}
+    # a gateway's stamp a little ahead of the server is the server's time (a journey under way at NOW)
+    then = synthetic.make(random.Random(3), start=NOW.timestamp() - 7200, route=("AUMEL", "AUSYD"), seal_prefix="N",
+                          container="CSQU3054383")
+    affix(db.factory, officer, then)
+    with transaction(db.factory) as s:
+        ahead = {**synthetic.events_of(then)[1], "received_at": (NOW + timedelta(minutes=3)).isoformat()}
         assert ingest(s, events=[ahead], source="local", actor="t", economy=ECONOMY, now=NOW).stored == 1
     with db.factory() as s:
-        stored = {e.seq: e for e in s.scalars(select(SealEvent))}
+        stored = {(e.seal_id, e.seq): e for e in s.scalars(select(SealEvent))}
         refused = {r.economy for r in s.scalars(select(SealEventRefusal))}
-    assert stored[good[1]["seq"]].received_at == NOW
-    assert stored[good[0]["seq"]].received_at > datetime.now(UTC) - timedelta(minutes=5)  # set by the server
+    assert stored[(ahead["seal_id"], ahead["seq"])].received_at == NOW
+    assert stored[(good[0]["seal_id"], good[0]["seq"])].received_at > datetime.now(UTC) - timedelta(minutes=5)
     assert refused == {ECONOMY}
 
 

@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from clearway.containers import routes, synthetic
+from clearway.containers import routes, signing, synthetic
 from clearway.containers.drive import Road
 from clearway.containers.journey import Journey, Place, Report
 from clearway.containers.tamper import detect
@@ -180,7 +180,8 @@ def test_thresholds_per_route_class_from_the_configuration():
 def _body(**kw):
     body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
             "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z",
+            "device_key": signing.simulated_key("ACME-0001").hex()}
     body.update(kw)
     return body
 
@@ -224,10 +225,10 @@ def test_removal_is_stamped_with_when_the_seal_was_cut(db, server, keys):
 
     with keys.client(keys.create("officer", "AU")) as c:
         seal = c.post("/api/v1/seals", json=_body()).json()
-        future = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "x", "cut_at": "2099-01-01T00:00:00Z"})
-        assert future.status_code == 422 and future.json()["errors"][0]["path"] == "cut_at"
+        future = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "x", "removed_at": "2099-01-01T00:00:00Z"})
+        assert future.status_code == 422 and future.json()["errors"][0]["path"] == "removed_at"
         r = c.post(f"/api/v1/seals/{seal['id']}/remove",
-                   json={"reason": "cut by the consignee", "cut_at": "2026-11-28T13:05:00+02:00"})
+                   json={"reason": "cut by the consignee", "removed_at": "2026-11-28T13:05:00+02:00"})
         assert r.status_code == 200, r.text
         out = r.json()
         assert datetime.fromisoformat(out["removed_at"]) == datetime(2026, 11, 28, 11, 5, tzinfo=UTC)

@@ -6,8 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from clearway.containers import synthetic
+from clearway.containers import signing, synthetic
 from clearway.containers.models import SealEvent, SealEventRefusal
+from clearway.containers import iso6346
+from clearway.containers import service as containers
+from clearway.containers.schemas import SealIn
+from clearway.db import transaction
 from tests.containers.support import ECONOMY, now_journey
 from tests.support import example
 
@@ -15,7 +19,8 @@ from tests.support import example
 def _seal_body(**kw):
     body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
             "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z"}
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z",
+            "device_key": signing.simulated_key("ACME-0001").hex()}
     body.update(kw)
     return body
 
@@ -27,6 +32,7 @@ def test_affix_read_remove(db, server, keys):
         seal = r.json()
         assert seal["seal_id"] == "ACME-0001" and seal["status"] == "affixed"
         assert seal["places"][0]["name"] == "AUSYD" and seal["places"][0]["radius_km"] == 1.0
+        assert seal["device_key_registered"] is True and "device_key" not in seal  # the secret is never shown
         assert r.headers["location"] == f"/api/v1/seals/{seal['id']}"
         again = c.post("/api/v1/seals", json=_seal_body(container="CSQU3054383"))
         assert again.status_code == 409 and "already affixed" in again.json()["detail"]
@@ -49,6 +55,16 @@ def test_affix_refusals_name_the_field(db, server, keys):
         assert errors["container"] == "check digit 7 is wrong: for MSCU123456 it should be 6"
         assert "not a known customs office" in errors["destination_office"]
         assert errors["arrival_to"] == "must be after arrival_from"
+        assert c.get("/api/v1/seals").json()["items"] == []
+        # a seal's device key is mandatory: without it its events could not be told from anyone's
+        body = _seal_body()
+        del body["device_key"]
+        r = c.post("/api/v1/seals", json=body)
+        assert r.status_code == 422 and r.json()["errors"] == [{"path": "device_key", "reason": "is required"}]
+        r = c.post("/api/v1/seals", json=_seal_body(device_key="abc"))
+        assert r.status_code == 422
+        assert r.json()["errors"] == [{"path": "device_key", "reason": (
+            "must be 64 hexadecimal digits (the device's 32-byte secret)")}]
         assert c.get("/api/v1/seals").json()["items"] == []
     with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
         assert c.post("/api/v1/seals", json=_seal_body()).status_code == 403
@@ -90,6 +106,7 @@ def test_malformed_events_are_refused_with_their_reason_and_counted(db, server, 
         {**good[0], "seq": "7"},
     ]
     with keys.client(keys.create("officer", ECONOMY)) as c:
+        assert c.post("/api/v1/seals", json=synthetic.seal_request(sim)).status_code == 201
         r = c.post("/api/v1/seal-events", json=good + bad)
         body = r.json()
         assert r.status_code == 200 and body["stored"] == 3 and body["refused"] == len(bad)
@@ -130,14 +147,29 @@ def test_a_declaration_with_a_wrong_check_digit_is_refused_naming_the_right_one(
     assert all(e["path"] != "transport.containers[0]" for e in r.json()["errors"])
 
 
-def test_a_large_batch_of_many_seals_goes_through(db, server, keys):
-    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    events = [{"seal_id": f"BULK-{i:05d}", "seq": s, "device_time": an_hour_ago, "lat": 1.0,
-               "lon": 2.0, "status": "sealed", "battery": 80, "container": "CSQU3054383"}
-              for i in range(2500) for s in range(8)]  # 20,000 events of 2,500 seals
+def test_a_large_batch_of_many_seals_goes_through(db, server, keys, officer):
+    now = datetime.now(UTC)
+    seals = 500  # more than one chunk (detection.CHUNK) of journeys
+    with transaction(db.factory) as session:
+        for i in range(seals):
+            box = "BULU" + f"{i:06d}"
+            box += str(iso6346.check_digit(box))
+            containers.affix(session, principal=officer, seal=SealIn.model_validate(_seal_body(
+                serial=f"{i:05d}", manufacturer="BULK", container=box,
+                departure=(now - timedelta(hours=2)).isoformat(), arrival_from=(now + timedelta(hours=2)).isoformat(),
+                arrival_to=(now + timedelta(hours=8)).isoformat(),
+                device_key=signing.simulated_key(f"BULK-{i:05d}").hex())))
+    def at(minutes: float) -> str:
+        return (now - timedelta(minutes=minutes)).isoformat()
+
+    # honest journeys waiting at the loading office (Melbourne), a report a minute
+    events = [signing.sign_event({"seal_id": f"BULK-{i:05d}", "seq": s, "device_time": at(100 - s),
+                                  "received_at": at(100 - s - 0.1), "lat": -37.8136, "lon": 144.9631,
+                                  "status": "sealed", "battery": 80}, signing.simulated_key(f"BULK-{i:05d}"))
+              for i in range(seals) for s in range(40)]  # 20,000 events of 500 seals
     with keys.client(keys.create("officer", ECONOMY)) as c:
         r = c.post("/api/v1/seal-events", json=events)
         assert r.status_code == 200, r.text[:300]
-        assert r.json()["stored"] == len(events)
+        assert r.json()["stored"] == len(events) and r.json()["alerts"] == []
         again = c.post("/api/v1/seal-events", json=events).json()
     assert again["stored"] == 0 and again["duplicates"] == len(events)

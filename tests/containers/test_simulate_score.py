@@ -89,7 +89,8 @@ def test_simulate_over_mqtt_into_the_listener_then_score(db, tmp_path):
     assert wait_for(lambda: taken.stored + taken.duplicates + taken.refused >= events, 120)
     listener.stop()
     thread.join(30)
-    assert listener.stats.outcome.stored + listener.stats.outcome.duplicates == events
+    # the reports of swapped-in seals nobody affixed are refused: there is no key to verify them with
+    assert listener.stats.outcome.stored + listener.stats.outcome.duplicates + listener.stats.outcome.refused == events
     result = json.loads(_cli("seals", "score", str(truth), "--json", db_url=db.url).stdout)
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result["mismatches"]
     truth_journeys = json.loads(truth.read_text())["journeys"]

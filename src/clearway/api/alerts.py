@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from clearway.api.deps import Ctx, Who
 from clearway.containers import alerts
+from clearway.containers.acceptance import ALERTS_AT_INGEST
 from clearway.containers.thresholds import RULES
 from clearway.containers.schemas import AlertOut, AlertPage, CloseIn
 from clearway.flows import seals
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/alerts", tags=["seals"])
 def list_(who: Who, ctx: Ctx,
           status: Annotated[str | None, Query(pattern="^(" + "|".join(alerts.STATUSES) + ")$")] = None,
           container: Annotated[str | None, Query(max_length=20)] = None,
-          rule: Annotated[str | None, Query(pattern="^(" + "|".join(RULES) + ")$")] = None,
+          rule: Annotated[str | None, Query(pattern="^(" + "|".join(RULES + ALERTS_AT_INGEST) + ")$")] = None,
           seal: Annotated[int | None, Query(ge=1)] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1)] = None) -> Any:
     with ctx.uow() as session:

@@ -33,14 +33,16 @@ def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(aff
     with ctx.uow() as session:
         rows, nxt = service.list_seals(session, principal=who, status=status, container=container, limit=limit,
                                        after=after)
-        return {"items": [SealOut(**service.render(r)).model_dump(mode="json") for r in rows],
+        refused = service.refused_counts(session, [r.id for r in rows])
+        return {"items": [SealOut(**service.render(r, refused[r.id])).model_dump(mode="json") for r in rows],
                 "next": str(nxt) if nxt else None}
 
 
 @router.get("/seals/{seal}", response_model=SealOut)
 def read(seal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
-        return service.render(service.get(session, principal=who, seal=seal))
+        row = service.get(session, principal=who, seal=seal)
+        return service.render(row, service.refused_counts(session, [row.id])[row.id])
 
 
 @router.post("/seals/{seal}/remove", response_model=SealOut)
@@ -60,8 +62,9 @@ def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
     200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
 def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
         "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "
-        "status (sealed, opened, tampered, wire_cut), battery, optional container and received_at; accepted "
-        "only for journeys of the key's economy"))]) -> Any:
+        "status (sealed, opened, tampered, wire_cut), battery, optional container and received_at, and sig "
+        "(HMAC-SHA256 with the device key, docs/seal-device-protocol.md); accepted only for journeys of the "
+        "key's economy, signed by the key registered at affixing"))]) -> Any:
     if not access.is_customs(who):
         raise Forbidden("seal events are sent with a customs (gateway) key: officer or admin")
     events = body.get("events") if isinstance(body, dict) else body

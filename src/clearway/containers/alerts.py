@@ -25,7 +25,9 @@ SOURCE = "seals"  # the source of the control findings that hold declarations fo
 RULE_WORDS = {"opened": "seal opened where or when it should not be", "tamper_status": "seal reported tampering",
               "foreign_seal": "another seal reported for the container", "gap": "seal reports stopped",
               "corridor": "container left the expected corridor", "clock": "seal clock disagrees with receipt time",
-              "battery": "seal battery ran out in transit"}
+              "battery": "seal battery ran out in transit",
+              "authenticity": "seal reports failed verification (unsigned, forged or replayed)",
+              "conflict": "seal sent two different reports under one sequence number"}
 
 
 def existing(session: Session, seal_pks: list[int]) -> dict[tuple[int, str], list[SealAlert]]:

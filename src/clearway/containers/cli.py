@@ -83,6 +83,78 @@ def sweep_cmd() -> None:
               highlight=False)
 
 
+@seals_app.command("affix")
+def affix_cmd(manufacturer: Annotated[str, typer.Option(help="ISO 18185 manufacturer id")],
+              serial: Annotated[str, typer.Option(help="the seal's serial number")],
+              container: Annotated[str, typer.Option(help="ISO 6346 container number")],
+              loading_office: Annotated[str, typer.Option(help="UN/LOCODE of the loading office")],
+              destination_office: Annotated[str, typer.Option(help="UN/LOCODE of the destination office")],
+              departure: Annotated[str, typer.Option(help="ISO 8601 with a timezone")],
+              arrival_from: Annotated[str, typer.Option(help="the arrival window opens (ISO 8601)")],
+              arrival_to: Annotated[str, typer.Option(help="the arrival window closes (ISO 8601)")],
+              device_key: Annotated[str, typer.Option(envvar="CLEARWAY_DEVICE_KEY", help=(
+                  "the seal device's secret, 64 hexadecimal digits: its events must be signed with it"))],
+              key: Annotated[Optional[str], typer.Option(envvar="CLEARWAY_API_KEY", help="officer API key")]
+              = None) -> None:
+    """Affix a seal to a container for one journey, registering its device key (as POST /api/v1/seals)."""
+    from pydantic import ValidationError
+
+    from clearway.cli_common import principal_from_key, refusals_exit, uow
+    from clearway.containers import service
+    from clearway.containers.schemas import SealIn
+
+    who = principal_from_key(key)
+    try:
+        body = SealIn.model_validate({
+            "manufacturer": manufacturer, "serial": serial, "container": container, "loading_office": loading_office,
+            "destination_office": destination_office, "departure": departure, "arrival_from": arrival_from,
+            "arrival_to": arrival_to, "device_key": device_key})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"{'.'.join(map(str, first['loc']))}: {first['msg'].removeprefix('Value error, ')}")
+
+    @refusals_exit
+    def run() -> dict:
+        with uow() as session:
+            return service.render(service.affix(session, principal=who, seal=body))
+
+    row = run()
+    out.print(f"seal record {row['id']}: {row['seal_id']} affixed to {row['container']} "
+              f"({row['loading_office']} to {row['destination_office']}), device key registered", highlight=False)
+
+
+@seals_app.command("sign")
+def sign_cmd(events: Annotated[Path, typer.Argument(help="a JSON file: one event or a list of events")],
+             device_key: Annotated[str, typer.Option(envvar="CLEARWAY_DEVICE_KEY", help=(
+                 "the device's secret, 64 hexadecimal digits (as registered at affixing)"))]) -> None:
+    """Sign events as the seal device would (HMAC-SHA256, docs/seal-device-protocol.md) and print them:
+    for gateway integrators and tests, never a substitute for the device's own signature."""
+    import json
+
+    from pydantic import ValidationError
+
+    from clearway.containers import signing
+    from clearway.containers.schemas import EventIn
+
+    try:
+        key = signing.parse_key(device_key)
+    except ValueError as exc:
+        fail(f"--device-key {exc}")
+    try:
+        data = json.loads(events.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(f"{events}: not a readable JSON file ({exc})")
+    items = data if isinstance(data, list) else [data]
+    signed = []
+    for i, item in enumerate(items):
+        try:
+            parsed = EventIn.model_validate(item)
+        except ValidationError as exc:
+            fail(f"{events}: event {i} is not a seal event: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}")
+        signed.append({**item, "sig": signing.signature(signing.canonical_of(parsed), key)})
+    out.print_json(data=signed if isinstance(data, list) else signed[0])
+
+
 def register(app: typer.Typer) -> None:
     from clearway.containers import cli_sim
 

@@ -31,20 +31,20 @@ def detect_on(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor
 def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str,
                  economy: str) -> list[int]:
     """Detect on journeys of one economy, from that economy's reports only."""
-    ids = {s.seal_id for s in seals}
+    pks = {s.id for s in seals}
     boxes = {s.container for s in seals}
     window = WINDOW.total_seconds()
     since = min(s.departure for s in seals).timestamp() - window
-    cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts, SealEvent.received_ts,
-            SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
-    by_seal: dict[str, list[Report]] = defaultdict(list)
+    cols = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts,
+            SealEvent.received_ts, SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
+    by_seal: dict[int, list[Report]] = defaultdict(list)
     by_box: dict[str, list[Report]] = defaultdict(list)
-    for sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
-            select(*cols).where(or_(SealEvent.seal_id.in_(ids), SealEvent.container.in_(boxes)),
+    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
+            select(*cols).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
                                 SealEvent.economy == economy, SealEvent.received_ts >= since)):
         r = Report(sid, seq, dt, rt, lat, lon, st, bat)
-        if sid in ids:
-            by_seal[sid].append(r)
+        if pk in pks:
+            by_seal[pk].append(r)
         if box is not None and box in boxes:
             by_box[box].append(r)
     known = alert_service.existing(session, [s.id for s in seals])
@@ -52,7 +52,7 @@ def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, ac
     for seal in seals:
         lo = seal.departure.timestamp() - window
         hi = seal.removed_at.timestamp() + window if seal.removed_at else float("inf")
-        reports = [r for r in by_seal.get(seal.seal_id, ()) if lo <= r.received_at <= hi]
+        reports = list(by_seal.get(seal.id, ()))  # its own reports: those received during the journey
         reports += [r for r in by_box.get(seal.container, ())
                     if r.seal_id != seal.seal_id and lo <= r.received_at <= hi]
         raised += _detect_and_record(session, seal=seal, reports=reports, cfg=cfg, actor=actor, known=known)
@@ -82,9 +82,11 @@ def sweep(session: Session, *, now: datetime | None = None, cfg: DetectorConfig 
     cols = (SealEvent.seal_id, SealEvent.seq, SealEvent.device_ts, SealEvent.received_ts, SealEvent.lat,
             SealEvent.lon, SealEvent.status, SealEvent.battery)
     for seal in seals:
-        rows = session.execute(select(*cols).where(
-            or_(SealEvent.seal_id == seal.seal_id, SealEvent.container == seal.container),
+        own = session.execute(select(*cols).where(SealEvent.seal_pk == seal.id))
+        others = session.execute(select(*cols).where(
+            SealEvent.container == seal.container, SealEvent.seal_id != seal.seal_id,
             SealEvent.economy == seal.economy, SealEvent.received_ts >= seal.departure.timestamp() - window))
-        raised += _detect_and_record(session, seal=seal, reports=[Report(*r) for r in rows], cfg=cfg, actor=actor,
-                                     known=known, now=now.timestamp())
+        reports = [Report(*r) for r in own] + [Report(*r) for r in others]
+        raised += _detect_and_record(session, seal=seal, reports=reports, cfg=cfg, actor=actor, known=known,
+                                     now=now.timestamp())
     return raised

@@ -1,6 +1,7 @@
-"""Take seal events in batches (HTTP or MQTT), store each (seal, sequence number) once, refuse and count
-malformed ones with their reason, and run the tamper detector on every journey the batch touches
-(containers/detection.py).
+"""Take seal events in batches (HTTP or MQTT), place each on its journey and check its signature
+(containers/acceptance.py), store each (journey, sequence number) once, refuse and count malformed, unsigned,
+forged, replayed and conflicting ones with their reason, and run the tamper detector on every journey the
+batch touches (containers/detection.py).
 
 The whole batch is one transaction: its events, its refusals, its audit record and the alerts it raises."""
 
@@ -10,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
-from clearway.containers import bounds, detection
+from clearway.containers import acceptance, bounds, detection
+from clearway.containers import alerts as alert_service
 from clearway.containers.detection import CHUNK
 from clearway.containers.models import Seal, SealEvent, SealEventRefusal
 from clearway.containers.thresholds import DetectorConfig, configured
@@ -102,7 +104,7 @@ def foreign(event: EventIn, *, economy: str, seal_owners: dict[str, set[str]],
 
 
 def _screen(session: Session, events: list[Any], *, economy: str, now: datetime, topic_seal: str | None
-            ) -> tuple[list[EventIn], list[dict[str, Any]], list[Seal]]:
+            ) -> tuple[list[tuple[int, EventIn]], list[dict[str, Any]], list[Seal]]:
     """The events to store, the refusals (malformed, times out of bounds, another economy's journey) by
     index, and the live journeys the batch may be about (locked)."""
     checked, bad = validate(events, topic_seal=topic_seal)
@@ -119,13 +121,13 @@ def _screen(session: Session, events: list[Any], *, economy: str, now: datetime,
     for s in seals:
         seal_owners[s.seal_id].add(s.economy)
         box_owners[s.container].add(s.economy)
-    mine: list[EventIn] = []
+    mine: list[tuple[int, EventIn]] = []
     for i, e in good:
         reason = foreign(e, economy=economy, seal_owners=seal_owners, box_owners=box_owners)
         if reason:
             bad.append({"index": i, "seal_id": e.seal_id, "reason": reason})
         else:
-            mine.append(e)
+            mine.append((i, e))
     bad.sort(key=lambda b: b["index"])
     return mine, bad, seals
 
@@ -134,37 +136,55 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
            cfg: DetectorConfig | None = None, topic_seal: str | None = None, raw_text: list[str] | None = None,
            now: datetime | None = None) -> Outcome:
     """Store a batch of raw events (dicts as decoded from JSON) sent by a gateway of `economy`, and detect.
-    Idempotent per (seal, seq) within the economy."""
+    Each report is placed on its journey and checked against the device key (containers/acceptance.py);
+    idempotent per (journey, seq): a repeat with other content is refused and raises an alert."""
     cfg = cfg or configured()
     now = now or utcnow()
     mine, bad, seals = _screen(session, events, economy=economy, now=now, topic_seal=topic_seal)
-    out = Outcome(received=len(events), refused=len(bad), refusals=bad)
-    batch: dict[tuple[str, int], EventIn] = {}
-    for e in mine:
-        batch.setdefault((e.seal_id, e.seq), e)
-    out.duplicates = len(mine) - len(batch)
+    keyed = [_keyed(s) for s in seals if s.economy == economy]
+    verdict = acceptance.accept([(i, e, bounds.receipt(e, now=now).timestamp()) for i, e in mine], keyed)
+    refused = verdict.refused
+    # each (journey, seq) once: what was stored first stands, a repeat is dropped, other content is a conflict
+    batch: dict[tuple[int, int], list[tuple[int, EventIn, float]]] = defaultdict(list)
+    for i, e, pk, received in verdict.accepted:
+        batch[(pk, e.seq)].append((i, e, received))
+    out = Outcome(received=len(events))
     if batch:
-        known = _known(session, batch, economy=economy)
-        fresh = [e for k, e in batch.items() if k not in known]
-        out.duplicates += len(batch) - len(fresh)
+        known = _known(session, batch)
+        fresh = []
+        for k, entries in batch.items():
+            first = known.get(k)
+            if first is None:
+                fresh.append((k[0], entries[0][1], entries[0][2]))
+                first, entries = entries[0][1], entries[1:]
+            for i, e, _ in entries:
+                if acceptance.same(first, e):
+                    out.duplicates += 1
+                else:
+                    refused.append(acceptance.conflict(i, e, first, k[0]))
         if fresh:
             rows = []
-            for e in fresh:
-                received = bounds.receipt(e, now=now)
-                rows.append({"seal_id": e.seal_id, "seq": e.seq, "economy": economy, "container": e.container,
-                             "device_time": e.device_time, "received_at": received,
-                             "device_ts": e.device_time.timestamp(), "received_ts": received.timestamp(),
+            for pk, e, received in fresh:
+                at = datetime.fromtimestamp(received, UTC)
+                rows.append({"seal_id": e.seal_id, "seal_pk": pk, "seq": e.seq, "economy": economy,
+                             "container": e.container, "device_time": e.device_time, "received_at": at,
+                             "device_ts": e.device_time.timestamp(), "received_ts": received,
                              "lat": e.lat, "lon": e.lon, "status": e.status, "battery": e.battery,
                              "source": source})
             _insert_new(session, rows)
             out.stored = len(fresh)
-            ids, boxes = {e.seal_id for e in fresh}, {e.container for e in fresh if e.container}
-            touched = [s for s in seals if s.economy == economy and (s.seal_id in ids or s.container in boxes)]
+            pks, boxes = {pk for pk, _, _ in fresh}, {e.container for _, e, _ in fresh if e.container}
+            touched = [s for s in seals if s.economy == economy and (s.id in pks or s.container in boxes)]
             out.alerts = detection.detect_on(session, touched, cfg=cfg, actor=actor, economy=economy)
+    if refused:
+        out.alerts += _refusal_alerts(session, refused, seals, keyed, cfg=cfg, actor=actor)
+    bad = sorted(bad + [r.as_refusal() for r in refused], key=lambda b: b["index"])
+    out.refused, out.refusals = len(bad), [{k: b[k] for k in ("index", "seal_id", "reason")} for b in bad]
     if bad:
         session.execute(insert(SealEventRefusal), [
             {"at": now, "economy": economy, "source": source,
              "seal_id": (b["seal_id"] or None) and b["seal_id"][:64], "reason": b["reason"],
+             "seal_pk": b.get("seal_pk"), "kind": b.get("kind"),
              "payload": (raw_text[b["index"]] if raw_text and b["index"] < len(raw_text)
                          else _snippet(events[b["index"]]))[:500]} for b in bad])
     if out.stored or out.refused:
@@ -173,6 +193,27 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
                                              "duplicates": out.duplicates, "refused": out.refused,
                                              "alerts": out.alerts})
     return out
+
+
+def _keyed(seal: Seal) -> acceptance.Keyed:
+    return acceptance.Keyed(seal.id, seal.seal_id, seal.container, seal.departure.timestamp(),
+                            seal.removed_at.timestamp() if seal.removed_at else None,
+                            bytes.fromhex(seal.device_key) if seal.device_key else None)
+
+
+def _refusal_alerts(session: Session, refused: list[acceptance.Refused], seals: list[Seal],
+                    keyed: list[acceptance.Keyed], *, cfg: DetectorConfig, actor: str) -> list[int]:
+    """Record the alerts the refused reports justify (reports failing verification, conflicting repeats, an
+    unknown seal reporting for a container under seal): the ids of those newly raised."""
+    found = acceptance.alerts_for(refused, keyed, foreign_enabled=cfg.foreign_seal.enabled,
+                                  foreign_severity=cfg.foreign_seal.severity)
+    if not found:
+        return []
+    by_pk = {s.id: s for s in seals}
+    known = alert_service.existing(session, sorted({pk for pk, _ in found}))
+    rows = (alert_service.record(session, seal=by_pk[pk], found=alert, actor=actor,
+                                 existing=known.get((pk, alert.rule), [])) for pk, alert in found)
+    return [row.id for row in rows if row is not None]
 
 
 def refuse(session: Session, *, source: str, economy: str, reason: str, payload: str,
@@ -193,24 +234,31 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     table = SealEvent.__table__
     dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
-    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_id", "seq", "economy"]),
-                    rows)
+    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_pk", "seq"]), rows)
 
 
-def _known(session: Session, batch: dict[tuple[str, int], EventIn], *, economy: str) -> set[tuple[str, int]]:
-    """Which (seal, seq) of the batch are stored already (in chunks: a batch may be large)."""
-    seqs: dict[str, list[int]] = defaultdict(list)
-    for sid, seq in batch:
-        seqs[sid].append(seq)
-    names = sorted(seqs)
-    known: set[tuple[str, int]] = set()
-    for i in range(0, len(names), CHUNK):
-        part = names[i:i + CHUNK]
+def _known(session: Session, batch: dict[tuple[int, int], Any]) -> dict[tuple[int, int], SealEvent]:
+    """Which (journey, seq) of the batch are stored already, with what they said (in chunks: a batch may be
+    large)."""
+    seqs: dict[int, list[int]] = defaultdict(list)
+    for pk, seq in batch:
+        seqs[pk].append(seq)
+    pks = sorted(seqs)
+    known: dict[tuple[int, int], SealEvent] = {}
+    for i in range(0, len(pks), CHUNK):
+        part = pks[i:i + CHUNK]
         lo = min(min(seqs[n]) for n in part)
         hi = max(max(seqs[n]) for n in part)
-        known.update((a, b) for a, b in session.execute(select(SealEvent.seal_id, SealEvent.seq).where(
-            SealEvent.seal_id.in_(part), SealEvent.seq.between(lo, hi), SealEvent.economy == economy)))
+        for row in session.execute(select(*_CONTENT).where(SealEvent.seal_pk.in_(part),
+                                                           SealEvent.seq.between(lo, hi))):
+            if (row.seal_pk, row.seq) in batch:
+                known[(row.seal_pk, row.seq)] = row
     return known
+
+
+# what a stored report said: what a repeat is compared with
+_CONTENT = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.device_time, SealEvent.lat,
+            SealEvent.lon, SealEvent.status, SealEvent.battery, SealEvent.container)
 
 
 def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: datetime) -> list[Seal]:

@@ -48,22 +48,28 @@ class Seal(Base):
     removal_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     removed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     removal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The device's HMAC-SHA256 secret, 64 hexadecimal digits (containers/signing.py), never rendered. NULL only
+    # for seals affixed before keys were registered (migration 0404): their events are taken unsigned.
+    device_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SealEvent(Base):
-    """One report of a seal device, stored once per (seal, sequence number) and economy.
+    """One report of a seal device, stored once per journey (`seal_pk`: the affixing it was received during)
+    and sequence number, so that a device reused, or whose counter restarts at 0, starts a new journey cleanly.
 
     `economy` is the economy whose gateway (HTTP key or MQTT listener) sent it; a journey reads only its own
     economy's reports, so another economy can neither add evidence to it nor squat its sequence numbers.
     NULL only for reports stored before economies were recorded that no journey claimed (migration 0402)."""
 
     __tablename__ = "seal_events"
-    __table_args__ = (UniqueConstraint("seal_id", "seq", "economy", name="uq_seal_events_seal_seq_economy"),
+    __table_args__ = (UniqueConstraint("seal_pk", "seq", name="uq_seal_events_journey_seq"),
                       Index("ix_seal_events_container", "container"),
                       Index("ix_seal_events_received_ts", "received_ts"))
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     seal_id: Mapped[str] = mapped_column(String(64))
+    # the journey (seal record) it is about; NULL only for reports stored before migration 0404 that none claimed
+    seal_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     economy: Mapped[str | None] = mapped_column(String(2), nullable=True)
     container: Mapped[str | None] = mapped_column(String(11), nullable=True)  # as the device claims it
@@ -80,10 +86,13 @@ class SealEvent(Base):
 
 
 class SealEventRefusal(Base):
-    """A malformed event, refused and counted with its reason (nothing of it is stored as an event)."""
+    """A refused event (malformed, unsigned, forged, replayed, about no journey...), counted with its reason
+    (nothing of it is stored as an event). `seal_pk` is the journey it claimed to be about, when there is one:
+    the per-seal count officers read."""
 
     __tablename__ = "seal_event_refusals"
-    __table_args__ = (Index("ix_seal_event_refusals_economy", "economy"),)
+    __table_args__ = (Index("ix_seal_event_refusals_economy", "economy"),
+                      Index("ix_seal_event_refusals_seal_pk", "seal_pk"))
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -91,6 +100,8 @@ class SealEventRefusal(Base):
     economy: Mapped[str | None] = mapped_column(String(2), nullable=True)
     source: Mapped[str] = mapped_column(String(10))
     seal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seal_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)  # acceptance.KINDS; NULL: malformed
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[str] = mapped_column(Text)  # the first 500 characters
 

@@ -24,11 +24,12 @@ def readable(principal: Principal) -> Any:
 
 def render(row: SealEventRefusal) -> dict[str, Any]:
     return {"id": row.id, "at": row.at, "economy": row.economy, "source": row.source, "seal_id": row.seal_id,
-            "reason": row.reason, "payload": row.payload}
+            "seal": row.seal_pk, "kind": row.kind or "malformed", "reason": row.reason, "payload": row.payload}
 
 
 def summary(session: Session, *, principal: Principal, limit: int = 20) -> dict[str, Any]:
-    """The total, counts by source and by reason (the 50 commonest), and the latest `limit` refusals."""
+    """The total, counts by source, by reason and by seal (the 50 commonest), by kind (unsigned, forged,
+    replayed, conflict, no_journey, unknown_seal; malformed), and the latest `limit` refusals."""
     rule = readable(principal)
     total = session.scalar(select(func.count()).select_from(SealEventRefusal).where(rule)) or 0
     by_source = {k: n for k, n in session.execute(select(SealEventRefusal.source, func.count()).where(rule)
@@ -36,9 +37,16 @@ def summary(session: Session, *, principal: Principal, limit: int = 20) -> dict[
     by_reason = {k: n for k, n in session.execute(select(SealEventRefusal.reason, func.count()).where(rule)
                                                   .group_by(SealEventRefusal.reason)
                                                   .order_by(func.count().desc(), SealEventRefusal.reason).limit(50))}
+    by_seal = {k: n for k, n in session.execute(select(SealEventRefusal.seal_id, func.count())
+                                                .where(rule, SealEventRefusal.seal_id.is_not(None))
+                                                .group_by(SealEventRefusal.seal_id)
+                                                .order_by(func.count().desc(), SealEventRefusal.seal_id).limit(50))}
+    by_kind = {k or "malformed": n for k, n in session.execute(select(SealEventRefusal.kind, func.count())
+                                                               .where(rule).group_by(SealEventRefusal.kind))}
     latest = [render(r) for r in session.scalars(select(SealEventRefusal).where(rule)
                                                  .order_by(SealEventRefusal.id.desc()).limit(limit))]
-    return {"total": total, "by_source": by_source, "by_reason": by_reason, "latest": latest}
+    return {"total": total, "by_source": by_source, "by_reason": by_reason, "by_seal": by_seal, "by_kind": by_kind,
+            "latest": latest}
 
 
 def get(session: Session, *, principal: Principal, refusal: int) -> SealEventRefusal:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from clearway.containers import iso6346, routes
+from clearway.containers import iso6346, routes, signing
 from clearway.containers.journey import STATUSES
 from clearway.containers.thresholds import ROUTE_CLASSES
 
@@ -70,6 +70,9 @@ class SealIn(_Strict):
     route_class: Literal[ROUTE_CLASSES] | None = Field(default=None, description=(  # type: ignore[valid-type]
         "road, rail or urban: picks the thresholds; by default the named route's, else road"))
     reporting: ReportingIn = Field(default_factory=ReportingIn)
+    device_key: str = Field(description=(
+        "the seal device's HMAC-SHA256 secret, 64 hexadecimal digits: its events must be signed with it "
+        "(docs/seal-device-protocol.md)"))
 
     @field_validator("route")
     @classmethod
@@ -81,11 +84,17 @@ class SealIn(_Strict):
         except routes.RouteError as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("device_key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        return signing.parse_key(v).hex()
+
 
 class RemoveIn(_Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    cut_at: AwareDatetime | None = Field(default=None, description=(
-        "when the seal was cut (the device's or the officer's time); by default the time it is recorded"))
+    removed_at: AwareDatetime | None = Field(default=None, description=(
+        "when the seal was cut (the device's or the officer's time; the journey's end: reports received later "
+        "are not about it); by default the time it is recorded"))
 
 
 class SealOut(BaseModel):
@@ -113,6 +122,9 @@ class SealOut(BaseModel):
     removal_recorded_at: datetime | None = None
     removed_by: str | None = None
     removal_reason: str | None = None
+    device_key_registered: bool = Field(description="whether its events must be signed (the key is never shown)")
+    refused_events: dict[str, int] = Field(default_factory=dict, description=(
+        "reports refused for this journey, by kind: unsigned, forged, replayed, conflict"))
 
 
 class EventIn(BaseModel):
@@ -130,6 +142,8 @@ class EventIn(BaseModel):
     status: SealStatus
     battery: float = Field(ge=0, le=100, allow_inf_nan=False, description="percent")
     container: str | None = Field(default=None, description="the container the device says it is on")
+    sig: str | None = Field(default=None, max_length=200, description=(
+        "HMAC-SHA256 of the event's canonical bytes with the device's key, 64 hexadecimal digits"))
 
     @field_validator("seq", mode="before")
     @classmethod

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal
 from clearway.containers import access, corridors, iso6346, routes
-from clearway.containers.models import Seal
+from clearway.containers.models import Seal, SealEventRefusal
 from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.schemas import RemoveIn, SealIn
-from clearway.containers.timeline import WINDOW
 from clearway.containers.timeline import events_of  # noqa: F401  (web/alerts.py reads it here)
 from clearway.db import keyset_page, utcnow
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -98,7 +97,8 @@ def affix(session: Session, *, principal: Principal, seal: SealIn, cfg: Detector
                arrival_from=seal.arrival_from, arrival_to=seal.arrival_to, places=places, status="affixed",
                affixed_at=now, affixed_by=principal.actor, route=route, route_name=seal.route_name,
                route_source=source, route_class=seal.route_class or (named.route_class if named else "road"),
-               report_moving_s=seal.reporting.moving_seconds, report_parked_s=seal.reporting.parked_seconds)
+               report_moving_s=seal.reporting.moving_seconds, report_parked_s=seal.reporting.parked_seconds,
+               device_key=seal.device_key)
     session.add(row)
     session.flush()
     append_event(session, actor=principal.actor, action="seal.affixed", entity_type="seal", entity_id=str(row.id),
@@ -121,26 +121,26 @@ CUT_AHEAD = timedelta(minutes=5)  # the officer's or device's clock may run this
 
 
 def remove(session: Session, *, principal: Principal, seal: int, removal: RemoveIn) -> Seal:
-    """Authorised removal: the journey ends when the seal was cut (the device's or officer's time, else now);
-    reports after it are no longer about this container."""
+    """Authorised removal: the journey ends when the seal was cut (`removed_at`, the device's or officer's time,
+    else now); reports received after it are no longer about this container (containers/acceptance.py)."""
     _officer(principal, "remove a seal")
     row = get(session, principal=principal, seal=seal, for_update=True)
     if row.status != "affixed":
         raise Conflict(f"seal record {row.id} was already removed at {row.removed_at:%Y-%m-%d %H:%M} UTC",
                        state=row.status)
     now = utcnow()
-    cut = removal.cut_at.astimezone(UTC) if removal.cut_at else now
+    cut = removal.removed_at.astimezone(UTC) if removal.removed_at else now
     if cut > now + CUT_AHEAD:
-        raise Invalid("the removal was refused", errors=[FieldError("cut_at", "is in the future")])
-    if cut < row.departure - WINDOW:
+        raise Invalid("the removal was refused", errors=[FieldError("removed_at", "must not be in the future")])
+    if cut < row.departure:
         raise Invalid("the removal was refused", errors=[FieldError(
-            "cut_at", f"is more than {WINDOW.total_seconds() / 3600:g} hours before the journey's departure")])
+            "removed_at", f"must not be before the journey's departure {row.departure:%Y-%m-%dT%H:%M:%SZ}")])
     row.status, row.removed_at, row.removed_by, row.removal_reason = "removed", cut, principal.actor, removal.reason
     row.removal_recorded_at = now
     session.flush()
     append_event(session, actor=principal.actor, action="seal.removed", entity_type="seal", entity_id=str(row.id),
                  data={"seal_id": row.seal_id, "container": row.container, "reason": removal.reason,
-                       "cut_at": cut.isoformat()})
+                       "removed_at": cut.isoformat()})
     return row
 
 
@@ -154,12 +154,25 @@ def list_seals(session: Session, *, principal: Principal, status: str | None = N
     return keyset_page(session, stmt, Seal.id, limit=limit, after=after)
 
 
-def render(row: Seal) -> dict[str, Any]:
+def refused_counts(session: Session, seal_pks: list[int]) -> dict[int, dict[str, int]]:
+    """Reports refused for these journeys (unsigned, forged, replayed, conflicting), by journey and kind."""
+    out: dict[int, dict[str, int]] = {pk: {} for pk in seal_pks}
+    for i in range(0, len(seal_pks), 400):
+        for pk, kind, n in session.execute(
+                select(SealEventRefusal.seal_pk, SealEventRefusal.kind, func.count())
+                .where(SealEventRefusal.seal_pk.in_(seal_pks[i:i + 400]))
+                .group_by(SealEventRefusal.seal_pk, SealEventRefusal.kind)):
+            out[pk][kind or "malformed"] = n
+    return out
+
+
+def render(row: Seal, refused: dict[str, int] | None = None) -> dict[str, Any]:
+    """The seal record as officers read it; the device key itself is never shown."""
     out = {c: getattr(row, c) for c in ("id", "seal_id", "manufacturer", "serial", "container", "economy",
                                         "loading_office", "destination_office", "departure", "arrival_from",
                                         "arrival_to", "places", "route", "route_name", "route_source",
                                         "route_class", "status", "affixed_at", "affixed_by", "removed_at",
                                         "removal_recorded_at", "removed_by", "removal_reason")}
     out["reporting"] = {"moving_seconds": row.report_moving_s, "parked_seconds": row.report_parked_s}
-    return out
+    return {**out, "device_key_registered": row.device_key is not None, "refused_events": refused or {}}
 

@@ -45,18 +45,17 @@ class Summary:
 
 
 def prepare(*, journeys_: int, tamper_rate: float, fault_rate: float, seed: int, economy: str | None,
-            start: float, reuse_rate: float = 0.0, sign: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-            ) -> Fleet:
+            start: float, reuse_rate: float = 0.0,
+            sign: Callable[[dict[str, Any]], dict[str, Any]] | None = synthetic.device_sign) -> Fleet:
     """The journeys (seeded: the same seed gives the same fleet) and their events, as devices would deliver
     them (in the order of their receipt, shuffled a little). `start` is the departure of the first journey
-    (epoch seconds). `sign`, when given, turns each event into the event the device sends (its signature
-    added): the stream carries what it returns. The truth is kept apart from the stream."""
+    (epoch seconds). `sign` turns each event into the event the device sends (its signature added; by
+    default with the simulated device key its seal registered at affixing; None sends them unsigned): the
+    stream carries what it returns. The truth is kept apart from the stream."""
     rng = random.Random(seed)
     sims = synthetic.fleet(rng, journeys=journeys_, tamper_rate=tamper_rate, fault_rate=fault_rate, start=start,
                           seal_prefix=f"SIM{seed % 1000}", economy=economy, reuse_rate=reuse_rate)
-    events = sorted((e for s in sims for e in synthetic.events_of(s)), key=lambda e: e["received_at"])
-    if sign is not None:
-        events = [sign(e) for e in events]
+    events = sorted((e for s in sims for e in synthetic.events_of(s, sign)), key=lambda e: e["received_at"])
     for i in range(0, len(events), WINDOW):
         window = events[i:i + WINDOW]
         rng.shuffle(window)

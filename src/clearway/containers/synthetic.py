@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 
-from clearway.containers import iso6346, routes
+from clearway.containers import iso6346, routes, signing
 from clearway.containers.attacks import plan
 from clearway.containers.faults import apply, reports_of
 from clearway.containers.drive import Road, Trip, sample
@@ -190,8 +191,16 @@ def as_event(r: Report, container: str | None) -> dict:
             "container": container}
 
 
-def events_of(sim: Simulated) -> list[dict]:
-    return [as_event(r, sim.journey.container) for r in sim.reports + sim.foreign]
+def device_sign(event: dict) -> dict:
+    """The event signed as its simulated device signs it (signing.simulated_key of its seal)."""
+    return signing.sign_event(event, signing.simulated_key(event["seal_id"]))
+
+
+def events_of(sim: Simulated, sign: Callable[[dict], dict] | None = device_sign) -> list[dict]:
+    """The events as the devices publish them, each signed by `sign` (by default with its simulated device's
+    key; None: unsigned)."""
+    events = [as_event(r, sim.journey.container) for r in sim.reports + sim.foreign]
+    return [sign(e) for e in events] if sign else events
 
 
 def seal_request(sim: Simulated) -> dict:
@@ -202,7 +211,7 @@ def seal_request(sim: Simulated) -> dict:
             "loading_office": sim.loading_office, "destination_office": sim.destination_office,
             "departure": _iso(j.departure), "arrival_from": _iso(j.arrival_from), "arrival_to": _iso(j.arrival_to),
             "reporting": {"moving_seconds": j.moving_interval, "parked_seconds": j.parked_interval},
-            "route_class": j.route_class}
+            "route_class": j.route_class, "device_key": signing.simulated_key(j.seal_id).hex()}
     if sim.routed == "library" and sim.route_name:
         body["route_name"] = sim.route_name
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearway.containers.models import Seal, SealEvent
@@ -20,16 +20,17 @@ WINDOW = timedelta(hours=12)
 
 
 def events_of(session: Session, *, seal: Seal, foreign: bool = True) -> list[SealEvent]:
-    """The journey's timeline: its seal's reports (and other seals' reports about its container) sent by its
-    own economy, by time."""
-    cond = SealEvent.seal_id == seal.seal_id
+    """The journey's timeline: its own reports (those received during it, containers/acceptance.py) and
+    other seals' reports about its container sent by its own economy, by sequence number."""
+    rows = list(session.scalars(select(SealEvent).where(SealEvent.seal_pk == seal.id)))
     if foreign:
-        cond = or_(cond, SealEvent.container == seal.container)
-    stmt = select(SealEvent).where(cond, SealEvent.economy == seal.economy,
-                                   SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
-    if seal.removed_at is not None:
-        stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
-    return sorted(session.scalars(stmt), key=lambda e: (e.seal_id != seal.seal_id, e.seq))
+        stmt = select(SealEvent).where(SealEvent.container == seal.container, SealEvent.seal_id != seal.seal_id,
+                                       SealEvent.economy == seal.economy,
+                                       SealEvent.received_ts >= (seal.departure - WINDOW).timestamp())
+        if seal.removed_at is not None:
+            stmt = stmt.where(SealEvent.received_ts <= (seal.removed_at + WINDOW).timestamp())
+        rows += session.scalars(stmt)
+    return sorted(rows, key=lambda e: (e.seal_id != seal.seal_id, e.seq))
 
 
 def journey(seal: Seal | Any) -> Journey:
