@@ -39,14 +39,15 @@ _CSV = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"t
 @router.post("/list/editions", response_model=EditionOut, status_code=201, openapi_extra=_CSV,
              summary="Put a new edition of the list in force (CSV: hs2022, description[, hs2012, notes])")
 async def load_edition(request: Request, who: Who, ctx: Ctx,
-                       name: Annotated[str, Query(min_length=1, max_length=200)],
-                       reason: Annotated[str, Query(min_length=1, description="where the edition comes from")]
+                       name: Annotated[str | None, Query(max_length=200, description="the edition's name")] = None,
+                       reason: Annotated[str | None, Query(description="where the edition comes from")] = None
                        ) -> EditionOut:
+    # name and reason are checked by the service after who may load (a wrong role hears 403, not 422)
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise Invalid("the list is not UTF-8 text", errors=[FieldError("(body)", "is not UTF-8")]) from None
     with ctx.uow() as session:
-        row = service.load(session, principal=who, actor=who.actor, name=name, text=text, reason=reason)
+        row = service.load(session, principal=who, actor=who.actor, name=name or "", text=text, reason=reason or "")
         return EditionOut(id=row.id, name=row.name, subheadings=row.subheadings, reason=row.reason,
                           loaded_at=row.loaded_at, actor=row.actor)
