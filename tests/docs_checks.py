@@ -84,9 +84,10 @@ def _check_containers(ws: Workspace) -> None:
                   f'"declarations":["{mrn}"]', '{"source":"seals","code":"seal.opened","lane":"red"}',
                   '{"status":"closed","finding":"tampered"}', '{"status":"accepted","findings":["ephyto.missing"]}',
                   '"open":0,"tampered":1',
-                  "10 journeys, 1107 events published",
-                  "27 messages: 1102 events stored, 5 repeats dropped, 0 refused, 3 alerts raised",
-                  "10 journeys, 3 tampered, 3 flagged: precision 1.0, recall 1.0", "0 alerts raised"):
+                  "10 journeys, 1658 events published",
+                  "38 messages: 1658 events stored, 0 repeats dropped, 0 refused, 3 alerts raised",
+                  "10 journeys, 3 tampered, 3 flagged: precision 1.0, recall 1.0; honest journeys alerted 0.0",
+                  "alerts raised"):
         assert squeeze(words) in said, words
     alert = httpx.get(f"{ws.url}/api/v1/alerts/{ws.env['ALERT']}",
                       headers={"Authorization": f"Bearer {ws.env['OFFICER']}"}, timeout=30).json()
