@@ -21,6 +21,8 @@ from opentelemetry import trace
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Engine, event
 
+from clearway.audit.service import APPENDED
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("clearway_request_id", default=None)
 HEADER = b"x-request-id"
 # A caller's id is kept when it is short and plain (it goes into log lines and a header); otherwise a new one.
@@ -87,13 +89,6 @@ class RequestContext:
             REQUEST_ID.reset(token)
 
 
-def _audit_insert(clause: Any) -> dict | None:
-    table = getattr(clause, "table", None)
-    if getattr(table, "name", None) != "audit_events" or not getattr(clause, "is_insert", False):
-        return None
-    return clause.compile().params
-
-
 def _count(action: str, data: str) -> None:
     if action == "risk.lane_selected":
         LANES.labels(json.loads(data).get("lane", "unknown")).inc()
@@ -110,20 +105,15 @@ def watch(engine: Engine) -> None:
     """Count lanes, seal events and hub deliveries from the audit events the engine's transactions append,
     when they commit (a rolled-back lane was never chosen)."""
 
-    @event.listens_for(engine, "after_execute")
-    def _seen(conn: Any, clause: Any, *_: Any) -> None:
-        params = _audit_insert(clause)
-        if params is not None and params.get("action") in _COUNTED:
-            conn.info.setdefault("clearway_audit", []).append((params["action"], params.get("data") or "{}"))
-
     @event.listens_for(engine, "commit")
     def _committed(conn: Any) -> None:
-        for action, data in conn.info.pop("clearway_audit", []):
-            _count(action, data)
+        for action, data in conn.info.pop(APPENDED, []):
+            if action in _COUNTED:
+                _count(action, data)
 
     @event.listens_for(engine, "rollback")
     def _dropped(conn: Any) -> None:
-        conn.info.pop("clearway_audit", None)
+        conn.info.pop(APPENDED, None)
 
 
 _COUNTED = {"risk.lane_selected", "seal.events.received", *HUB_ACTIONS}

@@ -33,6 +33,9 @@ _SEALER_LOCK = 0x41554454
 BLOCK_LIMIT = 10_000
 
 
+APPENDED = "clearway.audit.appended"  # connection info key: (action, data) of the events appended, until commit
+
+
 def event_row(*, actor: str, action: str, entity_type: str, entity_id: str,
               data: dict[str, Any] | None = None) -> dict[str, Any]:
     """The values of one event, its content hash included (for `append_rows`)."""
@@ -51,6 +54,9 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
             row["at"] = stored_time(dialect, row["at"])
         cursor = driver_cursor(session)
         cursor.executemany(_INSERT["postgresql" if dialect == "postgresql" else "sqlite"], rows)
+        # For observers (clearway.observe counts lanes and seal events when the transaction commits): these
+        # inserts bypass SQLAlchemy's execute events, so they are listed on the connection until it ends.
+        session.connection().info.setdefault(APPENDED, []).extend((r["action"], r["data"]) for r in rows)
 
 
 def append_event(session: Session, *, actor: str, action: str, entity_type: str, entity_id: str,

@@ -1,7 +1,7 @@
 """timerelease: one row of WCO TRS milestones per declaration, filled from the history there is
 
 Revision ID: 1201_timerelease
-Revises: 0001_core
+Revises: 0003_declarations_channel (the backfill reads declarations with their channel)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from clearway.flows.milestones import backfill
 
 revision = "1201_timerelease"
-down_revision = "0001_core"
+down_revision = "0003_declarations_channel"
 branch_labels = ("timerelease",)
 # The backfill reads the lanes, controls (risk), assessments (tariff), payments and releases: on a database
 # with declarations those branches are there already (they came with the first declarations' flows); on a
 # new one there is nothing to fill and none of them is read (flows.milestones.backfill).
-depends_on = ("0003_declarations_channel",)  # the backfill reads declarations with their channel
+depends_on = None
 
 TIMES = ("arrival", "lodged", "accepted", "assessed", "lane_selected", "control_start", "control_end", "paid",
          "released")
