@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from clearway.containers import service as containers
+from clearway.containers import signing
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 from clearway.declarations.schemas import DeclarationIn
@@ -138,7 +139,7 @@ def test_the_capacity_used_today_per_office(factory, people):
 def test_the_case_file_draws_the_track_of_each_seal_on_the_declarations_containers(factory, people):
     seal = SealIn(manufacturer="ACME", serial="AU01", container="MSCU1234566", loading_office="AUMEL",
                   destination_office="AUSYD", departure="2026-11-28T00:00:00Z", arrival_from="2026-11-28T12:00:00Z",
-                  arrival_to="2026-11-28T20:00:00Z")
+                  arrival_to="2026-11-28T20:00:00Z", device_key=signing.simulated_key("ACME-AU01").hex())
     with transaction(factory) as session:
         affixed = containers.affix(session, principal=people["officer"], seal=seal).seal_id
     mrn = lodge_and_assess(factory, people["trader"], oranges("WB-SEAL"))  # carries MSCU1234566
