@@ -86,6 +86,7 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/dashboard/publications": key(INPUT_FIRST),
     "GET /api/v1/dashboard/region": PUBLIC,
     "POST /api/v1/declarations": key(INPUT_FIRST),
+    "POST /api/v1/declarations/batch": key("declarant"),
     "GET /api/v1/declarations": key(ANY),
     "GET /api/v1/declarations/{mrn}": key(INPUT_FIRST),
     "POST /api/v1/declarations/{mrn}/amendments": key(INPUT_FIRST),

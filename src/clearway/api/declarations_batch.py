@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from clearway.api.deps import Ctx, Who
-from clearway.errors import FieldError, Invalid
+from clearway.auth.core import is_declarant
+from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import lodging
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
@@ -45,6 +46,8 @@ def lines_of(body: bytes) -> list[tuple[int, Any]]:
 async def batch(request: Request, who: Who, ctx: Ctx) -> StreamingResponse:
     """Lodge up to 10,000 declarations, one JSON object a line (JSON Lines). Each line is lodged or refused on
     its own, idempotent per LRN exactly as a single lodgement; nothing of a refused line is stored."""
+    if not is_declarant(who):  # every line would be refused for the same reason: say it once
+        raise Forbidden("only a declarant key lodges declarations")
     docs = lines_of(await request.body())
 
     def results() -> Iterator[bytes]:
