@@ -8,7 +8,7 @@ import random
 import socket
 import time
 
-from clearway.containers import service as containers, synthetic
+from clearway.containers import service as containers, signing, synthetic
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 from clearway.declarations import service as declarations
@@ -60,3 +60,14 @@ def lodge(factory, principal, container: str, lrn: str):
 def affix(factory, principal, sim):
     with transaction(factory) as session:
         return containers.affix(session, principal=principal, seal=SealIn.model_validate(synthetic.seal_request(sim))).id
+
+
+def seal_body(**kw) -> dict:
+    """The JSON body of affixing seal ACME-0001 (Melbourne to Sydney, 2026-11-28) with its device key, with
+    `kw` applied."""
+    body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
+            "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
+            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z",
+            "device_key": signing.simulated_key("ACME-0001").hex()}
+    body.update(kw)
+    return body

@@ -14,11 +14,12 @@ import random
 
 import pytest
 
-from clearway.containers import routes, signing, synthetic
+from clearway.containers import routes, synthetic
 from clearway.containers.drive import Road
 from clearway.containers.journey import Journey, Place, Report
 from clearway.containers.tamper import detect
 from clearway.containers.thresholds import DetectorConfig, from_mapping
+from tests.containers.support import seal_body
 
 CFG = DetectorConfig()
 START = 1_800_000_000.0
@@ -177,22 +178,14 @@ def test_thresholds_per_route_class_from_the_configuration():
 
 # Through the store and the API: affixing with a route, a move under one office, the removal's time.
 
-def _body(**kw):
-    body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
-            "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z",
-            "device_key": signing.simulated_key("ACME-0001").hex()}
-    body.update(kw)
-    return body
-
 
 def test_a_port_to_inland_depot_move_under_one_office_is_sealed_with_its_places(db, server, keys):
     with keys.client(keys.create("officer", "AU")) as c:
-        r = c.post("/api/v1/seals", json=_body(loading_office="AUSYD"))
+        r = c.post("/api/v1/seals", json=seal_body(loading_office="AUSYD"))
         assert r.status_code == 422
         assert {e["path"]: e["reason"] for e in r.json()["errors"]}["places"].startswith(
             "a move under one office (a port to an inland depot) needs its authorised places")
-        r = c.post("/api/v1/seals", json=_body(loading_office="AUSYD", route_name="port-botany-moorebank"))
+        r = c.post("/api/v1/seals", json=seal_body(loading_office="AUSYD", route_name="port-botany-moorebank"))
         assert r.status_code == 201, r.text
         seal = r.json()
         assert (seal["route_source"], seal["route_class"], seal["route_name"]) == (
@@ -205,18 +198,18 @@ def test_affixing_takes_a_geojson_route_and_names_what_is_wrong_with_one(db, ser
     line = {"type": "LineString", "coordinates": [[144.92, -37.81], [146.92, -36.08], [151.21, -33.97]]}
     depot = {"name": "Enfield", "kind": "depot", "lat": -33.89, "lon": 151.09, "radius_km": 0.8}
     with keys.client(keys.create("officer", "AU")) as c:
-        r = c.post("/api/v1/seals", json=_body(route=line, places=[depot],
+        r = c.post("/api/v1/seals", json=seal_body(route=line, places=[depot],
                                                reporting={"moving_seconds": 600, "parked_seconds": 1800}))
         assert r.status_code == 201, r.text
         seal = r.json()
         assert seal["route_source"] == "given" and seal["route"] == line and seal["places"] == [depot]
         assert seal["reporting"] == {"moving_seconds": 600.0, "parked_seconds": 1800.0}
-        bad = c.post("/api/v1/seals", json=_body(serial="0002", container="CSQU3054383",
+        bad = c.post("/api/v1/seals", json=seal_body(serial="0002", container="CSQU3054383",
                                                  route={"type": "LineString", "coordinates": [[200, 1], [1, 1]]}))
         assert bad.status_code == 422
         assert "coordinates[0] must be [lon, lat]" in bad.json()["errors"][0]["reason"]
         assert bad.json()["errors"][0]["path"] == "route"
-        unknown = c.post("/api/v1/seals", json=_body(serial="0002", container="CSQU3054383", route_name="nowhere"))
+        unknown = c.post("/api/v1/seals", json=seal_body(serial="0002", container="CSQU3054383", route_name="nowhere"))
         assert unknown.status_code == 422 and unknown.json()["errors"][0]["path"] == "route_name"
 
 
@@ -224,7 +217,7 @@ def test_removal_is_stamped_with_when_the_seal_was_cut(db, server, keys):
     from datetime import UTC, datetime
 
     with keys.client(keys.create("officer", "AU")) as c:
-        seal = c.post("/api/v1/seals", json=_body()).json()
+        seal = c.post("/api/v1/seals", json=seal_body()).json()
         future = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "x", "removed_at": "2099-01-01T00:00:00Z"})
         assert future.status_code == 422 and future.json()["errors"][0]["path"] == "removed_at"
         r = c.post(f"/api/v1/seals/{seal['id']}/remove",

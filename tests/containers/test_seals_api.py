@@ -12,29 +12,20 @@ from clearway.containers import iso6346
 from clearway.containers import service as containers
 from clearway.containers.schemas import SealIn
 from clearway.db import transaction
-from tests.containers.support import ECONOMY, now_journey
+from tests.containers.support import ECONOMY, now_journey, seal_body
 from tests.support import example
-
-
-def _seal_body(**kw):
-    body = {"manufacturer": "ACME", "serial": "0001", "container": "MSCU1234566", "loading_office": "AUMEL",
-            "destination_office": "AUSYD", "departure": "2026-11-28T00:00:00Z",
-            "arrival_from": "2026-11-28T12:00:00Z", "arrival_to": "2026-11-28T20:00:00Z",
-            "device_key": signing.simulated_key("ACME-0001").hex()}
-    body.update(kw)
-    return body
 
 
 def test_affix_read_remove(db, server, keys):
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        r = c.post("/api/v1/seals", json=_seal_body())
+        r = c.post("/api/v1/seals", json=seal_body())
         assert r.status_code == 201, r.text
         seal = r.json()
         assert seal["seal_id"] == "ACME-0001" and seal["status"] == "affixed"
         assert seal["places"][0]["name"] == "AUSYD" and seal["places"][0]["radius_km"] == 1.0
         assert seal["device_key_registered"] is True and "device_key" not in seal  # the secret is never shown
         assert r.headers["location"] == f"/api/v1/seals/{seal['id']}"
-        again = c.post("/api/v1/seals", json=_seal_body(container="CSQU3054383"))
+        again = c.post("/api/v1/seals", json=seal_body(container="CSQU3054383"))
         assert again.status_code == 409 and "already affixed" in again.json()["detail"]
         r = c.post(f"/api/v1/seals/{seal['id']}/remove", json={"reason": "arrived, opened by officer"})
         assert r.status_code == 200 and r.json()["status"] == "removed"
@@ -43,12 +34,12 @@ def test_affix_read_remove(db, server, keys):
         assert r.status_code == 409
         assert c.get(f"/api/v1/seals/{seal['id']}").json()["status"] == "removed"
         # the device may now go on another journey
-        assert c.post("/api/v1/seals", json=_seal_body(container="CSQU3054383")).status_code == 201
+        assert c.post("/api/v1/seals", json=seal_body(container="CSQU3054383")).status_code == 201
 
 
 def test_affix_refusals_name_the_field(db, server, keys):
     with keys.client(keys.create("officer", ECONOMY)) as c:
-        r = c.post("/api/v1/seals", json=_seal_body(container="MSCU1234567", destination_office="XXXXX",
+        r = c.post("/api/v1/seals", json=seal_body(container="MSCU1234567", destination_office="XXXXX",
                                                     arrival_to="2026-11-28T01:00:00Z"))
         assert r.status_code == 422
         errors = {e["path"]: e["reason"] for e in r.json()["errors"]}
@@ -57,17 +48,17 @@ def test_affix_refusals_name_the_field(db, server, keys):
         assert errors["arrival_to"] == "must be after arrival_from"
         assert c.get("/api/v1/seals").json()["items"] == []
         # a seal's device key is mandatory: without it its events could not be told from anyone's
-        body = _seal_body()
+        body = seal_body()
         del body["device_key"]
         r = c.post("/api/v1/seals", json=body)
         assert r.status_code == 422 and r.json()["errors"] == [{"path": "device_key", "reason": "is required"}]
-        r = c.post("/api/v1/seals", json=_seal_body(device_key="abc"))
+        r = c.post("/api/v1/seals", json=seal_body(device_key="abc"))
         assert r.status_code == 422
         assert r.json()["errors"] == [{"path": "device_key", "reason": (
             "must be 64 hexadecimal digits (the device's 32-byte secret)")}]
         assert c.get("/api/v1/seals").json()["items"] == []
     with keys.client(keys.create("declarant", ECONOMY, "AU-ABN-1")) as c:
-        assert c.post("/api/v1/seals", json=_seal_body()).status_code == 403
+        assert c.post("/api/v1/seals", json=seal_body()).status_code == 403
 
 
 def test_event_batches_are_idempotent_and_placed_by_sequence(db, server, keys):
@@ -154,7 +145,7 @@ def test_a_large_batch_of_many_seals_goes_through(db, server, keys, officer):
         for i in range(seals):
             box = "BULU" + f"{i:06d}"
             box += str(iso6346.check_digit(box))
-            containers.affix(session, principal=officer, seal=SealIn.model_validate(_seal_body(
+            containers.affix(session, principal=officer, seal=SealIn.model_validate(seal_body(
                 serial=f"{i:05d}", manufacturer="BULK", container=box,
                 departure=(now - timedelta(hours=2)).isoformat(), arrival_from=(now + timedelta(hours=2)).isoformat(),
                 arrival_to=(now + timedelta(hours=8)).isoformat(),

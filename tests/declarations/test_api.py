@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration, DeclarationVersion, StatusEvent
+from tests.declarations.support import PARTY, count, doc
 from tests.support import example
-
-PARTY = "AU-ABN-11222333444"
-
-
-@pytest.fixture
-def broker(keys):
-    return keys.client(keys.create("declarant", "AU", PARTY))
-
-
-def doc(**changes):
-    d = copy.deepcopy(example("declaration-au-oranges.json"))
-    d.update(changes)
-    return d
-
-
-def count(db, model=Declaration) -> int:
-    with db.factory() as s:
-        return s.scalar(select(func.count()).select_from(model))
 
 
 def test_lodge_registers_an_mrn_and_keeps_history(db, broker):

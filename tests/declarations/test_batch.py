@@ -4,35 +4,15 @@ a refused line leaves nothing, and `clearway submit --batch`."""
 
 from __future__ import annotations
 
-import copy
 import json
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clearway.audit.models import AuditEvent
 from clearway.declarations.core import mrn_is_valid
-from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
+from clearway.declarations.models import DeclarationItem, StatusEvent
 from tests.cli_support import run
-from tests.support import example
-
-PARTY = "AU-ABN-11222333444"
-
-
-@pytest.fixture
-def broker(keys):
-    return keys.client(keys.create("declarant", "AU", PARTY))
-
-
-def doc(**changes):
-    d = copy.deepcopy(example("declaration-au-oranges.json"))
-    d.update(changes)
-    return d
-
-
-def count(db, model=Declaration) -> int:
-    with db.factory() as s:
-        return s.scalar(select(func.count()).select_from(model))
+from tests.declarations.support import PARTY, count, doc
 
 
 def test_prefer_return_minimal_answers_mrn_and_status_only(db, broker):
