@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import pkgutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ from clearway.db import make_engine, make_sessionmaker
 from clearway.db import migrate as run_migrations
 from clearway import observe, tracing
 from clearway.limits_http import RateLimit
+from clearway.reference import search_index
 from clearway.web import errors as page_errors
 
 
@@ -133,7 +136,22 @@ def _routers(package: str) -> list[Any]:
     return found
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:
+def create_served_app() -> FastAPI:
+    """The app as `clearway serve` runs it, in each worker process: the HS finder warms up at start."""
+    return create_app(warm=True)
+
+
+def _warm_finder(ctx: Context) -> None:
+    try:
+        with ctx.uow() as session:
+            search_index.search(session, "fresh oranges", 1)
+    except Exception:  # a failed warm-up costs only the first search its load time: say so, serve on
+        logging.getLogger("clearway").exception("warming up the HS finder failed; the first search will load it")
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = False, warm: bool = False) -> FastAPI:
+    """The API and pages on the configured database. `warm`: load the HS finder (nomenclature, word index,
+    sentence model and vectors: 4 to 5 s) in the background at start, rather than on the first search."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool)
     audit_key = load_key(settings.audit_key) if settings.audit_key else None
@@ -150,6 +168,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         sealer = Sealer(app.state.ctx.factory, key=audit_key,
                         seconds=settings.audit_seal_ms / 1000)
         sealer.start()
+        if warm:
+            app.state.warming = threading.Thread(target=_warm_finder, args=(app.state.ctx,), name="warm-hs-finder",
+                                                 daemon=True)
+            app.state.warming.start()
         try:
             yield
         finally:

@@ -87,11 +87,11 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
                "access_log": access_log}
     if workers > 1:
         logs.share_metrics()  # before the workers start: they count into the same directory
-        uvicorn.run("clearway.app:create_app", factory=True, workers=workers, **options)
+        uvicorn.run("clearway.app:create_served_app", factory=True, workers=workers, **options)
     else:
         from clearway.app import create_app
 
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, warm=True), **options)
 
 
 def _safe(url: str) -> str:
