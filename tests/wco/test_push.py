@@ -5,6 +5,9 @@ message carrying its id (Webhook-Id), in the order of its declaration's events."
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -203,3 +206,45 @@ def test_the_background_pusher_delivers_new_messages_by_itself(db, broker, recei
         pusher.stop()
     assert receiver.codes() == ["02", "01"] and receiver.attempts == 3
     assert [d.attempts for d in _deliveries(db, mrn)] == [2, 1]
+
+
+def test_clearway_serve_pushes_by_itself(db, keys, receiver, tmp_path):
+    """The worker inside `clearway serve` (a real server process): register, lodge, and the receiver hears."""
+    port = _free_port()
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "CLEARWAY_DATA_DIR": str(tmp_path / "data"),
+           "CLEARWAY_DATABASE_URL": db.url, "CLEARWAY_WCO_CALLBACK_HOSTS": "127.0.0.1",
+           "CLEARWAY_WCO_PUSH_SECONDS": "0.2"}
+    stderr = (tmp_path / "stderr.txt").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--no-access-log"],
+                            stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_up(proc, url, tmp_path)
+        key = keys.create("declarant", "AU", PARTY)
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as client:
+            assert client.put("/api/v1/wco/callback", json={"url": receiver.url}).status_code == 200
+            assert client.post("/api/v1/declarations", content=instance(NAME), headers=XML).status_code == 201
+        assert receiver.wait_for(2), (tmp_path / "stderr.txt").read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert receiver.codes() == ["02", "01"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(proc: subprocess.Popen, url: str, tmp_path) -> None:
+    for _ in range(450):  # up to 90 s for the migrations and the first import
+        try:
+            httpx.get(f"{url}/api/v1/reference/economies", timeout=2)
+            return
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                break
+            threading.Event().wait(0.2)
+    proc.kill()
+    pytest.fail(f"clearway serve did not start: {(tmp_path / 'stderr.txt').read_text()}")
