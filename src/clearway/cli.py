@@ -10,12 +10,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 import clearway
 from clearway.cli_common import err, fail, out, sessions, uow
+
+if TYPE_CHECKING:
+    from clearway.config import Settings
+    from clearway.flows.wco_pusher import Pusher
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -99,7 +103,7 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
             pusher.stop()
 
 
-def _wco_pusher(settings: Any) -> Any:
+def _wco_pusher(settings: Settings) -> Pusher | None:
     """The background worker pushing WCO response messages to callbacks (docs/wco.md), started; None when
     CLEARWAY_WCO_PUSH_SECONDS is 0."""
     if not settings.wco_push_seconds:

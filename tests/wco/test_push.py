@@ -248,3 +248,29 @@ def _wait_until_up(proc: subprocess.Popen, url: str, tmp_path) -> None:
             threading.Event().wait(0.2)
     proc.kill()
     pytest.fail(f"clearway serve did not start: {(tmp_path / 'stderr.txt').read_text()}")
+
+
+def _env(db, tmp_path, **more: str) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "CLEARWAY_DATA_DIR": str(tmp_path / "data"),
+            "CLEARWAY_DATABASE_URL": db.url, **more}
+
+
+def test_clearway_wco_push_once_then_follow(db, broker, receiver, tmp_path):
+    broker.put("/api/v1/wco/callback", json={"url": receiver.url})
+    mrn = broker.post("/api/v1/declarations", content=instance(NAME), headers=XML).json()["mrn"]
+    once = subprocess.run([sys.executable, "-m", "clearway", "wco", "push"], capture_output=True, text=True,
+                          env=_env(db, tmp_path, CLEARWAY_WCO_CALLBACK_HOSTS="127.0.0.1"), timeout=180)
+    assert once.returncode == 0, once.stderr
+    assert once.stdout.strip() == "2 scheduled, 2 delivered, 0 failed"
+    assert receiver.codes() == ["02", "01"]
+    follow = subprocess.Popen([sys.executable, "-m", "clearway", "wco", "push", "--follow"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=_env(db, tmp_path, CLEARWAY_WCO_CALLBACK_HOSTS="127.0.0.1",
+                                       CLEARWAY_WCO_PUSH_SECONDS="0.2"))
+    try:
+        _move(db, mrn, ("rejected", "goods not presented"))  # a new message while it follows
+        assert receiver.wait_for(3), "the follower delivered nothing"
+    finally:
+        follow.terminate()
+        follow.wait(timeout=60)
+    assert receiver.codes() == ["02", "01", "03"] and receiver.attempts == 3
