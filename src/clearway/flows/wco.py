@@ -5,7 +5,7 @@ and the RES response messages of each declaration, read by polling or pushed to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -68,15 +68,23 @@ def messages(session: Session, *, principal: Principal, mrn: str, profile: Profi
 
 # ---- push -----------------------------------------------------------------------------------------------
 
+# A sweep looks back this far before the previous one: an event is stamped before its transaction commits, so a
+# transaction that took longer than this to commit would be missed (lodging takes well under a second).
+SWEEP_MARGIN = timedelta(minutes=10)
+
+
 def sweep(session: Session, *, now: datetime, profile: Profile) -> int:
     """Schedule a delivery for each response message of a declarant with a callback, from the events since
-    it registered; how many were scheduled."""
+    it registered (since a margin before its previous sweep); how many were scheduled."""
     added = 0
     for callback in wco.all_callbacks(session):
+        since = callback.registered_at
+        if callback.swept_to is not None:
+            since = max(since, callback.swept_to - SWEEP_MARGIN)
         events = session.execute(
             select(StatusEvent, Declaration.id).join(Declaration, StatusEvent.declaration_id == Declaration.id)
             .where(Declaration.economy == callback.economy, Declaration.declarant_id == callback.declarant_id,
-                   StatusEvent.at >= callback.registered_at)
+                   StatusEvent.at >= since)
             .order_by(StatusEvent.at, StatusEvent.id)).all()
         done = wco.scheduled(session, event_ids=[e.id for e, _ in events])
         for event, declaration_id in events:
@@ -85,6 +93,7 @@ def sweep(session: Session, *, now: datetime, profile: Profile) -> int:
                     wco.schedule(session, declaration_id=declaration_id, event_id=event.id,
                                  function_code=r.function_code, url=callback.url, now=now)
                     added += 1
+        callback.swept_to = now
     return added
 
 

@@ -97,10 +97,12 @@ def all_callbacks(session: Session) -> list[Callback]:
 
 def scheduled(session: Session, *, event_ids: list[int]) -> set[tuple[int, str]]:
     """(event id, function code) of the deliveries already scheduled for these events."""
-    if not event_ids:
-        return set()
-    rows = session.execute(select(Delivery.event_id, Delivery.function_code).where(Delivery.event_id.in_(event_ids)))
-    return {(e, c) for e, c in rows}
+    found: set[tuple[int, str]] = set()
+    for start in range(0, len(event_ids), 5000):  # PostgreSQL takes at most 65,535 parameters in a statement
+        chunk = event_ids[start:start + 5000]
+        found |= set(session.execute(select(Delivery.event_id, Delivery.function_code)
+                                     .where(Delivery.event_id.in_(chunk))).tuples())
+    return found
 
 
 def schedule(session: Session, *, declaration_id: int, event_id: int, function_code: str, url: str,
