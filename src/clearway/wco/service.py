@@ -100,8 +100,8 @@ def scheduled(session: Session, *, event_ids: list[int]) -> set[tuple[int, str]]
     found: set[tuple[int, str]] = set()
     for start in range(0, len(event_ids), 5000):  # PostgreSQL takes at most 65,535 parameters in a statement
         chunk = event_ids[start:start + 5000]
-        found |= set(session.execute(select(Delivery.event_id, Delivery.function_code)
-                                     .where(Delivery.event_id.in_(chunk))).tuples())
+        found |= {(e, c) for e, c in session.execute(select(Delivery.event_id, Delivery.function_code)
+                                                     .where(Delivery.event_id.in_(chunk)))}
     return found
 
 
