@@ -24,6 +24,10 @@ BAD = [
     ("CLEARWAY_THREADS", "-1", "is not a whole number"),
     ("CLEARWAY_SEALS_RULES", "/nonexistent/seals.toml", "is not a readable file"),
     ("CLEARWAY_HUB_URL", "hub.example:8443", "is not an http:// or https:// URL"),
+    ("CLEARWAY_WCO_CALLBACK_HOSTS", "http://127.0.0.1", "is not a host name or address"),
+    ("CLEARWAY_WCO_CALLBACK_HOSTS", "127.0.0.1:8080", "is not a host name or address"),
+    ("CLEARWAY_WCO_PUSH_SECONDS", "soon", "is not a number of seconds"),
+    ("CLEARWAY_WCO_PUSH_SECONDS", "-5", "is not a number of seconds"),
 ]
 
 
@@ -49,12 +53,15 @@ def test_good_values_are_typed(monkeypatch, tmp_path):
     for name, value in {"CLEARWAY_PHYTO_TOLERANCE": "0.02", "CLEARWAY_PHYTO_HS": " 06, 0804 ",
                         "CLEARWAY_THREADS": "4", "CLEARWAY_SEALS_RULES": str(rules),
                         "CLEARWAY_RISK_MODEL": str(tmp_path / "model"), "CLEARWAY_HUB_URL": "http://127.0.0.1:9/hub",
-                        "CLEARWAY_HUB_TOKEN": "t0ken", "CLEARWAY_DATA_DIR": str(tmp_path)}.items():
+                        "CLEARWAY_HUB_TOKEN": "t0ken", "CLEARWAY_DATA_DIR": str(tmp_path),
+                        "CLEARWAY_WCO_CALLBACK_HOSTS": " 127.0.0.1, Receiver.example ",
+                        "CLEARWAY_WCO_PUSH_SECONDS": "0.5"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CLEARWAY_HUB_DATABASE_URL", raising=False)
     settings = get_settings()
     assert settings.phyto_tolerance == Decimal("0.02") and settings.phyto_hs == ("06", "0804")
     assert settings.threads == 4 and settings.seals_rules == rules
+    assert settings.wco_callback_hosts == ("127.0.0.1", "receiver.example") and settings.wco_push_seconds == 0.5
     assert settings.model_dir == tmp_path / "model"
     assert (settings.hub_url, settings.hub_token) == ("http://127.0.0.1:9/hub", "t0ken")
     assert settings.hub_db_url == f"sqlite:///{tmp_path.resolve() / 'hub.db'}"

@@ -10,12 +10,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 import clearway
 from clearway.cli_common import err, fail, out, sessions, uow
+
+if TYPE_CHECKING:
+    from clearway.config import Settings
+    from clearway.flows.wco_pusher import Pusher
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, rich_markup_mode=None)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -85,13 +89,32 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
               highlight=False, soft_wrap=True)
     options = {"host": host, "port": port, "log_config": log_config, "log_level": log_level,
                "access_log": access_log}
-    if workers > 1:
-        logs.share_metrics()  # before the workers start: they count into the same directory
-        uvicorn.run("clearway.app:create_served_app", factory=True, workers=workers, **options)
-    else:
-        from clearway.app import create_app
+    pusher = _wco_pusher(settings)  # one per `clearway serve`, in this process, whatever the number of workers
+    try:
+        if workers > 1:
+            logs.share_metrics()  # before the workers start: they count into the same directory
+            uvicorn.run("clearway.app:create_served_app", factory=True, workers=workers, **options)
+        else:
+            from clearway.app import create_app
 
-        uvicorn.run(create_app(settings, warm=True), **options)
+            uvicorn.run(create_app(settings, warm=True), **options)
+    finally:
+        if pusher is not None:
+            pusher.stop()
+
+
+def _wco_pusher(settings: Settings) -> Pusher | None:
+    """The background worker pushing WCO response messages to callbacks (docs/wco.md), started; None when
+    CLEARWAY_WCO_PUSH_SECONDS is 0."""
+    if not settings.wco_push_seconds:
+        return None
+    from clearway.flows.wco_pusher import Pusher
+    from clearway.wco.profile import installed
+
+    pusher = Pusher(sessions(), profile=installed(), allowed_hosts=settings.wco_callback_hosts,
+                    seconds=settings.wco_push_seconds)
+    pusher.start()
+    return pusher
 
 
 def _safe(url: str) -> str:

@@ -87,6 +87,31 @@ def _wco_profile() -> Path | None:
     return Path(raw)
 
 
+def _wco_callback_hosts() -> tuple[str, ...]:
+    raw = _env("CLEARWAY_WCO_CALLBACK_HOSTS")
+    if raw is None:
+        return ()
+    hosts = tuple(h.strip().lower() for h in raw.split(","))
+    for host in hosts:
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:]+\]", host):
+            raise SettingsError("CLEARWAY_WCO_CALLBACK_HOSTS",
+                                f"{host!r} is not a host name or address (comma-separated, no scheme or port)")
+    return hosts
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise SettingsError(name, f"{raw!r} is not a number of seconds from 0 to 86400 (0 = off)")
+    return value
+
+
 def _risk_model() -> Path | None:
     raw = _env("CLEARWAY_RISK_MODEL")
     # A directory that does not exist yet is allowed: no model is deployed until it does.
@@ -191,6 +216,12 @@ class Settings:
     secret_key: str | None = field(default_factory=_secret_key)
     # The installation's WCO DEC profile, a TOML file (CLEARWAY_WCO_PROFILE); None = the UK worked example.
     wco_profile: Path | None = field(default_factory=_wco_profile)
+    # Hosts a WCO callback may name over plain http:// (CLEARWAY_WCO_CALLBACK_HOSTS, comma-separated); any other
+    # callback must be https://. Empty by default: a receiver on 127.0.0.1 is allowed only by saying so.
+    wco_callback_hosts: tuple[str, ...] = field(default_factory=_wco_callback_hosts)
+    # How often `clearway serve` pushes new WCO response messages to the callbacks (CLEARWAY_WCO_PUSH_SECONDS,
+    # 5 by default); 0 = no pusher in the server (run `clearway wco push --follow` beside it instead).
+    wco_push_seconds: float = field(default_factory=lambda: _seconds("CLEARWAY_WCO_PUSH_SECONDS", 5))
     # The audit checkpoint key (CLEARWAY_AUDIT_KEY, or a file named by CLEARWAY_AUDIT_KEY_FILE), kept out of the
     # database; None = checkpoints unsigned. The server seals committed events every audit_seal_ms.
     audit_key: str | None = field(default_factory=_audit_key)

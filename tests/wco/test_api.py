@@ -150,3 +150,27 @@ def test_an_amended_declaration_reads_out_with_the_amendment_and_the_rest_as_lod
     changed = {p for p, _, _ in set(before) ^ set(after)}
     assert changed == {"/md:MetaData/Declaration/GoodsShipment/TradeTerms/ConditionCode",
                        "/md:MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem[2]/Commodity/Description"}
+
+
+def test_the_json_answers_carry_the_codes_and_an_answer_lodged_again_is_the_same_declaration(db, keys):
+    doc = example("declaration-au-oranges.json")
+    doc["transport"]["mode"] = "1"  # the codes in, beside the words
+    doc["items"][0]["unit"] = "KGM"
+    doc["documents"][0]["type"] = "851"
+    broker = keys.client(keys.create("declarant", "AU", doc["declarant"]["id"]))
+    lodged = broker.post("/api/v1/declarations", json=doc)
+    assert lodged.status_code == 201, lodged.text
+    answered = lodged.json()["declaration"]
+    assert (answered["transport"]["mode"], answered["transport"]["mode_code"]) == ("sea", "1")
+    assert (answered["items"][0]["unit"], answered["items"][0]["unit_code"]) == ("KGM", "KGM")
+    assert (answered["documents"][0]["type"], answered["documents"][0]["type_code"]) == ("ephyto", "851")
+    mrn = lodged.json()["mrn"]
+    assert broker.get(f"/api/v1/declarations/{mrn}").json()["declaration"] == answered
+    versions = broker.get(f"/api/v1/declarations/{mrn}/versions").json()
+    assert versions[0]["declaration"]["transport"]["mode_code"] == "1"
+    again = broker.post("/api/v1/declarations", json=answered)  # what was read, sent back: the same content
+    assert again.status_code == 200, again.text
+    wrong = {**answered, "transport": {**answered["transport"], "mode_code": "4"}}
+    refused = broker.post("/api/v1/declarations", json=wrong)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "transport"
+    assert "mode_code '4' does not say what mode 'sea' says" in refused.json()["errors"][0]["reason"]

@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from clearway import xmlsafe
+from clearway.declarations import codes, core
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Invalid
 from clearway.validation import parse
@@ -88,3 +89,31 @@ def test_the_parser_refuses_documents_nested_too_deep_naming_the_line():
     with pytest.raises(xmlsafe.XmlRefused, match="nests 65 levels deep, over the limit of 64"):
         xmlsafe.parse("<a>\n" * 65 + "</a>" * 65)
     assert xmlsafe.parse("<a>" * 64 + "</a>" * 64).getroot().tag == "a"
+
+
+def test_answers_carry_each_code_beside_the_word_it_is_stored_as():
+    doc = _decl(**{"transport__mode": "4", "items__0__unit": "kg", "items__0__package_type": "ct"})
+    doc["items"].append({**doc["items"][0], "unit": "NAR"})
+    doc["items"].append({**doc["items"][0], "unit": "bottles"})
+    doc["documents"] += [{"type": "380", "reference": "INV-1"}, {"type": "quarantine_permit", "reference": "Q-1"}]
+    stored = core.content(parse(DeclarationIn, doc))
+    assert "mode_code" not in stored["transport"] and "unit_code" not in stored["items"][0]  # derived, not stored
+    answered = codes.with_codes(stored)
+    assert (answered["transport"]["mode"], answered["transport"]["mode_code"]) == ("air", "4")
+    assert [(i["unit"], i["unit_code"], i["package_type"]) for i in answered["items"]] == [
+        ("kg", "KGM", "CT"), ("NAR", "NAR", "CT"), ("bottles", None, "CT")]
+    assert [(d["type"], d["type_code"]) for d in answered["documents"]] == [
+        ("ephyto", "851"), ("invoice", "380"), ("quarantine_permit", None)]
+    # An answer lodged again is the same declaration: the codes agree with the words and are not stored.
+    assert core.content(parse(DeclarationIn, answered)) == stored
+
+
+@pytest.mark.parametrize("path,code,words", [
+    ("transport__mode_code", "4", "mode_code '4' does not say what mode 'sea' says"),
+    ("items__0__unit_code", "LTR", "unit_code 'LTR' does not say what unit 'kg' says"),
+    ("documents__0__type_code", "380", "type_code '380' does not say what type 'ephyto' says"),
+])
+def test_a_code_sent_back_that_contradicts_its_word_is_refused(path, code, words):
+    with pytest.raises(Invalid) as refused:
+        parse(DeclarationIn, _decl(**{path: code}))
+    assert any(words in e.reason for e in refused.value.errors), refused.value.errors

@@ -114,22 +114,24 @@ def callback_server():
     thread.join(timeout=10)
 
 
-def test_responses_are_pushed_to_the_callback_and_a_failure_is_retried_later(db, broker, callback_server):
+def test_responses_are_pushed_to_the_callback_and_a_failure_is_retried_later(db, broker, callback_server,
+                                                                             monkeypatch):
+    monkeypatch.setenv("CLEARWAY_WCO_CALLBACK_HOSTS", "127.0.0.1")  # plain http:// to this host only
     r = broker.put("/api/v1/wco/callback", json={"url": callback_server})
     assert r.status_code == 200 and r.json()["url"] == callback_server
     mrn = broker.post("/api/v1/declarations", content=instance(NAME), headers=XML).json()["mrn"]
     start = utcnow() + timedelta(seconds=1)
     with httpx.Client(timeout=10) as client:
-        first = wco_flow.push(db.factory, now=start, profile=PROFILE, client=client)
-        # The first POST was answered 503: it waits 30 s; pushing again before then sends nothing.
-        early = wco_flow.push(db.factory, now=start + timedelta(seconds=10), profile=PROFILE, client=client)
-        retried = wco_flow.push(db.factory, now=start + timedelta(seconds=31), profile=PROFILE, client=client)
-        after = wco_flow.push(db.factory, now=start + timedelta(hours=2), profile=PROFILE, client=client)
-    assert (first.scheduled, first.delivered, first.failed) == (2, 1, 1)
+        first, early, retried, after = (
+            wco_flow.push(db.factory, now=start + wait, profile=PROFILE, client=client, allowed_hosts=("127.0.0.1",))
+            for wait in (timedelta(0), timedelta(seconds=10), timedelta(seconds=31), timedelta(hours=2)))
+    # The first POST was answered 503: it waits 30 s, and the message behind it with it (the order is kept);
+    # pushing again before then sends nothing.
+    assert (first.scheduled, first.delivered, first.failed) == (2, 0, 1)
     assert (early.scheduled, early.delivered, early.failed) == (0, 0, 0)
-    assert (retried.delivered, retried.failed) == (1, 0)
+    assert (retried.delivered, retried.failed) == (2, 0)
     assert (after.scheduled, after.delivered, after.failed) == (0, 0, 0)
-    assert sorted(_code(b) for b in _Callback.received) == ["01", "02"]
+    assert [_code(b) for b in _Callback.received] == ["02", "01"]
     for body in _Callback.received:
         assert schema.response_errors(xmlsafe.parse(body)) == []
         assert mrn.encode() in body

@@ -12,7 +12,7 @@ from clearway.api.answers import json_answer, minimal_answer, wants_minimal
 from clearway.api.deps import Ctx, Who
 from clearway.auth.core import Principal
 from clearway.controls.service import open_findings
-from clearway.declarations import service
+from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
@@ -31,7 +31,7 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
     return DeclarationOut(
         id=row.mrn, mrn=row.mrn, lrn=row.lrn, type=row.type, economy=row.economy, office=row.office,
         declarant_id=row.declarant_id, status=row.status, version=row.version, accepted_at=row.accepted_at,
-        updated_at=row.updated_at, declaration=row.content,
+        updated_at=row.updated_at, declaration=codes.with_codes(row.content),
         history=[StatusEventOut(from_status=h.from_status, to_status=h.to_status, at=h.at, actor=h.actor,
                                 reason=disclosure.history_for(who, to_status=h.to_status, reason=h.reason))
                  for h in row.history],
@@ -88,7 +88,7 @@ def read(mrn: str, who: Who, ctx: Ctx) -> DeclarationOut:
 def versions(mrn: str, who: Who, ctx: Ctx) -> list[VersionOut]:
     with ctx.uow() as session:
         return [VersionOut(version=v.version, created_at=v.created_at, actor=v.actor, reason=v.reason,
-                           declaration=v.content) for v in service.versions(session, principal=who, mrn=mrn)]
+                           declaration=codes.with_codes(v.content)) for v in service.versions(session, principal=who, mrn=mrn)]
 
 
 @router.post("/{mrn}/cancel", response_model=DeclarationOut)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from clearway.api.deps import Ctx, Who
+from clearway.config import get_settings
 from clearway.errors import NotFound
 from clearway.flows import wco as wco_flow
 from clearway.wco.profile import installed
@@ -27,7 +28,8 @@ class ResponseMessageOut(BaseModel):
 
 class CallbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(description="where each response message is POSTed (application/xml)", max_length=2000)
+    url: str = Field(description="where each response message is POSTed (application/xml, its id in the Webhook-Id "
+                                 "header): an https:// URL, or http:// to a host the installation allows", max_length=2000)
 
 
 class CallbackOut(BaseModel):
@@ -56,7 +58,8 @@ def response_xml(mrn: str, sequence: int, who: Who, ctx: Ctx) -> Response:
 @router.put("/wco/callback", response_model=CallbackOut)
 def register_callback(body: CallbackIn, who: Who, ctx: Ctx) -> CallbackOut:
     with ctx.uow() as session:
-        row = wco_flow.register_callback(session, principal=who, url=body.url)
+        row = wco_flow.register_callback(session, principal=who, url=body.url,
+                                         allowed_hosts=get_settings().wco_callback_hosts)
         return CallbackOut(url=row.url, registered_at=row.registered_at)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from clearway.declarations import codes
 
@@ -40,11 +40,17 @@ class Party(_Strict):
 
 
 class Transport(_Strict):
-    """WCO: BorderTransportMeans and TransportContractDocument (document: bill of lading / air waybill)."""
+    """WCO: BorderTransportMeans and TransportContractDocument (document: bill of lading / air waybill).
+    Answers carry `mode_code` (Rec 19) beside `mode`; sent back, it must say what `mode` says."""
+
+    _codes = model_validator(mode="before")(
+        lambda data: codes.agreeing(data, word="mode", code="mode_code", meaning=codes.transport_mode))
 
     mode: Annotated[Literal[TRANSPORT_MODES], BeforeValidator(codes.transport_mode)] = Field(  # type: ignore[valid-type]
         description="a word, or its UN/ECE Rec 19 code (1 sea, 2 rail, 3 road, 4 air, 5 post, 6 multimodal, "
                     "7 fixed, 8 inland waterway)")
+    mode_code: str | None = Field(default=None, exclude=True, description="answers carry the Rec 19 code of `mode` "
+                                  "here; accepted back when it says what `mode` says (not stored)")
     document: Ident | None = None
     identity: Ident | None = Field(default=None, description="vessel name/IMO, flight or vehicle registration")
     containers: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(
@@ -57,14 +63,21 @@ class Transport(_Strict):
 
 
 class Item(_Strict):
-    """WCO: GovernmentAgencyGoodsItem (Commodity, Origin, GoodsMeasure, CustomsValue)."""
+    """WCO: GovernmentAgencyGoodsItem (Commodity, Origin, GoodsMeasure, CustomsValue). Answers carry
+    `unit_code` (Rec 20) beside `unit`; sent back, it must say what `unit` says."""
+
+    _codes = model_validator(mode="before")(
+        lambda data: codes.agreeing(data, word="unit", code="unit_code", meaning=codes.unit_meaning))
 
     hs_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,10}$")] = Field(
         description="commodity code: 6 to 10 digits, the first 6 an HS 2022 subheading")
     description: Text
     origin: Code2
     quantity: Positive
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)] = Field(
+        description="a UN/ECE Rec 20 code (KGM, NAR, LTR) or a word (kg, item, l), stored as declared")
+    unit_code: str | None = Field(default=None, exclude=True, description="answers carry the Rec 20 code of `unit` "
+                                  "here (null when Clearway knows none); accepted back when it agrees (not stored)")
     gross_weight_kg: Positive | None = None
     net_weight_kg: Positive | None = None
     value: Positive = Field(description="invoice value of the item in the declaration currency")
@@ -77,12 +90,18 @@ class Item(_Strict):
 
 
 class Document(_Strict):
-    """WCO: AdditionalDocument (certificates, licences, invoices, proofs of origin)."""
+    """WCO: AdditionalDocument (certificates, licences, invoices, proofs of origin). Answers carry `type_code`
+    (UN/EDIFACT 1001) beside `type`; sent back, it must say what `type` says."""
+
+    _codes = model_validator(mode="before")(
+        lambda data: codes.agreeing(data, word="type", code="type_code", meaning=codes.document_meaning))
 
     type: Annotated[str, BeforeValidator(codes.document_type),
                     StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)] = Field(
         description="a word (ephyto, invoice, certificate_of_origin, licence) or its UN/EDIFACT 1001 code "
                     "(851, 380, 861, 911); other types as the administration names them")
+    type_code: str | None = Field(default=None, exclude=True, description="answers carry the UN/EDIFACT 1001 code of "
+                                  "`type` here (null for a type without one); accepted back when it agrees (not stored)")
     reference: Ident
 
 
@@ -145,7 +164,10 @@ class DeclarationOut(BaseModel):
     version: int
     accepted_at: datetime
     updated_at: datetime
-    declaration: dict
+    declaration: dict = Field(description="the declaration as lodged (and amended), each coded field with its code "
+                                          "beside: transport.mode_code (UN/ECE Rec 19), items[].unit_code (Rec 20), "
+                                          "documents[].type_code (UN/EDIFACT 1001); items[].package_type is a Rec 21 "
+                                          "code")
     history: list[StatusEventOut] = Field(default_factory=list)
     findings: list[FindingOut] = Field(default_factory=list, description="open findings of other checks")
 

@@ -5,7 +5,7 @@ and the RES response messages of each declaration, read by polling or pushed to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -68,15 +68,24 @@ def messages(session: Session, *, principal: Principal, mrn: str, profile: Profi
 
 # ---- push -----------------------------------------------------------------------------------------------
 
+# A sweep looks back this far before the previous one: an event is stamped before its transaction commits, so a
+# transaction that took longer than this to commit would be missed (lodging takes well under a second).
+SWEEP_MARGIN = timedelta(minutes=10)
+
+
 def sweep(session: Session, *, now: datetime, profile: Profile) -> int:
     """Schedule a delivery for each response message of a declarant with a callback, from the events since
-    it registered; how many were scheduled."""
+    it registered (since a margin before its previous sweep); how many were scheduled."""
     added = 0
     for callback in wco.all_callbacks(session):
+        since = callback.registered_at
+        if callback.swept_to is not None:
+            since = max(since, callback.swept_to - SWEEP_MARGIN)
         events = session.execute(
             select(StatusEvent, Declaration.id).join(Declaration, StatusEvent.declaration_id == Declaration.id)
             .where(Declaration.economy == callback.economy, Declaration.declarant_id == callback.declarant_id,
-                   StatusEvent.at >= callback.registered_at)).all()
+                   StatusEvent.at >= since)
+            .order_by(StatusEvent.at, StatusEvent.id)).all()
         done = wco.scheduled(session, event_ids=[e.id for e, _ in events])
         for event, declaration_id in events:
             for r in responses.of(_events([event]), profile):
@@ -84,6 +93,7 @@ def sweep(session: Session, *, now: datetime, profile: Profile) -> int:
                     wco.schedule(session, declaration_id=declaration_id, event_id=event.id,
                                  function_code=r.function_code, url=callback.url, now=now)
                     added += 1
+        callback.swept_to = now
     return added
 
 
@@ -101,24 +111,54 @@ class Pushed:
     failed: int
 
 
-def push(factory: sessionmaker[Session], *, now: datetime, profile: Profile, client: httpx.Client) -> Pushed:
-    """Schedule what is new, then POST each due message (application/xml) to its callback. A failure (no
-    answer, or not 2xx) is tried again after a doubling wait, up to wco.service.MAX_ATTEMPTS times."""
+@dataclass(frozen=True)
+class _Send:
+    delivery_id: int
+    url: str
+    message_id: str
+    body: str | None
+
+
+def _post(client: httpx.Client, send: _Send, *, now: datetime, allowed_hosts: tuple[str, ...]) -> str | None:
+    """One attempt: None when the callback answered 2xx, else why not."""
+    if send.body is None:
+        return "the profile no longer sends this message"
+    refused = wco.refusal(send.url, allowed_hosts=allowed_hosts)
+    if refused:
+        return f"the callback address {refused}"
+    try:
+        answer = client.post(send.url, content=send.body.encode(), headers={
+            "Content-Type": "application/xml", "Webhook-Id": send.message_id,
+            "Webhook-Timestamp": str(int(now.timestamp()))})
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
+
+
+def push(factory: sessionmaker[Session], *, now: datetime, profile: Profile, client: httpx.Client,
+         allowed_hosts: tuple[str, ...] = ()) -> Pushed:
+    """Schedule what is new, then POST each due message (application/xml) to its callback, with its message id
+    in the Webhook-Id header (the message's own FunctionalReferenceID: a receiver that sees it twice drops
+    the second; delivery is at least once). The messages of one declaration go in order: after a failure
+    (no answer, or not 2xx) the ones behind it wait, and it is tried again after a doubling wait, up to
+    wco.service.MAX_ATTEMPTS times. `now` is the clock (the tests fix it)."""
     with transaction(factory) as session:
         added = sweep(session, now=now, profile=profile)
-        work = [(d.id, d.url, _body(session, d, profile)) for d in wco.due(session, now=now)]
+        work = []
+        for claimed in wco.claim(session, now=now):
+            sends = []
+            for d in claimed.deliveries:
+                body = _body(session, d, profile)
+                sends.append(_Send(d.id, d.url, responses.reference(d.event_id, d.function_code), body))
+            work.append(sends)
     # No transaction is open while the callbacks answer (or time out).
     outcomes = []
-    for delivery_id, url, body in work:
-        if body is None:
-            outcomes.append((delivery_id, "the profile no longer sends this message"))
-            continue
-        try:
-            answer = client.post(url, content=body.encode(), headers={"Content-Type": "application/xml"})
-            error = None if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        outcomes.append((delivery_id, error))
+    for sends in work:
+        for send in sends:
+            error = _post(client, send, now=now, allowed_hosts=allowed_hosts)
+            outcomes.append((send.delivery_id, error))
+            if error is not None:
+                break  # the rest of this declaration's messages wait behind this one
     with transaction(factory) as session:
         for delivery_id, error in outcomes:
             wco.record(session, delivery_id=delivery_id, now=now, error=error)
@@ -130,8 +170,9 @@ def callback_of(session: Session, *, principal: Principal) -> Callback | None:
     return wco.callback_of(session, economy=principal.economy, declarant_id=principal.party_id or "")
 
 
-def register_callback(session: Session, *, principal: Principal, url: str) -> Callback:
-    return wco.register(session, principal=principal, url=url)
+def register_callback(session: Session, *, principal: Principal, url: str,
+                      allowed_hosts: tuple[str, ...]) -> Callback:
+    return wco.register(session, principal=principal, url=url, allowed_hosts=allowed_hosts)
 
 
 def remove_callback(session: Session, *, principal: Principal) -> None:

@@ -18,24 +18,37 @@ wco_app = typer.Typer(help="WCO Data Model: response messages pushed to callback
 
 
 @wco_app.command("push")
-def push(every: Annotated[float, typer.Option(min=0, help="repeat every SECONDS (0: once)")] = 0) -> None:
+def push(every: Annotated[float, typer.Option(min=0, help="repeat every SECONDS (0: once)")] = 0,
+         follow: Annotated[bool, typer.Option(
+             "--follow", help="keep pushing every CLEARWAY_WCO_PUSH_SECONDS (5 s by default) until stopped")] = False,
+         ) -> None:
     """POST each due response message (WCO RES) to its declarant's callback; failures are retried later
-    with a doubling wait. Run it once (cron) or with --every beside the server."""
+    with a doubling wait. Run it once (cron), with --every, or --follow beside a server started with
+    CLEARWAY_WCO_PUSH_SECONDS=0 (`clearway serve` pushes by itself otherwise)."""
     import httpx
 
     from clearway.cli_common import sessions
-    from clearway.db import utcnow
-    from clearway.flows import wco as wco_flow
+    from clearway.config import get_settings
+    from clearway.flows.wco_pusher import TIMEOUT, Pusher
     from clearway.wco.profile import installed
 
-    with httpx.Client(timeout=30) as client:
+    settings = get_settings()
+    seconds = every or (settings.wco_push_seconds or 5 if follow else 0)
+    pusher = Pusher(sessions(), profile=installed(), allowed_hosts=settings.wco_callback_hosts, seconds=seconds)
+    with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         while True:
-            done = wco_flow.push(sessions(), now=utcnow(), profile=installed(), client=client)
-            out.print(f"{done.scheduled} scheduled, {done.delivered} delivered, {done.failed} failed",
-                      highlight=False)
-            if not every:
+            done = pusher.tick(client)
+            if done is not None:
+                out.print(f"{done.scheduled} scheduled, {done.delivered} delivered, {done.failed} failed",
+                          highlight=False)
+            if not seconds:
+                if done is None:
+                    fail("pushing the response messages failed (the log above says why)", code=1)
                 return
-            time.sleep(every)
+            try:
+                time.sleep(seconds)
+            except KeyboardInterrupt:
+                return
 
 
 @wco_app.command("profile")

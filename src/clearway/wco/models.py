@@ -35,6 +35,9 @@ class Callback(Base):
     declarant_id: Mapped[str] = mapped_column(String(80))
     url: Mapped[str] = mapped_column(String(2000))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The pusher's last sweep for this declarant's new events (None: never swept); the next one looks back from
+    # a margin before it (flows.wco.SWEEP_MARGIN), not over every event since registration.
+    swept_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Delivery(Base):

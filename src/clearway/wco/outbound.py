@@ -14,15 +14,12 @@ from lxml import etree
 
 from clearway import xmlsafe
 from clearway.containers.iso6346 import problem as container_problem
-from clearway.declarations.codes import TRANSPORT_MODE_CODE
+from clearway.declarations.codes import TRANSPORT_MODE_CODE, unit_code
 from clearway.wco import inbound, schema
 from clearway.wco.inbound import find, findall, text
 from clearway.wco.ns import DEC, MD, q
 from clearway.wco.profile import Profile
 
-# Clearway's unit words -> UN/ECE Rec 20 codes (declared units are stored as sent; codes pass through).
-REC20 = {"kg": "KGM", "l": "LTR", "u": "NAR", "item": "NAR", "pair": "NPR", "pr": "NPR", "m2": "MTK", "sqm": "MTK",
-         "m3": "MTQ", "cbm": "MTQ", "doz": "DZN", "lpa": "LPA"}
 
 
 class Node:
@@ -162,7 +159,7 @@ def _item(node: Node, before: dict[str, Any], now: dict[str, Any], currency: str
     if changed("origin"):
         node.set("Origin/CountryCode", now["origin"])
     if changed("quantity") or changed("unit"):
-        unit = REC20.get(str(now["unit"]).lower(), str(now["unit"]).upper())
+        unit = unit_code(str(now["unit"])) or str(now["unit"]).upper()  # declared units are stored as sent
         node.set("Commodity/GoodsMeasure/TariffQuantity", now["quantity"], unitCode=unit)
     for key, path in (("gross_weight_kg", "Commodity/GoodsMeasure/GrossMassMeasure"),
                       ("net_weight_kg", "Commodity/GoodsMeasure/NetNetWeightMeasure")):

@@ -40,7 +40,12 @@ class Response:
     @property
     def reference(self) -> str:
         """The message's own FunctionalReferenceID: unique per event and code."""
-        return f"CW{self.event_id}-{self.function_code}"
+        return reference(self.event_id, self.function_code)
+
+
+def reference(event_id: int, function_code: str) -> str:
+    """A response message's id (its FunctionalReferenceID, and the Webhook-Id it is pushed with)."""
+    return f"CW{event_id}-{function_code}"
 
 
 def _lane(reason: str | None) -> str | None:
