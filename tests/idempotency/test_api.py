@@ -206,3 +206,39 @@ def test_every_route_that_declares_the_header_honours_it():
                 declared.append(route.path)
                 assert isinstance(route, IdempotentRoute), f"{route.path}: its router needs route_class=IdempotentRoute"
     assert "/api/v1/declarations/{mrn}/payments" in declared and len(declared) >= 20
+
+
+def test_a_retried_batch_answers_its_first_stream_and_lodges_nothing_twice(people, db):
+    base = example("tariff-au-tshirts.json")
+    lines = b"".join(json.dumps({**base, "lrn": f"ACME-BATCH-{n}"}).encode() + b"\n" for n in (1, 2))
+    post = dict(content=lines, headers={KEY: "batch-1", "Content-Type": "application/x-ndjson"})
+    first = people["declarant"].post("/api/v1/declarations/batch", **post)
+    again = people["declarant"].post("/api/v1/declarations/batch", **post)
+    assert (first.status_code, again.status_code) == (200, 200), again.text
+    assert again.headers["idempotent-replayed"] == "true" and again.content == first.content
+    assert [json.loads(x)["outcome"] for x in first.content.splitlines()] == ["accepted", "accepted"]
+    assert _count(db, select(func.count()).select_from(Declaration)) == 2
+
+
+def test_the_work_is_rolled_back_when_its_key_cannot_be_marked(db):
+    from clearway.api.deps import Context
+    from clearway.api.idempotent import Claim, JoinedContext
+    from clearway.db import Counter
+    from clearway.errors import Conflict
+
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with transaction(db.factory) as s:
+        _, row = service.claim(s, principal="officer:AU#3", key="k", method="POST", route="POST /x",
+                               fingerprint="F", now=t0, ttl=timedelta(hours=24))
+        key_id, token = row.id, row.token
+    taken_over = JoinedContext(Context(db.factory), Claim(key_id=key_id, token="someone-else"))
+    with pytest.raises(Conflict), taken_over.uow() as s:
+        s.add(Counter(name="idem-test", value=1))
+    assert _count(db, select(func.count()).select_from(Counter).where(Counter.name == "idem-test")) == 0
+    holder = JoinedContext(Context(db.factory), Claim(key_id=key_id, token=token))
+    with holder.uow() as s:
+        s.add(Counter(name="idem-test", value=1))
+    assert holder.claim.marked
+    with db.factory() as s:
+        assert s.get(IdempotencyKey, key_id).state == "committed"
+        assert s.get(Counter, "idem-test").value == 1
