@@ -242,3 +242,39 @@ def test_the_work_is_rolled_back_when_its_key_cannot_be_marked(db):
     with db.factory() as s:
         assert s.get(IdempotencyKey, key_id).state == "committed"
         assert s.get(Counter, "idem-test").value == 1
+
+
+@pytest.mark.parametrize("cut_off", ["before the work committed", "after the work committed"])
+def test_a_request_cut_off_by_a_crash_is_never_carried_out_twice(keys, server, db, monkeypatch, cut_off):
+    # The state a SIGKILL leaves, made by hand: the claim committed, then (or not) the work with its mark,
+    # and never the answer.
+    from clearway.api import idempotent
+    from clearway.auth.service import authenticate
+    from clearway.db import utcnow
+
+    key = keys.create("officer", "AU")
+    with db.factory() as s:
+        actor = authenticate(s, key).actor
+    url, body = "/api/v1/payments/deferred-accounts", json.dumps({"holder": DECLARANT, "credit_limit": "700.00"})
+    fp = core.fingerprint(method="POST", path=url, query="", content_type="application/json", body=body.encode())
+    with transaction(db.factory) as s:
+        _, row = service.claim(s, principal=actor, key="cut", method="POST", route="POST " + url, fingerprint=fp,
+                               now=utcnow(), ttl=timedelta(hours=24))
+        if cut_off == "after the work committed":
+            assert service.mark(s, key_id=row.id, token=row.token)
+    client = keys.client(key)
+    headers = {KEY: "cut", "Content-Type": "application/json"}
+
+    soon = client.post(url, content=body, headers=headers)
+    assert soon.status_code == 409 and soon.json()["errors"] == [{"path": KEY, "reason": "request in flight"}]
+    later = utcnow() + core.LEASE + timedelta(seconds=1)
+    monkeypatch.setattr(idempotent, "clock", lambda: later)
+    retry = client.post(url, content=body, headers=headers)
+    if cut_off == "before the work committed":  # nothing of it was stored: the retry carries it out, once
+        assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers, retry.text
+        assert client.post(url, content=body, headers=headers).headers["idempotent-replayed"] == "true"
+        assert _count(db, select(func.count()).select_from(DeferredAccount)) == 1
+    else:  # done, answer lost: never done again
+        assert retry.status_code == 409 and retry.json()["errors"] == [{"path": KEY, "reason": "carried out; answer lost"}]
+        assert _count(db, select(func.count()).select_from(DeferredAccount)) == 0
+    client.close()
