@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import anyio
@@ -93,8 +93,8 @@ class JoinedContext:
 
 
 async def _in_thread(fn: Any, *args: Any) -> Any:
-    # A thread of its own, outside the handlers' pool: a claim that waits for SQLite's write turn must not
-    # hold the pool's only thread while the turn's holder needs it to finish.
+    # A thread outside the handlers' pool (one thread on SQLite): a key's bookkeeping, a few milliseconds,
+    # does not queue behind other requests' handlers.
     return await anyio.to_thread.run_sync(fn, *args, limiter=anyio.CapacityLimiter(1))
 
 
@@ -219,7 +219,3 @@ def _release(ctx: Context, claim: Claim) -> None:
 def covered(route: Any) -> bool:
     return isinstance(route, APIRoute) and any(d.dependency is idempotency_key for d in route.dependencies)
 
-
-def purge(ctx: Context, *, now: datetime | None = None) -> int:
-    with transaction(ctx.factory) as session:
-        return service.purge(session, now=now or clock())
