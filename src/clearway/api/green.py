@@ -37,7 +37,8 @@ def editions(ctx: Ctx) -> list[EditionOut]:
 _CSV = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
-@router.post("/list/editions", dependencies=[IDEMPOTENT], response_model=EditionOut, status_code=201, openapi_extra=_CSV,
+@router.post("/list/editions", dependencies=[IDEMPOTENT], response_model=EditionOut, status_code=201,
+             openapi_extra=_CSV,
              summary="Put a new edition of the list in force (CSV: hs2022, description[, hs2012, notes])")
 async def load_edition(request: Request, who: Who, ctx: Ctx,
                        name: Annotated[str | None, Query(max_length=200, description="the edition's name")] = None,
