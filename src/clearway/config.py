@@ -228,6 +228,8 @@ class Settings:
     audit_seal_ms: int = field(default_factory=lambda: _positive("CLEARWAY_AUDIT_SEAL_MS", 1000))
     # PostgreSQL connections per worker process (CLEARWAY_DB_POOL): pool size, plus as many again on overflow.
     db_pool: int = field(default_factory=lambda: _positive("CLEARWAY_DB_POOL", 10))
+    # Hours an Idempotency-Key and its first answer are kept (CLEARWAY_IDEMPOTENCY_HOURS), then purged.
+    idempotency_hours: int = field(default_factory=lambda: _positive("CLEARWAY_IDEMPOTENCY_HOURS", 24))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -6,16 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
 from clearway.flows import clearance
 from clearway.tariff import service
 from clearway.tariff.schemas import QuoteIn, plain
 
-router = APIRouter(prefix="/api/v1", tags=["assessments"])
+router = APIRouter(prefix="/api/v1", tags=["assessments"], route_class=IdempotentRoute)
 
 
-@router.post("/declarations/{mrn}/assessment", status_code=201)
+@router.post("/declarations/{mrn}/assessment", dependencies=[IDEMPOTENT], status_code=201)
 def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
     """Assess an accepted declaration with the rules in force on its acceptance date; select the lane;
     release at once when green and nothing is due."""

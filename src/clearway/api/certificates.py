@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Context, Ctx, Who
 from clearway.auth.core import Principal, is_admin, is_nppo
 from clearway.certificates import nppo, service
@@ -20,7 +21,7 @@ from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.flows import ephyto, hub_exchange
 from clearway.validation import parse
 
-router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"])
+router = APIRouter(prefix="/api/v1/certificates", tags=["certificates"], route_class=IdempotentRoute)
 
 _XML_TYPES = ("application/xml", "text/xml")
 _BODY = {"requestBody": {"required": True, "content": {
@@ -54,7 +55,7 @@ def _json(body: bytes) -> object:
         raise Invalid(f"the body is not JSON: {exc}", errors=[FieldError("(body)", "is not valid JSON")]) from None
 
 
-@router.post("/ephyto", status_code=201, response_model=CertificateOut, openapi_extra=_BODY,
+@router.post("/ephyto", dependencies=[IDEMPOTENT], status_code=201, response_model=CertificateOut, openapi_extra=_BODY,
              responses={200: {"description": "the same certificate was issued before"},
                         409: {"description": "the number was used with other content"}})
 async def issue(request: Request, who: Who, ctx: Ctx, response: Response) -> CertificateOut:
@@ -122,7 +123,7 @@ def withdraw(number: str, body: WithdrawalIn, who: Who, ctx: Ctx) -> Certificate
         return render(ephyto.withdraw(session, principal=who, number=number, reason=body.reason), session)
 
 
-@router.post("/ephyto/{number}/replace", response_model=CertificateOut, status_code=201)
+@router.post("/ephyto/{number}/replace", dependencies=[IDEMPOTENT], response_model=CertificateOut, status_code=201)
 def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> CertificateOut:
     """Issue `certificate` (a new number) in place of `number`, which becomes `replaced`."""
     with ctx.uow() as session:
@@ -130,7 +131,7 @@ def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> Certificate
         return render(new, session)
 
 
-@router.post("/nppo-certificates", status_code=201)
+@router.post("/nppo-certificates", dependencies=[IDEMPOTENT], status_code=201)
 def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
     """Register an NPPO's signing certificate (admin): signatures from that economy verify against it."""
     if not is_admin(who):

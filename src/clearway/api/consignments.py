@@ -8,14 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
 from clearway.tariff import manifests
 
-router = APIRouter(prefix="/api/v1/consignments", tags=["consignments"])
+router = APIRouter(prefix="/api/v1/consignments", tags=["consignments"], route_class=IdempotentRoute)
 
 
-@router.post("/bulk")
+@router.post("/bulk", dependencies=[IDEMPOTENT])
 async def assess_bulk(request: Request, who: Who, ctx: Ctx,
                       on: date | None = Query(None, alias="date", description="rules of this day (default today)"),
                       fmt: str | None = Query(None, alias="format", pattern="^(jsonl|csv)$",

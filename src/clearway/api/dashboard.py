@@ -10,6 +10,7 @@ import io
 
 from fastapi import APIRouter, Path, Query, Response
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.dashboard import service
 from clearway.dashboard.core import KEY_PATTERN, PILLARS, csv_rows
@@ -17,7 +18,7 @@ from clearway.dashboard.schemas import ChangeOut, EnteredIn, EnteredOut, Publica
 from clearway.errors import NotFound
 from clearway.flows import indicators
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], route_class=IdempotentRoute)
 
 Economy = Annotated[str | None, Query(pattern="^[A-Z]{2}$", description="default: all economies here")]
 
@@ -60,7 +61,7 @@ def history(key: Annotated[str, Path(pattern=KEY_PATTERN)], who: Who, ctx: Ctx, 
         return [ChangeOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/publications", response_model=PublicationOut)
+@router.post("/publications", dependencies=[IDEMPOTENT], response_model=PublicationOut)
 def publish(body: PublicationIn, who: Who, ctx: Ctx) -> Any:
     """Receive an installation's aggregate figures for a period (on the regional installation)."""
     with ctx.uow() as session:

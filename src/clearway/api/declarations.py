@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm import Session
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api import wco_xml
 from clearway.api.answers import json_answer, minimal_answer, wants_minimal
 from clearway.api.deps import Ctx, Who
@@ -21,7 +22,7 @@ from clearway.flows import lodging
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
 
-router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"], route_class=IdempotentRoute)
 
 
 def render(session: Session, row: Declaration, who: Principal, *, findings: bool = True) -> DeclarationOut:
@@ -44,7 +45,7 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
 wco_xml.add_routes(router, render)
 
 
-@router.post("", status_code=201, response_model=DeclarationOut,
+@router.post("", dependencies=[IDEMPOTENT], status_code=201, response_model=DeclarationOut,
              responses={200: {"description": "the same LRN and content was lodged before"},
                         409: {"description": "the LRN was used with other content"}})
 def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
@@ -98,7 +99,7 @@ def cancel(mrn: str, who: Who, ctx: Ctx, body: CancelIn | None = None) -> Declar
         return render(session, row, who)
 
 
-@router.post("/{mrn}/amendments", response_model=DeclarationOut, status_code=201)
+@router.post("/{mrn}/amendments", dependencies=[IDEMPOTENT], response_model=DeclarationOut, status_code=201)
 def amend(mrn: str, body: AmendmentIn, who: Who, ctx: Ctx) -> DeclarationOut:
     with ctx.uow() as session:
         row = lodging.amend(session, principal=who, mrn=mrn, reason=body.reason, changes=body.changes)

@@ -9,12 +9,13 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.auth.core import is_declarant
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import lodging
 
-router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
+router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"], route_class=IdempotentRoute)
 
 MAX_LINES = 10_000
 
@@ -39,7 +40,7 @@ def lines_of(body: bytes) -> list[tuple[int, Any]]:
     return out
 
 
-@router.post("/batch", response_class=StreamingResponse, responses={200: {
+@router.post("/batch", dependencies=[IDEMPOTENT], response_class=StreamingResponse, responses={200: {
     "description": "one JSON object per line of the request, in order: `outcome` accepted, already lodged or "
                    "refused (with `status` as a single lodgement would answer, and `errors`)",
     "content": {"application/x-ndjson": {}}}})

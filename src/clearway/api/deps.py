@@ -47,7 +47,9 @@ class Context:
 
 
 def context(request: Request) -> Context:
-    return request.app.state.ctx
+    # A request holding an Idempotency-Key claim gets a Context that marks the key in each unit of work
+    # (api/idempotent.py); every other request the application's.
+    return request.scope.get("clearway.ctx") or request.app.state.ctx
 
 
 def principal(request: Request, ctx: Annotated[Context, Depends(context)]) -> Principal:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
 from clearway.errors import FieldError, Invalid
@@ -15,7 +16,7 @@ from clearway.flows import green_check
 from clearway.green import render, service
 from clearway.green.schemas import EditionOut, TariffCheckOut
 
-router = APIRouter(prefix="/api/v1/green", tags=["green"])
+router = APIRouter(prefix="/api/v1/green", tags=["green"], route_class=IdempotentRoute)
 
 
 @router.get("/tariff-check", response_model=TariffCheckOut,
@@ -36,7 +37,8 @@ def editions(ctx: Ctx) -> list[EditionOut]:
 _CSV = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
-@router.post("/list/editions", response_model=EditionOut, status_code=201, openapi_extra=_CSV,
+@router.post("/list/editions", dependencies=[IDEMPOTENT], response_model=EditionOut, status_code=201,
+             openapi_extra=_CSV,
              summary="Put a new edition of the list in force (CSV: hs2022, description[, hs2012, notes])")
 async def load_edition(request: Request, who: Who, ctx: Ctx,
                        name: Annotated[str | None, Query(max_length=200, description="the edition's name")] = None,

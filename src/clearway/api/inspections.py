@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
 from clearway.declarations import service as declarations
@@ -15,7 +16,7 @@ from clearway.flows import lanes as flow
 from clearway.risk import decisions
 from clearway.risk.schemas import InspectionIn, InspectionOut, LaneOut
 
-router = APIRouter(prefix="/api/v1/declarations", tags=["risk"])
+router = APIRouter(prefix="/api/v1/declarations", tags=["risk"], route_class=IdempotentRoute)
 Officer = Annotated[Principal, Depends(require("officer"))]
 
 
@@ -26,7 +27,7 @@ def render_inspection(i, status: str) -> InspectionOut:
                          decision=i.decision, inspected_at=i.inspected_at, officer=i.officer)
 
 
-@router.post("/{mrn}/lane", response_model=LaneOut, status_code=201)
+@router.post("/{mrn}/lane", dependencies=[IDEMPOTENT], response_model=LaneOut, status_code=201)
 def select_lane(mrn: str, who: Officer, ctx: Ctx) -> LaneOut:
     """Choose the lane of an assessed declaration now (the clearance flow does this after assessment)."""
     with ctx.uow() as session:
@@ -46,7 +47,7 @@ def read_lane(mrn: str, who: Who, ctx: Ctx) -> LaneOut:
         return decisions.lane_view(session, principal=who, row=decision, status=row.status)
 
 
-@router.post("/{mrn}/inspection", response_model=InspectionOut, status_code=201)
+@router.post("/{mrn}/inspection", dependencies=[IDEMPOTENT], response_model=InspectionOut, status_code=201)
 def record_inspection(mrn: str, body: InspectionIn, who: Officer, ctx: Ctx) -> InspectionOut:
     with ctx.uow() as session:
         insp = clearance.inspect(session, principal=who, mrn=mrn, body=body)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
 from clearway.flows import clearance
@@ -15,11 +16,11 @@ from clearway.payments.schemas import (AccountLineOut, AccountOut, GuaranteeOut,
                                        SecurityOut, StatementOut)
 from clearway.tariff.schemas import AccountIn, GuaranteeIn, PaymentIn, ReferenceIn, SecurityIn
 
-router = APIRouter(prefix="/api/v1", tags=["payments"])
+router = APIRouter(prefix="/api/v1", tags=["payments"], route_class=IdempotentRoute)
 Officer = Annotated[Principal, Depends(require("officer", "admin"))]
 
 
-@router.post("/declarations/{mrn}/payment-reference", status_code=201)
+@router.post("/declarations/{mrn}/payment-reference", dependencies=[IDEMPOTENT], status_code=201)
 def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> ReferenceOut:
     with ctx.uow() as session:
         ref = clearance.payment_reference(session, principal=who, mrn=mrn,
@@ -28,7 +29,7 @@ def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> 
                             currency=ref.currency, instructions=ref.instructions)
 
 
-@router.post("/declarations/{mrn}/payments", status_code=201)
+@router.post("/declarations/{mrn}/payments", dependencies=[IDEMPOTENT], status_code=201)
 def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
     with ctx.uow() as session:
         row, p = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
@@ -38,7 +39,7 @@ def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
                           status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
 
 
-@router.post("/declarations/{mrn}/security", status_code=201)
+@router.post("/declarations/{mrn}/security", dependencies=[IDEMPOTENT], status_code=201)
 def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> SecurityOut:
     """Release against a guarantee before the duties are paid or finally determined (TFA Art. 7.3)."""
     with ctx.uow() as session:
@@ -48,7 +49,7 @@ def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> SecurityOut:
                            release_code=out["release_code"])
 
 
-@router.post("/payments/deferred-accounts", status_code=201)
+@router.post("/payments/deferred-accounts", dependencies=[IDEMPOTENT], status_code=201)
 def open_account(body: AccountIn, who: Officer, ctx: Ctx) -> AccountOut:
     with ctx.uow() as session:
         acc = service.open_account(session, principal=who, holder=body.holder, currency=body.currency,
@@ -73,7 +74,7 @@ def account_statement(number: str, who: Who, ctx: Ctx,
         return StatementOut.model_validate(service.statement(session, principal=who, number=number, period=period))
 
 
-@router.post("/payments/guarantees", status_code=201)
+@router.post("/payments/guarantees", dependencies=[IDEMPOTENT], status_code=201)
 def guarantee(body: GuaranteeIn, who: Officer, ctx: Ctx) -> GuaranteeOut:
     with ctx.uow() as session:
         g = service.register_guarantee(session, principal=who, holder=body.holder, currency=body.currency,

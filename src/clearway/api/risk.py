@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
 from clearway.risk import service
 from clearway.risk.models import RiskRule
 from clearway.risk.schemas import PolicyIn, PolicyOut, RetireIn, RuleChangeIn, RuleIn, RuleOut, RuleStats
 
-router = APIRouter(prefix="/api/v1/risk", tags=["risk"])
+router = APIRouter(prefix="/api/v1/risk", tags=["risk"], route_class=IdempotentRoute)
 Officer = Annotated[Principal, Depends(require("officer", "admin"))]
 
 
@@ -28,7 +29,7 @@ def _with_stats(session, economy: str, rows: list[RiskRule]) -> list[RuleOut]:
     return [render(r, stats[r.code]) for r in rows]
 
 
-@router.post("/rules", status_code=201, response_model=RuleOut)
+@router.post("/rules", dependencies=[IDEMPOTENT], status_code=201, response_model=RuleOut)
 def create_rule(body: RuleIn, who: Officer, ctx: Ctx) -> RuleOut:
     with ctx.uow() as session:
         return render(service.create_rule(session, principal=who, rule=body))

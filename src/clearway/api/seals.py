@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.containers import access, service, timeline
 from clearway.containers import refusals as seal_refusals
@@ -13,11 +14,11 @@ from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, S
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import seals
 
-router = APIRouter(prefix="/api/v1", tags=["seals"])
+router = APIRouter(prefix="/api/v1", tags=["seals"], route_class=IdempotentRoute)
 MAX_BATCH = 50_000
 
 
-@router.post("/seals", status_code=201, response_model=SealOut)
+@router.post("/seals", dependencies=[IDEMPOTENT], status_code=201, response_model=SealOut)
 def affix(body: SealIn, who: Who, ctx: Ctx, response: Response) -> dict[str, Any]:
     with ctx.uow() as session:
         row = service.affix(session, principal=who, seal=body)
@@ -58,7 +59,7 @@ def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
         return timeline.events_of(session, seal=row)
 
 
-@router.post("/seal-events", response_model=IngestOut, responses={
+@router.post("/seal-events", dependencies=[IDEMPOTENT], response_model=IngestOut, responses={
     200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
 def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
         "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "

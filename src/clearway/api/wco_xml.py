@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from fastapi.routing import APIRoute
 from lxml import etree
 from sqlalchemy.orm import Session
 from starlette.routing import Match
 from starlette.types import Scope
 
 from clearway.api.deps import Ctx, Who
+from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.auth.core import Principal
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationOut
@@ -40,7 +40,7 @@ def wants_xml(scope: Scope) -> bool:
     return bool(accept) and accept[0] in XML_TYPES
 
 
-class _OnlyXml(APIRoute):
+class _OnlyXml(IdempotentRoute):
     """A route that matches only when the request is XML; other requests go on to the JSON route."""
 
     accepts: Callable[[Scope], bool] = staticmethod(sends_xml)
@@ -85,6 +85,7 @@ def add_routes(router: APIRouter, render: Render) -> None:
         return Response(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"), media_type="application/xml")
 
     router.add_api_route("", lodge_xml, methods=["POST"], status_code=201, response_model=DeclarationOut,
+                         dependencies=[IDEMPOTENT],
                          route_class_override=SendsXml, include_in_schema=False)
     router.add_api_route("/{mrn}", read_xml, methods=["GET"], route_class_override=WantsXml,
                          include_in_schema=False)
