@@ -3,6 +3,7 @@ can kill, and a private PostgreSQL cluster that a test can stop and start (never
 
 from __future__ import annotations
 
+import copy
 import os
 import pwd
 import shutil
@@ -15,10 +16,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port
+from tests.support import example, free_port
 
+DECLARANT = "AU-ABN-11222333444"
 # CI sets it (.ci/run): what a test needs and cannot find here is then a failure, not a skip.
 REQUIRED = os.environ.get("CLEARWAY_DOCS_TEST_REQUIRED") == "1"
+
+
+def declaration(lrn: str) -> dict:
+    """The T-shirts import of examples/ with a second item: a declaration stored without all its items would show."""
+    d = example("tariff-au-tshirts.json")
+    d["lrn"] = lrn
+    second = copy.deepcopy(d["items"][0])
+    second.update(description="Cotton T-shirts, children's sizes", quantity="400", value="500.00")
+    d["items"].append(second)
+    return d
 
 
 class ServeProcess:
@@ -140,4 +152,6 @@ class PrivateCluster:
             unavailable(f"pg_ctl start failed: {done.stderr.strip()[-500:]} {log}")
 
     def stop(self, mode: str = "immediate") -> None:
+        if self.bin is None or not (self.data / "postmaster.pid").exists():
+            return
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")

@@ -13,7 +13,6 @@ requests are in flight at that moment is up to the scheduler, and the checks hol
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import random
@@ -34,11 +33,10 @@ from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.payments.models import Payment
 from clearway.release.models import Release
-from tests.operations.support import ServeProcess
-from tests.support import EXAMPLES, PG_URL, example, pg_reason
+from tests.operations.support import DECLARANT, ServeProcess, declaration
+from tests.support import EXAMPLES, PG_URL, pg_reason
 
 SEED = 18
-DECLARANT = "AU-ABN-11222333444"
 BATCHES, LINES = 6, 210  # 210 lines: two transactions of the batch (200 + 10), a kill can fall between them
 MANIFESTS = 12
 PAYMENTS = 10
@@ -59,15 +57,6 @@ def _database(backend: str, tmp_path: Path) -> str:
         conn.execute(text("CREATE SCHEMA faults_kill"))
     engine.dispose()
     return url.render_as_string(hide_password=False)
-
-
-def _declaration(lrn: str) -> dict:
-    d = example("tariff-au-tshirts.json")
-    d["lrn"] = lrn
-    second = copy.deepcopy(d["items"][0])
-    second.update(description="Cotton T-shirts, children's sizes", quantity="400", value="500.00")
-    d["items"].append(second)  # two items: a declaration stored without all of them would show
-    return d
 
 
 def _manifest(n: int) -> bytes:
@@ -99,7 +88,7 @@ class Work:
 
 
 def _batch_body(b: int) -> bytes:
-    return b"".join(json.dumps(_declaration(f"FLT-B{b}-{j:03d}")).encode() + b"\n" for j in range(LINES))
+    return b"".join(json.dumps(declaration(f"FLT-B{b}-{j:03d}")).encode() + b"\n" for j in range(LINES))
 
 
 def _send_batch(client: httpx.Client, b: int) -> tuple[int, list[dict]]:
@@ -171,7 +160,7 @@ def _prepare(server: ServeProcess, factory) -> tuple[str, list[dict]]:
     pays = []
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
         for n in range(PAYMENTS):
-            lodged = c.post("/api/v1/declarations", json=_declaration(f"FLT-P{n:03d}"))
+            lodged = c.post("/api/v1/declarations", json=declaration(f"FLT-P{n:03d}"))
             assert lodged.status_code == 201, lodged.text
             mrn = lodged.json()["mrn"]
             assessed = c.post(f"/api/v1/declarations/{mrn}/assessment")
@@ -242,7 +231,7 @@ def test_a_server_killed_mid_work_loses_nothing_acknowledged_and_half_stores_not
                 t.join()
         assert server.proc.poll() is not None, "the server was never killed: fewer answers than kill_after"
         assert set(work.statuses) <= {200, 201}, work.statuses  # no refusal, no 5xx before the kill
-        assert work.answered == work.kill_after  # nothing answered after the kill
+        assert work.answered >= work.kill_after  # (an answer read just before the kill may be counted after it)
         assert work.unacked_batches or work.unacked_manifests or work.unacked_payments  # a client lost its answer
 
         after_kill = _stored(factory, pays)

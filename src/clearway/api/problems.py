@@ -75,15 +75,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TimeoutError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         # The database went away (restarted, failed over, network cut) or stayed busy: the transaction was
-        # rolled back, so nothing of the request is stored, and the same request sent again later is safe
-        # (lodging is idempotent per LRN, payments per reference, manifests per content). The pool drops the
-        # dead connections (pool_pre_ping, invalidation on disconnect): the process recovers by itself.
+        # rolled back (or, if the connection broke during COMMIT itself, may have been committed whole), and
+        # the same request sent again later is safe either way (lodging is idempotent per LRN, payments per
+        # reference, manifests per content). The pool drops the dead connections (pool_pre_ping,
+        # invalidation on disconnect): the process recovers by itself once the database is back.
         if not database_unavailable(exc):
             return _internal(request)
         logging.getLogger("clearway").warning("database unavailable on %s: %s", request.url.path,
                                               type(getattr(exc, "orig", None) or exc).__name__)
-        return problem(503, "Service unavailable", "the database is unavailable for the moment; nothing was "
-                       "stored: send the same request again after Retry-After seconds",
+        return problem(503, "Service unavailable", "the database is unavailable for the moment: send the same "
+                       "request again after Retry-After seconds (it is stored once however often it is sent)",
                        instance=request.url.path, headers={"Retry-After": str(RETRY_AFTER)})
 
     @app.exception_handler(Exception)
