@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,13 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from clearway.audit.models import AuditEvent
 from clearway.auth.service import create_key
-from clearway.db import make_engine, make_sessionmaker, migrate, transaction
+from clearway.db import database_unavailable, make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.payments.models import Payment
 from clearway.release.models import Release
@@ -208,6 +212,28 @@ def _whole(stored: dict) -> None:
     for ref, (receipts, events, status, released) in stored["payments"].items():
         assert receipts == events and len(receipts) <= 1, (ref, receipts, events)
         assert (status == "released") == (released == 1), (ref, status, released)
+
+
+def _wrapped(orig: Exception, *, invalidated: bool = False) -> DBAPIError:
+    base = psycopg.Error if isinstance(orig, psycopg.Error) else sqlite3.Error  # as each dialect wraps its driver's
+    wrapped = DBAPIError.instance("SELECT 1", {}, orig, base, connection_invalidated=invalidated)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
+
+
+@pytest.mark.parametrize("error,retryable", [
+    (_wrapped(psycopg.OperationalError("connection refused")), True),  # PostgreSQL down or restarting
+    (_wrapped(psycopg.errors.AdminShutdown("terminating connection")), True),  # stopped mid-transaction
+    (_wrapped(psycopg.InterfaceError("the connection is closed"), invalidated=True), True),  # flagged a disconnect
+    (_wrapped(sqlite3.OperationalError("database is locked")), True),
+    (PoolTimeout("QueuePool limit reached"), True),
+    (TimeoutError("the embedded database stayed busy for 30 s"), True),
+    (_wrapped(sqlite3.OperationalError("no such table: declarations")), False),  # not a matter of waiting
+    (_wrapped(psycopg.errors.UniqueViolation("duplicate key")), False),
+    (ValueError("a bug"), False),
+])
+def test_which_database_errors_answer_503_retry_later(error, retryable):
+    assert database_unavailable(error) is retryable
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
