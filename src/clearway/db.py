@@ -163,6 +163,10 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if "connect_timeout" not in u.query:
+        # A database host that does not answer at all (network cut, not a refused port) fails a request in
+        # seconds with 503 and Retry-After, not after the system's TCP timeout of minutes.
+        kwargs["connect_args"] = {"connect_timeout": 10, **kwargs.get("connect_args", {})}
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
 
 
