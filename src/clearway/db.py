@@ -13,9 +13,11 @@ from typing import Any
 
 from decimal import Decimal
 
+import psycopg
 from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, Select, String, create_engine, event, insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -161,7 +163,26 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         url = u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if "connect_timeout" not in u.query:
+        # A database host that does not answer at all (network cut, not a refused port) fails a request in
+        # seconds with 503 and Retry-After, not after the system's TCP timeout of minutes.
+        kwargs["connect_args"] = {"connect_timeout": 10, **kwargs.get("connect_args", {})}
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **kwargs)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means "the database cannot be reached or is too busy just now" (worth the same
+    request again later) rather than a fault of the request or of Clearway: a lost or refused connection
+    (PostgreSQL restarted or shut down: OperationalError, or any error SQLAlchemy flagged as a disconnect), a
+    full pool, or the embedded database's turn not coming within its timeout."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        orig = exc.orig
+        if isinstance(orig, psycopg.OperationalError):
+            return True
+        return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
+    return isinstance(exc, (PoolTimeout, TimeoutError))
 
 
 class Counter(Base):

@@ -113,7 +113,10 @@ def watch(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _dropped(conn: Any) -> None:
-        conn.info.pop(APPENDED, None)
+        # An invalidated connection (the database went away mid-transaction) has no info to read, and its
+        # record's info is cleared when the pool reconnects: reading it would raise over the real error.
+        if not conn.invalidated:
+            conn.info.pop(APPENDED, None)
 
 
 _COUNTED = {"risk.lane_selected", "seal.events.received", *HUB_ACTIONS}

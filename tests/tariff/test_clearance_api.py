@@ -51,8 +51,12 @@ def test_assess_pay_and_release_with_a_checkable_code(au, http):
     assert http.get(f"/api/v1/release/{tampered}").status_code == 404
     view = au.declarant.get(f"/api/v1/declarations/{mrn}/assessment").json()
     assert view["paid"] == DUE and view["outstanding"] == "0.00" and view["release_code"] == code
+    # The same payment sent again (its answer lost) is the first one: its receipt, nothing paid twice (issue 18).
     again = au.declarant.post(f"/api/v1/declarations/{mrn}/payments", json={**pay, "amount": DUE})
-    assert again.status_code == 409
+    assert again.status_code == 201 and again.json()["receipt"] == ok.json()["receipt"], again.text
+    assert len(au.declarant.get(f"/api/v1/declarations/{mrn}/assessment").json()["payments"]) == 1
+    other = au.declarant.post(f"/api/v1/declarations/{mrn}/payments", json={**pay, "amount": "1.00"})
+    assert other.status_code == 409 and ok.json()["receipt"] in other.json()["detail"], other.text
 
 
 def test_nothing_due_is_released_at_assessment(au):

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from clearway.db import database_unavailable
 from clearway.errors import ClearwayError, FieldError
 from clearway.validation import field_errors
 
@@ -30,6 +32,10 @@ def problem(status: int, title: str, detail: str, *, errors: list[FieldError] | 
         if value is not None:  # a domain's extra named like a standard member keeps both
             body[f"current_{key}" if key in body else key] = value
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+# Seconds a client waits before sending again a request refused because the database was unavailable.
+RETRY_AFTER = 5
 
 
 def install(app: FastAPI) -> None:
@@ -64,10 +70,31 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", "a number in the request is out of the range Clearway stores",
                        instance=request.url.path)
 
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(TimeoutError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # The database went away (restarted, failed over, network cut) or stayed busy: the transaction was
+        # rolled back (or, if the connection broke during COMMIT itself, may have been committed whole), and
+        # the same request sent again later is safe either way (lodging is idempotent per LRN, payments per
+        # reference, manifests per content). The pool drops the dead connections (pool_pre_ping,
+        # invalidation on disconnect): the process recovers by itself once the database is back.
+        if not database_unavailable(exc):
+            return _internal(request)
+        logging.getLogger("clearway").warning("database unavailable on %s: %s", request.url.path,
+                                              type(getattr(exc, "orig", None) or exc).__name__)
+        return problem(503, "Service unavailable", "the database is unavailable for the moment: send the same "
+                       "request again after Retry-After seconds (it is stored once however often it is sent)",
+                       instance=request.url.path, headers={"Retry-After": str(RETRY_AFTER)})
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
 
-        logging.getLogger("clearway").exception("unhandled error on %s", request.url.path)
-        return problem(500, "Internal error", "an unexpected error occurred; nothing was stored",
-                       instance=request.url.path)
+        return _internal(request)
+
+
+def _internal(request: Request) -> JSONResponse:
+    logging.getLogger("clearway").exception("unhandled error on %s", request.url.path)
+    return problem(500, "Internal error", "an unexpected error occurred; nothing was stored",
+                   instance=request.url.path)
 

@@ -143,6 +143,10 @@ def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, cu
         reference: str):
     row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
+    earlier = payments.repeated_payment(session, row=row, amount=amount, currency=currency, method=method,
+                                        reference=reference)
+    if earlier is not None:  # the same payment sent again: its receipt, nothing paid twice
+        return row, earlier
     if row.status == "released" and payments.open_security(session, row.id) is None:
         raise Conflict(f"declaration {row.mrn} is released and settled", amount_due="0", currency=assessment.currency)
     settled = settlement(session, row, assessment)

@@ -13,7 +13,7 @@ from clearway.auth.core import Principal
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
-from clearway.db import transaction
+from clearway.db import database_unavailable, transaction
 from clearway.errors import ClearwayError
 from clearway.flows.ephyto_check import check_declaration as certificates_check
 from clearway.flows.seals import seals_check
@@ -103,6 +103,9 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
                     with transaction(factory) as session:
                         results.append(_lodge_line(session, principal, n, doc, channel))
                 except Exception as exc:  # noqa: BLE001
-                    results.append(_refused(n, doc.get("lrn") if isinstance(doc, dict) else None,
-                                            f"not lodged: {type(exc).__name__} (send the line again)"))
+                    refused = _refused(n, doc.get("lrn") if isinstance(doc, dict) else None,
+                                       f"not lodged: {type(exc).__name__} (send the line again)")
+                    if database_unavailable(exc):  # as a single lodgement would answer: retryable
+                        refused["status"] = 503
+                    results.append(refused)
         yield from results

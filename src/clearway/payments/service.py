@@ -55,6 +55,24 @@ def _receipt(row: Declaration, n: int) -> str:
     return f"RC{row.mrn}{n:03d}"
 
 
+def repeated_payment(session: Session, *, row: Declaration, amount: Decimal, currency: str, method: str,
+                     reference: str) -> Payment | None:
+    """The payment this request already made, when it is sent again (its answer lost: a dropped connection, a
+    server killed before it answered): the same bank reference of the same declaration, for the same amount.
+    A reference is used once, so the repeat is the earlier payment, not a second one; the same reference with
+    another amount is refused."""
+    if method != "bank_transfer":
+        return None  # a deferred account's number is used by every payment it makes: nothing identifies a repeat
+    earlier = session.scalars(select(Payment).where(Payment.declaration_id == row.id,
+                                                    Payment.reference == reference.strip().upper())).first()
+    if earlier is None:
+        return None
+    if earlier.amount != amount or earlier.currency != currency.upper() or earlier.method != method:
+        raise Conflict(f"reference {earlier.reference} was already used for a payment of "
+                       f"{format(earlier.amount, 'f')} {earlier.currency} (receipt {earlier.receipt})")
+    return earlier
+
+
 def record_payment(session: Session, *, principal: Principal, row: Declaration, amount: Decimal, currency: str,
                    method: str, reference: str, due: Decimal, due_currency: str) -> Payment:
     if method not in core.METHODS:

@@ -1,6 +1,6 @@
 """Bulk low-value consignments: a manifest of parcels (JSON Lines or CSV) assessed under the rules of the
-caller's economy, with one audit event per manifest. The API (`POST /api/v1/consignments/bulk`) and the
-trader's parcels page both call `assess_manifest`."""
+caller's economy, with one audit event per manifest (and day of the rules), however often it is sent. The
+API (`POST /api/v1/consignments/bulk`) and the trader's parcels page both call `assess_manifest`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import append_event
+from clearway.audit.service import append_event, history
 from clearway.auth.core import Principal, is_customs, is_declarant
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.tariff import bulk, rules, service
+
+ACTION = "consignments.bulk_assessed"
 
 
 def assess_manifest(session: Session, *, principal: Principal, body: bytes, kind: str,
@@ -31,7 +33,12 @@ def assess_manifest(session: Session, *, principal: Principal, body: bytes, kind
     r = rules.get(principal.economy)
     res = bulk.assess(df, rules=r, schedule=service.schedule_for(session, r.economy),
                       rates=service.rates_for(session, r.economy, on), on=on)
-    append_event(session, actor=principal.actor, action="consignments.bulk_assessed", entity_type="manifest",
-                 entity_id=hashlib.sha256(body).hexdigest()[:32],
-                 data={k: v for k, v in res.summary.items() if k != "refusals"})
+    manifest = hashlib.sha256(body).hexdigest()[:32]  # the manifest's identity: its content
+    data = {k: v for k, v in res.summary.items() if k != "refusals"}
+    # The same manifest sent again by the same caller for the same day (its answer lost: a dropped connection,
+    # a server killed before it answered) is the same assessment: its result again, recorded once.
+    if not any(e["action"] == ACTION and e["actor"] == principal.actor and e.get("date") == data["date"]
+               for e in history(session, entity_type="manifest", entity_id=manifest)):
+        append_event(session, actor=principal.actor, action=ACTION, entity_type="manifest", entity_id=manifest,
+                     data=data)
     return res.summary, bulk.result_rows(res)
