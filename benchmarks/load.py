@@ -141,10 +141,14 @@ class Tally:
     statuses: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     declarations: dict[str, str] = field(default_factory=dict)  # MRN -> LRN, every 201 to a lodgement
     payments: dict[str, str] = field(default_factory=dict)  # receipt -> MRN, every 201 to a payment
+    slow: list[tuple[str, float, float]] = field(default_factory=list)  # (operation, started at s, took s) over 5 s
+    started: float = field(default_factory=time.perf_counter)
 
     def add(self, op: str, seconds: float, status: int | str) -> None:
         self.latencies[op].append(seconds)
         self.statuses[op][status] += 1
+        if seconds > 5:
+            self.slow.append((op, round(time.perf_counter() - seconds - self.started, 1), round(seconds, 1)))
 
 
 class Client:
@@ -216,20 +220,21 @@ class Client:
         await self.call(tally, "healthz", "GET", "/healthz")
 
 
-async def warm_up(base: str, key: str, manifest: bytes) -> None:
-    """One of each operation before the clock starts, on another LRN series, from four connections at once (the
-    OS spreads them over the workers): what a process does once (the HS finder's model for the manifest's
-    described parcels, the tariff's first load) is not counted."""
+async def warm_up(base: str, key: str, manifest: bytes, workers: int) -> None:
+    """Each operation before the clock starts, on another LRN series, from 8 connections per worker at once
+    (the OS hands connections to whichever worker accepts first, so many are needed to reach every worker):
+    what a process does once (the HS finder's model for the manifest's described parcels, the tariff and the
+    lane model's first load) is not counted."""
     async def one(i: int) -> None:
         c = Client(base, key, i, 0, "WARM", manifest)
         try:
-            for op in ("lodge", "read", "assess", "manifest"):
-                c.pick = lambda op=op: op  # type: ignore[method-assign]
+            for op in ("lodge", "read", "assess", "pay", "manifest"):
+                c.pick = lambda op=op: op if op != "pay" or c.due else "read"  # type: ignore[method-assign]
                 await c.step(Tally())
         finally:
             await c.http.aclose()
 
-    await asyncio.gather(*(one(i) for i in range(4)))
+    await asyncio.gather(*(one(i) for i in range(8 * workers)))
 
 
 async def drive(clients: list[Client], seconds: float, baseline: bool) -> tuple[Tally, float]:
@@ -247,11 +252,11 @@ async def drive(clients: list[Client], seconds: float, baseline: bool) -> tuple[
 
 
 async def run_clients(base: str, keys: list[str], seconds: float, baseline_seconds: float, seed: int,
-                      run: str, pid: int) -> dict:
+                      run: str, pid: int, workers: int) -> dict:
     manifest = (EXAMPLES / "lvg-manifest-au.jsonl").read_bytes()
     clients = [Client(base, k, i, seed, run, manifest) for i, k in enumerate(keys)]
     try:
-        await warm_up(base, keys[0], manifest)
+        await warm_up(base, keys[0], manifest, workers)
         out: dict = {}
         for name, secs, baseline in (("baseline", baseline_seconds, True), ("mixed", seconds, False)):
             if secs <= 0:
@@ -281,6 +286,7 @@ def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, loa
     for c in tally.statuses.values():
         total.update(c)
     return {"seconds": round(elapsed, 2), "operations": ops, "overall": _figures(every, elapsed, total),
+            "slow": sorted(tally.slow, key=lambda x: x[1]),
             "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(every)), 2),
             "load_average_before": [round(x, 2) for x in load0], "load_average_after": [round(x, 2) for x in load1]}
 
@@ -360,6 +366,9 @@ def print_report(result: dict) -> None:
         table.add_row(phase, "server CPU ms a request", "", f"{part['server_cpu_ms_per_request']:.2f}", "", "", "",
                       f"load {_load(part['load_average_before'])} -> {_load(part['load_average_after'])}")
     console.print(table)
+    slow = result.get("mixed", {}).get("slow", [])
+    if slow:
+        console.print(f"{len(slow)} requests took over 5 s, started {slow[0][1]}-{slow[-1][1]} s into the mixed load")
     v = result.get("verification")
     if v:
         console.print(f"declarations acknowledged {v['declarations_acknowledged']}, stored "
@@ -397,7 +406,7 @@ def run(args: argparse.Namespace) -> dict:
             proc, base = start_server(url, workers, not args.no_access_log, args.rate_limit)
             try:
                 phases = asyncio.run(run_clients(base, keys, args.seconds, args.baseline_seconds, args.seed, runtag,
-                                                 proc.pid))
+                                                 proc.pid, workers))
             finally:
                 stop_server(proc)
             tally: Tally = phases.pop("tally")
