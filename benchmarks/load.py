@@ -155,7 +155,8 @@ class Client:
     """One declarant's system: its own key, one keep-alive connection, its own random stream."""
 
     def __init__(self, base: str, key: str, index: int, seed: int, run: str, manifest: bytes) -> None:
-        self.http = httpx.AsyncClient(base_url=base, timeout=600 if run == "WARM" else 60, headers={"Authorization": f"Bearer {key}"},
+        self.http = httpx.AsyncClient(base_url=base, timeout=600 if run.startswith("WARM") else 60,
+                                      headers={"Authorization": f"Bearer {key}"},
                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
         self.rng = random.Random(seed * 1000 + index)
         self.index, self.run, self.manifest, self.count = index, run, manifest, 0
@@ -220,17 +221,19 @@ class Client:
         await self.call(tally, "healthz", "GET", "/healthz")
 
 
-async def warm_up(base: str, key: str, manifest: bytes, workers: int) -> None:
+async def warm_up(base: str, key: str, manifest: bytes, workers: int, run: str) -> None:
     """Each operation before the clock starts, on another LRN series, from 8 connections per worker at once
     (the OS hands connections to whichever worker accepts first, so many are needed to reach every worker):
     what a process does once (the HS finder's model for the manifest's described parcels, the tariff and the
     lane model's first load) is not counted."""
     async def one(i: int) -> None:
-        c = Client(base, key, i, 0, "WARM", manifest)
+        c = Client(base, key, i, 0, f"WARM-{run}", manifest)
         try:
             for op in ("lodge", "read", "assess", "pay", "manifest"):
-                c.pick = lambda op=op: op if op != "pay" or c.due else "read"  # type: ignore[method-assign]
-                await c.step(Tally())
+                c.pick = lambda op=op: op  # type: ignore[method-assign]
+                if op == "read" and c.known or op == "assess" and c.lodged or op == "pay" and c.due or op in (
+                        "lodge", "manifest"):
+                    await c.step(Tally())
         finally:
             await c.http.aclose()
 
@@ -256,7 +259,7 @@ async def run_clients(base: str, keys: list[str], seconds: float, baseline_secon
     manifest = (EXAMPLES / "lvg-manifest-au.jsonl").read_bytes()
     clients = [Client(base, k, i, seed, run, manifest) for i, k in enumerate(keys)]
     try:
-        await warm_up(base, keys[0], manifest, workers)
+        await warm_up(base, keys[0], manifest, workers, run)
         out: dict = {}
         for name, secs, baseline in (("baseline", baseline_seconds, True), ("mixed", seconds, False)):
             if secs <= 0:
