@@ -4,7 +4,7 @@ then check that every acknowledged declaration and payment is stored exactly onc
 directly) and that the audit chain verifies (`clearway audit verify`).
 
     python benchmarks/load.py [--backend postgresql|sqlite] [--clients 32] [--seconds 60] [--workers 2]
-        [--seed 18] [--baseline-seconds 10] [--pg URL] [--json FILE] [--keep]
+        [--seed 18] [--baseline-seconds 10] [--warm-up 8] [--pg URL] [--json FILE] [--keep DIR]
 
 Baseline in the same run: the same clients (the same generator, keys and connections) ask /healthz for
 --baseline-seconds first, i.e. what this generator and the framework allow on this machine. Each client is one
@@ -221,7 +221,7 @@ class Client:
         await self.call(tally, "healthz", "GET", "/healthz")
 
 
-async def warm_up(base: str, key: str, manifest: bytes, workers: int, run: str) -> None:
+async def warm_up(base: str, key: str, manifest: bytes, connections: int, run: str) -> None:
     """Each operation before the clock starts, on another LRN series, from 8 connections per worker at once
     (the OS hands connections to whichever worker accepts first, so many are needed to reach every worker):
     what a process does once (the HS finder's model for the manifest's described parcels, the tariff and the
@@ -237,7 +237,7 @@ async def warm_up(base: str, key: str, manifest: bytes, workers: int, run: str) 
         finally:
             await c.http.aclose()
 
-    await asyncio.gather(*(one(i) for i in range(8 * workers)))
+    await asyncio.gather(*(one(i) for i in range(connections)))
 
 
 async def drive(clients: list[Client], seconds: float, baseline: bool) -> tuple[Tally, float]:
@@ -255,11 +255,12 @@ async def drive(clients: list[Client], seconds: float, baseline: bool) -> tuple[
 
 
 async def run_clients(base: str, keys: list[str], seconds: float, baseline_seconds: float, seed: int,
-                      run: str, pid: int, workers: int) -> dict:
+                      run: str, pid: int, warm: int) -> dict:
     manifest = (EXAMPLES / "lvg-manifest-au.jsonl").read_bytes()
     clients = [Client(base, k, i, seed, run, manifest) for i, k in enumerate(keys)]
     try:
-        await warm_up(base, keys[0], manifest, workers, run)
+        if warm:
+            await warm_up(base, keys[0], manifest, warm, run)
         out: dict = {}
         for name, secs, baseline in (("baseline", baseline_seconds, True), ("mixed", seconds, False)):
             if secs <= 0:
@@ -409,7 +410,7 @@ def run(args: argparse.Namespace) -> dict:
             proc, base = start_server(url, workers, not args.no_access_log, args.rate_limit)
             try:
                 phases = asyncio.run(run_clients(base, keys, args.seconds, args.baseline_seconds, args.seed, runtag,
-                                                 proc.pid, workers))
+                                                 proc.pid, args.warm_up * workers))
             finally:
                 stop_server(proc)
             tally: Tally = phases.pop("tally")
@@ -430,6 +431,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--baseline-seconds", type=float, default=10, help="duration of the /healthz baseline (0: none)")
     ap.add_argument("--workers", type=int, default=0, help="server processes (default 2 on PostgreSQL, 1 on SQLite)")
     ap.add_argument("--seed", type=int, default=18, help="the request mix's random seed")
+    ap.add_argument("--warm-up", type=int, default=8, metavar="N",
+                    help="warm-up connections per worker before the clock starts (0: none)")
     ap.add_argument("--pg", default=PG, help="PostgreSQL database to create, fill and drop (CLEARWAY_LOAD_PG)")
     ap.add_argument("--database", help="use this migrated database as it is (not dropped)")
     ap.add_argument("--keep", metavar="DIR", help="keep the database (the SQLite file goes in DIR)")

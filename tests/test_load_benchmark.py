@@ -28,7 +28,8 @@ def load(monkeypatch: pytest.MonkeyPatch):
 def test_a_short_mixed_run_verifies_and_the_check_names_a_planted_duplicate(load, tmp_path: Path):
     out = tmp_path / "load.json"
     run = subprocess.run([sys.executable, str(BENCHMARKS / "load.py"), "--backend", "sqlite", "--clients", "2",
-                          "--seconds", "2", "--baseline-seconds", "0.5", "--keep", str(tmp_path), "--json", str(out)],
+                          "--seconds", "2", "--baseline-seconds", "0.5", "--warm-up", "0", "--keep", str(tmp_path),
+                          "--json", str(out)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "nothing lost or duplicated; the audit chain verifies" in run.stdout
