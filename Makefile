@@ -6,7 +6,7 @@ CW     := $(VENV)/bin/clearway
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install lock demo serve test test-fast bench clean messages
+.PHONY: install lock demo serve test test-fast bench load clean messages
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,13 @@ messages: install
 
 bench: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Mixed load (issue 18): 32 clients for 60 s on PostgreSQL (2 workers; database load_run, created and dropped),
+# then the check that nothing acknowledged is lost or stored twice and that the audit chain verifies.
+# LOAD_ARGS passes options, e.g. make load LOAD_ARGS="--backend sqlite --json var/load.json".
+LOAD_ARGS ?=
+load: install
+	$(PY) benchmarks/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

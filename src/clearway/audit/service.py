@@ -112,6 +112,9 @@ def _settled_below(session: Session) -> int:
     every database on the server, so another application's long transaction would hold sealing back.)
     Read the next id first: a transaction that takes an id after it is above the horizon anyway."""
     upper = session.execute(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")).scalar_one()
+    # pg_stat_activity is read once per transaction and kept: read it afresh, or a second seal in the same
+    # transaction (seal_all) misses the writers that took an id since the first and seals past them.
+    session.execute(text("SELECT pg_stat_clear_snapshot()"))
     running = session.execute(text(
         "SELECT backend_xid::text::bigint FROM pg_stat_activity WHERE datname = current_database() "
         "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalars().all()

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, case, cast, delete, event, func, insert, select
+from sqlalchemy import Connection, String, and_, bindparam, case, cast, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from clearway.declarations import service as declarations
@@ -130,8 +131,8 @@ def stored_rows(raw: pl.DataFrame) -> list[dict]:
     ).to_dicts()
 
 
-def history(session: Session | Connection, stmt) -> pl.DataFrame:
-    return pl.DataFrame(session.execute(stmt).all(), schema=COLUMNS, orient="row")
+def history(session: Session | Connection, stmt, params: dict | None = None) -> pl.DataFrame:
+    return pl.DataFrame(session.execute(stmt, params).all(), schema=COLUMNS, orient="row")
 
 
 def refresh(session: Session | Connection, *, scope: Scope, ids: Iterable[int] | None = None) -> int:
@@ -139,17 +140,37 @@ def refresh(session: Session | Connection, *, scope: Scope, ids: Iterable[int] |
     conn = session.connection() if isinstance(session, Session) else session
     table = Milestones.__table__
     conn.execute(delete(table).where(scope(table.c.declaration_id)))
-    rows = stored_rows(history(conn, history_query(scope=scope)))
+    return _store(conn, history(conn, history_query(scope=scope)))
+
+
+def _store(conn: Connection, raw: pl.DataFrame) -> int:
+    rows = stored_rows(raw)
     if rows:
-        conn.execute(insert(table), rows)
+        conn.execute(insert(Milestones.__table__), rows)
     return len(rows)
+
+
+_IDS = bindparam("ids", expanding=True)
+
+
+@cache
+def _by_ids() -> tuple:
+    """The delete and the history query of a list of declarations (parameter `ids`), built once per process:
+    building the query (eight grouped subqueries) and its cache key took 3-6 ms of CPU at every commit that
+    touched a declaration (issue 18, benchmarks/load.py and py-spy)."""
+    table = Milestones.__table__
+    return (delete(table).where(table.c.declaration_id.in_(_IDS)),
+            history_query(scope=lambda column: column.in_(_IDS)))
 
 
 def refresh_ids(session: Session, ids: Iterable[int]) -> None:
     ids = sorted({i for i in ids if i is not None})
+    remove, query = _by_ids()
+    conn = session.connection()
     for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        refresh(session, scope=lambda column, chunk=chunk: column.in_(chunk))
+        chunk = {"ids": ids[k:k + 500]}
+        conn.execute(remove, chunk)
+        _store(conn, history(conn, query, chunk))
 
 
 def backfill(conn: Connection, *, chunk: int = 20_000) -> int:
