@@ -60,7 +60,9 @@ def dialect_sql(name: str) -> dict[str, str]:
             "true": "true", "false": "false"}
 
 
-def generate(engine, n: int) -> float:
+def generate(engine, n: int, *, direct: bool = False) -> float:
+    """The data inside the database; `direct`: the declarations and their milestones rows only (the values
+    the backfill computes from the history, written straight; `--check-direct` compares the two on a small n)."""
     d = dialect_sql(engine.dialect.name)
     ts, iso, obj = (lambda e: d["ts"].format(e)), (lambda e: d["iso"].format(e)), (lambda e: d["json"].format(e))
     office = "CASE i % 8 " + " ".join(f"WHEN {k} THEN '{o}'" for k, o in enumerate(OFFICES)) + " END"
@@ -92,39 +94,63 @@ def generate(engine, n: int) -> float:
             {obj("'transport', " + obj("'mode', CASE WHEN i % 2 = 0 THEN 'sea' ELSE 'air' END, 'arrival', "
                                        + iso("arrival")) + ", 'importer', " + obj("'id', 'AU-IMP-' || (i % 500)"))},
             {ts("lodged")}, {ts("lodged")} FROM bench_base"""))
-        events = [("accepted", "lodged", "1=1"), ("assessed", "assessed", "status <> 'accepted'"),
-                  ("lane_selected", steps["lane"], "status <> 'accepted'"),
-                  ("under_control", steps["lane"], "status <> 'accepted' AND lane <> 'green'"),
-                  ("released", rel, "status = 'released'")]
-        for k, (status, at, where) in enumerate(events):
-            conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
-                SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
-        conn.execute(text("""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
-            quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
-            '10', 'pce', '100' FROM bench_base"""))
-        conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,
-            office, day, lane, basis, random, priority, mandatory, rank, reasons, model_reasons, decided_at, actor)
-            SELECT i, i, 'M' || i, 1, 'AU', office, '2026-05-01', lane, 'score', {d["false"]}, 'normal', 'green',
-            0.5, '[]', '[]', {ts(steps["lane"])}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
-        conn.execute(text(f"""INSERT INTO tariff_assessments (id, declaration_id, declaration_version, rules_date,
-            currency, duty, excise, tax, fees, total_due, lane, detail, assessed_at, actor)
-            SELECT i, i, 1, '2026-05-01', 'AUD', '5', '0', '10', '0', '15', lane,
-            {obj("'de_minimis', " + obj(f"'duty_waived', CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END"))},
-            {ts("assessed")}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
-        conn.execute(text(f"""INSERT INTO risk_inspections (id, declaration_id, mrn, lane, random, outcome, severity,
-            findings, extra_duty, currency, decision, inspected_at, officer)
-            SELECT i, i, 'M' || i, lane, {d["false"]}, 'compliant', 0, '[]', '0', 'AUD', 'release',
-            {ts(steps["control_end"])}, 'bench' FROM bench_base WHERE status = 'released' AND lane <> 'green'"""))
-        conn.execute(text(f"""INSERT INTO payments (id, declaration_id, receipt, amount, currency, method, reference,
-            paid_at, actor) SELECT i, i, 'R' || i, '15', 'AUD', 'bank_transfer', 'RF' || i, {ts(steps["paid"])},
-            'bench' FROM bench_base WHERE status = 'released'"""))
-        conn.execute(text(f"""INSERT INTO releases (id, declaration_id, code, basis, released_at, actor)
-            SELECT i, i, 'C' || i, 'paid', {ts(rel)}, 'bench' FROM bench_base WHERE status = 'released'"""))
+        if direct:
+            _direct_milestones(conn, d, steps, rel)
+        else:
+            events = [("accepted", "lodged", "1=1"), ("assessed", "assessed", "status <> 'accepted'"),
+                      ("lane_selected", steps["lane"], "status <> 'accepted'"),
+                      ("under_control", steps["lane"], "status <> 'accepted' AND lane <> 'green'"),
+                      ("released", rel, "status = 'released'")]
+            for k, (status, at, where) in enumerate(events):
+                conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
+                    SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
+            conn.execute(text("""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
+                quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
+                '10', 'pce', '100' FROM bench_base"""))
+            conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,
+                office, day, lane, basis, random, priority, mandatory, rank, reasons, model_reasons, decided_at, actor)
+                SELECT i, i, 'M' || i, 1, 'AU', office, '2026-05-01', lane, 'score', {d["false"]}, 'normal', 'green',
+                0.5, '[]', '[]', {ts(steps["lane"])}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+            conn.execute(text(f"""INSERT INTO tariff_assessments (id, declaration_id, declaration_version, rules_date,
+                currency, duty, excise, tax, fees, total_due, lane, detail, assessed_at, actor)
+                SELECT i, i, 1, '2026-05-01', 'AUD', '5', '0', '10', '0', '15', lane,
+                {obj("'de_minimis', " + obj(f"'duty_waived', CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END"))},
+                {ts("assessed")}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+            conn.execute(text(f"""INSERT INTO risk_inspections (id, declaration_id, mrn, lane, random, outcome, severity,
+                findings, extra_duty, currency, decision, inspected_at, officer)
+                SELECT i, i, 'M' || i, lane, {d["false"]}, 'compliant', 0, '[]', '0', 'AUD', 'release',
+                {ts(steps["control_end"])}, 'bench' FROM bench_base WHERE status = 'released' AND lane <> 'green'"""))
+            conn.execute(text(f"""INSERT INTO payments (id, declaration_id, receipt, amount, currency, method, reference,
+                paid_at, actor) SELECT i, i, 'R' || i, '15', 'AUD', 'bank_transfer', 'RF' || i, {ts(steps["paid"])},
+                'bench' FROM bench_base WHERE status = 'released'"""))
+            conn.execute(text(f"""INSERT INTO releases (id, declaration_id, code, basis, released_at, actor)
+                SELECT i, i, 'C' || i, 'paid', {ts(rel)}, 'bench' FROM bench_base WHERE status = 'released'"""))
         conn.execute(text("DROP TABLE bench_base"))
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - started
+
+
+def _direct_milestones(conn, d: dict[str, str], steps: dict[str, str], rel: str) -> None:
+    ts = d["ts"].format
+    assessed = "status <> 'accepted'"
+    released = "status = 'released'"
+
+    def when(cond: str, value: str) -> str:
+        return f"CASE WHEN {cond} THEN {value} END"
+
+    conn.execute(text(f"""INSERT INTO timerelease_milestones (declaration_id, economy, office, status, declarant,
+        importer, mode, lane, low_value, items, goods, arrival, lodged, accepted, assessed, lane_selected,
+        control_start, control_end, paid, released)
+        SELECT i, 'AU', office, status, 'AU-BENCH-1', 'AU-IMP-' || (i % 500),
+        CASE WHEN i % 2 = 0 THEN 'sea' ELSE 'air' END, {when(assessed, "lane")},
+        {when(assessed, f"CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END")}, 1,
+        CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, {ts("arrival")}, {ts("lodged")}, {ts("lodged")},
+        {when(assessed, ts("assessed"))}, {when(assessed, ts(steps["lane"]))},
+        {when(assessed + " AND lane <> 'green'", ts(steps["lane"]))},
+        {when(released + " AND lane <> 'green'", ts(steps["control_end"]))}, {when(released, ts(steps["paid"]))},
+        {when(released, ts(rel))} FROM bench_base"""))
 
 
 def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
