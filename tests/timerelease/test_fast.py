@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from clearway.timerelease import core, reference, report
 from clearway.timerelease.columns import NULL, from_frame
-from clearway.timerelease.survival import kaplan_meier
+from clearway.timerelease.survival import from_sorted, kaplan_meier
 
 T0 = datetime(2026, 3, 30, 22, tzinfo=UTC)  # a Monday night, a month's end: days, weeks and months all split
 STATUSES = ("accepted", "assessed", "lane_selected", "under_control", "released", "rejected", "cancelled")
 BY = (None, *core.DIMENSIONS, "period")
-STEADY = settings(derandomize=True, deadline=None, max_examples=300,
+STEADY = settings(derandomize=True, deadline=None, max_examples=200,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Minutes from T0, with a few microseconds now and then; drawn from a narrow range so that ties happen.
@@ -27,7 +27,7 @@ moment = st.one_of(st.none(), st.builds(lambda m, us: T0 + timedelta(minutes=m, 
 
 @st.composite
 def declaration(draw, id: int) -> dict:
-    row = {"id": id, "office": draw(st.sampled_from(["AUSYD", "AUMEL", None])),
+    row = {"id": id, "office": draw(st.sampled_from(["AUSYD", "AUMEL"])),
            "mode": draw(st.sampled_from(["sea", "air", None])),
            "lane": draw(st.sampled_from(["green", "yellow", "red", None])),
            "trusted": draw(st.sampled_from([True, False, None])), "essential": draw(st.sampled_from([True, False, None])),
@@ -72,7 +72,16 @@ def test_the_fast_report_equals_the_reference_figure_for_figure(rows, data):
     targets = {name: float(data.draw(st.integers(0, 60))) for name in data.draw(
         st.lists(st.sampled_from(sorted(core.BY_NAME)), max_size=3, unique=True), label="targets")}
     kw = dict(as_of=as_of, start=start, end=end, filters=filters, by=by, period=period, targets=targets)
-    assert report.report(frame, **kw).model_dump() == reference.report(frame, **kw).model_dump()
+    assert _differences(report.report(frame, **kw).model_dump(), reference.report(frame, **kw).model_dump()) == []
+
+
+def _differences(a, b, path: str = "") -> list[str]:
+    """Where two reports differ (a readable failure rather than two long dicts)."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
 def test_the_fast_report_equals_the_reference_on_a_larger_history():
@@ -104,10 +113,8 @@ def test_the_fast_report_equals_the_reference_on_a_larger_history():
 def test_the_curve_from_sorted_microseconds_is_the_curve_from_hours(durations, data):
     ended = np.array(data.draw(st.lists(st.booleans(), min_size=len(durations), max_size=len(durations))), dtype=bool)
     us = np.array(durations, dtype=np.int64)
-    hours = us / report.US_PER_HOUR
-    a = kaplan_meier(hours, ended)
-    from clearway.timerelease.survival import from_sorted
-    b = from_sorted(np.sort(us[ended]) / report.US_PER_HOUR, us[~ended] / report.US_PER_HOUR)
+    a = kaplan_meier(report.hours(us), ended)
+    b = from_sorted(report.hours(np.sort(us[ended])), report.hours(us[~ended]))
     assert a.times.tolist() == b.times.tolist() and a.survival.tolist() == b.survival.tolist()
 
 

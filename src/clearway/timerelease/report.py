@@ -5,7 +5,7 @@ lifecycle (timerelease.columns, or the lifecycle frame of timerelease.core) in, 
 Computed on whole columns: each interval's duration (integer microseconds) and state once per request, each
 group's rows gathered once by a stable sort of its codes, each Kaplan-Meier curve from a sort of integers.
 The figures are those of the straightforward Polars path kept in timerelease.reference, value for value
-(tests/timerelease/test_fast.py): hours are the same divisions of the same microseconds, means are taken
+(tests/timerelease/test_fast.py): hours are the same products of the same microseconds, means are taken
 over the same values in the same order, and the survival product runs over the same floats."""
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def hours(us: np.ndarray) -> np.ndarray:
+    """Microseconds as hours, exactly as Polars computes `total_microseconds() / 3_600_000_000` in
+    core.intervals: a product with the reciprocal (not a division: the two differ in the last bit now and
+    then, enough to move a mean across a rounding edge). Monotonic, so sorted microseconds stay sorted."""
+    return us * (1.0 / US_PER_HOUR)
+
+
 def micros(at: datetime) -> int:
     """A UTC-aware datetime as integer microseconds since 1970 (exact, no float)."""
     return (at - _EPOCH) // timedelta(microseconds=1)
@@ -45,6 +52,7 @@ def _text(value: object) -> str:
 class Wide:
     """The declarations of one window after the filters, with each interval's duration and state."""
     cols: Columns
+    lodged: np.ndarray  # lodgement as of as_of (NULL if later)
     pre_arrival: np.ndarray  # bool
     durations: dict[str, np.ndarray]  # interval -> int64 microseconds (meaningful where ended or censored)
     states: dict[str, np.ndarray]  # interval -> int8 core.ENDED, CENSORED, LACKING or INCONSISTENT
@@ -92,7 +100,7 @@ def prepare(cols: Columns, *, lo: datetime, hi: datetime, as_of: datetime, filte
             state[both & (end < start)] = core.INCONSISTENT
         states[iv.name] = state
         durations[iv.name] = np.where(has_end, end, cut) - np.where(has_start, start, 0)
-    return Wide(cols, pre_arrival, durations, states)
+    return Wide(cols, t["lodged"], pre_arrival, durations, states)
 
 
 def interval_stats(iv: core.Interval, durations: np.ndarray, states: np.ndarray,
@@ -100,12 +108,12 @@ def interval_stats(iv: core.Interval, durations: np.ndarray, states: np.ndarray,
     """One interval's figures from its durations (microseconds) and states."""
     ended = durations[states == core.ENDED]
     censored = durations[states == core.CENSORED]
-    curve = from_sorted(np.sort(ended) / US_PER_HOUR, censored / US_PER_HOUR)
+    curve = from_sorted(hours(np.sort(ended)), hours(censored))
     return IntervalStats(
         interval=iv.name, label=iv.label, ended=len(ended), censored=len(censored),
         lacking=int(np.count_nonzero(states == core.LACKING)),
         inconsistent=int(np.count_nonzero(states == core.INCONSISTENT)),
-        mean_hours=_r((ended / US_PER_HOUR).mean()) if len(ended) else None,
+        mean_hours=_r(hours(ended).mean()) if len(ended) else None,
         median_hours=_r(curve.quantile(0.5)), p90_hours=_r(curve.quantile(0.9)), target_hours=target,
         within_target=None if target is None or not len(curve.times) else round(curve.ended_by(target), 4))
 
@@ -121,15 +129,16 @@ def _periods(lodged: np.ndarray, period: str) -> tuple[np.ndarray, list[str | No
     known = lodged != NULL
     days, inverse = np.unique(np.floor_divide(lodged[known], US_PER_DAY), return_inverse=True)
     instants = pl.Series("lodged", days * US_PER_DAY).cast(pl.Datetime("us", "UTC"))
-    labels = core.period_column(pl.DataFrame([instants]), period)["period"].to_list()
+    texts = np.array(core.period_column(pl.DataFrame([instants]), period)["period"].to_list(), dtype=object)
+    labels, of_day = np.unique(texts, return_inverse=True) if len(texts) else (texts, np.empty(0, dtype=np.int64))
     codes = np.full(len(lodged), len(labels), dtype=np.int64)
-    codes[known] = inverse
-    return codes, [*labels, None]
+    codes[known] = of_day[inverse]
+    return codes, [*labels.tolist(), None]
 
 
 def _keys(wide: Wide, by: str, period: str) -> tuple[np.ndarray, list[object]]:
     if by == "period":
-        return _periods(wide.cols.times["lodged"], period)
+        return _periods(wide.lodged, period)
     if by == "pre_arrival":
         return wide.pre_arrival.astype(np.int8), [False, True]
     if by in FLAGS:
@@ -158,7 +167,7 @@ def _step_means(wide: Wide) -> pl.DataFrame:
     pre-arrival part of arrival -> lodgement counts as no time)."""
     steps = [iv for iv in core.INTERVALS if iv.part_of_overall]
     frame = pl.DataFrame({"office": wide.cols.codes["office"], "lane": wide.cols.codes["lane"],
-                          **{f"h_{iv.name}": wide.durations[iv.name] / US_PER_HOUR for iv in steps},
+                          **{f"h_{iv.name}": hours(wide.durations[iv.name]) for iv in steps},
                           **{f"s_{iv.name}": wide.states[iv.name] for iv in steps}})
     aggs = [pl.len().alias("declarations")]
     for iv in steps:
