@@ -76,9 +76,12 @@ def _keep(cols: Columns, pre_arrival: np.ndarray, filters: dict[str, str]) -> np
 def prepare(cols: Columns, *, lo: datetime, hi: datetime, as_of: datetime, filters: dict[str, str]) -> Wide:
     """core.intervals over the declarations lodged in [lo, hi) that pass the filters."""
     lodged = cols.times["lodged"]
-    cols = cols.take(np.flatnonzero((lodged >= micros(lo)) & (lodged < micros(hi))))
+    inside = (lodged >= micros(lo)) & (lodged < micros(hi))
+    if not inside.all():  # (the whole of what was read, often: no copy then)
+        cols = cols.take(np.flatnonzero(inside))
     cut = micros(as_of)
-    t = {m: np.where(v <= cut, v, NULL) for m, v in cols.times.items()}  # not yet happened at as_of
+    # not yet happened at as_of (usually nothing is later: no copy then)
+    t = {m: v if not len(v) or v.max() <= cut else np.where(v <= cut, v, NULL) for m, v in cols.times.items()}
     released = t["released"] != NULL
     t["ready"] = np.where(released, np.maximum(np.maximum(t["lane_selected"], t["control_end"]), t["paid"]), NULL)
     t["available"] = np.where(released, np.maximum(t["released"], t["arrival"]), NULL)
@@ -88,18 +91,21 @@ def prepare(cols: Columns, *, lo: datetime, hi: datetime, as_of: datetime, filte
         cols, pre_arrival, t = cols.take(keep), pre_arrival[keep], {m: v[keep] for m, v in t.items()}
         released = released[keep]
     in_progress = (cols.status == NOT_FINAL) | (~released & (cols.status == RELEASED))
+    censored_if_started = np.where(in_progress, np.int8(core.CENSORED), np.int8(core.LACKING))
+    lacking = np.int8(core.LACKING)
     durations, states = {}, {}
     for iv in core.INTERVALS:
         start, end = t[iv.start], t[iv.end]
         has_start, has_end = start != NULL, end != NULL
-        state = np.full(len(start), core.LACKING, dtype=np.int8)
-        state[has_start & in_progress] = core.CENSORED
-        both = has_start & has_end
-        state[both] = core.ENDED
-        if iv.name != "arrival_to_lodgement":
-            state[both & (end < start)] = core.INCONSISTENT
-        states[iv.name] = state
-        durations[iv.name] = np.where(has_end, end, cut) - np.where(has_start, start, 0)
+        if iv.name == "arrival_to_lodgement":
+            done = np.int8(core.ENDED)
+        else:
+            done = np.where(end < start, np.int8(core.INCONSISTENT), np.int8(core.ENDED))
+        not_ended = np.where(has_start, censored_if_started, lacking)
+        states[iv.name] = np.where(has_start & has_end, done, not_ended)
+        duration = np.where(has_end, end, cut)
+        duration -= np.where(has_start, start, 0)
+        durations[iv.name] = duration
     return Wide(cols, t["lodged"], pre_arrival, durations, states)
 
 
