@@ -2,7 +2,7 @@
 aggregate of the same figures in the same run.
 
     python benchmarks/bench_trs.py [--n 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/bench]
-                                   [--backends sqlite,postgresql] [--repeat 3]
+                                   [--backends sqlite,postgresql] [--repeat 3] [--direct] [--reuse]
 
 The declarations and their whole lifecycle (status history, lane decisions, assessments, controls,
 payments, releases, goods items) are generated inside the database (INSERT ... SELECT over a series of
@@ -14,8 +14,10 @@ the same transaction as each lifecycle step; the generated history is written as
 filled afterwards by the backfill migration 1001 runs (`flows.milestones.backfill`), timed as `backfill_s`.
 
 Measured, each the best of --repeat:
-  report_by_office  what GET /api/v1/metrics/time-release?by=office does: one query, the frame, the report
+  report_by_office  what GET /api/v1/metrics/time-release?by=office does: read the lifecycle as columns, report
   full_report       load once, then the overall figures, each of the 8 breakdowns and the bottlenecks
+  reference_*       the same through the path kept as the reference (CSV of every column into a Polars frame,
+                    timerelease.reference), once; `same_figures_as_reference` compares every figure
   plain_sql         one SQL aggregate of the same intervals from the stored milestones: count and mean per
                     interval (and on PostgreSQL the median and 90th percentile with percentile_disc), which
                     drops the declarations in progress instead of censoring them
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +40,7 @@ from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 
 from clearway.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from clearway.flows import milestones, time_release  # noqa: E402
-from clearway.timerelease import core, report  # noqa: E402
+from clearway.timerelease import core, reference, report  # noqa: E402
 from clearway.timerelease.models import Milestones  # noqa: E402
 from timing import best_of  # noqa: E402
 
@@ -183,23 +186,27 @@ def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
-def run(url: str, n: int, repeat: int, history: bool) -> dict:
+def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reuse: bool = False) -> dict:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    migrate(engine)
-    made = generate(engine, n)
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        filled = milestones.backfill(conn)
-    backfilled = time.perf_counter() - started
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE timerelease_milestones"))
+    made = backfilled = filled = None
+    if not reuse:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        migrate(engine)
+        made = generate(engine, n, direct=direct)
+        if not direct:
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                filled = milestones.backfill(conn)
+            backfilled = time.perf_counter() - started
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE timerelease_milestones"))
     factory = make_sessionmaker(engine)
     start, end = BASE, BASE + timedelta(seconds=SPAN + 86400)
     as_of = end
+    bys = (None, *core.DIMENSIONS, "period")
 
     def by_office():
         with factory() as session:
@@ -207,24 +214,37 @@ def run(url: str, n: int, repeat: int, history: bool) -> dict:
 
     def full():
         with factory() as session:
+            lifecycle = time_release.lifecycle_columns(session, lo=start - (end - start), hi=end)
+        return [report.report(lifecycle, as_of=as_of, start=start, end=end, by=by) for by in bys]
+
+    def reference_by_office():  # the path before issue 13's work: CSV of every column, Polars frames per group
+        with factory() as session:
             frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
-        reports = [report.report(frame, as_of=as_of, start=start, end=end, by=by)
-                   for by in (None, *core.DIMENSIONS, "period")]
-        return reports
+        return reference.report(frame, as_of=as_of, start=start, end=end, by="office")
+
+    def reference_full():
+        with factory() as session:
+            frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        return [reference.report(frame, as_of=as_of, start=start, end=end, by=by) for by in bys]
 
     t_office, rep = best_of(by_office, repeat)
-    t_full, _ = best_of(full, repeat)
+    t_full, reps = best_of(full, repeat)
+    t_ref_office, ref = best_of(reference_by_office, 1)
+    t_ref_full, refs = best_of(reference_full, 1)
+    same = rep.model_dump() == ref.model_dump() and [r.model_dump() for r in reps] == [r.model_dump() for r in refs]
     t_sql, rows = best_of(lambda: plain_sql(engine), repeat)
-    t_history = best_of(lambda: plain_sql(engine, stored=False), 1)[0] if history else None
+    t_history = best_of(lambda: plain_sql(engine, stored=False), 1)[0] if history and not direct else None
     figures = {s.interval: (s.ended, s.censored, s.mean_hours, s.median_hours, s.p90_hours) for s in rep.intervals}
     engine.dispose()
-    return {"backend": engine.dialect.name, "declarations": n, "generate_s": round(made, 1),
-            "backfill_s": round(backfilled, 1), "backfilled": filled,
+    return {"backend": engine.dialect.name, "declarations": n, "generate_s": made and round(made, 1),
+            "backfill_s": backfilled and round(backfilled, 1), "backfilled": filled,
             "history_sql_s": None if t_history is None else round(t_history, 2),
             "report_by_office_s": round(t_office, 2), "full_report_s": round(t_full, 2),
-            "plain_sql_s": round(t_sql, 2), "report": figures,
+            "reference_by_office_s": round(t_ref_office, 2), "reference_full_s": round(t_ref_full, 2),
+            "same_figures_as_reference": same, "plain_sql_s": round(t_sql, 2), "report": figures,
             "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x
-                                 for i, x in enumerate(r[1:])] for r in rows}}
+                                 for i, x in enumerate(r[1:])] for r in rows},
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main() -> None:
@@ -235,11 +255,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-history", dest="history", action="store_false",
                     help="skip the (slow) aggregate over the history's joins")
+    ap.add_argument("--direct", action="store_true",
+                    help="write the milestones straight (no history, no backfill; see generate)")
+    ap.add_argument("--reuse", action="store_true", help="measure the data already in --pg (PostgreSQL only)")
     args = ap.parse_args()
     for backend in args.backends.split(","):
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-trs-')}/trs.db" if backend == "sqlite" else args.pg
         try:
-            print(json.dumps(run(url, args.n, args.repeat, args.history), default=str), flush=True)
+            print(json.dumps(run(url, args.n, args.repeat, args.history, args.direct, args.reuse), default=str),
+                             flush=True)
         except Exception as exc:  # noqa: BLE001 - e.g. no PostgreSQL here: say so and go on
             print(json.dumps({"backend": backend, "skipped": f"{type(exc).__name__}: {exc}"[:300]}), flush=True)
 
