@@ -186,6 +186,30 @@ def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
+def _server_cpu(session) -> float | None:
+    """CPU seconds the session's PostgreSQL backend has used so far (a local server only: /proc), so that a
+    run on a shared machine still tells what the work costs: on an idle machine the wall time is about the
+    client's CPU plus the server's (the query ends before Python starts on its result)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(fn, factory) -> dict:
+    """Client and server CPU seconds of one run of fn(session)."""
+    with factory() as session:
+        server, client = _server_cpu(session), time.process_time()
+        fn(session)
+        client = time.process_time() - client
+        after = _server_cpu(session)
+    return {"client": round(client, 2), "server": None if server is None else round(after - server, 2)}
+
+
 def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reuse: bool = False) -> dict:
     engine = make_engine(url)
     made = backfilled = filled = None
@@ -227,6 +251,19 @@ def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reus
             frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
         return [reference.report(frame, as_of=as_of, start=start, end=end, by=by) for by in bys]
 
+    def fast_office(session):
+        return time_release.time_release(session, start=start, end=end, by="office", as_of=as_of)
+
+    def fast_full(session):
+        lifecycle = time_release.lifecycle_columns(session, lo=start - (end - start), hi=end)
+        return [report.report(lifecycle, as_of=as_of, start=start, end=end, by=by) for by in bys]
+
+    def reference_office(session):
+        frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        return reference.report(frame, as_of=as_of, start=start, end=end, by="office")
+
+    cpu = {name: _cpu(fn, factory) for name, fn in (("report_by_office", fast_office), ("full_report", fast_full),
+                                                    ("reference_by_office", reference_office))}
     t_office, rep = best_of(by_office, repeat)
     t_full, reps = best_of(full, repeat)
     t_ref_office, ref = best_of(reference_by_office, 1)
@@ -244,7 +281,7 @@ def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reus
             "same_figures_as_reference": same, "plain_sql_s": round(t_sql, 2), "report": figures,
             "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x
                                  for i, x in enumerate(r[1:])] for r in rows},
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+            "cpu_s": cpu, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main() -> None:
