@@ -2,7 +2,7 @@
 aggregate of the same figures in the same run.
 
     python benchmarks/bench_trs.py [--n 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/bench]
-                                   [--backends sqlite,postgresql] [--repeat 3]
+                                   [--backends sqlite,postgresql] [--repeat 3] [--direct] [--reuse]
 
 The declarations and their whole lifecycle (status history, lane decisions, assessments, controls,
 payments, releases, goods items) are generated inside the database (INSERT ... SELECT over a series of
@@ -14,8 +14,10 @@ the same transaction as each lifecycle step; the generated history is written as
 filled afterwards by the backfill migration 1001 runs (`flows.milestones.backfill`), timed as `backfill_s`.
 
 Measured, each the best of --repeat:
-  report_by_office  what GET /api/v1/metrics/time-release?by=office does: one query, the frame, the report
+  report_by_office  what GET /api/v1/metrics/time-release?by=office does: read the lifecycle as columns, report
   full_report       load once, then the overall figures, each of the 8 breakdowns and the bottlenecks
+  reference_*       the same through the path kept as the reference (CSV of every column into a Polars frame,
+                    timerelease.reference), once; `same_figures_as_reference` compares every figure
   plain_sql         one SQL aggregate of the same intervals from the stored milestones: count and mean per
                     interval (and on PostgreSQL the median and 90th percentile with percentile_disc), which
                     drops the declarations in progress instead of censoring them
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +40,7 @@ from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 
 from clearway.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from clearway.flows import milestones, time_release  # noqa: E402
-from clearway.timerelease import core, report  # noqa: E402
+from clearway.timerelease import core, reference, report  # noqa: E402
 from clearway.timerelease.models import Milestones  # noqa: E402
 from timing import best_of  # noqa: E402
 
@@ -60,7 +63,9 @@ def dialect_sql(name: str) -> dict[str, str]:
             "true": "true", "false": "false"}
 
 
-def generate(engine, n: int) -> float:
+def generate(engine, n: int, *, direct: bool = False) -> float:
+    """The data inside the database; `direct`: the declarations and their milestones rows only (the values
+    the backfill computes from the history, written straight; `--check-direct` compares the two on a small n)."""
     d = dialect_sql(engine.dialect.name)
     ts, iso, obj = (lambda e: d["ts"].format(e)), (lambda e: d["iso"].format(e)), (lambda e: d["json"].format(e))
     office = "CASE i % 8 " + " ".join(f"WHEN {k} THEN '{o}'" for k, o in enumerate(OFFICES)) + " END"
@@ -92,39 +97,63 @@ def generate(engine, n: int) -> float:
             {obj("'transport', " + obj("'mode', CASE WHEN i % 2 = 0 THEN 'sea' ELSE 'air' END, 'arrival', "
                                        + iso("arrival")) + ", 'importer', " + obj("'id', 'AU-IMP-' || (i % 500)"))},
             {ts("lodged")}, {ts("lodged")} FROM bench_base"""))
-        events = [("accepted", "lodged", "1=1"), ("assessed", "assessed", "status <> 'accepted'"),
-                  ("lane_selected", steps["lane"], "status <> 'accepted'"),
-                  ("under_control", steps["lane"], "status <> 'accepted' AND lane <> 'green'"),
-                  ("released", rel, "status = 'released'")]
-        for k, (status, at, where) in enumerate(events):
-            conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
-                SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
-        conn.execute(text("""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
-            quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
-            '10', 'pce', '100' FROM bench_base"""))
-        conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,
-            office, day, lane, basis, random, priority, mandatory, rank, reasons, model_reasons, decided_at, actor)
-            SELECT i, i, 'M' || i, 1, 'AU', office, '2026-05-01', lane, 'score', {d["false"]}, 'normal', 'green',
-            0.5, '[]', '[]', {ts(steps["lane"])}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
-        conn.execute(text(f"""INSERT INTO tariff_assessments (id, declaration_id, declaration_version, rules_date,
-            currency, duty, excise, tax, fees, total_due, lane, detail, assessed_at, actor)
-            SELECT i, i, 1, '2026-05-01', 'AUD', '5', '0', '10', '0', '15', lane,
-            {obj("'de_minimis', " + obj(f"'duty_waived', CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END"))},
-            {ts("assessed")}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
-        conn.execute(text(f"""INSERT INTO risk_inspections (id, declaration_id, mrn, lane, random, outcome, severity,
-            findings, extra_duty, currency, decision, inspected_at, officer)
-            SELECT i, i, 'M' || i, lane, {d["false"]}, 'compliant', 0, '[]', '0', 'AUD', 'release',
-            {ts(steps["control_end"])}, 'bench' FROM bench_base WHERE status = 'released' AND lane <> 'green'"""))
-        conn.execute(text(f"""INSERT INTO payments (id, declaration_id, receipt, amount, currency, method, reference,
-            paid_at, actor) SELECT i, i, 'R' || i, '15', 'AUD', 'bank_transfer', 'RF' || i, {ts(steps["paid"])},
-            'bench' FROM bench_base WHERE status = 'released'"""))
-        conn.execute(text(f"""INSERT INTO releases (id, declaration_id, code, basis, released_at, actor)
-            SELECT i, i, 'C' || i, 'paid', {ts(rel)}, 'bench' FROM bench_base WHERE status = 'released'"""))
+        if direct:
+            _direct_milestones(conn, d, steps, rel)
+        else:
+            events = [("accepted", "lodged", "1=1"), ("assessed", "assessed", "status <> 'accepted'"),
+                      ("lane_selected", steps["lane"], "status <> 'accepted'"),
+                      ("under_control", steps["lane"], "status <> 'accepted' AND lane <> 'green'"),
+                      ("released", rel, "status = 'released'")]
+            for k, (status, at, where) in enumerate(events):
+                conn.execute(text(f"""INSERT INTO declaration_status_events (id, declaration_id, to_status, at, actor)
+                    SELECT i * 8 + {k}, i, '{status}', {ts(at)}, 'bench' FROM bench_base WHERE {where}"""))
+            conn.execute(text("""INSERT INTO declaration_items (id, declaration_id, line, hs_code, description, origin,
+                quantity, unit, value) SELECT i, i, 1, CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, 'goods', 'CN',
+                '10', 'pce', '100' FROM bench_base"""))
+            conn.execute(text(f"""INSERT INTO risk_lane_decisions (id, declaration_id, mrn, declaration_version, economy,
+                office, day, lane, basis, random, priority, mandatory, rank, reasons, model_reasons, decided_at, actor)
+                SELECT i, i, 'M' || i, 1, 'AU', office, '2026-05-01', lane, 'score', {d["false"]}, 'normal', 'green',
+                0.5, '[]', '[]', {ts(steps["lane"])}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+            conn.execute(text(f"""INSERT INTO tariff_assessments (id, declaration_id, declaration_version, rules_date,
+                currency, duty, excise, tax, fees, total_due, lane, detail, assessed_at, actor)
+                SELECT i, i, 1, '2026-05-01', 'AUD', '5', '0', '10', '0', '15', lane,
+                {obj("'de_minimis', " + obj(f"'duty_waived', CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END"))},
+                {ts("assessed")}, 'bench' FROM bench_base WHERE status <> 'accepted'"""))
+            conn.execute(text(f"""INSERT INTO risk_inspections (id, declaration_id, mrn, lane, random, outcome, severity,
+                findings, extra_duty, currency, decision, inspected_at, officer)
+                SELECT i, i, 'M' || i, lane, {d["false"]}, 'compliant', 0, '[]', '0', 'AUD', 'release',
+                {ts(steps["control_end"])}, 'bench' FROM bench_base WHERE status = 'released' AND lane <> 'green'"""))
+            conn.execute(text(f"""INSERT INTO payments (id, declaration_id, receipt, amount, currency, method, reference,
+                paid_at, actor) SELECT i, i, 'R' || i, '15', 'AUD', 'bank_transfer', 'RF' || i, {ts(steps["paid"])},
+                'bench' FROM bench_base WHERE status = 'released'"""))
+            conn.execute(text(f"""INSERT INTO releases (id, declaration_id, code, basis, released_at, actor)
+                SELECT i, i, 'C' || i, 'paid', {ts(rel)}, 'bench' FROM bench_base WHERE status = 'released'"""))
         conn.execute(text("DROP TABLE bench_base"))
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - started
+
+
+def _direct_milestones(conn, d: dict[str, str], steps: dict[str, str], rel: str) -> None:
+    ts = d["ts"].format
+    assessed = "status <> 'accepted'"
+    released = "status = 'released'"
+
+    def when(cond: str, value: str) -> str:
+        return f"CASE WHEN {cond} THEN {value} END"
+
+    conn.execute(text(f"""INSERT INTO timerelease_milestones (declaration_id, economy, office, status, declarant,
+        importer, mode, lane, low_value, items, goods, arrival, lodged, accepted, assessed, lane_selected,
+        control_start, control_end, paid, released)
+        SELECT i, 'AU', office, status, 'AU-BENCH-1', 'AU-IMP-' || (i % 500),
+        CASE WHEN i % 2 = 0 THEN 'sea' ELSE 'air' END, {when(assessed, "lane")},
+        {when(assessed, f"CASE WHEN r1 < 100 THEN {d['true']} ELSE {d['false']} END")}, 1,
+        CASE WHEN r4 < 50 THEN '300241' ELSE '610910' END, {ts("arrival")}, {ts("lodged")}, {ts("lodged")},
+        {when(assessed, ts("assessed"))}, {when(assessed, ts(steps["lane"]))},
+        {when(assessed + " AND lane <> 'green'", ts(steps["lane"]))},
+        {when(released + " AND lane <> 'green'", ts(steps["control_end"]))}, {when(released, ts(steps["paid"]))},
+        {when(released, ts(rel))} FROM bench_base"""))
 
 
 def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
@@ -157,23 +186,51 @@ def plain_sql(engine, *, stored: bool = True) -> list[tuple]:
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
-def run(url: str, n: int, repeat: int, history: bool) -> dict:
+def _server_cpu(session) -> float | None:
+    """CPU seconds the session's PostgreSQL backend has used so far (a local server only: /proc), so that a
+    run on a shared machine still tells what the work costs: on an idle machine the wall time is about the
+    client's CPU plus the server's (the query ends before Python starts on its result)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(fn, factory) -> dict:
+    """Client and server CPU seconds of one run of fn(session)."""
+    with factory() as session:
+        server, client = _server_cpu(session), time.process_time()
+        fn(session)
+        client = time.process_time() - client
+        after = _server_cpu(session)
+    return {"client": round(client, 2), "server": None if server is None else round(after - server, 2)}
+
+
+def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reuse: bool = False) -> dict:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    migrate(engine)
-    made = generate(engine, n)
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        filled = milestones.backfill(conn)
-    backfilled = time.perf_counter() - started
-    with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE timerelease_milestones"))
+    made = backfilled = filled = None
+    if not reuse:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        migrate(engine)
+        made = generate(engine, n, direct=direct)
+        if not direct:
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                filled = milestones.backfill(conn)
+            backfilled = time.perf_counter() - started
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE timerelease_milestones"))
     factory = make_sessionmaker(engine)
     start, end = BASE, BASE + timedelta(seconds=SPAN + 86400)
     as_of = end
+    bys = (None, *core.DIMENSIONS, "period")
 
     def by_office():
         with factory() as session:
@@ -181,24 +238,50 @@ def run(url: str, n: int, repeat: int, history: bool) -> dict:
 
     def full():
         with factory() as session:
-            frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
-        reports = [report.report(frame, as_of=as_of, start=start, end=end, by=by)
-                   for by in (None, *core.DIMENSIONS, "period")]
-        return reports
+            lifecycle = time_release.lifecycle_columns(session, lo=start - (end - start), hi=end)
+        return [report.report(lifecycle, as_of=as_of, start=start, end=end, by=by) for by in bys]
 
+    def reference_by_office():  # the path before issue 13's work: CSV of every column, Polars frames per group
+        with factory() as session:
+            frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        return reference.report(frame, as_of=as_of, start=start, end=end, by="office")
+
+    def reference_full():
+        with factory() as session:
+            frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        return [reference.report(frame, as_of=as_of, start=start, end=end, by=by) for by in bys]
+
+    def fast_office(session):
+        return time_release.time_release(session, start=start, end=end, by="office", as_of=as_of)
+
+    def fast_full(session):
+        lifecycle = time_release.lifecycle_columns(session, lo=start - (end - start), hi=end)
+        return [report.report(lifecycle, as_of=as_of, start=start, end=end, by=by) for by in bys]
+
+    def reference_office(session):
+        frame = time_release.lifecycles(session, lo=start - (end - start), hi=end)
+        return reference.report(frame, as_of=as_of, start=start, end=end, by="office")
+
+    cpu = {name: _cpu(fn, factory) for name, fn in (("report_by_office", fast_office), ("full_report", fast_full),
+                                                    ("reference_by_office", reference_office))}
     t_office, rep = best_of(by_office, repeat)
-    t_full, _ = best_of(full, repeat)
+    t_full, reps = best_of(full, repeat)
+    t_ref_office, ref = best_of(reference_by_office, 1)
+    t_ref_full, refs = best_of(reference_full, 1)
+    same = rep.model_dump() == ref.model_dump() and [r.model_dump() for r in reps] == [r.model_dump() for r in refs]
     t_sql, rows = best_of(lambda: plain_sql(engine), repeat)
-    t_history = best_of(lambda: plain_sql(engine, stored=False), 1)[0] if history else None
+    t_history = best_of(lambda: plain_sql(engine, stored=False), 1)[0] if history and not direct else None
     figures = {s.interval: (s.ended, s.censored, s.mean_hours, s.median_hours, s.p90_hours) for s in rep.intervals}
     engine.dispose()
-    return {"backend": engine.dialect.name, "declarations": n, "generate_s": round(made, 1),
-            "backfill_s": round(backfilled, 1), "backfilled": filled,
+    return {"backend": engine.dialect.name, "declarations": n, "generate_s": made and round(made, 1),
+            "backfill_s": backfilled and round(backfilled, 1), "backfilled": filled,
             "history_sql_s": None if t_history is None else round(t_history, 2),
             "report_by_office_s": round(t_office, 2), "full_report_s": round(t_full, 2),
-            "plain_sql_s": round(t_sql, 2), "report": figures,
+            "reference_by_office_s": round(t_ref_office, 2), "reference_full_s": round(t_ref_full, 2),
+            "same_figures_as_reference": same, "plain_sql_s": round(t_sql, 2), "report": figures,
             "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x
-                                 for i, x in enumerate(r[1:])] for r in rows}}
+                                 for i, x in enumerate(r[1:])] for r in rows},
+            "cpu_s": cpu, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main() -> None:
@@ -209,11 +292,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-history", dest="history", action="store_false",
                     help="skip the (slow) aggregate over the history's joins")
+    ap.add_argument("--direct", action="store_true",
+                    help="write the milestones straight (no history, no backfill; see generate)")
+    ap.add_argument("--reuse", action="store_true", help="measure the data already in --pg (PostgreSQL only)")
     args = ap.parse_args()
     for backend in args.backends.split(","):
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-trs-')}/trs.db" if backend == "sqlite" else args.pg
         try:
-            print(json.dumps(run(url, args.n, args.repeat, args.history), default=str), flush=True)
+            print(json.dumps(run(url, args.n, args.repeat, args.history, args.direct, args.reuse), default=str),
+                             flush=True)
         except Exception as exc:  # noqa: BLE001 - e.g. no PostgreSQL here: say so and go on
             print(json.dumps({"backend": backend, "skipped": f"{type(exc).__name__}: {exc}"[:300]}), flush=True)
 

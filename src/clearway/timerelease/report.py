@@ -1,85 +1,193 @@
 """The time-release report: statistics per interval, breakdowns, bottlenecks. No database here: the
-lifecycle frame (timerelease.core) in, the report (timerelease.schemas) out."""
+lifecycle (timerelease.columns, or the lifecycle frame of timerelease.core) in, the report
+(timerelease.schemas) out.
+
+Computed on whole columns: each interval's duration (integer microseconds) and state once per request, each
+group's rows gathered once by a stable sort of its codes, each Kaplan-Meier curve from a sort of integers.
+The figures are those of the straightforward Polars path kept in timerelease.reference, value for value
+(tests/timerelease/test_fast.py): hours are the same products of the same microseconds, means are taken
+over the same values in the same order, and the survival product runs over the same floats."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from clearway.timerelease import core
+from clearway.timerelease.columns import FLAGS, NOT_FINAL, NULL, RELEASED, TEXT, Columns, from_frame
 from clearway.timerelease.schemas import Bottleneck, Group, IntervalStats, TimeReleaseReport
-from clearway.timerelease.survival import kaplan_meier
+from clearway.timerelease.survival import from_sorted
 
 BOOLEAN_FILTERS = ("trusted", "pre_arrival", "essential", "low_value")
-TEXT_FILTERS = ("office", "mode", "lane")
+TEXT_FILTERS = TEXT
+US_PER_HOUR = 3_600_000_000
+US_PER_DAY = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def hours(us: np.ndarray) -> np.ndarray:
+    """Microseconds as hours, exactly as Polars computes `total_microseconds() / 3_600_000_000` in
+    core.intervals: a product with the reciprocal (not a division: the two differ in the last bit now and
+    then, enough to move a mean across a rounding edge). Monotonic, so sorted microseconds stay sorted."""
+    return us * (1.0 / US_PER_HOUR)
+
+
+def micros(at: datetime) -> int:
+    """A UTC-aware datetime as integer microseconds since 1970 (exact, no float)."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _r(x: float | None) -> float | None:
     return None if x is None else round(float(x), 2)
 
 
-def interval_stats(iv: core.Interval, hours: np.ndarray, states: np.ndarray,
-                   target: float | None) -> IntervalStats:
-    """One interval's figures from its hours and states (core.ENDED, CENSORED, LACKING, INCONSISTENT)."""
-    counts = np.bincount(states, minlength=4) if len(states) else np.zeros(4, dtype=np.int64)
-    usable = (states == core.ENDED) | (states == core.CENSORED)
-    curve = kaplan_meier(hours[usable], states[usable] == core.ENDED)
-    ended = hours[states == core.ENDED]
-    return IntervalStats(
-        interval=iv.name, label=iv.label, ended=int(counts[core.ENDED]), censored=int(counts[core.CENSORED]),
-        lacking=int(counts[core.LACKING]), inconsistent=int(counts[core.INCONSISTENT]),
-        mean_hours=_r(ended.mean()) if len(ended) else None,
-        median_hours=_r(curve.quantile(0.5)), p90_hours=_r(curve.quantile(0.9)), target_hours=target,
-        within_target=None if target is None or not len(curve.times) else round(curve.ended_by(target), 4))
-
-
-def summarise(wide: pl.DataFrame, targets: dict[str, float]) -> list[IntervalStats]:
-    out = []
-    for iv in core.INTERVALS:
-        hours = wide[f"h_{iv.name}"].fill_null(0.0).to_numpy()
-        states = wide[f"s_{iv.name}"].to_numpy().astype(np.int64)
-        out.append(interval_stats(iv, hours, states, targets.get(iv.name)))
-    return out
-
-
 def _text(value: object) -> str:
     return "yes" if value is True else "no" if value is False else "(none)" if value is None else str(value)
 
 
-def breakdown(wide: pl.DataFrame, by: str, targets: dict[str, float]) -> list[Group]:
+@dataclass(frozen=True)
+class Wide:
+    """The declarations of one window after the filters, with each interval's duration and state."""
+    cols: Columns
+    lodged: np.ndarray  # lodgement as of as_of (NULL if later)
+    pre_arrival: np.ndarray  # bool
+    durations: dict[str, np.ndarray]  # interval -> int64 microseconds (meaningful where ended or censored)
+    states: dict[str, np.ndarray]  # interval -> int8 core.ENDED, CENSORED, LACKING or INCONSISTENT
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+
+def _keep(cols: Columns, pre_arrival: np.ndarray, filters: dict[str, str]) -> np.ndarray:
+    keep = np.ones(len(cols), dtype=bool)
+    for name, value in filters.items():
+        if name == "pre_arrival":
+            keep &= pre_arrival == (value == "yes")
+        elif name in FLAGS:
+            keep &= cols.flags[name] == (1 if value == "yes" else 0)
+        else:
+            keep &= np.isin(cols.codes[name], [i for i, label in enumerate(cols.labels[name]) if label == value])
+    return keep
+
+
+def prepare(cols: Columns, *, lo: datetime, hi: datetime, as_of: datetime, filters: dict[str, str]) -> Wide:
+    """core.intervals over the declarations lodged in [lo, hi) that pass the filters."""
+    lodged = cols.times["lodged"]
+    inside = (lodged >= micros(lo)) & (lodged < micros(hi))
+    if not inside.all():  # (the whole of what was read, often: no copy then)
+        cols = cols.take(np.flatnonzero(inside))
+    cut = micros(as_of)
+    # not yet happened at as_of (usually nothing is later: no copy then)
+    t = {m: v if not len(v) or v.max() <= cut else np.where(v <= cut, v, NULL) for m, v in cols.times.items()}
+    released = t["released"] != NULL
+    t["ready"] = np.where(released, np.maximum(np.maximum(t["lane_selected"], t["control_end"]), t["paid"]), NULL)
+    t["available"] = np.where(released, np.maximum(t["released"], t["arrival"]), NULL)
+    pre_arrival = (t["lodged"] != NULL) & (t["arrival"] != NULL) & (t["lodged"] < t["arrival"])
+    keep = _keep(cols, pre_arrival, filters)
+    if not keep.all():
+        cols, pre_arrival, t = cols.take(keep), pre_arrival[keep], {m: v[keep] for m, v in t.items()}
+        released = released[keep]
+    in_progress = (cols.status == NOT_FINAL) | (~released & (cols.status == RELEASED))
+    censored_if_started = np.where(in_progress, np.int8(core.CENSORED), np.int8(core.LACKING))
+    lacking = np.int8(core.LACKING)
+    durations, states = {}, {}
+    for iv in core.INTERVALS:
+        start, end = t[iv.start], t[iv.end]
+        has_start, has_end = start != NULL, end != NULL
+        if iv.name == "arrival_to_lodgement":
+            done = np.int8(core.ENDED)
+        else:
+            done = np.where(end < start, np.int8(core.INCONSISTENT), np.int8(core.ENDED))
+        not_ended = np.where(has_start, censored_if_started, lacking)
+        states[iv.name] = np.where(has_start & has_end, done, not_ended)
+        duration = np.where(has_end, end, cut)
+        duration -= np.where(has_start, start, 0)
+        durations[iv.name] = duration
+    return Wide(cols, t["lodged"], pre_arrival, durations, states)
+
+
+def interval_stats(iv: core.Interval, durations: np.ndarray, states: np.ndarray,
+                   target: float | None) -> IntervalStats:
+    """One interval's figures from its durations (microseconds) and states."""
+    ended = durations[states == core.ENDED]
+    censored = durations[states == core.CENSORED]
+    curve = from_sorted(hours(np.sort(ended)), hours(censored))
+    return IntervalStats(
+        interval=iv.name, label=iv.label, ended=len(ended), censored=len(censored),
+        lacking=int(np.count_nonzero(states == core.LACKING)),
+        inconsistent=int(np.count_nonzero(states == core.INCONSISTENT)),
+        mean_hours=_r(hours(ended).mean()) if len(ended) else None,
+        median_hours=_r(curve.quantile(0.5)), p90_hours=_r(curve.quantile(0.9)), target_hours=target,
+        within_target=None if target is None or not len(curve.times) else round(curve.ended_by(target), 4))
+
+
+def summarise(wide: Wide, targets: dict[str, float]) -> list[IntervalStats]:
+    return [interval_stats(iv, wide.durations[iv.name], wide.states[iv.name], targets.get(iv.name))
+            for iv in core.INTERVALS]
+
+
+def _periods(lodged: np.ndarray, period: str) -> tuple[np.ndarray, list[str | None]]:
+    """Each declaration's period of lodgement (core.period_column's text), as codes and their labels:
+    truncated once per distinct day rather than once per declaration."""
+    known = lodged != NULL
+    days, inverse = np.unique(np.floor_divide(lodged[known], US_PER_DAY), return_inverse=True)
+    instants = pl.Series("lodged", days * US_PER_DAY).cast(pl.Datetime("us", "UTC"))
+    texts = np.array(core.period_column(pl.DataFrame([instants]), period)["period"].to_list(), dtype=object)
+    labels, of_day = np.unique(texts, return_inverse=True) if len(texts) else (texts, np.empty(0, dtype=np.int64))
+    codes = np.full(len(lodged), len(labels), dtype=np.int64)
+    codes[known] = of_day[inverse]
+    return codes, [*labels.tolist(), None]
+
+
+def _keys(wide: Wide, by: str, period: str) -> tuple[np.ndarray, list[object]]:
+    if by == "period":
+        return _periods(wide.lodged, period)
+    if by == "pre_arrival":
+        return wide.pre_arrival.astype(np.int8), [False, True]
+    if by in FLAGS:
+        return wide.cols.flags[by] + 1, [None, False, True]
+    return wide.cols.codes[by], wide.cols.labels[by]
+
+
+def breakdown(wide: Wide, by: str, targets: dict[str, float], period: str = "month") -> list[Group]:
+    codes, labels = _keys(wide, by, period)
+    order = np.argsort(codes, kind="stable")  # each group's rows together, in their order
+    present, starts = np.unique(codes[order], return_index=True)
+    bounds = [*starts.tolist(), len(order)]
+    durations = {name: d[order] for name, d in wide.durations.items()}
+    states = {name: s[order] for name, s in wide.states.items()}
     groups = []
-    for part in wide.partition_by(by, maintain_order=False):
-        groups.append(Group(value=_text(part[by][0]), declarations=part.height, intervals=summarise(part, targets)))
+    for k, code in enumerate(present.tolist()):
+        part = slice(bounds[k], bounds[k + 1])
+        groups.append(Group(value=_text(labels[code]), declarations=part.stop - part.start,
+                            intervals=[interval_stats(iv, durations[iv.name][part], states[iv.name][part],
+                                                      targets.get(iv.name)) for iv in core.INTERVALS]))
     return sorted(groups, key=lambda g: g.value)
 
 
-def select(frame: pl.DataFrame, filters: dict[str, str]) -> pl.DataFrame:
-    """Rows matching every filter: office, mode, lane (text), trusted, pre_arrival, essential,
-    low_value ("yes"/"no"). Filters on derived columns need core.with_derived first."""
-    for name, value in filters.items():
-        if name in BOOLEAN_FILTERS:
-            frame = frame.filter(pl.col(name) == (value == "yes"))
-        else:
-            frame = frame.filter(pl.col(name) == value)
-    return frame
-
-
-def _step_means(wide: pl.DataFrame) -> pl.DataFrame:
+def _step_means(wide: Wide) -> pl.DataFrame:
     """Mean hours of each step of arrival -> release, per office and lane, over ended intervals (the
     pre-arrival part of arrival -> lodgement counts as no time)."""
     steps = [iv for iv in core.INTERVALS if iv.part_of_overall]
+    frame = pl.DataFrame({"office": wide.cols.codes["office"], "lane": wide.cols.codes["lane"],
+                          **{f"h_{iv.name}": hours(wide.durations[iv.name]) for iv in steps},
+                          **{f"s_{iv.name}": wide.states[iv.name] for iv in steps}})
     aggs = [pl.len().alias("declarations")]
     for iv in steps:
         h = pl.col(f"h_{iv.name}")
         if iv.name == "arrival_to_lodgement":
             h = h.clip(lower_bound=0)
         aggs.append(h.filter(pl.col(f"s_{iv.name}") == core.ENDED).mean().alias(iv.name))
-    return wide.with_columns(pl.col("lane").fill_null("(none)")).group_by("office", "lane").agg(aggs)
+    means = frame.group_by("office", "lane").agg(aggs)
+    office, lane = wide.cols.labels["office"], wide.cols.labels["lane"]
+    return means.with_columns(pl.Series("office", [office[c] for c in means["office"]], dtype=pl.Utf8),
+                              pl.Series("lane", [lane[c] for c in means["lane"]], dtype=pl.Utf8).fill_null("(none)"))
 
 
-def bottlenecks(current: pl.DataFrame, previous: pl.DataFrame) -> list[Bottleneck]:
+def bottlenecks(current: Wide, previous: Wide) -> list[Bottleneck]:
     """Per office and lane: the step that takes the longest on average, its share of the summed step
     means, and how its mean changed from the previous period."""
     names = [iv.name for iv in core.INTERVALS if iv.part_of_overall]
@@ -100,26 +208,19 @@ def bottlenecks(current: pl.DataFrame, previous: pl.DataFrame) -> list[Bottlenec
     return sorted(out, key=lambda b: (b.office, b.lane))
 
 
-def report(frame: pl.DataFrame, *, as_of: datetime, start: datetime, end: datetime,
+def report(lifecycle: Columns | pl.DataFrame, *, as_of: datetime, start: datetime, end: datetime,
            filters: dict[str, str] | None = None, by: str | None = None, period: str = "month",
-           targets: dict[str, float] | None = None, previous: pl.DataFrame | None = None) -> TimeReleaseReport:
-    """The report over declarations lodged in [start, end) (`frame` may hold more: it is cut here;
+           targets: dict[str, float] | None = None,
+           previous: Columns | pl.DataFrame | None = None) -> TimeReleaseReport:
+    """The report over declarations lodged in [start, end) (`lifecycle` may hold more: it is cut here;
     `previous` holds those of the period before, for the bottlenecks' change)."""
     filters = filters or {}
     targets = {**core.TARGET_HOURS, **(targets or {})}
-
-    def prepared(rows: pl.DataFrame, lo: datetime, hi: datetime) -> pl.DataFrame:
-        lo_, hi_ = (pl.lit(x).cast(pl.Datetime("us", "UTC")) for x in (lo, hi))
-        rows = rows.filter((pl.col("lodged") >= lo_) & (pl.col("lodged") < hi_))
-        return select(core.intervals(rows, as_of=as_of), filters)
-
-    wide = prepared(frame, start, end)
-    groups: list[Group] = []
-    if by == "period":
-        groups = breakdown(core.period_column(wide, period), "period", targets)
-    elif by is not None:
-        groups = breakdown(wide, by, targets)
-    prev_wide = prepared(previous if previous is not None else frame, start - (end - start), start)
-    return TimeReleaseReport(as_of=as_of, date_from=start, date_to=end, filters=filters, declarations=wide.height,
+    cols = from_frame(lifecycle) if isinstance(lifecycle, pl.DataFrame) else lifecycle
+    before = cols if previous is None else from_frame(previous) if isinstance(previous, pl.DataFrame) else previous
+    wide = prepare(cols, lo=start, hi=end, as_of=as_of, filters=filters)
+    prev_wide = prepare(before, lo=start - (end - start), hi=start, as_of=as_of, filters=filters)
+    groups = breakdown(wide, by, targets, period) if by is not None else []
+    return TimeReleaseReport(as_of=as_of, date_from=start, date_to=end, filters=filters, declarations=len(wide),
                              intervals=summarise(wide, targets), by=by, groups=groups,
                              bottlenecks=bottlenecks(wide, prev_wide))

@@ -1,0 +1,45 @@
+"""The lifecycle read as arrays (flows.time_release.lifecycle_columns: on PostgreSQL one aggregate query,
+trusted traders and essential goods decided per distinct value) is the lifecycle frame the reference reads,
+declaration for declaration, and gives the same report; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from clearway.db import transaction
+from clearway.flows import time_release
+from clearway.risk import essential_goods, service as risk
+from clearway.risk.schemas import PolicyIn
+from clearway.timerelease import core, reference, report
+from clearway.timerelease.columns import FLAGS, TEXT, from_frame
+from tests.timerelease.test_milestones import NOW, WIDE, _lodge_varied, _vary
+
+
+def _rows(c) -> list[tuple]:
+    """Each declaration as one tuple of everything the report reads, in a stable order."""
+    out = [tuple(int(c.times[m][i]) for m in core.MILESTONES) + (int(c.status[i]),)
+           + tuple(int(c.flags[f][i]) for f in FLAGS) + tuple(c.labels[t][c.codes[t][i]] or "" for t in TEXT)
+           for i in range(len(c))]
+    return sorted(out)
+
+
+def test_the_columns_are_the_frame_and_give_the_same_report(db, keys):
+    rows = _lodge_varied(db.factory, keys, n=12)
+    _vary(db.factory, rows)
+    with transaction(db.factory) as session:
+        admin = keys.principal("admin", "AU")
+        essential_goods.change(session, principal=admin, economy="AU", subheading="610910", included=True,
+                               reason="uniforms for health workers")
+        risk.set_policy(session, principal=admin, body=PolicyIn(trusted_traders=["AU-DEMO-BROKER-1"]))
+    with db.factory() as session:
+        frame = time_release.lifecycles(session, **WIDE)
+        columns = time_release.lifecycle_columns(session, **WIDE)
+        outside = time_release.lifecycle_columns(session, lo=NOW + timedelta(days=4000), hi=NOW + timedelta(days=4001))
+        other = time_release.lifecycle_columns(session, economy="NZ", **WIDE)
+    reference_columns = from_frame(frame)
+    assert len(columns) == frame.height == len(rows) and len(outside) == 0 and len(other) == 0
+    assert _rows(columns) == _rows(reference_columns)
+    assert 0 < frame["essential"].sum() < frame.height and frame["trusted"].all()  # both flags really read
+    for by in (None, *core.DIMENSIONS, "period"):
+        kw = dict(as_of=NOW, start=WIDE["lo"] + timedelta(days=3000), end=WIDE["hi"], by=by)
+        assert report.report(columns, **kw).model_dump() == reference.report(frame, **kw).model_dump(), by
