@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib.util
 import os
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -189,6 +190,13 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", f"{path}: {exc.strerror}") from None
         return data
+
+    @field_validator("database_url", "hub_database_url")
+    @classmethod
+    def _driver(cls, url: str | None) -> str | None:
+        if url and url.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
+            raise _Refused("PostgreSQL needs its driver, which is not installed: pip install 'clearway[postgresql]'")
+        return url
 
     @field_validator("threads", mode="before")
     @classmethod
