@@ -87,13 +87,14 @@ class Output:
 
     @contextmanager
     def as_json(self) -> Iterator[None]:
-        """Collect what is printed inside, then write it as JSON (also when the command ends with exit code 0)."""
+        """Collect what is printed inside, then write it as JSON (also when the command exits, when it printed
+        anything or exits 0)."""
         self._collected = []
         try:
             try:
                 yield
             except typer.Exit as exc:
-                if exc.exit_code == 0:
+                if exc.exit_code == 0 or self._collected:  # a result with exit 1 (say, a line refused) is still given
                     self._emit()
                 raise
             self._emit()
