@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.service import authenticate
@@ -37,9 +39,6 @@ UNWRAPPED = 1_000_000  # columns of a console that is not a terminal: in effect,
 def _data(obj: Any, options: dict[str, Any]) -> Any:
     """What a printed object says, as JSON data: a table's rows as objects keyed by its column headers,
     anything else as its text."""
-    from rich.table import Table
-    from rich.text import Text
-
     if isinstance(obj, Table):
         def plain(cell: Any) -> str:
             return cell.plain if isinstance(cell, Text) else str(cell)
