@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 # Re-resolve the lock within pyproject.toml's ranges (newest allowed versions), with hashes.
 lock: install
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra postgresql --extra dev --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o requirements.lock
 
 demo: install

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from clearway.app import create_app
 from clearway.certificates.matching import policy_for
-from clearway.config import Settings, SettingsError, get_settings
+from clearway.cli import command
+from clearway.config import VARIABLES, Settings, SettingsError, get_settings, variable
 from tests.cli_support import NO_DATA_DIR
 
 BAD = [
@@ -95,3 +98,81 @@ def test_a_command_exits_2_with_one_line_naming_the_variable():
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == "error: CLEARWAY_PHYTO_TOLERANCE: 'lots' is not a number (a fraction, e.g. 0.05)"
     assert done.stdout == ""
+
+
+def _readme_variables() -> list[str]:
+    """The first column of the README's Configuration table."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(CLEARWAY_[A-Z0-9_]+)` \|", section, flags=re.M)
+
+
+def test_the_readme_table_is_the_settings_model_both_ways():
+    documented = _readme_variables()
+    assert len(documented) == len(set(documented)), "a variable is listed twice"
+    declared = {variable(name) for name in Settings.model_fields}
+    assert declared - set(documented) == set(), "undocumented: add a README row"
+    assert set(documented) - declared == set(), "documented but no field of Settings"
+
+
+def test_every_clearway_variable_named_in_the_code_is_a_setting():
+    """No CLEARWAY_* variable read anywhere but through the model (options given by the environment included)."""
+    src = Path(__file__).resolve().parent.parent / "src" / "clearway"
+    named = {m for path in src.rglob("*.py") for m in re.findall(r"\bCLEARWAY_[A-Z0-9_]*[A-Z0-9]\b", path.read_text())}
+    assert named - set(VARIABLES) == set()
+    tree = command()
+    envvars = set()
+    stack = [tree]
+    while stack:
+        cmd = stack.pop()
+        envvars |= {p.envvar for p in cmd.params if isinstance(getattr(p, "envvar", None), str)}
+        stack.extend(getattr(cmd, "commands", {}).values())
+    assert envvars and envvars - set(VARIABLES) == set()
+
+
+def test_an_option_from_the_environment_is_checked_by_the_model():
+    env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(NO_DATA_DIR), "CLEARWAY_LOG_FORMAT": "xml"}
+    done = subprocess.run([sys.executable, "-m", "clearway", "serve", "--port", "1"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (2, "error: CLEARWAY_LOG_FORMAT: 'xml' is not one of json, text\n")
+
+
+def test_threads_abc_is_one_line_not_a_traceback():
+    env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(NO_DATA_DIR), "CLEARWAY_THREADS": "abc"}
+    done = subprocess.run([sys.executable, "-m", "clearway", "serve", "--port", "1"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "error: CLEARWAY_THREADS: 'abc' is not a whole number of threads (0 = the default)\n"
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("CLEARWAY_DB_POOL", "0", "'0' is not a whole number from 1"),
+    ("CLEARWAY_MAX_BODY_BYTES", "1MB", "'1MB' is not a whole number from 1"),
+    ("CLEARWAY_MQTT", "broker", "'broker' is not a broker HOST:PORT"),
+    ("CLEARWAY_SECRET_KEY", "short", "is not a key of 32 bytes"),
+    ("CLEARWAY_RATE_LIMIT", "fast", "'fast' is not COUNT/SECONDS"),
+])
+def test_more_bad_values(monkeypatch, name, value, reason):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        Settings()
+    assert caught.value.variable == name and reason in caught.value.reason
+
+
+def test_audit_key_and_its_file_are_not_both_set(monkeypatch, tmp_path):
+    key = tmp_path / "audit.pem"
+    key.write_text("PEM TEXT")
+    monkeypatch.setenv("CLEARWAY_AUDIT_KEY_FILE", str(key))
+    assert Settings().audit_key == "PEM TEXT"
+    monkeypatch.setenv("CLEARWAY_AUDIT_KEY", "other")
+    with pytest.raises(SettingsError, match="^CLEARWAY_AUDIT_KEY_FILE: set CLEARWAY_AUDIT_KEY or"):
+        Settings()
+
+
+def test_keyword_arguments_win_over_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLEARWAY_DATABASE_URL", "sqlite:///elsewhere.db")
+    monkeypatch.setenv("CLEARWAY_MQTT", "broker.example:1883")
+    settings = Settings(data_dir=tmp_path, database_url="sqlite://", mqtt=None)
+    assert (settings.database_url, settings.mqtt, settings.data_dir) == ("sqlite://", None, tmp_path.resolve())
+    monkeypatch.delenv("CLEARWAY_DATABASE_URL")
+    assert Settings(data_dir=tmp_path).database_url == f"sqlite:///{tmp_path.resolve() / 'clearway.db'}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 # Lazy imports: each command imports what it uses inside its function, so that `clearway --help` (which
 # loads every domain's cli.py) stays free of lightgbm, polars, uvicorn and the HTTP client.
 
+import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -282,10 +283,77 @@ def _metavar(param: Any) -> str:
     return _METAVARS.get(label, label.upper())
 
 
-def tidy(command: Any) -> Any:
-    """Plain help and clean placeholders on a click command and every command under it."""
+# Commands that print no result to give as JSON, and why (tests/test_cli_json.py holds the same list).
+NO_JSON = {
+    "serve": "a server: runs until stopped, logging on stderr",
+    "hub serve": "a server: runs until stopped, logging on stderr",
+    "seals listen": "a listener: runs until stopped (or --idle-exit), logging on stderr",
+}
+
+
+@functools.cache
+def _json_option() -> Any:
+    """The --json flag, as typer makes it (from a command that declares it)."""
+    probe = typer.Typer()
+
+    @probe.command()
+    def _probe(as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON document on "
+                                                                    "stdout")] = False) -> None: ...
+
+    return typer.main.get_command(probe).params[0]
+
+
+def _with_json(command: Any, path: str) -> None:
+    """Give a command that prints a result --json (unless it has its own): the same result as one JSON document."""
+    import copy
+
+    from clearway.cli_common import out
+
+    if path in NO_JSON or any(p.name == "as_json" for p in command.params):
+        return
+    command.params.append(copy.copy(_json_option()))
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def run(*args: Any, as_json: bool = False, **kwargs: Any) -> Any:
+        if not as_json:
+            return callback(*args, **kwargs)
+        with out.as_json():
+            return callback(*args, **kwargs)
+
+    command.callback = run
+
+
+def _from_settings(param: Any) -> None:
+    """An option that the environment may give (envvar=CLEARWAY_...) takes it from the settings model, where the
+    variable is declared and checked, never from os.environ itself."""
+    from clearway.config import VARIABLES, PREFIX, get_settings
+
+    envvar = param.envvar
+    if not isinstance(envvar, str) or not envvar.startswith(PREFIX):
+        return
+    if envvar not in VARIABLES:
+        raise RuntimeError(f"option {param.name} reads {envvar}, which is no field of clearway.config.Settings")
+    field = envvar.removeprefix(PREFIX).lower()
+
+    def value_from_envvar(ctx: Any) -> Any:
+        value = getattr(get_settings(), field)
+        if isinstance(value, tuple):  # HOST:PORT
+            value = ":".join(map(str, value))
+        return None if value is None else str(value)
+
+    param.value_from_envvar = value_from_envvar
+
+
+def tidy(command: Any, path: str = "") -> Any:
+    """Plain help and clean placeholders on a click command and every command under it; --json on each that
+    prints a result; options given by the environment read through the settings model."""
     command.rich_markup_mode = None
+    subcommands = getattr(command, "commands", None)
+    if subcommands is None and path:
+        _with_json(command, path)
     for param in command.params:
+        _from_settings(param)
         if param.param_type_name == "argument":
             name = param.metavar = param.metavar or param.name.upper()
             # typer (pinned) prints an argument as `{name}` in the usage and `name <type>` below it;
@@ -294,8 +362,8 @@ def tidy(command: Any) -> Any:
             param.display_type_rich = lambda ctx: None
         elif param.metavar is None and not getattr(param, "is_flag", False):
             param.metavar = _metavar(param)
-    for sub in getattr(command, "commands", {}).values():
-        tidy(sub)
+    for name, sub in (subcommands or {}).items():
+        tidy(sub, f"{path} {name}".strip())
     return command
 
 

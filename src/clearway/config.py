@@ -1,20 +1,28 @@
 """Settings read from the environment (CLEARWAY_*), with embedded defaults.
 
-Every CLEARWAY_* variable the package reads is read here, and checked: a bad value stops the
-server or the command at start-up with a SettingsError naming the variable, instead of being
-ignored or failing later in a request. (Command options that typer fills from CLEARWAY_API_KEY,
-CLEARWAY_ECONOMY, CLEARWAY_MQTT and the hub variables are checked by typer as options.)"""
+Every CLEARWAY_* variable is one field of `Settings` below (pydantic-settings, prefix CLEARWAY_): the field's
+name in capitals is the variable, its description is the README's table row (tests/test_config.py compares
+them). Each value is checked as it is read: a bad one stops the server or the command at start-up with a
+SettingsError naming the variable, instead of being ignored or failing later in a request. A blank value
+counts as unset. No .env file is read: the environment is the only source."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import importlib.util
 import os
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+PREFIX = "CLEARWAY_"
 
 
 class SettingsError(ValueError):
@@ -26,108 +34,37 @@ class SettingsError(ValueError):
         self.reason = reason
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value.strip() if value and value.strip() else None
+class _Refused(ValueError):
+    """A validator's reason, without the variable (the Settings constructor adds its name)."""
 
 
-def _data_dir() -> Path:
-    return Path(_env("CLEARWAY_DATA_DIR") or Path.cwd() / "var").resolve()
+class _Environment(EnvSettingsSource):
+    """The process environment, values stripped; a blank value is no value (the default applies)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value, key, is_complex = super().get_field_value(field, field_name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        return value, key, is_complex
 
 
-def _threads() -> int:
-    raw = _env("CLEARWAY_THREADS")
-    if raw is None:
-        return 0
-    if not raw.isdigit():
-        raise SettingsError("CLEARWAY_THREADS", f"{raw!r} is not a whole number of threads (0 = the default)")
-    return int(raw)
+def variable(field: str) -> str:
+    """The environment variable of a Settings field."""
+    return PREFIX + field.upper()
 
 
-def _phyto_hs() -> tuple[str, ...] | None:
-    raw = _env("CLEARWAY_PHYTO_HS")
-    if raw is None:
-        return None
-    prefixes = tuple(p.strip() for p in raw.split(","))
-    for prefix in prefixes:
-        if not (prefix.isdigit() and 2 <= len(prefix) <= 6):
-            raise SettingsError("CLEARWAY_PHYTO_HS",
-                                f"{prefix!r} is not an HS prefix (2 to 6 digits, comma-separated)")
-    return prefixes
-
-
-def _phyto_tolerance() -> Decimal | None:
-    raw = _env("CLEARWAY_PHYTO_TOLERANCE")
-    if raw is None:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise SettingsError("CLEARWAY_PHYTO_TOLERANCE", f"{raw!r} is not a number (a fraction, e.g. 0.05)") from None
-    if not value.is_finite() or not Decimal(0) <= value < Decimal(1):
-        raise SettingsError("CLEARWAY_PHYTO_TOLERANCE", f"{raw} is not a fraction from 0 up to (not including) 1")
-    return value
-
-
-def _seals_rules() -> Path | None:
-    raw = _env("CLEARWAY_SEALS_RULES")
-    if raw is None:
-        return None
-    if not Path(raw).is_file():
-        raise SettingsError("CLEARWAY_SEALS_RULES", f"{raw} is not a readable file (a TOML file of thresholds)")
-    return Path(raw)
-
-
-def _wco_profile() -> Path | None:
-    raw = _env("CLEARWAY_WCO_PROFILE")
-    if raw is None:
-        return None
-    if not Path(raw).is_file():
-        raise SettingsError("CLEARWAY_WCO_PROFILE", f"{raw} is not a readable file (a TOML DEC profile)")
-    return Path(raw)
-
-
-def _wco_callback_hosts() -> tuple[str, ...]:
-    raw = _env("CLEARWAY_WCO_CALLBACK_HOSTS")
-    if raw is None:
-        return ()
-    hosts = tuple(h.strip().lower() for h in raw.split(","))
-    for host in hosts:
-        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:]+\]", host):
-            raise SettingsError("CLEARWAY_WCO_CALLBACK_HOSTS",
-                                f"{host!r} is not a host name or address (comma-separated, no scheme or port)")
-    return hosts
-
-
-def _seconds(name: str, default: float) -> float:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 86400:
-        raise SettingsError(name, f"{raw!r} is not a number of seconds from 0 to 86400 (0 = off)")
-    return value
-
-
-def _risk_model() -> Path | None:
-    raw = _env("CLEARWAY_RISK_MODEL")
-    # A directory that does not exist yet is allowed: no model is deployed until it does.
-    return Path(raw) if raw is not None else None
-
-
-def _hub_url() -> str | None:
-    raw = _env("CLEARWAY_HUB_URL")
-    if raw is not None and not raw.startswith(("http://", "https://")):
-        raise SettingsError("CLEARWAY_HUB_URL", f"{raw!r} is not an http:// or https:// URL")
+def _is_file(raw: Any, what: str) -> Any:
+    if isinstance(raw, str):
+        if not Path(raw).is_file():
+            raise _Refused(f"{raw} is not a readable file ({what})")
+        return Path(raw)
     return raw
 
 
-def _rate(name: str, default: str) -> tuple[int, int] | None:
+def _rate(raw: Any, example: str) -> Any:
     """N/SECONDS (e.g. 300/10): at most N in any SECONDS; 0 turns the limit off."""
-    raw = _env(name) or default
+    if not isinstance(raw, str):
+        return raw
     if raw == "0":
         return None
     count, _, seconds = raw.partition("/")
@@ -136,105 +73,256 @@ def _rate(name: str, default: str) -> tuple[int, int] | None:
     except ValueError:
         pair = (0, 0)
     if pair[0] < 1 or not 0 < pair[1] <= 86400:
-        raise SettingsError(name, f"{raw!r} is not COUNT/SECONDS (whole numbers, e.g. {default}), or 0 for no limit")
+        raise _Refused(f"{raw!r} is not COUNT/SECONDS (whole numbers, e.g. {example}), or 0 for no limit")
     return pair
 
 
-def _mqtt() -> tuple[str, int] | None:
-    raw = _env("CLEARWAY_MQTT")
-    if raw is None:
-        return None
-    host, _, port = raw.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError("CLEARWAY_MQTT", f"{raw!r} is not a broker HOST:PORT")
-    return host, int(port)
-
-
-def _secret_key() -> str | None:
-    raw = _env("CLEARWAY_SECRET_KEY")
-    if raw is None:
-        return None
-    try:
-        if len(base64.urlsafe_b64decode(raw.encode())) == 32:
-            return raw
-    except (ValueError, binascii.Error):
-        pass
-    raise SettingsError("CLEARWAY_SECRET_KEY", "is not a key of 32 bytes in URL-safe base64 (make one with "
-                        "`clearway secret-key`)")
-
-
-def _audit_key() -> str | None:
-    raw = _env("CLEARWAY_AUDIT_KEY")
-    path = _env("CLEARWAY_AUDIT_KEY_FILE")
-    if raw is not None and path is not None:
-        raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", "set CLEARWAY_AUDIT_KEY or CLEARWAY_AUDIT_KEY_FILE, not both")
-    if path is not None:
-        try:
-            return Path(path).read_text()
-        except OSError as exc:
-            raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", f"{path}: {exc.strerror}") from None
+def _positive(raw: Any) -> Any:
+    if isinstance(raw, str) and (not raw.isdigit() or int(raw) < 1):
+        raise _Refused(f"{raw!r} is not a whole number from 1")
     return raw
 
 
-def _positive(name: str, default: int) -> int:
-    raw = _env(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(name, f"{raw!r} is not a whole number from 1")
-    return int(raw)
+class Settings(BaseSettings):
+    """The installation's settings. `Settings()` reads the environment; keyword arguments win over it (the
+    tests build apps on their own database that way)."""
 
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="forbid", enable_decoding=False,
+                                      validate_default=False)
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path = field(default_factory=_data_dir)
-    database_url: str = ""
-    max_body_bytes: int = 1_000_000
+    data_dir: Path = Field(default_factory=lambda: (Path.cwd() / "var").resolve(), description=(
+        "where the embedded database, the demo keys, the secret key file and the deployed fraud model live"),
+        json_schema_extra={"default_text": "`./var`"})
+    database_url: str = Field("", description=(
+        "SQLAlchemy URL; `postgresql+psycopg://user@host/db` in production (install `clearway[postgresql]`)"),
+        json_schema_extra={"default_text": "SQLite file `clearway.db` in the data directory"})
+    max_body_bytes: int = Field(1_000_000, description="largest request body the API accepts (bytes)")
     # Bulk endpoints (manifests of parcels, seal event batches) may take more.
-    max_bulk_body_bytes: int = 64_000_000
-    # Handler threads per process (CLEARWAY_THREADS); 0 = 1 on SQLite, 8 on PostgreSQL.
-    threads: int = field(default_factory=_threads)
-    # Phytosanitary matching overrides of the packaged list (CLEARWAY_PHYTO_HS, CLEARWAY_PHYTO_TOLERANCE).
-    phyto_hs: tuple[str, ...] | None = field(default_factory=_phyto_hs)
-    phyto_tolerance: Decimal | None = field(default_factory=_phyto_tolerance)
-    # Tamper-rule thresholds, a TOML file (CLEARWAY_SEALS_RULES); None = the defaults.
-    seals_rules: Path | None = field(default_factory=_seals_rules)
-    # The deployed fraud model directory (CLEARWAY_RISK_MODEL); None = <data dir>/risk/model.
-    risk_model: Path | None = field(default_factory=_risk_model)
-    # The ePhyto hub this node exchanges through, and the hub's own database.
-    hub_url: str | None = field(default_factory=_hub_url)
-    hub_token: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_TOKEN"))
-    hub_database_url: str | None = field(default_factory=lambda: _env("CLEARWAY_HUB_DATABASE_URL"))
-    # The MQTT broker the seal listeners use (CLEARWAY_MQTT, HOST:PORT); /readyz checks it when set.
-    mqtt: tuple[str, int] | None = field(default_factory=_mqtt)
-    # Requests per API key (CLEARWAY_RATE_LIMIT, COUNT/SECONDS), per process; None = no limit.
-    rate_limit: tuple[int, int] | None = field(default_factory=lambda: _rate("CLEARWAY_RATE_LIMIT", "300/10"))
-    # Unknown or revoked keys per client address before it is made to wait (CLEARWAY_BAD_KEY_LIMIT).
-    bad_key_limit: tuple[int, int] | None = field(default_factory=lambda: _rate("CLEARWAY_BAD_KEY_LIMIT", "20/60"))
-    # The key that encrypts secrets at rest (NPPO private keys): CLEARWAY_SECRET_KEY, else the file
-    # <data dir>/secret.key (made on first use, readable by its owner only).
-    secret_key: str | None = field(default_factory=_secret_key)
-    # The installation's WCO DEC profile, a TOML file (CLEARWAY_WCO_PROFILE); None = the UK worked example.
-    wco_profile: Path | None = field(default_factory=_wco_profile)
-    # Hosts a WCO callback may name over plain http:// (CLEARWAY_WCO_CALLBACK_HOSTS, comma-separated); any other
-    # callback must be https://. Empty by default: a receiver on 127.0.0.1 is allowed only by saying so.
-    wco_callback_hosts: tuple[str, ...] = field(default_factory=_wco_callback_hosts)
-    # How often `clearway serve` pushes new WCO response messages to the callbacks (CLEARWAY_WCO_PUSH_SECONDS,
-    # 5 by default); 0 = no pusher in the server (run `clearway wco push --follow` beside it instead).
-    wco_push_seconds: float = field(default_factory=lambda: _seconds("CLEARWAY_WCO_PUSH_SECONDS", 5))
-    # The audit checkpoint key (CLEARWAY_AUDIT_KEY, or a file named by CLEARWAY_AUDIT_KEY_FILE), kept out of the
-    # database; None = checkpoints unsigned. The server seals committed events every audit_seal_ms.
-    audit_key: str | None = field(default_factory=_audit_key)
-    audit_seal_ms: int = field(default_factory=lambda: _positive("CLEARWAY_AUDIT_SEAL_MS", 1000))
-    # PostgreSQL connections per worker process (CLEARWAY_DB_POOL): pool size, plus as many again on overflow.
-    db_pool: int = field(default_factory=lambda: _positive("CLEARWAY_DB_POOL", 10))
-    # Hours an Idempotency-Key and its first answer are kept (CLEARWAY_IDEMPOTENCY_HOURS), then purged.
-    idempotency_hours: int = field(default_factory=lambda: _positive("CLEARWAY_IDEMPOTENCY_HOURS", 24))
+    max_bulk_body_bytes: int = Field(64_000_000, description=(
+        "largest body of a bulk request: parcel manifests, seal event batches (bytes)"))
+    threads: int = Field(0, description="handler threads per process; 0 = the default",
+                         json_schema_extra={"default_text": "1 on SQLite, 8 on PostgreSQL"})
+    phyto_hs: tuple[str, ...] | None = Field(None, description=(
+        "HS prefixes (2 to 6 digits, comma-separated) whose goods need an ePhyto"),
+        json_schema_extra={"default_text": "the packaged list"})
+    phyto_tolerance: Decimal | None = Field(None, description=(
+        "quantity tolerance between declaration and ePhyto (a fraction from 0 up to 1)"),
+        json_schema_extra={"default_text": "the packaged list's (`0.05`)"})
+    seals_rules: Path | None = Field(None, description=(
+        "tamper-rule thresholds (a TOML file; `docs/containers.md`)"),
+        json_schema_extra={"default_text": "the built-in thresholds"})
+    risk_model: Path | None = Field(None, description=(
+        "a trained fraud model directory (`clearway risk train --out`); it need not exist yet"),
+        json_schema_extra={"default_text": "`<data dir>/risk/model`"})
+    hub_url: str | None = Field(None, description="the ePhyto hub this node exchanges through (http:// or https://)",
+                                json_schema_extra={"default_text": "none: no exchange"})
+    hub_token: str | None = Field(None, description="this node's token at the ePhyto hub",
+                                  json_schema_extra={"default_text": "none"})
+    hub_database_url: str | None = Field(None, description="the hub's own database (the `clearway hub` commands)",
+                                         json_schema_extra={"default_text": "SQLite file `hub.db` in the data directory"})
+    mqtt: tuple[str, int] | None = Field(None, description=(
+        "the seal event broker, HOST:PORT (`clearway seals listen`; `/readyz` checks it when set)"),
+        json_schema_extra={"default_text": "not checked by `/readyz`; the listener uses `127.0.0.1:1883`"})
+    rate_limit: tuple[int, int] | None = Field((300, 10), description=(
+        "requests per API key in any window, COUNT/SECONDS per process; `0` = no limit (`docs/operations.md`)"),
+        json_schema_extra={"default_text": "`300/10`"})
+    bad_key_limit: tuple[int, int] | None = Field((20, 60), description=(
+        "unknown or revoked keys per client address before it is made to wait, COUNT/SECONDS; `0` = no limit"),
+        json_schema_extra={"default_text": "`20/60`"})
+    secret_key: str | None = Field(None, description=(
+        "encrypts NPPO private keys at rest: 32 bytes, URL-safe base64 (`clearway secret-key` makes one)"),
+        json_schema_extra={"default_text": "the file `secret.key` in the data directory, made on first use"})
+    wco_profile: Path | None = Field(None, description=(
+        "the installation's WCO DEC profile (TOML): offices, party ids, codes; `docs/wco.md`"),
+        json_schema_extra={"default_text": "the UK worked example"})
+    wco_callback_hosts: tuple[str, ...] = Field((), description=(
+        "hosts a WCO callback may name over plain `http://` (comma-separated); others must be `https://` "
+        "(`docs/wco.md`)"), json_schema_extra={"default_text": "none"})
+    wco_push_seconds: float = Field(5, description=(
+        "how often `clearway serve` pushes WCO response messages to callbacks; `0` = not in the server"),
+        json_schema_extra={"default_text": "`5`"})
+    idempotency_hours: int = Field(24, description=(
+        "hours an `Idempotency-Key` and its first answer are kept, then purged (`docs/idempotency.md`)"))
+    audit_key: str | None = Field(None, description=(
+        "the audit checkpoint key (PEM, or the 32-byte seed as hex or base64); `docs/audit.md`"),
+        json_schema_extra={"default_text": "none: checkpoints unsigned"})
+    audit_key_file: Path | None = Field(None, description="a file holding the audit checkpoint key (instead of "
+                                        "CLEARWAY_AUDIT_KEY; `clearway audit keygen` writes one)",
+                                        json_schema_extra={"default_text": "none"})
+    audit_seal_ms: int = Field(1000, description="how often each server process seals committed audit events (ms)")
+    db_pool: int = Field(10, description=(
+        "PostgreSQL connections per server process (and as many again at a peak)"))
+    log_format: Literal["json", "text"] = Field("json", description=(
+        "`json` or `text` logs of `clearway serve` (also `--log-format`)"))
+    api_key: str | None = Field(None, description="the API key of the commands that act as a user (their `--key`)",
+                                json_schema_extra={"default_text": "none"})
+    economy: str | None = Field(None, description=(
+        "the economy of `clearway seals listen` and `seals simulate` (their `--economy`)"),
+        json_schema_extra={"default_text": "none"})
+    device_key: str | None = Field(None, description=(
+        "a seal device's signing key for `clearway seals affix` and `seals sign` (their `--device-key`)"),
+        json_schema_extra={"default_text": "none"})
+    region_key: str | None = Field(None, description=(
+        "the regional installation's key for `clearway dashboard publish` (its `--token`)"),
+        json_schema_extra={"default_text": "none"})
 
-    def __post_init__(self) -> None:
-        if not self.database_url:
-            url = _env("CLEARWAY_DATABASE_URL") or f"sqlite:///{self.data_dir / 'clearway.db'}"
-            object.__setattr__(self, "database_url", url)
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _one_line(exc) from None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _Environment(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, data: Any) -> Any:
+        """The data directory resolved, the database under it by default, the audit key read from its file."""
+        data = dict(data)
+        data_dir = data.get("data_dir")
+        if isinstance(data_dir, str | Path):
+            data["data_dir"] = data_dir = Path(data_dir).resolve()
+        if not data.get("database_url"):
+            data["database_url"] = f"sqlite:///{(data_dir or (Path.cwd() / 'var').resolve()) / 'clearway.db'}"
+        path = data.get("audit_key_file")
+        if path is not None:
+            if data.get("audit_key") is not None:
+                raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", "set CLEARWAY_AUDIT_KEY or CLEARWAY_AUDIT_KEY_FILE, "
+                                    "not both")
+            try:
+                data["audit_key"] = Path(path).read_text()
+            except OSError as exc:
+                raise SettingsError("CLEARWAY_AUDIT_KEY_FILE", f"{path}: {exc.strerror}") from None
+        return data
+
+    @field_validator("database_url", "hub_database_url")
+    @classmethod
+    def _driver(cls, url: str | None) -> str | None:
+        if url and url.startswith("postgresql") and importlib.util.find_spec("psycopg") is None:
+            raise _Refused("PostgreSQL needs its driver, which is not installed: pip install 'clearway[postgresql]'")
+        return url
+
+    @field_validator("threads", mode="before")
+    @classmethod
+    def _threads(cls, raw: Any) -> Any:
+        if isinstance(raw, str) and not raw.isdigit():
+            raise _Refused(f"{raw!r} is not a whole number of threads (0 = the default)")
+        return raw
+
+    @field_validator("max_body_bytes", "max_bulk_body_bytes", "audit_seal_ms", "db_pool", "idempotency_hours",
+                     mode="before")
+    @classmethod
+    def _positive(cls, raw: Any) -> Any:
+        return _positive(raw)
+
+    @field_validator("phyto_hs", mode="before")
+    @classmethod
+    def _phyto_hs(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        prefixes = tuple(p.strip() for p in raw.split(","))
+        for prefix in prefixes:
+            if not (prefix.isdigit() and 2 <= len(prefix) <= 6):
+                raise _Refused(f"{prefix!r} is not an HS prefix (2 to 6 digits, comma-separated)")
+        return prefixes
+
+    @field_validator("phyto_tolerance", mode="before")
+    @classmethod
+    def _phyto_tolerance(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise _Refused(f"{raw!r} is not a number (a fraction, e.g. 0.05)") from None
+        if not value.is_finite() or not Decimal(0) <= value < Decimal(1):
+            raise _Refused(f"{raw} is not a fraction from 0 up to (not including) 1")
+        return value
+
+    @field_validator("seals_rules", mode="before")
+    @classmethod
+    def _seals_rules(cls, raw: Any) -> Any:
+        return _is_file(raw, "a TOML file of thresholds")
+
+    @field_validator("wco_profile", mode="before")
+    @classmethod
+    def _wco_profile(cls, raw: Any) -> Any:
+        return _is_file(raw, "a TOML DEC profile")
+
+    @field_validator("wco_callback_hosts", mode="before")
+    @classmethod
+    def _wco_callback_hosts(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        hosts = tuple(h.strip().lower() for h in raw.split(","))
+        for host in hosts:
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:]+\]", host):
+                raise _Refused(f"{host!r} is not a host name or address (comma-separated, no scheme or port)")
+        return hosts
+
+    @field_validator("wco_push_seconds", mode="before")
+    @classmethod
+    def _wco_push_seconds(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 86400:
+            raise _Refused(f"{raw!r} is not a number of seconds from 0 to 86400 (0 = off)")
+        return value
+
+    @field_validator("hub_url", mode="before")
+    @classmethod
+    def _hub_url(cls, raw: Any) -> Any:
+        if isinstance(raw, str) and not raw.startswith(("http://", "https://")):
+            raise _Refused(f"{raw!r} is not an http:// or https:// URL")
+        return raw
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate_limit(cls, raw: Any) -> Any:
+        return _rate(raw, "300/10")
+
+    @field_validator("bad_key_limit", mode="before")
+    @classmethod
+    def _bad_key_limit(cls, raw: Any) -> Any:
+        return _rate(raw, "20/60")
+
+    @field_validator("mqtt", mode="before")
+    @classmethod
+    def _mqtt(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        host, _, port = raw.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise _Refused(f"{raw!r} is not a broker HOST:PORT")
+        return host, int(port)
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _secret_key(cls, raw: Any) -> Any:
+        if raw is None:
+            return raw
+        try:
+            if len(base64.urlsafe_b64decode(str(raw).encode())) == 32:
+                return raw
+        except (ValueError, binascii.Error):
+            pass
+        raise _Refused("is not a key of 32 bytes in URL-safe base64 (make one with `clearway secret-key`)")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, raw: Any) -> Any:
+        if isinstance(raw, str) and raw not in ("json", "text"):
+            raise _Refused(f"{raw!r} is not one of json, text")
+        return raw
 
     @property
     def model_dir(self) -> Path:
@@ -245,14 +333,27 @@ class Settings:
         return self.hub_database_url or f"sqlite:///{self.data_dir / 'hub.db'}"
 
 
+def _one_line(exc: ValidationError) -> SettingsError:
+    """The first refusal of a validation, as a SettingsError naming its variable."""
+    first = exc.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, SettingsError):
+        return cause
+    name = variable(str(first["loc"][0])) if first["loc"] else "CLEARWAY_*"
+    if isinstance(cause, _Refused):
+        return SettingsError(name, str(cause))
+    given = first.get("input")
+    return SettingsError(name, f"{given!r} is not valid: {first['msg']}" if isinstance(given, str) else first["msg"])
+
+
+# Every variable, one per field (the cache key of get_settings).
+VARIABLES = tuple(variable(name) for name in Settings.model_fields)
+
+
 def get_settings() -> Settings:
     """The settings as the environment says now: read afresh whenever a CLEARWAY_* variable (or the working
     directory) changed, else the same object (the lodging path asks on every declaration)."""
-    return _settings_for(tuple(map(os.environ.get, _VARIABLES)), os.getcwd())
-
-
-# Every variable this module reads (found in its own text, so a variable added later is never missed).
-_VARIABLES = tuple(sorted(set(re.findall(r'"(CLEARWAY_[A-Z0-9_]+)"', Path(__file__).read_text()))))
+    return _settings_for(tuple(map(os.environ.get, VARIABLES)), os.getcwd())
 
 
 @lru_cache(maxsize=8)

@@ -32,7 +32,7 @@ def create(role: Annotated[str, typer.Option(metavar="ROLE", help="declarant, of
 
     with uow() as session:
         key, _ = create_key(session, role=role, economy=economy, party_id=party, label=label, actor="cli")
-    print(key)
+    out.line(key, name="key")
 
 
 def _when(value) -> str:  # noqa: ANN001 - an aware datetime or None

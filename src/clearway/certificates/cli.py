@@ -46,7 +46,7 @@ def keys_create(economy: Annotated[str, typer.Option(help="ISO 3166 alpha-2 code
                               actor="cli")
         pem, digest, until = row.cert_pem, row.fingerprint, row.not_after
     err.print(f"NPPO key for {economy.upper()} created: SHA-256 {digest}, valid until {until:%Y-%m-%d}")
-    print(pem, end="")
+    out.line(pem, name="certificate", end="")
 
 
 @nppo_keys.command("show")
@@ -57,7 +57,7 @@ def keys_show(economy: Annotated[str, typer.Option()]) -> None:
 
     with uow() as session:
         pair = nppo.signing_key(session, economy=economy)
-    print(pair.cert_pem.decode(), end="")
+    out.line(pair.cert_pem.decode(), name="certificate", end="")
 
 
 @nppo_trust.command("add")
@@ -161,4 +161,4 @@ def hub_add(country: Annotated[str, typer.Option(help="the NPPO's economy")],
         token = hub_store.add_nppo(hub_store.sessions(database), country=country)
     except ValueError as exc:
         fail(str(exc))
-    print(token)
+    out.line(token, name="token")

@@ -56,7 +56,7 @@ def secret_key() -> None:
     """Print a new key for CLEARWAY_SECRET_KEY (it encrypts NPPO private keys at rest)."""
     from clearway.keyring import new_key
 
-    print(new_key())
+    out.line(new_key(), name="key")
 
 
 def register(app: typer.Typer) -> None:

@@ -190,9 +190,13 @@ def essential_list(economy: Annotated[str, typer.Argument(help="APEC economy, e.
 
     with uow() as session:
         rows = entries(session, economy=economy)
+    lines, data = [], []
     for e in rows:
         changed = f"\t{e.actor}\t{e.changed_at.isoformat()}\t{e.reason}" if e.actor and e.changed_at else ""
-        typer.echo(f"{e.subheading}\t{e.source}{changed}")  # tab-separated: rich would expand the tabs
+        lines.append(f"{e.subheading}\t{e.source}{changed}")  # tab-separated: rich would expand the tabs
+        data.append({"subheading": e.subheading, "source": e.source, "actor": e.actor,
+                     "changed_at": e.changed_at.isoformat() if e.changed_at else None, "reason": e.reason})
+    out.result(data, "".join(line + "\n" for line in lines))
 
 
 def _essential_change(economy: str, subheading: str, reason: str, key: str | None, included: bool) -> None:
