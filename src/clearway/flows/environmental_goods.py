@@ -17,6 +17,7 @@ from clearway.dashboard.core import Indicator, Series, share
 from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.declarations.schemas import EnvironmentalGoodsLine
 from clearway.green import egl, service as green
+from clearway.payments.core import at_currency_precision
 from clearway.payments.models import Payment
 from clearway.timerelease import core
 from clearway.timerelease.models import Milestones
@@ -106,7 +107,8 @@ def indicators(session: Session, *, wide: pl.DataFrame, start: datetime, end: da
 
     def money(totals: dict[tuple[str, str], Decimal], groups: tuple[str, ...]) -> list[Series]:
         currencies = sorted({c for _, c in totals})
-        return [Series(g, [(c, totals.get((g, c), Decimal(0))) for c in currencies]) for g in groups]
+        return [Series(g, [(c, at_currency_precision(totals.get((g, c), Decimal(0)), c)) for c in currencies])
+                for g in groups]
 
     def ind(key: str, title: str, unit: str, series: list[Series], note: str) -> Indicator:
         return Indicator(key, "industry", title, unit, "computed", provenance + "; totals over the whole window",
