@@ -54,6 +54,7 @@ def test_the_industry_pillar_shows_environmental_goods_against_all_goods(db, ser
             csv = anyone.get(section.locator("a.csv").get_attribute("href")).text.splitlines()
             assert len(csv) == len(table_of(section)) and "as_of=2026-06-30" in section.locator(
                 "a.csv").get_attribute("href")
+    assert page.locator("h2.section").all_inner_texts() == ["Environmental goods (APEC list) against all goods"]
     cells = {key: {row[0]: row[1:] for row in table_of(page.locator(f"section[data-key={key}]"))[1:]}
              for key in KEYS}
     assert cells["environmental_goods_declarations"]["declarations"] == ["3", "5"]

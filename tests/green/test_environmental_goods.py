@@ -102,7 +102,10 @@ def test_the_industry_pillar_sets_environmental_goods_against_all_goods(db, keys
     for ind in (found[k] for k in found if k.startswith("environmental_goods_")):
         assert ind.pillar == "industry" and ind.source == "computed"
         assert ind.provenance.startswith("computed live: 2026-01-01 to 2026-06-30 23:59 UTC")
-        assert "'All goods' is every declaration lodged in the same window" in ind.note
+        assert ind.section == "Environmental goods (APEC list) against all goods"
+    method = found["environmental_goods_declarations"].note
+    assert "'All goods' is every declaration lodged in the same window" in method
+    assert "APEC List of Environmental Goods (2012)" in method and "possibly" in method
 
 
 def test_the_window_leaves_out_what_was_lodged_outside_it(db, keys):

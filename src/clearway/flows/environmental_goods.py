@@ -23,6 +23,7 @@ from clearway.timerelease import core
 from clearway.timerelease.models import Milestones
 from clearway.timerelease.survival import kaplan_meier
 
+SECTION = "Environmental goods (APEC list) against all goods"
 LISTED = "carrying listed goods"
 ALL = "all goods"
 LISTED_ITEMS = "listed goods items only"
@@ -112,12 +113,12 @@ def indicators(session: Session, *, wide: pl.DataFrame, start: datetime, end: da
 
     def ind(key: str, title: str, unit: str, series: list[Series], note: str) -> Indicator:
         return Indicator(key, "industry", title, unit, "computed", provenance + "; totals over the whole window",
-                         "bar", series, note + " " + method)
+                         "bar", series, note, SECTION)
 
     return [
         ind("environmental_goods_declarations", "Environmental goods: declarations lodged", "declarations",
             [Series(LISTED, [("declarations", flagged.height)]), Series(ALL, [("declarations", wide.height)])],
-            "Every declaration lodged in the window, whatever its status."),
+            method + " Counted here: every declaration lodged in the window, whatever its status."),
         ind("environmental_goods_value", "Environmental goods: declared value against all goods", "currency units",
             money(value, (LISTED, LISTED_ITEMS, ALL)),
             "Customs value declared, by the declaration's currency, rejected and cancelled declarations left out; "
