@@ -120,3 +120,17 @@ def test_the_window_leaves_out_what_was_lodged_outside_it(db, keys):
         assert count == {"carrying listed goods": {"declarations": 0}, "all goods": {"declarations": 0}}
         assert found["environmental_goods_value"].series == [
             s for s in found["environmental_goods_value"].series if not s.points]
+
+
+def test_the_dashboard_window_end_is_taken_as_a_date_and_refused_out_of_range_by_name(db, http):
+    fixed = http.get("/api/v1/dashboard/indicators", params={"economy": "AU", "pillar": "industry",
+                                                              "as_of": AS_OF.isoformat()})
+    assert fixed.status_code == 200
+    shown = {i["key"]: i for i in fixed.json()}
+    assert "2026-01-01 to 2026-06-30 23:59 UTC" in shown["environmental_goods_value"]["provenance"]
+    for bad in ("0001-01-01", "9999-12-31"):
+        r = http.get("/api/v1/dashboard/indicators", params={"as_of": bad})
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "as_of", bad
+    csv = http.get("/api/v1/dashboard/indicators/environmental_goods_lanes.csv", params={"as_of": "2026-06-30"})
+    assert csv.status_code == 200 and csv.text.splitlines()[0] == (
+        "label,carrying listed goods (% of laned declarations),all goods (% of laned declarations)")
