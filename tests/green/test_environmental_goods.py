@@ -4,7 +4,8 @@ over a fixed window, on SQLite and PostgreSQL, from hand-built declarations."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,10 @@ from sqlalchemy import select
 
 from clearway.db import transaction
 from clearway.declarations.models import Declaration
+from clearway.demo_goods import DEMO_ECONOMIES, ENVIRONMENTAL_ECONOMIES, declaration, with_environmental_goods
 from clearway.flows import environmental_goods, indicators
 from clearway.green import egl, service as green
+from clearway.tariff import schedule
 from clearway.risk import decisions
 from tests.green.support import AS_OF, LIST_CSV, seed
 
@@ -134,3 +137,13 @@ def test_the_dashboard_window_end_is_taken_as_a_date_and_refused_out_of_range_by
     csv = http.get("/api/v1/dashboard/indicators/environmental_goods_lanes.csv", params={"as_of": "2026-06-30"})
     assert csv.status_code == 200 and csv.text.splitlines()[0] == (
         "label,carrying listed goods (% of laned declarations),all goods (% of laned declarations)")
+
+
+def test_one_demo_declaration_in_seven_carries_listed_goods_its_schedule_can_assess():
+    rng = random.Random(2026)
+    docs = [with_environmental_goods(declaration(DEMO_ECONOMIES[n % 6], n, rng), n) for n in range(70)]
+    flagged = [d for d in docs if egl.matches(egl.shipped(), [i["hs_code"] for i in d["items"]])]
+    assert 5 <= len(flagged) <= 10 and {d["economy"] for d in flagged} <= set(ENVIRONMENTAL_ECONOMIES)
+    for d in flagged:
+        assert Decimal(d["freight"]) + Decimal(d["insurance"]) < sum(Decimal(i["value"]) for i in d["items"])
+        assert schedule.builtin(d["economy"]).find("mfn", "854143", date(2026, 12, 1)), d["economy"]
