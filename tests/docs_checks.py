@@ -126,6 +126,11 @@ def _check_green(ws: Workspace) -> None:
                      timeout=30).json()
     assert [s["subheading"] for s in body["subheadings"]] == ["854143", "850231"]
     assert sum(body["counts"].values()) == 2
+    # the solar declaration is flagged (the example edition lists 8541.43 whole) and counted on the dashboard
+    assert squeeze('{"item":1,"subheading":"854143","listed_as":"854140","coverage":"listed"}') in said
+    assert squeeze('["environmental_goods_declarations",[["carrying listed goods",[["declarations","1"]]],'
+                   '["all goods",[["declarations","1"]]]]]') in said
+    assert squeeze('["environmental_goods_value",[["carrying listed goods",[["USD","24200.00"]]]') in said
 
 
 CHECKS = {"README.md": _check_readme, "green.md": _check_green, "tfa.md": _check_tfa, "tariff.md": _check_tariff, "risk.md": _check_risk,

@@ -23,7 +23,7 @@ from clearway.containers.demo import load as load_seals
 from clearway.db import transaction
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
-from clearway.demo_goods import DEMO_ECONOMIES, declaration, party
+from clearway.demo_goods import DEMO_ECONOMIES, declaration, party, with_environmental_goods
 from clearway.errors import ClearwayError, Conflict
 from clearway.flows import clearance, lanes, lodging, seals, stocktake_demo
 from clearway.risk.schemas import InspectionIn
@@ -120,7 +120,7 @@ def load(factory: sessionmaker[Session], *, keys_file: Path, model_dir: Path | N
         principals = {e: authenticate(session, keys[f"declarant_{e.lower()}"]) for e in DEMO_ECONOMIES}
     for n in range(declarations):
         economy = DEMO_ECONOMIES[n % len(DEMO_ECONOMIES)]
-        doc = declaration(economy, n, rng)
+        doc = with_environmental_goods(declaration(economy, n, rng), n)
         try:
             with transaction(factory) as session:
                 _, new = lodging.lodge(session, principal=principals[economy], decl=parse(DeclarationIn, doc))

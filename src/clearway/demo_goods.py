@@ -72,3 +72,31 @@ def declaration(economy: str, n: int, rng: random.Random, *, arrival: datetime |
         "insurance": str((total * Decimal("0.01")).quantize(Decimal("0.01"))),
         "items": lines, "documents": docs,
     }
+
+
+# One demo declaration in seven carries photovoltaic modules (HS 2022 8541.43, on APEC's environmental goods
+# list; the demo schedules of ENVIRONMENTAL_ECONOMIES have the line), so that the dashboard's environmental
+# goods section has something in it.
+# Decided from the declaration's number, not drawn, so the other declarations stay as they were.
+ENVIRONMENTAL_EVERY, ENVIRONMENTAL_AT = 7, 3  # 7, not 6 or 10: every economy below gets some
+# Not NZ: its shipped whole schedule is HS 2017 (no 8541.43), and a demo line would stand beside it once
+# `clearway demo tariffs` loads it, changing the NZ results docs/green.md reports.
+ENVIRONMENTAL_ECONOMIES = ("AU", "CA", "JP", "TH", "US")
+PV_MODULE_USD = Decimal("150.00")
+
+
+def with_environmental_goods(doc: dict[str, Any], n: int) -> dict[str, Any]:
+    """The declaration with its first goods item made photovoltaic modules, for one number in seven (none whose
+    first item needs a phytosanitary certificate, which cites it)."""
+    first = doc["items"][0]
+    if n % ENVIRONMENTAL_EVERY != ENVIRONMENTAL_AT or first["hs_code"].startswith("08") \
+            or doc["economy"] not in ENVIRONMENTAL_ECONOMIES:
+        return doc
+    qty = Decimal(first["quantity"])
+    net = (qty * Decimal("22")).quantize(Decimal("0.1"))
+    items = [{**first, "hs_code": "854143", "description": "Photovoltaic modules, 400 W", "unit": "u",
+              "value": str((qty * PV_MODULE_USD).quantize(Decimal("0.01"))), "net_weight_kg": str(net),
+              "gross_weight_kg": str((net * Decimal("1.06")).quantize(Decimal("0.1")))}, *doc["items"][1:]]
+    total = sum(Decimal(i["value"]) for i in items)
+    return {**doc, "items": items, "freight": str((total * Decimal("0.08")).quantize(Decimal("0.01"))),
+            "insurance": str((total * Decimal("0.01")).quantize(Decimal("0.01")))}

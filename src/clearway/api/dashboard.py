@@ -17,27 +17,33 @@ from clearway.dashboard.core import KEY_PATTERN, PILLARS, csv_rows
 from clearway.dashboard.schemas import ChangeOut, EnteredIn, EnteredOut, PublicationIn, PublicationOut
 from clearway.errors import NotFound
 from clearway.flows import indicators
+from clearway.validation import DateOrTime
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"], route_class=IdempotentRoute)
 
 Economy = Annotated[str | None, Query(pattern="^[A-Z]{2}$", description="default: all economies here")]
+AsOf = Annotated[DateOrTime | None, Query(description="the window's end: a time, or a date (to its end); default now. "
+                                                      "The window is the six months to it")]
 
 
 @router.get("/indicators", response_model=list[dict[str, Any]])
 def list_indicators(ctx: Ctx, economy: Economy = None,
-                    pillar: Annotated[str | None, Query(pattern="^(" + "|".join(PILLARS) + ")$")] = None) -> Any:
+                    pillar: Annotated[str | None, Query(pattern="^(" + "|".join(PILLARS) + ")$")] = None,
+                    as_of: AsOf = None) -> Any:
     """Every indicator (computed live over the last six months, or entered with its source and date)."""
     with ctx.uow() as session:
-        found = indicators.indicators(session, economy=economy)
+        found = indicators.indicators(session, economy=economy, now=indicators.window_end(as_of))
     return [i.as_dict() for i in found if pillar is None or i.pillar == pillar]
 
 
 @router.get("/indicators/{key}.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "one row per label, a column per series"}})
-def indicator_csv(key: Annotated[str, Path(pattern=KEY_PATTERN)], ctx: Ctx, economy: Economy = None) -> Response:
+def indicator_csv(key: Annotated[str, Path(pattern=KEY_PATTERN)], ctx: Ctx, economy: Economy = None,
+                  as_of: AsOf = None) -> Response:
     """One indicator's figures as CSV (the data table beside its chart on the dashboard)."""
     with ctx.uow() as session:
-        found = [i for i in indicators.indicators(session, economy=economy) if i.key == key]
+        found = [i for i in indicators.indicators(session, economy=economy, now=indicators.window_end(as_of))
+                 if i.key == key]
     if not found:
         raise NotFound(f"no indicator {key!r}")
     buf = io.StringIO()

@@ -18,7 +18,7 @@ from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
                                            DeclarationSummary, FindingOut, StatusEventOut, VersionOut)
-from clearway.flows import lodging
+from clearway.flows import environmental_goods, lodging
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
 
@@ -38,7 +38,8 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
                  for h in row.history],
         findings=[FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
                              raised_at=f.raised_at)
-                  for f in (open_findings(session, declaration_id=row.id) if findings else [])])
+                  for f in (open_findings(session, declaration_id=row.id) if findings else [])],
+        environmental_goods=environmental_goods.matches(session, row=row))
 
 
 # WCO DEC XML in and out (Content-Type / Accept: application/xml): matched before the JSON routes below.

@@ -38,6 +38,7 @@ class Indicator:
     chart: str = "bar"  # bar | line | none
     series: list[Series] = field(default_factory=list)
     note: str | None = None
+    section: str | None = None  # a heading the page shows above a run of indicators that belong together
 
     def as_dict(self) -> dict:
         return {"key": self.key, "pillar": self.pillar, "title": self.title, "unit": self.unit,

@@ -152,6 +152,19 @@ class FindingOut(BaseModel):
     raised_at: datetime
 
 
+class EnvironmentalGoodsLine(BaseModel):
+    """A goods item under a subheading of APEC's environmental goods list in force (computed at each read)."""
+
+    item: int = Field(description="the goods item's position, from 1")
+    hs_code: str
+    subheading: str = Field(description="the HS 2022 subheading the list covers")
+    listed_as: str = Field(description="the code as the list's edition lists it (HS 2012 for the shipped list)")
+    line: str = Field(description="the listed product")
+    coverage: str = Field(description="`listed`: the whole subheading is on the list; `possibly`: the list names "
+                                      "only part of it (an ex-out), so these goods may or may not be the listed part")
+    caveat: str | None = Field(description="what the list says of the line's coverage")
+
+
 class DeclarationOut(BaseModel):
     id: str = Field(description="the movement reference number (MRN)")
     mrn: str
@@ -170,6 +183,8 @@ class DeclarationOut(BaseModel):
                                           "code")
     history: list[StatusEventOut] = Field(default_factory=list)
     findings: list[FindingOut] = Field(default_factory=list, description="open findings of other checks")
+    environmental_goods: list[EnvironmentalGoodsLine] = Field(
+        default_factory=list, description="goods items under a line of APEC's environmental goods list in force")
 
 
 class DeclarationSummary(BaseModel):

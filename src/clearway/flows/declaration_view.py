@@ -13,7 +13,7 @@ from clearway.auth.core import Principal
 from clearway.controls.service import open_findings
 from clearway.declarations import service as declarations
 from clearway.errors import NotFound
-from clearway.flows import clearance
+from clearway.flows import clearance, environmental_goods
 from clearway.payments import service as payments
 from clearway.payments.core import at_currency_precision
 from clearway.payments.providers import PROVIDERS
@@ -45,4 +45,5 @@ def page_view(session: Session, *, principal: Principal, mrn: str) -> dict[str, 
             "accounts": accounts, "guarantees": guarantees,
             "documents": [{"type": d.type, "reference": d.reference} for d in row.documents],
             "containers": [c.container for c in row.containers],
-            "may_assess": row.status == "accepted" and assessment is None}
+            "may_assess": row.status == "accepted" and assessment is None,
+            "environmental_goods": environmental_goods.matches(session, row=row)}

@@ -5,7 +5,7 @@ administrator entered (clearway.dashboard.service). Composes: a flow."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import polars as pl
@@ -18,13 +18,15 @@ from clearway.dashboard import service as dashboard
 from clearway.dashboard.core import PILLARS, Indicator, Series, share
 from clearway.db import utcnow
 from clearway.declarations.models import Declaration
-from clearway.flows import time_release
+from clearway.errors import FieldError, Invalid
+from clearway.flows import environmental_goods, time_release
 from clearway.payments import core as payments_core
 from clearway.payments.models import Payment
 from clearway.timerelease import core
 from clearway.timerelease.survival import kaplan_meier
 
 MONTHS = 6
+AS_OF_YEARS = (1990, 2999)  # a window's end the dashboard computes (customs declarations are not older)
 BUCKETS = ((0, 1), (1, 6), (6, 12), (12, 24), (24, 48), (48, 96), (96, None))  # hours, arrival -> release
 
 
@@ -39,6 +41,19 @@ def window(now: datetime, months: int = MONTHS) -> tuple[datetime, datetime, lis
         labels.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return start, now, labels
+
+
+def window_end(as_of: date | datetime | None) -> datetime | None:
+    """The window's end for an `as_of` the dashboard was asked for: a time as given, a date at its last moment
+    (so that its month is the window's last), None for now."""
+    if as_of is None:
+        return None
+    if not AS_OF_YEARS[0] <= as_of.year <= AS_OF_YEARS[1]:
+        raise Invalid("no dashboard window there", errors=[FieldError(
+            "as_of", f"a date or time from {AS_OF_YEARS[0]} to {AS_OF_YEARS[1]}")])
+    if isinstance(as_of, datetime):
+        return as_of.astimezone(UTC)
+    return datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
 
 
 def _month(at: datetime) -> str:
@@ -223,6 +238,8 @@ def indicators(session: Session, *, economy: str | None = None, now: datetime | 
     found = declarations_indicators(wide, labels, provenance)
     found += payment_indicators(session, start=start, economy=economy, labels=labels, low_value=low_value,
                                 provenance=provenance)
+    found += environmental_goods.indicators(session, wide=wide, start=start, end=end, economy=economy,
+                                            provenance=provenance)
     found += exchange_indicators(session, start=start, economy=economy, labels=labels, provenance=provenance)
     found.append(paperless_indicator(session, start=start, economy=economy, labels=labels, provenance=provenance))
     found += dashboard.entered_indicators(session, economy=economy)

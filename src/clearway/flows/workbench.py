@@ -21,7 +21,7 @@ from clearway.declarations import service as declarations
 from clearway.declarations.core import FINAL
 from clearway.declarations.models import Declaration
 from clearway.errors import ClearwayError, Forbidden
-from clearway.flows import clearance
+from clearway.flows import clearance, environmental_goods
 from clearway.payments.core import at_currency_precision
 from clearway.flows.priority import priority_goods
 from clearway.risk import decisions
@@ -127,4 +127,5 @@ def case_file(session: Session, *, principal: Principal, mrn: str, now: datetime
         "inspection": _inspection(inspection) if inspection is not None
         and (decision is None or inspection.decision_id == decision.id) else None,
         "may_inspect": row.status == "under_control" and not case.control_done,
+        "environmental_goods": environmental_goods.matches(session, row=row),
     }

@@ -77,3 +77,56 @@ def shipped() -> Edition:
 def is_environmental(hs_codes: list[str], listed: frozenset[str]) -> bool:
     """A declaration carries environmental goods when any of its items is under a listed subheading."""
     return any(code[:6] in listed for code in hs_codes)
+
+
+NOT_RECOVERED = "ex-out not recovered"
+
+
+def title(line: ListedLine) -> str:
+    """A short name for the line: the product Annex C names (its first quoted phrase) where the list quotes it,
+    else the subheading's text without the list's prefix and bracketed caveat."""
+    text = line.description
+    if text.startswith("Annex C:") and text.count('"') >= 2:
+        return text.split('"')[1].strip()
+    if "):" in text[:60]:
+        text = text.split("):", 1)[1]
+    return text.split(" [")[0].strip() or line.description
+
+
+def caveat(line: ListedLine) -> str | None:
+    """What the list itself says of the line's coverage, in a sentence (None: the whole subheading is listed)."""
+    if not line.partial:
+        return None
+    if NOT_RECOVERED in line.description.lower():
+        return ("the list's caveat: Annex C lists this line as an ex-out whose text was not recovered; the listed "
+                "scope may be narrower than the subheading")
+    return "an ex-out: the list names only part of this subheading (" + title(line) + ")"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One goods item under a listed subheading. `coverage`: "listed" (the whole subheading is on the list) or
+    "possibly" (the list names only part of it: whether these goods are the listed part is not known)."""
+
+    item: int  # 1-based, as the declaration numbers its items
+    hs_code: str
+    subheading: str
+    listed_as: str
+    title: str
+    coverage: str
+    caveat: str | None
+
+
+def matches(edition: Edition, hs_codes: list[str]) -> list[Match]:
+    """Every goods item (by position) under a subheading the edition lists, with the line that lists it."""
+    by_code: dict[str, ListedLine] = {}
+    for line in edition.lines:
+        for code in line.hs2022:
+            by_code.setdefault(code, line)
+    out = []
+    for n, code in enumerate(hs_codes, start=1):
+        line = by_code.get((code or "")[:6])
+        if line is not None:
+            out.append(Match(item=n, hs_code=code, subheading=code[:6], listed_as=line.listed_as, title=title(line),
+                             coverage="possibly" if line.partial else "listed", caveat=caveat(line)))
+    return out

@@ -3,6 +3,7 @@ loading an edition, and its history. Runs inside the caller's transaction; every
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +23,15 @@ def _newest(session: Session) -> EnvironmentalGoodsEdition | None:
     return session.scalars(select(EnvironmentalGoodsEdition).order_by(EnvironmentalGoodsEdition.id.desc())).first()
 
 
+@lru_cache(maxsize=8)
+def _parsed(row_id: int, name: str, text: str) -> egl.Edition:
+    return egl.parse(text, name=name)
+
+
 def edition(session: Session) -> egl.Edition:
+    """The edition in force, parsed once per process (every declaration read flags its goods against it)."""
     row = _newest(session)
-    return egl.shipped() if row is None else egl.parse(row.text, name=row.name)
+    return egl.shipped() if row is None else _parsed(row.id, row.name, row.text)
 
 
 def listed(session: Session) -> frozenset[str]:

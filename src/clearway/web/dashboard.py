@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,11 +31,12 @@ Economy = Annotated[str | None, Query(pattern="^[A-Z]{2}$")]
 Admin = Annotated[SignedIn, Depends(require_page_user("admin"))]
 
 
-def _found(ctx: Context, economy: str | None, pillar: str):
+def _found(ctx: Context, economy: str | None, pillar: str, as_of: date | None = None):
     if pillar not in PILLARS:
         raise NotFound(f"no dashboard pillar {pillar!r}; the pillars: {', '.join(PILLARS)}")
     with ctx.uow() as session:
-        return [i for i in indicators.indicators(session, economy=economy) if i.pillar == pillar]
+        return [i for i in indicators.indicators(session, economy=economy, now=indicators.window_end(as_of))
+                if i.pillar == pillar]
 
 
 @router.get("/dashboard")
@@ -124,9 +127,12 @@ def admin_enter(request: Request, signed: Admin, key: Annotated[str, Form()] = "
 
 
 @router.get("/dashboard/{pillar}", response_class=HTMLResponse)
-def pillar_page(request: Request, pillar: str, ctx: Ctx, economy: Economy = None) -> HTMLResponse:
-    found = _found(ctx, economy, pillar)
+def pillar_page(request: Request, pillar: str, ctx: Ctx, economy: Economy = None,
+                as_of: Annotated[date | None, Query(description="the window's last day; default today")] = None,
+                ) -> HTMLResponse:
+    found = _found(ctx, economy, pillar, as_of)
     shown = [{"ind": i, "svg": charts.svg(i) if i.chart != "none" else "", "rows": csv_rows(i)} for i in found]
+    params = {k: v for k, v in (("economy", economy), ("as_of", as_of and as_of.isoformat())) if v}
     return render(request, "dashboard.html", {
         "pillar": pillar, "pillars": PILLARS, "economy": economy, "shown": shown,
-        "query": f"?economy={economy}" if economy else ""})
+        "query": ("?" + urlencode(params)) if params else ""})
