@@ -18,6 +18,7 @@ refuses in another way names the status in its `responses=` and gets the problem
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 import re
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from clearway.api.deps import principal
-from clearway.errors import BY_STATUS, TYPES
+from clearway.errors import TYPES
 
 PROBLEM = "application/problem+json"
 SCHEME = "bearer"
@@ -72,8 +73,7 @@ def _kinds(status: int) -> str:
 
 
 def _problem_response(status: int, description: str | None = None) -> dict[str, Any]:
-    known = BY_STATUS.get(status)
-    text = description or (known.title if known else "Refused")
+    text = description or HTTPStatus(status).phrase
     if _kinds(status):
         text += f" (problem type {_kinds(status)})"
     return {"description": text,
@@ -136,6 +136,16 @@ def _rename_duplicates(doc: dict[str, Any]) -> None:
     doc.update(json.loads(text))
 
 
+def _same_model(responses: dict[str, Any]) -> None:
+    """A second success status without content (200 "lodged before" beside 201 "created") answers the same
+    model as the first: say so."""
+    typed = [r["content"] for code, r in responses.items()
+             if code.startswith("2") and "application/json" in r.get("content", {})]
+    for code, response in responses.items():
+        if code.startswith("2") and code != "204" and not response.get("content") and typed:
+            response["content"] = typed[0]
+
+
 def _optional_body(op: dict[str, Any]) -> None:
     """An optional body (`X | None`) is documented as X with `required: false`, not as anyOf X or null."""
     content = op.get("requestBody", {}).get("content", {}).get("application/json")
@@ -185,7 +195,11 @@ def document(app: FastAPI) -> dict[str, Any]:
                 given = responses.get(str(status), {})
                 description = given.get("description") if status != 422 else None
                 responses[str(status)] = _problem_response(status, description)
-            op["responses"] = dict(sorted(responses.items()))
+            _same_model(responses)
+            # Successes first, in FastAPI's order (the route's own status first: client generators take the
+            # first), then the refusals by status.
+            op["responses"] = {**{k: v for k, v in responses.items() if not k.startswith(("4", "5"))},
+                               **dict(sorted((k, v) for k, v in responses.items() if k.startswith(("4", "5"))))}
             _optional_body(op)
             _examples(op)
     _rename_duplicates(doc)

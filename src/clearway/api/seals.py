@@ -58,7 +58,20 @@ def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
         return timeline.events_of(session, seal=row)
 
 
-@router.post("/seal-events", response_model=IngestOut, responses={
+# The body is read leniently (a malformed event is refused on its own, with its reason, not the batch), so the
+# document shows the list form; `{"events": [...]}` is accepted too.
+_EVENT = {"type": "object", "required": ["seal_id", "seq", "device_time", "status", "sig"], "properties": {
+    "seal_id": {"type": "string"}, "seq": {"type": "integer"}, "device_time": {"type": "string", "format": "date-time"},
+    "lat": {"type": "number"}, "lon": {"type": "number"},
+    "status": {"type": "string", "enum": ["sealed", "opened", "tampered", "wire_cut"]},
+    "battery": {"type": "number"}, "container": {"type": "string"},
+    "received_at": {"type": "string", "format": "date-time"}, "sig": {"type": "string"}}}
+_EVENTS = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "array", "items": _EVENT, "title": "SealEvents",
+    "description": "a JSON list of events (or {\"events\": [...]})"}}}}}
+
+
+@router.post("/seal-events", response_model=IngestOut, openapi_extra=_EVENTS, responses={
     200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
 def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
         "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "
