@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from clearway.api.deps import Ctx, Who
 from clearway.containers import access, service, timeline
 from clearway.containers import refusals as seal_refusals
-from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
+from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut, SealPage
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import seals
 
@@ -26,7 +26,7 @@ def affix(body: SealIn, who: Who, ctx: Ctx, response: Response) -> dict[str, Any
     return out
 
 
-@router.get("/seals", response_model=dict[str, Any])
+@router.get("/seals", response_model=SealPage)
 def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(affixed|removed)$")] = None,
           container: Annotated[str | None, Query(max_length=20)] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1)] = None):

@@ -46,7 +46,7 @@ def _need(n: matching.Need) -> NeedOut:
                    help_asked=n.help_asked)
 
 
-@router.get("/measures")
+@router.get("/measures", response_model=list[measures.Measure])
 def list_measures() -> list[dict]:
     """The 36 measures of TFA Section I (reference data, the same for every caller)."""
     return [m.__dict__ for m in measures.all_measures().values()]

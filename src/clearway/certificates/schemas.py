@@ -135,3 +135,14 @@ class TrustIn(_Strict):
     economy: Code2
     party_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None = None
     certificate_pem: Annotated[str, StringConstraints(min_length=100, max_length=20000)]
+
+
+class TrustedCertificateOut(BaseModel):
+    """An NPPO signing certificate this installation trusts."""
+
+    economy: str
+    party_id: str | None = None
+    fingerprint: str
+    subject: str
+    not_after: str = Field(description="ISO 8601: the end of the certificate's validity")
+    certificate_pem: str | None = Field(default=None, description="in the list of an economy's certificates")

@@ -127,6 +127,13 @@ class SealOut(BaseModel):
         "reports refused for this journey, by kind: unsigned, forged, replayed, conflict"))
 
 
+
+class SealPage(BaseModel):
+    """A page of seals, newest first; `next` is the cursor of the next page (null on the last)."""
+
+    items: list[SealOut]
+    next: str | None
+
 class EventIn(BaseModel):
     """One seal report as a device (or its gateway) sends it."""
 
