@@ -193,6 +193,8 @@ def document(app: FastAPI) -> dict[str, Any]:
             wanted = _refusals(route, method, op, keyed) | {int(s) for s in responses if s[0] in "45"}
             for status in sorted(wanted):
                 given = responses.get(str(status), {})
+                if given.get("content") and status != 422:
+                    continue  # the route says what it answers (a readiness probe's 503 is its checks)
                 description = given.get("description") if status != 422 else None
                 responses[str(status)] = _problem_response(status, description)
             _same_model(responses)

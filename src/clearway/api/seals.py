@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Query, Response
 from clearway.api.deps import Ctx, Who
 from clearway.containers import access, service, timeline
 from clearway.containers import refusals as seal_refusals
-from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut, SealPage
+from clearway.containers.schemas import (EventOut, IngestOut, RefusalSummaryOut, RemoveIn, SealIn, SealOut, SealPage,
+                                         SealRefusalOut)
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import seals
 
@@ -92,14 +93,14 @@ def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
                      refusals=out.refusals, alerts=out.alerts)
 
 
-@router.get("/seal-events/refusals", response_model=dict[str, Any])
+@router.get("/seal-events/refusals", response_model=RefusalSummaryOut)
 def refusals(who: Who, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
     """Refused events of the caller's economy counted by source and reason, with the latest ones."""
     with ctx.uow() as session:
         return seal_refusals.summary(session, principal=who, limit=limit)
 
 
-@router.get("/seal-events/refusals/{refusal}", response_model=dict[str, Any])
+@router.get("/seal-events/refusals/{refusal}", response_model=SealRefusalOut)
 def refusal(refusal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
         return seal_refusals.render(seal_refusals.get(session, principal=who, refusal=refusal))
