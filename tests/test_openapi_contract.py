@@ -163,7 +163,4 @@ UNTYPED = [
     "GET /api/v1/alerts/measures 200",
     "POST /api/v1/certificates/exchange 200",
     "POST /api/v1/consignments/bulk 200",
-    "GET /api/v1/dashboard/indicators 200",
-    "GET /api/v1/dashboard/region 200",
-    "GET /api/v1/tfa/heatmap 200",
 ]

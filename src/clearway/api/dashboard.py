@@ -13,7 +13,8 @@ from fastapi import APIRouter, Path, Query, Response
 from clearway.api.deps import Ctx, Who
 from clearway.dashboard import service
 from clearway.dashboard.core import KEY_PATTERN, PILLARS, csv_rows
-from clearway.dashboard.schemas import ChangeOut, EnteredIn, EnteredOut, PublicationIn, PublicationOut
+from clearway.dashboard.schemas import (ChangeOut, EnteredIn, EnteredOut, IndicatorOut, PublicationIn, PublicationOut,
+                                        RegionalFiguresOut)
 from clearway.errors import NotFound
 from clearway.flows import indicators
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 Economy = Annotated[str | None, Query(pattern="^[A-Z]{2}$", description="default: all economies here")]
 
 
-@router.get("/indicators", response_model=list[dict[str, Any]])
+@router.get("/indicators", response_model=list[IndicatorOut])
 def list_indicators(ctx: Ctx, economy: Economy = None,
                     pillar: Annotated[str | None, Query(pattern="^(" + "|".join(PILLARS) + ")$")] = None) -> Any:
     """Every indicator (computed live over the last six months, or entered with its source and date)."""
@@ -69,7 +70,7 @@ def publish(body: PublicationIn, who: Who, ctx: Ctx) -> Any:
                               replaced=replaced, unchanged=unchanged)
 
 
-@router.get("/region", response_model=list[dict[str, Any]])
+@router.get("/region", response_model=list[RegionalFiguresOut])
 def region(ctx: Ctx) -> Any:
     """The latest figures each economy published here, side by side (aggregates only)."""
     with ctx.uow() as session:

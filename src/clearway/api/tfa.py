@@ -13,7 +13,7 @@ from clearway.db import utcnow
 from clearway.tfa import core, matching, measures, service
 from clearway.tfa.models import TfaCommitment, TfaProject
 from clearway.tfa.schemas import (CategoryRateOut, ChangeOut, CommitmentIn, CommitmentOut, EvidenceOut, GapOut,
-                                  GapsOut, LeftOutOut, MatchesOut, MatchOut, NeedOut, ProjectIn, ProjectOut,
+                                  GapsOut, HeatMapOut, LeftOutOut, MatchesOut, MatchOut, NeedOut, ProjectIn, ProjectOut,
                                   StocktakeOut)
 
 router = APIRouter(prefix="/api/v1/tfa", tags=["tfa"])
@@ -95,7 +95,7 @@ def stocktake(economy: str, ctx: Ctx) -> StocktakeOut:
                             evidence=[EvidenceOut(**e.__dict__) for e in s["evidence"]])
 
 
-@router.get("/heatmap")
+@router.get("/heatmap", response_model=HeatMapOut)
 def heat_map(ctx: Ctx) -> dict:
     """Economies x measures: each cell's implementation level (0-100, implemented = 100; null = no entry)."""
     with ctx.uow() as session:

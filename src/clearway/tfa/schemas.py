@@ -152,3 +152,17 @@ class GapOut(BaseModel):
 class GapsOut(BaseModel):
     today: date
     gaps: list[GapOut]
+
+
+class HeatCellOut(BaseModel):
+    level: int | None = Field(description="0-100 (implemented = 100); null: nothing entered")
+    status: str | None
+    category: str | None
+
+
+class HeatMapOut(BaseModel):
+    """Economies x measures: `cells[i][j]` is economy i's entry for measure j."""
+
+    economies: list[str]
+    measures: list[str]
+    cells: list[list[HeatCellOut]]
