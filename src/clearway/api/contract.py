@@ -11,7 +11,7 @@ post-processed once, generically, so that every route (today's and those added l
 
 Which refusals an operation documents follows from what the server does, not from a list per route:
 422 and 429 on every operation (the text guard reads every path and query; the rate limit counts every
-keyed request), 400 (malformed JSON) and 413 on every operation with a body, 401 and 403 on keyed
+keyed request), 400 (malformed JSON, a body refused whole) and 413 on every operation with a body, 401 and 403 on keyed
 operations, 404 on operations with a path parameter, 409 on operations that change state. A route that
 refuses in another way names the status in its `responses=` and gets the problem content here."""
 
@@ -100,9 +100,7 @@ def _refusals(route: Any, method: str, op: dict[str, Any], keyed: bool) -> set[i
     statuses = {422, 429}
     body = op.get("requestBody")
     if body:
-        statuses.add(413)
-        if "application/json" in body.get("content", {}):
-            statuses.add(400)
+        statuses |= {400, 413}  # malformed JSON, or a body the domain refuses as a whole (bad-request)
     if keyed:
         statuses |= {401, 403}
     if "{" in route.path_format:

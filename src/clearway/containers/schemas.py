@@ -246,3 +246,17 @@ class RefusalSummaryOut(BaseModel):
     by_seal: dict[str, int]
     by_kind: dict[str, int]
     latest: list[SealRefusalOut]
+
+
+class RuleMeasureOut(BaseModel):
+    """One detection rule's alerts by the officers' findings."""
+
+    open: int
+    tampered: int
+    false_alarm: int
+    device_fault: int
+    confirmed_share: float | None = Field(description="tampered / closed alerts (4 decimals); null: none closed")
+
+
+class AlertMeasuresOut(BaseModel):
+    per_rule: dict[str, RuleMeasureOut]
