@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from clearway.errors import FieldError, Invalid
 from clearway.tfa import core
@@ -160,9 +160,18 @@ class HeatCellOut(BaseModel):
     category: str | None
 
 
+# The cell's schema is written out in the grid's (not referenced): some client generators lose the import of a
+# model referenced only from a list of lists.
+_CELL = {"type": "object", "required": ["level", "status", "category"], "properties": {
+    "level": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "null"}]},
+    "status": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    "category": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+
+
 class HeatMapOut(BaseModel):
     """Economies x measures: `cells[i][j]` is economy i's entry for measure j."""
 
     economies: list[str]
     measures: list[str]
-    cells: list[list[HeatCellOut]]
+    cells: Annotated[list[list[HeatCellOut]], WithJsonSchema({"type": "array", "items": {"type": "array",
+                                                                                         "items": _CELL}})]
