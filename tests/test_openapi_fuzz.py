@@ -29,6 +29,9 @@ def test_every_answer_of_every_operation_is_documented_and_none_is_a_server_erro
     # The first HS search of a process loads the finder's model and vectors (4-5 s on an idle machine): done
     # here, so that schemathesis' 10 s per request measures the answers, not that one-off load.
     assert keys.client(key).get("/api/v1/reference/hs", params={"q": "fresh oranges"}).status_code == 200
+    # Likewise the first WCO declaration read loads and compiles the DEC-DMS schemas.
+    xml = keys.client(key).post("/api/v1/declarations", content=b"<data/>", headers={"content-type": "application/xml"})
+    assert 400 <= xml.status_code < 500 and xml.headers["content-type"] == "application/problem+json"
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 90
@@ -45,7 +48,8 @@ def test_every_answer_of_every_operation_is_documented_and_none_is_a_server_erro
         def run(case, real):
             if real and "mrn" in (case.path_parameters or {}):
                 case.path_parameters["mrn"] = mrn
-            response = case.call(base_url=server.url, headers=headers)
+            # A loaded machine (the suite runs beside other work) is no failure: the answer is what is checked.
+            response = case.call(base_url=server.url, headers=headers, timeout=60)
             tried.add((role, case.operation.label))
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
