@@ -144,6 +144,30 @@ def _same_model(responses: dict[str, Any]) -> None:
             response["content"] = typed[0]
 
 
+def _refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"].rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _drop_unreferenced(doc: dict[str, Any]) -> None:
+    """Schemas no operation reaches (a model whose schema a field writes out in full) are left out."""
+    schemas = doc["components"]["schemas"]
+    reached, todo = set(), list(_refs(doc.get("paths", {})))
+    while todo:
+        name = todo.pop()
+        if name not in reached and name in schemas:
+            reached.add(name)
+            todo.extend(_refs(schemas[name]))
+    for name in set(schemas) - reached:
+        del schemas[name]
+
+
 def _optional_body(op: dict[str, Any]) -> None:
     """An optional body (`X | None`) is documented as X with `required: false`, not as anyOf X or null."""
     content = op.get("requestBody", {}).get("content", {}).get("application/json")
@@ -203,6 +227,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             _optional_body(op)
             _examples(op)
     _rename_duplicates(doc)
+    _drop_unreferenced(doc)
     return doc
 
 
