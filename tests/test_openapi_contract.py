@@ -108,9 +108,7 @@ def test_every_json_answer_is_typed_money_included(document):
             schema = response.get("content", {}).get("application/json", {}).get("schema")
             if code.startswith("2") and schema is not None and not typed(schema):
                 untyped.append(f"{method} {path} {code}")
-    # The one answer still typed as a bare object: the hub exchange's report (sent, tracked, pulled), whose
-    # members follow the hub's protocol. Money is not among them.
-    assert sorted(untyped) == sorted(UNTYPED)
+    assert untyped == []
     by_op = {f"{m} {p}": op for m, p, op in operations(document)}
     for name in ("POST /api/v1/declarations/{mrn}/assessment", "GET /api/v1/declarations/{mrn}/assessment"):
         assert by_op[name]["responses"]["2" + ("01" if name.startswith("POST") else "00")]["content"][
@@ -161,7 +159,3 @@ def test_refusals_carry_their_problem_type_and_each_type_is_documented(db, serve
     assert type_of(client.post("/api/v1/declarations", content=b"x" * (server.app.state.settings.max_body_bytes + 1),
                                headers={"content-type": "application/json"})) == "/problems/content-too-large"
 
-
-UNTYPED = [
-    "POST /api/v1/certificates/exchange 200",
-]

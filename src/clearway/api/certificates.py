@@ -13,8 +13,8 @@ from clearway.auth.core import Principal, is_admin, is_nppo
 from clearway.certificates import nppo, service
 from clearway.certificates.hub_client import HubClient
 from clearway.certificates.models import Certificate
-from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
-                                           TrustedCertificateOut, TrustIn, ValidationOut, WithdrawalIn)
+from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, ExchangeReportOut, FindingOut,
+                                           ReplacementIn, TrustedCertificateOut, TrustIn, ValidationOut, WithdrawalIn)
 from clearway.config import get_settings
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.flows import ephyto, hub_exchange
@@ -152,7 +152,7 @@ def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
                 for r in nppo.trusted_for(session, principal=who, economy=economy)]
 
 
-@router.post("/exchange")
+@router.post("/exchange", response_model=ExchangeReportOut, response_model_exclude_unset=True)
 def run_exchange(who: Who, ctx: Ctx) -> dict:
     """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
     acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""

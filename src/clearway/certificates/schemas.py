@@ -146,3 +146,13 @@ class TrustedCertificateOut(BaseModel):
     subject: str
     not_after: str = Field(description="ISO 8601: the end of the certificate's validity")
     certificate_pem: str | None = Field(default=None, description="in the list of an economy's certificates")
+
+
+class ExchangeReportOut(BaseModel):
+    """One exchange with the hub: what was sent, how many tracking states changed, what was received; `error`
+    when the hub could not be reached (the counts of the steps done before it are given)."""
+
+    sent: dict[str, int] | None = Field(default=None, description="counts by outcome of the certificates sent")
+    tracking_changed: int | None = None
+    received: dict[str, int] | None = Field(default=None, description="accepted, warnings, refused")
+    error: str | None = None
