@@ -207,6 +207,8 @@ MATRIX: dict[str, Rule] = {
     "POST /officer/rules/{code}": page("officer", "admin"),
     "POST /officer/rules/{code}/retire": page("officer", "admin"),
     "GET /openapi.json": PUBLIC,
+    "GET /problems": PUBLIC,
+    "GET /problems/{kind}": PUBLIC,
     "GET /readyz": PUBLIC,
     "GET /redoc": PUBLIC,
     "GET /release/verify": PUBLIC,

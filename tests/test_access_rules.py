@@ -154,6 +154,8 @@ NOT_PAIRS = {
                         "shares shown to the public are the published ones",
     "/": "home page", "/hs": "public HS finder page", "/healthz": "liveness probe",
     "/readyz": "readiness probe: the checks' names and outcomes, no data",
+    "/problems": "public documentation of the API's problem types (the same for everyone, no data)",
+    "/problems/{kind}": "public documentation of one problem type, as /problems",
     "/metrics": "Prometheus metrics: counts by route template, lane and outcome, queue sizes; no declaration-level "
                 "data (tests/operations/test_probes_and_metrics.py)",
     "/openapi.json": "the API description", "/docs": "API docs page", "/docs/oauth2-redirect": "API docs page",

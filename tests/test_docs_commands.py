@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUIDES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELLS = {"sh", "bash", "shell"}
 FENCE = re.compile(r"^(?P<fence>```+)(?P<info>[^`\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
-PROBLEM = re.compile(r'"type"\s*:\s*"https://clearway\.dev/problems/\d+"')
+PROBLEM = re.compile(r'"type"\s*:\s*"(https://clearway\.dev)?/problems/[a-z0-9-]+"')
 NORUN_BUDGET = 6  # blocks shown but not run, across all the docs: keep it small
 BLOCK_SECONDS = 300
 SERVER_PORT, HUB_PORT = 8000, 8900  # the documented ports

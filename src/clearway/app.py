@@ -20,13 +20,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from clearway import __version__
-from clearway.api import problems
+from clearway.api import contract, problems
 from clearway.api.deps import Context
 from clearway.api.textguard import TextGuard
 from clearway.audit.sealer import Sealer
 from clearway.audit.signing import load as load_key
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
+from clearway.errors import type_uri
 from clearway.db import migrate as run_migrations
 from clearway import observe, tracing
 from clearway.limits_http import RateLimit
@@ -77,7 +78,7 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(send: Any, limit: int) -> None:
-        body = json.dumps({"type": "https://clearway.dev/problems/413", "title": "Content too large",
+        body = json.dumps({"type": type_uri("content-too-large"), "title": "Content too large",
                            "status": 413, "detail": f"the body is over the limit of {limit} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/problem+json"),
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
     for package in ("clearway.api", "clearway.web"):
         for router in _routers(package):
             app.include_router(router)
+    contract.install(app)  # /openapi.json as the API answers: security scheme, problem details, unique names
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     app.add_middleware(TextGuard)  # inside BodyLimit: an oversized body is refused before it is read

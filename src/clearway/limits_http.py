@@ -21,6 +21,8 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from clearway.errors import type_uri
+
 _GOOD_MAX = 100_000
 
 
@@ -33,7 +35,7 @@ def _bearer(scope: dict) -> str | None:
 
 
 async def _too_many(send: Any, retry_after: int, detail: str) -> None:
-    body = json.dumps({"type": "https://clearway.dev/problems/429", "title": "Too many requests", "status": 429,
+    body = json.dumps({"type": type_uri("too-many-requests"), "title": "Too many requests", "status": 429,
                        "detail": detail}).encode()
     await send({"type": "http.response.start", "status": 429,
                 "headers": [(b"content-type", b"application/problem+json"), (b"retry-after", str(retry_after).encode()),

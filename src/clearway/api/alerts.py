@@ -10,7 +10,7 @@ from clearway.api.deps import Ctx, Who
 from clearway.containers import alerts
 from clearway.containers.acceptance import ALERTS_AT_INGEST
 from clearway.containers.thresholds import RULES
-from clearway.containers.schemas import AlertOut, AlertPage, CloseIn
+from clearway.containers.schemas import AlertMeasuresOut, AlertOut, AlertPage, CloseIn
 from clearway.flows import seals
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["seals"])
@@ -30,7 +30,7 @@ def list_(who: Who, ctx: Ctx,
         return {"items": [alerts.render(r, held[r.id]) for r in rows], "next": str(nxt) if nxt else None}
 
 
-@router.get("/measures", response_model=dict[str, Any])
+@router.get("/measures", response_model=AlertMeasuresOut)
 def measures(who: Who, ctx: Ctx) -> Any:
     with ctx.uow() as session:
         return alerts.measures(session, principal=who)

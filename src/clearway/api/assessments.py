@@ -11,12 +11,12 @@ from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
 from clearway.flows import clearance
 from clearway.tariff import service
-from clearway.tariff.schemas import QuoteIn, plain
+from clearway.tariff.schemas import AssessmentOut, QuoteIn, QuoteOut, plain
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"], route_class=IdempotentRoute)
 
 
-@router.post("/declarations/{mrn}/assessment", dependencies=[IDEMPOTENT], status_code=201)
+@router.post("/declarations/{mrn}/assessment", dependencies=[IDEMPOTENT], status_code=201, response_model=AssessmentOut)
 def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
     """Assess an accepted declaration with the rules in force on its acceptance date; select the lane;
     release at once when green and nothing is due."""
@@ -25,13 +25,13 @@ def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
         return plain(clearance.view(session, principal=who, mrn=mrn))
 
 
-@router.get("/declarations/{mrn}/assessment")
+@router.get("/declarations/{mrn}/assessment", response_model=AssessmentOut)
 def read(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
         return plain(clearance.view(session, principal=who, mrn=mrn))
 
 
-@router.post("/assessments/quote")
+@router.post("/assessments/quote", response_model=QuoteOut)
 def quote(body: QuoteIn, who: Who, ctx: Ctx) -> dict[str, Any]:
     """The same calculation without lodging: the landed cost under the rules of `date` (default today)."""
     on = body.date or utcnow().date()

@@ -14,8 +14,8 @@ from clearway.auth.core import Principal, is_admin, is_nppo
 from clearway.certificates import nppo, service
 from clearway.certificates.hub_client import HubClient
 from clearway.certificates.models import Certificate
-from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, FindingOut, ReplacementIn,
-                                           TrustIn, ValidationOut, WithdrawalIn)
+from clearway.certificates.schemas import (CertificateOut, CertificatePage, EPhytoIn, ExchangeReportOut, FindingOut,
+                                           ReplacementIn, TrustedCertificateOut, TrustIn, ValidationOut, WithdrawalIn)
 from clearway.config import get_settings
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid
 from clearway.flows import ephyto, hub_exchange
@@ -131,7 +131,8 @@ def replace(number: str, body: ReplacementIn, who: Who, ctx: Ctx) -> Certificate
         return render(new, session)
 
 
-@router.post("/nppo-certificates", dependencies=[IDEMPOTENT], status_code=201)
+@router.post("/nppo-certificates", dependencies=[IDEMPOTENT], status_code=201, response_model=TrustedCertificateOut,
+             response_model_exclude_none=True)
 def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
     """Register an NPPO's signing certificate (admin): signatures from that economy verify against it."""
     if not is_admin(who):
@@ -143,7 +144,7 @@ def trust(body: TrustIn, who: Who, ctx: Ctx) -> dict:
                 "not_after": row.not_after.isoformat()}
 
 
-@router.get("/nppo-certificates/{economy}")
+@router.get("/nppo-certificates/{economy}", response_model=list[TrustedCertificateOut])
 def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
     """The NPPO certificates this installation trusts for `economy` (admin, nppo)."""
     with ctx.uow() as session:
@@ -152,7 +153,7 @@ def trusted(economy: str, who: Who, ctx: Ctx) -> list[dict]:
                 for r in nppo.trusted_for(session, principal=who, economy=economy)]
 
 
-@router.post("/exchange")
+@router.post("/exchange", response_model=ExchangeReportOut, response_model_exclude_unset=True)
 def run_exchange(who: Who, ctx: Ctx) -> dict:
     """Exchange with the hub now (admin or nppo): send pending certificates, refresh tracking, pull and
     acknowledge. The hub is CLEARWAY_HUB_URL with this node's CLEARWAY_HUB_TOKEN."""

@@ -16,7 +16,18 @@ from clearway.tariff import manifests
 router = APIRouter(prefix="/api/v1/consignments", tags=["consignments"], route_class=IdempotentRoute)
 
 
-@router.post("/bulk", dependencies=[IDEMPOTENT])
+# The manifest is read raw (JSON Lines or CSV, up to the bulk body limit), so the document describes it here.
+_MANIFEST = {"type": "string", "description": "one parcel a line (examples/lvg-manifest-au.jsonl)"}
+_BULK = {"requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": _MANIFEST},
+                                                       "text/csv": {"schema": _MANIFEST}}}}
+_ANSWER = {"type": "object", "title": "BulkAssessmentOut", "required": ["summary", "parcels"], "properties": {
+    "summary": {"type": "object", "description": "counts and totals of the manifest"},
+    "parcels": {"type": "array", "items": {"type": "object"}, "description": "one result per parcel"}}}
+
+
+@router.post("/bulk", dependencies=[IDEMPOTENT], openapi_extra=_BULK, responses={200: {"content": {
+    "application/json": {"schema": _ANSWER}, "text/csv": {"schema": {"type": "string"}}},
+    "description": "JSON (summary and parcels), or with `Accept: text/csv` the per-parcel result file"}})
 async def assess_bulk(request: Request, who: Who, ctx: Ctx,
                       on: date | None = Query(None, alias="date", description="rules of this day (default today)"),
                       fmt: str | None = Query(None, alias="format", pattern="^(jsonl|csv)$",

@@ -14,7 +14,8 @@ from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.dashboard import service
 from clearway.dashboard.core import KEY_PATTERN, PILLARS, csv_rows
-from clearway.dashboard.schemas import ChangeOut, EnteredIn, EnteredOut, PublicationIn, PublicationOut
+from clearway.dashboard.schemas import (ChangeOut, EnteredIn, EnteredOut, IndicatorOut, PublicationIn, PublicationOut,
+                                        RegionalFiguresOut)
 from clearway.errors import NotFound
 from clearway.flows import indicators
 from clearway.validation import DateOrTime
@@ -26,7 +27,7 @@ AsOf = Annotated[DateOrTime | None, Query(description="the window's end: a time,
                                                       "The window is the six months to it")]
 
 
-@router.get("/indicators", response_model=list[dict[str, Any]])
+@router.get("/indicators", response_model=list[IndicatorOut])
 def list_indicators(ctx: Ctx, economy: Economy = None,
                     pillar: Annotated[str | None, Query(pattern="^(" + "|".join(PILLARS) + ")$")] = None,
                     as_of: AsOf = None) -> Any:
@@ -76,7 +77,7 @@ def publish(body: PublicationIn, who: Who, ctx: Ctx) -> Any:
                               replaced=replaced, unchanged=unchanged)
 
 
-@router.get("/region", response_model=list[dict[str, Any]])
+@router.get("/region", response_model=list[RegionalFiguresOut])
 def region(ctx: Ctx) -> Any:
     """The latest figures each economy published here, side by side (aggregates only)."""
     with ctx.uow() as session:

@@ -99,8 +99,9 @@ async def _in_thread(fn: Any, *args: Any) -> Any:
 
 
 def _problem(status: int, detail: str, reason: str, path: str) -> Response:
-    title = {400: "Bad request", 409: "Conflict", 422: "Invalid input"}[status]
-    return problem(status, title, detail, errors=[FieldError(core.HEADER, reason)], instance=path)
+    title, kind = {400: ("Bad request", "bad-idempotency-key"), 409: ("Conflict", "idempotency-key-busy"),
+                   422: ("Invalid input", "idempotency-key-reused")}[status]
+    return problem(status, title, detail, errors=[FieldError(core.HEADER, reason)], instance=path, kind=kind)
 
 
 _REFUSALS = {

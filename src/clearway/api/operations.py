@@ -9,12 +9,13 @@ import socket
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
@@ -58,8 +59,14 @@ def _checks(request: Request) -> dict[str, str]:
     return checks
 
 
+class ReadyOut(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str] = Field(description="each check's name and outcome: ok, or what failed")
+
+
 @router.get("/readyz", summary="Readiness: database reachable, schema current, MQTT broker reachable "
-                               "(when CLEARWAY_MQTT is set)")
+                               "(when CLEARWAY_MQTT is set)", response_model=ReadyOut,
+            responses={503: {"model": ReadyOut, "description": "a check failed (with Retry-After)"}})
 def ready(request: Request) -> JSONResponse:
     """200 when every check is ok, 503 (with Retry-After) naming the failing check otherwise."""
     checks = _checks(request)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearway.db import database_unavailable
-from clearway.errors import ClearwayError, FieldError
+from clearway.errors import BY_KIND, BY_STATUS, ClearwayError, FieldError, type_uri
 from clearway.validation import field_errors
 
 PROBLEM = "application/problem+json"
@@ -21,8 +21,10 @@ PROBLEM = "application/problem+json"
 
 def problem(status: int, title: str, detail: str, *, errors: list[FieldError] | None = None,
             instance: str | None = None, headers: dict[str, str] | None = None,
-            extra: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"https://clearway.dev/problems/{status}", "title": title,
+            extra: dict[str, Any] | None = None, kind: str | None = None) -> JSONResponse:
+    """`kind` names the problem type (clearway.errors.TYPES); without it, the general kind of the status."""
+    known = BY_KIND.get(kind or "") or BY_STATUS.get(status)
+    body: dict[str, Any] = {"type": type_uri(known.kind) if known else "about:blank", "title": title,
                             "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
@@ -42,7 +44,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ClearwayError)
     async def _domain(request: Request, exc: ClearwayError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, errors=exc.errors, instance=request.url.path,
-                       extra=exc.extra)
+                       extra=exc.extra, kind=exc.kind)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -51,7 +53,7 @@ def install(app: FastAPI) -> None:
         if bad_json:
             ctx = bad_json[0].get("ctx") or {}
             return problem(400, "Malformed JSON", f"the body is not valid JSON: {ctx.get('error', 'parse error')}",
-                           instance=request.url.path)
+                           instance=request.url.path, kind="malformed-json")
         return problem(422, "Invalid input", "the request has invalid fields: see errors",
                        errors=field_errors(raw, skip=("body",)), instance=request.url.path)
 
@@ -68,7 +70,7 @@ def install(app: FastAPI) -> None:
         # A number in the path, query or body beyond what the database column holds: the client's error,
         # whichever field it was (the transaction was rolled back, nothing stored).
         return problem(422, "Invalid input", "a number in the request is out of the range Clearway stores",
-                       instance=request.url.path)
+                       instance=request.url.path, kind="out-of-range")
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
@@ -85,7 +87,8 @@ def install(app: FastAPI) -> None:
                                               type(getattr(exc, "orig", None) or exc).__name__)
         return problem(503, "Service unavailable", "the database is unavailable for the moment: send the same "
                        "request again after Retry-After seconds (it is stored once however often it is sent)",
-                       instance=request.url.path, headers={"Retry-After": str(RETRY_AFTER)})
+                       instance=request.url.path, headers={"Retry-After": str(RETRY_AFTER)},
+                       kind="database-unavailable")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort

@@ -53,11 +53,11 @@ def hs_get(_: Who, code: str) -> HsDetail:
                     section={"numeral": section.numeral, "name": section.name} if section else {})
 
 
-@router.get("/economies", summary="The 21 APEC economies")
+@router.get("/economies", summary="The 21 APEC economies", response_model=list[economies.Economy])
 def economy_list(_: Who) -> list[dict]:
     return [e.__dict__ for e in economies.all_economies().values()]
 
 
-@router.get("/offices", summary="Customs offices (UN/LOCODE)")
+@router.get("/offices", summary="Customs offices (UN/LOCODE)", response_model=list[economies.Office])
 def office_list(_: Who, economy: Annotated[str | None, Query(min_length=2, max_length=2)] = None) -> list[dict]:
     return [o.__dict__ for o in economies.all_offices().values() if economy is None or o.economy == economy.upper()]

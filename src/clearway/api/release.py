@@ -9,12 +9,12 @@ from fastapi import APIRouter
 from clearway.api.deps import Ctx
 from clearway.flows import release
 from clearway.release import core
-from clearway.tariff.schemas import plain
+from clearway.tariff.schemas import ReleaseCheckOut, plain
 
 router = APIRouter(prefix="/api/v1/release", tags=["release"])
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=ReleaseCheckOut)
 def check(code: str, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
         rel, row = release.check(session, code)

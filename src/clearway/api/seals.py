@@ -10,7 +10,8 @@ from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.containers import access, service, timeline
 from clearway.containers import refusals as seal_refusals
-from clearway.containers.schemas import EventOut, IngestOut, RemoveIn, SealIn, SealOut
+from clearway.containers.schemas import (EventOut, IngestOut, RefusalSummaryOut, RemoveIn, SealIn, SealOut, SealPage,
+                                         SealRefusalOut)
 from clearway.errors import FieldError, Forbidden, Invalid
 from clearway.flows import seals
 
@@ -27,7 +28,7 @@ def affix(body: SealIn, who: Who, ctx: Ctx, response: Response) -> dict[str, Any
     return out
 
 
-@router.get("/seals", response_model=dict[str, Any])
+@router.get("/seals", response_model=SealPage)
 def list_(who: Who, ctx: Ctx, status: Annotated[str | None, Query(pattern="^(affixed|removed)$")] = None,
           container: Annotated[str | None, Query(max_length=20)] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50, after: Annotated[int | None, Query(ge=1)] = None):
@@ -59,7 +60,20 @@ def events(seal: int, who: Who, ctx: Ctx) -> list[Any]:
         return timeline.events_of(session, seal=row)
 
 
-@router.post("/seal-events", dependencies=[IDEMPOTENT], response_model=IngestOut, responses={
+# The body is read leniently (a malformed event is refused on its own, with its reason, not the batch), so the
+# document shows the list form; `{"events": [...]}` is accepted too.
+_EVENT = {"type": "object", "required": ["seal_id", "seq", "device_time", "status", "sig"], "properties": {
+    "seal_id": {"type": "string"}, "seq": {"type": "integer"}, "device_time": {"type": "string", "format": "date-time"},
+    "lat": {"type": "number"}, "lon": {"type": "number"},
+    "status": {"type": "string", "enum": ["sealed", "opened", "tampered", "wire_cut"]},
+    "battery": {"type": "number"}, "container": {"type": "string"},
+    "received_at": {"type": "string", "format": "date-time"}, "sig": {"type": "string"}}}
+_EVENTS = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "array", "items": _EVENT, "title": "SealEvents",
+    "description": "a JSON list of events (or {\"events\": [...]})"}}}}}
+
+
+@router.post("/seal-events", dependencies=[IDEMPOTENT], response_model=IngestOut, openapi_extra=_EVENTS, responses={
     200: {"description": "the batch was taken: stored, repeats dropped, malformed events refused with reasons"}})
 def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
         "a JSON list of events, or {\"events\": [...]}; each event: seal_id, seq, device_time, lat, lon, "
@@ -80,14 +94,14 @@ def take_events(who: Who, ctx: Ctx, body: Annotated[Any, Body(description=(
                      refusals=out.refusals, alerts=out.alerts)
 
 
-@router.get("/seal-events/refusals", response_model=dict[str, Any])
+@router.get("/seal-events/refusals", response_model=RefusalSummaryOut)
 def refusals(who: Who, ctx: Ctx, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
     """Refused events of the caller's economy counted by source and reason, with the latest ones."""
     with ctx.uow() as session:
         return seal_refusals.summary(session, principal=who, limit=limit)
 
 
-@router.get("/seal-events/refusals/{refusal}", response_model=dict[str, Any])
+@router.get("/seal-events/refusals/{refusal}", response_model=SealRefusalOut)
 def refusal(refusal: int, who: Who, ctx: Ctx) -> dict[str, Any]:
     with ctx.uow() as session:
         return seal_refusals.render(seal_refusals.get(session, principal=who, refusal=refusal))

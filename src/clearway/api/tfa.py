@@ -13,7 +13,7 @@ from clearway.db import utcnow
 from clearway.tfa import core, matching, measures, service
 from clearway.tfa.models import TfaCommitment, TfaProject
 from clearway.tfa.schemas import (CategoryRateOut, ChangeOut, CommitmentIn, CommitmentOut, EvidenceOut, GapOut,
-                                  GapsOut, LeftOutOut, MatchesOut, MatchOut, NeedOut, ProjectIn, ProjectOut,
+                                  GapsOut, HeatMapOut, LeftOutOut, MatchesOut, MatchOut, NeedOut, ProjectIn, ProjectOut,
                                   StocktakeOut)
 
 router = APIRouter(prefix="/api/v1/tfa", tags=["tfa"])
@@ -46,7 +46,7 @@ def _need(n: matching.Need) -> NeedOut:
                    help_asked=n.help_asked)
 
 
-@router.get("/measures")
+@router.get("/measures", response_model=list[measures.Measure])
 def list_measures() -> list[dict]:
     """The 36 measures of TFA Section I (reference data, the same for every caller)."""
     return [m.__dict__ for m in measures.all_measures().values()]
@@ -95,7 +95,7 @@ def stocktake(economy: str, ctx: Ctx) -> StocktakeOut:
                             evidence=[EvidenceOut(**e.__dict__) for e in s["evidence"]])
 
 
-@router.get("/heatmap")
+@router.get("/heatmap", response_model=HeatMapOut)
 def heat_map(ctx: Ctx) -> dict:
     """Economies x measures: each cell's implementation level (0-100, implemented = 100; null = no entry)."""
     with ctx.uow() as session:

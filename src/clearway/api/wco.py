@@ -63,7 +63,7 @@ def register_callback(body: CallbackIn, who: Who, ctx: Ctx) -> CallbackOut:
         return CallbackOut(url=row.url, registered_at=row.registered_at)
 
 
-@router.get("/wco/callback", response_model=CallbackOut)
+@router.get("/wco/callback", response_model=CallbackOut, responses={404: {"description": "No callback registered"}})
 def read_callback(who: Who, ctx: Ctx) -> CallbackOut:
     with ctx.uow() as session:
         row = wco_flow.callback_of(session, principal=who)
@@ -72,7 +72,8 @@ def read_callback(who: Who, ctx: Ctx) -> CallbackOut:
         return CallbackOut(url=row.url, registered_at=row.registered_at)
 
 
-@router.delete("/wco/callback", status_code=204, response_class=Response)
+@router.delete("/wco/callback", status_code=204, response_class=Response,
+               responses={404: {"description": "No callback registered"}})
 def remove_callback(who: Who, ctx: Ctx) -> Response:
     with ctx.uow() as session:
         wco_flow.remove_callback(session, principal=who)

@@ -135,3 +135,24 @@ class TrustIn(_Strict):
     economy: Code2
     party_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] | None = None
     certificate_pem: Annotated[str, StringConstraints(min_length=100, max_length=20000)]
+
+
+class TrustedCertificateOut(BaseModel):
+    """An NPPO signing certificate this installation trusts."""
+
+    economy: str
+    party_id: str | None = None
+    fingerprint: str
+    subject: str
+    not_after: str = Field(description="ISO 8601: the end of the certificate's validity")
+    certificate_pem: str | None = Field(default=None, description="in the list of an economy's certificates")
+
+
+class ExchangeReportOut(BaseModel):
+    """One exchange with the hub: what was sent, how many tracking states changed, what was received; `error`
+    when the hub could not be reached (the counts of the steps done before it are given)."""
+
+    sent: dict[str, int] | None = Field(default=None, description="counts by outcome of the certificates sent")
+    tracking_changed: int | None = None
+    received: dict[str, int] | None = Field(default=None, description="accepted, warnings, refused")
+    error: str | None = None

@@ -127,6 +127,13 @@ class SealOut(BaseModel):
         "reports refused for this journey, by kind: unsigned, forged, replayed, conflict"))
 
 
+
+class SealPage(BaseModel):
+    """A page of seals, newest first; `next` is the cursor of the next page (null on the last)."""
+
+    items: list[SealOut]
+    next: str | None
+
 class EventIn(BaseModel):
     """One seal report as a device (or its gateway) sends it."""
 
@@ -214,3 +221,42 @@ class AlertPage(BaseModel):
 class CloseIn(_Strict):
     finding: Literal[FINDINGS] = Field(description="tampered, false_alarm or device_fault")  # type: ignore[valid-type]
     note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class SealRefusalOut(BaseModel):
+    """A seal event that was refused (nothing of it stored as an event), with why."""
+
+    id: int
+    at: datetime
+    economy: str | None = Field(description="the sender's economy (null for refusals stored before it was kept)")
+    source: str
+    seal_id: str | None
+    seal: int | None = Field(description="the journey (affixing) it claimed to be about, when there is one")
+    kind: str = Field(description="unsigned, forged, replayed, conflict, no_journey, unknown_seal or malformed")
+    reason: str
+    payload: str = Field(description="the first 500 characters of what was received")
+
+
+class RefusalSummaryOut(BaseModel):
+    """Refused seal events counted by source, reason, seal (the 50 commonest) and kind, and the latest ones."""
+
+    total: int
+    by_source: dict[str, int]
+    by_reason: dict[str, int]
+    by_seal: dict[str, int]
+    by_kind: dict[str, int]
+    latest: list[SealRefusalOut]
+
+
+class RuleMeasureOut(BaseModel):
+    """One detection rule's alerts by the officers' findings."""
+
+    open: int
+    tampered: int
+    false_alarm: int
+    device_fault: int
+    confirmed_share: float | None = Field(description="tampered / closed alerts (4 decimals); null: none closed")
+
+
+class AlertMeasuresOut(BaseModel):
+    per_rule: dict[str, RuleMeasureOut]

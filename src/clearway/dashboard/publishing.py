@@ -15,6 +15,7 @@ from clearway.errors import ClearwayError
 class PublishError(ClearwayError):
     status = 502
     title = "Publishing failed"
+    kind = "publishing-failed"
 
 
 def payload(figures: dict[str, Any], *, economy: str, period: str) -> dict[str, Any]:

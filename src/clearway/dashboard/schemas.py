@@ -92,3 +92,33 @@ class PublicationOut(BaseModel):
     received_at: datetime
     replaced: bool
     unchanged: bool
+
+
+class SeriesOut(BaseModel):
+    name: str
+    points: list[tuple[str, str | None]] = Field(description="[label, figure]: the figure as text (money exact, "
+                                                              "others to two decimals at most), null for no data")
+
+
+class IndicatorOut(BaseModel):
+    """One indicator of the public dashboard: computed live, or entered with its source and date."""
+
+    key: str
+    pillar: str
+    title: str
+    unit: str
+    source: str = Field(description="computed | entered")
+    provenance: str
+    chart: str = Field(description="bar | line | none")
+    note: str | None
+    series: list[SeriesOut]
+
+
+class RegionalFiguresOut(BaseModel):
+    """The latest figures one economy published to this hub; the figures' own keys follow these three."""
+
+    model_config = ConfigDict(extra="allow")
+
+    economy: str
+    period: str
+    received_at: str = Field(description="ISO 8601")

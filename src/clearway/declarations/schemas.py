@@ -26,6 +26,12 @@ TRANSPORT_MODES = ("sea", "air", "road", "rail", "post", "multimodal", "fixed", 
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
 
 
+
+def none_as_empty(value: object) -> object:
+    """An optional list sent as null is an empty list: clients generated from the OpenAPI document send
+    every unset optional field as null."""
+    return [] if value is None else value
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -53,8 +59,8 @@ class Transport(_Strict):
                                   "here; accepted back when it says what `mode` says (not stored)")
     document: Ident | None = None
     identity: Ident | None = Field(default=None, description="vessel name/IMO, flight or vehicle registration")
-    containers: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]] = Field(
-        default_factory=list, max_length=500)
+    containers: Annotated[list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]],
+                          BeforeValidator(none_as_empty)] = Field(default_factory=list, max_length=500)
     departure: AwareDatetime | None = None
     arrival: AwareDatetime | None = None
     courier: bool | None = Field(default=None, description="carried by a courier (express carrier) under its "
@@ -130,7 +136,7 @@ class DeclarationIn(_Strict):
         default=None, description="province, state or territory of destination, its ISO 3166-2 code without the "
                                   "country (CA: ON, QC, NS...): decides CA's HST")
     items: list[Item] = Field(min_length=1, max_length=999)
-    documents: list[Document] = Field(default_factory=list, max_length=99)
+    documents: Annotated[list[Document], BeforeValidator(none_as_empty)] = Field(default_factory=list, max_length=99)
 
 
 class StatusEventOut(BaseModel):

@@ -65,3 +65,143 @@ def plain(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [plain(x) for x in v]
     return v
+
+
+# ---- answers (the OpenAPI document types each; extra members a later version adds are kept, not dropped) ----
+
+Money = Annotated[str, Field(pattern=r"^-?\d+(\.\d+)?$", description="an exact decimal amount (a string, never a "
+                                                                      "float), e.g. \"1234.50\"")]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class AssessmentLineOut(_Out):
+    """One line of an assessment: a duty, excise, tax or fee on one item, with what it was computed from."""
+
+    item: int = Field(description="the item's index (0-based); 0 with hs_code '*' for a consignment-wide line")
+    kind: str = Field(description="duty | excise | tax | fee")
+    hs_code: str
+    tariff_line: str | None
+    base: Money
+    rate: str
+    amount: Money
+    legal_basis: str | None
+    decision: str | None = None
+
+
+class QuoteOut(_Out):
+    """The landed cost of a declaration under the rules of a date, without lodging it."""
+
+    economy: str
+    date: dt.date
+    currency: str
+    declared_currency: str
+    exchange_rate: Money | None
+    valuation_basis: str
+    customs_value: Money
+    de_minimis: dict[str, Any]
+    lines: list[AssessmentLineOut]
+    duty: Money
+    excise: Money
+    tax: Money
+    fees: Money
+    total_due: Money
+    tax_name: str | None = None
+    notes: list[str]
+    quote: bool = True
+
+
+class ReceiptOut(_Out):
+    receipt: str
+    amount: Money
+    currency: str
+    method: str
+    reference: str | None
+    paid_at: datetime
+
+
+class AssessmentOut(_Out):
+    """The assessment in force for a declaration: what is due, paid, secured and outstanding, the receipts and
+    the release code once released."""
+
+    declaration: str = Field(description="the MRN")
+    status: str
+    version: int = Field(description="the declaration version this assessment is of")
+    current: bool = Field(description="false when the declaration was amended after this assessment")
+    lane: str | None
+    assessed_at: datetime
+    rules_date: dt.date
+    currency: str
+    duty: Money
+    excise: Money
+    tax: Money
+    fees: Money
+    total_due: Money
+    paid: Money
+    secured: Money
+    outstanding: Money
+    release_code: str | None
+    payments: list[ReceiptOut]
+    detail: dict[str, Any] = Field(description="the calculation: customs value, lines, notes (as in a quote)")
+
+
+class ReleaseCheckOut(_Out):
+    """A valid release code: which declaration it released, where and when."""
+
+    code: str
+    valid: bool
+    declaration: str
+    economy: str
+    office: str
+    released_at: datetime
+    status: str
+
+
+class MeasureOut(_Out):
+    code: str
+    type: str
+    rate: str
+    agreement: str | None
+    origins: list[str] | None
+    base: str | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    description: str | None
+    legal_basis: str | None
+    source: str | None
+    note: str | None
+    min_value: Money | None
+    max_value: Money | None
+
+
+class ConsumptionTaxOut(_Out):
+    name: str
+    standard_rate_percent: str
+    surtax: str | None
+
+
+class DeMinimisOut(_Out):
+    currency: str
+    duty_threshold: Money | None
+    tax_threshold: Money | None
+    excluded: bool
+    source: str | None
+
+
+class TariffLineOut(_Out):
+    """The measures in force for a tariff line on a date, with their sources."""
+
+    economy: str
+    code: str
+    date: dt.date
+    description: str | None
+    schedule: str
+    currency: str
+    valuation_basis: str | None
+    measures: list[MeasureOut]
+    fees: list[MeasureOut]
+    national_lines: list[str]
+    consumption_tax: ConsumptionTaxOut | None
+    de_minimis: DeMinimisOut | None

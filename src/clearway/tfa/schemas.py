@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from clearway.errors import FieldError, Invalid
 from clearway.tfa import core
@@ -152,3 +152,26 @@ class GapOut(BaseModel):
 class GapsOut(BaseModel):
     today: date
     gaps: list[GapOut]
+
+
+class HeatCellOut(BaseModel):
+    level: int | None = Field(description="0-100 (implemented = 100); null: nothing entered")
+    status: str | None
+    category: str | None
+
+
+# The cell's schema is written out in the grid's (not referenced): some client generators lose the import of a
+# model referenced only from a list of lists.
+_CELL = {"type": "object", "required": ["level", "status", "category"], "properties": {
+    "level": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 100}, {"type": "null"}]},
+    "status": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    "category": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+
+
+class HeatMapOut(BaseModel):
+    """Economies x measures: `cells[i][j]` is economy i's entry for measure j."""
+
+    economies: list[str]
+    measures: list[str]
+    cells: Annotated[list[list[HeatCellOut]], WithJsonSchema({"type": "array", "items": {"type": "array",
+                                                                                         "items": _CELL}})]
