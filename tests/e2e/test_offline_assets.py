@@ -115,7 +115,8 @@ def test_every_page_loads_no_asset_from_another_host(db, server, keys, page):
               "/tfa": "/tfa", "/tfa/economies/{economy}": "/tfa/economies/AU", "/tfa/gaps": "/tfa/gaps",
               "/tfa/economies/{economy}/edit": "/tfa/economies/AU/edit", "/tfa/matches": "/tfa/matches?economy=AU",
               "/tfa/measures/{measure}": "/tfa/measures/7.4", "/gender": "/gender", "/gender/{economy}": "/gender/AU",
-              "/gender/{economy}/edit": "/gender/AU/edit"}
+              "/gender/{economy}/edit": "/gender/AU/edit",
+              "/problems": "/problems", "/problems/{kind}": "/problems/invalid-input"}
     as_trader = {"/trader/": "/trader/", "/trader/lodge": "/trader/lodge", "/trader/upload": "/trader/upload",
                  "/trader/parcels": "/trader/parcels", "/trader/account": "/trader/account",
                  "/trader/declarations/{mrn}": f"/trader/declarations/{mrn}",

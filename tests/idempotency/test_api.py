@@ -53,8 +53,13 @@ def test_a_retried_payment_answers_the_original_receipt_and_pays_once(people, db
     assert again.json() == first.json() and again.json()["receipt"] and again.json()["status"] == "released"
     assert again.headers["content-type"] == first.headers["content-type"]
     assert _count(db, select(func.count()).select_from(Payment)) == 1
-    # Without the key, a second payment is what it always was: refused, the duties are paid.
-    assert declarant.post(url, json=pay).status_code == 409
+    # Without the key, the same bank reference and amount is the same payment sent again (issue 18's faults):
+    # the first receipt, still one payment; another amount on that reference is refused, the duties are paid.
+    resent = declarant.post(url, json=pay)
+    assert (resent.status_code, resent.json()["receipt"]) == (201, first.json()["receipt"])
+    assert resent.headers.get("idempotent-replayed") is None
+    assert declarant.post(url, json={**pay, "amount": "1.00"}).status_code == 409
+    assert _count(db, select(func.count()).select_from(Payment)) == 1
 
 
 def test_a_declaration_lodged_twice_with_one_key_has_one_mrn_and_one_row(people, db):
