@@ -129,7 +129,9 @@ def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", str(workers),
                              "--no-access-log"],
-                            env={**os.environ, "CLEARWAY_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+                            # no per-key rate limit: one key measures the capacity, not the limit's policy
+                            env={**os.environ, "CLEARWAY_DATABASE_URL": url, "CLEARWAY_RATE_LIMIT": "0"},
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)  # its workers stop with it
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
