@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from lxml import etree
+from sqlalchemy import select
 
 from clearway import xmlsafe
+from clearway.db import transaction
+from clearway.declarations import service as declarations
+from clearway.declarations.models import Declaration
 from clearway.wco import inbound
 
 EXAMPLES = Path(__file__).parent / "examples" / "declarations"
@@ -47,3 +51,11 @@ def value_at(data: bytes | str, path: str) -> str | None:
 
 def pretty(tree: etree._ElementTree) -> str:
     return etree.tostring(tree, pretty_print=True, encoding="unicode")
+
+
+def move(db, mrn: str, *steps: tuple[str, str | None]) -> None:
+    """Take the declaration through lifecycle steps (status, reason), as the clearance flows do."""
+    with transaction(db.factory) as session:
+        row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
+        for status, reason in steps:
+            declarations.transition(session, row=row, to_status=status, actor="test", reason=reason)

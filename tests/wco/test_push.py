@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from clearway import xmlsafe
-from clearway.db import transaction, utcnow
-from clearway.declarations import service as declarations
+from clearway.db import utcnow
 from clearway.declarations.models import Declaration
 from clearway.flows import wco as wco_flow
 from clearway.flows.wco_pusher import Pusher
@@ -27,7 +26,7 @@ from clearway.wco import schema
 from clearway.wco import service as wco
 from clearway.wco.ns import RES
 from clearway.wco.profile import uk_example
-from tests.wco.support import XML, instance
+from tests.wco.support import XML, instance, move
 
 NAME = "customs-declarations/TT_IM001d/TT_IM001d.xml"
 PARTY = "GB603202734852"  # the Declarant/ID (EORI) of TT_IM001d
@@ -89,13 +88,6 @@ def broker(keys, monkeypatch):
     return keys.client(keys.create("declarant", "AU", PARTY))
 
 
-def _move(db, mrn: str, *steps: tuple[str, str | None]) -> None:
-    with transaction(db.factory) as session:
-        row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
-        for status, reason in steps:
-            declarations.transition(session, row=row, to_status=status, actor="test", reason=reason)
-
-
 def _deliveries(db, mrn: str) -> list:
     with db.factory() as session:
         row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
@@ -129,7 +121,7 @@ def test_a_message_refused_three_times_arrives_once_after_doubling_waits_and_the
     assert receiver.attempts == 5 and receiver.codes() == ["02", "01"]  # received, then accepted
 
     # Later events of the declaration follow in their order; nothing delivered is sent again.
-    _move(db, mrn, ("assessed", None), ("lane_selected", "red lane selected"), ("under_control", None),
+    move(db, mrn, ("assessed", None), ("lane_selected", "red lane selected"), ("under_control", None),
           ("released", None))
     with httpx.Client(timeout=10) as client:
         later = wco_flow.push(db.factory, now=utcnow() + timedelta(seconds=1), profile=PROFILE, client=client,
@@ -268,7 +260,7 @@ def test_clearway_wco_push_once_then_follow(db, broker, receiver, tmp_path):
                               env=_env(db, tmp_path, CLEARWAY_WCO_CALLBACK_HOSTS="127.0.0.1",
                                        CLEARWAY_WCO_PUSH_SECONDS="0.2"))
     try:
-        _move(db, mrn, ("rejected", "goods not presented"))  # a new message while it follows
+        move(db, mrn, ("rejected", "goods not presented"))  # a new message while it follows
         assert receiver.wait_for(3), "the follower delivered nothing"
     finally:
         follow.terminate()

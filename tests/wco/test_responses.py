@@ -12,18 +12,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from clearway import xmlsafe
-from clearway.db import transaction, utcnow
-from clearway.declarations import service as declarations
-from clearway.declarations.models import Declaration
+from clearway.db import utcnow
 from clearway.flows import wco as wco_flow
 from clearway.wco import schema
 from clearway.wco.ns import RES
 from clearway.wco.profile import uk_example
 from tests.cli_support import run
-from tests.wco.support import XML, instance, value_at
+from tests.wco.support import XML, instance, move, value_at
 
 NAME = "customs-declarations/TT_IM001d/TT_IM001d.xml"
 PARTY = "GB603202734852"  # the Declarant/ID (EORI) of TT_IM001d
@@ -35,14 +32,6 @@ def broker(keys):
     return keys.client(keys.create("declarant", "AU", PARTY))
 
 
-def _move(db, mrn: str, *steps: tuple[str, str | None]) -> None:
-    """Take the declaration through lifecycle steps, as the clearance flows do."""
-    with transaction(db.factory) as session:
-        row = session.scalars(select(Declaration).where(Declaration.mrn == mrn)).one()
-        for status, reason in steps:
-            declarations.transition(session, row=row, to_status=status, actor="test", reason=reason)
-
-
 def _code(xml: str | bytes) -> str:
     root = xmlsafe.parse(xml).getroot()
     return root.find(f"{{{RES}}}Response/{{{RES}}}FunctionCode").text
@@ -50,7 +39,7 @@ def _code(xml: str | bytes) -> str:
 
 def test_lodging_lane_and_release_each_answer_a_valid_res_message_by_polling(db, broker):
     mrn = broker.post("/api/v1/declarations", content=instance(NAME), headers=XML).json()["mrn"]
-    _move(db, mrn, ("assessed", None), ("lane_selected", "red lane selected"), ("under_control", None),
+    move(db, mrn, ("assessed", None), ("lane_selected", "red lane selected"), ("under_control", None),
           ("released", None))
     r = broker.get(f"/api/v1/declarations/{mrn}/responses")
     assert r.status_code == 200, r.text
@@ -71,7 +60,7 @@ def test_lodging_lane_and_release_each_answer_a_valid_res_message_by_polling(db,
 
 def test_a_rejection_answers_dmsrej_with_its_time(db, broker):
     mrn = broker.post("/api/v1/declarations", content=instance(NAME), headers=XML).json()["mrn"]
-    _move(db, mrn, ("rejected", "goods not presented"))
+    move(db, mrn, ("rejected", "goods not presented"))
     last = broker.get(f"/api/v1/declarations/{mrn}/responses").json()[-1]
     assert (last["kind"], last["function_code"]) == ("rejected", "03")
     assert schema.response_errors(xmlsafe.parse(last["xml"])) == []

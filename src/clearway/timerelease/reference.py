@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from clearway.timerelease import core
+from clearway.timerelease.report import worst_steps
 from clearway.timerelease.schemas import Bottleneck, Group, IntervalStats, TimeReleaseReport
 from clearway.timerelease.survival import kaplan_meier
 
@@ -81,24 +82,9 @@ def _step_means(wide: pl.DataFrame) -> pl.DataFrame:
 
 
 def bottlenecks(current: pl.DataFrame, previous: pl.DataFrame) -> list[Bottleneck]:
-    """Per office and lane: the step that takes the longest on average, its share of the summed step
-    means, and how its mean changed from the previous period."""
-    names = [iv.name for iv in core.INTERVALS if iv.part_of_overall]
-    before = {(r["office"], r["lane"]): r for r in _step_means(previous).iter_rows(named=True)}
-    out = []
-    for row in _step_means(current).iter_rows(named=True):
-        means = {n: row[n] for n in names if row[n] is not None}
-        if not means:
-            continue
-        worst = max(means, key=lambda n: means[n])
-        total = sum(v for v in means.values() if v > 0)
-        prev = before.get((row["office"], row["lane"]), {}).get(worst)
-        out.append(Bottleneck(office=row["office"], lane=row["lane"], declarations=row["declarations"],
-                              interval=worst, mean_hours=_r(means[worst]),
-                              share=round(means[worst] / total, 4) if total > 0 else 0.0,
-                              previous_mean_hours=_r(prev), change_hours=_r(means[worst] - prev) if prev is not None
-                              else None))
-    return sorted(out, key=lambda b: (b.office, b.lane))
+    """Per office and lane: the step that takes the longest on average (the same choice as the fast report's,
+    `report.worst_steps`, from step means computed here the straightforward way)."""
+    return worst_steps(_step_means(current).iter_rows(named=True), _step_means(previous).iter_rows(named=True))
 
 
 def report(frame: pl.DataFrame, *, as_of: datetime, start: datetime, end: datetime,

@@ -10,8 +10,10 @@ over the same values in the same order, and the survival product runs over the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -190,10 +192,16 @@ def _step_means(wide: Wide) -> pl.DataFrame:
 def bottlenecks(current: Wide, previous: Wide) -> list[Bottleneck]:
     """Per office and lane: the step that takes the longest on average, its share of the summed step
     means, and how its mean changed from the previous period."""
+    return worst_steps(_step_means(current).iter_rows(named=True), _step_means(previous).iter_rows(named=True))
+
+
+def worst_steps(current: Iterable[dict[str, Any]], previous: Iterable[dict[str, Any]]) -> list[Bottleneck]:
+    """The bottlenecks from rows of step means per office and lane (office, lane, declarations and one mean in
+    hours per step of the overall time), this period's and the previous one's."""
     names = [iv.name for iv in core.INTERVALS if iv.part_of_overall]
-    before = {(r["office"], r["lane"]): r for r in _step_means(previous).iter_rows(named=True)}
+    before = {(r["office"], r["lane"]): r for r in previous}
     out = []
-    for row in _step_means(current).iter_rows(named=True):
+    for row in current:
         means = {n: row[n] for n in names if row[n] is not None}
         if not means:
             continue
