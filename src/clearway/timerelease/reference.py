@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from clearway.timerelease import core
-from clearway.timerelease.report import worst_steps
+from clearway.timerelease.report import step_mean_aggs, worst_steps
 from clearway.timerelease.schemas import Bottleneck, Group, IntervalStats, TimeReleaseReport
 from clearway.timerelease.survival import kaplan_meier
 
@@ -71,14 +71,7 @@ def select(frame: pl.DataFrame, filters: dict[str, str]) -> pl.DataFrame:
 def _step_means(wide: pl.DataFrame) -> pl.DataFrame:
     """Mean hours of each step of arrival -> release, per office and lane, over ended intervals (the
     pre-arrival part of arrival -> lodgement counts as no time)."""
-    steps = [iv for iv in core.INTERVALS if iv.part_of_overall]
-    aggs = [pl.len().alias("declarations")]
-    for iv in steps:
-        h = pl.col(f"h_{iv.name}")
-        if iv.name == "arrival_to_lodgement":
-            h = h.clip(lower_bound=0)
-        aggs.append(h.filter(pl.col(f"s_{iv.name}") == core.ENDED).mean().alias(iv.name))
-    return wide.with_columns(pl.col("lane").fill_null("(none)")).group_by("office", "lane").agg(aggs)
+    return wide.with_columns(pl.col("lane").fill_null("(none)")).group_by("office", "lane").agg(step_mean_aggs())
 
 
 def bottlenecks(current: pl.DataFrame, previous: pl.DataFrame) -> list[Bottleneck]:

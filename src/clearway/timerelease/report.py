@@ -170,6 +170,20 @@ def breakdown(wide: Wide, by: str, targets: dict[str, float], period: str = "mon
     return sorted(groups, key=lambda g: g.value)
 
 
+def step_mean_aggs() -> list[pl.Expr]:
+    """Per group of a frame with h_<step> (hours) and s_<step> (state) columns: the declarations, and the
+    mean hours of each step of arrival -> release over its ended intervals (the pre-arrival part of arrival ->
+    lodgement counts as no time)."""
+    aggs = [pl.len().alias("declarations")]
+    for iv in core.INTERVALS:
+        if iv.part_of_overall:
+            h = pl.col(f"h_{iv.name}")
+            if iv.name == "arrival_to_lodgement":
+                h = h.clip(lower_bound=0)
+            aggs.append(h.filter(pl.col(f"s_{iv.name}") == core.ENDED).mean().alias(iv.name))
+    return aggs
+
+
 def _step_means(wide: Wide) -> pl.DataFrame:
     """Mean hours of each step of arrival -> release, per office and lane, over ended intervals (the
     pre-arrival part of arrival -> lodgement counts as no time)."""
@@ -177,13 +191,7 @@ def _step_means(wide: Wide) -> pl.DataFrame:
     frame = pl.DataFrame({"office": wide.cols.codes["office"], "lane": wide.cols.codes["lane"],
                           **{f"h_{iv.name}": hours(wide.durations[iv.name]) for iv in steps},
                           **{f"s_{iv.name}": wide.states[iv.name] for iv in steps}})
-    aggs = [pl.len().alias("declarations")]
-    for iv in steps:
-        h = pl.col(f"h_{iv.name}")
-        if iv.name == "arrival_to_lodgement":
-            h = h.clip(lower_bound=0)
-        aggs.append(h.filter(pl.col(f"s_{iv.name}") == core.ENDED).mean().alias(iv.name))
-    means = frame.group_by("office", "lane").agg(aggs)
+    means = frame.group_by("office", "lane").agg(step_mean_aggs())
     office, lane = wide.cols.labels["office"], wide.cols.labels["lane"]
     return means.with_columns(pl.Series("office", [office[c] for c in means["office"]], dtype=pl.Utf8),
                               pl.Series("lane", [lane[c] for c in means["lane"]], dtype=pl.Utf8).fill_null("(none)"))
