@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from clearway.containers import signing
@@ -137,10 +138,15 @@ def _ts(t: Any) -> float:
 
 
 def alerts_for(refused: list[Refused], journeys: list[Keyed], *, foreign_enabled: bool = True,
-               foreign_severity: str = "high") -> list[tuple[int, Alert]]:
+               foreign_severity: str = "high",
+               earlier: Mapping[int, tuple[Mapping[str, int], str]] | None = None) -> list[tuple[int, Alert]]:
     """The alerts refused reports justify, with their journey: reports of a journey failing verification
     (authenticity), conflicting repeats (conflict), and reports of a seal no journey knows naming a container
-    under seal (foreign_seal: a swapped seal need not be one customs affixed)."""
+    under seal (foreign_seal: a swapped seal need not be one customs affixed).
+
+    `earlier` gives, per journey, the unverified reports refused before this batch (count per kind, and the
+    reason of the first of them): the authenticity alert then counts the whole journey and names its first
+    refused report, however the reports were cut into batches."""
     by_pk = {j.pk: j for j in journeys}
     found: list[tuple[int, Alert]] = []
     groups: dict[tuple[int, str], list[Refused]] = {}
@@ -156,9 +162,11 @@ def alerts_for(refused: list[Refused], journeys: list[Keyed], *, foreign_enabled
         rs = sorted(rs, key=lambda r: r.device_time)
         evidence = tuple((r.seal_id, r.seq) for r in rs)
         if rule == "authenticity":
-            counts = ", ".join(f"{sum(r.kind == k for r in rs)} {k}" for k in UNVERIFIED if any(r.kind == k for r in rs))
+            before, first = (earlier or {}).get(pk, ({}, rs[0].reason))
+            n = {k: before.get(k, 0) + sum(r.kind == k for r in rs) for k in UNVERIFIED}
+            counts = ", ".join(f"{n[k]} {k}" for k in UNVERIFIED if n[k])
             alert = Alert(rule, AUTHENTICITY_SEVERITY, f"seal {j.seal_id}: reports failing verification were "
-                          f"refused ({counts}); first: {rs[0].reason}", evidence, j.seal_id, rs[0].device_time)
+                          f"refused ({counts}); first: {first}", evidence, j.seal_id, rs[0].device_time)
         elif rule == "conflict":
             opened = any(r.status != "sealed" for r in rs)
             alert = Alert(rule, "critical" if opened else "high", rs[0].reason, evidence, j.seal_id,

@@ -206,7 +206,9 @@ def _refusal_alerts(session: Session, refused: list[acceptance.Refused], seals: 
     """Record the alerts the refused reports justify (reports failing verification, conflicting repeats, an
     unknown seal reporting for a container under seal): the ids of those newly raised."""
     found = acceptance.alerts_for(refused, keyed, foreign_enabled=cfg.foreign_seal.enabled,
-                                  foreign_severity=cfg.foreign_seal.severity)
+                                  foreign_severity=cfg.foreign_seal.severity,
+                                  earlier=_refused_before(session, {r.seal_pk for r in refused
+                                                                    if r.kind in acceptance.UNVERIFIED}))
     if not found:
         return []
     by_pk = {s.id: s for s in seals}
@@ -214,6 +216,23 @@ def _refusal_alerts(session: Session, refused: list[acceptance.Refused], seals: 
     rows = (alert_service.record(session, seal=by_pk[pk], found=alert, actor=actor,
                                  existing=known.get((pk, alert.rule), [])) for pk, alert in found)
     return [row.id for row in rows if row is not None]
+
+
+def _refused_before(session: Session, pks: set[int | None]) -> dict[int, tuple[dict[str, int], str]]:
+    """Per journey, the unverified reports refused by earlier batches: count per kind, and the reason of the
+    first of them."""
+    wanted = sorted(pk for pk in pks if pk is not None)
+    if not wanted:
+        return {}
+    out: dict[int, tuple[dict[str, int], str]] = {}
+    rows = session.execute(select(SealEventRefusal.seal_pk, SealEventRefusal.kind, SealEventRefusal.reason)
+                           .where(SealEventRefusal.seal_pk.in_(wanted),
+                                  SealEventRefusal.kind.in_(acceptance.UNVERIFIED))
+                           .order_by(SealEventRefusal.id))
+    for pk, kind, reason in rows:
+        counts, _ = out.setdefault(pk, ({}, reason))
+        counts[kind] = counts.get(kind, 0) + 1
+    return out
 
 
 def refuse(session: Session, *, source: str, economy: str, reason: str, payload: str,
