@@ -1,8 +1,9 @@
 """An integrator's view of the OpenAPI document (issue 17): a Python client generated from the live server's
 /openapi.json (openapi-python-generator: pydantic models and one function per operation, over httpx) drives a
 whole clearance: lodge the example declaration, read its assessment, pay what is due, see it released and
-the release code verified. Nothing here is written by hand for the API: the functions are found by the
-operation ids the document gives, and every answer is parsed into the generated models."""
+the release code verified; and a lodgement asked for `Prefer: return=minimal` parsed as the document says.
+Nothing here is written by hand for the API: the functions are found by the operation ids the document gives,
+and every answer is parsed into the generated models."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ class Generated:
         self.package, self.document = package, document
         self.calls = 0
 
-    def op(self, method: str, path: str):
+    def op(self, method: str, path: str, **headers: str):
         """The generated function of an operation. Its header parameters get a value each (this generator
-        sends a header given as None, which httpx refuses): `Prefer: return=representation` (RFC 7240, the
-        default anyway) and, for any other header such as an idempotency key, one value per call."""
+        sends a header given as None, which httpx refuses): those given, else `Prefer: return=representation`
+        (RFC 7240, the default anyway) and, for any other header such as an idempotency key, one value per call."""
         operation = self.document["paths"][path][method]
         service = importlib.import_module(f"{self.package.__name__}.services.{operation['tags'][0]}_service")
         function = getattr(service, operation["operationId"])
@@ -42,7 +43,7 @@ class Generated:
         def call(*args, **kwargs):
             self.calls += 1
             for name in names:
-                kwargs.setdefault(name, HEADERS.get(name.lower(), f"generated-client-{self.calls}"))
+                kwargs.setdefault(name, {**HEADERS, **headers}.get(name.lower(), f"generated-client-{self.calls}"))
             return function(*args, **kwargs)
 
         return call
@@ -62,8 +63,15 @@ def test_a_client_generated_from_the_document_completes_a_clearance(db, server, 
     try:
         lodged = api.op("post", "/api/v1/declarations")(
             config, data=models.DeclarationIn.model_validate(example("tariff-au-tshirts.json")))
-        assert isinstance(lodged, models.DeclarationOut) and lodged.status == "accepted" and lodged.mrn
+        # The lodgement answers DeclarationLodged: the full declaration, or the minimal one (MRN and status).
+        assert isinstance(lodged, models.DeclarationLodged) and lodged.status == "accepted" and lodged.mrn
+        assert lodged.lrn == example("tariff-au-tshirts.json")["lrn"] and lodged.history[0].to_status == "accepted"
         mrn = lodged.mrn
+        minimal = api.op("post", "/api/v1/declarations", prefer="return=minimal")(
+            config, data=models.DeclarationIn.model_validate({**example("tariff-au-tshirts.json"), "lrn": "MINIMAL-1"}))
+        assert isinstance(minimal, models.DeclarationLodged) and minimal.status == "accepted"
+        assert minimal.mrn and minimal.mrn != mrn and minimal.id == minimal.mrn
+        assert (minimal.lrn, minimal.history) == (None, None)
 
         assessed = api.op("post", "/api/v1/declarations/{mrn}/assessment")(config, mrn=mrn)
         assert isinstance(assessed, models.AssessmentOut)

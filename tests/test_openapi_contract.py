@@ -1,12 +1,14 @@
 """The OpenAPI document says what the API answers (issue 17): Bearer security on every keyed operation and on
 no public one, every refusal as problem details, one schema per name with every reference resolving, typed
-answers, examples from examples/; and the problem types it names are served, and are what refusals carry."""
+answers, examples from examples/; and the problem types it names are served, and are what refusals carry.
+A lodgement asked for `Prefer: return=minimal` (RFC 7240, docs/decisions.md) answers what the document says."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 
 from clearway.app import create_app
@@ -98,6 +100,8 @@ def test_every_json_answer_is_typed_money_included(document):
     def typed(schema: dict) -> bool:
         if "$ref" in schema:
             return True
+        if schema.get("anyOf"):
+            return all(typed(alternative) for alternative in schema["anyOf"])
         if schema.get("type") == "array":
             return typed(schema.get("items", {}))
         return schema.get("type") == "object" and bool(schema.get("properties"))
@@ -159,3 +163,63 @@ def test_refusals_carry_their_problem_type_and_each_type_is_documented(db, serve
     assert type_of(client.post("/api/v1/declarations", content=b"x" * (server.app.state.settings.max_body_bytes + 1),
                                headers={"content-type": "application/json"})) == "/problems/content-too-large"
 
+
+
+def answer_schema(document: dict, method: str, path: str, status: int) -> jsonschema_rs.Validator:
+    """A validator of the JSON answer an operation documents for a status (OpenAPI 3.1 schemas are JSON Schema
+    2020-12; the document's components are where its references resolve)."""
+    schema = document["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]})
+
+
+MINIMAL = {"id": "26AUSYD00000042X", "mrn": "26AUSYD00000042X", "status": "accepted"}
+
+
+def test_the_lodgement_documents_the_minimal_answer_beside_the_full_one(document):
+    schemas = document["components"]["schemas"]
+    lodge = document["paths"]["/api/v1/declarations"]["post"]
+    assert any(p["name"] == "prefer" and p["in"] == "header" for p in lodge["parameters"])
+    assert schemas["DeclarationLodged"]["anyOf"] == [{"$ref": "#/components/schemas/DeclarationOut"},
+                                                     {"$ref": "#/components/schemas/DeclarationMinimal"}]
+    # the members of both, for generators that read properties alone: what both require is required
+    assert schemas["DeclarationLodged"]["required"] == ["id", "mrn", "status"]
+    assert set(schemas["DeclarationLodged"]["properties"]) == set(schemas["DeclarationOut"]["properties"])
+    assert schemas["DeclarationMinimal"]["required"] == ["id", "mrn", "status"]
+    assert schemas["DeclarationMinimal"]["examples"] == [MINIMAL]
+    for status in (201, 200):
+        response = lodge["responses"][str(status)]
+        assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/DeclarationLodged"}
+        assert "Preference-Applied" in response["headers"]
+        assert answer_schema(document, "post", "/api/v1/declarations", status).is_valid(MINIMAL)
+    # Without the minimal alternative the minimal answer is not what the document says (the check can fail).
+    dropped = json.loads(json.dumps(document))
+    dropped["components"]["schemas"]["DeclarationLodged"]["anyOf"].pop()
+    assert not answer_schema(dropped, "post", "/api/v1/declarations", 201).is_valid(MINIMAL)
+    # Every operation taking Prefer documents an answer the minimal one fits, and only those (the one today).
+    preferring = [f"{m} {p}" for m, p, op in operations(document)
+                  if any(x["name"].lower() == "prefer" for x in op.get("parameters", []))]
+    assert preferring == ["POST /api/v1/declarations"]
+
+
+def test_a_minimal_lodgement_answers_what_the_served_document_says(db, server, http, keys):
+    document = http.get("/openapi.json").json()
+    client = keys.client(keys.create("declarant", "AU", "AU-ABN-11222333444"))
+    body = example("declaration-au-oranges.json")
+    answers = {}
+    for status in (201, 200):  # lodged, then the same lodged before
+        r = client.post("/api/v1/declarations", json=body, headers={"Prefer": "return=minimal"})
+        assert r.status_code == status, r.text
+        assert r.headers["preference-applied"] == "return=minimal"
+        assert r.headers["content-type"] == "application/json"
+        answers[status] = r.json()
+        validator = answer_schema(document, "post", "/api/v1/declarations", status)
+        assert validator.is_valid(answers[status]), list(validator.iter_errors(answers[status]))
+    assert set(answers[201]) == {"id", "mrn", "status"} and answers[201]["status"] == "accepted"
+    assert answers[200] == answers[201] and r.headers["location"] == f"/api/v1/declarations/{answers[201]['mrn']}"
+    full = client.post("/api/v1/declarations", json={**body, "lrn": "FULL-1"})
+    assert full.status_code == 201 and "preference-applied" not in full.headers
+    assert answer_schema(document, "post", "/api/v1/declarations", 201).is_valid(full.json())
+    # The minimal answer is no full declaration: only the Minimal alternative takes it.
+    out = jsonschema_rs.Draft202012Validator({"$ref": "#/components/schemas/DeclarationOut",
+                                              "components": document["components"]})
+    assert out.is_valid(full.json()) and not out.is_valid(answers[201])

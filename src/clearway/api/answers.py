@@ -27,6 +27,8 @@ def json_answer(body: BaseModel | dict[str, Any], *, status: int = 200, headers:
     return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
-def minimal_answer(body: dict[str, Any], *, status: int, headers: dict[str, str]) -> Response:
-    """The least answer, saying that the preference was honoured (RFC 7240 section 3)."""
+def minimal_answer(body: BaseModel, *, status: int, headers: dict[str, str]) -> Response:
+    """The least answer, saying that the preference was honoured (RFC 7240 section 3). A route that answers it
+    documents both answers: its response_model is a RootModel of the full answer or the minimal one (e.g.
+    DeclarationLodged), which the OpenAPI document names (clearway.api.contract)."""
     return json_answer(body, status=status, headers={**headers, "Preference-Applied": "return=minimal"})

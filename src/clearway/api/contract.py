@@ -7,7 +7,11 @@ post-processed once, generically, so that every route (today's and those added l
   schema (FastAPI's HTTPValidationError 422 is replaced: the API never answers it);
 - schemas that two domains name alike get the domain's name in front (DashboardChangeOut, TfaChangeOut)
   instead of FastAPI's module paths, and an optional body is documented as its model (not `anyOf` null);
-- the main request bodies carry their examples from examples/.
+- the main request bodies carry their examples from examples/;
+- a schema that is one of several objects (a RootModel of a union, e.g. DeclarationLodged: the full answer or,
+  with `Prefer: return=minimal`, the minimal one) also lists their members, those all of them have as required,
+  so that a client generator that reads `properties` alone (openapi-python-generator) still gets a model that
+  takes either answer; validators check the `anyOf`. An operation taking `Prefer` documents `Preference-Applied`.
 
 Which refusals an operation documents follows from what the server does, not from a list per route:
 422 and 429 on every operation (the text guard reads every path and query; the rate limit counts every
@@ -194,6 +198,35 @@ def _examples(op: dict[str, Any]) -> None:
         content["examples"] = found
 
 
+def _alternatives_as_properties(schemas: dict[str, Any]) -> None:
+    """A named `anyOf` of object schemas gets their members as its own `properties` (the first's first, each
+    member as the first alternative having it describes it) and `required` what every alternative requires."""
+    for schema in schemas.values():
+        alternatives = schema.get("anyOf", [])
+        if not alternatives or "properties" in schema or not all("$ref" in a for a in alternatives):
+            continue
+        targets = [schemas.get(a["$ref"].rsplit("/", 1)[-1], {}) for a in alternatives]
+        if not all(t.get("type") == "object" and t.get("properties") for t in targets):
+            continue
+        properties: dict[str, Any] = {}
+        for target in targets:
+            for name, prop in target["properties"].items():
+                properties.setdefault(name, prop)
+        required = [n for n in targets[0].get("required", []) if all(n in t.get("required", []) for t in targets)]
+        schema.update({"type": "object", "properties": properties, "required": required})
+
+
+def _preference_applied(op: dict[str, Any]) -> None:
+    """An operation honouring `Prefer` (RFC 7240) says in its successes when it did (section 3)."""
+    if not any(p.get("in") == "header" and p.get("name", "").lower() == "prefer" for p in op.get("parameters", [])):
+        return
+    for code, response in op["responses"].items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})["Preference-Applied"] = {
+                "description": "`return=minimal` when the answer is the minimal one (RFC 7240 section 3)",
+                "schema": {"type": "string"}}
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes,
                       tags=app.openapi_tags, servers=app.servers)
@@ -229,7 +262,9 @@ def document(app: FastAPI) -> dict[str, Any]:
                                **dict(sorted((k, v) for k, v in responses.items() if k.startswith(("4", "5"))))}
             _optional_body(op)
             _examples(op)
+            _preference_applied(op)
     _rename_duplicates(doc)
+    _alternatives_as_properties(doc["components"]["schemas"])
     _drop_unreferenced(doc)
     return doc
 

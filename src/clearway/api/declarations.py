@@ -16,8 +16,9 @@ from clearway.controls.service import open_findings
 from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
-from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationOut, DeclarationPage,
-                                           DeclarationSummary, FindingOut, StatusEventOut, VersionOut)
+from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationLodged, DeclarationMinimal,
+                                           DeclarationOut, DeclarationPage, DeclarationSummary, FindingOut,
+                                           StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
@@ -52,7 +53,8 @@ XML_OUT = {200: {"content": {"application/xml": {"schema": {
     "type": "string", "description": "with `Accept: application/xml`: the declaration as a WCO DEC-DMS document"}}}}}
 
 
-@router.post("", dependencies=[IDEMPOTENT], status_code=201, response_model=DeclarationOut, openapi_extra=XML_IN,
+# With `Prefer: return=minimal` a lodgement answers DeclarationMinimal: the document says both (DeclarationLodged).
+@router.post("", dependencies=[IDEMPOTENT], status_code=201, response_model=DeclarationLodged, openapi_extra=XML_IN,
              responses={200: {"description": "the same LRN and content was lodged before"},
                         409: {"description": "the LRN was used with other content"}})
 def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
@@ -62,7 +64,8 @@ def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None,
         out = None if wants_minimal(prefer) else render(session, row, who, findings=raised)
     status, headers = 201 if created else 200, {"Location": f"/api/v1/declarations/{row.mrn}"}
     if out is None:
-        return minimal_answer({"id": row.mrn, "mrn": row.mrn, "status": row.status}, status=status, headers=headers)
+        return minimal_answer(DeclarationMinimal(id=row.mrn, mrn=row.mrn, status=row.status), status=status,
+                              headers=headers)
     return json_answer(out, status=status, headers=headers)
 
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints,
+                      model_validator)
 
 from clearway.declarations import codes
 
@@ -191,6 +192,23 @@ class DeclarationOut(BaseModel):
     findings: list[FindingOut] = Field(default_factory=list, description="open findings of other checks")
     environmental_goods: list[EnvironmentalGoodsLine] = Field(
         default_factory=list, description="goods items under a line of APEC's environmental goods list in force")
+
+
+
+class DeclarationMinimal(BaseModel):
+    """The least answer to a lodgement, asked for with `Prefer: return=minimal` (RFC 7240; the answer says
+    `Preference-Applied: return=minimal`): the MRN and the status, the rest read at `Location`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "26AUSYD00000042X", "mrn": "26AUSYD00000042X", "status": "accepted"}]})
+
+    id: str = Field(description="the movement reference number (MRN)")
+    mrn: str
+    status: str
+
+
+class DeclarationLodged(RootModel[DeclarationOut | DeclarationMinimal]):
+    """What a lodgement answers: the declaration in full, or with `Prefer: return=minimal` its MRN and status."""
 
 
 class DeclarationSummary(BaseModel):
