@@ -1,7 +1,7 @@
 """APEC's environmental goods in real headless Chromium: the industry pillar's environmental goods section over a
 fixed window (as_of) shows the figures of hand-built declarations and agrees with the API, and a declaration
-carrying listed goods shows its flag on the trader's page and the officer's case file. axe-core on each page;
-screenshots under test-results/."""
+carrying listed goods shows its flag on the trader's page, the officer's case file and the officer's queue.
+axe-core on each page; screenshots under test-results/."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from clearway.demo_goods import party
 from clearway.payments.core import at_currency_precision
 from clearway.risk import decisions
 from tests.e2e.axe import check_page, no_sideways_scroll, screenshot
-from tests.green.support import AS_OF, seed
+from tests.green.support import AS_OF, PV, seed
+from tests.support import example
 from tests.web.support import make_user, sign_in
 
 KEYS = ("environmental_goods_declarations", "environmental_goods_value", "environmental_goods_duty",
@@ -96,3 +97,41 @@ def test_a_declaration_carrying_listed_goods_is_flagged_for_the_trader_and_the_o
         check_page(officer, "officer-case-environmental-goods")
     finally:
         officer.close()
+
+
+def test_the_officer_queue_flags_the_declaration_of_solar_cells_and_not_the_other(db, server, keys, page):
+    """Issue 19: the queue shows the flag the case file shows. Two declarations held for a control by red
+    targeting rules: photovoltaic modules (HS 8541.43, under the shipped list's line 854140, green/data/SOURCE.md)
+    and cotton T-shirts (6109.10, on no line)."""
+    with keys.client(keys.create("officer", "AU")) as officer:
+        for code, chapter in (("PV-RED", "85"), ("TEX-RED", "61")):
+            r = officer.post("/api/v1/risk/rules", json={"code": code, "name": f"Chapter {chapter}", "action": "red",
+                                                        "conditions": [{"field": "hs_chapter", "op": "eq",
+                                                                        "value": chapter}]})
+            assert r.status_code == 201, r.text
+    make_user(db, "olga", "officer")
+    mrn = {}
+    with keys.client(keys.create("declarant", "AU", "AU-ABN-11222333444")) as trader:
+        for name, items in (("solar", [PV]),
+                            ("shirts", example("tariff-au-tshirts.json")["items"])):
+            lodged = trader.post("/api/v1/declarations", json={**example("tariff-au-tshirts.json"),
+                                                               "lrn": f"EGL-QUEUE-{name}", "items": items})
+            assert lodged.status_code == 201, lodged.text
+            mrn[name] = lodged.json()["mrn"]
+            assessed = trader.post(f"/api/v1/declarations/{mrn[name]}/assessment")
+            assert (assessed.status_code, assessed.json()["status"]) == (201, "under_control"), assessed.text
+        listed = {i["id"]: i["environmental_goods"] for i in trader.get("/api/v1/declarations").json()["items"]}
+    assert [g["subheading"] for g in listed[mrn["solar"]]] == ["854143"] and listed[mrn["shirts"]] == []
+
+    sign_in(page, server, "olga", next_path="/officer/")
+    solar, shirts_row = (page.locator(f"#queue li[data-mrn='{mrn[n]}']") for n in ("solar", "shirts"))
+    assert solar.count() == 1 and shirts_row.count() == 1
+    flag = solar.locator(".case-head .tag.environmental")
+    assert flag.inner_text().lower() == "environmental goods"
+    assert flag.get_attribute("href") == f"/officer/declarations/{mrn['solar']}#environmental-goods"
+    assert shirts_row.locator(".tag.environmental").count() == 0
+    assert page.locator("#queue .tag.environmental").count() == 1
+    check_page(page, "officer-queue-environmental-goods")
+    flag.click()
+    page.wait_for_url(f"**/officer/declarations/{mrn['solar']}#environmental-goods")
+    assert page.locator("#egl-lines li .egl-line").all_inner_texts() == ["854140"]

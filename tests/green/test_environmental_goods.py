@@ -57,6 +57,19 @@ def test_the_declaration_read_lists_its_environmental_goods(db, keys):
     assert plain["environmental_goods"] == []
 
 
+def test_the_declaration_list_flags_each_item_as_its_read_does(db, keys):
+    fixture = seed(db.factory, keys)
+    who = keys.create("declarant", "AU", fixture["declarant"])
+    with keys.client(who) as client:
+        listed = {i["id"]: i["environmental_goods"] for i in client.get("/api/v1/declarations").json()["items"]}
+        assert set(listed) == set(fixture["mrn"].values())
+        for mrn, flag in listed.items():
+            assert flag == client.get(f"/api/v1/declarations/{mrn}").json()["environmental_goods"], mrn
+    flagged = {name for name, mrn in fixture["mrn"].items() if listed[mrn]}
+    assert flagged == {"pv", "boiler", "withdrawn"}
+    assert [g["subheading"] for g in listed[fixture["mrn"]["pv"]]] == ["854143"]
+
+
 def test_a_loaded_edition_changes_the_flag(db, keys):
     fixture = seed(db.factory, keys)
     with transaction(db.factory) as session:

@@ -84,8 +84,10 @@ def list_(who: Who, ctx: Ctx,
         rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,
                                               accepted_from=range_start(accepted_from),
                                               accepted_to=range_end(accepted_to), limit=limit, after=after)
+        flagged = environmental_goods.matches_of(session, rows=rows)
         items = [DeclarationSummary(id=r.mrn, lrn=r.lrn, type=r.type, office=r.office, declarant_id=r.declarant_id,
-                                    status=r.status, version=r.version, accepted_at=r.accepted_at) for r in rows]
+                                    status=r.status, version=r.version, accepted_at=r.accepted_at,
+                                    environmental_goods=flagged[r.id]) for r in rows]
     return DeclarationPage(items=items, next=str(nxt) if nxt else None)
 
 

@@ -220,6 +220,9 @@ class DeclarationSummary(BaseModel):
     status: str
     version: int
     accepted_at: datetime
+    environmental_goods: list[EnvironmentalGoodsLine] = Field(
+        default_factory=list, description="goods items under a line of APEC's environmental goods list in force "
+                                          "(as the declaration's read says)")
 
 
 class DeclarationPage(BaseModel):

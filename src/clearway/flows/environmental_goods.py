@@ -1,7 +1,8 @@
-"""APEC's environmental goods at the border: which of a declaration's goods items are under a subheading of the
-list in force (the flag its pages and its API read show), and the dashboard's view of the declarations carrying
-them against all goods (declared value, duty collected, lane shares, release times). Composes the green domain's
-list with declarations, payments and the time-release frame: a flow, so declarations never import green."""
+"""APEC's environmental goods at the border: which of a declaration's goods items are under a subheading of the list
+in force (the flag its pages, its API read and list, and the officer's queue show), and the dashboard's view of
+the declarations carrying them against all goods (declared value, duty collected, lane shares, release times).
+Composes the green domain's list with declarations, payments and the time-release frame: a flow, so declarations
+never import green."""
 
 from __future__ import annotations
 
@@ -39,12 +40,23 @@ METHOD = (
     "'All goods' is every declaration lodged in the same window and economy, those carrying listed goods included.")
 
 
-def matches(session: Session, *, row: Declaration) -> list[EnvironmentalGoodsLine]:
-    """The goods items of a declaration that are under a listed subheading, each with the list's line and caveat."""
+def _lines(edition: egl.Edition, row: Declaration) -> list[EnvironmentalGoodsLine]:
     codes = [str(i.get("hs_code", "")) for i in (row.content or {}).get("items", [])]
     return [EnvironmentalGoodsLine(item=m.item, hs_code=m.hs_code, subheading=m.subheading, listed_as=m.listed_as,
                                    line=m.title, coverage=m.coverage, caveat=m.caveat)
-            for m in egl.matches(green.edition(session), codes)]
+            for m in egl.matches(edition, codes)]
+
+
+def matches(session: Session, *, row: Declaration) -> list[EnvironmentalGoodsLine]:
+    """The goods items of a declaration that are under a listed subheading, each with the list's line and caveat."""
+    return _lines(green.edition(session), row)
+
+
+def matches_of(session: Session, *, rows: list[Declaration]) -> dict[int, list[EnvironmentalGoodsLine]]:
+    """`matches` of each of many declarations (a list page, the officer's queue) by row id, against one
+    reading of the edition in force."""
+    edition = green.edition(session)
+    return {row.id: _lines(edition, row) for row in rows}
 
 
 def _lodged(*, start: datetime, end: datetime, economy: str | None):

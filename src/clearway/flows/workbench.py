@@ -42,22 +42,24 @@ def _finding(f: Finding) -> OpenFinding:
 
 
 def to_case(row: Declaration, *, decision: LaneDecisionRow | None, inspection: Inspection | None,
-            hits: list[Hit], findings: list[Finding], since: datetime | None, essential: frozenset[str]) -> Case:
+            hits: list[Hit], findings: list[Finding], since: datetime | None, essential: frozenset[str],
+            environmental: bool) -> Case:
     """One declaration as plain data for the queue core. `essential`: the goods its economy gives priority
-    (flows.priority: the essential-goods list, and environmental goods where the lane policy says so)."""
+    (flows.priority: the essential-goods list, and environmental goods where the lane policy says so);
+    `environmental`: it carries goods on APEC's environmental goods list (the flag its pages show)."""
     if decision is None:  # held before its lane is chosen: essential as the lane selector would judge it
         hs_codes = [i.get("hs_code", "") for i in (row.content or {}).get("items", [])]
         return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                     accepted_at=row.accepted_at, under_control_since=since,
                     priority="essential" if is_essential(hs_codes, essential) else "normal",
-                    findings=tuple(_finding(f) for f in findings))
+                    findings=tuple(_finding(f) for f in findings), environmental_goods=environmental)
     return Case(mrn=row.mrn or "", status=row.status, office=row.office, declarant=row.declarant_id,
                 accepted_at=row.accepted_at, under_control_since=since, lane=decision.lane, basis=decision.basis,
                 random=decision.random, priority=decision.priority, probability=decision.probability,
                 rank=decision.rank,
                 model_reasons=tuple(str(r.get("text", "")) for r in decision.model_reasons or [] if r.get("text")),
                 hits=tuple(hits), findings=tuple(_finding(f) for f in findings),
-                control_done=decisions.control_recorded(decision, inspection))
+                control_done=decisions.control_recorded(decision, inspection), environmental_goods=environmental)
 
 
 def _cases(session: Session, rows: list[Declaration], ids: list[int] | Select[Any] | None = None) -> list[Case]:
@@ -69,11 +71,13 @@ def _cases(session: Session, rows: list[Declaration], ids: list[int] | Select[An
     found = controls.open_by_declaration(session, declaration_ids=ids)
     since = declarations.entered(session, declaration_ids=ids, status="under_control")
     lists = {e: priority_goods(session, economy=e).all for e in {r.economy for r in rows}}
+    flagged = environmental_goods.matches_of(session, rows=rows)
     out = []
     for r in rows:
         d = latest.get(r.id)
         out.append(to_case(r, decision=d, inspection=inspections.get(r.id), hits=hits.get(d.id, []) if d else [],
-                           findings=found.get(r.id, []), since=since.get(r.id), essential=lists[r.economy]))
+                           findings=found.get(r.id, []), since=since.get(r.id), essential=lists[r.economy],
+                           environmental=bool(flagged[r.id])))
     return out
 
 

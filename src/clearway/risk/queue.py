@@ -71,6 +71,7 @@ class Case:
     hits: tuple[Hit, ...] = ()
     findings: tuple[OpenFinding, ...] = ()
     control_done: bool = False  # the control of the current lane decision is recorded
+    environmental_goods: bool = False  # carries goods under a line of APEC's list (flows.environmental_goods)
 
 
 @dataclass(frozen=True)
