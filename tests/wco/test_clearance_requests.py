@@ -6,9 +6,13 @@ so), laned, released, its RES messages valid."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from clearway import xmlsafe
+from clearway.db import utcnow
+from clearway.flows import green_check, indicators, time_release
 from clearway.wco import message, schema
 from clearway.wco.profile import uk_example
 from clearway.wco.ns import RES
@@ -118,3 +122,30 @@ def test_a_quote_for_a_clearance_request_says_nothing_is_assessed(db, keys):
     r = _broker(keys, doc["declarant"]["id"]).post("/api/v1/assessments/quote", json=doc)
     assert r.status_code == 200, r.text
     assert r.json()["not_assessed"].startswith(NOTHING) and r.json()["lines"] == []
+
+
+def test_the_statistics_count_a_released_clearance_request_without_a_code_or_value(db, keys):
+    """Time release, the dashboard's environmental-goods section and the tariff check read items' commodity codes
+    and values: a clearance request's items, without them, are counted where a code is not needed and left out
+    where it is (never as a made-up code or a zero value)."""
+    doc = _json_request()
+    broker = _broker(keys, doc["declarant"]["id"])
+    mrn = broker.post("/api/v1/declarations", json=doc).json()["mrn"]
+    assert broker.post(f"/api/v1/declarations/{mrn}/assessment").json()["status"] == "released"
+    now = utcnow()
+    with db.factory() as session:
+        frame = time_release.lifecycles(session, lo=now - timedelta(days=1), hi=now + timedelta(days=1))
+        report = time_release.time_release(session, start=now - timedelta(days=1), end=now + timedelta(days=1),
+                                           economy="AU", as_of=now + timedelta(hours=1))
+        found = {i.key: i for i in indicators.indicators(session, economy="AU",
+                                                         now=indicators.window_end(now.date()))}
+        checked = green_check.tariff_check(session, economy="AU", on=now.date())
+        values = green_check.unit_values(session, economy="AU", subheadings=frozenset({""}), currency="AUD")
+    row = frame.row(0, named=True)
+    assert (frame.height, row["lane"], row["essential"]) == (1, "green", False)
+    assert report.declarations == 1
+    assert {s.interval: s.ended for s in report.intervals}["lodgement_to_release"] == 1
+    count = {s.name: dict(s.points) for s in found["environmental_goods_declarations"].series}
+    assert count == {"carrying listed goods": {"declarations": 0}, "all goods": {"declarations": 1}}
+    assert [s for s in found["environmental_goods_value"].series if s.points] == []  # no value declared
+    assert checked.subheadings and values == {}  # the check runs; the request's item gives no unit value
