@@ -26,10 +26,7 @@ class Line:
     decision: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = plain(asdict(self))
-        if self.not_assessed is None:
-            del out["not_assessed"]  # assessments before clearance requests existed read the same
-        return out
+        return plain(asdict(self))
 
 
 @dataclass
