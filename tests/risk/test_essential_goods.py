@@ -55,6 +55,7 @@ def test_the_pure_core_applies_additions_and_removals_to_the_shipped_list():
     assert essential.is_essential(["08051000"], listed) and not essential.is_essential(["630790", "080510"],
                                                                                         frozenset({"080510"}))
     assert not essential.is_essential([], listed)
+    assert not essential.is_essential(["080510", None], listed)  # a clearance request's item without a code
 
 
 def test_an_added_code_makes_a_new_declaration_essential_and_a_removed_one_does_not(factory, people):

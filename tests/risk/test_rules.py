@@ -40,6 +40,19 @@ def test_value_per_kg_outside_the_reference_range():
     assert not matches(r, facts(ItemFacts("610910", "VN", Decimal("1000"), None)))  # no weight: cannot tell
 
 
+def test_an_item_without_a_commodity_code_is_laned_by_the_rules_that_need_none():
+    """A clearance request's item (tests/wco/test_clearance_requests.py): no HS condition holds for it, not even
+    a negated one; the other conditions judge it as any item."""
+    papers = ItemFacts(None, "US", None, Decimal("90"))
+    for cond in (("hs_code", "prefix", "49"), ("hs_code", "ne", "610910"), ("hs_code", "not_in", ["610910"]),
+                 ("hs_chapter", "eq", "49"), ("hs_chapter", "ne", "61")):
+        assert not matches(rule(cond), facts(papers)), cond
+    assert matches(rule(("hs_code", "ne", "610910")), facts(papers, ORANGES_CN))  # the other item has a code
+    assert matches(rule(("origin", "eq", "US")), facts(papers))
+    assert matches(rule(("transport_mode", "eq", "post")), facts(papers, transport_mode="post"))
+    assert not matches(rule(("value", "gt", "10")), facts(papers))  # no value: cannot tell
+
+
 def test_declaration_level_flags_and_parties():
     r = rule(("seal_alert", "is", True))
     assert matches(r, facts(ORANGES_CN, seal_alert=True)) and not matches(r, facts(ORANGES_CN))

@@ -15,15 +15,16 @@ from clearway.wco import inbound
 
 EXAMPLES = Path(__file__).parent / "examples" / "declarations"
 
-# The 15 original declarations (FunctionCode 9). Two of them carry too little for a Clearway declaration: the
-# C21e simplified export and the IMJ postal import have no commodity code, and no item value or quantity.
+# The 15 original declarations (FunctionCode 9), every one lodged. Two are Customs Clearance Requests (TypeCode
+# EXJ and IMJ: additional declaration type J), whose goods items have no commodity code and no value: Clearway
+# lodges them as clearance requests (declarations.schemas.KINDS).
 ORIGINALS = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.xml")
                    if "<FunctionCode>9</FunctionCode>" in p.read_text(encoding="utf-8"))
-TOO_LITTLE = {
+CLEARANCE_REQUESTS = [
     "customs-declarations/Export_Sample_With_Consignor_Declared/New_Export_C21e_Consignor_Sample.xml",
     "customs-declarations/TT_IM005a/TT_IM005a.xml",
-}
-LODGEABLE = [name for name in ORIGINALS if name not in TOO_LITTLE]
+]
+LODGEABLE = ORIGINALS
 ADDITIONAL = [  # FunctionCode 13: amendment, cancellation, goods presentation
     "customs-declarations/TT_Add_Item_Scenario_v1/Step2_Amendment.xml",
     "customs-declarations/TT_EX010a/TT_EX010a_Cancellation.xml",

@@ -12,7 +12,7 @@ from clearway import xmlsafe
 from clearway.wco import message, schema
 from clearway.wco.profile import uk_example
 from tests.support import example
-from tests.wco.support import ADDITIONAL, LODGEABLE, TOO_LITTLE, XML, elements, instance, value_at
+from tests.wco.support import ADDITIONAL, CLEARANCE_REQUESTS, LODGEABLE, XML, elements, instance, value_at
 
 PROFILE = uk_example()
 
@@ -95,14 +95,18 @@ def test_hostile_or_broken_xml_is_refused_by_the_hardened_parser(db, keys, body,
     assert r.json()["errors"][0]["path"] == path and words in r.json()["errors"][0]["reason"]
 
 
-@pytest.mark.parametrize("name", sorted(TOO_LITTLE))
-def test_an_instance_without_a_commodity_code_is_refused_naming_the_goods_item(db, keys, name):
+@pytest.mark.parametrize("name", CLEARANCE_REQUESTS)
+def test_a_clearance_request_made_an_ordinary_declaration_is_refused_naming_the_goods_item(db, keys, name):
+    """The same real message with additional declaration type A (standard) instead of J: no commodity code."""
     broker = broker_for(keys, name)
-    r = broker.post("/api/v1/declarations", content=instance(name), headers=XML)
+    body = instance(name).replace(b"J</TypeCode>", b"A</TypeCode>", 1)
+    r = broker.post("/api/v1/declarations", content=body, headers=XML)
     assert r.status_code == 422, r.text
     hs = [e for e in r.json()["errors"] if "items[0].hs_code" in e["path"]]
-    assert hs and hs[0]["path"].startswith("/md:MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem")
-    assert hs[0]["reason"] == "is required"
+    assert [e["path"] for e in hs] == ["/md:MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem "
+                                       "(items[0].hs_code)"]
+    assert hs[0]["reason"] == "is required (only a clearance request may omit it)"
+    assert any(e["path"].endswith("(items[0].value)") for e in r.json()["errors"])
 
 
 @pytest.mark.parametrize("name", ADDITIONAL)

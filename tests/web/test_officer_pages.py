@@ -40,6 +40,26 @@ def red_declaration(keys) -> str:
     return mrn
 
 
+def test_a_clearance_request_without_codes_or_values_shows_on_both_sides(server, keys, people):
+    """A clearance request (docs/wco.md): the HS rule cannot lane it red, the trader's page says why nothing is
+    assessed, and the officer's case file lists its item without code or value."""
+    red_declaration(keys)  # the rule TEX-RED (hs_chapter eq 61) exists
+    doc = example("declaration-au-oranges.json")
+    for key in ("currency", "freight", "insurance", "incoterm"):
+        del doc[key]
+    doc.update(lrn="CCR-1", kind="clearance_request",
+               items=[{"description": "Documentation and printed materials", "origin": "US", "net_weight_kg": "90"}])
+    with keys.client(keys.create("declarant", "AU", AU)) as trader:
+        mrn = trader.post("/api/v1/declarations", json=doc).json()["mrn"]
+        assert trader.post(f"/api/v1/declarations/{mrn}/assessment").json()["lane"] == "green"
+    with signed_in_as(server, "tom") as tom:
+        page = tom.get(f"/trader/declarations/{mrn}")
+        assert page.status_code == 200 and "not assessed: a clearance request releases goods" in page.text
+    with signed_in_as(server, "olga") as olga:
+        page = olga.get(f"/officer/declarations/{mrn}")
+        assert page.status_code == 200 and "Documentation and printed materials" in page.text
+
+
 def test_only_customs_open_the_workbench_and_each_sees_its_own_economy(server, keys, people):
     mrn = red_declaration(keys)
     with signed_in_as(server, "olga") as olga:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from clearway.containers.iso6346 import problem as container_problem
-from clearway.declarations.schemas import DeclarationIn
+from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError
 from clearway.reference import countries, currencies, economies
 from clearway.reference.hs import nomenclature
@@ -39,7 +39,13 @@ def check(decl: DeclarationIn) -> list[FieldError]:
     elif economy is not None and office.economy != economy.code:
         add("office", f"{office.code} ({office.name}) is an office of {office.economy}, not of {economy.code}")
 
-    if not currencies.is_currency(decl.currency):
+    request = decl.kind == CLEARANCE_REQUEST
+    for path, reason in required_goods_data(decl):
+        add(path, reason)
+    if decl.currency is None:
+        if not request or any(v is not None for _, v in _amounts(decl)):
+            add("currency", "is required" + ("" if not request else ": the clearance request declares a value"))
+    elif not currencies.is_currency(decl.currency):
         add("currency", f"{decl.currency!r} is not an ISO 4217 currency code")
     else:
         places = currencies.minor_units(decl.currency)
@@ -69,7 +75,7 @@ def check(decl: DeclarationIn) -> list[FieldError]:
 
     hs = nomenclature()
     for i, item in enumerate(decl.items):
-        if not hs.is_subheading(item.hs_code):
+        if item.hs_code is not None and not hs.is_subheading(item.hs_code):
             near = ", ".join(hs.suggest(item.hs_code, 3))
             add(f"items[{i}].hs_code",
                 f"{item.hs_code}: {item.hs_code[:6]} is not an HS 2022 subheading; nearest valid codes: {near}")
@@ -80,6 +86,24 @@ def check(decl: DeclarationIn) -> list[FieldError]:
             add(f"items[{i}].net_weight_kg",
                 f"net weight {item.net_weight_kg} kg is above gross weight {item.gross_weight_kg} kg")
     return errors
+
+
+REQUIRED_ITEM_FIELDS = ("hs_code", "quantity", "unit", "value")
+
+
+def required_goods_data(decl: DeclarationIn) -> list[tuple[str, str]]:
+    """(path, reason) of each goods item field a declaration must carry and lacks: every one but a clearance
+    request's (schemas.KINDS), which may omit them; a quantity always needs its unit."""
+    found = []
+    for i, item in enumerate(decl.items):
+        for key in REQUIRED_ITEM_FIELDS:
+            if getattr(item, key) is not None:
+                continue
+            if decl.kind != CLEARANCE_REQUEST:
+                found.append((f"items[{i}].{key}", "is required (only a clearance request may omit it)"))
+            elif key == "unit" and item.quantity is not None:
+                found.append((f"items[{i}].unit", "is required with the quantity"))
+    return found
 
 
 def _amounts(decl: DeclarationIn):
@@ -159,7 +183,7 @@ def mrn_is_valid(mrn: str) -> bool:
 
 # ---- amendments ------------------------------------------------------------------------------------
 
-FIXED_ON_AMENDMENT = ("lrn", "type", "economy", "declarant")
+FIXED_ON_AMENDMENT = ("lrn", "type", "kind", "economy", "declarant")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

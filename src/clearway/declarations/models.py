@@ -53,14 +53,15 @@ class DeclarationItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
     line: Mapped[int] = mapped_column(Integer)
-    hs_code: Mapped[str] = mapped_column(String(10), index=True)
+    # A clearance request's items may lack the commodity code, quantity, unit and value (migration 0005).
+    hs_code: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
     description: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(2))
-    quantity: Mapped[Decimal] = mapped_column(Money())
-    unit: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(10), nullable=True)
     gross_weight_kg: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     net_weight_kg: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
-    value: Mapped[Decimal] = mapped_column(Money())
+    value: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
 
     declaration: Mapped[Declaration] = relationship(back_populates="items")
 

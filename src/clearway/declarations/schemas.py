@@ -23,6 +23,11 @@ Positive = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=6, allow
 NonNegative = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6, allow_inf_nan=False)]
 
 DECLARATION_TYPES = ("import", "export", "transit")
+# A clearance request (UK CDS: additional declaration type J, K pre-lodged) asks release of goods for which no
+# full declaration is required (documents, printed matter, low-value goods): its items may omit the commodity
+# code, quantity and value, and nothing is assessed. Every other declaration carries them (core.check).
+KINDS = ("declaration", "clearance_request")
+CLEARANCE_REQUEST = "clearance_request"
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "post", "multimodal", "fixed", "inland_waterway")
 INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
 
@@ -76,18 +81,22 @@ class Item(_Strict):
     _codes = model_validator(mode="before")(
         lambda data: codes.agreeing(data, word="unit", code="unit_code", meaning=codes.unit_meaning))
 
-    hs_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,10}$")] = Field(
-        description="commodity code: 6 to 10 digits, the first 6 an HS 2022 subheading")
+    hs_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,10}$")] | None = Field(
+        default=None, description="commodity code: 6 to 10 digits, the first 6 an HS 2022 subheading (required "
+                                  "unless the declaration is a clearance request)")
     description: Text
     origin: Code2
-    quantity: Positive
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)] = Field(
-        description="a UN/ECE Rec 20 code (KGM, NAR, LTR) or a word (kg, item, l), stored as declared")
+    quantity: Positive | None = Field(default=None, description="required unless the declaration is a clearance "
+                                                                "request")
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)] | None = Field(
+        default=None, description="a UN/ECE Rec 20 code (KGM, NAR, LTR) or a word (kg, item, l), stored as declared "
+                                  "(required with `quantity`)")
     unit_code: str | None = Field(default=None, exclude=True, description="answers carry the Rec 20 code of `unit` "
                                   "here (null when Clearway knows none); accepted back when it agrees (not stored)")
     gross_weight_kg: Positive | None = None
     net_weight_kg: Positive | None = None
-    value: Positive = Field(description="invoice value of the item in the declaration currency")
+    value: Positive | None = Field(default=None, description="invoice value of the item in the declaration currency "
+                                                             "(required unless the declaration is a clearance request)")
     preference: Ident | None = Field(default=None, description="trade agreement claimed, e.g. RCEP, CPTPP")
     procedure: Ident | None = Field(default=None, description="customs procedure code, e.g. 4000")
     packages: Annotated[int, Field(ge=0, le=99_999_999)] | None = Field(
@@ -116,6 +125,11 @@ class DeclarationIn(_Strict):
     lrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)] = Field(
         description="local reference number: the declarant's own, unique per declarant")
     type: Literal[DECLARATION_TYPES]  # type: ignore[valid-type]
+    kind: Annotated[Literal[KINDS] | None, BeforeValidator(lambda v: None if v == "declaration" else v)] = Field(  # type: ignore[valid-type]
+        default=None, description="`clearance_request`: a request for release of goods for which no full "
+                                  "declaration is required (WCO DEC additional declaration type J or K in the UK "
+                                  "profile): its items may omit hs_code, quantity and value, and no duty is "
+                                  "assessed. Absent (or `declaration`): an ordinary declaration")
     economy: Code2
     office: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=5, max_length=5)]
     declarant: Party
@@ -123,7 +137,8 @@ class DeclarationIn(_Strict):
     exporter: Party | None = None
     transport: Transport
     incoterm: Literal[INCOTERMS] | None = None  # type: ignore[valid-type]
-    currency: Code3
+    currency: Code3 | None = Field(default=None, description="ISO 4217; required unless a clearance request "
+                                                            "declares no value")
     freight: NonNegative | None = None
     insurance: NonNegative | None = None
     vendor_registration: Ident | None = Field(

@@ -53,8 +53,10 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
         raise Conflict(f"declaration {row.mrn} is {row.status}; only an accepted declaration is assessed",
                        status=row.status)
     assessment = tariff.assess_declaration(session, row=row, actor=principal.actor)
+    not_assessed = assessment.detail.get("not_assessed")
     declarations.transition(session, row=row, to_status="assessed", actor=principal.actor,
-                            reason=f"assessed: {format(assessment.total_due, 'f')} {assessment.currency} due",
+                            reason=f"not assessed: {not_assessed}" if not_assessed else
+                            f"assessed: {format(assessment.total_due, 'f')} {assessment.currency} due",
                             data={"total_due": format(assessment.total_due, "f"), "currency": assessment.currency})
     # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
@@ -185,6 +187,7 @@ def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
             "total_due": settled["total_due"],
             "paid": settled["paid"], "secured": settled["secured"], "outstanding": settled["outstanding"],
             "release_code": release_core.display(issued.code) if issued else None,
+            "not_assessed": assessment.detail.get("not_assessed"),
             "payments": [{"receipt": p.receipt, "amount": at_currency_precision(p.amount, p.currency),
                           "currency": p.currency, "method": p.method, "reference": p.reference, "paid_at": p.paid_at}
                          for p in payments.paid_rows(session, row.id)],

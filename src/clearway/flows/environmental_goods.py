@@ -97,16 +97,16 @@ def indicators(session: Session, *, wide: pl.DataFrame, start: datetime, end: da
     value: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     goods = _goods(session, start=start, end=end, economy=economy)
     for did, status, currency, hs_code, amount in goods:
-        on_list = hs_code[:6] in listed
+        on_list = hs_code is not None and hs_code[:6] in listed  # a clearance request's item may have no code
         if on_list:
             carrying.add(did)
-        if status not in NOT_DECLARED:
+        if status not in NOT_DECLARED and amount is not None:
             value[(ALL, currency)] += amount
             if on_list:
                 value[(LISTED_ITEMS, currency)] += amount
     # the value of a declaration carrying listed goods is every item's, listed or not (as the duty collected is)
     for did, status, currency, _, amount in goods:
-        if did in carrying and status not in NOT_DECLARED:
+        if did in carrying and status not in NOT_DECLARED and amount is not None:
             value[(LISTED, currency)] += amount
     duty: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     paid = select(Payment.declaration_id, Payment.amount, Payment.currency).where(

@@ -30,7 +30,8 @@ def unit_values(session: Session, *, economy: str, subheadings: frozenset[str],
         select(DeclarationItem.hs_code, DeclarationItem.quantity, DeclarationItem.unit, DeclarationItem.net_weight_kg,
                DeclarationItem.value, Declaration.content["currency"].as_string(), Declaration.accepted_at)
         .join(Declaration, Declaration.id == DeclarationItem.declaration_id)
-        .where(Declaration.economy == economy, Declaration.status.not_in(NOT_COUNTED)))
+        .where(Declaration.economy == economy, Declaration.status.not_in(NOT_COUNTED),
+               DeclarationItem.hs_code.is_not(None), DeclarationItem.value.is_not(None)))  # not a clearance request's
     found: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     rates: dict[date, dict[str, Decimal]] = {}
     for code, quantity, unit, net_kg, value, declared, at in rows:
@@ -43,7 +44,7 @@ def unit_values(session: Session, *, economy: str, subheadings: frozenset[str],
             continue  # no customs rate for the declared currency on that day: the value cannot be compared
         local = value if declared == currency else value * fx[declared]
         per = {}
-        if (u := expressions.unit_of(unit)) and quantity > 0:
+        if quantity is not None and (u := expressions.unit_of(unit)) and quantity > 0:
             per[u] = quantity
         if net_kg:
             per.setdefault("kg", net_kg)

@@ -23,7 +23,7 @@ class PriorityGoods:
     def all(self) -> frozenset[str]:
         return self.essential | self.environmental
 
-    def basis(self, hs_codes: list[str]) -> str | None:
+    def basis(self, hs_codes: list[str | None]) -> str | None:
         """Why these goods get priority, or None."""
         if is_essential(hs_codes, self.essential):
             return "essential goods"

@@ -67,6 +67,10 @@ def _f(v: Any) -> float | None:
     return None if v is None else float(Decimal(str(v)))
 
 
+def _decimal(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
 def model_records(*, mrn: str, accepted_at: datetime, office: str, declarant: str,
                   content: dict[str, Any]) -> list[dict[str, Any]]:
     """One canonical-layout row per goods item (the layout the model trains on)."""
@@ -80,7 +84,7 @@ def model_records(*, mrn: str, accepted_at: datetime, office: str, declarant: st
             "payment_type": None, "transport_mode": (content.get("transport") or {}).get("mode"),
             "declarant": declarant, "importer": importer.get("id") or importer.get("name"),
             "seller": exporter.get("id") or exporter.get("name"), "courier": None,
-            "hs_code": item["hs_code"][:6], "departure_country": exporter.get("country"),
+            "hs_code": (item.get("hs_code") or "")[:6] or None, "departure_country": exporter.get("country"),
             "origin_country": item.get("origin"), "tax_rate": None, "tax_type": item.get("preference"),
             "origin_indicator": None, "net_mass_kg": _f(item.get("net_weight_kg")), "value": _f(item.get("value")),
         })
@@ -92,8 +96,8 @@ def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[
     """`essential`: the economy's essential-goods list as stored (risk.essential_goods.essential_set)."""
     importer = content.get("importer") or {}
     exporter = content.get("exporter") or {}
-    items = tuple(ItemFacts(i["hs_code"], i.get("origin"), Decimal(str(i["value"])),
-                            Decimal(str(i["net_weight_kg"])) if i.get("net_weight_kg") is not None else None)
+    items = tuple(ItemFacts(i.get("hs_code"), i.get("origin"), _decimal(i.get("value")),
+                            _decimal(i.get("net_weight_kg")))
                   for i in content.get("items", []))
     return Facts(office=office, declarant=declarant, importer=importer.get("id"),
                  exporter=exporter.get("id") or exporter.get("name"), exporter_country=exporter.get("country"),

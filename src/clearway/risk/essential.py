@@ -43,7 +43,7 @@ def subheading_error(code: str, known: bool) -> str | None:
     return None
 
 
-def is_essential(hs_codes: list[str], essential: frozenset[str]) -> bool:
+def is_essential(hs_codes: list[str | None], essential: frozenset[str]) -> bool:
     """A consignment is essential when every goods item is on the list (one mask does not make a
-    container of televisions a priority)."""
-    return bool(hs_codes) and all(code[:6] in essential for code in hs_codes)
+    container of televisions a priority); an item without a commodity code (a clearance request's) is not."""
+    return bool(hs_codes) and all(code is not None and code[:6] in essential for code in hs_codes)

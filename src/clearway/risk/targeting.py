@@ -53,7 +53,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class ItemFacts:
-    hs_code: str
+    hs_code: str | None  # None: a clearance request's item (no commodity code); no HS condition holds for it
     origin: str | None = None
     value: Decimal | None = None
     net_weight_kg: Decimal | None = None
@@ -170,9 +170,20 @@ def _numbers(values: list[Any]) -> list[Decimal] | None:
 
 # ---- evaluation ---------------------------------------------------------------------------------
 
+HS_FIELDS = ("hs_code", "hs_chapter")
+
+
+def _item_holds(item: ItemFacts, c: Condition) -> bool:
+    """A condition on the commodity code never holds for an item without one, not even `ne` or `not_in`: such
+    a rule needs the code (the item of a clearance request is laned by the rules that do not)."""
+    if item.hs_code is None and c.field in HS_FIELDS:
+        return False
+    return _holds(_item_value(item, c.field), c.op, c.value)
+
+
 def _item_value(item: ItemFacts, f: str) -> Any:
     if f == "hs_chapter":
-        return item.hs_code[:2]
+        return (item.hs_code or "")[:2]
     if f == "value_per_kg":
         return item.value_per_kg
     return getattr(item, f)
@@ -210,7 +221,7 @@ def matches(rule: Rule, facts: Facts) -> bool:
             return False
     if not item_conds:
         return True
-    return any(all(_holds(_item_value(it, c.field), c.op, c.value) for c in item_conds) for it in facts.items)
+    return any(all(_item_holds(it, c) for c in item_conds) for it in facts.items)
 
 
 def evaluate(rules: list[Rule], facts: Facts, at: datetime) -> list[RuleHit]:

@@ -47,9 +47,14 @@ class Assessment:
     total_due: Decimal = Decimal(0)
     tax_name: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Why nothing was assessed (a clearance request): then the amounts are zero because nothing is assessed.
+    not_assessed: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return plain(asdict(self))
+        out = plain(asdict(self))
+        if self.not_assessed is None:
+            del out["not_assessed"]  # assessments before clearance requests existed read the same
+        return out
 
 
 def allocate(total_minor: int, weights: list[int]) -> list[int]:

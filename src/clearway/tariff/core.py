@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from clearway.declarations.schemas import DeclarationIn
+from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError, Invalid
 from clearway.reference import currencies
 from clearway.tariff import expressions, kernel, law_steps, payable, tax_rates, vendor as vendor_law
@@ -37,8 +37,18 @@ PROOF_OF_ORIGIN = frozenset({"proof_of_origin", "certificate_of_origin", "origin
                              "coo"})
 
 
+NOT_ASSESSED = ("a clearance request releases goods for which no full declaration is required (documents, printed "
+                "matter, low-value goods): no duty or tax is assessed on it, its goods items carrying no commodity "
+                "code and value to assess")
+
+
 def assess(decl: DeclarationIn, *, on: date, rules: EconomyRules, schedule: Schedule,
            rates: dict[str, Decimal]) -> Assessment:
+    if decl.kind == CLEARANCE_REQUEST:
+        return Assessment(economy=rules.economy, date=on, currency=rules.currency,
+                          declared_currency=decl.currency or rules.currency, exchange_rate=None,
+                          valuation_basis=rules.valuation, customs_value=Decimal(0), de_minimis={},
+                          tax_name=rules.tax_name, notes=[f"not assessed: {NOT_ASSESSED}"], not_assessed=NOT_ASSESSED)
     local, cur = rules.currency, decl.currency
     law_steps.check(decl, rules)
     fx = rate_for(cur, local, rates, rules.economy, on, "currency")

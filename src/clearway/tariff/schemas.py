@@ -91,6 +91,10 @@ class AssessmentLineOut(_Out):
     decision: str | None = None
 
 
+NOT_ASSESSED_DOC = ("why nothing was assessed, or null: a clearance request (declaration kind `clearance_request`) "
+                    "is not assessed, and its zero amounts mean nothing was assessed, not a computed zero duty")
+
+
 class QuoteOut(_Out):
     """The landed cost of a declaration under the rules of a date, without lodging it."""
 
@@ -110,6 +114,7 @@ class QuoteOut(_Out):
     total_due: Money
     tax_name: str | None = None
     notes: list[str]
+    not_assessed: str | None = Field(default=None, description=NOT_ASSESSED_DOC)
     quote: bool = True
 
 
@@ -144,6 +149,7 @@ class AssessmentOut(_Out):
     outstanding: Money
     release_code: str | None
     payments: list[ReceiptOut]
+    not_assessed: str | None = Field(default=None, description=NOT_ASSESSED_DOC)
     detail: dict[str, Any] = Field(description="the calculation: customs value, lines, notes (as in a quote)")
 
 

@@ -2,7 +2,8 @@
 field, the national codes translated by the installation's profile. No database here.
 
 What Clearway models, and from where (below Declaration; `item` = GoodsShipment/GovernmentAgencyGoodsItem):
-  lrn FunctionalReferenceID; type TypeCode (DE 1/1); office the profile's office_paths; declarant Declarant;
+  lrn FunctionalReferenceID; type TypeCode (DE 1/1); kind clearance_request when TypeCode's DE 1/2 letter is
+  one of the profile's clearance_request_types (CDS J, K); office the profile's office_paths; declarant Declarant;
   importer GoodsShipment/Importer; exporter Exporter; transport.mode BorderTransportMeans/ModeCode (Rec 19);
   transport.identity BorderTransportMeans/ID; transport.document the GoodsShipment/PreviousDocument whose
   TypeCode is a transport document of UN/EDIFACT 1001 (705 bill of lading, 740 air waybill...);
@@ -24,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from clearway.containers.iso6346 import problem as container_problem
-from clearway.declarations.schemas import INCOTERMS
+from clearway.declarations.schemas import CLEARANCE_REQUEST, INCOTERMS
 from clearway.errors import FieldError
 from clearway.wco.ns import DEC, MD, q
 from clearway.wco.profile import Profile
@@ -241,6 +242,8 @@ def to_clearway(tree: etree._ElementTree, profile: Profile) -> Mapped:
         m.errors.append(FieldError(xpath(type_code), f"declaration type {text(type_code)[:2]!r} is not in this "
                                    f"installation's profile ({profile.name}): add it under [declaration_types]"))
     _set(m, d, "type", "type", decl_type, type_code)
+    if profile.clearance_request(text(type_code) or ""):
+        _set(m, d, "kind", "kind", CLEARANCE_REQUEST, type_code)
     d["economy"] = profile.economy
     code, node = office(decl, profile)
     _set(m, d, "office", "office", code, node)

@@ -15,6 +15,7 @@ from lxml import etree
 from clearway import xmlsafe
 from clearway.containers.iso6346 import problem as container_problem
 from clearway.declarations.codes import TRANSPORT_MODE_CODE, unit_code
+from clearway.declarations.schemas import CLEARANCE_REQUEST
 from clearway.wco import inbound, schema
 from clearway.wco.inbound import find, findall, text
 from clearway.wco.ns import DEC, MD, q
@@ -99,8 +100,8 @@ def _header(decl: Node, before: dict[str, Any], now: dict[str, Any], profile: Pr
     changed = lambda key: before.get(key) != now.get(key)  # noqa: E731
     if changed("lrn"):
         decl.set("FunctionalReferenceID", now["lrn"])
-    if changed("type"):
-        decl.set("TypeCode", profile.national_type(now["type"]))
+    if changed("type") or changed("kind"):
+        decl.set("TypeCode", profile.national_type(now["type"], clearance_request=now.get("kind") == CLEARANCE_REQUEST))
     if changed("office"):
         decl.set("DeclarationOfficeID", profile.national_office(now["office"]))
     for key, path in (("declarant", "Declarant"), ("exporter", "Exporter"), ("importer", "GoodsShipment/Importer")):
@@ -148,7 +149,7 @@ def _containers(decl: Node, wanted: list[str]) -> None:
 def _item(node: Node, before: dict[str, Any], now: dict[str, Any], currency: str, profile: Profile,
           currency_changed: bool) -> None:
     changed = lambda key: before.get(key) != now.get(key)  # noqa: E731
-    if changed("hs_code"):
+    if changed("hs_code") and now.get("hs_code"):
         cls = inbound.classification(node.el)
         target = Node(cls, node.get("Commodity").child_xsd("Classification")) if cls is not None \
             else node.get("Commodity").add("Classification")
@@ -158,14 +159,14 @@ def _item(node: Node, before: dict[str, Any], now: dict[str, Any], currency: str
         node.set("Commodity/Description", now["description"])
     if changed("origin"):
         node.set("Origin/CountryCode", now["origin"])
-    if changed("quantity") or changed("unit"):
+    if (changed("quantity") or changed("unit")) and now.get("quantity") is not None:
         unit = unit_code(str(now["unit"])) or str(now["unit"]).upper()  # declared units are stored as sent
         node.set("Commodity/GoodsMeasure/TariffQuantity", now["quantity"], unitCode=unit)
     for key, path in (("gross_weight_kg", "Commodity/GoodsMeasure/GrossMassMeasure"),
                       ("net_weight_kg", "Commodity/GoodsMeasure/NetNetWeightMeasure")):
         if changed(key) and now.get(key) is not None:
             node.set(path, now[key], unitCode="KGM")
-    if changed("value") or currency_changed:
+    if (changed("value") or currency_changed) and now.get("value") is not None:
         value = inbound.value(node.el)
         if value is None:
             node.set("Commodity/InvoiceLine/ItemChargeAmount", now["value"], currencyID=currency)
@@ -201,7 +202,7 @@ def _items(decl: Node, before: dict[str, Any], now: dict[str, Any], profile: Pro
         else:
             node = shipment.add("GovernmentAgencyGoodsItem")
             node.set("SequenceNumeric", i + 1)
-        _item(node, old[i] if i < len(old) else {}, item, now["currency"], profile, currency_changed)
+        _item(node, old[i] if i < len(old) else {}, item, now.get("currency", ""), profile, currency_changed)
     if len(old) != len(new):
         decl.set("GoodsItemQuantity", len(new))
 

@@ -40,6 +40,9 @@ class Profile:
     procedures: dict[str, str]
     documents: dict[str, str]
     responses: dict[str, str] = field(default_factory=dict)
+    # DE 1/2 additional declaration types (TypeCode's third letter) of a clearance request; the first is
+    # written for a clearance request lodged as JSON.
+    clearance_request_types: tuple[str, ...] = ()
 
     # ---- national -> Clearway ------------------------------------------------------------------------
     def office(self, national: str) -> str | None:
@@ -51,6 +54,9 @@ class Profile:
 
     def declaration_type(self, type_code: str) -> str | None:
         return self.declaration_types.get(type_code.strip().upper()[:2])
+
+    def clearance_request(self, type_code: str) -> bool:
+        return type_code.strip().upper()[2:3] in self.clearance_request_types
 
     def procedure(self, national: str) -> str:
         return self.procedures.get(national, national)
@@ -70,9 +76,12 @@ class Profile:
             return back[party]
         return party[len(self.party_prefix):] if self.party_prefix and party.startswith(self.party_prefix) else party
 
-    def national_type(self, decl_type: str) -> str:
+    def national_type(self, decl_type: str, *, clearance_request: bool = False) -> str:
         prefix = next((k for k, v in self.declaration_types.items() if v == decl_type), decl_type[:2].upper())
-        return prefix + self.type_suffix
+        if clearance_request and not self.clearance_request_types:
+            raise ProfileError(f"{self.name}: [installation] clearance_request_types names no additional "
+                               "declaration type for a clearance request")
+        return prefix + (self.clearance_request_types[0] if clearance_request else self.type_suffix)
 
     def national_procedure(self, procedure: str) -> str:
         return next((k for k, v in self.procedures.items() if v == procedure), procedure)
@@ -115,6 +124,9 @@ def parse(text: str, *, source: str = "profile") -> Profile:
     if not (isinstance(economy, str) and len(economy) == 2):
         raise ProfileError(f"{source}: [installation] economy must be a two-letter economy code")
     types = _table(data, "declaration_types", source)
+    ccr = inst.get("clearance_request_types", [])
+    if not (isinstance(ccr, list) and all(isinstance(c, str) and len(c) == 1 for c in ccr)):
+        raise ProfileError(f"{source}: [installation] clearance_request_types must be a list of single letters")
     for code, word in types.items():
         if word not in ("import", "export", "transit"):
             raise ProfileError(f"{source}: [declaration_types] {code} = {word!r}: must be import, export or transit")
@@ -127,7 +139,7 @@ def parse(text: str, *, source: str = "profile") -> Profile:
         parties={str(k): v for k, v in parties.get("ids", {}).items()}, declaration_types=types,
         type_suffix=str(inst.get("type_suffix", "A")),
         procedures=_table(data, "procedures", source), documents=_table(data, "documents", source),
-        responses=_table(data, "responses", source))
+        responses=_table(data, "responses", source), clearance_request_types=tuple(c.upper() for c in ccr))
 
 
 def load(path: Path) -> Profile:
