@@ -41,7 +41,7 @@ METHOD = (
 
 
 def _lines(edition: egl.Edition, row: Declaration) -> list[EnvironmentalGoodsLine]:
-    codes = [str(i.get("hs_code", "")) for i in (row.content or {}).get("items", [])]
+    codes = [i.get("hs_code") or "" for i in (row.content or {}).get("items", [])]
     return [EnvironmentalGoodsLine(item=m.item, hs_code=m.hs_code, subheading=m.subheading, listed_as=m.listed_as,
                                    line=m.title, coverage=m.coverage, caveat=m.caveat)
             for m in egl.matches(edition, codes)]
