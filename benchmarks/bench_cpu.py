@@ -55,7 +55,7 @@ def measure(backend: str, n: int, rounds: int) -> dict[str, float]:
                         "healthz": per_request(proc.pid, n, lambda i: ok(client.get("/healthz"), 200)),
                         "read": per_request(proc.pid, n, lambda i: ok(
                             client.get(f"/api/v1/declarations/{mrn}"), 200)),
-                        "lodge": per_request(proc.pid, n, lambda i: ok(
+                        "lodge": per_request(proc.pid, n, lambda i, r=r: ok(
                             client.post("/api/v1/declarations", content=bodies[r * n + i]), 201)),
                     }
                     for name, ms in figures.items():
