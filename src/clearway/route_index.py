@@ -59,14 +59,21 @@ def _guard(included: Any) -> None:
     prefixes = tuple(sorted({t.split("{", 1)[0] for t in templates if "{" in t}))
     versions = _versions(included)
     walk = type(included).matches.__get__(included)
+    none = routing.Match.NONE
+    if len(versions) == 1:  # most routers include no other: one attribute to compare, on every request
+        ((router, version),) = versions
 
-    def matches(scope: dict) -> tuple[Any, dict]:
-        path = get_route_path(scope)
-        if path in exact or path.startswith(prefixes):
-            return walk(scope)
-        if any(router._routes_version != version for router, version in versions):
-            return walk(scope)  # its routes changed since: walk them all, as without the guard
-        return routing.Match.NONE, {}
+        def matches(scope: dict) -> tuple[Any, dict]:
+            path = get_route_path(scope)
+            if path in exact or path.startswith(prefixes) or router._routes_version != version:
+                return walk(scope)  # a route may match, or the routes changed since: walk them, as unguarded
+            return none, {}
+    else:
+        def matches(scope: dict) -> tuple[Any, dict]:
+            path = get_route_path(scope)
+            if path in exact or path.startswith(prefixes) or any(r._routes_version != v for r, v in versions):
+                return walk(scope)
+            return none, {}
 
     included.matches = matches  # on this instance only: the class and every other router are untouched
 

@@ -91,3 +91,20 @@ def test_a_route_added_later_is_found(app) -> None:
     finally:
         included.original_router.routes.pop()
         included.original_router._mark_routes_changed()
+
+
+def test_a_route_added_later_to_a_nested_router_is_found(app) -> None:
+    included = next(r for r in app.router.routes if isinstance(r, _IncludedRouter)  # web/tfa: four routers inside
+                    and any(isinstance(c, _IncludedRouter) for c in r.original_router.routes))
+    nested = next(c.original_router for c in included.original_router.routes if isinstance(c, _IncludedRouter))
+    nested.add_api_route("/added-later-inside", lambda: "late", methods=["GET"])
+    try:
+        path = next(c.path_format for c in included.effective_route_contexts()
+                    if c.path_format.endswith("/added-later-inside"))
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+        assert included.matches(dict(scope))[0] == Match.FULL
+        assert type(included).matches(included, dict(scope))[0] == Match.FULL
+    finally:
+        nested.routes.pop()
+        nested._mark_routes_changed()
+    assert included.matches(dict(scope))[0] == Match.NONE
