@@ -29,7 +29,7 @@ from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.errors import type_uri
 from clearway.db import migrate as run_migrations
-from clearway import observe, tracing
+from clearway import observe, route_index, tracing
 from clearway.limits_http import RateLimit
 from clearway.reference import search_index
 from clearway.web import errors as page_errors
@@ -197,6 +197,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
     contract.install(app)  # /openapi.json as the API answers: security scheme, problem details, unique names
 
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    route_index.install(app)  # each request tries only the routers whose routes can match its path
     app.add_middleware(TextGuard)  # inside BodyLimit: an oversized body is refused before it is read
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, bulk_limit=settings.max_bulk_body_bytes)
     app.add_middleware(RateLimit, rate_limit=settings.rate_limit, bad_key_limit=settings.bad_key_limit)

@@ -7,7 +7,7 @@ histories changed after the first refresh; a rolled-back change leaves the store
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -127,3 +127,48 @@ def test_a_rolled_back_change_leaves_the_stored_row_and_a_backfill_rebuilds_the_
         goods = session.scalars(select(Milestones.goods).where(Milestones.declaration_id == rows[1][0])).one()
         codes = session.scalars(select(DeclarationItem.hs_code).where(DeclarationItem.declaration_id == rows[1][0]))
         assert goods == " ".join(sorted({c[:6] for c in codes})) and "610910" in goods  # distinct, sorted
+
+
+def _same_or_unsure(raw: list) -> bool:
+    """plain_rows gives stored_rows' rows exactly, or declines (then _store uses stored_rows); True if it gave."""
+    expected = milestones.stored_rows(milestones.frame(raw))
+    try:
+        plain = milestones.plain_rows(raw)
+    except milestones._Unsure:
+        return False
+    assert plain == expected
+    assert [[type(v) for v in r.values()] for r in plain] == [[type(v) for v in r.values()] for r in expected]
+    return True
+
+
+def test_the_plain_rows_of_a_small_refresh_are_the_polars_rows(db, keys):
+    """Issue 16: a commit's refresh builds its few rows without polars; they must be the same rows."""
+    rows = _lodge_varied(db.factory, keys)
+    _vary(db.factory, rows)
+    with db.factory() as session:
+        raw = session.execute(milestones.history_query()).all()
+    given = [_same_or_unsure([r]) for r in raw]
+    assert len(raw) == len(rows) and sum(given) == len(rows) - 1  # _vary's arrival without a zone is declined
+
+
+ARRIVALS = ["2026-06-01T10:00:00Z", "2026-06-01T10:00:00.5+09:30", "2026-06-01T23:59:59.123456-11:00",
+            "2026-06-01T10:00:00+0930", "2026-06-01 10:00:00Z", "2026-02-30T10:00:00Z", "2026-06-01T24:00:00Z",
+            "2026-06-01T10:00:00", "tomorrow", "", "2026-06-01T10:00:60Z", "2026-06-01T10:00:00.1234567Z", None]
+
+
+def test_plain_rows_read_every_value_as_polars_does_or_decline():
+    """Arrivals in and out of the plain ISO form, texts, goods with duplicates and blanks, naive and zoned
+    times, missing counts: each row alone, so that one declined value does not hide the others."""
+    base = {c: None for c in milestones.COLUMNS} | {"id": 7, "economy": "AU", "office": "SYD01", "status": "accepted",
+                                                      "declarant": "AU-1", "lodged": NOW}
+    variants = [{"arrival_text": a} for a in ARRIVALS]
+    variants += [{"low_value_text": v} for v in ("true", "1", "false", "0", "", None)]
+    variants += [{"goods": g} for g in ("610910 300241 610910", " 300241", "", None, "0101 0101  0102", "61\t09")]
+    variants += [{"items": n} for n in (None, 0, 3)]
+    variants += [{"accepted": t} for t in (NOW.replace(tzinfo=None), NOW.astimezone(UTC) + timedelta(hours=1),
+                                           datetime(2026, 6, 1, 19, 30, tzinfo=timezone(timedelta(hours=9, minutes=30))))]
+    given = [_same_or_unsure([tuple((base | v)[c] for c in milestones.COLUMNS)]) for v in variants]
+    # The plain form is read without polars; the rest is declined, never read differently.
+    assert given[:len(ARRIVALS)] == [True, True, True, False, False, False, False, False, False, False, False, False,
+                                     True]
+    assert sum(given) == len(given) - 10  # the nine arrivals above and the goods with a tab
