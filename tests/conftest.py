@@ -141,10 +141,17 @@ class Keys:
 
     def __init__(self, db: Db, request: pytest.FixtureRequest) -> None:
         self.db, self._request = db, request
+        self._url: str | None = None
+        self._lock = threading.Lock()
 
     @property
     def server_url(self) -> str:
-        return self._request.getfixturevalue("server").url
+        # pytest's fixture machinery is not thread-safe: a test making clients from several threads must not
+        # set up the server fixture from each of them at once
+        with self._lock:
+            if self._url is None:
+                self._url = self._request.getfixturevalue("server").url
+            return self._url
 
     def create(self, role: str, economy: str, party: str | None = None) -> str:
         from clearway.auth.service import create_key

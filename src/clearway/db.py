@@ -174,14 +174,18 @@ def database_unavailable(exc: BaseException) -> bool:
     """Whether an error means "the database cannot be reached or is too busy just now" (worth the same
     request again later) rather than a fault of the request or of Clearway: a lost or refused connection
     (PostgreSQL restarted or shut down: OperationalError, or any error SQLAlchemy flagged as a disconnect), a
-    full pool, or the embedded database's turn not coming within its timeout."""
+    full pool, or the embedded database's turn not coming within its timeout. A transaction PostgreSQL
+    rolled back (a deadlock, a serialization failure: OperationalError too) is also worth retrying. The
+    driver's own errors count as SQLAlchemy's do: the hot paths run written SQL on the driver's cursor
+    (`driver_cursor`, `next_value`), whose errors SQLAlchemy never wraps."""
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        orig = exc.orig
-        if isinstance(orig, psycopg.OperationalError):
-            return True
-        return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
+        exc = exc.orig
+    if isinstance(exc, psycopg.OperationalError):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc)
     return isinstance(exc, (PoolTimeout, TimeoutError))
 
 

@@ -231,6 +231,12 @@ def _wrapped(orig: Exception, *, invalidated: bool = False) -> DBAPIError:
     (_wrapped(sqlite3.OperationalError("no such table: declarations")), False),  # not a matter of waiting
     (_wrapped(psycopg.errors.UniqueViolation("duplicate key")), False),
     (ValueError("a bug"), False),
+    # raised by written SQL on the driver's cursor (next_value, driver_cursor): never wrapped by SQLAlchemy
+    (psycopg.errors.DeadlockDetected("deadlock detected"), True),  # PostgreSQL rolled the transaction back
+    (psycopg.errors.SerializationFailure("could not serialize access"), True),
+    (psycopg.errors.UniqueViolation("duplicate key"), False),
+    (sqlite3.OperationalError("database is locked"), True),
+    (sqlite3.OperationalError("no such table: counters"), False),
 ])
 def test_which_database_errors_answer_503_retry_later(error, retryable):
     assert database_unavailable(error) is retryable
