@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -257,27 +257,44 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _known(session: Session, batch: dict[tuple[int, int], Any]) -> dict[tuple[int, int], SealEvent]:
-    """Which (journey, seq) of the batch are stored already, with what they said (in chunks: a batch may be
-    large)."""
+    """Which (journey, seq) of the batch are stored already, with what they said. Each journey is asked for
+    the runs of sequence numbers the batch holds of it (a range across journeys, or across one journey's
+    stretch with a replayed report in it, would read most of the store); RUNS runs a statement."""
     seqs: dict[int, list[int]] = defaultdict(list)
     for pk, seq in batch:
         seqs[pk].append(seq)
-    pks = sorted(seqs)
+    runs: list[tuple[int, int, int]] = []
+    for pk in sorted(seqs):
+        ordered = sorted(seqs[pk])
+        lo = hi = ordered[0]
+        for seq in ordered[1:]:
+            if seq - hi > _STRIDE:
+                runs.append((pk, lo, hi))
+                lo = seq
+            hi = seq
+        runs.append((pk, lo, hi))
     known: dict[tuple[int, int], SealEvent] = {}
-    for i in range(0, len(pks), CHUNK):
-        part = pks[i:i + CHUNK]
-        lo = min(min(seqs[n]) for n in part)
-        hi = max(max(seqs[n]) for n in part)
-        for row in session.execute(select(*_CONTENT).where(SealEvent.seal_pk.in_(part),
-                                                           SealEvent.seq.between(lo, hi))):
+    for i in range(0, len(runs), _RUNS):
+        part = runs[i:i + _RUNS]
+        part += [part[-1]] * (_RUNS - len(part))  # one statement, built and compiled once (a repeat is harmless)
+        params = {f"{name}{n}": v for n, run in enumerate(part) for name, v in zip(("pk", "lo", "hi"), run)}
+        for row in session.execute(_KNOWN, params):
             if (row.seal_pk, row.seq) in batch:
                 known[(row.seal_pk, row.seq)] = row
     return known
 
 
+_STRIDE = 16  # a hole in a journey's sequence numbers wider than this starts another run
+_RUNS = CHUNK // 4  # three parameters a run
+
+
 # what a stored report said: what a repeat is compared with
 _CONTENT = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.device_time, SealEvent.lat,
             SealEvent.lon, SealEvent.status, SealEvent.battery, SealEvent.container)
+# the stored reports of _RUNS runs (journey, first seq, last seq)
+_KNOWN = select(*_CONTENT).where(or_(*(and_(SealEvent.seal_pk == bindparam(f"pk{n}"),
+                                            SealEvent.seq.between(bindparam(f"lo{n}"), bindparam(f"hi{n}")))
+                                       for n in range(_RUNS))))
 
 
 def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: datetime) -> list[Seal]:
