@@ -43,7 +43,7 @@ def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, ac
     rows = session.connection().execute(
         select(*cols).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
                             SealEvent.economy == economy, SealEvent.received_ts >= since))
-    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in rows.tuples():
+    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in rows:
         r = Report(sid, seq, dt, rt, lat, lon, st, bat)
         if pk in pks:
             by_seal[pk].append(r)

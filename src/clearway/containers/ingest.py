@@ -11,12 +11,13 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import and_, bindparam, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -163,15 +164,9 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
                 else:
                     refused.append(acceptance.conflict(i, e, first, k[0]))
         if fresh:
-            rows = []
-            for pk, e, received in fresh:
-                at = datetime.fromtimestamp(received, UTC)
-                rows.append({"seal_id": e.seal_id, "seal_pk": pk, "seq": e.seq, "economy": economy,
-                             "container": e.container, "device_time": e.device_time, "received_at": at,
-                             "device_ts": e.device_time.timestamp(), "received_ts": received,
-                             "lat": e.lat, "lon": e.lon, "status": e.status, "battery": e.battery,
-                             "source": source})
-            _insert_new(session, rows)
+            _insert_new(session, [(e.seal_id, pk, e.seq, economy, e.container, e.device_time,
+                                   datetime.fromtimestamp(received, UTC), e.device_time.timestamp(), received,
+                                   e.lat, e.lon, e.status, e.battery, source) for pk, e, received in fresh])
             out.stored = len(fresh)
             pks, boxes = {pk for pk, _, _ in fresh}, {e.container for _, e, _ in fresh if e.container}
             touched = [s for s in seals if s.economy == economy and (s.id in pks or s.container in boxes)]
@@ -249,11 +244,31 @@ def _snippet(value: Any) -> str:
         return repr(value)
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_new(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert new reports, given as tuples in the order of _COLUMNS, with one executemany: the values go
+    through the columns' own bind processing (the UTC times), without SQLAlchemy's per-row machinery. A
+    concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat."""
+    conn = session.connection()
+    sql, processors = _insert_plan(conn.dialect)
+    if processors:
+        rows = [tuple(v if f is None else f(v) for f, v in zip(processors, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, rows)
+
+
+_COLUMNS = ("seal_id", "seal_pk", "seq", "economy", "container", "device_time", "received_at", "device_ts",
+            "received_ts", "lat", "lon", "status", "battery", "source")
+
+
+@cache
+def _insert_plan(dialect: Dialect) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+    """The INSERT ... ON CONFLICT DO NOTHING of _COLUMNS in the driver's placeholders (SQLite and
+    PostgreSQL share the syntax), and each column's bind processor (None: taken as it is)."""
     table = SealEvent.__table__
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
-    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_pk", "seq"]), rows)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))}) "
+           f"ON CONFLICT (seal_pk, seq) DO NOTHING")
+    processors = tuple(table.c[name].type.bind_processor(dialect) for name in _COLUMNS)
+    return sql, processors if any(processors) else ()
 
 
 def _known(session: Session, batch: dict[tuple[int, int], Any]) -> dict[tuple[int, int], SealEvent]:
