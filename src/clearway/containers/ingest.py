@@ -251,7 +251,13 @@ def _insert_new(session: Session, rows: list[tuple[Any, ...]]) -> None:
     conn = session.connection()
     sql, processors = _insert_plan(conn.dialect)
     if processors:
-        rows = [tuple(v if f is None else f(v) for f, v in zip(processors, row, strict=True)) for row in rows]
+        prepared = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            prepared.append(tuple(values))
+        rows = prepared
     conn.exec_driver_sql(sql, rows)
 
 
@@ -260,15 +266,15 @@ _COLUMNS = ("seal_id", "seal_pk", "seq", "economy", "container", "device_time", 
 
 
 @cache
-def _insert_plan(dialect: Dialect) -> tuple[str, tuple[Callable[[Any], Any] | None, ...]]:
+def _insert_plan(dialect: Dialect) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """The INSERT ... ON CONFLICT DO NOTHING of _COLUMNS in the driver's placeholders (SQLite and
-    PostgreSQL share the syntax), and each column's bind processor (None: taken as it is)."""
+    PostgreSQL share the syntax), and the bind processor of each column that has one, by position."""
     table = SealEvent.__table__
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))}) "
            f"ON CONFLICT (seal_pk, seq) DO NOTHING")
-    processors = tuple(table.c[name].type.bind_processor(dialect) for name in _COLUMNS)
-    return sql, processors if any(processors) else ()
+    processors = ((i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(_COLUMNS))
+    return sql, tuple((i, f) for i, f in processors if f is not None)
 
 
 def _known(session: Session, batch: dict[tuple[int, int], Any]) -> dict[tuple[int, int], SealEvent]:
