@@ -39,9 +39,12 @@ def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, ac
             SealEvent.received_ts, SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
     by_seal: dict[int, list[Report]] = defaultdict(list)
     by_box: dict[str, list[Report]] = defaultdict(list)
-    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in session.execute(
-            select(*cols).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
-                                SealEvent.economy == economy, SealEvent.received_ts >= since)):
+    # plain columns (no ORM entities): read through the session's connection, without the ORM's row handling,
+    # all at once (iterating a result fetches row by row)
+    rows = session.connection().execute(
+        select(*cols).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
+                            SealEvent.economy == economy, SealEvent.received_ts >= since)).all()
+    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in rows:
         r = Report(sid, seq, dt, rt, lat, lon, st, bat)
         if pk in pks:
             by_seal[pk].append(r)

@@ -11,12 +11,13 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -163,15 +164,9 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
                 else:
                     refused.append(acceptance.conflict(i, e, first, k[0]))
         if fresh:
-            rows = []
-            for pk, e, received in fresh:
-                at = datetime.fromtimestamp(received, UTC)
-                rows.append({"seal_id": e.seal_id, "seal_pk": pk, "seq": e.seq, "economy": economy,
-                             "container": e.container, "device_time": e.device_time, "received_at": at,
-                             "device_ts": e.device_time.timestamp(), "received_ts": received,
-                             "lat": e.lat, "lon": e.lon, "status": e.status, "battery": e.battery,
-                             "source": source})
-            _insert_new(session, rows)
+            _insert_new(session, [(e.seal_id, pk, e.seq, economy, e.container, e.device_time,
+                                   datetime.fromtimestamp(received, UTC), e.device_time.timestamp(), received,
+                                   e.lat, e.lon, e.status, e.battery, source) for pk, e, received in fresh])
             out.stored = len(fresh)
             pks, boxes = {pk for pk, _, _ in fresh}, {e.container for _, e, _ in fresh if e.container}
             touched = [s for s in seals if s.economy == economy and (s.id in pks or s.container in boxes)]
@@ -249,35 +244,78 @@ def _snippet(value: Any) -> str:
         return repr(value)
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_new(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert new reports, given as tuples in the order of _COLUMNS, with one executemany: the values go
+    through the columns' own bind processing (the UTC times), without SQLAlchemy's per-row machinery. A
+    concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat."""
+    conn = session.connection()
+    sql, processors = _insert_plan(conn.dialect)
+    if processors:
+        prepared = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            prepared.append(tuple(values))
+        rows = prepared
+    conn.exec_driver_sql(sql, rows)
+
+
+_COLUMNS = ("seal_id", "seal_pk", "seq", "economy", "container", "device_time", "received_at", "device_ts",
+            "received_ts", "lat", "lon", "status", "battery", "source")
+
+
+@cache
+def _insert_plan(dialect: Dialect) -> tuple[str, tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """The INSERT ... ON CONFLICT DO NOTHING of _COLUMNS in the driver's placeholders (SQLite and
+    PostgreSQL share the syntax), and the bind processor of each column that has one, by position."""
     table = SealEvent.__table__
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # A concurrent writer may have stored the same (seal, seq) meanwhile: then it is simply a repeat.
-    session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["seal_pk", "seq"]), rows)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))}) "
+           f"ON CONFLICT (seal_pk, seq) DO NOTHING")
+    processors = ((i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(_COLUMNS))
+    return sql, tuple((i, f) for i, f in processors if f is not None)
 
 
 def _known(session: Session, batch: dict[tuple[int, int], Any]) -> dict[tuple[int, int], SealEvent]:
-    """Which (journey, seq) of the batch are stored already, with what they said (in chunks: a batch may be
-    large)."""
+    """Which (journey, seq) of the batch are stored already, with what they said. Each journey is asked for
+    the runs of sequence numbers the batch holds of it (a range across journeys, or across one journey's
+    stretch with a replayed report in it, would read most of the store); RUNS runs a statement."""
     seqs: dict[int, list[int]] = defaultdict(list)
     for pk, seq in batch:
         seqs[pk].append(seq)
-    pks = sorted(seqs)
+    runs: list[tuple[int, int, int]] = []
+    for pk in sorted(seqs):
+        ordered = sorted(seqs[pk])
+        lo = hi = ordered[0]
+        for seq in ordered[1:]:
+            if seq - hi > _STRIDE:
+                runs.append((pk, lo, hi))
+                lo = seq
+            hi = seq
+        runs.append((pk, lo, hi))
     known: dict[tuple[int, int], SealEvent] = {}
-    for i in range(0, len(pks), CHUNK):
-        part = pks[i:i + CHUNK]
-        lo = min(min(seqs[n]) for n in part)
-        hi = max(max(seqs[n]) for n in part)
-        for row in session.execute(select(*_CONTENT).where(SealEvent.seal_pk.in_(part),
-                                                           SealEvent.seq.between(lo, hi))):
+    for i in range(0, len(runs), _RUNS):
+        part = runs[i:i + _RUNS]
+        part += [part[-1]] * (_RUNS - len(part))  # one statement, built and compiled once (a repeat is harmless)
+        params = {f"{name}{n}": v for n, run in enumerate(part) for name, v in zip(("pk", "lo", "hi"), run)}
+        for row in session.execute(_KNOWN, params):
             if (row.seal_pk, row.seq) in batch:
                 known[(row.seal_pk, row.seq)] = row
     return known
 
 
+_STRIDE = 16  # a hole in a journey's sequence numbers wider than this starts another run
+_RUNS = CHUNK // 4  # three parameters a run
+
+
 # what a stored report said: what a repeat is compared with
 _CONTENT = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.device_time, SealEvent.lat,
             SealEvent.lon, SealEvent.status, SealEvent.battery, SealEvent.container)
+# the stored reports of _RUNS runs (journey, first seq, last seq)
+_KNOWN = select(*_CONTENT).where(or_(*(and_(SealEvent.seal_pk == bindparam(f"pk{n}"),
+                                            SealEvent.seq.between(bindparam(f"lo{n}"), bindparam(f"hi{n}")))
+                                       for n in range(_RUNS))))
 
 
 def _journeys(session: Session, seal_ids: set[str], containers: set[str], now: datetime) -> list[Seal]:

@@ -42,9 +42,13 @@ def canonical(*, seal_id: str, seq: int, device_time: datetime | str, lat: float
 
 def canonical_of(event: Any) -> bytes:
     """The canonical bytes of an event given as a dict (as a device sends it) or an object with the fields."""
-    get = event.get if isinstance(event, dict) else lambda name, default=None: getattr(event, name, default)
-    return canonical(seal_id=get("seal_id"), seq=get("seq"), device_time=get("device_time"), lat=get("lat"),
-                     lon=get("lon"), status=get("status"), battery=get("battery"), container=get("container"))
+    if isinstance(event, dict):
+        get = event.get
+        return canonical(seal_id=get("seal_id"), seq=get("seq"), device_time=get("device_time"), lat=get("lat"),
+                         lon=get("lon"), status=get("status"), battery=get("battery"), container=get("container"))
+    return canonical(seal_id=event.seal_id, seq=event.seq, device_time=event.device_time, lat=event.lat,
+                     lon=event.lon, status=event.status, battery=event.battery,
+                     container=getattr(event, "container", None))
 
 
 def parse_key(text: str) -> bytes:
