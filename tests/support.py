@@ -11,8 +11,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import uvicorn
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from clearway.app import create_app
 from clearway.config import Settings
@@ -37,6 +39,23 @@ def pg_reason() -> str | None:
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means: not reachable here
         return f"no PostgreSQL reachable at {PG_URL}: {type(exc).__name__}"
+
+
+def own_database(backend: str, tmp_path: Path, schema: str) -> str:
+    """The URL of a database of a test's own: a file in `tmp_path` on SQLite; on PostgreSQL a fresh `schema` in
+    the test database (the session's `db` fixture owns `public`), skipping when PostgreSQL is not reachable."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'clearway.db'}"
+    reason = pg_reason()
+    if reason:
+        pytest.skip(reason)
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from clearway.db import make_engine, migrate
-from tests.support import PG_URL, pg_reason
+from tests.support import own_database
 
 SCHEMA = "clearway_migration_0402"
 SEAL = ("INSERT INTO seals (seal_id, manufacturer, serial, container, economy, loading_office, destination_office, "
@@ -20,15 +20,7 @@ T = "2026-11-28 10:00:00"
 
 
 def _engine(backend, tmp_path):
-    if backend == "sqlite":
-        return make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    reason = pg_reason()
-    if reason:
-        pytest.skip(reason)
-    with make_engine(PG_URL).begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={SCHEMA}"})
+    return make_engine(own_database(backend, tmp_path, SCHEMA))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

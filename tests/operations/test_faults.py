@@ -26,8 +26,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -38,7 +37,7 @@ from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.payments.models import Payment
 from clearway.release.models import Release
 from tests.operations.support import DECLARANT, ServeProcess, declaration
-from tests.support import EXAMPLES, PG_URL, pg_reason
+from tests.support import EXAMPLES, own_database
 
 SEED = 18
 BATCHES, LINES = 6, 210  # 210 lines: two transactions of the batch (200 + 10), a kill can fall between them
@@ -48,19 +47,7 @@ DAY = "2026-11-28"
 
 
 def _database(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'clearway.db'}"
-    reason = pg_reason()
-    if reason:
-        pytest.skip(reason)
-    # A schema of this test's own in the test database: the session's `db` fixture owns `public`.
-    url = make_url(PG_URL).update_query_dict({"options": "-csearch_path=faults_kill"})
-    engine = make_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS faults_kill CASCADE"))
-        conn.execute(text("CREATE SCHEMA faults_kill"))
-    engine.dispose()
-    return url.render_as_string(hide_password=False)
+    return own_database(backend, tmp_path, "faults_kill")
 
 
 def _manifest(n: int) -> bytes:
