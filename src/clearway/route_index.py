@@ -17,9 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, _IncludedRouter
+from fastapi.routing import APIRoute
 from starlette import routing
 from starlette._utils import get_route_path
+
+try:  # FastAPI's own (0.165): on a version without it, routers are walked as FastAPI does (slower, the same)
+    from fastapi.routing import _IncludedRouter
+except ImportError:  # pragma: no cover - depends on the installed FastAPI
+    _IncludedRouter = None
 
 
 def _versions(included: Any) -> list[tuple[Any, int]]:
@@ -79,7 +84,11 @@ def _guard(included: Any) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Guard each router the app includes (call once every router is included)."""
+    """Guard each router the app includes (call once every router is included). Guards only what FastAPI's
+    included routers expose as this module expects; anything else is left to FastAPI's own walk."""
+    if _IncludedRouter is None:
+        return
     for route in app.router.routes:
-        if isinstance(route, _IncludedRouter):
+        if isinstance(route, _IncludedRouter) and all(
+                hasattr(route, a) for a in ("original_router", "effective_route_contexts", "matches")):
             _guard(route)
