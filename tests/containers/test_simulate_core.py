@@ -4,16 +4,20 @@ command line over HTTP and MQTT is tested in test_simulate_score.py."""
 
 from __future__ import annotations
 
+import random
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from clearway.containers import simulate
+from clearway.config import Settings
+from clearway.containers import simulate, synthetic
 from clearway.containers.models import SealAlert
 from clearway.containers.score import score
 from clearway.flows.seals import ingest
 from tests.containers.support import ECONOMY
+from tests.support import start_server
 
 
 def _fleet(seed=7, journeys_=16):
@@ -54,3 +58,38 @@ def test_a_refused_key_is_reported_before_any_event_is_sent(db, server):
         simulate.run(fleet, sessions=lambda: db.factory, ingest=ingest, url=server.url, key="cw_not-a-key", economy=ECONOMY)
     with db.factory() as session:
         assert session.scalars(select(SealAlert)).first() is None
+
+
+def test_a_resent_report_carries_the_reading_the_device_made():
+    # Found over MQTT on 600 journeys (seed 15, docs/benchmarks-seals.md, 2026-12-03): honest devices with
+    # both resent reports and a GPS glitch raised `conflict` alerts, since the glitch was written into one
+    # copy only. A device resends the bytes it signed once, so every copy carries the same reading.
+    glitched_and_resent = 0
+    for seed in range(12):
+        sim = synthetic.make(random.Random(seed), faults=["duplicates", "gps_glitch", "no_fix_glitch"],
+                             route="hume-highway")
+        content: dict[int, set[tuple]] = {}
+        for r in sim.reports:
+            content.setdefault(r.seq, set()).add((r.device_time, r.lat, r.lon, r.status, r.battery))
+        assert all(len(c) == 1 for c in content.values()), seed
+        copies = {seq for seq in content if sum(r.seq == seq for r in sim.reports) > 1}
+        glitched_and_resent += bool(copies & sim.glitched) or any(
+            (r.lat, r.lon) == (0.0, 0.0) for r in sim.reports if r.seq in copies)
+    assert glitched_and_resent >= 1  # the case that failed is among these seeds
+
+
+def test_over_http_the_simulator_waits_when_told_to_slow_down(db, keys):
+    # Found running `clearway seals simulate --url ... --journeys 600` (2026-12-03): the 301st affixing in
+    # 10 s got 429 (the key's rate limit, 300/10 by default) and the run stopped. A client told to wait
+    # (Retry-After) waits and sends again; here the limit is 3 requests in 2 s for 5 seals and 1 batch.
+    srv, uv, thread = start_server(Settings(data_dir=Path("/nonexistent"), database_url=db.url, rate_limit=(3, 2)))
+    try:
+        fleet = _fleet(journeys_=5)
+        done = simulate.run(fleet, sessions=lambda: db.factory, ingest=ingest, url=srv.url,
+                            key=keys.create("officer", ECONOMY), economy=ECONOMY)
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+    affixed = {s.journey.seal_id for s in fleet.sims}
+    assert done.journeys == 5
+    assert done.stored == len({(e["seal_id"], e["seq"]) for e in fleet.events if e["seal_id"] in affixed})

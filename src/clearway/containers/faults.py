@@ -40,6 +40,13 @@ def _swap(r: Report, **changes: object) -> Report:
     return Report(**fields)  # type: ignore[arg-type]
 
 
+def _reading(r: list[Report], i: int, **changes: object) -> None:
+    """A wrong reading is in the report the device made: every copy of it (a resent report is the same bytes,
+    signed once) carries it, whichever fault came first."""
+    seq = r[i].seq
+    r[:] = [_swap(x, **changes) if x.seq == seq else x for x in r]
+
+
 def apply(rng: random.Random, sim: Any, fault: str, cfg: DetectorConfig) -> None:
     """Give the journey's device or network this fault (one that must not raise an alert). `sim` is a
     clearway.containers.synthetic.Simulated (its reports are changed in place)."""
@@ -76,16 +83,16 @@ def apply(rng: random.Random, sim: Any, fault: str, cfg: DetectorConfig) -> None
         r[:] = [_swap(x, device_time=x.device_time + rate * (x.device_time - t0)) for x in r]
     elif fault == "battery_glitch":
         i = rng.choice(inner)
-        r[i] = _swap(r[i], battery=0.0)
+        _reading(r, i, battery=0.0)
     elif fault == "no_fix_glitch":
         i = rng.choice(inner)
-        r[i] = _swap(r[i], lat=0.0, lon=0.0)
+        _reading(r, i, lat=0.0, lon=0.0)
     elif fault == "gps_glitch":
         i = rng.choice(inner)
         if r[i].lat == 0.0 and r[i].lon == 0.0:
             return
         lat, lon = offset(r[i].lat, r[i].lon, rng.uniform(20, 50) * rng.choice((-1, 1)), rng.uniform(-20, 20))
-        r[i] = _swap(r[i], lat=lat, lon=lon)
+        _reading(r, i, lat=lat, lon=lon)
         sim.glitched.add(r[i].seq)
     elif fault == "device_reuse":
         # its previous journey ended at this terminal a few hours before: opened there, then parked

@@ -21,6 +21,7 @@ from clearway.containers.schemas import SealIn
 from clearway.db import transaction
 
 BATCH = 2000  # events per HTTP request or local transaction
+WAITS = 30  # times a request told to wait (429 or 503 with Retry-After) is sent again before giving up
 WINDOW = 50  # devices do not deliver in perfect order: events are shuffled within windows this long
 
 
@@ -87,19 +88,32 @@ def run(fleet: Fleet, *, sessions: Callable[[], sessionmaker[Session]], ingest: 
 def _over_http(fleet: Fleet, *, url: str, key: str, send_events: bool) -> tuple[int | None, int | None]:
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120) as client:
         for s in fleet.sims:
-            r = client.post("/api/v1/seals", json=synthetic.seal_request(s))
+            r = _post(client, "/api/v1/seals", synthetic.seal_request(s))
             if r.status_code != 201:
                 raise Refused(f"affixing {s.journey.seal_id} was refused: HTTP {r.status_code} {r.text[:300]}")
         if not send_events:
             return None, None
         stored = alerts = 0
         for i in range(0, len(fleet.events), BATCH):
-            r = client.post("/api/v1/seal-events", json={"events": fleet.events[i:i + BATCH]})
+            r = _post(client, "/api/v1/seal-events", {"events": fleet.events[i:i + BATCH]})
             if r.status_code != 200:
                 raise Refused(f"the batch at {i} was refused: HTTP {r.status_code} {r.text[:300]}")
             stored += r.json()["stored"]
             alerts += len(r.json()["alerts"])
     return stored, alerts
+
+
+def _post(client: httpx.Client, path: str, body: Any) -> httpx.Response:
+    """POST, waiting as told when the server says too many requests (429: a fleet of hundreds of seals is
+    affixed faster than a key's rate limit allows) or that it is briefly unavailable (503), both with
+    Retry-After; neither stored anything, so sending again is safe."""
+    for _ in range(WAITS):
+        r = client.post(path, json=body)
+        wait = r.headers.get("retry-after", "")
+        if r.status_code not in (429, 503) or not wait.isdigit():
+            return r
+        time.sleep(min(int(wait), 60))
+    return r
 
 
 def _publish(events: list[dict[str, Any]], *, broker: tuple[str, int], prefix: str, per_message: int) -> None:
