@@ -164,6 +164,27 @@ def test_reports_buffered_in_a_dead_zone_and_delivered_late_are_not_a_broken_clo
     assert "clock" in [a.rule for a in found]
 
 
+def test_a_burst_from_a_dead_zone_cut_into_batches_is_not_a_broken_clock():
+    # Found storing the simulator's fleets in small batches (MQTT, 2026-12-03): the store runs the detector on
+    # what it holds after each batch, and a burst cut after its buffered reports, before the live report that
+    # explains them, raised `clock` and then `gap` (the distrusted times stand at their receipt) on honest
+    # journeys. The detector now waits for the flush window to be over before judging a late report.
+    reports = _drive([(0, 200, 160, 0)])
+    flush = START + 100 * MIN + 30
+    late = [Report(r.seal_id, r.seq, r.device_time, flush + 0.5 * r.seq if START + 40 * MIN <= r.device_time
+                   <= START + 100 * MIN else r.received_at, r.lat, r.lon, r.status, r.battery) for r in reports]
+    arrival = sorted(late, key=lambda r: (r.received_at, r.seq))
+    for cut in range(1, len(arrival) + 1):  # every point a batch could end at
+        assert rules(_hume(), arrival[:cut]) == [], cut
+    # a clock set back is still found as soon as a report comes after the flush window, or when the time has
+    # come (the sweep's `now`) with nothing after it
+    reset = [Report(r.seal_id, r.seq, r.device_time - 7200, r.received_at, r.lat, r.lon, r.status, r.battery)
+             for r in reports]
+    assert rules(_hume(), reset[:2]) == []
+    assert rules(_hume(), reset[:3]) == ["clock"]  # the third report is received 5 minutes after the second
+    assert rules(_hume(), reset[:2], now=reset[1].received_at + 121) == ["clock"]
+
+
 def test_thresholds_per_route_class_from_the_configuration():
     assert CFG.for_class("rail").stop.max_minutes == 150.0 and CFG.for_class("road").stop.max_minutes == 60.0
     cfg = from_mapping({"class": {"rail": {"stop": {"max_minutes": 240}}, "urban": {"gap": {"min_minutes": 10}}}})

@@ -15,24 +15,33 @@ SOURCE_WORDS = {"given": "planned route", "library": "planned route", "learned":
                 "journeys", "straight": "straight line between the offices (no planned or learned route)"}
 
 
-def distrusted(by_seq: list[Report], *, bound: float, flush: float) -> dict[int, str]:
+def distrusted(by_seq: list[Report], *, bound: float, flush: float, now: float | None = None) -> dict[int, str]:
     """Reports (in sequence order) whose device time is not believed, with why. A device time ahead of the
     receipt time is impossible; one behind it is a buffered delivery when a later report of the same flush
     (received within `flush` seconds) arrived on time, and a broken clock otherwise; one earlier than the
-    report before it ran backwards."""
+    report before it ran backwards.
+
+    Whether a later report of the same flush comes is known only once the flush is over: a report behind the
+    receipt time is judged when a later report (by sequence) was received after its flush window, or when
+    `now` is past it. Until then it is taken as buffered, so the verdict never depends on where a stream was
+    cut into batches (a burst from a dead zone is stored over several batches when it trickles in)."""
     n = len(by_seq)
     live_after = [inf] * (n + 1)  # earliest receipt of an on-time report after each position
+    seen_after = [-inf] * (n + 1)  # latest receipt of any report after each position
     for i in range(n - 1, -1, -1):
         r = by_seq[i]
         on_time = abs(r.received_at - r.device_time) <= bound
         live_after[i] = min(live_after[i + 1], r.received_at if on_time else inf)
+        seen_after[i] = max(seen_after[i + 1], r.received_at)
+    horizon = -inf if now is None else now
     out: dict[int, str] = {}
     last = -inf
     for i, r in enumerate(by_seq):
         lag = r.received_at - r.device_time
+        window_over = max(horizon, seen_after[i + 1]) > r.received_at + flush
         if lag < -bound:
             out[r.seq] = "ahead"
-        elif lag > bound and live_after[i + 1] > r.received_at + flush:
+        elif lag > bound and live_after[i + 1] > r.received_at + flush and window_over:
             out[r.seq] = "behind"
         elif r.device_time < last - bound:
             out[r.seq] = "backwards"

@@ -37,7 +37,7 @@ def _facts(journey: Journey, reports: list[Report], cfg: DetectorConfig, now: fl
     # A device time that neither the receipt time nor a buffered delivery explains is not trusted: the receipt
     # time stands in for it in every time rule (the disagreement itself is the clock rule's business).
     by_seq = [own[k] for k in sorted(own)]
-    skewed = distrusted(by_seq, bound=bound, flush=cfg.clock.flush_seconds)
+    skewed = distrusted(by_seq, bound=bound, flush=cfg.clock.flush_seconds, now=now)
     ordered = [_replace_time(r) if r.seq in skewed else r for r in by_seq]
     foreign = [r if abs(r.received_at - r.device_time) <= bound else _replace_time(r) for r in foreign]
     if journey.ended_at is not None:
