@@ -102,7 +102,9 @@ def gap(f: Facts) -> Alert | None:
     """The device was silent for longer than its model's reporting interval allows, moving or parked (with
     `now`, also a silence that has not ended). Parked or moving is read from the nearest fixes either side.
     A hole of up to MAX_HOLE sequence numbers widens the limit by one interval each (a report lost on the
-    way); a larger hole is not judged: those reports were sent and may still come (from a dead zone)."""
+    way); a larger hole is not judged: those reports were sent and may still come (from a dead zone). Nor is a
+    hole before the report's delivery is over (nothing received after its flush window yet, or `now` not past
+    it): a burst delivered out of order fills it moments later."""
     gc, journey, sid = f.cfg.gap, f.journey, f.sid
     if not gc.enabled:
         return None
@@ -120,6 +122,12 @@ def gap(f: Facts) -> Alert | None:
     for k in range(len(seq) - 1, -1, -1):
         ahead = ((seq[k],) + ahead)[:2] if seq[k].fixed else ahead
         after[k] = ahead
+    # the latest receipt of a report after each position (seq is a prefix of f.ordered): a hole's reports may
+    # still be on their way (a burst delivered out of order) until the report after the hole is past its flush
+    seen_after = [-inf] * (len(f.ordered) + 1)
+    for k in range(len(f.ordered) - 1, -1, -1):
+        seen_after[k] = max(seen_after[k + 1], f.ordered[k].received_at)
+    flush, horizon = f.cfg.clock.flush_seconds, -inf if f.now is None else f.now
     hits: list[int] = []
     worst: tuple[float, float, bool] | None = None  # (silence, limit, parked)
     least = min(_limit(f, False, 0), _limit(f, True, 0))
@@ -132,6 +140,8 @@ def gap(f: Facts) -> Alert | None:
             continue  # within either limit: no need to know whether it stood
         if missing > MAX_HOLE or missing < 0 or prev.device_time < journey.departure or prev.battery <= empty:
             continue
+        if missing and max(horizon, seen_after[k + 1]) <= r.received_at + flush:
+            continue  # the missing reports may be in the same delivery, still on their way
         parked = _parked(before[k - 1], after[k], gc.still_km)
         limit = _limit(f, parked, missing)
         if dt > limit:
