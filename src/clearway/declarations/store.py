@@ -31,12 +31,20 @@ STATUS = ("INSERT INTO declaration_status_events (declaration_id, from_status, t
 VERSION = ("INSERT INTO declaration_versions (declaration_id, version, content, created_at, actor, reason) "
            "VALUES (:declaration_id, 1, {content}, :at, :actor, :reason)")
 BY_LRN = "SELECT id FROM declarations WHERE declarant_id = :declarant_id AND lrn = :lrn"
+# A batch's LRNs and first versions are asked for in one statement each (`known`, `first_contents`): the lists are
+# spliced in as numbered parameters, as are the rows of the one INSERT of a batch's declarations (`_rows_of`).
+KNOWN = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE declarant_id = :declarant_id AND lrn IN ({lrns})"
+FIRST = "SELECT declaration_id, content FROM declaration_versions WHERE version = 1 AND declaration_id IN ({ids})"
 
 
 def _for(dialect: str, sql: str) -> str:
+    """The statement as the dialect's driver takes it: named parameters and the JSON cast of PostgreSQL."""
     if dialect == "postgresql":
-        return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql.replace("{content}", "CAST(:content AS JSON)"))
+        return re.sub(_NAME, r"%(\1)s", sql.replace("{content}", "CAST(:content AS JSON)"))
     return sql.replace("{content}", ":content")
+
+
+_NAME = r"(?<!:):(\w+)"
 
 
 _SQL = {d: {name: _for(d, sql) for name, sql in globals().items() if name.isupper() and isinstance(sql, str)}
@@ -58,6 +66,12 @@ class Binder:
     def money(self, value: Decimal | None) -> Any:
         return stored_money(self.dialect, value)
 
+    def item(self, item: dict[str, Any], declaration_id: int) -> dict[str, Any]:
+        """A goods item's row, its amounts as the engine stores them."""
+        return {**item, "declaration_id": declaration_id, "quantity": self.money(item["quantity"]),
+                "value": self.money(item["value"]), "gross_weight_kg": self.money(item["gross_weight_kg"]),
+                "net_weight_kg": self.money(item["net_weight_kg"])}
+
     def one(self, name: str, params: dict[str, Any]) -> Any:
         """The first column of the first row (RETURNING), or None."""
         self.cursor.execute(self.sql[name], params)
@@ -70,6 +84,17 @@ class Binder:
     def many(self, name: str, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.cursor.executemany(self.sql[name], rows)
+
+    def listed(self, name: str, key: str, values: list[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of statement `name` whose `{key}` stands for the list `values` (in parts of PART)."""
+        out: list[tuple[Any, ...]] = []
+        for k in range(0, len(values), PART):
+            part = values[k:k + PART]
+            marks = ", ".join(f":{key}_{i}" for i in range(len(part)))
+            sql = _for(self.dialect, globals()[name].replace("{" + key + "}", marks))
+            self.cursor.execute(sql, {**params, **{f"{key}_{i}": v for i, v in enumerate(part)}})
+            out.extend(self.cursor.fetchall())
+        return out
 
 
 def driver_integrity_error(session: Session) -> type[Exception]:
@@ -85,6 +110,63 @@ def by_lrn(session: Session, *, declarant_id: str, lrn: str) -> int | None:
     return Binder(session).one("BY_LRN", {"declarant_id": declarant_id, "lrn": lrn})
 
 
+def known(session: Session, *, declarant_id: str, lrns: list[str]) -> dict[str, tuple[int, str, str, str]]:
+    """The declarant's declarations among `lrns`: LRN -> (id, MRN, status, fingerprint)."""
+    rows = Binder(session).listed("KNOWN", "lrns", sorted(set(lrns)), {"declarant_id": declarant_id})
+    return {lrn: (ident, mrn, status, digest) for ident, lrn, mrn, status, digest in rows}
+
+
+def first_contents(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The first version's content of each declaration of `ids`."""
+    rows = Binder(session).listed("FIRST", "ids", sorted(set(ids)), {})
+    return {ident: orjson.loads(text) if isinstance(text, (str, bytes)) else text for ident, text in rows}
+
+
+PART = 500  # rows (or listed values) a statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+
+
+def _rows_of(dialect: str, count: int) -> str:
+    """The INSERT of `count` declarations in one statement, each row's parameters numbered (mrn_0, mrn_1...),
+    returning the id of each row with its MRN (a multi-row RETURNING promises no order)."""
+    head, values = DECLARATION.removesuffix(" RETURNING id").replace("{content}", ":content").split(" VALUES ")
+    if dialect == "postgresql":
+        values = values.replace(":content", "CAST(:content AS JSON)")
+    rows = ", ".join(re.sub(_NAME, rf":\1_{i}", values) for i in range(count))
+    return _for(dialect, f"{head} VALUES {rows} RETURNING id, mrn")
+
+
+_ROWS_OF: dict[tuple[str, int], str] = {}
+
+
+def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at: datetime, actor: str,
+                      reason: str = "lodged") -> list[int]:
+    """The ids of many new declarations, in order, each with its children, first status and first version, as
+    `insert_lodgement` writes one (each of `lodgements`: its arguments head, content, items, containers and
+    documents): one INSERT for the declarations, one executemany for each other table."""
+    b = Binder(session)
+    when = b.time(at)
+    texts = [json_text(one["content"]) for one in lodgements]
+    ids: list[int] = []
+    for k in range(0, len(lodgements), PART):
+        part = lodgements[k:k + PART]
+        key = (b.dialect, len(part))
+        sql = _ROWS_OF.get(key) or _ROWS_OF.setdefault(key, _rows_of(*key))
+        params = {f"{name}_{i}": value for i, one in enumerate(part) for name, value in
+                  {**one["head"], "content": texts[k + i], "at": when, "status": "accepted"}.items()}
+        b.cursor.execute(sql, params)
+        by_mrn = {mrn: ident for ident, mrn in b.cursor.fetchall()}
+        ids.extend(by_mrn[one["head"]["mrn"]] for one in part)
+    b.many("ITEM", [b.item(it, new_id) for new_id, one in zip(ids, lodgements) for it in one["items"]])
+    b.many("CONTAINER", [{"declaration_id": new_id, "container": c}
+                         for new_id, one in zip(ids, lodgements) for c in one["containers"]])
+    b.many("DOCUMENT", [{**d, "declaration_id": new_id} for new_id, one in zip(ids, lodgements) for d in one["documents"]])
+    b.many("STATUS", [{"declaration_id": new_id, "status": "accepted", "at": when, "actor": actor, "reason": reason}
+                      for new_id in ids])
+    b.many("VERSION", [{"declaration_id": new_id, "content": text, "at": when, "actor": actor, "reason": reason}
+                       for new_id, text in zip(ids, texts)])
+    return ids
+
+
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],
                      containers: list[str], documents: list[dict[str, Any]], at: datetime, actor: str,
                      reason: str = "lodged") -> tuple[int, int, list[int]]:
@@ -93,9 +175,7 @@ def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[st
     b = Binder(session)
     when, text = b.time(at), json_text(content)
     new_id = b.one("DECLARATION", {**head, "content": text, "at": when, "status": "accepted"})
-    b.many("ITEM", [{**it, "declaration_id": new_id, "quantity": b.money(it["quantity"]), "value": b.money(it["value"]),
-                     "gross_weight_kg": b.money(it["gross_weight_kg"]), "net_weight_kg": b.money(it["net_weight_kg"])}
-                    for it in items])
+    b.many("ITEM", [b.item(it, new_id) for it in items])
     box_ids = [b.one("CONTAINER", {"declaration_id": new_id, "container": c}) for c in containers]
     b.many("DOCUMENT", [{**d, "declaration_id": new_id} for d in documents])
     status_id = b.one("STATUS", {"declaration_id": new_id, "status": "accepted", "at": when, "actor": actor,
