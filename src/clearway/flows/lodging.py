@@ -133,6 +133,13 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
     for the chunk, not for each line); the results come in line order, each chunk's once it is committed. A
     chunk that fails as a whole (not a refusal: the database went away, a concurrent lodgement of one of its
     LRNs) is tried again line by line, so only the failing line is lost."""
+    for results in lodge_chunks(factory, principal=principal, lines=lines, chunk=chunk, channel=channel):
+        yield from results
+
+
+def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
+                 chunk: int = 200, channel: str = "api") -> Iterator[list[dict[str, Any]]]:
+    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once)."""
     pending = list(lines)
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
@@ -151,4 +158,4 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
                     if database_unavailable(exc):  # as a single lodgement would answer: retryable
                         refused["status"] = 503
                     results.append(refused)
-        yield from results
+        yield results
