@@ -32,7 +32,7 @@ VERSION = ("INSERT INTO declaration_versions (declaration_id, version, content, 
            "VALUES (:declaration_id, 1, {content}, :at, :actor, :reason)")
 BY_LRN = "SELECT id FROM declarations WHERE declarant_id = :declarant_id AND lrn = :lrn"
 # A batch's LRNs and first versions are asked for in one statement each (`known`, `first_contents`): the lists are
-# spliced in as numbered parameters, as are the rows of the one INSERT of a batch's declarations (`_rows_of`).
+# spliced in as numbered parameters.
 KNOWN = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE declarant_id = :declarant_id AND lrn IN ({lrns})"
 FIRST = "SELECT declaration_id, content FROM declaration_versions WHERE version = 1 AND declaration_id IN ({ids})"
 
@@ -122,40 +122,25 @@ def first_contents(session: Session, ids: list[int]) -> dict[int, Any]:
     return {ident: orjson.loads(text) if isinstance(text, (str, bytes)) else text for ident, text in rows}
 
 
-PART = 500  # rows (or listed values) a statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
-
-
-def _rows_of(dialect: str, count: int) -> str:
-    """The INSERT of `count` declarations in one statement, each row's parameters numbered (mrn_0, mrn_1...),
-    returning the id of each row with its MRN (a multi-row RETURNING promises no order)."""
-    head, values = DECLARATION.removesuffix(" RETURNING id").replace("{content}", ":content").split(" VALUES ")
-    if dialect == "postgresql":
-        values = values.replace(":content", "CAST(:content AS JSON)")
-    rows = ", ".join(re.sub(_NAME, rf":\1_{i}", values) for i in range(count))
-    return _for(dialect, f"{head} VALUES {rows} RETURNING id, mrn")
-
-
-_ROWS_OF: dict[tuple[str, int], str] = {}
+PART = 500  # values listed in one statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 
 
 def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at: datetime, actor: str,
                       reason: str = "lodged") -> list[int]:
     """The ids of many new declarations, in order, each with its children, first status and first version, as
     `insert_lodgement` writes one (each of `lodgements`: its arguments head, content, items, containers and
-    documents): one INSERT for the declarations, one executemany for each other table."""
+    documents): one executemany a table (psycopg pipelines it), the declarations' returning their ids."""
     b = Binder(session)
     when = b.time(at)
     texts = [json_text(one["content"]) for one in lodgements]
-    ids: list[int] = []
-    for k in range(0, len(lodgements), PART):
-        part = lodgements[k:k + PART]
-        key = (b.dialect, len(part))
-        sql = _ROWS_OF.get(key) or _ROWS_OF.setdefault(key, _rows_of(*key))
-        params = {f"{name}_{i}": value for i, one in enumerate(part) for name, value in
-                  {**one["head"], "content": texts[k + i], "at": when, "status": "accepted"}.items()}
-        b.cursor.execute(sql, params)
-        by_mrn = {mrn: ident for ident, mrn in b.cursor.fetchall()}
-        ids.extend(by_mrn[one["head"]["mrn"]] for one in part)
+    rows = [{**one["head"], "content": text, "at": when, "status": "accepted"} for one, text in zip(lodgements, texts)]
+    if b.dialect == "postgresql":
+        b.cursor.executemany(b.sql["DECLARATION"], rows, returning=True)
+        ids = [b.cursor.fetchone()[0]]
+        while b.cursor.nextset():
+            ids.append(b.cursor.fetchone()[0])
+    else:  # SQLite's executemany drops what RETURNING gives; its prepared statement run row by row costs as little
+        ids = [b.one("DECLARATION", row) for row in rows]
     b.many("ITEM", [b.item(it, new_id) for new_id, one in zip(ids, lodgements) for it in one["items"]])
     b.many("CONTAINER", [{"declaration_id": new_id, "container": c}
                          for new_id, one in zip(ids, lodgements) for c in one["containers"]])
