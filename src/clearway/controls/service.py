@@ -55,7 +55,9 @@ def raise_on_new(session: Session, *, findings: list[dict[str, Any]], actor: str
         _check_lane(f["lane"])
     now = utcnow()
     rows = [{k: v for k, v in f.items() if k != "mrn"} | {"raised_at": now} for f in findings]
-    ids = list(session.scalars(insert(Finding).returning(Finding.id, sort_by_parameter_order=True), rows))
+    table = Finding.__table__
+    ids = list(session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                            rows).scalars())
     append_rows(session, [_raised_event(actor=actor, mrn=f["mrn"], finding_id=i, source=f["source"], code=f["code"],
                                         lane=f["lane"], reason=f["reason"]) for i, f in zip(ids, findings)])
     return ids
