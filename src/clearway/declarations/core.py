@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from clearway.containers.iso6346 import problem as container_problem
 from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError
@@ -141,8 +142,17 @@ def content(decl: DeclarationIn) -> dict[str, Any]:
 
 
 def fingerprint(data: dict[str, Any]) -> str:
-    """Same content (whatever the decimal spelling) -> same fingerprint."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """Same content (whatever the decimal spelling) -> same fingerprint: the SHA-256 of the content as
+    json.dumps(sort_keys=True, separators=(",", ":")) writes it. orjson writes the same bytes four times faster
+    when they are printable ASCII (json.dumps escapes all else; content holds no floats, whose spelling
+    differs), so it is asked first."""
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits, a key not a text
+        text = b"\x80"
+    if not text.isascii() or b"\x7f" in text:  # json.dumps escapes DEL too
+        text = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 # ---- lifecycle -------------------------------------------------------------------------------------

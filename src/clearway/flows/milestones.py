@@ -21,7 +21,7 @@ import polars as pl
 from sqlalchemy import Connection, String, and_, bindparam, case, cast, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
-from clearway.db import stored_time
+from clearway.db import COPY_FROM, stored_time
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
 from clearway.payments.models import Payment
@@ -228,9 +228,9 @@ def _store(conn: Connection, raw: list) -> int:
 
 
 def _insert(conn: Connection, rows: list[dict]) -> None:
-    """The rows into timerelease_milestones by one executemany on the driver's cursor, times as each engine stores
-    them (db.stored_time): SQLAlchemy's bind processing of its ten time columns cost about 15 µs a row, as much
-    as the rest of a batch's refresh (issue 16)."""
+    """The rows into timerelease_milestones by one executemany (many rows on PostgreSQL: a COPY) on the driver's
+    cursor, times as each engine stores them (db.stored_time): SQLAlchemy's bind processing of its ten time
+    columns cost about 15 µs a row, as much as the rest of a batch's refresh (issue 16)."""
     dialect = conn.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         conn.execute(insert(Milestones.__table__), rows)
@@ -239,12 +239,18 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
     mark = (lambda n: f"%({n})s") if dialect == "postgresql" else (lambda n: f":{n}")
     sql = (f"INSERT INTO {Milestones.__tablename__} ({', '.join(names)}) "
            f"VALUES ({', '.join(mark(n) for n in names)})")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if dialect == "postgresql" and len(rows) >= COPY_FROM:  # psycopg writes COPY rows in C
+        with cursor.copy(f"COPY {Milestones.__tablename__} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+        return
     times = [n for n in names if n in TIMES or n == "arrival"]
     for row in rows:
         for n in times:
             if row[n] is not None:
                 row[n] = stored_time(dialect, row[n])
-    conn.connection.dbapi_connection.cursor().executemany(sql, rows)  # type: ignore[union-attr]
+    cursor.executemany(sql, rows)
 
 
 _IDS = bindparam("ids", expanding=True)
