@@ -20,6 +20,7 @@ from clearway.db import transaction
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
                                           DeclarationVersion, StatusEvent)
+from clearway.declarations import store
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows import lodging
 from clearway.flows.seals import ingest
@@ -223,3 +224,20 @@ def test_the_audit_log_verifies_after_a_batch_before_and_after_sealing(db, impor
         assert seal_all(s, key=None) >= 1
     with db.factory() as s:
         assert verify_chain(s) == (checked, None)
+
+
+def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_number(db, importer, monkeypatch):
+    tried = []
+
+    def gone(*_, **__):
+        tried.append(1)
+        raise ConnectionError("the database went away")  # not a refusal: the set path fails as a whole
+
+    monkeypatch.setattr(store, "insert_lodgements", gone)
+    lines = list(enumerate(_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
+    assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(_set("F")) + ["refused"]
+    with db.factory() as s:
+        mrns = list(s.scalars(select(Declaration.mrn).where(Declaration.office == "AUSYD").order_by(Declaration.id)))
+    # Lodged one by one after the chunk rolled back: its reserved numbers were given back, none is missing.
+    assert [int(m[7:15]) for m in mrns] == list(range(1, len(mrns) + 1)) and len(mrns) == len(_set("F")) - 1
