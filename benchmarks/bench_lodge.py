@@ -104,6 +104,21 @@ def cpu_per_lodgement(url: str, n: int) -> dict[str, float]:
     return {"flow cpu ms": 1000 * (time.process_time() - t0) / n}
 
 
+def cpu_per_batch_line(url: str, n: int) -> dict[str, float]:
+    """In-process CPU ms per declaration lodged through the batch path (flows.lodging.lodge_many, no HTTP), n
+    two-item declarations in one batch; process time, so independent of the machine's load."""
+    key, factory = prepare(url)
+    with factory() as s:
+        who = authenticate(s, key)
+    lines = list(enumerate(docs(n, "bcpu", two_items=True), start=1))
+    t0 = time.process_time()
+    results = list(lodging.lodge_many(factory, principal=who, lines=lines))
+    cpu = time.process_time() - t0
+    if [r for r in results if r["outcome"] != "accepted"]:
+        raise RuntimeError("batch in-process: a line was not accepted")
+    return {"batch flow cpu ms": 1000 * cpu / n}
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by the server process and its worker processes: per request this
     does not depend on what else the shared machine is running, unlike requests per second."""
@@ -293,6 +308,8 @@ def main() -> None:
             for w in workers:
                 r = {} if args.skip_service else bench_service(fresh_url(backend, Path(tmp)), args.n)
                 r.update(cpu_per_lodgement(fresh_url(backend, Path(tmp)), min(args.n, 300)))
+                if args.batch:
+                    r.update(cpu_per_batch_line(fresh_url(backend, Path(tmp)), args.batch))
                 r.update(bench_http(fresh_url(backend, Path(tmp)), args.n, conc, Path(tmp), args.seconds, w,
                                     args.batch))
                 r["load average"] = os.getloadavg()[0]

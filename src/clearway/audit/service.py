@@ -16,7 +16,7 @@ from clearway.audit import signing
 from clearway.audit.core import (GENESIS, Checkpoint, StoredEvent, canonical, event_hash, expand, first_bad_event,
                                  leaf_hash, merkle_root, ranges, split_hashes)
 from clearway.audit.models import AuditBlock, AuditEvent
-from clearway.db import driver_cursor, stored_time, utcnow
+from clearway.db import COPY_FROM, driver_cursor, stored_time, utcnow
 
 _EVENTS = AuditEvent.__table__
 # Each event carries its writing transaction's id on PostgreSQL (13+: a 64-bit id that never wraps).
@@ -53,7 +53,14 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             row["at"] = stored_time(dialect, row["at"])
         cursor = driver_cursor(session)
-        cursor.executemany(_INSERT["postgresql" if dialect == "postgresql" else "sqlite"], rows)
+        if dialect == "postgresql" and len(rows) >= COPY_FROM:  # a batch's events: COPY, the transaction's id read once
+            txid = cursor.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()[0]
+            with cursor.copy(f"COPY audit_events ({_COLUMNS}, txid) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row["at"], row["actor"], row["action"], row["entity_type"], row["entity_id"],
+                                    row["data"], row["hash"], txid])
+        else:
+            cursor.executemany(_INSERT["postgresql" if dialect == "postgresql" else "sqlite"], rows)
         # For observers (clearway.observe counts lanes and seal events when the transaction commits): these
         # inserts bypass SQLAlchemy's execute events, so they are listed on the connection until it ends.
         session.connection().info.setdefault(APPENDED, []).extend((r["action"], r["data"]) for r in rows)

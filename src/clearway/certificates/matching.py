@@ -23,7 +23,7 @@ class Policy:
     tolerance: Decimal = Decimal("0.05")
 
     def regulated(self, hs_code: str) -> bool:
-        return any(hs_code.startswith(p) for p in self.hs_prefixes)
+        return hs_code.startswith(self.hs_prefixes)  # any of them (str.startswith takes a tuple)
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import append_event
 from clearway.certificates.matching import CertView
 from clearway.certificates.models import Certificate
-from clearway.db import utcnow
+from clearway.db import id_batches, utcnow
 
 
 def by_number(session: Session, *, exporter: str, number: str, for_update: bool = False) -> Certificate | None:
@@ -66,12 +66,24 @@ def mark_replaced(session: Session, *, exporter: str, number: str, by: str, acto
 def for_matching(session: Session, *, number: str, economy: str, exporter_country: str | None) -> CertView | None:
     """The certificate `number` as the document check reads it. Numbers are unique per exporter only: the one
     addressed to `economy`, from the declared exporter's country, received rather than issued, comes first."""
-    rows = list(session.scalars(select(Certificate).where(Certificate.number == number)))
+    return chosen(by_numbers(session, [number]).get(number, []), economy=economy, exporter_country=exporter_country)
+
+
+def by_numbers(session: Session, numbers: list[str]) -> dict[str, list[Certificate]]:
+    """Every certificate of each of `numbers` (for the document checks of many declarations at once)."""
+    out: dict[str, list[Certificate]] = {}
+    for part in id_batches(sorted(set(numbers))):
+        for row in session.scalars(select(Certificate).where(Certificate.number.in_(part)).order_by(Certificate.id)):
+            out.setdefault(row.number, []).append(row)
+    return out
+
+
+def chosen(rows: list[Certificate], *, economy: str, exporter_country: str | None) -> CertView | None:
+    """Of the certificates bearing one number, the one `for_matching` reads, as the matching rules see it."""
     if not rows:
         return None
-    rows.sort(key=lambda r: (r.importing_economy != economy, r.exporting_economy != exporter_country,
-                             r.direction != "received"))
-    r = rows[0]
+    r = min(rows, key=lambda r: (r.importing_economy != economy, r.exporting_economy != exporter_country,
+                                 r.direction != "received"))
     return CertView(number=r.number, exporting_economy=r.exporting_economy, importing_economy=r.importing_economy,
                     status=r.status, signed=r.signed, verified=r.signature_verified_at is not None,
                     summary=r.summary, replaced_by=r.replaced_by)

@@ -71,18 +71,21 @@ def record(session: Session, *, seal: Seal, found: Alert, actor: str,
 STATUSES = ("open", "closed", "all")  # what the list takes; "all" is no filter
 
 
-def open_on(session: Session, *, containers: set[str], economy: str) -> list[SealAlert]:
-    """The open alerts of `economy` on any of `containers`, oldest first. Asked on every lodgement and almost
-    always empty, so the question is first put as written SQL on the driver's cursor; only alerts found are
-    loaded as objects."""
+def open_on(session: Session, *, containers: set[str], economy: str | None = None) -> list[SealAlert]:
+    """The open alerts of `economy` (of any economy: None) on any of `containers`, oldest first. Asked on every
+    lodgement and almost always empty, so the question is first put as written SQL on the driver's cursor;
+    only alerts found are loaded as objects."""
     if not containers:
         return []
     mark = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
-    marks = ", ".join([mark] * len(containers))
     cursor = driver_cursor(session)
-    cursor.execute(f"SELECT id FROM seal_alerts WHERE economy = {mark} AND status = 'open' AND container IN ({marks})",
-                   (economy, *sorted(containers)))
-    ids = [r[0] for r in cursor.fetchall()]
+    boxes, ids = sorted(containers), []
+    for k in range(0, len(boxes), 500):
+        part = boxes[k:k + 500]
+        mine = f"economy = {mark} AND " if economy is not None else ""
+        cursor.execute(f"SELECT id FROM seal_alerts WHERE {mine}status = 'open' AND container IN "
+                       f"({', '.join([mark] * len(part))})", (*([economy] if economy is not None else []), *part))
+        ids += [r[0] for r in cursor.fetchall()]
     if not ids:
         return []
     return list(session.scalars(select(SealAlert).where(SealAlert.id.in_(ids)).order_by(SealAlert.id)))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import append_event
+from clearway.audit.service import append_event, append_rows, event_row
 from clearway.controls.core import LANES, mandatory_lane
 from clearway.controls.models import Finding
 from clearway.db import id_batches, utcnow
@@ -17,8 +17,7 @@ def raise_finding(session: Session, *, declaration_id: int, mrn: str, source: st
                   reason: str, actor: str, reference: str | None = None,
                   evidence: dict[str, Any] | None = None) -> Finding:
     """Idempotent per (declaration, source, code, reference): an open twin is returned as is."""
-    if lane not in LANES[1:]:
-        raise ValueError(f"a finding requires yellow or red, not {lane!r}")
+    _check_lane(lane)
     twin = session.scalars(select(Finding).where(
         Finding.declaration_id == declaration_id, Finding.source == source, Finding.code == code,
         Finding.reference == reference if reference is not None else Finding.reference.is_(None),
@@ -29,9 +28,39 @@ def raise_finding(session: Session, *, declaration_id: int, mrn: str, source: st
                       reference=reference, evidence=evidence, raised_at=utcnow())
     session.add(finding)
     session.flush()
-    append_event(session, actor=actor, action="finding.raised", entity_type="declaration", entity_id=mrn,
-                 data={"finding": finding.id, "source": source, "code": code, "lane": lane, "reason": reason})
+    append_rows(session, [_raised_event(actor=actor, mrn=mrn, finding_id=finding.id, source=source, code=code,
+                                        lane=lane, reason=reason)])
     return finding
+
+
+def _check_lane(lane: str) -> None:
+    if lane not in LANES[1:]:
+        raise ValueError(f"a finding requires yellow or red, not {lane!r}")
+
+
+def _raised_event(*, actor: str, mrn: str, finding_id: int, source: str, code: str, lane: str,
+                  reason: str) -> dict[str, Any]:
+    return event_row(actor=actor, action="finding.raised", entity_type="declaration", entity_id=mrn,
+                     data={"finding": finding_id, "source": source, "code": code, "lane": lane, "reason": reason})
+
+
+def raise_on_new(session: Session, *, findings: list[dict[str, Any]], actor: str) -> list[int]:
+    """`raise_finding` of many findings at once on declarations lodged in this transaction, which hold no finding
+    yet (so no twin to look for): one insert and one audit append for all. Each of `findings` holds
+    raise_finding's arguments declaration_id, mrn, source, code, lane, reason, reference and evidence; their
+    ids come back in order."""
+    if not findings:
+        return []
+    for f in findings:
+        _check_lane(f["lane"])
+    now = utcnow()
+    rows = [{k: v for k, v in f.items() if k != "mrn"} | {"raised_at": now} for f in findings]
+    table = Finding.__table__
+    ids = list(session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                            rows).scalars())
+    append_rows(session, [_raised_event(actor=actor, mrn=f["mrn"], finding_id=i, source=f["source"], code=f["code"],
+                                        lane=f["lane"], reason=f["reason"]) for i, f in zip(ids, findings)])
+    return ids
 
 
 def open_findings(session: Session, *, declaration_id: int) -> list[Finding]:

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from clearway.containers.iso6346 import problem as container_problem
 from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError
@@ -116,6 +117,14 @@ def _amounts(decl: DeclarationIn):
 # ---- content ---------------------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
+    # Texts, plain dicts and lists first (nearly every value): the general tests below answer the same, slower.
+    kind = value.__class__
+    if kind is str:
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items() if v is not None and (v.__class__ is not list or v)}
+    if kind is list:
+        return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, dict):
@@ -133,8 +142,17 @@ def content(decl: DeclarationIn) -> dict[str, Any]:
 
 
 def fingerprint(data: dict[str, Any]) -> str:
-    """Same content (whatever the decimal spelling) -> same fingerprint."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """Same content (whatever the decimal spelling) -> same fingerprint: the SHA-256 of the content as
+    json.dumps(sort_keys=True, separators=(",", ":")) writes it. orjson writes the same bytes four times faster
+    when they are printable ASCII (json.dumps escapes all else; content holds no floats, whose spelling
+    differs), so it is asked first."""
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits, a key not a text
+        text = b"\x80"
+    if not text.isascii() or b"\x7f" in text:  # json.dumps escapes DEL too
+        text = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 # ---- lifecycle -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ audit event in that same transaction."""
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import id_batches, keyset_page, next_value, utcnow
+from clearway.db import id_batches, keyset_page, next_value, next_values, utcnow
 from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
                                           DeclarationVersion, StatusEvent)
 from clearway.declarations.schemas import DeclarationIn
-from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.validation import parse
 
 
@@ -50,15 +51,10 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
     """The new declaration, its children, first status, first version and audit event (declarations/store.py:
     a handful of statements, no read-back). The row comes back persistent in the session, built from what
     was written, with its containers and history loaded."""
-    rows = _child_rows(decl)
-    head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-                office=decl.office, fingerprint=digest, channel=channel)
-    boxes = [r["container"] for r in rows[DeclarationContainer]]
-    new_id, status_id, box_ids = store.insert_lodgement(
-        session, head=head, content=data, items=rows[DeclarationItem], containers=boxes,
-        documents=rows[DeclarationDocument], at=now, actor=actor)
-    append_rows(session, [event_row(actor=actor, action="declaration.accepted", entity_type="declaration",
-                                    entity_id=mrn, data={"lrn": decl.lrn, "fingerprint": digest, "office": decl.office})])
+    new = _new_rows(decl, mrn=mrn, data=data, digest=digest, channel=channel)
+    head, boxes = new["head"], new["containers"]
+    new_id, status_id, box_ids = store.insert_lodgement(session, **new, at=now, actor=actor)
+    append_rows(session, [_accepted_event(decl, mrn=mrn, digest=digest, actor=actor)])
     row = _persistent(session, Declaration(id=new_id, **head, status="accepted", version=1, content=data,
                                            accepted_at=now, updated_at=now))
     set_committed_value(row, "containers", [
@@ -69,6 +65,20 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
         reason="lodged"))])
     touched(session).add(new_id)
     return row
+
+
+def _new_rows(decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str, channel: str) -> dict[str, Any]:
+    """A new declaration as declarations/store.py writes it: its head, content, items, containers and documents."""
+    rows = _child_rows(decl)
+    head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
+                office=decl.office, fingerprint=digest, channel=channel)
+    return dict(head=head, content=data, items=rows[DeclarationItem],
+                containers=[r["container"] for r in rows[DeclarationContainer]], documents=rows[DeclarationDocument])
+
+
+def _accepted_event(decl: DeclarationIn, *, mrn: str, digest: str, actor: str) -> dict[str, Any]:
+    return event_row(actor=actor, action="declaration.accepted", entity_type="declaration", entity_id=mrn,
+                     data={"lrn": decl.lrn, "fingerprint": digest, "office": decl.office})
 
 
 def _persistent(session: Session, obj: Any) -> Any:
@@ -95,15 +105,21 @@ def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
                         errors=[FieldError("economy", "is not the economy this key acts in")])
 
 
-def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
-          channel: str = "api") -> tuple[Declaration, bool]:
-    """(declaration, created). The same LRN with the same content returns the existing one;
-    with other content it is refused. `channel`: how it reached Clearway (core.CHANNELS)."""
+def _lodgeable(principal: Principal, decl: DeclarationIn, channel: str) -> tuple[dict[str, Any], str]:
+    """What lodging refuses before it reads the database (the channel, the key's right to lodge the declaration,
+    its content against reference data); the content as stored and its fingerprint."""
     if channel not in core.CHANNELS or channel == "unrecorded":
         raise Invalid("unknown channel", errors=[FieldError("channel", f"one of {', '.join(list(core.CHANNELS)[:-1])}")])
     _may_lodge(principal, decl)
     data = _validate(decl)
-    digest = core.fingerprint(data)
+    return data, core.fingerprint(data)
+
+
+def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
+          channel: str = "api") -> tuple[Declaration, bool]:
+    """(declaration, created). The same LRN with the same content returns the existing one;
+    with other content it is refused. `channel`: how it reached Clearway (core.CHANNELS)."""
+    data, digest = _lodgeable(principal, decl, channel)
     if store.by_lrn(session, declarant_id=decl.declarant.id or "", lrn=decl.lrn) is not None:
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is not None:
@@ -132,10 +148,13 @@ def _by_lrn(session: Session, declarant_id: str, lrn: str) -> Declaration | None
 
 def _same_or_conflict(session: Session, existing: Declaration, digest: str) -> Declaration:
     if existing.fingerprint != digest and _first_fingerprint(session, existing) != digest:
-        raise Conflict(f"LRN {existing.lrn!r} was already used by this declarant for declaration "
-                       f"{existing.mrn} with different content; use a new LRN or amend {existing.mrn}",
-                       mrn=existing.mrn)
+        raise _conflict(existing.lrn, existing.mrn)
     return existing
+
+
+def _conflict(lrn: str, mrn: str) -> Conflict:
+    return Conflict(f"LRN {lrn!r} was already used by this declarant for declaration {mrn} with different content; "
+                    f"use a new LRN or amend {mrn}", mrn=mrn)
 
 
 def _first_fingerprint(session: Session, existing: Declaration) -> str:
@@ -143,6 +162,86 @@ def _first_fingerprint(session: Session, existing: Declaration) -> str:
     first = session.scalars(select(DeclarationVersion.content).where(
         DeclarationVersion.declaration_id == existing.id, DeclarationVersion.version == 1)).one()
     return core.fingerprint(first)
+
+
+@dataclass(frozen=True)
+class Lodged:
+    """One declaration of those `lodge_set` lodged together, as its answer and the lodging checks read it:
+    `created` in this transaction (then with its economy, type, content and containers), or lodged before."""
+
+    id: int
+    mrn: str
+    lrn: str
+    status: str
+    created: bool
+    economy: str = ""
+    type: str = ""
+    content: dict[str, Any] = field(default_factory=dict)
+    containers: tuple[str, ...] = ()
+
+
+def lodge_set(session: Session, *, principal: Principal, decls: list[DeclarationIn],
+              channel: str = "api") -> list[Lodged | ClearwayError]:
+    """`lodge` of many declarations at once, with `lodge`'s outcome for each as if they were lodged one after
+    the other in this order (a refusal is returned, not raised): one query for the LRNs already used, one
+    counter update per office and year for the MRNs, one insert per table. A refused declaration draws no
+    MRN and writes nothing."""
+    out: list[Lodged | ClearwayError | None] = [None] * len(decls)
+    checked: dict[int, tuple[dict[str, Any], str]] = {}
+    for i, decl in enumerate(decls):
+        try:
+            checked[i] = _lodgeable(principal, decl, channel)
+        except ClearwayError as exc:
+            out[i] = exc
+    key = {i: (decls[i].declarant.id or "", decls[i].lrn) for i in checked}
+    known: dict[tuple[str, str], tuple[int, str, str, str]] = {}
+    for declarant in sorted({d for d, _ in key.values()}):
+        found = store.known(session, declarant_id=declarant, lrns=[lrn for d, lrn in key.values() if d == declarant])
+        known |= {(declarant, lrn): row for lrn, row in found.items()}
+    amended = [known[key[i]][0] for i, (_, digest) in checked.items() if key[i] in known and known[key[i]][3] != digest]
+    first = {ident: core.fingerprint(data) for ident, data in store.first_contents(session, amended).items()}
+    new: dict[tuple[str, str], int] = {}  # each LRN lodged by this set: the line that lodges it
+    for i, (_, digest) in checked.items():
+        if key[i] in known:
+            ident, mrn, status, current = known[key[i]]
+            same = current == digest or first.get(ident) == digest
+            out[i] = Lodged(ident, mrn, decls[i].lrn, status, False) if same else _conflict(decls[i].lrn, mrn)
+        elif key[i] not in new:
+            new[key[i]] = i
+    now = utcnow()
+    mrns = _reserve_mrns(session, {i: decls[i].office for i in new.values()}, year=now.year)
+    lodgements = [_new_rows(decls[i], mrn=mrns[i], data=checked[i][0], digest=checked[i][1], channel=channel)
+                  for i in new.values()]
+    ids = store.insert_lodgements(session, lodgements, at=now, actor=principal.actor) if lodgements else []
+    append_rows(session, [_accepted_event(decls[i], mrn=mrns[i], digest=checked[i][1], actor=principal.actor)
+                          for i in new.values()])
+    touched(session).update(ids)
+    for i, ident, one in zip(new.values(), ids, lodgements):
+        out[i] = Lodged(ident, mrns[i], decls[i].lrn, "accepted", True, economy=decls[i].economy, type=decls[i].type,
+                        content=one["content"], containers=tuple(one["containers"]))
+    for i, (_, digest) in checked.items():  # an LRN again, lodged by an earlier line of this set
+        if out[i] is None:
+            earlier = out[new[key[i]]]
+            assert isinstance(earlier, Lodged)
+            same = checked[new[key[i]]][1] == digest
+            out[i] = Lodged(earlier.id, earlier.mrn, earlier.lrn, "accepted", False) if same \
+                else _conflict(decls[i].lrn, earlier.mrn)
+    return out  # type: ignore[return-value]  # every place is filled above
+
+
+def _reserve_mrns(session: Session, offices: dict[int, str], *, year: int) -> dict[int, str]:
+    """An MRN for each of `offices` (place -> office), numbered in place order within each office and year, by
+    one counter update per office. Counters are updated in name order: two batches lock them in the same
+    order, so they never wait for each other in a circle (PostgreSQL)."""
+    by_counter: dict[str, list[int]] = {}
+    for i, office in offices.items():
+        by_counter.setdefault(f"mrn:{office}:{year}", []).append(i)
+    out = {}
+    for name in sorted(by_counter):
+        places = by_counter[name]
+        out |= {i: core.make_mrn(year, offices[i], number)
+                for i, number in zip(places, next_values(session, name, len(places)))}
+    return out
 
 
 def readable_by(principal: Principal) -> ColumnElement[bool]:

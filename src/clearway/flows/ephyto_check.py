@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from clearway.audit.service import append_event
+from clearway.audit.service import append_rows, event_row
 from clearway.certificates.matching import CertView, Policy, match, policy_for
-from clearway.certificates.records import for_matching
+from clearway.certificates import records
 from clearway.controls import service as controls
 from clearway.declarations import core as declarations_core, service as declarations
 
@@ -31,15 +31,22 @@ class CheckResult:
     references: list[str] = field(default_factory=list)
 
 
-def citations(session: Session, *, row: Any, policy: Policy | None = None) -> tuple[dict[str, CertView | None], Any]:
+def citations(session: Session, *, row: Any, policy: Policy | None = None,
+              found: dict[str, list[Any]] | None = None) -> tuple[dict[str, CertView | None], Any]:
     """The ePhytos a declaration cites, as this economy holds them (None: not received), and how they match
-    its goods (certificates.matching.Outcome): the officer's case file, without raising anything."""
+    its goods (certificates.matching.Outcome): the officer's case file, without raising anything. `found`: the
+    certificates by number (records.by_numbers), read once for many declarations."""
     content = row.content or {}
     exporter_country = (content.get("exporter") or {}).get("country")
-    refs = [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
-    views = {ref: for_matching(session, number=ref, economy=row.economy, exporter_country=exporter_country)
+    refs = _cited(content)
+    found = records.by_numbers(session, refs) if found is None else found
+    views = {ref: records.chosen(found.get(ref, []), economy=row.economy, exporter_country=exporter_country)
              for ref in refs}
     return views, match(content, economy=row.economy, certificates=views, policy=policy or policy_for(row.economy))
+
+
+def _cited(content: dict[str, Any]) -> list[str]:
+    return [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
 
 
 def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None,
@@ -51,7 +58,7 @@ def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy 
     _, outcome = citations(session, row=row, policy=policy)
     if not outcome.required:
         return CheckResult("not_required")
-    reference = ",".join(outcome.references)[:120] or None
+    reference = _reference(outcome)
     open_mine = [] if new else [f for f in controls.open_findings(session, declaration_id=row.id)
                                 if f.source == SOURCE]
     if outcome.cleared:
@@ -59,19 +66,53 @@ def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy 
             controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=actor,
                                    resolution=f"ePhyto {reference} matches the declaration: document check cleared "
                                               "automatically")
-        append_event(session, actor=actor, action="declaration.document_check_cleared", entity_type="declaration",
-                     entity_id=row.mrn or "", data={"check": "ephyto", "certificates": outcome.references})
+        append_rows(session, [_cleared_event(row, outcome, actor)])
         return CheckResult("cleared", references=outcome.references)
-    code = CODE_MISSING if outcome.missing else CODE_MISMATCH
-    reason = "; ".join(outcome.problems)
+    spec = _finding(row, outcome)
     for f in open_mine:  # an earlier finding that no longer says what is wrong is superseded
-        if f.code != code or f.reference != reference or f.reason != reason:
+        if f.code != spec["code"] or f.reference != reference or f.reason != spec["reason"]:
             controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=actor,
                                    resolution="superseded by a newer ePhyto check")
-    finding = controls.raise_finding(session, declaration_id=row.id, mrn=row.mrn or "", source=SOURCE, code=code,
-                                     lane="yellow", reason=reason, actor=actor, reference=reference,
-                                     evidence={"problems": outcome.problems, "certificates": outcome.references})
+    finding = controls.raise_finding(session, **spec, actor=actor)
     return CheckResult("finding", outcome.problems, finding.id, outcome.references)
+
+
+def _reference(outcome: Any) -> str | None:
+    return ",".join(outcome.references)[:120] or None
+
+
+def _cleared_event(row: Any, outcome: Any, actor: str) -> dict[str, Any]:
+    return event_row(actor=actor, action="declaration.document_check_cleared", entity_type="declaration",
+                     entity_id=row.mrn or "", data={"check": "ephyto", "certificates": outcome.references})
+
+
+def _finding(row: Any, outcome: Any) -> dict[str, Any]:
+    """The finding a failed check raises on `row` (controls.raise_finding's arguments)."""
+    return dict(declaration_id=row.id, mrn=row.mrn or "", source=SOURCE,
+                code=CODE_MISSING if outcome.missing else CODE_MISMATCH, lane="yellow",
+                reason="; ".join(outcome.problems), reference=_reference(outcome),
+                evidence={"problems": outcome.problems, "certificates": outcome.references})
+
+
+def check_new(session: Session, *, rows: list[Any], actor: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`check_declaration` of declarations lodged together in this transaction (new: no findings to close),
+    without raising anything: (the audit events of the checks cleared, the findings to raise, in row order).
+    The certificates all of them cite are read in one query; a declaration with no goods needing a
+    certificate (by the pure policy) reads nothing."""
+    policies = {economy: policy_for(economy) for economy in {row.economy for row in rows}}
+    needing = [row for row in rows if row.type == "import" and any(
+        policies[row.economy].regulated(str(it.get("hs_code", ""))) for it in (row.content or {}).get("items") or [])]
+    found = records.by_numbers(session, [ref for row in needing for ref in _cited(row.content or {})])
+    events, findings = [], []
+    for row in needing:
+        _, outcome = citations(session, row=row, policy=policies[row.economy], found=found)
+        if not outcome.required:
+            continue
+        if outcome.cleared:
+            events.append(_cleared_event(row, outcome, actor))
+        else:
+            findings.append(_finding(row, outcome))
+    return events, findings
 
 
 def recheck(session: Session, *, number: str, actor: str) -> list[CheckResult]:

@@ -9,14 +9,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.audit.service import append_rows
 from clearway.auth.core import Principal
+from clearway.controls import service as controls
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.db import database_unavailable, transaction
 from clearway.errors import ClearwayError
-from clearway.flows.ephyto_check import check_declaration as certificates_check
-from clearway.flows.seals import seals_check
+from clearway.flows.ephyto_check import check_declaration as certificates_check, check_new as certificates_check_new
+from clearway.flows.seals import seals_check, seals_check_new
 from clearway.validation import parse
 
 SYSTEM = "system:checks"
@@ -25,6 +27,9 @@ SYSTEM = "system:checks"
 # certificates_check: the ePhyto document check; seals_check: a declaration lodged (or amended) after an
 # alert was raised on one of its containers gets the alert's finding too.
 CHECKS = (certificates_check, seals_check)
+# The same checks for declarations lodged together (a batch): each reads what it needs for all of them at once and
+# skips those it cannot find anything on; it returns the audit events and findings to write, written below for all.
+NEW_CHECKS = (certificates_check_new, seals_check_new)
 
 
 def run_checks(session: Session, *, row: Declaration, new: bool = False) -> bool:
@@ -35,6 +40,19 @@ def run_checks(session: Session, *, row: Declaration, new: bool = False) -> bool
         result = check(session, row=row, actor=SYSTEM, new=new)
         raised = raised or bool(result if isinstance(result, list) else result.finding_id)
     return raised
+
+
+def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> None:
+    """Every check of NEW_CHECKS on declarations lodged together in this transaction, with the findings and audit
+    events `run_checks` gives each (per declaration in the same order: the checks' events, then the findings)."""
+    events: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    for check in NEW_CHECKS:
+        more_events, more_findings = check(session, rows=rows, actor=SYSTEM)
+        events += more_events
+        findings += more_findings
+    append_rows(session, events)
+    controls.raise_on_new(session, findings=findings, actor=SYSTEM)
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
@@ -85,17 +103,49 @@ def _lodge_line(session: Session, principal: Principal, line: int, doc: Any, cha
             "outcome": "accepted" if created else "already lodged"}
 
 
+def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str) -> list[dict[str, Any]]:
+    """The lines of one chunk lodged together (declarations.service.lodge_set and NEW_CHECKS), each with the
+    result `_lodge_line` gives it; nothing of a refused line is written."""
+    results: list[dict[str, Any] | None] = [None] * len(part)
+    parsed: list[tuple[int, DeclarationIn]] = []
+    for k, (line, doc) in enumerate(part):
+        if isinstance(doc, str):
+            results[k] = _refused(line, None, doc)
+            continue
+        try:
+            parsed.append((k, parse(DeclarationIn, doc)))
+        except ClearwayError as exc:
+            results[k] = _refused(line, doc.get("lrn"), exc)
+    lodged = declarations.lodge_set(session, principal=principal, decls=[d for _, d in parsed], channel=channel)
+    run_checks_new(session, rows=[row for row in lodged if isinstance(row, declarations.Lodged) and row.created])
+    for (k, _), row in zip(parsed, lodged):
+        line, doc = part[k]
+        results[k] = _refused(line, doc.get("lrn"), row) if isinstance(row, ClearwayError) else {
+            "line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
+            "outcome": "accepted" if row.created else "already lodged"}
+    return results  # type: ignore[return-value]  # every place is filled above
+
+
 def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
                chunk: int = 200, channel: str = "api") -> Iterator[dict[str, Any]]:
-    """Lodge each line on its own (idempotent per LRN exactly as `lodge`), `chunk` lines a transaction; the
-    results come in line order, each chunk's once it is committed. A chunk that fails as a whole (not a
-    refusal: the database went away) is tried again line by line, so only the failing line is lost."""
+    """Lodge each line on its own (idempotent per LRN exactly as `lodge`, as if the lines were lodged one after
+    the other), `chunk` lines a transaction, each chunk's lines together (`_lodge_set`: a handful of statements
+    for the chunk, not for each line); the results come in line order, each chunk's once it is committed. A
+    chunk that fails as a whole (not a refusal: the database went away, a concurrent lodgement of one of its
+    LRNs) is tried again line by line, so only the failing line is lost."""
+    for results in lodge_chunks(factory, principal=principal, lines=lines, chunk=chunk, channel=channel):
+        yield from results
+
+
+def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
+                 chunk: int = 200, channel: str = "api") -> Iterator[list[dict[str, Any]]]:
+    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once)."""
     pending = list(lines)
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
         try:
             with transaction(factory) as session:
-                results = [_lodge_line(session, principal, n, doc, channel) for n, doc in part]
+                results = _lodge_set(session, principal, part, channel)
         except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
             results = []
             for n, doc in part:
@@ -108,4 +158,4 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
                     if database_unavailable(exc):  # as a single lodgement would answer: retryable
                         refused["status"] = 503
                     results.append(refused)
-        yield from results
+        yield results

@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from functools import cache
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, bindparam, case, cast, delete, event, func, insert, select
+from sqlalchemy import Connection, Integer, String, and_, any_, bindparam, case, cast, delete, event, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from clearway.db import COPY_FROM, stored_time
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
 from clearway.payments.models import Payment
@@ -135,8 +137,9 @@ def stored_rows(raw: pl.DataFrame) -> list[dict]:
 # A refresh of a few declarations (what one commit touched) builds its rows in plain Python: polars costs about
 # 2.5 ms of CPU a call whatever the size (a third of a lodgement's CPU, issue 16's profile). The plain rows are
 # stored_rows' exactly; any value whose reading is not plainly the same (an arrival not in the plain ISO form,
-# a value of another type) hands the whole batch to stored_rows.
-PLAIN_UP_TO = 50
+# a value of another type) hands the whole batch to stored_rows. Plain Python takes about 5 µs a row, so it is
+# cheaper than polars up to a few hundred rows: up to a refresh's part of 500 (a batch's chunk, issue 16).
+PLAIN_UP_TO = 500
 _INDEX = {name: k for k, name in enumerate(COLUMNS)}
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 _GOODS = re.compile(r"[0-9A-Za-z. ]*")
@@ -221,27 +224,59 @@ def _store(conn: Connection, raw: list) -> int:
     if rows is None:
         rows = stored_rows(frame(raw))
     if rows:
-        conn.execute(insert(Milestones.__table__), rows)
+        _insert(conn, rows)
     return len(rows)
 
 
+def _insert(conn: Connection, rows: list[dict]) -> None:
+    """The rows into timerelease_milestones by one executemany (many rows on PostgreSQL: a COPY) on the driver's
+    cursor, times as each engine stores them (db.stored_time): SQLAlchemy's bind processing of its ten time
+    columns cost about 15 µs a row, as much as the rest of a batch's refresh (issue 16)."""
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        conn.execute(insert(Milestones.__table__), rows)
+        return
+    names = list(rows[0])
+    mark = (lambda n: f"%({n})s") if dialect == "postgresql" else (lambda n: f":{n}")
+    sql = (f"INSERT INTO {Milestones.__tablename__} ({', '.join(names)}) "
+           f"VALUES ({', '.join(mark(n) for n in names)})")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if dialect == "postgresql" and len(rows) >= COPY_FROM:  # psycopg writes COPY rows in C
+        with cursor.copy(f"COPY {Milestones.__tablename__} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+        return
+    times = [n for n in names if n in TIMES or n == "arrival"]
+    for row in rows:
+        for n in times:
+            if row[n] is not None:
+                row[n] = stored_time(dialect, row[n])
+    cursor.executemany(sql, rows)
+
+
 _IDS = bindparam("ids", expanding=True)
+# PostgreSQL takes the list as one array parameter: expanded into each of the query's eight subqueries, 500 ids
+# are 4,000 parameters to bind, about 15 µs of CPU a declaration in a batch's refresh (issue 16).
+_ID_ARRAY = bindparam("ids", type_=ARRAY(Integer))
 
 
 @cache
-def _by_ids() -> tuple:
-    """The delete and the history query of a list of declarations (parameter `ids`), built once per process:
-    building the query (eight grouped subqueries) and its cache key took 3-6 ms of CPU at every commit that
-    touched a declaration (issue 18, benchmarks/load.py and py-spy)."""
+def _by_ids(dialect: str = "") -> tuple:
+    """The delete and the history query of a list of declarations (parameter `ids`), built once per process and
+    dialect: building the query (eight grouped subqueries) and its cache key took 3-6 ms of CPU at every commit
+    that touched a declaration (issue 18, benchmarks/load.py and py-spy)."""
     table = Milestones.__table__
+    if dialect == "postgresql":
+        return (delete(table).where(table.c.declaration_id == any_(_ID_ARRAY)),
+                history_query(scope=lambda column: column == any_(_ID_ARRAY)))
     return (delete(table).where(table.c.declaration_id.in_(_IDS)),
             history_query(scope=lambda column: column.in_(_IDS)))
 
 
 def refresh_ids(session: Session, ids: Iterable[int]) -> None:
     ids = sorted({i for i in ids if i is not None})
-    remove, query = _by_ids()
     conn = session.connection()
+    remove, query = _by_ids(conn.dialect.name)
     for k in range(0, len(ids), 500):
         chunk = {"ids": ids[k:k + 500]}
         conn.execute(remove, chunk)

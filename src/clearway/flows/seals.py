@@ -76,6 +76,20 @@ def seals_check(session: Session, *, row: Any, actor: str, new: bool = False) ->
     return [_hold(session, alert=a, declaration=row, actor=actor) for a in found]
 
 
+def seals_check_new(session: Session, *, rows: list[Any], actor: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`seals_check` of declarations lodged together in this transaction (clearway.declarations.service.Lodged:
+    their containers as numbers), without raising anything: (no audit events, the holds to raise in row order).
+    The open alerts on all their containers are asked for at once; declarations without containers ask nothing."""
+    carrying = [row for row in rows if row.containers]
+    found = alerts.open_on(session, containers={iso6346.normalise(c) for row in carrying for c in row.containers})
+    holds = []
+    for row in carrying:
+        boxes = {iso6346.normalise(c) for c in row.containers}
+        holds += [_hold_finding(alert=a, declaration=row) for a in found
+                  if a.economy == row.economy and a.container in boxes]
+    return [], holds
+
+
 def close_alert(session: Session, *, principal: Principal, alert: int, finding: str, note: str) -> SealAlert:
     """The officer's finding (tampered / false_alarm / device_fault) closes the alert and its holds."""
     row = alerts.close(session, principal=principal, alert=alert, finding=finding, note=note)
@@ -86,9 +100,14 @@ def close_alert(session: Session, *, principal: Principal, alert: int, finding: 
 
 
 def _hold(session: Session, *, alert: SealAlert, declaration: Any, actor: str) -> Finding:
-    return controls.raise_finding(
-        session, declaration_id=declaration.id, mrn=declaration.mrn or "", source=alerts.SOURCE,
-        code=f"seal.{alert.rule}", lane=LANE, reference=str(alert.id), actor=actor,
+    return controls.raise_finding(session, **_hold_finding(alert=alert, declaration=declaration), actor=actor)
+
+
+def _hold_finding(*, alert: SealAlert, declaration: Any) -> dict[str, Any]:
+    """The hold an alert puts on a declaration (controls.raise_finding's arguments)."""
+    return dict(
+        declaration_id=declaration.id, mrn=declaration.mrn or "", source=alerts.SOURCE,
+        code=f"seal.{alert.rule}", lane=LANE, reference=str(alert.id),
         reason=(f"container {alert.container}: {alerts.RULE_WORDS.get(alert.rule, alert.rule)} - {alert.reason} "
                 f"(seal alert {alert.id}); physical examination required"),
         evidence={"alert": alert.id, "seal_id": alert.seal_id, "rule": alert.rule, "severity": alert.severity})

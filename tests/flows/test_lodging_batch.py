@@ -1,0 +1,243 @@
+"""Batches lodge each chunk of lines together (flows.lodging.lodge_many -> declarations.service.lodge_set and the
+checks' set forms, issue 16) with exactly the outcome of lodging the lines one after the other: the same rows,
+audit events, milestones and findings, the same answer for every line, nothing of a refused line, MRNs unique
+and gap-free per office, and an audit log that still verifies."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from clearway.audit.models import AuditEvent
+from clearway.audit.service import seal_all, verify_chain
+from clearway.certificates import nppo
+from clearway.containers import synthetic
+from clearway.controls.models import Finding
+from clearway.db import transaction
+from clearway.declarations.core import mrn_is_valid
+from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
+                                          DeclarationVersion, StatusEvent)
+from clearway.declarations import store
+from clearway.declarations.schemas import DeclarationIn
+from clearway.flows import lodging
+from clearway.flows.seals import ingest
+from clearway.timerelease.models import Milestones
+from clearway.validation import parse
+from tests.certificates.factories import declaration, ephyto
+from tests.containers.support import affix, now_journey
+
+PARTY = "AU-ABN-51824753556"  # the importer the certificate factories name
+BOX, CLEAN_BOX = "MSCU1234566", "CSQU3054383"
+T_SHIRTS = [{"hs_code": "610910", "description": "Cotton T-shirts", "origin": "TH", "quantity": "100", "unit": "pce",
+             "value": "300"}]
+
+
+@pytest.fixture
+def importer(db, keys):
+    """A received ePhyto (TH2026-000123, from Thailand's NPPO) and an open seal alert on BOX in Australia; the
+    Australian importer who lodges."""
+    with transaction(db.factory) as session:
+        nppo.create_key(session, economy="TH", party_id="NPPO-TH", actor="test")
+    with keys.client(keys.create("nppo", "TH", "NPPO-TH")) as th:
+        assert th.post("/api/v1/certificates/ephyto", json=ephyto()).status_code == 201
+    sim = now_journey(6, kind="opened_outside", container=BOX)
+    affix(db.factory, keys.principal("officer", "AU"), sim)
+    with transaction(db.factory) as session:
+        assert ingest(session, events=synthetic.events_of(sim), source="local", actor="test", economy="AU").alerts
+    return keys.principal("declarant", "AU", PARTY)
+
+
+def _set(tag: str) -> list[dict]:
+    """Declarations whose checks give every outcome: cleared, missing, mismatched, a seal hold, nothing."""
+    fruit = declaration()["items"]
+    return [
+        declaration(lrn=f"{tag}-cleared"),
+        declaration(lrn=f"{tag}-missing", documents=[{"type": "ephyto", "reference": "TH2026-000999"}]),
+        declaration(lrn=f"{tag}-mismatch", items=[{**fruit[0], "quantity": "90000", "net_weight_kg": "90000"}]),
+        declaration(lrn=f"{tag}-uncited", documents=[]),
+        declaration(lrn=f"{tag}-held", transport={"mode": "sea", "document": "MEKO9", "containers": [BOX, CLEAN_BOX]}),
+        declaration(lrn=f"{tag}-held-shirts", items=T_SHIRTS, documents=[],
+                    transport={"mode": "sea", "document": "MEKO8", "containers": [BOX]}),
+        declaration(lrn=f"{tag}-plain", items=T_SHIRTS, documents=[], office="AUMEL",
+                    transport={"mode": "sea", "document": "MEKO7", "containers": [CLEAN_BOX]}),
+    ]
+
+
+def _snapshot(factory, tag: str) -> dict[str, dict]:
+    """Everything lodging stored about each declaration whose LRN starts with `tag`, keyed by the rest of its LRN,
+    apart from ids, MRNs and times (and the content fingerprint, the LRN being in the content)."""
+    out: dict[str, dict] = {}
+    with factory() as s:
+        for d in s.scalars(select(Declaration).where(Declaration.lrn.like(f"{tag}-%"))):
+            audit = []
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.entity_id == d.mrn).order_by(AuditEvent.seq)):
+                data = json.loads(e.data)
+                data.pop("fingerprint", None)
+                if "finding" in data:
+                    data["finding"] = "id"
+                audit.append((e.actor, e.action, data))
+            m = s.get(Milestones, d.id)
+            snap = {
+                "head": (d.declarant_id, d.type, d.economy, d.office, d.status, d.channel, d.version, d.content,
+                         d.accepted_at == d.updated_at),
+                "items": [(i.line, i.hs_code, i.description, i.origin, i.quantity, i.unit, i.gross_weight_kg,
+                           i.net_weight_kg, i.value)
+                          for i in s.scalars(select(DeclarationItem).where(DeclarationItem.declaration_id == d.id)
+                                             .order_by(DeclarationItem.line))],
+                "containers": sorted(c.container for c in s.scalars(select(DeclarationContainer).where(
+                    DeclarationContainer.declaration_id == d.id))),
+                "documents": sorted((x.type, x.reference) for x in s.scalars(select(DeclarationDocument).where(
+                    DeclarationDocument.declaration_id == d.id))),
+                "history": [(h.from_status, h.to_status, h.actor, h.reason, h.at == d.accepted_at)
+                            for h in s.scalars(select(StatusEvent).where(StatusEvent.declaration_id == d.id))],
+                "versions": [(v.version, v.content, v.actor, v.reason, v.created_at == d.accepted_at)
+                             for v in s.scalars(select(DeclarationVersion).where(
+                                 DeclarationVersion.declaration_id == d.id))],
+                "audit": audit,
+                "findings": [(f.source, f.code, f.lane, f.reason, f.reference, f.evidence, f.closed_at)
+                             for f in s.scalars(select(Finding).where(Finding.declaration_id == d.id)
+                                                .order_by(Finding.id))],
+                "milestones": m and (m.economy, m.office, m.status, m.declarant, m.importer, m.mode, m.lane,
+                                     m.low_value, m.items, m.goods, m.arrival, m.lodged == d.accepted_at,
+                                     m.accepted == d.accepted_at),
+            }
+            out[d.lrn.removeprefix(f"{tag}-")] = json.loads(json.dumps(snap, default=str).replace(d.lrn, "LRN")
+                                                            .replace(d.mrn, "MRN"))
+    return out
+
+
+def test_a_batch_stores_exactly_what_lodging_each_declaration_alone_stores(db, importer):
+    for doc in _set("S"):
+        with transaction(db.factory) as s:
+            lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("B"), start=1))))
+    assert [r["outcome"] for r in results] == ["accepted"] * len(_set("B"))
+    single, batch = _snapshot(db.factory, "S"), _snapshot(db.factory, "B")
+    assert len(batch) == len(_set("B")) and batch == single
+    # Every outcome the checks have is in the set: cleared, missing, mismatched, required but uncited, a hold.
+    assert {k: [f[1] for f in v["findings"]] for k, v in batch.items()} == {
+        "cleared": [], "missing": ["ephyto.missing"], "mismatch": ["ephyto.mismatch"], "uncited": ["ephyto.missing"],
+        "held": ["seal.opened"], "held-shirts": ["seal.opened"], "plain": []}
+    assert [a[1] for a in batch["held"]["audit"]] == ["declaration.accepted", "declaration.document_check_cleared",
+                                                      "finding.raised"]
+    assert all(v["milestones"] for v in batch.values())
+
+
+def _mixed(tag: str) -> list[tuple[int, object]]:
+    """A chunk of every kind of line, its LRNs tagged; `tag`-KNOWN and `tag`-TAKEN are lodged beforehand."""
+    shirts = dict(items=T_SHIRTS, documents=[])
+    return list(enumerate([
+        declaration(lrn=f"{tag}-1", **shirts),
+        declaration(lrn=f"{tag}-2", items=[{**T_SHIRTS[0], "hs_code": "999999"}], documents=[]),  # bad HS code
+        declaration(lrn=f"{tag}-3", declarant={"id": "AU-SOMEONE-ELSE", "name": "x"}, **shirts),  # not this key's
+        declaration(lrn=f"{tag}-KNOWN", **shirts),  # lodged before with this content: already lodged
+        declaration(lrn=f"{tag}-TAKEN", **shirts),  # lodged before with other content: 409
+        declaration(lrn=f"{tag}-4", **shirts),
+        declaration(lrn=f"{tag}-4", **shirts),  # the same LRN again in the batch: already lodged
+        declaration(lrn=f"{tag}-4", office="AUMEL", **shirts),  # ... with other content: 409
+        "not JSON: expected value",
+        {"lrn": f"{tag}-5", "type": "import"},  # fields missing
+        declaration(lrn=f"{tag}-6", documents=[]),  # accepted, with an ePhyto finding
+        declaration(lrn=f"{tag}-7", currency="XYZ", **shirts),
+        declaration(lrn=f"{tag}-6", documents=[]),
+    ], start=1))
+
+
+def _answers(results: list[dict], tag: str) -> list[dict]:
+    """The results with the LRN tag and the MRNs (numbered apart for each tag) replaced by what they stand for."""
+    mrns: dict[str, str] = {}
+    out = []
+    for r in results:
+        text = json.dumps(r, sort_keys=True).replace(f"{tag}-", "T-")
+        for mrn in re.findall(r"\b\d{2}AU[A-Z]{3}\d{8}[0-9A-Z]\b", text):
+            text = text.replace(mrn, mrns.setdefault(mrn, f"MRN{len(mrns)}"))
+        out.append(json.loads(text))
+    return out
+
+
+def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_nothing_refused(db, importer):
+    answers = {}
+    for tag in ("S", "B"):
+        with transaction(db.factory) as s:
+            for lrn, items in ((f"{tag}-KNOWN", T_SHIRTS), (f"{tag}-TAKEN", [{**T_SHIRTS[0], "value": "301"}])):
+                lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, declaration(
+                    lrn=lrn, items=items, documents=[])))
+        if tag == "S":  # one line after the other, each in its own transaction, as a single lodgement
+            results = []
+            for n, doc in _mixed(tag):
+                with transaction(db.factory) as s:
+                    results.append(lodging._lodge_line(s, importer, n, doc, "api"))
+        else:
+            results = list(lodging.lodge_many(db.factory, principal=importer, lines=_mixed(tag)))
+        answers[tag] = results
+    assert _answers(answers["B"], "B") == _answers(answers["S"], "S")
+    b = answers["B"]
+    assert [(r["line"], r["outcome"], r["status"]) for r in b] == [
+        (1, "accepted", "accepted"), (2, "refused", 422), (3, "refused", 403), (4, "already lodged", "accepted"),
+        (5, "refused", 409), (6, "accepted", "accepted"), (7, "already lodged", "accepted"), (8, "refused", 409),
+        (9, "refused", 400), (10, "refused", 422), (11, "accepted", "accepted"), (12, "refused", 422),
+        (13, "already lodged", "accepted")]
+    assert b[6]["mrn"] == b[5]["mrn"] and b[12]["mrn"] == b[10]["mrn"] and b[5]["mrn"] in b[7]["reasons"][0]
+    # Nothing of a refused line: the declarations and audit events are those of the accepted lines and the two
+    # lodged before; the refused lines drew no MRN (the numbers of AUSYD run on without a gap).
+    with db.factory() as s:
+        lodged = dict(s.execute(select(Declaration.lrn, Declaration.mrn).where(Declaration.lrn.like("B-%"))).all())
+        audited = set(s.scalars(select(AuditEvent.entity_id).where(AuditEvent.entity_type == "declaration")))
+    assert set(lodged) == {"B-1", "B-KNOWN", "B-TAKEN", "B-4", "B-6"}
+    assert {m for lrn, m in lodged.items()} <= audited and len(audited) == 2 * len(lodged)
+    assert sorted(int(m[7:15]) for m in lodged.values()) == list(range(min(int(m[7:15]) for m in lodged.values()),
+                                                                        min(int(m[7:15]) for m in lodged.values()) + 5))
+
+
+def test_mrns_of_a_batch_are_unique_valid_and_gap_free_per_office_across_chunks(db, importer):
+    offices = ["AUSYD", "AUMEL", "AUBNE"]
+    lines = []
+    for i in range(450):
+        doc = declaration(lrn=f"M-{i}", items=T_SHIRTS, documents=[], office=offices[i % 3])
+        if i % 7 == 3:  # a refused line now and then, in every office
+            doc["currency"] = "XYZ"
+        lines.append((i + 1, doc))
+    lines.append((451, declaration(lrn="M-0", items=T_SHIRTS, documents=[], office="AUSYD")))  # again: chunk 3
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
+    accepted = [r for r in results if r["outcome"] == "accepted"]
+    assert len(accepted) == 450 - len(range(3, 450, 7)) and results[-1]["outcome"] == "already lodged"
+    assert results[-1]["mrn"] == results[0]["mrn"]
+    mrns = [r["mrn"] for r in accepted]
+    assert len(set(mrns)) == len(mrns) and all(mrn_is_valid(m) for m in mrns)
+    for office in offices:
+        numbers = [int(m[7:15]) for m in mrns if m[2:7] == office]
+        assert numbers == list(range(1, len(numbers) + 1))  # in line order, none burnt by the refused lines
+    with db.factory() as s:
+        assert s.scalar(select(func.count()).select_from(Declaration)) == len(accepted)
+
+
+def test_the_audit_log_verifies_after_a_batch_before_and_after_sealing(db, importer):
+    lines = list(enumerate(_set("A") + [declaration(lrn="A-bad", currency="XYZ")], start=1))
+    assert [r["outcome"] for r in lodging.lodge_many(db.factory, principal=importer, lines=lines)][-1] == "refused"
+    with db.factory() as s:
+        checked, broken = verify_chain(s)
+        assert broken is None and checked > len(lines)
+    with transaction(db.factory) as s:
+        assert seal_all(s, key=None) >= 1
+    with db.factory() as s:
+        assert verify_chain(s) == (checked, None)
+
+
+def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_number(db, importer, monkeypatch):
+    tried = []
+
+    def gone(*_, **__):
+        tried.append(1)
+        raise ConnectionError("the database went away")  # not a refusal: the set path fails as a whole
+
+    monkeypatch.setattr(store, "insert_lodgements", gone)
+    lines = list(enumerate(_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
+    assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(_set("F")) + ["refused"]
+    with db.factory() as s:
+        mrns = list(s.scalars(select(Declaration.mrn).where(Declaration.office == "AUSYD").order_by(Declaration.id)))
+    # Lodged one by one after the chunk rolled back: its reserved numbers were given back, none is missing.
+    assert [int(m[7:15]) for m in mrns] == list(range(1, len(mrns) + 1)) and len(mrns) == len(_set("F")) - 1
