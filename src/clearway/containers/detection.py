@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -20,46 +21,111 @@ from clearway.db import utcnow
 CHUNK = 400  # values in one IN (...) list: SQLite and PostgreSQL cap the parameters of a statement
 
 
-def detect_on(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str, economy: str) -> list[int]:
-    """Detect on these journeys of `economy` and record the alerts: the ids of those newly raised."""
+class Memo:
+    """What a long-lived writer (the MQTT listener) has read of the journeys it detects on, kept between its
+    batches, so that each batch reads only the rows added since instead of every touched journey whole (about
+    four stored reports re-read for each new one). Safe because every writer of a report holds the lock of every
+    live journey the report can concern (its own, and those on its container: containers/ingest.py `_journeys`),
+    so the rows of a journey commit in the order of their ids. A report on the container of a journey not yet
+    affixed when it was written is the one thing a race could hide from it, until the sweep (which reads in
+    full) sees it. A batch that does not commit must `clear` it."""
+
+    LIMIT = 20_000  # journeys kept at most; beyond, it starts again
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[int, list[Report], list[Report]]] = {}  # pk -> (highest id, own, on its box)
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+def detect_on(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str, economy: str,
+              memo: Memo | None = None) -> list[int]:
+    """Detect on these journeys of `economy` and record the alerts: the ids of those newly raised. `memo`: what
+    the same writer read of them in its earlier batches (only what was added since is read)."""
     raised: list[int] = []
     for i in range(0, len(seals), CHUNK):
-        raised += _detect_some(session, seals[i:i + CHUNK], cfg=cfg, actor=actor, economy=economy)
+        part = seals[i:i + CHUNK]
+        found = _reports(session, part, economy) if memo is None else _reports_since(session, part, economy, memo)
+        known = alert_service.existing(session, [s.id for s in part])
+        for seal in part:
+            hi = seal.removed_at.timestamp() + WINDOW.total_seconds() if seal.removed_at else float("inf")
+            own, box = found[seal.id]
+            reports = own + [r for r in box if r.received_at <= hi]
+            raised += _detect_and_record(session, seal=seal, reports=reports, cfg=cfg, actor=actor, known=known)
     return raised
 
 
-def _detect_some(session: Session, seals: list[Seal], *, cfg: DetectorConfig, actor: str,
-                 economy: str) -> list[int]:
-    """Detect on journeys of one economy, from that economy's reports only."""
-    pks = {s.id for s in seals}
-    boxes = {s.container for s in seals}
-    window = WINDOW.total_seconds()
-    since = min(s.departure for s in seals).timestamp() - window
-    cols = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts,
-            SealEvent.received_ts, SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
-    by_seal: dict[int, list[Report]] = defaultdict(list)
-    by_box: dict[str, list[Report]] = defaultdict(list)
-    # plain columns (no ORM entities): read through the session's connection, without the ORM's row handling,
-    # all at once (iterating a result fetches row by row)
-    rows = session.connection().execute(
-        select(*cols).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
-                            SealEvent.economy == economy, SealEvent.received_ts >= since)).all()
-    for pk, sid, seq, box, dt, rt, lat, lon, st, bat in rows:
+_COLS = (SealEvent.seal_pk, SealEvent.seal_id, SealEvent.seq, SealEvent.container, SealEvent.device_ts,
+         SealEvent.received_ts, SealEvent.lat, SealEvent.lon, SealEvent.status, SealEvent.battery)
+
+
+def _lo(seal: Seal) -> float:
+    return seal.departure.timestamp() - WINDOW.total_seconds()
+
+
+def _read(session: Session, seals: list[Seal], economy: str, *, since: float | None = None,
+          after: int | None = None) -> list[Any]:
+    """The reports of these journeys and of any seal on their containers (received since `since`, or with ids
+    above `after`). Plain columns (no ORM entities): read through the session's connection, without the ORM's
+    row handling, all at once (iterating a result fetches row by row)."""
+    pks, boxes = {s.id for s in seals}, {s.container for s in seals}
+    stmt = select(SealEvent.id, *_COLS).where(or_(SealEvent.seal_pk.in_(pks), SealEvent.container.in_(boxes)),
+                                              SealEvent.economy == economy)
+    if since is not None:
+        stmt = stmt.where(SealEvent.received_ts >= since)
+    if after is not None:
+        stmt = stmt.where(SealEvent.id > after)
+    return list(session.connection().execute(stmt).all())
+
+
+def _sort(seals: list[Seal], rows: list[Any], *, tops: dict[int, int] | None = None
+          ) -> dict[int, tuple[list[Report], list[Report]]]:
+    """Each journey's own reports and the other seals' reports on its container received since its departure
+    less the window (with `tops`, only rows above the journey's own highest id read)."""
+    by_pk = {s.id: s for s in seals}
+    by_box: dict[str, list[Seal]] = defaultdict(list)
+    for s in seals:
+        by_box[s.container].append(s)
+    out: dict[int, tuple[list[Report], list[Report]]] = {s.id: ([], []) for s in seals}
+    lows = {s.id: _lo(s) for s in seals}
+    for row_id, pk, sid, seq, box, dt, rt, lat, lon, st, bat in rows:
         r = Report(sid, seq, dt, rt, lat, lon, st, bat)
-        if pk in pks:
-            by_seal[pk].append(r)
-        if box is not None and box in boxes:
-            by_box[box].append(r)
-    known = alert_service.existing(session, [s.id for s in seals])
-    raised: list[int] = []
-    for seal in seals:
-        lo = seal.departure.timestamp() - window
-        hi = seal.removed_at.timestamp() + window if seal.removed_at else float("inf")
-        reports = list(by_seal.get(seal.id, ()))  # its own reports: those received during the journey
-        reports += [r for r in by_box.get(seal.container, ())
-                    if r.seal_id != seal.seal_id and lo <= r.received_at <= hi]
-        raised += _detect_and_record(session, seal=seal, reports=reports, cfg=cfg, actor=actor, known=known)
-    return raised
+        mine = by_pk.get(pk)
+        if mine is not None and rt >= lows[pk] and (tops is None or row_id > tops[pk]):
+            out[pk][0].append(r)
+        for s in by_box.get(box, ()) if box is not None else ():
+            if sid != s.seal_id and rt >= lows[s.id] and (tops is None or row_id > tops[s.id]):
+                out[s.id][1].append(r)
+    return out
+
+
+def _reports(session: Session, seals: list[Seal], economy: str) -> dict[int, tuple[list[Report], list[Report]]]:
+    return _sort(seals, _read(session, seals, economy, since=min(_lo(s) for s in seals)))
+
+
+def _reports_since(session: Session, seals: list[Seal], economy: str,
+                   memo: Memo) -> dict[int, tuple[list[Report], list[Report]]]:
+    """What `_reports` gives, from `memo` and the rows added since it last read each journey."""
+    if len(memo.seen) > memo.LIMIT:
+        memo.clear()
+    new = [s for s in seals if s.id not in memo.seen]
+    kept = [s for s in seals if s.id in memo.seen]
+    if new:
+        rows = _read(session, new, economy, since=min(_lo(s) for s in new))
+        top = max((r[0] for r in rows), default=0)
+        for pk, (own, box) in _sort(new, rows).items():
+            memo.seen[pk] = (top, own, box)
+    if kept:
+        tops = {s.id: memo.seen[s.id][0] for s in kept}
+        rows = _read(session, kept, economy, after=min(tops.values()))
+        top = max((r[0] for r in rows), default=0)
+        for pk, (own, box) in _sort(kept, rows, tops=tops).items():
+            was, old_own, old_box = memo.seen[pk]
+            old_own += own
+            old_box += box
+            memo.seen[pk] = (max(was, top), old_own, old_box)
+    return {s.id: (memo.seen[s.id][1], memo.seen[s.id][2]) for s in seals}
 
 
 def _detect_and_record(session: Session, *, seal: Seal, reports: list[Report], cfg: DetectorConfig, actor: str,

@@ -135,10 +135,11 @@ def _screen(session: Session, events: list[Any], *, economy: str, now: datetime,
 
 def ingest(session: Session, *, events: list[Any], source: str, actor: str, economy: str,
            cfg: DetectorConfig | None = None, topic_seal: str | None = None, raw_text: list[str] | None = None,
-           now: datetime | None = None) -> Outcome:
+           now: datetime | None = None, memo: detection.Memo | None = None) -> Outcome:
     """Store a batch of raw events (dicts as decoded from JSON) sent by a gateway of `economy`, and detect.
     Each report is placed on its journey and checked against the device key (containers/acceptance.py);
-    idempotent per (journey, seq): a repeat with other content is refused and raises an alert."""
+    idempotent per (journey, seq): a repeat with other content is refused and raises an alert. `memo`: a
+    long-lived writer's reports of the journeys read in its earlier batches (detection.Memo)."""
     cfg = cfg or configured()
     now = now or utcnow()
     mine, bad, seals = _screen(session, events, economy=economy, now=now, topic_seal=topic_seal)
@@ -170,7 +171,8 @@ def ingest(session: Session, *, events: list[Any], source: str, actor: str, econ
             out.stored = len(fresh)
             pks, boxes = {pk for pk, _, _ in fresh}, {e.container for _, e, _ in fresh if e.container}
             touched = [s for s in seals if s.economy == economy and (s.id in pks or s.container in boxes)]
-            out.alerts = detection.detect_on(session, touched, cfg=cfg, actor=actor, economy=economy)
+            out.alerts = detection.detect_on(session, touched, cfg=cfg, actor=actor, economy=economy,
+                                              memo=memo)
     if refused:
         out.alerts += _refusal_alerts(session, refused, seals, keyed, cfg=cfg, actor=actor)
     bad = sorted(bad + [r.as_refusal() for r in refused], key=lambda b: b["index"])

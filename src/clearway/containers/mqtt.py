@@ -29,6 +29,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.containers.detection import Memo
 from clearway.containers.ingest import Ingest, Outcome, refuse
 from clearway.containers.thresholds import DetectorConfig, configured
 from clearway.containers.spool import Spool
@@ -69,6 +70,7 @@ class Listener:
                  actor: str = "mqtt-listener", spool: str | Path | None = None, share: str | None = None) -> None:
         self.factory, self.host, self.port, self.prefix = factory, host, port, prefix
         self.ingest = ingest  # flows.seals.ingest: store, detect, hold (see containers.ingest.Ingest)
+        self.memo = Memo()  # the journeys' reports read in earlier batches: each batch reads only what is new
         self.economy = economy
         self.batch_size, self.batch_wait = batch_size, batch_wait
         self.cfg = cfg or configured()
@@ -212,12 +214,13 @@ class Listener:
             try:
                 with transaction(self.factory) as session:
                     out = self.ingest(session, events=events, source="mqtt", actor=self.actor, cfg=self.cfg,
-                                      economy=self.economy)
+                                      economy=self.economy, memo=self.memo)
                     for reason, text, seal in rejects:
                         refuse(session, source="mqtt", economy=self.economy, reason=reason, payload=text,
                                       seal_id=seal)
                 break
             except Exception:  # noqa: BLE001 - the database is away: the spool keeps them, try again
+                self.memo.clear()  # what this batch read of its own rows was not committed
                 if self.stopping.is_set():
                     raise
                 log.exception("storing %d seal events failed; retrying", len(events))

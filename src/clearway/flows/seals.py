@@ -29,11 +29,11 @@ LANE = "red"
 
 def ingest(session: Session, *, events: list[Any], source: str, actor: str, economy: str,
            cfg: DetectorConfig | None = None, topic_seal: str | None = None, raw_text: list[str] | None = None,
-           now: datetime | None = None) -> seal_events.Outcome:
+           now: datetime | None = None, memo: detection.Memo | None = None) -> seal_events.Outcome:
     """Store a batch of seal events and detect (containers.ingest.ingest), then hold the declarations
     carrying the containers of the alerts it raised."""
     out = seal_events.ingest(session, events=events, source=source, actor=actor, economy=economy, cfg=cfg,
-                             topic_seal=topic_seal, raw_text=raw_text, now=now)
+                             topic_seal=topic_seal, raw_text=raw_text, now=now, memo=memo)
     hold_carriers(session, alert_ids=out.alerts, actor=actor)
     return out
 
