@@ -5,6 +5,7 @@ and gap-free per office, and an audit log that still verifies."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 
@@ -292,3 +293,23 @@ def test_a_batch_rolled_back_to_a_savepoint_leaves_no_milestones(db, importer):
     with db.factory() as s:
         assert list(s.scalars(select(Declaration.id))) == [kept.id]
         assert list(s.execute(select(Milestones.declaration_id, Milestones.office))) == [(kept.id, "AUMEL")]
+
+
+def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, importer, monkeypatch):
+    seen = []
+    real = lodging._lodge_set
+    monkeypatch.setattr(lodging, "_lodge_set", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    assert gc.isenabled()
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("G"), start=1)), chunk=3))
+    assert seen == [False, False, False] and gc.isenabled()
+    with lodging.collector_paused():  # nested (another thread's chunk): on again only when the last is done
+        with lodging.collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:  # off before: left off
+        list(lodging.lodge_many(db.factory, principal=importer, lines=[(1, declaration(lrn="G-off"))]))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
