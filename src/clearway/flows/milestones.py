@@ -249,10 +249,13 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
                 copy.write_row([row[n] for n in names])
         return
     times = [n for n in names if n in TIMES or n == "arrival"]
+    written: dict[datetime, object] = {}  # each time converted once: a batch's rows share their lodging time
     for row in rows:
         for n in times:
-            if row[n] is not None:
-                row[n] = stored_time(dialect, row[n])
+            value = row[n]
+            if value is not None:
+                text = written.get(value)
+                row[n] = text if text is not None else written.setdefault(value, stored_time(dialect, value))
     cursor.executemany(sql, rows)
 
 
