@@ -305,7 +305,6 @@ def refresh_ids(session: Session, ids: Iterable[int],
     remove, query = _by_ids(conn.dialect.name)
     for k in range(0, len(ids), 500):
         part = ids[k:k + 500]
-        conn.execute(remove, {"ids": part})
         ready: list[dict] = []
         rest = [i for i in part if i not in lodged]
         if len(rest) < len(part):
@@ -313,6 +312,10 @@ def refresh_ids(session: Session, ids: Iterable[int],
                 ready = plain_rows([lodged_row(i, *lodged[i]) for i in part if i in lodged])
             except _Unsure:
                 ready, rest = [], part
+        # A declaration just lodged has no milestones yet: none were written for it since (then it would have left
+        # `lodged`), and any of a deleted declaration whose id it took went with it (ON DELETE CASCADE).
+        if rest:
+            conn.execute(remove, {"ids": rest})
         raw = conn.execute(query, {"ids": rest}).all() if rest else []
         _store(conn, raw, ready)
 
