@@ -8,6 +8,7 @@ import gc
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -167,14 +168,22 @@ def collector_paused() -> Iterator[None]:
 
 def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
                  chunk: int = 200, channel: str = "api") -> Iterator[list[dict[str, Any]]]:
-    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once)."""
-    pending = list(lines)
-    for start in range(0, len(pending), chunk):
-        part = pending[start:start + chunk]
-        try:
-            with collector_paused(), transaction(factory) as session:
-                results = _lodge_set(session, principal, part, channel)
-        except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
+    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once). The lines are
+    taken a chunk at a time, with the collector paused (a chunk's lines read from a lazy `lines` are gone
+    before it runs again)."""
+    pending = iter(lines)
+    while True:
+        failed = False
+        with collector_paused():
+            part = list(islice(pending, chunk))
+            if not part:
+                return
+            try:
+                with transaction(factory) as session:
+                    results = _lodge_set(session, principal, part, channel)
+            except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
+                failed = True
+        if failed:
             results = []
             for n, doc in part:
                 try:
