@@ -313,3 +313,26 @@ def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, im
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_findings_of_a_batch_are_stored_as_a_single_lodgements_and_audited_with_their_own_ids(db, importer):
+    from sqlalchemy import String, cast
+
+    for doc in _set("S2"):
+        with transaction(db.factory) as s:
+            lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("B2"), start=1))))
+
+    def stored(tag: str) -> dict:
+        with db.factory() as s:
+            rows = s.execute(select(Declaration.lrn, Declaration.mrn, Finding.id, Finding.code,
+                                    cast(Finding.evidence, String), Finding.raised_at)
+                             .join(Finding, Finding.declaration_id == Declaration.id)
+                             .where(Declaration.lrn.like(f"{tag}-%")).order_by(Finding.id)).all()
+            events = {json.loads(e.data)["finding"]: (e.entity_id, json.loads(e.data)["code"]) for e in s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "finding.raised"))}
+        assert rows and all(events[r[2]] == (r[1], r[3]) for r in rows)  # each event names its own finding
+        assert all(r[5] is not None and r[5].tzinfo is not None for r in rows)
+        return {r[0].removeprefix(f"{tag}-"): (r[3], r[4]) for r in rows}
+
+    assert stored("B2") == stored("S2")  # the evidence's very text included
