@@ -314,7 +314,7 @@ def main() -> None:
                                     args.batch))
                 r["load average"] = os.getloadavg()[0]
                 results[f"{backend} workers={w}"] = r
-                print(json.dumps({f"{backend} workers={w}": {k: round(v, 2) for k, v in r.items()}}), flush=True)
+                print(json.dumps({f"{backend} workers={w}": {k: round(v, 3) for k, v in r.items()}}), flush=True)
     print(f"{'backend':<24}{'path':<22}{'per second':>12}")
     for backend, r in results.items():
         for path, rate in r.items():

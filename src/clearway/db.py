@@ -81,7 +81,7 @@ def stored_money(dialect: str, value: Decimal | None) -> Any:
     """An amount as the driver takes it for a Money column (SQLite: exact decimal text)."""
     if value is None or dialect != "sqlite":
         return value
-    return format(Decimal(value), "f")
+    return format(value if value.__class__ is Decimal else Decimal(value), "f")
 
 
 def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:

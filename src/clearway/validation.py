@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, PlainValidator, ValidationError, WithJsonSchema
 
 from clearway.errors import FieldError, Invalid
@@ -139,9 +140,21 @@ def _strings(data: Any, out: list[str]) -> list[str]:
 def text_errors(data: Any, path: str = "", *, multiline: bool = False) -> list[FieldError]:
     """Every text in plain JSON-like data (keys included) that `text_problem` refuses, by its path."""
     # One scan of all the texts first: most data holds nothing to refuse, and is not walked field by field.
-    if not _ANY.search(" ".join(_strings(data, []))):
+    if _clean_json(data) or not _ANY.search(" ".join(_strings(data, []))):
         return []
     return _walk(data, path, multiline)
+
+
+def _clean_json(data: Any) -> bool:
+    """True if no text of `data` (keys included) holds a character `_ANY` finds, told from its JSON: orjson
+    writes each character of a text as it is or escaped after a backslash, and escapes every one below U+0020;
+    so JSON without a backslash in which `_ANY` finds nothing has no such text (about 2 us against 10 us for
+    gathering the texts). False when that cannot be told this way (a backslash, data orjson does not write)."""
+    try:
+        text = orjson.dumps(data)
+    except TypeError:  # not plain JSON data (a key not a text, an integer beyond 64 bits, a lone surrogate)
+        return False
+    return b"\\" not in text and not _ANY.search(text.decode())
 
 
 def _walk(data: Any, path: str, multiline: bool) -> list[FieldError]:

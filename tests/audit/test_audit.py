@@ -120,3 +120,21 @@ def test_concurrent_writers_keep_one_chain(db):
     assert verify(db) == (90, None)
     seal(db)
     assert verify(db) == (90, None)
+
+
+def test_the_canonical_text_of_event_data_is_json_dumps_sorted_compact_and_unescaped():
+    import json as _json
+    from decimal import Decimal as _Decimal
+
+    from clearway.audit.core import canonical
+
+    texts = ["", "plain", "naïve", "日本", "😀", "\uff01", "z", "Z", 'quote "', "back\\slash", "tab\t", "nul\x00",
+             "del\x7f", "line\u2028sep", "lone \ud800"]
+    samples = [{}, {"lrn": "A-1", "fingerprint": "ab" * 32, "office": "AUSYD"},
+               {t: t for t in texts if "\ud800" not in t}, {"n": 10**30, "m": -5, "b": True, "f": False, "x": None},
+               {"lone": "\ud800"}, {1: "int key"}, {"float": 1.5}, {"dec": _Decimal("1.50")}, {"list": [1, "a"]},
+               {"nested": {"b": 1, "a": 2}}, {"😀": 1, "\uff01": 2, "é": 3, "e": 4}]
+    samples += [{t: i} for i, t in enumerate(texts)] + [{"v": t} for t in texts]
+    for data in samples:
+        assert canonical(data) == _json.dumps(data, sort_keys=True, separators=(",", ":"), default=str,
+                                              ensure_ascii=False), data

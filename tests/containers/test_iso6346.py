@@ -71,3 +71,15 @@ def test_known_numbers_and_bad_shapes():
     assert "should be 3" in problem("CSQU3054384")
     assert "category letter 'X'" in problem("CSQX3054383")
     assert "not an ISO 6346" in problem("CSQU30543")
+
+
+def test_the_check_digit_is_python_stdnums_for_every_character_at_every_place():
+    from stdnum import iso6346 as stdnum_iso6346
+
+    chars = string.ascii_uppercase + string.digits
+    for place in range(10):
+        for ch in chars:
+            first = ("MSCU123456"[:place] + ch + "MSCU123456"[place + 1:])
+            assert check_digit(first) == int(stdnum_iso6346.calc_check_digit(first)), first
+    for first in ("mscu123456", "MSC U123456", "ABCU12345"):  # not the ten characters: python-stdnum's own answer
+        assert check_digit(first) == int(stdnum_iso6346.calc_check_digit(first))

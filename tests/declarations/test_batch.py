@@ -75,3 +75,17 @@ def test_submit_batch_locally_and_over_http(db, keys, tmp_path):
     again = run(db, "submit", str(path), "--key", key, "--batch", "--url", keys.server_url)
     assert again.returncode == 1 and "4 declarations: 0 accepted, 3 already lodged, 1 refused" in again.stdout
     assert "line 4" in again.stdout and count(db) == 3
+
+
+def test_a_batch_too_long_or_empty_is_refused_whole_before_any_line_is_lodged(db, broker, monkeypatch):
+    from clearway.api import declarations_batch
+
+    monkeypatch.setattr(declarations_batch, "MAX_LINES", 3)
+    body = "\n".join(json.dumps(doc(lrn=f"L-{i}")) for i in range(4)).encode()
+    r = broker.post("/api/v1/declarations/batch", content=body, headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code in (400, 422) and "at most 3" in r.text and count(db) == 0
+    r = broker.post("/api/v1/declarations/batch", content=b"\n  \n", headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code in (400, 422) and "empty" in r.text and count(db) == 0
+    lines = list(declarations_batch.lines_of(b'{"a": 1}\n\n[1]\n{bad\n'))  # read as each is taken, numbered as sent
+    assert [(n, d if isinstance(d, dict) else d.split(":")[0]) for n, d in lines] == [
+        (1, {"a": 1}), (3, "not a JSON object (one declaration per line)"), (4, "not JSON")]

@@ -146,3 +146,30 @@ def test_merge_patch_follows_rfc_7396():
 def test_fixed_fields_cannot_be_amended():
     after = core.merge_patch(BASE, {"lrn": "OTHER", "freight": "1"})
     assert [e.path for e in core.fixed_field_changes(BASE, after)] == ["changes.lrn"]
+
+
+def _declarations_of_every_shape() -> list[dict]:
+    import random
+
+    from clearway.demo_goods import declaration
+    from tests.support import example
+
+    rng = random.Random(3)
+    out = [declaration(e, n, rng) for e in ("AU", "NZ", "JP", "US", "PE", "CN") for n in range(20)]
+    out += [example("declaration-au-oranges.json"), example("declaration-au-solar.json")]
+    base = out[0]
+    out += [{**base, "documents": [], "exporter": None, "freight": None, "insurance": None},
+            {**base, "transport": {**base["transport"], "containers": [], "arrival": "2026-12-01T10:00:00+09:00"}},
+            {**base, "items": [{**base["items"][0], "value": "1E+3", "quantity": "0.500", "packages": 0,
+                                "package_type": "CT", "preference": "RCEP"}], "transport": {**base["transport"],
+                                                                                              "courier": False}}]
+    return out
+
+
+def test_the_stored_content_is_the_plain_form_of_the_full_dump():
+    docs = _declarations_of_every_shape()
+    assert len(docs) == 125
+    for doc in docs:
+        decl = parse(DeclarationIn, doc)
+        assert core.content(decl) == core._plain(decl.model_dump())
+        assert json.dumps(core.content(decl)) == json.dumps(core._plain(decl.model_dump()))  # the same order too

@@ -11,6 +11,7 @@ import pytest
 
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import Invalid
+from clearway import validation
 from clearway.validation import parse, range_end, range_start, text_problem
 from tests.support import example
 
@@ -116,3 +117,23 @@ def test_date_filters_take_a_plain_date_or_a_full_timestamp(db, http, keys):
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == "query.accepted_from", r.text
         assert words in r.json()["errors"][0]["reason"]
     trader.close()
+
+
+def _walked(data):  # text_errors without its shortcuts: every text, field by field
+    return validation._walk(data, "", False)
+
+
+@pytest.mark.parametrize("ch", sorted({chr(c) for c in [*range(0x00, 0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f),
+                                                         *range(0x2066, 0x206a), 0x2028, 0x2029]}))
+def test_the_json_shortcut_of_the_text_scan_finds_every_refused_character_in_keys_and_values(ch):
+    for data in ({"a": {"b": [f"x{ch}y"]}}, {f"k{ch}": "v"}, [1, {"n": None, "t": f'"\\{ch}'}], f"{ch}"):
+        assert validation.text_errors(data) == _walked(data) != []
+    assert not validation._clean_json({"a": [f"x{ch}"]})
+
+
+@pytest.mark.parametrize("data, told", [({"é": "naïve ✓ 日本", "n": [1, 2.5, True, None]}, True),
+                                        ({"a": 'quoted " and back\\slash'}, False), ({"a": "\ud800"}, False),
+                                        ({1: "x"}, False), ({"big": 10**30}, False)])
+def test_the_json_shortcut_of_the_text_scan_passes_only_what_the_walk_passes(data, told):
+    assert validation.text_errors(data) == _walked(data) == []
+    assert validation._clean_json(data) is told  # otherwise the texts are gathered and scanned as before

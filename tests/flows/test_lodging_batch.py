@@ -5,6 +5,7 @@ and gap-free per office, and an audit log that still verifies."""
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 
@@ -20,9 +21,9 @@ from clearway.db import transaction
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
                                           DeclarationVersion, StatusEvent)
-from clearway.declarations import store
+from clearway.declarations import service, store
 from clearway.declarations.schemas import DeclarationIn
-from clearway.flows import lodging
+from clearway.flows import lodging, milestones
 from clearway.flows.seals import ingest
 from clearway.timerelease.models import Milestones
 from clearway.validation import parse
@@ -241,3 +242,97 @@ def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_numbe
         mrns = list(s.scalars(select(Declaration.mrn).where(Declaration.office == "AUSYD").order_by(Declaration.id)))
     # Lodged one by one after the chunk rolled back: its reserved numbers were given back, none is missing.
     assert [int(m[7:15]) for m in mrns] == list(range(1, len(mrns) + 1)) and len(mrns) == len(_set("F")) - 1
+
+
+def _milestones(factory, ids: list[int]) -> list[tuple]:
+    columns = list(Milestones.__table__.c)
+    with factory() as s:
+        return [tuple(r) for r in s.execute(select(*columns).where(Milestones.declaration_id.in_(ids))
+                                            .order_by(Milestones.declaration_id))]
+
+
+def test_the_milestones_of_a_batch_written_from_what_was_lodged_are_those_its_history_gives(db, importer, monkeypatch):
+    built = []
+    real = milestones.lodged_row
+    monkeypatch.setattr(milestones, "lodged_row", lambda *a: built.append(a[0]) or real(*a))
+    docs = _set("M") + [declaration(lrn="M-no-codes", items=[{**T_SHIRTS[0], "hs_code": "610910"}] * 3)]
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(docs, start=1))))
+    with db.factory() as s:
+        ids = sorted(s.scalars(select(Declaration.id).where(Declaration.mrn.in_([r["mrn"] for r in results]))))
+    assert sorted(built) == ids  # written without the history query
+    written = _milestones(db.factory, ids)
+    with transaction(db.factory) as s:  # the same declarations' milestones from their history, by the query
+        milestones.refresh_ids(s, ids)
+    again = _milestones(db.factory, ids)
+    assert len(written) == len(docs) and written == again
+    columns = [c.name for c in Milestones.__table__.c]
+    assert all(row[columns.index("accepted")] and row[columns.index("goods")] for row in written)
+
+
+def test_a_declaration_changed_after_the_batch_lodged_it_in_the_same_transaction_gets_its_history(db, importer):
+    with transaction(db.factory) as s:
+        lodged = service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in _set("C")])
+        first = service.by_id(s, lodged[0].id)
+        service.transition(s, row=first, to_status="assessed", actor="test")
+        ids = [row.id for row in lodged]
+    rows = {r[0]: r for r in _milestones(db.factory, ids)}
+    columns = [c.name for c in Milestones.__table__.c]
+    assert rows[ids[0]][columns.index("status")] == "assessed"
+    assert rows[ids[0]][columns.index("assessed")] is not None
+    assert {rows[i][columns.index("status")] for i in ids[1:]} == {"accepted"}
+
+
+def test_a_batch_rolled_back_to_a_savepoint_leaves_no_milestones(db, importer):
+    with transaction(db.factory) as s:
+        with pytest.raises(RuntimeError):
+            with s.begin_nested():
+                service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in _set("R")])
+                raise RuntimeError("rolled back")
+        # Lodged alone after the rollback (on SQLite with an id of one rolled back): its own milestones.
+        kept, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, declaration(lrn="R-kept", office="AUMEL")))
+    with db.factory() as s:
+        assert list(s.scalars(select(Declaration.id))) == [kept.id]
+        assert list(s.execute(select(Milestones.declaration_id, Milestones.office))) == [(kept.id, "AUMEL")]
+
+
+def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, importer, monkeypatch):
+    seen = []
+    real = lodging._lodge_set
+    monkeypatch.setattr(lodging, "_lodge_set", lambda *a: seen.append(gc.isenabled()) or real(*a))
+    assert gc.isenabled()
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("G"), start=1)), chunk=3))
+    assert seen == [False, False, False] and gc.isenabled()
+    with lodging.collector_paused():  # nested (another thread's chunk): on again only when the last is done
+        with lodging.collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:  # off before: left off
+        list(lodging.lodge_many(db.factory, principal=importer, lines=[(1, declaration(lrn="G-off"))]))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_findings_of_a_batch_are_stored_as_a_single_lodgements_and_audited_with_their_own_ids(db, importer):
+    from sqlalchemy import String, cast
+
+    for doc in _set("S2"):
+        with transaction(db.factory) as s:
+            lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("B2"), start=1))))
+
+    def stored(tag: str) -> dict:
+        with db.factory() as s:
+            rows = s.execute(select(Declaration.lrn, Declaration.mrn, Finding.id, Finding.code,
+                                    cast(Finding.evidence, String), Finding.raised_at)
+                             .join(Finding, Finding.declaration_id == Declaration.id)
+                             .where(Declaration.lrn.like(f"{tag}-%")).order_by(Finding.id)).all()
+            events = {json.loads(e.data)["finding"]: (e.entity_id, json.loads(e.data)["code"]) for e in s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "finding.raised"))}
+        assert rows and all(events[r[2]] == (r[1], r[3]) for r in rows)  # each event names its own finding
+        assert all(r[5] is not None and r[5].tzinfo is not None for r in rows)
+        return {r[0].removeprefix(f"{tag}-"): (r[3], r[4]) for r in rows}
+
+    assert stored("B2") == stored("S2")  # the evidence's very text included

@@ -15,11 +15,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 GENESIS = "0" * 64
 CHECKPOINT_ORIGIN = "clearway audit log v2"
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
 def canonical(data: Any) -> str:
+    """json.dumps(sort_keys, compact, ensure_ascii=False, default=str). A flat dict of texts, integers, booleans
+    and nulls is written by orjson when it escapes nothing (then the two write the same text; 3 -> 1 us)."""
+    if data.__class__ is dict and all(v.__class__ in _FLAT for v in data.values()):
+        try:
+            text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # a key not a text, an integer beyond 64 bits, a lone surrogate
+            text = b"\\"
+        if b"\\" not in text:
+            return text.decode()
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
 
 

@@ -10,8 +10,19 @@ from stdnum import iso6346
 _PATTERN = re.compile(r"^[A-Z]{3}[UJZ][0-9]{6}[0-9]$")
 
 
+# Each character's value in ISO 6346 (python-stdnum's alphabet: the letters skip the multiples of 11), and
+# its weight by place (2 to the place).
+_VALUE = {c: v for v, c in enumerate("0123456789A BCDEFGHIJK LMNOPQRSTU VWXYZ") if c != " "}
+
+
 def check_digit(first10: str) -> int:
-    """The check digit of owner code, category and serial (python-stdnum's ISO 6346 arithmetic)."""
+    """The check digit of owner code, category and serial (python-stdnum's ISO 6346 arithmetic; worked here for
+    ten upper-case letters and digits, about 1 us against 5: a batch checks every declaration's containers)."""
+    if len(first10) == 10:
+        try:
+            return sum(_VALUE[c] << i for i, c in enumerate(first10)) % 11 % 10
+        except KeyError:
+            pass
     return int(iso6346.calc_check_digit(first10))
 
 

@@ -136,9 +136,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_dump(value: Any) -> Any:
+    """`_plain` of a model's dump, its texts taken where they stand (no call for each) and decimals by their exact
+    class; anything else through `_plain` (about 4 us a declaration less)."""
+    kind = value.__class__
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            if v.__class__ is str:
+                out[k] = v
+            elif v is not None and (v.__class__ is not list or v):
+                out[k] = _plain_dump(v)
+        return out
+    if kind is list:
+        return [v if v.__class__ is str else _plain_dump(v) for v in value]
+    if kind is Decimal:
+        return format(value.normalize(), "f")
+    return _plain(value)
+
+
 def content(decl: DeclarationIn) -> dict[str, Any]:
-    """The declaration as stored: JSON-ready, decimals as strings, no empty fields."""
-    return _plain(decl.model_dump())
+    """The declaration as stored: JSON-ready, decimals as strings, no empty fields. (The dump leaves out the
+    fields that are None, which `_plain` leaves out too.)"""
+    return _plain_dump(decl.model_dump(exclude_none=True))
 
 
 def fingerprint(data: dict[str, Any]) -> str:

@@ -94,6 +94,14 @@ def touched(session: Session) -> set[int]:
     return session.info.setdefault("declarations.touched", set())
 
 
+def lodged_now(session: Session) -> dict[int, tuple[dict[str, Any], datetime]]:
+    """The declarations `lodge_set` inserted in this unit of work: id -> (its rows as written, `_new_rows`, and
+    when). What is written is all their milestones hold (flows/milestones.py), so these are stored without
+    reading them back, as long as nothing else touched them (the milestones' listeners drop any other change's
+    declarations from here, and everything at a rollback, savepoints included)."""
+    return session.info.setdefault("declarations.lodged", {})
+
+
 def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
     if not is_declarant(principal):
         raise Forbidden("only a declarant key may lodge declarations")
@@ -216,6 +224,7 @@ def lodge_set(session: Session, *, principal: Principal, decls: list[Declaration
     append_rows(session, [_accepted_event(decls[i], mrn=mrns[i], digest=checked[i][1], actor=principal.actor)
                           for i in new.values()])
     touched(session).update(ids)
+    lodged_now(session).update({ident: (one, now) for ident, one in zip(ids, lodgements)})
     for i, ident, one in zip(new.values(), ids, lodgements):
         out[i] = Lodged(ident, mrns[i], decls[i].lrn, "accepted", True, economy=decls[i].economy, type=decls[i].type,
                         content=one["content"], containers=tuple(one["containers"]))

@@ -214,7 +214,8 @@ def refresh(session: Session | Connection, *, scope: Scope, ids: Iterable[int] |
     return _store(conn, conn.execute(history_query(scope=scope)).all())
 
 
-def _store(conn: Connection, raw: list) -> int:
+def _store(conn: Connection, raw: list, ready: list[dict] | None = None) -> int:
+    """The rows of the history query's `raw` and those `ready` (already built) into timerelease_milestones."""
     rows = None
     if len(raw) <= PLAIN_UP_TO:
         try:
@@ -223,6 +224,7 @@ def _store(conn: Connection, raw: list) -> int:
             pass
     if rows is None:
         rows = stored_rows(frame(raw))
+    rows = (ready or []) + rows
     if rows:
         _insert(conn, rows)
     return len(rows)
@@ -247,10 +249,13 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
                 copy.write_row([row[n] for n in names])
         return
     times = [n for n in names if n in TIMES or n == "arrival"]
+    written: dict[datetime, object] = {}  # each time converted once: a batch's rows share their lodging time
     for row in rows:
         for n in times:
-            if row[n] is not None:
-                row[n] = stored_time(dialect, row[n])
+            value = row[n]
+            if value is not None:
+                text = written.get(value)
+                row[n] = text if text is not None else written.setdefault(value, stored_time(dialect, value))
     cursor.executemany(sql, rows)
 
 
@@ -273,14 +278,46 @@ def _by_ids(dialect: str = "") -> tuple:
             history_query(scope=lambda column: column.in_(_IDS)))
 
 
-def refresh_ids(session: Session, ids: Iterable[int]) -> None:
+def lodged_row(ident: int, lodgement: dict, at: datetime) -> tuple:
+    """The history query's row (COLUMNS) of a declaration just lodged and not touched since, from what lodging
+    wrote (declarations.service.lodged_now: its head, content and items): accepted at `at`, its first and only
+    status event; no control, payment, release, lane or assessment yet; the texts read from the content as the
+    query's JSON paths read them."""
+    head, content = lodgement["head"], lodgement["content"]
+    transport, importer = content.get("transport"), content.get("importer")
+    transport = transport if isinstance(transport, dict) else {}
+    importer = importer if isinstance(importer, dict) else {}
+    items = lodgement["items"]
+    codes = [item["hs_code"][:6] for item in items if item["hs_code"] is not None]
+    return (ident, head["economy"], head["office"], "accepted", head["declarant_id"], importer.get("id"),
+            transport.get("mode"), transport.get("arrival"), at, at, None, None, None, None, None, None,
+            None, None, len(items) or None, None, " ".join(codes) if codes else None)
+
+
+def refresh_ids(session: Session, ids: Iterable[int],
+                lodged: dict[int, tuple[dict, datetime]] | None = None) -> None:
+    """Store the milestones of declarations `ids` from their history; those of `lodged` (declarations just
+    lodged and not touched since: declarations.service.lodged_now) from what lodging wrote, without the query,
+    unless one of their values is not plainly read (then all of them by the query)."""
     ids = sorted({i for i in ids if i is not None})
+    lodged = lodged or {}
     conn = session.connection()
     remove, query = _by_ids(conn.dialect.name)
     for k in range(0, len(ids), 500):
-        chunk = {"ids": ids[k:k + 500]}
-        conn.execute(remove, chunk)
-        _store(conn, conn.execute(query, chunk).all())
+        part = ids[k:k + 500]
+        ready: list[dict] = []
+        rest = [i for i in part if i not in lodged]
+        if len(rest) < len(part):
+            try:
+                ready = plain_rows([lodged_row(i, *lodged[i]) for i in part if i in lodged])
+            except _Unsure:
+                ready, rest = [], part
+        # A declaration just lodged has no milestones yet: none were written for it since (then it would have left
+        # `lodged`), and any of a deleted declaration whose id it took went with it (ON DELETE CASCADE).
+        if rest:
+            conn.execute(remove, {"ids": rest})
+        raw = conn.execute(query, {"ids": rest}).all() if rest else []
+        _store(conn, raw, ready)
 
 
 def backfill(conn: Connection, *, chunk: int = 20_000) -> int:
@@ -296,23 +333,30 @@ def backfill(conn: Connection, *, chunk: int = 20_000) -> int:
 
 def _seen(session: Session, flush_context, instances=None) -> None:
     ids = declarations.touched(session)
+    lodged = declarations.lodged_now(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Declaration):
             ids.add(obj.id)
+            lodged.pop(obj.id, None)  # changed since it was lodged: its milestones from its history
         elif isinstance(obj, WATCHED):
             ids.add(obj.declaration_id)
+            lodged.pop(obj.declaration_id, None)
 
 
 def _before_commit(session: Session) -> None:
     session.flush()
     ids = declarations.touched(session)
+    lodged = declarations.lodged_now(session)
     if ids:
-        refresh_ids(session, ids)
+        refresh_ids(session, ids, lodged)
         ids.clear()
+    lodged.clear()
 
 
 def _forget(session: Session, *_: object) -> None:
+    """At a rollback (a savepoint's too): what was lodged may be gone, so none of it is taken as written."""
     declarations.touched(session).clear()
+    declarations.lodged_now(session).clear()
 
 
 event.listen(Session, "after_flush", _seen)

@@ -80,13 +80,12 @@ def seals_check_new(session: Session, *, rows: list[Any], actor: str) -> tuple[l
     """`seals_check` of declarations lodged together in this transaction (clearway.declarations.service.Lodged:
     their containers as numbers), without raising anything: (no audit events, the holds to raise in row order).
     The open alerts on all their containers are asked for at once; declarations without containers ask nothing."""
-    carrying = [row for row in rows if row.containers]
-    found = alerts.open_on(session, containers={iso6346.normalise(c) for row in carrying for c in row.containers})
+    boxes = [(row, {iso6346.normalise(c) for c in row.containers}) for row in rows if row.containers]
+    found = alerts.open_on(session, containers=set().union(*(mine for _, mine in boxes)))
     holds = []
-    for row in carrying:
-        boxes = {iso6346.normalise(c) for c in row.containers}
+    for row, mine in boxes if found else ():  # (no open alert on any of them: nothing to match)
         holds += [_hold_finding(alert=a, declaration=row) for a in found
-                  if a.economy == row.economy and a.container in boxes]
+                  if a.economy == row.economy and a.container in mine]
     return [], holds
 
 
