@@ -307,6 +307,21 @@ def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, im
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
+    # batches overlapping without end keep it off: the young objects are collected as a chunk ends, once the
+    # pause has lasted PAUSE_LIMIT
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    monkeypatch.setattr(lodging, "PAUSE_LIMIT", 0.0)
+    with lodging.collector_paused():
+        with lodging.collector_paused():
+            pass
+        assert collected == [1] and not gc.isenabled()
+    assert collected == [1] and gc.isenabled()  # the last one out turns it on: nothing to force
+    monkeypatch.setattr(lodging, "PAUSE_LIMIT", 3600.0)
+    with lodging.collector_paused():
+        with lodging.collector_paused():
+            pass
+    assert collected == [1]
     gc.disable()
     try:  # off before: left off
         list(lodging.lodge_many(db.factory, principal=importer, lines=[(1, declaration(lrn="G-off"))]))
@@ -336,3 +351,19 @@ def test_the_findings_of_a_batch_are_stored_as_a_single_lodgements_and_audited_w
         return {r[0].removeprefix(f"{tag}-"): (r[3], r[4]) for r in rows}
 
     assert stored("B2") == stored("S2")  # the evidence's very text included
+
+
+def test_a_savepoint_rolled_back_later_in_the_transaction_leaves_the_earlier_changes_refreshed(db, importer):
+    # SQLAlchemy calls after_rollback for a savepoint too: the set of declarations waiting for their milestones
+    # was emptied by it, so a declaration moved before a failed savepoint kept its old milestones
+    with transaction(db.factory) as s:
+        row, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, declaration(lrn="S-1", office="AUMEL")))
+    with transaction(db.factory) as s:
+        service.transition(s, row=service.by_id(s, row.id), to_status="assessed", actor="test")
+        s.flush()
+        with pytest.raises(RuntimeError):
+            with s.begin_nested():
+                raise RuntimeError("a step that failed and was given up")
+    columns = [c.name for c in Milestones.__table__.c]
+    (written,) = _milestones(db.factory, [row.id])
+    assert written[columns.index("status")] == "assessed" and written[columns.index("assessed")] is not None

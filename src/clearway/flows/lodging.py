@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -142,7 +143,10 @@ def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: I
 
 
 _PAUSE = threading.Lock()
-_paused = [0, False]  # chunks being lodged now (any thread), and whether the collector ran before the first
+_paused: list[Any] = [0, False, 0.0]  # chunks being lodged now (any thread), whether the collector ran before
+# the first, and when it was last off with nothing collected
+PAUSE_LIMIT = 2.0  # seconds: chunks of several batches overlapping keep it off; the young objects are then
+# collected as a chunk ends, so that cycles do not pile up while batches keep coming
 
 
 @contextmanager
@@ -154,7 +158,7 @@ def collector_paused() -> Iterator[None]:
     for the collector, at most a chunk later."""
     with _PAUSE:
         if not _paused[0]:
-            _paused[1] = gc.isenabled()
+            _paused[1], _paused[2] = gc.isenabled(), time.monotonic()
             gc.disable()
         _paused[0] += 1
     try:
@@ -164,6 +168,11 @@ def collector_paused() -> Iterator[None]:
             _paused[0] -= 1
             if not _paused[0] and _paused[1]:
                 gc.enable()
+            overdue = bool(_paused[0]) and _paused[1] and time.monotonic() - _paused[2] > PAUSE_LIMIT
+            if overdue:
+                _paused[2] = time.monotonic()
+        if overdue:
+            gc.collect(1)
 
 
 def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],

@@ -354,8 +354,9 @@ def _before_commit(session: Session) -> None:
 
 
 def _forget(session: Session, *_: object) -> None:
-    """At a rollback (a savepoint's too): what was lodged may be gone, so none of it is taken as written."""
-    declarations.touched(session).clear()
+    """At a rollback (a savepoint's too): what was lodged may be gone, so none of it is taken as written. The
+    declarations waiting for a refresh stay: SQLAlchemy calls this for a savepoint too, and what was changed
+    before the savepoint still commits (a refresh of one whose change was rolled back rewrites the row it has)."""
     declarations.lodged_now(session).clear()
 
 
