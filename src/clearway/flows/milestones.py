@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Integer, String, and_, any_, bindparam, case,
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from clearway.db import COPY_FROM, stored_time
+from clearway.db import COPY_FROM, driver_cursor, stored_time
 from clearway.declarations import service as declarations
 from clearway.declarations.models import Declaration, DeclarationItem, StatusEvent
 from clearway.payments.models import Payment
@@ -242,7 +242,7 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
     mark = (lambda n: f"%({n})s") if dialect == "postgresql" else (lambda n: f":{n}")
     sql = (f"INSERT INTO {Milestones.__tablename__} ({', '.join(names)}) "
            f"VALUES ({', '.join(mark(n) for n in names)})")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_cursor(conn)
     if dialect == "postgresql" and len(rows) >= COPY_FROM:  # psycopg writes COPY rows in C
         with cursor.copy(f"COPY {Milestones.__tablename__} ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:

@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from clearway.db import utcnow
+from clearway.db import driver_cursor, utcnow
 from clearway.flows import milestones
 from clearway.risk import essential_goods, service as risk
 from clearway.risk.essential import shipped
@@ -91,7 +91,7 @@ def _copied(session: Session, stmt, schema: dict[str, pl.DataType]) -> pl.DataFr
     sql = str(stmt.compile(conn.engine, compile_kwargs={"literal_binds": True, "render_postcompile": True}))
     conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
     buf = io.BytesIO()
-    with conn.connection.dbapi_connection.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+    with driver_cursor(conn) as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
         for block in copy:
             buf.write(block)
     times = [n for n, t in schema.items() if t == pl.Datetime("us", "UTC")]
