@@ -102,12 +102,27 @@ def _lines(item_no: list[int]) -> str:
     return ("item " if len(item_no) == 1 else "items ") + ", ".join(str(n) for n in item_no)
 
 
+def _regulated(items: list[dict[str, Any]], policy: Policy) -> list[tuple[int, dict[str, Any]]]:
+    """The goods items (numbered from 1) whose commodity code needs a certificate under `policy`."""
+    return [(n, it) for n, it in enumerate(items, start=1) if policy.regulated(str(it.get("hs_code", "")))]
+
+
+def requires(declaration: dict[str, Any], policy: Policy) -> bool:
+    """Whether any goods item of the declaration needs a certificate (`match`'s `required`, without matching)."""
+    return bool(_regulated(declaration.get("items") or [], policy))
+
+
+def cited(declaration: dict[str, Any]) -> list[str]:
+    """The ePhyto numbers the declaration's documents cite, each once, in order."""
+    return list(dict.fromkeys(d["reference"] for d in declaration.get("documents") or []
+                              if str(d.get("type", "")).lower() == "ephyto"))
+
+
 def match(declaration: dict[str, Any], *, economy: str, certificates: dict[str, CertView | None],
           policy: Policy) -> Outcome:
     items = declaration.get("items") or []
-    regulated = [(n, it) for n, it in enumerate(items, start=1) if policy.regulated(str(it.get("hs_code", "")))]
-    refs = list(dict.fromkeys(d["reference"] for d in declaration.get("documents") or []
-                              if str(d.get("type", "")).lower() == "ephyto"))
+    regulated = _regulated(items, policy)
+    refs = cited(declaration)
     out = Outcome(required=bool(regulated), references=refs)
     if not regulated:
         return out

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_rows, event_row
-from clearway.certificates.matching import CertView, Policy, match, policy_for
+from clearway.certificates.matching import CertView, Policy, cited, match, policy_for, requires
 from clearway.certificates import records
 from clearway.controls import service as controls
 from clearway.declarations import core as declarations_core, service as declarations
@@ -38,15 +38,11 @@ def citations(session: Session, *, row: Any, policy: Policy | None = None,
     certificates by number (records.by_numbers), read once for many declarations."""
     content = row.content or {}
     exporter_country = (content.get("exporter") or {}).get("country")
-    refs = _cited(content)
+    refs = cited(content)
     found = records.by_numbers(session, refs) if found is None else found
     views = {ref: records.chosen(found.get(ref, []), economy=row.economy, exporter_country=exporter_country)
              for ref in refs}
     return views, match(content, economy=row.economy, certificates=views, policy=policy or policy_for(row.economy))
-
-
-def _cited(content: dict[str, Any]) -> list[str]:
-    return [d["reference"] for d in content.get("documents") or [] if str(d.get("type", "")).lower() == "ephyto"]
 
 
 def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None,
@@ -100,9 +96,8 @@ def check_new(session: Session, *, rows: list[Any], actor: str) -> tuple[list[di
     The certificates all of them cite are read in one query; a declaration with no goods needing a
     certificate (by the pure policy) reads nothing."""
     policies = {economy: policy_for(economy) for economy in {row.economy for row in rows}}
-    needing = [row for row in rows if row.type == "import" and any(
-        policies[row.economy].regulated(str(it.get("hs_code", ""))) for it in (row.content or {}).get("items") or [])]
-    found = records.by_numbers(session, [ref for row in needing for ref in _cited(row.content or {})])
+    needing = [row for row in rows if row.type == "import" and requires(row.content or {}, policies[row.economy])]
+    found = records.by_numbers(session, [ref for row in needing for ref in cited(row.content or {})])
     events, findings = [], []
     for row in needing:
         _, outcome = citations(session, row=row, policy=policies[row.economy], found=found)
