@@ -10,6 +10,7 @@ payments and release: a flow, because it reads five domains."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import numpy as np
@@ -126,102 +127,129 @@ def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | N
 
 
 _PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL sends a timestamptz as microseconds since 2000-01-01
+_CELL = np.dtype([("size", ">i4"), ("value", ">i8")])  # one element of an array's binary form
+PARTS = 2  # connections reading a large window at once: most of the read's cost is the server's, one core each
+PARTS_FROM_PAGES = 2_000  # below this many table pages (about 100,000 declarations) one read does it all
+# For the one aggregate: a hash table of its groups in memory, no JIT compilation (it costs more than it
+# saves here), and no parallel workers of PostgreSQL's own (array_agg cannot be split among them in 15).
+_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def _window(m: str = "") -> str:
     return f"{m}lodged >= %(lo)s AND {m}lodged < %(hi)s AND (%(economy)s::text IS NULL OR {m}economy = %(economy)s)"
 
 
-def _status_sql() -> str:
-    final = ", ".join(f"'{s}'" for s in core.FINAL if s != "released")
-    return (f"CASE WHEN status = 'released' THEN {cols.RELEASED} WHEN status IN ({final}) OR status IS NULL "
-            f"THEN {cols.CLOSED} ELSE {cols.NOT_FINAL} END")
+def _part_sql(trusted: str, last: bool) -> str:
+    """One part of the window: its rows grouped by what the report tells apart (economy, office, mode, lane,
+    goods, status, low value, trusted), each group's milestones as one binary array each ('-infinity' for a
+    missing one: every element then has the same size). `ctid` ranges cut the table into parts by its pages,
+    each read by its own scan. (One array per milestone costs the server less than half of what one
+    two-dimensional array of all of them does.)"""
+    times = ", ".join(f"array_send(array_agg(coalesce(m.{t}, '-infinity')))" for t in core.MILESTONES)
+    pages = "m.ctid >= %(first)s::tid" + ("" if last else " AND m.ctid < %(stop)s::tid")
+    return f"""SELECT m.economy, m.office, m.mode, m.lane, m.goods, m.status, m.low_value, {trusted}, count(*),
+                      {times}
+               FROM timerelease_milestones AS m WHERE {_window("m.")} AND {pages}
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""
 
 
-def _pairs_in(left: str, right: str, key: str, pairs: list[tuple], params: dict) -> str:
-    """`(left, right) IN` a list of pairs, as a hashed lookup (a constant false for none)."""
-    if not pairs:
+def _trusted_sql(trusted: dict[str, set[str]], params: dict) -> str:
+    parties = sorted((e, p) for e, named in trusted.items() for p in named)
+    if not parties:
         return "false"
-    params[f"{key}_a"], params[f"{key}_b"] = [p[0] for p in pairs], [p[1] for p in pairs]
-    return f"({left}, {right}) IN (SELECT * FROM unnest(%({key}_a)s::text[], %({key}_b)s::text[]))"
+    params["t_economy"], params["t_party"] = [p[0] for p in parties], [p[1] for p in parties]
+    pairs = "(SELECT * FROM unnest(%(t_economy)s::text[], %(t_party)s::text[]))"
+    return f"((m.economy, m.declarant) IN {pairs} OR (m.economy, m.importer) IN {pairs})"
 
 
-def _combos(cur, params: dict) -> tuple[list[tuple], list[tuple]]:
-    """The window's distinct (economy, office, mode, lane) and (economy, goods), in one scan."""
-    cur.execute(f"""SELECT GROUPING(goods), economy, office, mode, lane, goods FROM timerelease_milestones
-        WHERE {_window()} GROUP BY GROUPING SETS ((economy, office, mode, lane), (economy, goods))""", params)
-    dims, goods = [], []
-    for grouping, economy, office, mode, lane, g in cur.fetchall():
-        (dims if grouping else goods).append((economy, office, mode, lane) if grouping else (economy, g))
-    return dims, goods
+def _read_part(cur, sql: str, params: dict) -> list[tuple]:
+    for setting in _SETTINGS:
+        cur.execute(setting)
+    cur.execute(sql, params, binary=True)
+    return cur.fetchall()
 
 
-def _times(blob: bytes | None) -> np.ndarray:
-    values = np.frombuffer(blob or b"", dtype=">i8").astype(np.int64)
-    values[values != cols.NULL] += _PG_EPOCH_US
-    return values
+def _read_parts(session: Session, sql: tuple[str, str], params: dict, parts: int | None) -> list[tuple]:
+    """The groups of every part (`parts`: PARTS for a table of PARTS_FROM_PAGES pages or more, else one). One
+    part: in the session's own transaction. Several: each on a connection of its own, all in one snapshot (the
+    first exports it, the others import it, as pg_dump's parallel jobs do), so a row updated meanwhile is read
+    once, as of one moment, whichever page holds it; what the session itself has not committed is not seen."""
+    conn = session.connection()
+    with driver_cursor(conn) as cur:
+        cur.execute("SELECT pg_relation_size('timerelease_milestones') / current_setting('block_size')::int")
+        pages = cur.fetchone()[0]
+        if parts is None:
+            parts = PARTS if pages >= PARTS_FROM_PAGES else 1
+        if parts == 1 or pages < parts:
+            return _read_part(cur, sql[1], {**params, "first": "(0,0)"})
+    cuts = [f"({pages * k // parts},0)" for k in range(parts + 1)]
+    engine = conn.engine
+    connections = [engine.connect().execution_options(isolation_level="REPEATABLE READ") for _ in range(parts)]
+    try:
+        snapshot = connections[0].exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+        for other in connections[1:]:
+            other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+
+        def part(k: int) -> list[tuple]:
+            with driver_cursor(connections[k]) as cur:
+                return _read_part(cur, sql[k == parts - 1], {**params, "first": cuts[k], "stop": cuts[k + 1]})
+
+        with ThreadPoolExecutor(parts) as pool:
+            return [group for groups in pool.map(part, range(parts)) for group in groups]
+    finally:
+        for c in connections:
+            c.close()
 
 
-def _pg_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | None) -> cols.Columns | None:
-    """PostgreSQL: the window's milestones as arrays, from one aggregate query that returns each column as one
-    binary string (no row per declaration crosses the wire or Python): the times as PostgreSQL's own 8-byte
-    microseconds ('-infinity' for a missing one); then one 4-byte word per declaration: the number of its
-    (economy, office, mode, lane) among the window's distinct ones, the status, low value, trusted and
-    essential. Those distinct combinations and (economy, goods) come from a first query, so trusted traders
-    and essential goods are decided in Python by stored_frame's own rules, once per distinct value; a
-    combination that appeared in between (a new office lodging meanwhile) gives None, and the caller falls
-    back to the frame."""
+def _status_code(status: str | None) -> int:
+    """columns.status_codes for one value: released, in progress, or closed (rejected, cancelled, none)."""
+    return cols.RELEASED if status == "released" else cols.NOT_FINAL if status is not None and \
+        status not in core.FINAL else cols.CLOSED
+
+
+def _pg_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | None,
+                parts: int | None = None) -> cols.Columns:
+    """PostgreSQL: the window's milestones as arrays, from one aggregate query that groups the declarations by
+    everything the report tells apart and returns each group's times as binary arrays (PostgreSQL's own
+    8-byte microseconds, '-infinity' for a missing one): no row per declaration crosses the wire or Python.
+    Trusted traders are matched in the query (the lane policies' lists, read first); essential goods and the
+    status are decided here by stored_frame's own rules, once per group. A large window is read in PARTS
+    parts at once (`parts` overrides)."""
     params: dict = {"lo": lo, "hi": hi, "economy": economy or None}
-    dbapi = session.connection().connection.dbapi_connection
-    with dbapi.cursor() as cur:
-        dims, goods = _combos(cur, params)
-        trusted = _policies(session, sorted({d[0] for d in dims}))
-        parties = sorted((e, p) for e, named in trusted.items() for p in named)
-        lists, default = essential_goods.changed_lists(session), shipped()
-        essential = [(e, g) for e, g in goods if essential_goods_of(g, lists.get(e, default))]
-        params.update(c_economy=[d[0] for d in dims], c_office=[d[1] for d in dims],
-                      c_mode=[d[2] or "" for d in dims], c_mode_null=[d[2] is None for d in dims],
-                      c_lane=[d[3] or "" for d in dims], c_lane_null=[d[3] is None for d in dims])
-        word = (f"(c.code - 1) * 64 + ({_status_sql()}) + 4 * (CASE WHEN low_value THEN 2 WHEN NOT low_value THEN 1 "
-                f"ELSE 0 END) + 16 * (CASE WHEN {_pairs_in('m.economy', 'm.declarant', 't', parties, params)} OR "
-                f"{_pairs_in('m.economy', 'm.importer', 't', parties, params)} THEN 1 ELSE 0 END) "
-                f"+ 32 * (CASE WHEN {_pairs_in('m.economy', 'm.goods', 'e', essential, params)} THEN 1 ELSE 0 END)")
-        parts = [f"string_agg(timestamptz_send(coalesce(m.{t}, '-infinity')), '')" for t in core.MILESTONES]
-        parts += [f"string_agg(int4send(CAST({word} AS int4)), '')", "bool_and(c.code IS NOT NULL)"]
-        cur.execute(f"""SELECT count(*), {', '.join(parts)} FROM timerelease_milestones AS m
-            LEFT JOIN unnest(%(c_economy)s::text[], %(c_office)s::text[], %(c_mode)s::text[], %(c_mode_null)s::bool[],
-                             %(c_lane)s::text[], %(c_lane_null)s::bool[])
-                      WITH ORDINALITY AS c(economy, office, mode, mode_null, lane, lane_null, code)
-              ON c.economy = m.economy AND c.office = m.office AND c.mode = coalesce(m.mode, '')
-                 AND c.mode_null = (m.mode IS NULL) AND c.lane = coalesce(m.lane, '') AND c.lane_null = (m.lane IS NULL)
-            WHERE {_window("m.")}""", params, binary=True)
-        row = cur.fetchone()
-    n, blobs = row[0], row[1:]
-    if row[-1] is False:
-        return None  # a combination appeared after the first query
-    times = {m: _times(b) for m, b in zip(core.MILESTONES, blobs)}
-    packed = np.frombuffer(blobs[len(core.MILESTONES)] or b"", dtype=">i4").astype(np.int32)
-    combo = packed >> 6
-    flags = {"low_value": ((packed >> 2) & 3).astype(np.int8) - 1, "trusted": ((packed >> 4) & 1).astype(np.int8),
-             "essential": ((packed >> 5) & 1).astype(np.int8)}
-    assert all(len(v) == n for v in (*times.values(), packed))
-    # office, mode and lane each numbered among their own distinct values, through the combination's number
+    trusted = _trusted_sql(_policies(session, [economy] if economy else risk.policy_economies(session)), params)
+    groups = _read_parts(session, (_part_sql(trusted, False), _part_sql(trusted, True)), params, parts)
+    lists, default = essential_goods.changed_lists(session), shipped()
+    counts = np.array([g[8] for g in groups], dtype=np.int64)
+    times = {}
+    for j, m in enumerate(core.MILESTONES, start=9):
+        # each group's array: a 20-byte header (dimensions, flags, element type, size, lower bound), then a
+        # 4-byte size and the 8 bytes of each element
+        cells = np.frombuffer(b"".join(memoryview(g[j])[20:] for g in groups), dtype=_CELL)["value"]
+        column = cells.astype(np.int64)
+        column[column != cols.NULL] += _PG_EPOCH_US
+        times[m] = column
+
+    def per_row(per_group: list[int], dtype) -> np.ndarray:
+        return np.repeat(np.array(per_group, dtype=dtype), counts)
+
     codes, labels = {}, {}
     for k, name in enumerate(cols.TEXT, start=1):
-        values = list(dict.fromkeys(d[k] for d in dims))
-        index = {v: i for i, v in enumerate(values)}
-        codes[name] = np.array([index[d[k]] for d in dims], dtype=np.int32)[combo] if dims else combo
-        labels[name] = values
-    return cols.Columns(times, (packed & 3).astype(np.int8), flags, codes, labels)
+        index: dict[str | None, int] = {}
+        codes[name] = per_row([index.setdefault(g[k], len(index)) for g in groups], np.int32)
+        labels[name] = list(index)
+    flags = {"low_value": per_row([-1 if g[6] is None else int(g[6]) for g in groups], np.int8),
+             "trusted": per_row([int(g[7]) for g in groups], np.int8),
+             "essential": per_row([int(essential_goods_of(g[4], lists.get(g[0], default))) for g in groups],
+                                  np.int8)}
+    return cols.Columns(times, per_row([_status_code(g[5]) for g in groups], np.int8), flags, codes, labels)
 
 
-def lifecycle_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None) -> cols.Columns:
+def lifecycle_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | None = None,
+                      parts: int | None = None) -> cols.Columns:
     """The lifecycle of the declarations lodged in [lo, hi) as arrays (timerelease.columns): straight from
-    PostgreSQL, else from the frame."""
+    PostgreSQL (read in `parts` at once; default: by the table's size), else from the frame."""
     if session.get_bind().dialect.name == "postgresql":
-        found = _pg_columns(session, lo=lo, hi=hi, economy=economy)
-        if found is not None:
-            return found
+        return _pg_columns(session, lo=lo, hi=hi, economy=economy, parts=parts)
     return cols.from_frame(lifecycles(session, lo=lo, hi=hi, economy=economy))
 
 

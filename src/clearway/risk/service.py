@@ -167,6 +167,11 @@ def policy(session: Session, *, economy: str) -> tuple[PolicyIn, RiskPolicy | No
     return (PolicyIn.model_validate(row.policy) if row else PolicyIn()), row
 
 
+def policy_economies(session: Session) -> list[str]:
+    """The economies whose administrator has set a lane policy."""
+    return list(session.scalars(select(RiskPolicy.economy).distinct().order_by(RiskPolicy.economy)))
+
+
 def set_policy(session: Session, *, principal: Principal, body: PolicyIn) -> RiskPolicy:
     if not is_admin(principal):
         raise Forbidden("only an administrator sets the lane policy")

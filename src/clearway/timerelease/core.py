@@ -82,8 +82,8 @@ def lifecycle_frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in _EMPTY} for r in rows], schema=_EMPTY)
 
 
-def _hours(end: pl.Expr, start: pl.Expr) -> pl.Expr:
-    return (end - start).dt.total_microseconds() / 3_600_000_000
+def _micros(end: pl.Expr, start: pl.Expr) -> pl.Expr:
+    return (end - start).dt.total_microseconds()
 
 
 def with_derived(frame: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
@@ -106,8 +106,9 @@ STATES = ("ended", "censored", "lacking", "inconsistent")
 
 
 def intervals(frame: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
-    """The frame with two columns per interval: `h_<name>` (hours) and `s_<name>` (state: ENDED,
-    CENSORED, LACKING or INCONSISTENT). Censored intervals carry the time run so far (as_of - start)."""
+    """The frame with three columns per interval: `us_<name>` (integer microseconds), `h_<name>` (the same in
+    hours) and `s_<name>` (state: ENDED, CENSORED, LACKING or INCONSISTENT). Censored intervals carry the time
+    run so far (as_of - start)."""
     base = with_derived(frame, as_of=as_of)
     cut = pl.lit(as_of).cast(pl.Datetime("us", "UTC"))
     columns = []
@@ -119,8 +120,8 @@ def intervals(frame: pl.DataFrame, *, as_of: datetime) -> pl.DataFrame:
         state = (pl.when(start.is_not_null() & end.is_not_null()).then(ended)
                  .when(start.is_not_null() & pl.col("in_progress")).then(pl.lit(CENSORED, pl.Int8))
                  .otherwise(pl.lit(LACKING, pl.Int8)))
-        hours = pl.when(end.is_not_null()).then(_hours(end, start)).otherwise(_hours(cut, start))
-        columns += [hours.alias(f"h_{iv.name}"), state.alias(f"s_{iv.name}")]
+        us = pl.when(end.is_not_null()).then(_micros(end, start)).otherwise(_micros(cut, start))
+        columns += [us.alias(f"us_{iv.name}"), (us / 3_600_000_000).alias(f"h_{iv.name}"), state.alias(f"s_{iv.name}")]
     return base.with_columns(columns)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from clearway.timerelease import core
-from clearway.timerelease.report import step_mean_aggs, worst_steps
+from clearway.timerelease.report import mean_hours, step_mean_aggs, worst_steps
 from clearway.timerelease.schemas import Bottleneck, Group, IntervalStats, TimeReleaseReport
 from clearway.timerelease.survival import kaplan_meier
 
@@ -22,17 +22,18 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(float(x), 2)
 
 
-def interval_stats(iv: core.Interval, hours: np.ndarray, states: np.ndarray,
+def interval_stats(iv: core.Interval, hours: np.ndarray, us: np.ndarray, states: np.ndarray,
                    target: float | None) -> IntervalStats:
-    """One interval's figures from its hours and states (core.ENDED, CENSORED, LACKING, INCONSISTENT)."""
+    """One interval's figures from its hours, microseconds and states (core.ENDED, CENSORED, LACKING,
+    INCONSISTENT). The mean is taken from the exact sum of the microseconds (report.mean_hours)."""
     counts = np.bincount(states, minlength=4) if len(states) else np.zeros(4, dtype=np.int64)
     usable = (states == core.ENDED) | (states == core.CENSORED)
     curve = kaplan_meier(hours[usable], states[usable] == core.ENDED)
-    ended = hours[states == core.ENDED]
+    ended = us[states == core.ENDED]
     return IntervalStats(
         interval=iv.name, label=iv.label, ended=int(counts[core.ENDED]), censored=int(counts[core.CENSORED]),
         lacking=int(counts[core.LACKING]), inconsistent=int(counts[core.INCONSISTENT]),
-        mean_hours=_r(ended.mean()) if len(ended) else None,
+        mean_hours=_r(mean_hours(int(ended.sum(dtype=object)), len(ended))) if len(ended) else None,
         median_hours=_r(curve.quantile(0.5)), p90_hours=_r(curve.quantile(0.9)), target_hours=target,
         within_target=None if target is None or not len(curve.times) else round(curve.ended_by(target), 4))
 
@@ -41,8 +42,9 @@ def summarise(wide: pl.DataFrame, targets: dict[str, float]) -> list[IntervalSta
     out = []
     for iv in core.INTERVALS:
         hours = wide[f"h_{iv.name}"].fill_null(0.0).to_numpy()
+        us = wide[f"us_{iv.name}"].fill_null(0).to_numpy()
         states = wide[f"s_{iv.name}"].to_numpy().astype(np.int64)
-        out.append(interval_stats(iv, hours, states, targets.get(iv.name)))
+        out.append(interval_stats(iv, hours, us, states, targets.get(iv.name)))
     return out
 
 

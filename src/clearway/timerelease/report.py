@@ -10,7 +10,7 @@ over the same values in the same order, and the survival product runs over the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,8 +33,21 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def hours(us: np.ndarray) -> np.ndarray:
     """Microseconds as hours, exactly as Polars computes `total_microseconds() / 3_600_000_000` in
     core.intervals: a product with the reciprocal (not a division: the two differ in the last bit now and
-    then, enough to move a mean across a rounding edge). Monotonic, so sorted microseconds stay sorted."""
+    then, enough to move a median across a rounding edge). Monotonic, so sorted microseconds stay sorted."""
     return us * (1.0 / US_PER_HOUR)
+
+
+def exact_sum(us: np.ndarray) -> int:
+    """The exact sum of int64 microseconds, whatever their count and size: the high and low 32 bits summed
+    apart (neither sum can overflow below 2**31 values), then joined as a Python integer."""
+    return (int(np.sum(us >> 32)) << 32) + int(np.sum(us & 0xFFFFFFFF))
+
+
+def mean_hours(total_us: int, n: int) -> float:
+    """The mean of n intervals summing to total_us microseconds, in hours: the float nearest the exact mean
+    (Python divides two integers with one rounding), so it does not depend on the order the rows came in (a
+    database's scan or grouping order, a replica's), and both paths give the very same float."""
+    return total_us / (n * US_PER_HOUR)
 
 
 def micros(at: datetime) -> int:
@@ -121,7 +134,7 @@ def interval_stats(iv: core.Interval, durations: np.ndarray, states: np.ndarray,
         interval=iv.name, label=iv.label, ended=len(ended), censored=len(censored),
         lacking=int(np.count_nonzero(states == core.LACKING)),
         inconsistent=int(np.count_nonzero(states == core.INCONSISTENT)),
-        mean_hours=_r(hours(ended).mean()) if len(ended) else None,
+        mean_hours=_r(mean_hours(exact_sum(ended), len(ended))) if len(ended) else None,
         median_hours=_r(curve.quantile(0.5)), p90_hours=_r(curve.quantile(0.9)), target_hours=target,
         within_target=None if target is None or not len(curve.times) else round(curve.ended_by(target), 4))
 
@@ -171,25 +184,32 @@ def breakdown(wide: Wide, by: str, targets: dict[str, float], period: str = "mon
 
 
 def step_mean_aggs() -> list[pl.Expr]:
-    """Per group of a frame with h_<step> (hours) and s_<step> (state) columns: the declarations, and the
-    mean hours of each step of arrival -> release over its ended intervals (the pre-arrival part of arrival ->
-    lodgement counts as no time)."""
+    """Per group of a frame with us_<step> (microseconds) and s_<step> (state) columns: the declarations, and
+    for each step of arrival -> release the sum (`<step>`) and count (`n_<step>`) of its ended intervals (the
+    pre-arrival part of arrival -> lodgement counts as no time); `step_means` turns them into hours."""
     aggs = [pl.len().alias("declarations")]
     for iv in core.INTERVALS:
         if iv.part_of_overall:
-            h = pl.col(f"h_{iv.name}")
+            us = pl.col(f"us_{iv.name}")
             if iv.name == "arrival_to_lodgement":
-                h = h.clip(lower_bound=0)
-            aggs.append(h.filter(pl.col(f"s_{iv.name}") == core.ENDED).mean().alias(iv.name))
+                us = us.clip(lower_bound=0)
+            ended = pl.col(f"s_{iv.name}") == core.ENDED
+            aggs += [us.filter(ended).sum().alias(iv.name), ended.sum().alias(f"n_{iv.name}")]
     return aggs
 
 
+def step_means(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Rows of step_mean_aggs with each step's sum and count replaced by its mean in hours (None: none ended)."""
+    for row in rows:
+        yield {**row, **{iv.name: mean_hours(row[iv.name], row[f"n_{iv.name}"]) if row[f"n_{iv.name}"] else None
+                         for iv in core.INTERVALS if iv.part_of_overall}}
+
+
 def _step_means(wide: Wide) -> pl.DataFrame:
-    """Mean hours of each step of arrival -> release, per office and lane, over ended intervals (the
-    pre-arrival part of arrival -> lodgement counts as no time)."""
+    """Per office and lane, the sum and count of each step of arrival -> release (step_mean_aggs)."""
     steps = [iv for iv in core.INTERVALS if iv.part_of_overall]
     frame = pl.DataFrame({"office": wide.cols.codes["office"], "lane": wide.cols.codes["lane"],
-                          **{f"h_{iv.name}": hours(wide.durations[iv.name]) for iv in steps},
+                          **{f"us_{iv.name}": wide.durations[iv.name] for iv in steps},
                           **{f"s_{iv.name}": wide.states[iv.name] for iv in steps}})
     means = frame.group_by("office", "lane").agg(step_mean_aggs())
     office, lane = wide.cols.labels["office"], wide.cols.labels["lane"]
@@ -204,12 +224,12 @@ def bottlenecks(current: Wide, previous: Wide) -> list[Bottleneck]:
 
 
 def worst_steps(current: Iterable[dict[str, Any]], previous: Iterable[dict[str, Any]]) -> list[Bottleneck]:
-    """The bottlenecks from rows of step means per office and lane (office, lane, declarations and one mean in
-    hours per step of the overall time), this period's and the previous one's."""
+    """The bottlenecks from rows of step_mean_aggs per office and lane (office, lane, declarations, and each
+    step's sum and count of ended intervals), this period's and the previous one's."""
     names = [iv.name for iv in core.INTERVALS if iv.part_of_overall]
-    before = {(r["office"], r["lane"]): r for r in previous}
+    before = {(r["office"], r["lane"]): r for r in step_means(previous)}
     out = []
-    for row in current:
+    for row in step_means(current):
         means = {n: row[n] for n in names if row[n] is not None}
         if not means:
             continue
