@@ -45,7 +45,7 @@ from clearway.risk import service as risk  # noqa: E402
 from clearway.risk.schemas import PolicyIn  # noqa: E402
 from clearway.timerelease import core, reference, report  # noqa: E402
 from clearway.timerelease.models import Milestones  # noqa: E402
-from timing import best_of  # noqa: E402
+from timing import best_of, runs  # noqa: E402
 
 BASE = datetime(2026, 5, 1, tzinfo=UTC)
 SPAN = 183 * 86400  # six months, in seconds
@@ -285,7 +285,8 @@ def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reus
 
     cpu = {name: _cpu(fn, factory) for name, fn in (("report_by_office", fast_office), ("full_report", fast_full),
                                                     ("reference_by_office", reference_office))}
-    t_office, rep = best_of(by_office, repeat)
+    office_runs, rep = runs(by_office, repeat)
+    t_office = min(office_runs)
     t_full, reps = best_of(full, repeat)
     t_ref_office, ref = best_of(reference_by_office, 1)
     t_ref_full, refs = best_of(reference_full, 1)
@@ -297,7 +298,8 @@ def run(url: str, n: int, repeat: int, history: bool, direct: bool = False, reus
     return {"backend": engine.dialect.name, "declarations": n, "generate_s": made and round(made, 1),
             "backfill_s": backfilled and round(backfilled, 1), "backfilled": filled,
             "history_sql_s": None if t_history is None else round(t_history, 2),
-            "report_by_office_s": round(t_office, 2), "full_report_s": round(t_full, 2),
+            "report_by_office_s": round(t_office, 2), "report_by_office_runs_s": [round(t, 2) for t in office_runs],
+            "full_report_s": round(t_full, 2),
             "reference_by_office_s": round(t_ref_office, 2), "reference_full_s": round(t_ref_full, 2),
             "same_figures_as_reference": same, "plain_sql_s": round(t_sql, 2), "report": figures,
             "plain_sql": {r[0]: [round(float(x) / 3600, 2) if x is not None and i else x

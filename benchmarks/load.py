@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench_lodge import cpu_seconds, free_port
+from bench_lodge import cpu_seconds, free_port, wait_idle
 from clearway.auth.service import create_key
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 
@@ -112,6 +112,7 @@ def start_server(url: str, workers: int, access_log: bool, rate_limit: str | Non
             if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                 up += 1
                 if up >= 2 * workers:  # let every worker answer at least once (the OS spreads connections)
+                    wait_idle(proc.pid)  # and finish warming up
                     return proc, base
                 continue
         except httpx.HTTPError:

@@ -7,13 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The fastest of `repeat` runs of fn, in seconds, and what the last run returned."""
+def runs(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    """The seconds of each of `repeat` runs of fn, and what the last run returned."""
     times, out = [], None
     for _ in range(repeat):
         started = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - started)
+    return times, out
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The fastest of `repeat` runs of fn, in seconds, and what the last run returned."""
+    times, out = runs(fn, repeat)
     return min(times), out
 
 

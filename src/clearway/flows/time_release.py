@@ -129,7 +129,9 @@ def lifecycles(session: Session, *, lo: datetime, hi: datetime, economy: str | N
 _PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL sends a timestamptz as microseconds since 2000-01-01
 _CELL = np.dtype([("size", ">i4"), ("value", ">i8")])  # one element of an array's binary form
 PARTS = 2  # connections reading a large window at once: most of the read's cost is the server's, one core each
-PARTS_FROM_PAGES = 2_000  # below this many table pages (about 100,000 declarations) one read does it all
+# In parts when the window holds this many declarations (the planner's estimate) and at least a quarter of the
+# table (a whole scan then costs about what the window's index would): a small window reads by its index.
+PARTS_FROM_ROWS = 100_000
 # For the one aggregate: a hash table of its groups in memory, no JIT compilation (it costs more than it
 # saves here), and no parallel workers of PostgreSQL's own (array_agg cannot be split among them in 15).
 _SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
@@ -139,17 +141,17 @@ def _window(m: str = "") -> str:
     return f"{m}lodged >= %(lo)s AND {m}lodged < %(hi)s AND (%(economy)s::text IS NULL OR {m}economy = %(economy)s)"
 
 
-def _part_sql(trusted: str, last: bool) -> str:
-    """One part of the window: its rows grouped by what the report tells apart (economy, office, mode, lane,
-    goods, status, low value, trusted), each group's milestones as one binary array each ('-infinity' for a
-    missing one: every element then has the same size). `ctid` ranges cut the table into parts by its pages,
-    each read by its own scan. (One array per milestone costs the server less than half of what one
-    two-dimensional array of all of them does.)"""
+def _part_sql(trusted: str, pages: str = "") -> str:
+    """The window, or the part of it on some pages (`pages`: a condition on `m.ctid`, each part then read by a
+    TID range scan of its own), grouped by what the report tells apart (economy, office, mode, lane, goods,
+    status, low value, trusted), each group's milestones as one binary array each ('-infinity' for a missing
+    one: every element then has the same size, and numpy reads each column in place). Sending them is most of
+    the server's work (about 0.08 µs an element); one two-dimensional array of all nine, or one string of each
+    row's nine values, cost about the same."""
     times = ", ".join(f"array_send(array_agg(coalesce(m.{t}, '-infinity')))" for t in core.MILESTONES)
-    pages = "m.ctid >= %(first)s::tid" + ("" if last else " AND m.ctid < %(stop)s::tid")
     return f"""SELECT m.economy, m.office, m.mode, m.lane, m.goods, m.status, m.low_value, {trusted}, count(*),
                       {times}
-               FROM timerelease_milestones AS m WHERE {_window("m.")} AND {pages}
+               FROM timerelease_milestones AS m WHERE {_window("m.")}{f" AND {pages}" if pages else ""}
                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""
 
 
@@ -169,20 +171,32 @@ def _read_part(cur, sql: str, params: dict) -> list[tuple]:
     return cur.fetchall()
 
 
-def _read_parts(session: Session, sql: tuple[str, str], params: dict, parts: int | None) -> list[tuple]:
-    """The groups of every part (`parts`: PARTS for a table of PARTS_FROM_PAGES pages or more, else one). One
-    part: in the session's own transaction. Several: each on a connection of its own, all in one snapshot (the
-    first exports it, the others import it, as pg_dump's parallel jobs do), so a row updated meanwhile is read
-    once, as of one moment, whichever page holds it; what the session itself has not committed is not seen."""
+def _parts_for(cur, params: dict) -> int:
+    """PARTS for a window of PARTS_FROM_ROWS declarations or more that holds a quarter of the table or more (by
+    the planner's estimates), else one."""
+    cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'timerelease_milestones'::regclass")
+    table = cur.fetchone()[0]
+    cur.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM timerelease_milestones AS m WHERE {_window('m.')}", params)
+    window = cur.fetchone()[0][0]["Plan"]["Plan Rows"]
+    return PARTS if window >= PARTS_FROM_ROWS and 4 * window >= table else 1
+
+
+def _read_parts(session: Session, trusted: str, params: dict, parts: int | None) -> list[tuple]:
+    """The window's groups (`parts`: how many parts to read at once; default _parts_for's choice). One part: in
+    the session's own transaction. Several: each on a connection of its own, all in one snapshot (the first
+    exports it, the others import it, as pg_dump's parallel jobs do), so a row updated meanwhile is read once,
+    as of one moment, whichever page holds it; what the session itself has not committed is not seen."""
     conn = session.connection()
     with driver_cursor(conn) as cur:
+        parts = _parts_for(cur, params) if parts is None else parts
+        if parts == 1:
+            return _read_part(cur, _part_sql(trusted), params)
         cur.execute("SELECT pg_relation_size('timerelease_milestones') / current_setting('block_size')::int")
         pages = cur.fetchone()[0]
-        if parts is None:
-            parts = PARTS if pages >= PARTS_FROM_PAGES else 1
-        if parts == 1 or pages < parts:
-            return _read_part(cur, sql[1], {**params, "first": "(0,0)"})
-    cuts = [f"({pages * k // parts},0)" for k in range(parts + 1)]
+    # part k reads pages [cuts[k], cuts[k + 1]); the last one also whatever pages were added since
+    cuts = [pages * k // parts for k in range(parts)]
+    sql = [_part_sql(trusted, f"m.ctid >= '({cuts[k]},0)'::tid"
+                     + (f" AND m.ctid < '({cuts[k + 1]},0)'::tid" if k + 1 < parts else "")) for k in range(parts)]
     engine = conn.engine
     connections = [engine.connect().execution_options(isolation_level="REPEATABLE READ") for _ in range(parts)]
     try:
@@ -192,7 +206,7 @@ def _read_parts(session: Session, sql: tuple[str, str], params: dict, parts: int
 
         def part(k: int) -> list[tuple]:
             with driver_cursor(connections[k]) as cur:
-                return _read_part(cur, sql[k == parts - 1], {**params, "first": cuts[k], "stop": cuts[k + 1]})
+                return _read_part(cur, sql[k], params)
 
         with ThreadPoolExecutor(parts) as pool:
             return [group for groups in pool.map(part, range(parts)) for group in groups]
@@ -217,7 +231,7 @@ def _pg_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | 
     parts at once (`parts` overrides)."""
     params: dict = {"lo": lo, "hi": hi, "economy": economy or None}
     trusted = _trusted_sql(_policies(session, [economy] if economy else risk.policy_economies(session)), params)
-    groups = _read_parts(session, (_part_sql(trusted, False), _part_sql(trusted, True)), params, parts)
+    groups = _read_parts(session, trusted, params, parts)
     lists, default = essential_goods.changed_lists(session), shipped()
     counts = np.array([g[8] for g in groups], dtype=np.int64)
     times = {}
