@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from clearway.db import transaction
+from clearway.db import driver_cursor, transaction
 from clearway.flows import time_release
 from clearway.risk import essential_goods, service as risk
 from clearway.risk.schemas import PolicyIn
@@ -35,7 +35,22 @@ def _spread_over_pages(engine) -> int:
         return conn.execute(text("SELECT count(DISTINCT (ctid::text::point)[0]) FROM timerelease_milestones")).scalar()
 
 
-def test_the_columns_are_the_frame_and_give_the_same_report(db, keys):
+def _parts_follow_the_window(db, monkeypatch) -> None:
+    """Read in parts: a window of PARTS_FROM_ROWS declarations or more holding a quarter of the table or more;
+    a small window of the table reads by its index in one part (the planner's estimates, after ANALYZE)."""
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE timerelease_milestones"))
+    monkeypatch.setattr(time_release, "PARTS_FROM_ROWS", 2)
+    with db.factory() as session, driver_cursor(session) as cur:
+        def parts(lo, hi) -> int:
+            return time_release._parts_for(cur, {"lo": lo, "hi": hi, "economy": None})
+        assert parts(WIDE["lo"], WIDE["hi"]) == time_release.PARTS
+        assert parts(NOW + timedelta(days=4000), NOW + timedelta(days=4001)) == 1
+        monkeypatch.setattr(time_release, "PARTS_FROM_ROWS", 1_000)
+        assert parts(WIDE["lo"], WIDE["hi"]) == 1
+
+
+def test_the_columns_are_the_frame_and_give_the_same_report(db, keys, monkeypatch):
     rows = _lodge_varied(db.factory, keys, n=12)
     _vary(db.factory, rows)
     with transaction(db.factory) as session:
@@ -46,6 +61,7 @@ def test_the_columns_are_the_frame_and_give_the_same_report(db, keys):
     if db.backend == "postgresql":
         pages = _spread_over_pages(db.engine)
         assert pages >= 3  # so that each of two and of three parts holds rows
+        _parts_follow_the_window(db, monkeypatch)
     with db.factory() as session:
         frame = time_release.lifecycles(session, **WIDE)
         columns = time_release.lifecycle_columns(session, **WIDE)
