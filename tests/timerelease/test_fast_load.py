@@ -57,7 +57,8 @@ def test_the_columns_are_the_frame_and_give_the_same_report(db, keys, monkeypatc
         admin = keys.principal("admin", "AU")
         essential_goods.change(session, principal=admin, economy="AU", subheading="610910", included=True,
                                reason="uniforms for health workers")
-        risk.set_policy(session, principal=admin, body=PolicyIn(trusted_traders=["AU-DEMO-BROKER-1"]))
+        # a name with a quote and a percent sign: written into the query as a constant, it must stay one
+        risk.set_policy(session, principal=admin, body=PolicyIn(trusted_traders=["AU-DEMO-BROKER-1", "O'Hara 100% Ltd"]))
     if db.backend == "postgresql":
         pages = _spread_over_pages(db.engine)
         assert pages >= 3  # so that each of two and of three parts holds rows

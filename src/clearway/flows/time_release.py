@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 import polars as pl
+from psycopg import sql
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -155,20 +156,39 @@ def _part_sql(trusted: str, pages: str = "") -> str:
                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"""
 
 
-def _trusted_sql(trusted: dict[str, set[str]], params: dict) -> str:
-    parties = sorted((e, p) for e, named in trusted.items() for p in named)
-    if not parties:
-        return "false"
-    params["t_economy"], params["t_party"] = [p[0] for p in parties], [p[1] for p in parties]
-    pairs = "(SELECT * FROM unnest(%(t_economy)s::text[], %(t_party)s::text[]))"
-    return f"((m.economy, m.declarant) IN {pairs} OR (m.economy, m.importer) IN {pairs})"
+def _trusted_sql(trusted: dict[str, set[str]], cur) -> str:
+    """Whether the declarant or the importer is a trusted trader of the declaration's economy, for the query:
+    the names written in as constants, so that PostgreSQL looks each row up in a hash of them (it hashes a
+    constant list, not a parameter)."""
+    tests = [sql.SQL("(m.economy = {} AND (m.declarant = ANY({names}) OR m.importer = ANY({names})))").format(
+                 sql.Literal(economy), names=sql.SQL("ARRAY[{}]::text[]").format(
+                     sql.SQL(", ").join(sql.Literal(p) for p in sorted(parties))))
+             for economy, parties in sorted(trusted.items()) if parties]
+    # (a % in a name is doubled: the query's other values are %(name)s parameters)
+    return sql.SQL(" OR ").join(tests).as_string(cur).replace("%", "%%") if tests else "false"
 
 
-def _read_part(cur, sql: str, params: dict) -> list[tuple]:
+Part = tuple[list[tuple], dict[str, np.ndarray]]  # each group's keys and count; each milestone's times
+
+
+def _read_part(cur, sql: str, params: dict) -> Part:
+    """One part's groups, their arrays decoded here (in the part's own thread, while another part may still be
+    read: numpy lets go of the interpreter lock for the copies)."""
     for setting in _SETTINGS:
         cur.execute(setting)
     cur.execute(sql, params, binary=True)
-    return cur.fetchall()
+    groups = cur.fetchall()
+    bounds = np.cumsum([0] + [g[8] for g in groups])
+    times = {}
+    for j, m in enumerate(core.MILESTONES, start=9):
+        column = np.empty(bounds[-1], dtype=np.int64)
+        for k, g in enumerate(groups):
+            # a 20-byte header (dimensions, flags, element type, size, lower bound), then a 4-byte size and the
+            # 8 bytes of each element, copied straight into the column (big-endian to native on the way)
+            column[bounds[k]:bounds[k + 1]] = np.frombuffer(g[j], dtype=_CELL, offset=20)["value"]
+        column[column != cols.NULL] += _PG_EPOCH_US
+        times[m] = column
+    return [g[:9] for g in groups], times
 
 
 def _parts_for(cur, params: dict) -> int:
@@ -181,7 +201,7 @@ def _parts_for(cur, params: dict) -> int:
     return PARTS if window >= PARTS_FROM_ROWS and 4 * window >= table else 1
 
 
-def _read_parts(session: Session, trusted: str, params: dict, parts: int | None) -> list[tuple]:
+def _read_parts(session: Session, trusted: str, params: dict, parts: int | None) -> list[Part]:
     """The window's groups (`parts`: how many parts to read at once; default _parts_for's choice). One part: in
     the session's own transaction. Several: each on a connection of its own, all in one snapshot (the first
     exports it, the others import it, as pg_dump's parallel jobs do), so a row updated meanwhile is read once,
@@ -190,7 +210,7 @@ def _read_parts(session: Session, trusted: str, params: dict, parts: int | None)
     with driver_cursor(conn) as cur:
         parts = _parts_for(cur, params) if parts is None else parts
         if parts == 1:
-            return _read_part(cur, _part_sql(trusted), params)
+            return [_read_part(cur, _part_sql(trusted), params)]
         cur.execute("SELECT pg_relation_size('timerelease_milestones') / current_setting('block_size')::int")
         pages = cur.fetchone()[0]
     # part k reads pages [cuts[k], cuts[k + 1]); the last one also whatever pages were added since
@@ -204,12 +224,12 @@ def _read_parts(session: Session, trusted: str, params: dict, parts: int | None)
         for other in connections[1:]:
             other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
 
-        def part(k: int) -> list[tuple]:
+        def part(k: int) -> Part:
             with driver_cursor(connections[k]) as cur:
                 return _read_part(cur, sql[k], params)
 
         with ThreadPoolExecutor(parts) as pool:
-            return [group for groups in pool.map(part, range(parts)) for group in groups]
+            return list(pool.map(part, range(parts)))
     finally:
         for c in connections:
             c.close()
@@ -230,18 +250,13 @@ def _pg_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | 
     status are decided here by stored_frame's own rules, once per group. A large window is read in PARTS
     parts at once (`parts` overrides)."""
     params: dict = {"lo": lo, "hi": hi, "economy": economy or None}
-    trusted = _trusted_sql(_policies(session, [economy] if economy else risk.policy_economies(session)), params)
-    groups = _read_parts(session, trusted, params, parts)
+    with driver_cursor(session) as cur:
+        trusted = _trusted_sql(_policies(session, [economy] if economy else risk.policy_economies(session)), cur)
+    read = _read_parts(session, trusted, params, parts)
+    groups = [g for keys, _ in read for g in keys]
+    times = {m: np.concatenate([t[m] for _, t in read]) if len(read) > 1 else read[0][1][m] for m in core.MILESTONES}
     lists, default = essential_goods.changed_lists(session), shipped()
     counts = np.array([g[8] for g in groups], dtype=np.int64)
-    times = {}
-    for j, m in enumerate(core.MILESTONES, start=9):
-        # each group's array: a 20-byte header (dimensions, flags, element type, size, lower bound), then a
-        # 4-byte size and the 8 bytes of each element
-        cells = np.frombuffer(b"".join(memoryview(g[j])[20:] for g in groups), dtype=_CELL)["value"]
-        column = cells.astype(np.int64)
-        column[column != cols.NULL] += _PG_EPOCH_US
-        times[m] = column
 
     def per_row(per_group: list[int], dtype) -> np.ndarray:
         return np.repeat(np.array(per_group, dtype=dtype), counts)
