@@ -1,8 +1,8 @@
 """The lifecycle as plain arrays, what the report's fast path reads: one entry per declaration in each array,
 milestones as integer microseconds since 1970-01-01 UTC. No database here.
 
-The flows fill it straight from the database (PostgreSQL: one aggregate query returning each column as one
-binary string, `flows/time_release.py`), or from the lifecycle frame of timerelease.core (`from_frame`: the
+The flows fill it straight from the database (PostgreSQL: one aggregate query returning each group's
+milestones as binary arrays, `flows/time_release.py`), or from the lifecycle frame of timerelease.core (`from_frame`: the
 tests, SQLite, the reference), so both paths give the report the same input."""
 
 from __future__ import annotations
