@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from clearway.timerelease import core, reference, report
@@ -84,9 +85,11 @@ def _differences(a, b, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
-def test_the_fast_report_equals_the_reference_on_a_larger_history():
-    """Two thousand declarations with microsecond times: the means over many values (where a different
-    order of summation would show) and the curves' many steps agree too."""
+@pytest.mark.parametrize("threads_from", [report.THREADS_FROM, 0])
+def test_the_fast_report_equals_the_reference_on_a_larger_history(threads_from, monkeypatch):
+    """Two thousand declarations with microsecond times: the means over many values and the curves' many steps
+    agree too; also with the per-interval work on the report's threads (as for a large report)."""
+    monkeypatch.setattr(report, "THREADS_FROM", threads_from)
     rng = np.random.default_rng(13)
     n = 2000
     lodged = T0 + timedelta(days=-20)
