@@ -10,13 +10,14 @@ payments and release: a flow, because it reads five domains."""
 from __future__ import annotations
 
 import io
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import numpy as np
 import polars as pl
 from psycopg import sql
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clearway.db import driver_cursor, utcnow
@@ -133,6 +134,7 @@ PARTS = 2  # connections reading a large window at once: most of the read's cost
 # In parts when the window holds this many declarations (the planner's estimate) and at least a quarter of the
 # table (a whole scan then costs about what the window's index would): a small window reads by its index.
 PARTS_FROM_ROWS = 100_000
+CHUNKS = 4  # page ranges a connection
 # For the one aggregate: a hash table of its groups in memory, no JIT compilation (it costs more than it
 # saves here), and no parallel workers of PostgreSQL's own (array_agg cannot be split among them in 15).
 _SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
@@ -202,10 +204,12 @@ def _parts_for(cur, params: dict) -> int:
 
 
 def _read_parts(session: Session, trusted: str, params: dict, parts: int | None) -> list[Part]:
-    """The window's groups (`parts`: how many parts to read at once; default _parts_for's choice). One part: in
-    the session's own transaction. Several: each on a connection of its own, all in one snapshot (the first
+    """The window's groups (`parts`: how many connections read at once; default _parts_for's choice). One: in
+    the session's own transaction. Several: each a connection of its own, all in one snapshot (the first
     exports it, the others import it, as pg_dump's parallel jobs do), so a row updated meanwhile is read once,
-    as of one moment, whichever page holds it; what the session itself has not committed is not seen."""
+    as of one moment, whichever page holds it; what the session itself has not committed is not seen. The
+    table's pages are cut into CHUNKS ranges a connection, each taken by whichever connection is free, so
+    that one slowed down (a busy core) does not leave the other idle at the end."""
     conn = session.connection()
     with driver_cursor(conn) as cur:
         parts = _parts_for(cur, params) if parts is None else parts
@@ -213,23 +217,32 @@ def _read_parts(session: Session, trusted: str, params: dict, parts: int | None)
             return [_read_part(cur, _part_sql(trusted), params)]
         cur.execute("SELECT pg_relation_size('timerelease_milestones') / current_setting('block_size')::int")
         pages = cur.fetchone()[0]
-    # part k reads pages [cuts[k], cuts[k + 1]); the last one also whatever pages were added since
-    cuts = [pages * k // parts for k in range(parts)]
+    # range k is pages [cuts[k], cuts[k + 1]); the last one also whatever pages were added since
+    ranges = parts * CHUNKS
+    cuts = [pages * k // ranges for k in range(ranges)]
     sql = [_part_sql(trusted, f"m.ctid >= '({cuts[k]},0)'::tid"
-                     + (f" AND m.ctid < '({cuts[k + 1]},0)'::tid" if k + 1 < parts else "")) for k in range(parts)]
+                     + (f" AND m.ctid < '({cuts[k + 1]},0)'::tid" if k + 1 < ranges else "")) for k in range(ranges)]
     engine = conn.engine
     connections = [engine.connect().execution_options(isolation_level="REPEATABLE READ") for _ in range(parts)]
     try:
         snapshot = connections[0].exec_driver_sql("SELECT pg_export_snapshot()").scalar()
         for other in connections[1:]:
             other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        read: list[Part | None] = [None] * ranges
+        pending, taking = iter(range(ranges)), threading.Lock()
 
-        def part(k: int) -> Part:
-            with driver_cursor(connections[k]) as cur:
-                return _read_part(cur, sql[k], params)
+        def reader(connection: Connection) -> None:
+            with driver_cursor(connection) as cur:
+                while True:
+                    with taking:
+                        k = next(pending, None)
+                    if k is None:
+                        return
+                    read[k] = _read_part(cur, sql[k], params)
 
         with ThreadPoolExecutor(parts) as pool:
-            return list(pool.map(part, range(parts)))
+            list(pool.map(reader, connections))
+        return read  # type: ignore[return-value]
     finally:
         for c in connections:
             c.close()
