@@ -173,12 +173,12 @@ def _trusted_sql(trusted: dict[str, set[str]], cur) -> str:
 Part = tuple[list[tuple], dict[str, np.ndarray]]  # each group's keys and count; each milestone's times
 
 
-def _read_part(cur, sql: str, params: dict) -> Part:
-    """One part's groups, their arrays decoded here (in the part's own thread, while another part may still be
-    read: numpy lets go of the interpreter lock for the copies)."""
+def _read_part(cur, query: str, params: dict) -> Part:
+    """One query's groups, their arrays decoded here (in the reader's own thread, while another may still be
+    reading: numpy lets go of the interpreter lock for the copies)."""
     for setting in _SETTINGS:
         cur.execute(setting)
-    cur.execute(sql, params, binary=True)
+    cur.execute(query, params, binary=True)
     groups = cur.fetchall()
     bounds = np.cumsum([0] + [g[8] for g in groups])
     times = {}
@@ -220,8 +220,9 @@ def _read_parts(session: Session, trusted: str, params: dict, parts: int | None)
     # range k is pages [cuts[k], cuts[k + 1]); the last one also whatever pages were added since
     ranges = parts * CHUNKS
     cuts = [pages * k // ranges for k in range(ranges)]
-    sql = [_part_sql(trusted, f"m.ctid >= '({cuts[k]},0)'::tid"
-                     + (f" AND m.ctid < '({cuts[k + 1]},0)'::tid" if k + 1 < ranges else "")) for k in range(ranges)]
+    queries = [_part_sql(trusted, f"m.ctid >= '({cuts[k]},0)'::tid"
+                         + (f" AND m.ctid < '({cuts[k + 1]},0)'::tid" if k + 1 < ranges else ""))
+               for k in range(ranges)]
     engine = conn.engine
     connections = [engine.connect().execution_options(isolation_level="REPEATABLE READ") for _ in range(parts)]
     try:
@@ -238,7 +239,7 @@ def _read_parts(session: Session, trusted: str, params: dict, parts: int | None)
                         k = next(pending, None)
                     if k is None:
                         return
-                    read[k] = _read_part(cur, sql[k], params)
+                    read[k] = _read_part(cur, queries[k], params)
 
         with ThreadPoolExecutor(parts) as pool:
             list(pool.map(reader, connections))
@@ -260,8 +261,8 @@ def _pg_columns(session: Session, *, lo: datetime, hi: datetime, economy: str | 
     everything the report tells apart and returns each group's times as binary arrays (PostgreSQL's own
     8-byte microseconds, '-infinity' for a missing one): no row per declaration crosses the wire or Python.
     Trusted traders are matched in the query (the lane policies' lists, read first); essential goods and the
-    status are decided here by stored_frame's own rules, once per group. A large window is read in PARTS
-    parts at once (`parts` overrides)."""
+    status are decided here by stored_frame's own rules, once per group. A large window is read on PARTS
+    connections at once (`parts` overrides)."""
     params: dict = {"lo": lo, "hi": hi, "economy": economy or None}
     with driver_cursor(session) as cur:
         trusted = _trusted_sql(_policies(session, [economy] if economy else risk.policy_economies(session)), cur)
