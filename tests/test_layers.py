@@ -54,10 +54,10 @@ LAZY_EXCEPTIONS: dict[tuple[str, str], str] = {
                                         "clearway.tariff.importers.store import loads this package",
     ("clearway.tracing", "*"): "the OpenTelemetry SDK and instrumentation are the optional extra clearway[tracing], "
                                "imported only when the OTEL_* variables turn tracing on",
-    ("clearway.reference.embedding", "*"): "the HS finder's model runtime (onnxruntime, tokenizers, the model "
-                                           "package) loads on the first search, so that its absence is one clear "
-                                           "EmbeddingUnavailable there, not a failed import of every module that "
-                                           "reads the nomenclature",
+    ("clearway.reference.embedding", "*"): "the sentence model's runtime (onnxruntime, tokenizers, the model "
+                                           "package) loads only when a tool derives the HS finder's vectors from "
+                                           "it, so that its absence is one clear EmbeddingUnavailable there; a "
+                                           "search never imports it",
 }
 # CLI modules that import inside functions without the one comment saying why -> reason.
 SILENT_CLI: dict[str, str] = {

@@ -152,7 +152,8 @@ def _warm_finder(ctx: Context) -> None:
 
 def create_app(settings: Settings | None = None, *, migrate: bool = False, warm: bool = False) -> FastAPI:
     """The API and pages on the configured database. `warm`: load the HS finder (nomenclature, word index,
-    sentence model and vectors: 4 to 5 s) in the background at start, rather than on the first search."""
+    word-piece vectors and the subheadings' vectors: a few seconds) in the background at start, rather than on the
+    first search."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool)
     audit_key = load_key(settings.audit_key) if settings.audit_key else None

@@ -1,4 +1,5 @@
-"""The HS finder's sentence-embedding model (all-MiniLM-L6-v2, int8 ONNX) against published figures.
+"""The model the HS finder's word-piece vectors are distilled from (all-MiniLM-L6-v2, int8 ONNX), against
+published figures.
 
 Published figures: sentence-transformers' quick start (README of github.com/UKPLab/sentence-transformers and
 sbert.net, "Quickstart") embeds three sentences with all-MiniLM-L6-v2 and prints their cosine similarities
@@ -50,10 +51,17 @@ def test_a_text_embeds_alike_alone_and_in_a_batch_of_longer_ones():
     assert float(alone @ batched) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_without_the_model_the_finder_says_what_to_install():
-    code = ("import sys; sys.modules['onnxruntime'] = None\n"
-            "from clearway.reference import embedding\n"
-            "try:\n    embedding.embed(['oranges'])\nexcept embedding.EmbeddingUnavailable as e:\n    print(e)\n")
+@pytest.mark.parametrize("code,said", [
+    # the tools, which run the model, say what to install
+    ("from clearway.reference import embedding\n"
+     "try:\n    embedding.embed(['oranges'])\nexcept embedding.EmbeddingUnavailable as e:\n    print(e)\n",
+     "deriving the HS finder's vectors needs its embedding model and runtime (onnxruntime is not installed)"),
+    # a search runs no model: its static vectors need neither onnxruntime nor the model package
+    ("from clearway.reference.hs import nomenclature\n"
+     "print(nomenclature().search('hair removal epilator', 1)[0][0].code)\n", "851030"),
+])
+def test_without_onnxruntime_a_search_runs_and_the_tools_say_what_to_install(code, said):
+    code = "import sys; sys.modules['onnxruntime'] = None\n" + code
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("the HS finder needs its embedding model and runtime (onnxruntime is not installed)")
+    assert done.stdout.startswith(said)

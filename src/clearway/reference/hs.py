@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 
+import numpy as np
+
 from clearway.reference import finder, semantic
 
 
@@ -62,15 +64,32 @@ class Nomenclature:
         texts rule out a word the query asks for)."""
         weights = finder.query_weights(query, synonyms())
         words = finder.rank(weights, codes, self.corpus, semantic.POOL, finder.query_pairs(query))
-        sims = semantic.similarities(query)
+        sims = self.similarities(query)
         ruled_out = finder.ruled_out(weights, self.corpus)
-        meaning = [(c, s) for c, s in semantic.nearest(query, semantic.POOL, sims) if c not in ruled_out]
+        meaning = [(c, s) for c, s in semantic.nearest(sims) if c not in ruled_out]
         fused = semantic.fuse(words, meaning, sims, limit)
         return [(self.entries[c], round(s, 4)) for c, s in fused]
 
     def ranked_by_words(self, query: str, codes: set[str] | None, limit: int) -> list[tuple[str, float]]:
         """The word ranking alone (BM25F, `finder.py`): codes with their scores."""
         return finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
+
+    def similarities(self, query: str) -> semantic.Cosines:
+        """The query's cosine with every subheading (`semantic.py`)."""
+        codes, matrix = self.meaning
+        return semantic.similarities(query, codes, self.position, matrix)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each subheading's place in `subheadings` (ascending codes), which is its row in `meaning`."""
+        return {c: i for i, c in enumerate(self.subheadings)}
+
+    @cached_property
+    def meaning(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """The subheadings' codes (`subheadings`) and their unit vectors of meaning (`semantic.Static`), from
+        their document texts (`document_texts`); about 2 s once per process."""
+        texts = document_texts()
+        return tuple(c for c, _ in texts), semantic.static().embed([t for _, t in texts])
 
     @cached_property
     def corpus(self) -> finder.Corpus:
@@ -121,7 +140,7 @@ def nomenclature() -> Nomenclature:
 
 @cache
 def document_texts() -> list[tuple[str, str]]:
-    """Each subheading's code and the text its embedding is computed from (`semantic.document_text`)."""
+    """Each subheading's code and the text its vector of meaning is computed from (`semantic.document_text`)."""
     n, national = nomenclature(), national_words()
     return [(c, semantic.document_text(n.entries[c].description, n.entries[c[:4]].description, national.get(c, ())))
             for c in n.subheadings]
