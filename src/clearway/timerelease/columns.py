@@ -2,8 +2,8 @@
 milestones as integer microseconds since 1970-01-01 UTC. No database here.
 
 The flows fill it straight from the database (PostgreSQL: one aggregate query returning each group's
-milestones as binary arrays, `flows/time_release.py`), or from the lifecycle frame of timerelease.core (`from_frame`: the
-tests, SQLite, the reference), so both paths give the report the same input."""
+milestones as binary arrays, `flows/time_release.py`), or from the lifecycle frame of timerelease.core
+(`from_frame`: the tests, SQLite, the reference), so both paths give the report the same input."""
 
 from __future__ import annotations
 

@@ -5,8 +5,9 @@ lifecycle (timerelease.columns, or the lifecycle frame of timerelease.core) in, 
 Computed on whole columns: each interval's duration (integer microseconds) and state once per request, each
 group's rows gathered once by a stable sort of its codes, each Kaplan-Meier curve from a sort of integers.
 The figures are those of the straightforward Polars path kept in timerelease.reference, value for value
-(tests/timerelease/test_fast.py): hours are the same products of the same microseconds, means are taken
-over the same values in the same order, and the survival product runs over the same floats."""
+(tests/timerelease/test_fast.py): hours are the same products of the same microseconds, means come from
+the exact integer sums of the same microseconds (so no order of the rows matters), and the survival product
+runs over the same floats. A large report's per-interval work runs on a few threads (`_map`)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,7 @@ def prepare(cols: Columns, *, lo: datetime, hi: datetime, as_of: datetime, filte
     in_progress = (cols.status == NOT_FINAL) | (~released & (cols.status == RELEASED))
     censored_if_started = np.where(in_progress, np.int8(core.CENSORED), np.int8(core.LACKING))
     lacking = np.int8(core.LACKING)
+
     def one(iv: core.Interval) -> tuple[np.ndarray, np.ndarray]:
         start, end = t[iv.start], t[iv.end]
         has_start, has_end = start != NULL, end != NULL
