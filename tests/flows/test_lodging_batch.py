@@ -269,6 +269,31 @@ def test_the_milestones_of_a_batch_written_from_what_was_lodged_are_those_its_hi
     assert all(row[columns.index("accepted")] and row[columns.index("goods")] for row in written)
 
 
+def test_the_milestones_of_single_lodgements_are_written_from_what_was_lodged_as_their_history_gives(
+        db, importer, monkeypatch):
+    """Issue 16: a single lodgement too stores its milestones from what it wrote (the history query was a seventh
+    of a lodgement's CPU); a finding raised by the checks does not change them, a transition does."""
+    built = []
+    real = milestones.lodged_row
+    monkeypatch.setattr(milestones, "lodged_row", lambda *a: built.append(a[0]) or real(*a))
+    ids = []
+    for k, doc in enumerate(_set("S")):
+        with transaction(db.factory) as s:
+            row, created = lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
+            if k == 0:
+                service.transition(s, row=row, to_status="assessed", actor="test")
+            ids.append(row.id)
+    # Each built from what was written (on PostgreSQL at the release of lodging's savepoint, the first one too,
+    # whose transition then had it stored again from its history at the commit).
+    assert created and set(built) >= set(ids[1:])
+    written = _milestones(db.factory, ids)
+    with transaction(db.factory) as s:
+        milestones.refresh_ids(s, ids)
+    assert len(written) == len(ids) and written == _milestones(db.factory, ids)
+    columns = [c.name for c in Milestones.__table__.c]
+    assert [r[columns.index("status")] for r in written] == ["assessed"] + ["accepted"] * (len(ids) - 1)
+
+
 def test_a_declaration_changed_after_the_batch_lodged_it_in_the_same_transaction_gets_its_history(db, importer):
     with transaction(db.factory) as s:
         lodged = service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in _set("C")])

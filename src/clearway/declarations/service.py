@@ -64,6 +64,7 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
         id=status_id, declaration_id=new_id, from_status=None, to_status="accepted", at=now, actor=actor,
         reason="lodged"))])
     touched(session).add(new_id)
+    lodged_now(session)[new_id] = (new, now)  # its milestones from what was written, as lodge_set's
     return row
 
 

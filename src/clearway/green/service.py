@@ -3,7 +3,6 @@ loading an edition, and its history. Runs inside the caller's transaction; every
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -17,21 +16,28 @@ from clearway.green import egl
 from clearway.green.models import EnvironmentalGoodsEdition
 
 ENTITY = "environmental_goods_list"
-
-
-def _newest(session: Session) -> EnvironmentalGoodsEdition | None:
-    return session.scalars(select(EnvironmentalGoodsEdition).order_by(EnvironmentalGoodsEdition.id.desc())).first()
-
-
-@lru_cache(maxsize=8)
-def _parsed(row_id: int, name: str, text: str) -> egl.Edition:
-    return egl.parse(text, name=name)
+NEWEST = select(EnvironmentalGoodsEdition.id, EnvironmentalGoodsEdition.loaded_at).order_by(
+    EnvironmentalGoodsEdition.id.desc()).limit(1)
+_known: dict[tuple[Any, ...], egl.Edition] = {}  # (database, id, when loaded) -> the edition parsed; an edition is
+# never changed once loaded, so these name its text
 
 
 def edition(session: Session) -> egl.Edition:
-    """The edition in force, parsed once per process (every declaration read flags its goods against it)."""
-    row = _newest(session)
-    return egl.shipped() if row is None else _parsed(row.id, row.name, row.text)
+    """The edition in force, parsed once per process (every declaration read flags its goods against it): a read
+    asks the database only which edition that is (two small columns; the text the first time only)."""
+    conn = session.connection()
+    newest = conn.execute(NEWEST).first()
+    if newest is None:
+        return egl.shipped()
+    key = (conn.engine.url.render_as_string(), *newest)
+    parsed = _known.get(key)
+    if parsed is None:
+        name, text = conn.execute(select(EnvironmentalGoodsEdition.name, EnvironmentalGoodsEdition.text).where(
+            EnvironmentalGoodsEdition.id == newest.id)).one()
+        if len(_known) >= 8:  # a few at most: a new edition is loaded now and then
+            _known.clear()
+        parsed = _known[key] = egl.parse(text, name=name)
+    return parsed
 
 
 def listed(session: Session) -> frozenset[str]:
