@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal, has_role, hash_key
@@ -28,12 +29,16 @@ class Context:
         with transaction(self.factory) as session:
             yield session
 
+    def known(self, key: str) -> Principal | None:
+        """The key's principal if it was looked up in the last minute (no database read: the event loop asks)."""
+        hit = self._keys.get(hash_key(key))
+        return hit[1] if hit and time.monotonic() - hit[0] < _CACHE_SECONDS else None
+
     def principal_for(self, key: str) -> Principal | None:
-        digest = hash_key(key)
-        hit = self._keys.get(digest)
-        now = time.monotonic()
-        if hit and now - hit[0] < _CACHE_SECONDS:
-            return hit[1]
+        known = self.known(key)
+        if known is not None:
+            return known
+        digest, now = hash_key(key), time.monotonic()
         with self.factory() as session:
             principal = authenticate(session, key)
         if principal is not None:
@@ -46,26 +51,29 @@ class Context:
         self._keys.clear()
 
 
-def context(request: Request) -> Context:
+# The dependencies below are coroutines: FastAPI runs a plain function dependency on a worker thread, and each
+# such hop cost about as much as the route matching (issue 16); only a key not seen in the last minute is looked
+# up on a thread.
+async def context(request: Request) -> Context:
     # A request holding an Idempotency-Key claim gets a Context that marks the key in each unit of work
     # (api/idempotent.py); every other request the application's.
     return request.scope.get("clearway.ctx") or request.app.state.ctx
 
 
-def principal(request: Request, ctx: Annotated[Context, Depends(context)]) -> Principal:
+async def principal(request: Request, ctx: Annotated[Context, Depends(context)]) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise HTTPException(401, "send your API key as 'Authorization: Bearer <key>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    found = ctx.principal_for(key.strip())
+    found = ctx.known(key.strip()) or await run_in_threadpool(ctx.principal_for, key.strip())
     if found is None:
         raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return found
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not has_role(who, *roles):
             raise HTTPException(403, f"this needs one of the roles: {', '.join(roles)}")
         return who

@@ -48,7 +48,7 @@ PURGE_EVERY = 60.0  # seconds between purges of expired keys, per process
 _last_purge = [0.0]
 
 
-def idempotency_key(key: Annotated[str | None, Header(
+async def idempotency_key(key: Annotated[str | None, Header(
         alias=core.HEADER,
         description="A key of your choosing (e.g. a UUID; printable ASCII, at most 255 characters) that makes a "
                     "retry safe (draft-ietf-httpapi-idempotency-key-header): the same request with the same key "
@@ -84,6 +84,9 @@ class JoinedContext:
                                "lease; nothing of this one is kept",
                                errors=[FieldError(core.HEADER, "taken over by a retry")])
         self.claim.marked = True
+
+    def known(self, key: str) -> Any:
+        return self.base.known(key)
 
     def principal_for(self, key: str) -> Any:
         return self.base.principal_for(key)
@@ -134,7 +137,7 @@ class IdempotentRoute(APIRoute):
                 return _problem(400, f"the {core.HEADER} header {reason}", str(reason), path)
             ctx: Context = request.app.state.ctx
             scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
-            who = (await _in_thread(ctx.principal_for, bearer.strip())
+            who = (ctx.known(bearer.strip()) or await _in_thread(ctx.principal_for, bearer.strip())
                    if scheme.lower() == "bearer" and bearer.strip() else None)
             if who is None:
                 return await inner(request)  # the handler answers 401
