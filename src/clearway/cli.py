@@ -177,6 +177,29 @@ def audit_seal() -> None:
     out.print(f"{blocks} block(s) sealed")
 
 
+@audit_app.command("partitions")
+def audit_partitions(ahead: Annotated[int, typer.Option(
+        min=0, max=120, help="months to make past the current one")] = 3) -> None:
+    """Make the audit log's monthly partitions up to AHEAD months from now (PostgreSQL; each server's sealer does
+    this once an hour) and list each with its number of events."""
+    from rich.table import Table
+
+    from clearway.audit import partitions
+    from clearway.db import utcnow
+
+    with uow() as session:
+        conn = session.connection()
+        if not partitions.partitioned(conn):
+            out.print("the audit log is one table here (SQLite): nothing to partition")
+            return
+        made = partitions.ensure(conn, now=utcnow(), ahead=ahead)
+        table = Table("partition", "events")
+        for name, count in partitions.months(conn):
+            table.add_row(name, str(count))
+    out.print(table)
+    out.print(f"{len(made)} partition(s) made" + (f": {', '.join(made)}" if made else ""))
+
+
 @audit_app.command("keygen")
 def audit_keygen(file: Annotated[Path, typer.Argument(metavar="FILE", help="where to write the private key")]) -> None:
     """Write a new Ed25519 checkpoint key (PEM, readable by its owner only); point CLEARWAY_AUDIT_KEY_FILE at it."""

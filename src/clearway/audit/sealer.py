@@ -1,19 +1,23 @@
 """The sealer as a background thread of the server: every interval it seals what has been committed since.
 Each worker process runs one; on PostgreSQL they take turns by an advisory lock, and a worker that finds the
-lock taken simply waits for the next tick."""
+lock taken simply waits for the next tick. Once an hour it also makes the audit log's coming months' partitions
+(PostgreSQL; audit/partitions.py)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearway.audit import partitions
 from clearway.audit.service import seal_all
-from clearway.db import transaction
+from clearway.db import transaction, utcnow
 
 log = logging.getLogger("clearway.audit")
+UPKEEP_SECONDS = 3600.0  # between two checks that the coming months' partitions are there
 
 
 class Sealer:
@@ -21,6 +25,7 @@ class Sealer:
         self.factory, self.key, self.seconds = factory, key, seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+        self._upkeep_due = 0.0  # monotonic time of the next partitions check (the first tick checks)
 
     def start(self) -> None:
         self._thread.start()
@@ -35,8 +40,20 @@ class Sealer:
         self.tick()  # what was committed before shutdown is sealed too
 
     def tick(self) -> None:
+        if time.monotonic() >= self._upkeep_due:
+            self._upkeep_due = time.monotonic() + UPKEEP_SECONDS
+            self.upkeep()
         try:
             with transaction(self.factory) as session:
                 seal_all(session, key=self.key)
         except Exception:  # noqa: BLE001 - a failed seal is retried at the next tick; the log says why
             log.exception("sealing the audit log failed; retrying at the next tick")
+
+    def upkeep(self) -> None:
+        try:
+            with transaction(self.factory) as session:
+                made = partitions.ensure(session.connection(), now=utcnow())
+            if made:
+                log.info("audit log partitions made: %s", ", ".join(made))
+        except Exception:  # noqa: BLE001 - retried at the next check; events meanwhile go to the default partition
+            log.exception("making the audit log's coming partitions failed; retrying in an hour")
