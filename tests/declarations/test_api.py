@@ -241,3 +241,32 @@ def test_concurrent_lodging_gives_distinct_consecutive_mrns(db, keys):
     assert all(r.status_code == 201 for r in codes)
     numbers = sorted(int(r.json()["mrn"][7:15]) for r in codes)
     assert numbers == list(range(1, 31))
+
+
+def test_an_lrn_lodged_meanwhile_by_another_transaction_answers_that_declaration_and_writes_nothing(
+        db, keys, monkeypatch):
+    """The moment between lodging's LRN lookup and its insert (two requests of one LRN at once, PostgreSQL): the
+    insert writes nothing (ON CONFLICT DO NOTHING, no savepoint) and the answer is the declaration lodged first,
+    or 409 when its content differs."""
+    from clearway.db import transaction
+    from clearway.declarations import service, store
+    from clearway.declarations.models import DeclarationItem
+    from clearway.declarations.schemas import DeclarationIn
+    from clearway.errors import Conflict
+    from clearway.validation import parse
+
+    who = keys.principal("declarant", "AU", PARTY)
+    with transaction(db.factory) as s:
+        first, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
+    assert created
+    monkeypatch.setattr(store, "by_lrn", lambda *a, **k: None)  # the lookup ran before the other one committed
+    with transaction(db.factory) as s:
+        again, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
+        assert (again.id, again.mrn, created) == (first.id, first.mrn, False)
+    with pytest.raises(Conflict, match=f"with different content; use a new LRN or amend {first.mrn}"), \
+            transaction(db.factory) as s:
+        service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1", office="AUMEL")))
+    with db.factory() as s:
+        assert count(db) == 1
+        assert len(s.scalars(select(DeclarationItem.id)).all()) == len(doc()["items"])
+        assert len(s.scalars(select(StatusEvent.id)).all()) == 1

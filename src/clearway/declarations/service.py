@@ -5,13 +5,11 @@ audit event in that same transaction."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,13 +45,17 @@ def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
 
 
 def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
-            now: datetime, actor: str, channel: str) -> Declaration:
+            now: datetime, actor: str, channel: str) -> Declaration | None:
     """The new declaration, its children, first status, first version and audit event (declarations/store.py:
     a handful of statements, no read-back). The row comes back persistent in the session, built from what
-    was written, with its containers and history loaded."""
+    was written, with its containers and history loaded; None (nothing written) if another transaction lodged
+    the declarant's LRN meanwhile."""
     new = _new_rows(decl, mrn=mrn, data=data, digest=digest, channel=channel)
     head, boxes = new["head"], new["containers"]
-    new_id, status_id, box_ids = store.insert_lodgement(session, **new, at=now, actor=actor)
+    written = store.insert_lodgement(session, **new, at=now, actor=actor)
+    if written is None:
+        return None
+    new_id, status_id, box_ids = written
     append_rows(session, [_accepted_event(decl, mrn=mrn, digest=digest, actor=actor)])
     row = _persistent(session, Declaration(id=new_id, **head, status="accepted", version=1, content=data,
                                            accepted_at=now, updated_at=now))
@@ -96,8 +98,8 @@ def touched(session: Session) -> set[int]:
 
 
 def lodged_now(session: Session) -> dict[int, tuple[dict[str, Any], datetime]]:
-    """The declarations `lodge_set` inserted in this unit of work: id -> (its rows as written, `_new_rows`, and
-    when). What is written is all their milestones hold (flows/milestones.py), so these are stored without
+    """The declarations `lodge` and `lodge_set` inserted in this unit of work: id -> (its rows as written,
+    `_new_rows`, and when). What is written is all their milestones hold (flows/milestones.py), so these are stored without
     reading them back, as long as nothing else touched them (the milestones' listeners drop any other change's
     declarations from here, and everything at a rollback, savepoints included)."""
     return session.info.setdefault("declarations.lodged", {})
@@ -136,16 +138,11 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
     now = utcnow()
     number = next_value(session, f"mrn:{decl.office}:{now.year}")
     mrn = core.make_mrn(now.year, decl.office, number)
-    # SQLite runs one writer at a time (BEGIN IMMEDIATE), so only PostgreSQL can race on the LRN.
-    racing = session.get_bind().dialect.name != "sqlite"
-    try:
-        with session.begin_nested() if racing else nullcontext():
-            row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor,
-                         channel=channel)
-    except (IntegrityError, store.driver_integrity_error(session)):
+    row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
+    if row is None:  # lodged meanwhile by another transaction (PostgreSQL; SQLite runs one writer at a time)
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
-        if existing is None:
-            raise
+        if existing is None:  # lodged and then removed by its transaction's end: a retry lodges it
+            raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
         return _same_or_conflict(session, existing, digest), False
     return row, True
 

@@ -21,6 +21,9 @@ from clearway.db import COPY_FROM, driver_cursor, stored_money, stored_time
 DECLARATION = ("INSERT INTO declarations (mrn, lrn, declarant_id, type, economy, office, status, channel, version, "
                "fingerprint, content, accepted_at, updated_at) VALUES (:mrn, :lrn, :declarant_id, :type, :economy, "
                ":office, :status, :channel, 1, :fingerprint, {content}, :at, :at) RETURNING id")
+# A single lodgement's: nothing, no id, when another transaction lodged the declarant's LRN meanwhile (PostgreSQL
+# waits for it to end), so that lodging needs no savepoint to answer with that declaration.
+NEW_DECLARATION = DECLARATION.replace(" RETURNING id", " ON CONFLICT (declarant_id, lrn) DO NOTHING RETURNING id")
 ITEM = ("INSERT INTO declaration_items (declaration_id, line, hs_code, description, origin, quantity, unit, "
         "gross_weight_kg, net_weight_kg, value) VALUES (:declaration_id, :line, :hs_code, :description, :origin, "
         ":quantity, :unit, :gross_weight_kg, :net_weight_kg, :value)")
@@ -108,11 +111,6 @@ class Binder:
         return out
 
 
-def driver_integrity_error(session: Session) -> type[Exception]:
-    """What the driver raises for a broken unique key (SQLAlchemy does not wrap errors of SQL run here)."""
-    return session.get_bind().dialect.loaded_dbapi.IntegrityError
-
-
 def json_text(data: Any) -> str:
     return orjson.dumps(data).decode()
 
@@ -181,12 +179,14 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
 
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],
                      containers: list[str], documents: list[dict[str, Any]], at: datetime, actor: str,
-                     reason: str = "lodged") -> tuple[int, int, list[int]]:
+                     reason: str = "lodged") -> tuple[int, int, list[int]] | None:
     """(declaration id, status event id, container row ids): the declaration, its children, its first status
-    and its first version."""
+    and its first version; None, and nothing written, if the declarant's LRN was lodged meanwhile."""
     b = Binder(session)
     when, text = b.time(at), json_text(content)
-    new_id = b.one("DECLARATION", {**head, "content": text, "at": when, "status": "accepted"})
+    new_id = b.one("NEW_DECLARATION", {**head, "content": text, "at": when, "status": "accepted"})
+    if new_id is None:
+        return None
     b.many("ITEM", [b.item(it, new_id) for it in items])
     box_ids = [b.one("CONTAINER", {"declaration_id": new_id, "container": c}) for c in containers]
     b.many("DOCUMENT", [{**d, "declaration_id": new_id} for d in documents])
