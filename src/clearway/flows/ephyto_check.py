@@ -45,18 +45,16 @@ def citations(session: Session, *, row: Any, policy: Policy | None = None,
     return views, match(content, economy=row.economy, certificates=views, policy=policy or policy_for(row.economy))
 
 
-def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None,
-                      new: bool = False) -> CheckResult:
-    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration).
-    `new`: lodged in this transaction, so it has no findings yet to close."""
+def check_declaration(session: Session, *, row: Any, actor: str, policy: Policy | None = None) -> CheckResult:
+    """Run the ePhyto document check on a lodged declaration (clearway.declarations.models.Declaration), closing
+    its earlier findings that no longer hold (one just lodged goes through `check_new`)."""
     if row.type != "import":
         return CheckResult("not_required")
     _, outcome = citations(session, row=row, policy=policy)
     if not outcome.required:
         return CheckResult("not_required")
     reference = _reference(outcome)
-    open_mine = [] if new else [f for f in controls.open_findings(session, declaration_id=row.id)
-                                if f.source == SOURCE]
+    open_mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == SOURCE]
     if outcome.cleared:
         for f in open_mine:
             controls.close_finding(session, finding=f, mrn=row.mrn or "", actor=actor,

@@ -28,28 +28,26 @@ from clearway.validation import parse
 
 SYSTEM = "system:checks"
 
-# Every check that looks at a declaration's content, in order; each raises or closes its own findings.
-# certificates_check: the ePhyto document check; seals_check: a declaration lodged (or amended) after an
-# alert was raised on one of its containers gets the alert's finding too.
+# Every check that looks at a declaration's content, in order, for a declaration changed (amended); each raises or
+# closes its own findings. certificates_check: the ePhyto document check; seals_check: a declaration lodged (or
+# amended) after an alert was raised on one of its containers gets the alert's finding too.
 CHECKS = (certificates_check, seals_check)
-# The same checks for declarations lodged together (a batch): each reads what it needs for all of them at once and
-# skips those it cannot find anything on; it returns the audit events and findings to write, written below for all.
+# The same checks for declarations just lodged (one, or a batch's together), which hold no findings yet: each reads
+# what it needs for all of them at once and skips those it cannot find anything on; it returns the audit events and
+# findings to write, written below for all.
 NEW_CHECKS = (certificates_check_new, seals_check_new)
 
 
-def run_checks(session: Session, *, row: Declaration, new: bool = False) -> bool:
-    """Run every check in CHECKS on the declaration (`new`: lodged in this transaction); whether any raised
-    a finding."""
-    raised = False
+def run_checks(session: Session, *, row: Declaration) -> None:
+    """Run every check in CHECKS on a declaration changed in this transaction (amended)."""
     for check in CHECKS:
-        result = check(session, row=row, actor=SYSTEM, new=new)
-        raised = raised or bool(result if isinstance(result, list) else result.finding_id)
-    return raised
+        check(session, row=row, actor=SYSTEM)
 
 
-def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> None:
-    """Every check of NEW_CHECKS on declarations lodged together in this transaction, with the findings and audit
-    events `run_checks` gives each (per declaration in the same order: the checks' events, then the findings)."""
+def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> bool:
+    """Every check of NEW_CHECKS on declarations lodged in this transaction (one, or a batch's together), with the
+    findings and audit events `run_checks` would give each (per declaration in the same order: the checks'
+    events, then the findings); whether any finding was raised."""
     events: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     for check in NEW_CHECKS:
@@ -58,6 +56,7 @@ def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> None
         findings += more_findings
     append_rows(session, events)
     controls.raise_on_new(session, findings=findings, actor=SYSTEM)
+    return bool(findings)
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
@@ -71,8 +70,12 @@ def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn
     """(declaration, created, whether a check raised a finding on it): what the API needs to answer without
     reading the findings back."""
     row, created = declarations.lodge(session, principal=principal, decl=decl, channel=channel)
-    raised = run_checks(session, row=row, new=True) if created else True
-    return row, created, raised
+    if not created:
+        return row, False, True
+    raised = run_checks_new(session, rows=[declarations.Lodged(
+        row.id, row.mrn, row.lrn, row.status, True, economy=row.economy, type=row.type, content=row.content,
+        containers=tuple(c.container for c in row.containers))])
+    return row, True, raised
 
 
 def amend(session: Session, *, principal: Principal, mrn: str, reason: str, changes: dict[str, Any]) -> Declaration:

@@ -55,13 +55,12 @@ def hold_carriers(session: Session, *, alert_ids: list[int], actor: str) -> None
                 _hold(session, alert=alert, declaration=decl, actor=actor)
 
 
-def seals_check(session: Session, *, row: Any, actor: str, new: bool = False) -> list[Finding]:
+def seals_check(session: Session, *, row: Any, actor: str) -> list[Finding]:
     """Open alerts of the declaration's economy on any container of it hold it too (for declarations lodged
-    later); a hold for a container the declaration no longer carries (amended) is closed. `new`: lodged in
-    this transaction, so it holds no findings yet."""
+    later); a hold for a container the declaration no longer carries (amended) is closed (one just lodged goes
+    through `seals_check_new`)."""
     boxes = {iso6346.normalise(c.container) for c in row.containers}
-    mine = [] if new else [f for f in controls.open_findings(session, declaration_id=row.id)
-                           if f.source == alerts.SOURCE]
+    mine = [f for f in controls.open_findings(session, declaration_id=row.id) if f.source == alerts.SOURCE]
     if mine:
         alerts_of = {str(a.id): a for a in session.scalars(select(SealAlert).where(
             SealAlert.id.in_([int(f.reference) for f in mine if f.reference and f.reference.isdigit()])))}
