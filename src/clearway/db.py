@@ -210,6 +210,17 @@ _ADVANCE = {"sqlite": "UPDATE counters SET value = value + ? WHERE name = ? RETU
             "postgresql": "UPDATE counters SET value = value + %s WHERE name = %s RETURNING value"}
 
 
+_GIVE_BACK = {"sqlite": "UPDATE counters SET value = value - 1 WHERE name = ? AND value = ?",
+              "postgresql": "UPDATE counters SET value = value - 1 WHERE name = %s AND value = %s"}
+
+
+def give_back(session: Session, name: str, number: int) -> None:
+    """Return `number`, drawn by `next_value` in this transaction and not used, if it is still the counter's last
+    (this transaction holds the counter's row since it drew it), so that it leaves no gap."""
+    driver_cursor(session).execute(
+        _GIVE_BACK["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"], (name, number))
+
+
 def next_value(session: Session, name: str) -> int:
     """The next number of a named counter, gap-free within committed transactions. (The UPDATE is written
     out, not built: MRNs are drawn on every lodgement.)"""

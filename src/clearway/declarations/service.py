@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import id_batches, keyset_page, next_value, next_values, utcnow
+from clearway.db import give_back, id_batches, keyset_page, next_value, next_values, utcnow
 from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -136,10 +136,12 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
         if existing is not None:
             return _same_or_conflict(session, existing, digest), False
     now = utcnow()
-    number = next_value(session, f"mrn:{decl.office}:{now.year}")
+    counter = f"mrn:{decl.office}:{now.year}"
+    number = next_value(session, counter)
     mrn = core.make_mrn(now.year, decl.office, number)
     row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
     if row is None:  # lodged meanwhile by another transaction (PostgreSQL; SQLite runs one writer at a time)
+        give_back(session, counter, number)
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:  # lodged and then removed by its transaction's end: a retry lodges it
             raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
