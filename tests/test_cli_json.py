@@ -34,6 +34,7 @@ RUNS = {
     "audit verify": [],
     "audit seal": [],
     "audit keygen": ["{tmp}/audit.pem"],
+    "audit partitions": [],
     "keys create": ["--role", "officer", "--economy", "AU"],
     "keys list": [],
     "users create": ["clerk", "--role", "officer", "--economy", "AU"],
