@@ -256,6 +256,7 @@ def test_an_lrn_lodged_meanwhile_by_another_transaction_answers_that_declaration
     from clearway.validation import parse
 
     who = keys.principal("declarant", "AU", PARTY)
+    monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 12, 4, 12, tzinfo=UTC))  # one year's counter
     with transaction(db.factory) as s:
         first, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
     assert created

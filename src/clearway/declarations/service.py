@@ -99,9 +99,9 @@ def touched(session: Session) -> set[int]:
 
 def lodged_now(session: Session) -> dict[int, tuple[dict[str, Any], datetime]]:
     """The declarations `lodge` and `lodge_set` inserted in this unit of work: id -> (its rows as written,
-    `_new_rows`, and when). What is written is all their milestones hold (flows/milestones.py), so these are stored without
-    reading them back, as long as nothing else touched them (the milestones' listeners drop any other change's
-    declarations from here, and everything at a rollback, savepoints included)."""
+    `_new_rows`, and when). What is written is all their milestones hold (flows/milestones.py), so these are
+    stored without reading them back, as long as nothing else touched them (the milestones' listeners drop any
+    other change's declarations from here, and everything at a rollback, savepoints included)."""
     return session.info.setdefault("declarations.lodged", {})
 
 
@@ -143,7 +143,7 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
     if row is None:  # lodged meanwhile by another transaction (PostgreSQL; SQLite runs one writer at a time)
         give_back(session, counter, number)
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
-        if existing is None:  # lodged and then removed by its transaction's end: a retry lodges it
+        if existing is None:  # lodged, then removed again before this read: a retry lodges it
             raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
         return _same_or_conflict(session, existing, digest), False
     return row, True

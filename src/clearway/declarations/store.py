@@ -205,10 +205,9 @@ def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[st
     b = Binder(session)
     when, text = b.time(at), json_text(content)
     if b.dialect == "postgresql":
-        rows = [b.item(it, 0) for it in items]
-        b.cursor.execute(b.sql["LODGEMENT_PG"], {
+        b.cursor.execute(b.sql["LODGEMENT_PG"], {  # (PostgreSQL takes times and amounts as they are: no conversion)
             **head, "content": text, "at": when, "status": "accepted", "actor": actor, "reason": reason,
-            **{name: [r[key] for r in rows] for name, key in _ITEM_ARRAYS}, "containers": containers,
+            **{name: [it[key] for it in items] for name, key in _ITEM_ARRAYS}, "containers": containers,
             "document_types": [d["type"] for d in documents], "references": [d["reference"] for d in documents]})
         written = b.cursor.fetchone()
         return None if written is None else (written[0], written[1], list(written[2]))

@@ -29,7 +29,7 @@ def edition(session: Session) -> egl.Edition:
     newest = conn.execute(NEWEST).first()
     if newest is None:
         return egl.shipped()
-    key = (conn.engine.url.render_as_string(), *newest)
+    key = (conn.engine.url, *newest)
     parsed = _known.get(key)
     if parsed is None:
         name, text = conn.execute(select(EnvironmentalGoodsEdition.name, EnvironmentalGoodsEdition.text).where(
