@@ -67,6 +67,17 @@ def driver_cursor(session: Session | Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """On PostgreSQL, the statements run on `driver_cursor` inside go to the server together, in one round trip
+    (psycopg's pipeline mode: their results are read at the end); elsewhere nothing changes."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    with session.connection().connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        yield
+
+
 # From this many rows the hot paths insert by COPY on PostgreSQL rather than executemany: psycopg handles each row
 # of an executemany in Python (about 5 µs), a COPY's in C, for a round trip more.
 COPY_FROM = 20
@@ -208,17 +219,6 @@ class Counter(Base):
 
 _ADVANCE = {"sqlite": "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value",
             "postgresql": "UPDATE counters SET value = value + %s WHERE name = %s RETURNING value"}
-
-
-_GIVE_BACK = {"sqlite": "UPDATE counters SET value = value - 1 WHERE name = ? AND value = ?",
-              "postgresql": "UPDATE counters SET value = value - 1 WHERE name = %s AND value = %s"}
-
-
-def give_back(session: Session, name: str, number: int) -> None:
-    """Return `number`, drawn by `next_value` in this transaction and not used, if it is still the counter's last
-    (this transaction holds the counter's row since it drew it), so that it leaves no gap."""
-    driver_cursor(session).execute(
-        _GIVE_BACK["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"], (name, number))
 
 
 def next_value(session: Session, name: str) -> int:

@@ -271,6 +271,6 @@ def test_an_lrn_lodged_meanwhile_by_another_transaction_answers_that_declaration
         assert count(db) == 1
         assert len(s.scalars(select(DeclarationItem.id)).all()) == len(doc()["items"])
         assert len(s.scalars(select(StatusEvent.id)).all()) == 1
-    with transaction(db.factory) as s:  # the numbers drawn for the lodgements that did not happen were given back
+    with transaction(db.factory) as s:  # the lodgements that did not happen drew no number (it is drawn after the insert)
         nxt, _ = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-2")))
     assert int(nxt.mrn[7:15]) == int(first.mrn[7:15]) + 1

@@ -12,12 +12,13 @@ from clearway.api import wco_xml
 from clearway.api.answers import json_answer, minimal_answer, wants_minimal
 from clearway.api.deps import Ctx, Who
 from clearway.auth.core import Principal
+from clearway.controls.models import Finding
 from clearway.controls.service import open_findings
 from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationLodged, DeclarationMinimal,
-                                           DeclarationOut, DeclarationPage, DeclarationSummary, FindingOut,
+                                           DeclarationOut, EnvironmentalGoodsLine, DeclarationPage, DeclarationSummary, FindingOut,
                                            StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
 from clearway.risk import disclosure
@@ -30,6 +31,13 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
     """The declaration as this key may read it, with the open findings of other checks as they stand
     in this transaction (those the lodging or amendment just raised included; `findings=False`: none raised,
     none to read)."""
+    return answer(row, who, findings=open_findings(session, declaration_id=row.id) if findings else [],
+                  goods=environmental_goods.matches(session, row=row))
+
+
+def answer(row: Declaration, who: Principal, *, findings: list[Finding],
+           goods: list[EnvironmentalGoodsLine]) -> DeclarationOut:
+    """`render` from what was read before: no session needed (the row's history loaded)."""
     return DeclarationOut(
         id=row.mrn, mrn=row.mrn, lrn=row.lrn, type=row.type, economy=row.economy, office=row.office,
         declarant_id=row.declarant_id, status=row.status, version=row.version, accepted_at=row.accepted_at,
@@ -38,9 +46,8 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
                                 reason=disclosure.history_for(who, to_status=h.to_status, reason=h.reason))
                  for h in row.history],
         findings=[FindingOut(source=f.source, code=f.code, lane=f.lane, reason=f.reason, reference=f.reference,
-                             raised_at=f.raised_at)
-                  for f in (open_findings(session, declaration_id=row.id) if findings else [])],
-        environmental_goods=environmental_goods.matches(session, row=row))
+                             raised_at=f.raised_at) for f in findings],
+        environmental_goods=goods)
 
 
 # WCO DEC XML in and out (Content-Type / Accept: application/xml): matched before the JSON routes below.
@@ -59,9 +66,16 @@ XML_OUT = {200: {"content": {"application/xml": {"schema": {
                         409: {"description": "the LRN was used with other content"}})
 def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
         description="`return=minimal` (RFC 7240): answer with the MRN and status only")] = None) -> Response:
+    minimal = wants_minimal(prefer)
     with ctx.uow() as session:
+        # The answer's reads come before the MRN is drawn and the answer is built after the commit: the office's
+        # counter row is locked from the draw to the commit (docs/decisions.md, "MRNs stay consecutive").
+        edition = None if minimal else environmental_goods.edition(session)
         row, created, raised = lodging.lodge_checked(session, principal=who, decl=body)
-        out = None if wants_minimal(prefer) else render(session, row, who, findings=raised)
+        found = open_findings(session, declaration_id=row.id) if raised and created and not minimal else []
+        out = None if minimal or created else render(session, row, who)  # lodged before: its history read here
+    if created and not minimal:
+        out = answer(row, who, findings=found, goods=environmental_goods.lines(edition, row))
     status, headers = 201 if created else 200, {"Location": f"/api/v1/declarations/{row.mrn}"}
     if out is None:
         return minimal_answer(DeclarationMinimal(id=row.mrn, mrn=row.mrn, status=row.status), status=status,

@@ -46,6 +46,13 @@ def event_row(*, actor: str, action: str, entity_type: str, entity_id: str,
                                 data=text))
 
 
+def renamed(row: dict[str, Any], entity_id: str) -> dict[str, Any]:
+    """An event made by `event_row`, not appended yet, about `entity_id` instead (its hash made again): a
+    declaration's events made before its MRN was drawn (declarations.service.number)."""
+    fields = {k: row[k] for k in ("at", "actor", "action", "entity_type", "data")}
+    return {**row, "entity_id": entity_id, "hash": event_hash(entity_id=entity_id, **fields)}
+
+
 def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert events made by `event_row`, in one statement (several rows: one executemany)."""
     if rows:

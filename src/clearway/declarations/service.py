@@ -5,17 +5,18 @@ audit event in that same transaction."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from clearway.audit.service import append_event, append_rows, event_row
+from clearway.audit.service import append_event, append_rows, event_row, renamed
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import give_back, id_batches, keyset_page, next_value, next_values, utcnow
+from clearway.db import id_batches, keyset_page, next_value, next_values, pipelined, utcnow
 from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -46,17 +47,16 @@ def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
 
 def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
             now: datetime, actor: str, channel: str) -> Declaration | None:
-    """The new declaration, its children, first status, first version and audit event (declarations/store.py:
-    a handful of statements, no read-back). The row comes back persistent in the session, built from what
-    was written, with its containers and history loaded; None (nothing written) if another transaction lodged
-    the declarant's LRN meanwhile."""
+    """The new declaration, its children, first status and first version (declarations/store.py: a handful of
+    statements, no read-back; its audit event is written when it is numbered, `number`). The row comes back
+    persistent in the session, built from what was written, with its containers and history loaded; None
+    (nothing written) if another transaction lodged the declarant's LRN meanwhile."""
     new = _new_rows(decl, mrn=mrn, data=data, digest=digest, channel=channel)
     head, boxes = new["head"], new["containers"]
     written = store.insert_lodgement(session, **new, at=now, actor=actor)
     if written is None:
         return None
     new_id, status_id, box_ids = written
-    append_rows(session, [_accepted_event(decl, mrn=mrn, digest=digest, actor=actor)])
     row = _persistent(session, Declaration(id=new_id, **head, status="accepted", version=1, content=data,
                                            accepted_at=now, updated_at=now))
     set_committed_value(row, "containers", [
@@ -130,23 +130,74 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
           channel: str = "api") -> tuple[Declaration, bool]:
     """(declaration, created). The same LRN with the same content returns the existing one;
     with other content it is refused. `channel`: how it reached Clearway (core.CHANNELS)."""
+    row, created = lodge_unnumbered(session, principal=principal, decl=decl, channel=channel)
+    if created:
+        number(session, row)
+    return row, created
+
+
+PROVISIONAL = "~"  # the first character of an MRN not drawn yet: never committed (`number`, `_unnumbered_left`)
+
+
+def lodge_unnumbered(session: Session, *, principal: Principal, decl: DeclarationIn,
+                     channel: str = "api") -> tuple[Declaration, bool]:
+    """`lodge`, a new declaration written with a provisional MRN: `number` draws its MRN later in this
+    transaction. The office's counter row stays locked from the draw to the commit (PostgreSQL), so what can
+    be done before the draw is done before it: the rows, the checks' reads, the milestones (flows.lodging). An
+    LRN lodged meanwhile by another transaction is found at the insert, before any number is drawn."""
     data, digest = _lodgeable(principal, decl, channel)
     if store.by_lrn(session, declarant_id=decl.declarant.id or "", lrn=decl.lrn) is not None:
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is not None:
             return _same_or_conflict(session, existing, digest), False
     now = utcnow()
-    counter = f"mrn:{decl.office}:{now.year}"
-    number = next_value(session, counter)
-    mrn = core.make_mrn(now.year, decl.office, number)
+    mrn = PROVISIONAL + secrets.token_hex(8)[:15]
     row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
     if row is None:  # lodged meanwhile by another transaction (PostgreSQL; SQLite runs one writer at a time)
-        give_back(session, counter, number)
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:  # lodged, then removed again before this read: a retry lodges it
             raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
         return _same_or_conflict(session, existing, digest), False
+    _unnumbered(session)[row.id] = _accepted_event(decl, mrn=mrn, digest=digest, actor=principal.actor)
     return row, True
+
+
+def _draw(session: Session, office: str, year: int) -> str:
+    return core.make_mrn(year, office, next_value(session, f"mrn:{office}:{year}"))
+
+
+def _unnumbered(session: Session) -> dict[int, dict[str, Any]]:
+    """The declarations `lodge_unnumbered` wrote in this unit of work and `number` has not finished: id -> its
+    accepted event, written once the MRN is final."""
+    return session.info.setdefault("declarations.unnumbered", {})
+
+
+def number(session: Session, row: Declaration) -> dict[str, str]:
+    """Draw the MRN of a declaration `lodge_unnumbered` wrote, write it and the declaration's accepted event;
+    {provisional MRN: MRN} for the audit events and findings the checks made meanwhile under the provisional one."""
+    event = _unnumbered(session).pop(row.id)
+    provisional, mrn = row.mrn, _draw(session, row.office, row.accepted_at.year)
+    with pipelined(session):  # one round trip: the counter's row is locked from here to the commit
+        store.set_mrn(session, declaration_id=row.id, mrn=mrn)
+        append_rows(session, [renamed(event, mrn)])
+    set_committed_value(row, "mrn", mrn)
+    return {provisional: mrn}
+
+
+def _unnumbered_left(session: Session) -> None:
+    if _unnumbered(session):
+        raise RuntimeError(f"declarations {sorted(_unnumbered(session))} were lodged but not numbered "
+                           "(declarations.service.number): not committed")
+
+
+def _forget_unnumbered(session: Session, *_: object) -> None:
+    # A rollback (a savepoint's too) took them away: `number` always follows `lodge_unnumbered` in one call
+    # (`lodge`, flows.lodging.lodge_checked), so no declaration of an outer, still open level is waiting.
+    _unnumbered(session).clear()
+
+
+event.listen(Session, "before_commit", _unnumbered_left)
+event.listen(Session, "after_rollback", _forget_unnumbered)
 
 
 def _by_lrn(session: Session, declarant_id: str, lrn: str) -> Declaration | None:

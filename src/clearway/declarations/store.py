@@ -51,6 +51,8 @@ LODGEMENT_PG = (
     "SELECT d.id, 1, {content}, :at, :actor, :reason FROM d) "
     "SELECT d.id, (SELECT id FROM s), ARRAY(SELECT id FROM c ORDER BY id) FROM d")
 BY_LRN = "SELECT id FROM declarations WHERE declarant_id = :declarant_id AND lrn = :lrn"
+# A declaration written with a provisional MRN gets its drawn one (declarations.service.number).
+SET_MRN = "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id"
 # A batch's LRNs and first versions are asked for in one statement each (`known`, `first_contents`): the lists are
 # spliced in as numbered parameters.
 KNOWN = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE declarant_id = :declarant_id AND lrn IN ({lrns})"
@@ -134,6 +136,10 @@ def json_text(data: Any) -> str:
 
 def by_lrn(session: Session, *, declarant_id: str, lrn: str) -> int | None:
     return Binder(session).one("BY_LRN", {"declarant_id": declarant_id, "lrn": lrn})
+
+
+def set_mrn(session: Session, *, declaration_id: int, mrn: str) -> None:
+    Binder(session).run("SET_MRN", {"declaration_id": declaration_id, "mrn": mrn})
 
 
 def known(session: Session, *, declarant_id: str, lrns: list[str]) -> dict[str, tuple[int, str, str, str]]:

@@ -40,7 +40,13 @@ METHOD = (
     "'All goods' is every declaration lodged in the same window and economy, those carrying listed goods included.")
 
 
-def _lines(edition: egl.Edition, row: Declaration) -> list[EnvironmentalGoodsLine]:
+def edition(session: Session) -> egl.Edition:
+    """The list in force, for `lines`."""
+    return green.edition(session)
+
+
+def lines(edition: egl.Edition, row: Declaration) -> list[EnvironmentalGoodsLine]:
+    """`matches` against an edition read before (`edition`)."""
     codes = [i.get("hs_code") or "" for i in (row.content or {}).get("items", [])]
     return [EnvironmentalGoodsLine(item=m.item, hs_code=m.hs_code, subheading=m.subheading, listed_as=m.listed_as,
                                    line=m.title, coverage=m.coverage, caveat=m.caveat)
@@ -49,14 +55,14 @@ def _lines(edition: egl.Edition, row: Declaration) -> list[EnvironmentalGoodsLin
 
 def matches(session: Session, *, row: Declaration) -> list[EnvironmentalGoodsLine]:
     """The goods items of a declaration that are under a listed subheading, each with the list's line and caveat."""
-    return _lines(green.edition(session), row)
+    return lines(green.edition(session), row)
 
 
 def matches_of(session: Session, *, rows: list[Declaration]) -> dict[int, list[EnvironmentalGoodsLine]]:
     """`matches` of each of many declarations (a list page, the officer's queue) by row id, against one
     reading of the edition in force."""
     edition = green.edition(session)
-    return {row.id: _lines(edition, row) for row in rows}
+    return {row.id: lines(edition, row) for row in rows}
 
 
 def _lodged(*, start: datetime, end: datetime, economy: str | None):

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.audit.service import append_rows
+from clearway.audit.service import append_rows, renamed
 from clearway.auth.core import Principal
 from clearway.controls import service as controls
 from clearway.declarations import service as declarations
@@ -22,6 +22,7 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.db import database_unavailable, transaction
 from clearway.errors import ClearwayError
+from clearway.flows import milestones
 from clearway.flows.ephyto_check import check_declaration as certificates_check, check_new as certificates_check_new
 from clearway.flows.seals import seals_check, seals_check_new
 from clearway.validation import parse
@@ -48,12 +49,27 @@ def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> bool
     """Every check of NEW_CHECKS on declarations lodged in this transaction (one, or a batch's together), with the
     findings and audit events `run_checks` would give each (per declaration in the same order: the checks'
     events, then the findings); whether any finding was raised."""
+    return _record(session, *_gather(session, rows))
+
+
+def _gather(session: Session, rows: list[declarations.Lodged]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the checks of NEW_CHECKS find on `rows`: (audit events, findings), nothing written yet."""
     events: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     for check in NEW_CHECKS:
         more_events, more_findings = check(session, rows=rows, actor=SYSTEM)
         events += more_events
         findings += more_findings
+    return events, findings
+
+
+def _record(session: Session, events: list[dict[str, Any]], findings: list[dict[str, Any]],
+            mrns: dict[str, str] | None = None) -> bool:
+    """Write what `_gather` found; `mrns`: {provisional MRN: MRN} of declarations numbered since (their events
+    and findings are about the MRN drawn). Whether any finding was raised."""
+    if mrns:
+        events = [renamed(e, mrns[e["entity_id"]]) if e["entity_id"] in mrns else e for e in events]
+        findings = [{**f, "mrn": mrns.get(f["mrn"], f["mrn"])} for f in findings]
     append_rows(session, events)
     controls.raise_on_new(session, findings=findings, actor=SYSTEM)
     return bool(findings)
@@ -68,14 +84,17 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
 def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn,
                   channel: str = "api") -> tuple[Declaration, bool, bool]:
     """(declaration, created, whether a check raised a finding on it): what the API needs to answer without
-    reading the findings back."""
-    row, created = declarations.lodge(session, principal=principal, decl=decl, channel=channel)
+    reading the findings back. The checks read what they need before the MRN is drawn (see
+    declarations.service.lodge_unnumbered), and what they found is written after."""
+    row, created = declarations.lodge_unnumbered(session, principal=principal, decl=decl, channel=channel)
     if not created:
         return row, False, True
-    raised = run_checks_new(session, rows=[declarations.Lodged(
+    found = _gather(session, [declarations.Lodged(
         row.id, row.mrn, row.lrn, row.status, True, economy=row.economy, type=row.type, content=row.content,
         containers=tuple(c.container for c in row.containers))])
-    return row, True, raised
+    milestones.store_pending(session)  # (what the commit would write: written before the draw)
+    mrns = declarations.number(session, row)
+    return row, True, _record(session, *found, mrns=mrns)
 
 
 def amend(session: Session, *, principal: Principal, mrn: str, reason: str, changes: dict[str, Any]) -> Declaration:

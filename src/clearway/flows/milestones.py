@@ -343,7 +343,9 @@ def _seen(session: Session, flush_context, instances=None) -> None:
             lodged.pop(obj.declaration_id, None)
 
 
-def _before_commit(session: Session) -> None:
+def store_pending(session: Session) -> None:
+    """The milestones of the declarations changed in this unit of work so far, written now rather than at the
+    commit (lodging writes them before an MRN is drawn: flows.lodging.lodge_checked)."""
     session.flush()
     ids = declarations.touched(session)
     lodged = declarations.lodged_now(session)
@@ -361,5 +363,5 @@ def _forget(session: Session, *_: object) -> None:
 
 
 event.listen(Session, "after_flush", _seen)
-event.listen(Session, "before_commit", _before_commit)
+event.listen(Session, "before_commit", store_pending)
 event.listen(Session, "after_rollback", _forget)

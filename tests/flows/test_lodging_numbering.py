@@ -1,0 +1,95 @@
+"""A lodgement draws its MRN last (issue 16, docs/decisions.md "MRNs stay consecutive"): the declaration is written
+under a provisional MRN, the checks read and the milestones are written, and only then is the office's counter
+advanced, the MRN written and the audit events and findings recorded under it; so the counter's row, locked by
+its advance until the commit, is held for a few statements, not the whole lodgement. Both databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+
+from clearway.audit.models import AuditEvent
+from clearway.controls.models import Finding
+from clearway.db import transaction
+from clearway.declarations import service
+from clearway.declarations.core import mrn_is_valid
+from clearway.declarations.models import Declaration
+from clearway.declarations.schemas import DeclarationIn
+from clearway.flows import lodging
+from clearway.validation import parse
+from tests.flows.test_lodging_batch import _set, importer  # noqa: F401 - importer: the fixture
+
+
+def _number(mrn: str) -> int:
+    return int(mrn[7:15])
+
+
+def test_the_counter_is_advanced_after_the_rows_the_checks_and_the_milestones(db, importer):  # noqa: F811
+    docs = [parse(DeclarationIn, d) for d in _set("O")[:2]]  # the same office
+    if db.backend == "postgresql":
+        # Another lodgement at the office while this one is written but not numbered yet commits at once: the
+        # counter's row is not locked yet (it would wait, and fail on the lock timeout, if the MRN were drawn
+        # first), and it takes the next number; this one, numbered after, the one after that.
+        with db.factory() as first:
+            row, created = service.lodge_unnumbered(first, principal=importer, decl=docs[0])
+            assert created and row.mrn.startswith(service.PROVISIONAL)
+            with transaction(db.factory) as other:
+                other.execute(text("SET LOCAL lock_timeout = '3s'"))
+                second, _ = lodging.lodge(other, principal=importer, decl=docs[1])
+            service.number(first, row)
+            first.commit()
+        assert _number(second.mrn) + 1 == _number(row.mrn)
+    else:
+        # SQLite runs one transaction at a time, so the order is read from the statements themselves.
+        statements: list[str] = []
+        with transaction(db.factory) as s:
+            raw = s.connection().connection.dbapi_connection
+            raw.set_trace_callback(statements.append)
+            row, created = lodging.lodge(s, principal=importer, decl=docs[0])
+            raw.set_trace_callback(None)
+
+        def at(start: str) -> int:
+            return next(k for k, sql in enumerate(statements) if sql.lstrip().startswith(start))
+
+        draw = at("UPDATE counters")
+        assert at("INSERT INTO declarations") < draw and at("INSERT INTO declaration_items") < draw
+        assert at("INSERT INTO timerelease_milestones") < draw
+        assert draw < at("UPDATE declarations SET mrn") and draw < at("INSERT INTO audit_events")
+    assert mrn_is_valid(row.mrn)
+
+
+def test_audit_events_and_findings_name_the_mrn_drawn(db, importer):  # noqa: F811
+    """The checks run before the draw (their events and findings made under the provisional MRN) and are written
+    under the MRN drawn: a seal hold, a missing certificate, a cleared one."""
+    lodged = {}
+    for d in _set("M"):
+        with transaction(db.factory) as s:
+            row, created = lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, d))
+        assert created
+        lodged[d["lrn"]] = row.mrn
+    with db.factory() as s:
+        stored = dict(s.execute(select(Declaration.lrn, Declaration.mrn)).all())
+        assert stored == lodged and all(mrn_is_valid(m) for m in stored.values())
+        events = s.execute(select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.data)).all()
+        assert not [e for e in events if e.entity_id.startswith(service.PROVISIONAL)]
+        accepted = sorted(e.entity_id for e in events if e.action == "declaration.accepted")
+        assert accepted == sorted(stored.values())
+        cleared = sorted(e.entity_id for e in events if e.action == "declaration.document_check_cleared")
+        assert cleared == sorted([lodged["M-cleared"], lodged["M-held"]])  # both cite the certificate received
+        raised = {json.loads(e.data)["finding"]: e.entity_id for e in events if e.action == "finding.raised"}
+        findings = s.execute(select(Finding.id, Declaration.lrn, Declaration.mrn)
+                             .join(Declaration, Declaration.id == Finding.declaration_id)).all()
+        assert {f.lrn for f in findings} >= {"M-missing", "M-mismatch", "M-held", "M-held-shirts"}
+        assert raised == {f.id: f.mrn for f in findings}
+
+
+def test_a_declaration_written_but_not_numbered_is_not_committed(db, importer):  # noqa: F811
+    with pytest.raises(RuntimeError, match="lodged but not numbered"), transaction(db.factory) as s:
+        service.lodge_unnumbered(s, principal=importer, decl=parse(DeclarationIn, _set("U")[0]))
+    with db.factory() as s:
+        assert s.scalars(select(Declaration.id)).all() == []
+    with transaction(db.factory) as s:  # and it drew no number
+        row, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, _set("U")[0]))
+    assert _number(row.mrn) == 1
