@@ -18,8 +18,8 @@ from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationLodged, DeclarationMinimal,
-                                           DeclarationOut, EnvironmentalGoodsLine, DeclarationPage, DeclarationSummary, FindingOut,
-                                           StatusEventOut, VersionOut)
+                                           DeclarationOut, DeclarationPage, DeclarationSummary, EnvironmentalGoodsLine,
+                                           FindingOut, StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
