@@ -61,7 +61,7 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
     # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
     assessment.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
-    release_if_ready(session, row=row, actor=principal.actor)
+    release_if_ready(session, row=row, actor=principal.actor, assessment=assessment)
     return row
 
 
@@ -77,11 +77,13 @@ def settlement(session: Session, row: Declaration, assessment: AssessmentRecord 
             "secured": at_currency_precision(security.amount if security is not None else Decimal(0), cur)}
 
 
-def release_if_ready(session: Session, *, row: Declaration, actor: str, after_control: bool = False):
+def release_if_ready(session: Session, *, row: Declaration, actor: str, after_control: bool = False,
+                     assessment: AssessmentRecord | None = None):
     """Release when the amount due is paid or secured AND no control finding is open. A green declaration
     (lane_selected) is released automatically; one under control only when the control is done
-    (`after_control=True`, for the inspection flow). Returns the Release or None."""
-    assessment = tariff.latest(session, row.id)
+    (`after_control=True`, for the inspection flow). Returns the Release or None. `assessment`: the latest,
+    when the caller has just made it."""
+    assessment = assessment or tariff.latest(session, row.id)
     if assessment is None or assessment.declaration_version != row.version:
         return None
     if row.status == "lane_selected" and assessment.lane == "green":
@@ -173,7 +175,11 @@ def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
 
 def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
     """The assessment in force, with what is paid, secured and still due, and the release code."""
-    row = declarations.load_for_read(session, principal=principal, mrn=mrn)
+    return view_of(session, declarations.get(session, principal=principal, mrn=mrn))
+
+
+def view_of(session: Session, row: Declaration) -> dict[str, Any]:
+    """`view` of a declaration read already (by `declarations.get`, under the reader's access rule)."""
     assessment = tariff.latest(session, row.id)
     if assessment is None:
         raise NotFound(f"declaration {row.mrn} is not assessed yet: POST /api/v1/declarations/{row.mrn}/assessment")
