@@ -131,6 +131,38 @@ def db_upgrade() -> None:
     out.print("database is at the latest schema")
 
 
+@db_app.command("detach-month")
+def db_detach_month(month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="a month before the current one")]) -> None:
+    """Take the declarations lodged in MONTH out of the live tables (PostgreSQL): their monthly partitions are
+    detached and every row that refers to them moved to tables named after the month, for pg_dump to archive and
+    DROP TABLE to remove (docs/scaling.md). Nothing is deleted unarchived."""
+    import re
+
+    from rich.table import Table
+
+    from clearway import partitions
+    from clearway.db import utcnow
+    from clearway.declarations.partitions import DECLARATIONS, detach
+
+    found = re.fullmatch(r"(\d{4})-(\d{2})", month)
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        fail(f"month: {month!r} is not a month written YYYY-MM")
+    chosen = partitions.Month(int(found.group(1)), int(found.group(2)))
+    if chosen.start >= partitions.Month.of(utcnow()).start:
+        fail(f"month: {month} is not over yet: only a month before the current one is detached")
+    with uow() as session:
+        conn = session.connection()
+        if not partitions.partitioned(conn, DECLARATIONS):
+            out.print("the declarations are one table here (SQLite): nothing to detach")
+            return
+        tables = detach(conn, chosen)
+        table = Table("table", "rows")
+        for name, count in tables:
+            table.add_row(name, str(count))
+    out.print(table)
+    out.print(f"archive them with pg_dump {' '.join(f'-t {name}' for name, _ in tables)}, then DROP TABLE each")
+
+
 @hs_app.command("search")
 def hs_search(words: Annotated[str, typer.Argument(help="e.g. 'fresh oranges'")],
               limit: Annotated[int, typer.Option()] = 10) -> None:
@@ -180,22 +212,23 @@ def audit_seal() -> None:
 @audit_app.command("partitions")
 def audit_partitions(ahead: Annotated[int, typer.Option(
         min=0, max=120, help="months to make past the current one")] = 3) -> None:
-    """Make the audit log's monthly partitions up to AHEAD months from now (PostgreSQL; each server's sealer does
-    this once an hour) and list each with its number of events."""
+    """Make the monthly partitions of the audit log, the declarations and their history up to AHEAD months from
+    now (PostgreSQL; each server's sealer does this once an hour) and list each with its number of rows."""
     from rich.table import Table
 
-    from clearway.audit import partitions
+    from clearway import partitions
     from clearway.db import utcnow
 
     with uow() as session:
         conn = session.connection()
-        if not partitions.partitioned(conn):
+        if not partitions.partitioned(conn, partitions.every_parent()[0]):
             out.print("the audit log is one table here (SQLite): nothing to partition")
             return
-        made = partitions.ensure(conn, now=utcnow(), ahead=ahead)
-        table = Table("partition", "events")
-        for name, count in partitions.months(conn):
-            table.add_row(name, str(count))
+        made = partitions.ensure_all(conn, now=utcnow(), ahead=ahead)
+        table = Table("partition", "rows")
+        for parent in partitions.every_parent():
+            for name, count in partitions.months(conn, parent):
+                table.add_row(name, str(count))
     out.print(table)
     out.print(f"{len(made)} partition(s) made" + (f": {', '.join(made)}" if made else ""))
 

@@ -92,7 +92,7 @@ def list_(who: Who, ctx: Ctx,
           accepted_to: Annotated[DateOrTime | None, Query(
               description="before this time, or up to the end (24:00 UTC) of this date")] = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          after: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the `next` cursor of the previous page")] = None,
+          after: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="the `next` cursor of the previous page")] = None,
           ) -> DeclarationPage:
     with ctx.uow() as session:
         rows, nxt = service.list_declarations(session, principal=who, status=status, office=office,

@@ -1,7 +1,7 @@
 """The sealer as a background thread of the server: every interval it seals what has been committed since.
 Each worker process runs one; on PostgreSQL they take turns by an advisory lock, and a worker that finds the
-lock taken simply waits for the next tick. Once an hour it also makes the audit log's coming months' partitions
-(PostgreSQL; audit/partitions.py)."""
+lock taken simply waits for the next tick. Once an hour it also makes the coming months' partitions of the audit
+log and the declarations (PostgreSQL; clearway/partitions.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearway.audit import partitions
+from clearway import partitions
 from clearway.audit.service import seal_all
 from clearway.db import transaction, utcnow
 
@@ -52,8 +52,8 @@ class Sealer:
     def upkeep(self) -> None:
         try:
             with transaction(self.factory) as session:
-                made = partitions.ensure(session.connection(), now=utcnow())
+                made = partitions.ensure_all(session.connection(), now=utcnow())
             if made:
-                log.info("audit log partitions made: %s", ", ".join(made))
+                log.info("monthly partitions made: %s", ", ".join(made))
         except Exception:  # noqa: BLE001 - retried at the next check; events meanwhile go to the default partition
-            log.exception("making the audit log's coming partitions failed; retrying in an hour")
+            log.exception("making the coming months' partitions failed; retrying in an hour")

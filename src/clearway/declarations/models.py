@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearway.db import Base, Money, UTCDateTime
@@ -18,7 +18,9 @@ class Declaration(Base):
         Index("ix_declarations_office_accepted", "office", "accepted_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Month-numbered on PostgreSQL, where declarations are partitioned by it (declarations/partitions.py); every
+    # column that refers to a declaration takes this type (a foreign key without a type of its own does).
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     mrn: Mapped[str] = mapped_column(String(16), unique=True)
     lrn: Mapped[str] = mapped_column(String(35))
     declarant_id: Mapped[str] = mapped_column(String(80))

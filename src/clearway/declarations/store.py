@@ -35,8 +35,13 @@ VERSION = ("INSERT INTO declaration_versions (declaration_id, version, content, 
            "VALUES (:declaration_id, 1, {content}, :at, :actor, :reason)")
 # PostgreSQL: a whole single lodgement in one statement (one round trip instead of six), each child table's rows
 # as parallel arrays; the declaration, or nothing at all when the LRN was lodged meanwhile (as NEW_DECLARATION).
+# Its declarations are partitioned by month (declarations/partitions.py): the LRN and MRN are unique in
+# declaration_keys, whose row draws the month-numbered id and is written first; nothing when the LRN is taken.
 LODGEMENT_PG = (
-    "WITH d AS (" + NEW_DECLARATION + "), "
+    "WITH k AS (INSERT INTO declaration_keys (declarant_id, lrn, mrn) VALUES (:declarant_id, :lrn, :mrn) "
+    "ON CONFLICT (declarant_id, lrn) DO NOTHING RETURNING id), "
+    "d AS (" + DECLARATION.replace("(mrn,", "(id, mrn,").replace(") VALUES (:mrn,", ") SELECT k.id, :mrn,")
+    .replace(", :at, :at) RETURNING id", ", :at, :at FROM k RETURNING id") + "), "
     "i AS (INSERT INTO declaration_items (declaration_id, line, hs_code, description, origin, quantity, unit, "
     "gross_weight_kg, net_weight_kg, value) SELECT d.id, t.* FROM d, unnest(CAST(:lines AS INTEGER[]), "
     "CAST(:codes AS TEXT[]), CAST(:descriptions AS TEXT[]), CAST(:origins AS TEXT[]), CAST(:quantities AS NUMERIC[]), "
@@ -51,11 +56,21 @@ LODGEMENT_PG = (
     "SELECT d.id, 1, {content}, :at, :actor, :reason FROM d) "
     "SELECT d.id, (SELECT id FROM s), ARRAY(SELECT id FROM c ORDER BY id) FROM d")
 BY_LRN = "SELECT id FROM declarations WHERE declarant_id = :declarant_id AND lrn = :lrn"
+BY_LRN_PG = "SELECT id FROM declaration_keys WHERE declarant_id = :declarant_id AND lrn = :lrn"
 # A declaration written with a provisional MRN gets its drawn one (declarations.service.number).
 SET_MRN = "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id"
+SET_MRN_PG = ("WITH k AS (UPDATE declaration_keys SET mrn = :mrn WHERE id = :declaration_id) "
+              "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id")
+# A batch's declarations on PostgreSQL: their keys first, which draw their ids (then the declarations are copied).
+DECLARATION_PG = DECLARATION.removesuffix(" RETURNING id").replace("(mrn,", "(id, mrn,").replace("VALUES (:mrn,",
+                                                                                                 "VALUES (:id, :mrn,")
+KEYS_PG = ("INSERT INTO declaration_keys (declarant_id, lrn, mrn) SELECT * FROM unnest(CAST(:declarants AS TEXT[]), "
+           "CAST(:lrns AS TEXT[]), CAST(:mrns AS TEXT[])) RETURNING mrn, id")
 # A batch's LRNs and first versions are asked for in one statement each (`known`, `first_contents`): the lists are
 # spliced in as numbered parameters.
 KNOWN = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE declarant_id = :declarant_id AND lrn IN ({lrns})"
+KNOWN_PG = ("SELECT d.id, d.lrn, d.mrn, d.status, d.fingerprint FROM declaration_keys k JOIN declarations d ON d.id = k.id "
+            "WHERE k.declarant_id = :declarant_id AND k.lrn IN ({lrns})")
 FIRST = "SELECT declaration_id, content FROM declaration_versions WHERE version = 1 AND declaration_id IN ({ids})"
 
 
@@ -81,6 +96,10 @@ class Binder:
         self.dialect = session.get_bind().dialect.name
         self.sql = _SQL["postgresql" if self.dialect == "postgresql" else "sqlite"]
         self.cursor = driver_cursor(session)
+
+    def name(self, name: str) -> str:
+        """The statement `name`, or its PostgreSQL form `name`_PG there."""
+        return f"{name}_PG" if self.dialect == "postgresql" and f"{name}_PG" in self.sql else name
 
     def time(self, value: datetime) -> Any:
         return stored_time(self.dialect, value)
@@ -124,7 +143,7 @@ class Binder:
         for k in range(0, len(values), PART):
             part = values[k:k + PART]
             marks = ", ".join(f":{key}_{i}" for i in range(len(part)))
-            sql = _for(self.dialect, globals()[name].replace("{" + key + "}", marks))
+            sql = _for(self.dialect, globals()[self.name(name)].replace("{" + key + "}", marks))
             self.cursor.execute(sql, {**params, **{f"{key}_{i}": v for i, v in enumerate(part)}})
             out.extend(self.cursor.fetchall())
         return out
@@ -135,11 +154,13 @@ def json_text(data: Any) -> str:
 
 
 def by_lrn(session: Session, *, declarant_id: str, lrn: str) -> int | None:
-    return Binder(session).one("BY_LRN", {"declarant_id": declarant_id, "lrn": lrn})
+    b = Binder(session)
+    return b.one(b.name("BY_LRN"), {"declarant_id": declarant_id, "lrn": lrn})
 
 
 def set_mrn(session: Session, *, declaration_id: int, mrn: str) -> None:
-    Binder(session).run("SET_MRN", {"declaration_id": declaration_id, "mrn": mrn})
+    b = Binder(session)
+    b.run(b.name("SET_MRN"), {"declaration_id": declaration_id, "mrn": mrn})
 
 
 def known(session: Session, *, declarant_id: str, lrns: list[str]) -> dict[str, tuple[int, str, str, str]]:
@@ -165,7 +186,7 @@ def _copy_of(sql: str) -> tuple[str, list[tuple[str | None, Any]]]:
     return f"COPY {table} ({columns}) FROM STDIN", how
 
 
-_COPY = {name: _copy_of(globals()[name]) for name in ("ITEM", "DOCUMENT", "VERSION")} | {
+_COPY = {name: _copy_of(globals()[name]) for name in ("ITEM", "DOCUMENT", "VERSION", "DECLARATION_PG")} | {
     name: _copy_of(globals()[name].removesuffix(" RETURNING id")) for name in ("CONTAINER", "STATUS", "DECLARATION")}
 
 
@@ -185,11 +206,12 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
     when = b.time(at)
     texts = [json_text(one["content"]) for one in lodgements]
     rows = [{**one["head"], "content": text, "at": when, "status": "accepted"} for one, text in zip(lodgements, texts)]
-    if b.dialect == "postgresql":  # copied, then their ids read by MRN at once
-        b.copy("DECLARATION", rows)
-        b.cursor.execute("SELECT mrn, id FROM declarations WHERE mrn = ANY(%s)", ([row["mrn"] for row in rows],))
+    if b.dialect == "postgresql":  # their keys draw their ids, then the declarations are copied with them
+        b.cursor.execute(b.sql["KEYS_PG"], {"declarants": [row["declarant_id"] for row in rows],
+                                            "lrns": [row["lrn"] for row in rows], "mrns": [row["mrn"] for row in rows]})
         by_mrn = dict(b.cursor.fetchall())
         ids = [by_mrn[row["mrn"]] for row in rows]
+        b.copy("DECLARATION_PG", [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
     else:  # SQLite's executemany drops what RETURNING gives; its prepared statement run row by row costs as little
         ids = [b.one("DECLARATION", row) for row in rows]
     b.copy("ITEM", [b.item(it, new_id) for new_id, one in zip(ids, lodgements) for it in one["items"]])

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 import polars as pl
-from sqlalchemy import Connection, Integer, String, and_, any_, bindparam, case, cast, delete, event, func, insert, select
+from sqlalchemy import BigInteger, Connection, String, and_, any_, bindparam, case, cast, delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -262,7 +262,7 @@ def _insert(conn: Connection, rows: list[dict]) -> None:
 _IDS = bindparam("ids", expanding=True)
 # PostgreSQL takes the list as one array parameter: expanded into each of the query's eight subqueries, 500 ids
 # are 4,000 parameters to bind, about 15 µs of CPU a declaration in a batch's refresh (issue 16).
-_ID_ARRAY = bindparam("ids", type_=ARRAY(Integer))
+_ID_ARRAY = bindparam("ids", type_=ARRAY(BigInteger))
 
 
 @cache
@@ -321,14 +321,16 @@ def refresh_ids(session: Session, ids: Iterable[int],
 
 
 def backfill(conn: Connection, *, chunk: int = 20_000) -> int:
-    """Every declaration's milestones from its history, by ranges of ids (migration 1001, benchmarks)."""
-    top = conn.execute(select(func.max(Declaration.id))).scalar()
-    if top is None:  # nothing to fill (and no other domain's table read: migration 1001 on a new database)
-        return 0
-    written = 0
-    for lo in range(0, top + 1, chunk):
-        written += refresh(conn, scope=lambda column, lo=lo: column.between(lo, lo + chunk - 1))
-    return written
+    """Every declaration's milestones from its history, `chunk` declarations at a time by ranges of their ids
+    (migration 1001, benchmarks; ids are month-numbered on PostgreSQL, so the ranges are read, not counted)."""
+    written, after = 0, None
+    while True:
+        ids = select(Declaration.id).order_by(Declaration.id).limit(chunk)
+        ids = conn.execute(ids if after is None else ids.where(Declaration.id > after)).scalars().all()
+        if not ids:  # all filled (and no other domain's table read: migration 1001 on a new database)
+            return written
+        written += refresh(conn, scope=lambda column, lo=ids[0], hi=ids[-1]: column.between(lo, hi))
+        after = ids[-1]
 
 
 def _seen(session: Session, flush_context, instances=None) -> None:
