@@ -260,10 +260,17 @@ def test_an_lrn_lodged_meanwhile_by_another_transaction_answers_that_declaration
     with transaction(db.factory) as s:
         first, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
     assert created
-    monkeypatch.setattr(store, "by_lrn", lambda *a, **k: None)  # the lookup ran before the other one committed
+    real, calls = store.by_lrn, []
+
+    def missed_first(*a, **k):  # each lodgement's first lookup ran before the other one committed
+        calls.append(a)
+        return None if len(calls) == 1 else real(*a, **k)
+
+    monkeypatch.setattr(store, "by_lrn", missed_first)
     with transaction(db.factory) as s:
         again, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
         assert (again.id, again.mrn, created) == (first.id, first.mrn, False)
+    calls.clear()
     with pytest.raises(Conflict, match=f"with different content; use a new LRN or amend {first.mrn}"), \
             transaction(db.factory) as s:
         service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1", office="AUMEL")))

@@ -121,8 +121,9 @@ def test_the_migration_keeps_every_row_and_id_and_the_downgrade_gives_one_table_
         with transaction(factory) as session:
             new, created = lodging.lodge(session, principal=who, decl=parse(DeclarationIn, declaration(lrn="NEW-1")))
             assert created and new.id >= Month(2026, 12).first_id
-        with engine.begin() as conn:  # the foreign keys hold: removing the declaration takes its history along
-            conn.execute(text("DELETE FROM declarations WHERE id = :d"), {"d": old})
+        with engine.begin() as conn:  # the foreign keys hold: removing its keys takes the declaration and all along
+            conn.execute(text("DELETE FROM declaration_keys WHERE id = :d"), {"d": old})
+            assert conn.execute(text("SELECT count(*) FROM declarations WHERE id = :d"), {"d": old}).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM wco_deliveries")).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM declaration_status_events WHERE declaration_id = :d"),
                                 {"d": old}).scalar() == 0
@@ -140,16 +141,23 @@ def test_the_migration_keeps_every_row_and_id_and_the_downgrade_gives_one_table_
         engine.dispose()
 
 
+def _raw_declaration(conn, ident: int) -> None:
+    """A declaration of id `ident` as lodging writes its row: its keys' row first."""
+    conn.execute(text("INSERT INTO declaration_keys (id, declarant_id, lrn, mrn) VALUES (:i, 'P', 'L', "
+                      "'31AUSYD00000017')"), {"i": ident})
+    conn.execute(text(
+        "INSERT INTO declarations (id, mrn, lrn, declarant_id, type, economy, office, status, channel, version, "
+        "fingerprint, content, accepted_at, updated_at) VALUES (:i, '31AUSYD00000017', 'L', 'P', 'IM', 'AU', 'AUSYD', "
+        "'accepted', 'api', 1, 'f', '{}', now(), now())"), {"i": ident})
+
+
 def test_a_month_made_late_takes_over_what_may_move_and_leaves_what_is_referred_to(tmp_path):
     engine = make_engine(own_database("postgresql", tmp_path, SCHEMA))
     try:
         migrate(engine)
         ident = Month(2031, 5).first_id + 7  # lodged in May 2031, before its month's tables were made
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO declarations (id, mrn, lrn, declarant_id, type, economy, office, status, channel, "
-                "version, fingerprint, content, accepted_at, updated_at) VALUES (:i, '31AUSYD00000017', 'L', 'P', "
-                "'IM', 'AU', 'AUSYD', 'accepted', 'api', 1, 'f', '{}', now(), now())"), {"i": ident})
+            _raw_declaration(conn, ident)
             conn.execute(text("INSERT INTO declaration_status_events (declaration_id, to_status, at, actor) "
                               "VALUES (:i, 'accepted', now(), 'test')"), {"i": ident})
             conn.execute(text("INSERT INTO declaration_versions (declaration_id, version, content, created_at, actor) "
@@ -204,10 +212,7 @@ def test_a_month_detached_leaves_the_live_tables_and_keeps_every_row_in_tables_o
                 clearance.assess(session, principal=officer, mrn=mrns[-1])
         later = Month(2031, 5).first_id + 1  # another month's declaration, with an item
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO declarations (id, mrn, lrn, declarant_id, type, economy, office, status, channel, "
-                "version, fingerprint, content, accepted_at, updated_at) VALUES (:i, '31AUSYD00000017', 'L', 'P', "
-                "'IM', 'AU', 'AUSYD', 'accepted', 'api', 1, 'f', '{}', now(), now())"), {"i": later})
+            _raw_declaration(conn, later)
             conn.execute(text("INSERT INTO declaration_items (declaration_id, line, description, origin, quantity, unit, value) "
                               "VALUES (:i, 1, 'oranges', 'US', 1, 'kg', 1)"), {"i": later})
         month = Month.of(datetime.now(UTC))
@@ -222,7 +227,7 @@ def test_a_month_detached_leaves_the_live_tables_and_keeps_every_row_in_tables_o
         suffix = f"_{month.year:04d}_{month.month:02d}"
         with engine.connect() as conn:
             for table in live:  # every row of the month is in its month's table, and only there
-                mine = 1 if table in ("declarations", "declaration_items") else 0
+                mine = 1 if table in ("declarations", "declaration_items", "declaration_keys") else 0
                 assert tables[table + suffix] == before[table] - mine, table
                 assert _count(conn, table) == mine, table
             assert tables["risk_rule_hits" + suffix] == hits

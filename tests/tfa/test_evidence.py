@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import text
+
 from clearway.db import transaction
 from clearway.declarations.models import Declaration, DeclarationDocument
 from clearway.payments.models import Payment
@@ -18,9 +20,13 @@ T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 def _declaration(session, n: int, economy: str, declarant: str, arrival: datetime | None) -> Declaration:
     content = {"arrival": arrival.isoformat().replace("+00:00", "Z")} if arrival else {}
-    row = Declaration(mrn=f"26{economy}TEST{n:07d}", lrn=f"L{n}", declarant_id=declarant, type="IM", economy=economy,
-                      office=f"{economy}SYD", status="accepted", version=1, fingerprint="x" * 64, content=content,
-                      accepted_at=T0, updated_at=T0)
+    keys = {"mrn": f"26{economy}TEST{n:07d}", "lrn": f"L{n}", "declarant_id": declarant}
+    ident = None
+    if session.get_bind().dialect.name == "postgresql":  # its keys' row first, as lodging writes it
+        ident = session.execute(text("INSERT INTO declaration_keys (declarant_id, lrn, mrn) "
+                                     "VALUES (:declarant_id, :lrn, :mrn) RETURNING id"), keys).scalar_one()
+    row = Declaration(id=ident, **keys, type="IM", economy=economy, office=f"{economy}SYD", status="accepted",
+                      version=1, fingerprint="x" * 64, content=content, accepted_at=T0, updated_at=T0)
     session.add(row)
     session.flush()
     return row

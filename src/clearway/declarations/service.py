@@ -146,10 +146,9 @@ def lodge_unnumbered(session: Session, *, principal: Principal, decl: Declaratio
     be done before the draw is done before it: the rows, the checks' reads, the milestones (flows.lodging). An
     LRN lodged meanwhile by another transaction is found at the insert, before any number is drawn."""
     data, digest = _lodgeable(principal, decl, channel)
-    if store.by_lrn(session, declarant_id=decl.declarant.id or "", lrn=decl.lrn) is not None:
-        existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
-        if existing is not None:
-            return _same_or_conflict(session, existing, digest), False
+    existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+    if existing is not None:
+        return _same_or_conflict(session, existing, digest), False
     now = utcnow()
     mrn = PROVISIONAL + secrets.token_hex(8)[:15]
     row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
@@ -201,8 +200,10 @@ event.listen(Session, "after_rollback", _forget_unnumbered)
 
 
 def _by_lrn(session: Session, declarant_id: str, lrn: str) -> Declaration | None:
-    return session.scalars(select(Declaration).where(Declaration.declarant_id == declarant_id,
-                                                     Declaration.lrn == lrn)).one_or_none()
+    """The declarant's declaration `lrn`, found by its key (store.by_lrn: PostgreSQL's declaration_keys) and read
+    by its id (in its month's partition alone)."""
+    ident = store.by_lrn(session, declarant_id=declarant_id, lrn=lrn)
+    return None if ident is None else session.get(Declaration, ident)
 
 
 def _same_or_conflict(session: Session, existing: Declaration, digest: str) -> Declaration:
