@@ -28,6 +28,7 @@ from clearway.audit.signing import load as load_key
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.errors import type_uri
+from clearway.flows.partitions import MONTHLY
 from clearway.db import migrate as run_migrations
 from clearway import observe, route_index, tracing
 from clearway.limits_http import RateLimit
@@ -167,8 +168,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
         # than the work can use only queue behind each other: on the embedded SQLite (one writer at a
         # time) one thread gave the best throughput and latency, 8 threads half of it.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        sealer = Sealer(app.state.ctx.factory, key=audit_key,
-                        seconds=settings.audit_seal_ms / 1000)
+        sealer = Sealer(app.state.ctx.factory, key=audit_key, seconds=settings.audit_seal_ms / 1000,
+                        monthly=MONTHLY)
         sealer.start()
         if warm:
             app.state.warming = threading.Thread(target=_warm_finder, args=(app.state.ctx,), name="warm-hs-finder",

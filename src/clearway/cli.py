@@ -218,15 +218,16 @@ def audit_partitions(ahead: Annotated[int, typer.Option(
 
     from clearway import partitions
     from clearway.db import utcnow
+    from clearway.flows.partitions import MONTHLY, ensure_all
 
     with uow() as session:
         conn = session.connection()
-        if not partitions.partitioned(conn, partitions.every_parent()[0]):
+        if not partitions.partitioned(conn, MONTHLY[0]):
             out.print("the audit log is one table here (SQLite): nothing to partition")
             return
-        made = partitions.ensure_all(conn, now=utcnow(), ahead=ahead)
+        made = ensure_all(conn, now=utcnow(), ahead=ahead)
         table = Table("partition", "rows")
-        for parent in partitions.every_parent():
+        for parent in MONTHLY:
             for name, count in partitions.months(conn, parent):
                 table.add_row(name, str(count))
     out.print(table)

@@ -141,15 +141,3 @@ def _make(conn: Connection, parent: Parent, month: Month) -> bool:
     conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{table}_bound"'))
     return True
 
-
-def every_parent() -> tuple[Parent, ...]:
-    """Every table partitioned by month: the audit log, the declarations and their history."""
-    from clearway.audit.partitions import AUDIT
-    from clearway.declarations.partitions import PARENTS
-
-    return (AUDIT, *PARENTS)
-
-
-def ensure_all(conn: Connection, *, now: datetime, ahead: int = AHEAD) -> list[str]:
-    """`ensure` for every table partitioned by month (the sealer's upkeep, `clearway audit partitions`)."""
-    return ensure(conn, every_parent(), now=now, ahead=ahead)

@@ -22,6 +22,7 @@ from sqlalchemy import select, text
 
 import clearway.db
 from clearway import partitions
+from clearway.audit.sealer import Sealer
 from clearway.auth.service import authenticate, create_key
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations.models import Declaration
@@ -30,6 +31,7 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.demo_goods import declaration as demo_declaration
 from clearway.errors import Conflict
 from clearway.flows import clearance, lodging
+from clearway.flows.partitions import MONTHLY
 from clearway.partitions import Month
 from clearway.validation import parse
 from tests.certificates.factories import declaration
@@ -261,3 +263,20 @@ def test_the_cli_detaches_only_a_month_that_is_over(tmp_path):
                          capture_output=True, text=True, timeout=120, env=env)
     assert run.returncode == 0, run.stderr
     assert "declarations_2019_01" in run.stdout and "pg_dump" in run.stdout
+
+
+def test_the_servers_sealer_makes_the_coming_months_of_the_declarations_too(tmp_path):
+    engine = make_engine(own_database("postgresql", tmp_path, SCHEMA))
+    try:
+        migrate(engine)
+        coming = Month.of(datetime.now(UTC)).next()
+        gone = [p.table(coming) for p in PARENTS]
+        with engine.begin() as conn:  # a coming month missing (made before, taken away here)
+            for parent, table in zip(PARENTS, gone):
+                conn.execute(text(f'ALTER TABLE {parent.name} DETACH PARTITION "{table}"'))
+                conn.execute(text(f'DROP TABLE "{table}"'))
+        Sealer(make_sessionmaker(engine), key=None, seconds=60, monthly=MONTHLY).upkeep()
+        with engine.connect() as conn:
+            assert all(table in partitions.names(conn, parent) for parent, table in zip(PARENTS, gone))
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway import partitions
+from clearway.audit.partitions import AUDIT
 from clearway.audit.service import seal_all
 from clearway.db import transaction, utcnow
 
@@ -21,8 +22,10 @@ UPKEEP_SECONDS = 3600.0  # between two checks that the coming months' partitions
 
 
 class Sealer:
-    def __init__(self, factory: sessionmaker[Session], *, key: Ed25519PrivateKey | None, seconds: float) -> None:
-        self.factory, self.key, self.seconds = factory, key, seconds
+    def __init__(self, factory: sessionmaker[Session], *, key: Ed25519PrivateKey | None, seconds: float,
+                 monthly: tuple[partitions.Parent, ...] = (AUDIT,)) -> None:
+        """`monthly`: the tables partitioned by month whose coming months it makes (the server's: every one)."""
+        self.factory, self.key, self.seconds, self.monthly = factory, key, seconds, monthly
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
         self._upkeep_due = 0.0  # monotonic time of the next partitions check (the first tick checks)
@@ -52,7 +55,7 @@ class Sealer:
     def upkeep(self) -> None:
         try:
             with transaction(self.factory) as session:
-                made = partitions.ensure_all(session.connection(), now=utcnow())
+                made = partitions.ensure(session.connection(), self.monthly, now=utcnow())
             if made:
                 log.info("monthly partitions made: %s", ", ".join(made))
         except Exception:  # noqa: BLE001 - retried at the next check; events meanwhile go to the default partition

@@ -104,10 +104,6 @@ class Binder:
         self.sql = _SQL["postgresql" if self.dialect == "postgresql" else "sqlite"]
         self.cursor = driver_cursor(session)
 
-    def name(self, name: str) -> str:
-        """The statement `name`, or its PostgreSQL form `name`_PG there."""
-        return f"{name}_PG" if self.dialect == "postgresql" and f"{name}_PG" in self.sql else name
-
     def time(self, value: datetime) -> Any:
         return stored_time(self.dialect, value)
 
@@ -150,7 +146,7 @@ class Binder:
         for k in range(0, len(values), PART):
             part = values[k:k + PART]
             marks = ", ".join(f":{key}_{i}" for i in range(len(part)))
-            sql = _for(self.dialect, globals()[self.name(name)].replace("{" + key + "}", marks))
+            sql = _for(self.dialect, globals()[name].replace("{" + key + "}", marks))
             self.cursor.execute(sql, {**params, **{f"{key}_{i}": v for i, v in enumerate(part)}})
             out.extend(self.cursor.fetchall())
         return out
@@ -162,7 +158,7 @@ def json_text(data: Any) -> str:
 
 def by_lrn(session: Session, *, declarant_id: str, lrn: str) -> int | None:
     b = Binder(session)
-    return b.one(b.name("BY_LRN"), {"declarant_id": declarant_id, "lrn": lrn})
+    return b.one("BY_LRN_PG" if b.dialect == "postgresql" else "BY_LRN", {"declarant_id": declarant_id, "lrn": lrn})
 
 
 def set_mrn(session: Session, *, declaration_id: int, mrn: str) -> None:
