@@ -280,16 +280,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
 
 
-def migrate(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database to the latest schema (every domain's migration branch)."""
-    from alembic import command
+def alembic_config(conn: Connection) -> Any:
+    """Alembic's configuration of Clearway's migrations, run on `conn`."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to the latest schema (every domain's migration branch)."""
+    from alembic import command
+
     with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        command.upgrade(alembic_config(conn), revision)
         conn.commit()
 
 

@@ -46,6 +46,11 @@ class Month:
         return datetime(self.year, self.month, 1, tzinfo=UTC)
 
     @property
+    def suffix(self) -> str:
+        """What a month's tables are named with: `_2026_12`."""
+        return f"_{self.year:04d}_{self.month:02d}"
+
+    @property
     def first_id(self) -> int:
         """The lowest month-numbered id of this month."""
         return (self.year * 100 + self.month) * ID_SPAN
@@ -62,7 +67,7 @@ class Parent:
     moves: bool = True
 
     def table(self, month: Month) -> str:
-        return f"{self.name}_{month.year:04d}_{month.month:02d}"
+        return f"{self.name}{month.suffix}"
 
     @property
     def default(self) -> str:

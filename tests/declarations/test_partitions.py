@@ -13,18 +13,15 @@ import random
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import select, text
 
-import clearway.db
 from clearway import partitions
 from clearway.audit.sealer import Sealer
 from clearway.auth.service import authenticate, create_key
-from clearway.db import make_engine, make_sessionmaker, migrate, transaction
+from clearway.db import alembic_config, make_engine, make_sessionmaker, migrate, transaction
 from clearway.declarations.models import Declaration
 from clearway.declarations.partitions import DECLARATIONS, PARENTS, STATUS_EVENTS, VERSIONS, detach
 from clearway.declarations.schemas import DeclarationIn
@@ -80,13 +77,6 @@ def test_each_declaration_and_its_history_land_in_the_month_of_its_id_and_its_lr
         assert {mrn: i for mrn, (i, _) in keys_.items()} == rows
 
 
-def _config(conn) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(clearway.db.__file__).parent / "migrations"))
-    cfg.attributes["connection"] = conn
-    return cfg
-
-
 def test_the_migration_keeps_every_row_and_id_and_the_downgrade_gives_one_table_back(tmp_path):
     engine = make_engine(own_database("postgresql", tmp_path, SCHEMA))
     factory = make_sessionmaker(engine)
@@ -130,7 +120,7 @@ def test_the_migration_keeps_every_row_and_id_and_the_downgrade_gives_one_table_
             assert conn.execute(text("SELECT count(*) FROM declaration_status_events WHERE declaration_id = :d"),
                                 {"d": old}).scalar() == 0
         with engine.connect() as conn:
-            command.downgrade(_config(conn), "0006_core_audit_partitions")
+            command.downgrade(alembic_config(conn), "0006_core_audit_partitions")
             conn.commit()
         with engine.connect() as conn:
             assert not any(partitions.partitioned(conn, p) for p in PARENTS)
@@ -203,21 +193,22 @@ def test_a_month_detached_leaves_the_live_tables_and_keeps_every_row_in_tables_o
     try:
         migrate(engine)
         who, officer = _principals(factory, "AU-DEMO-BROKER-1")  # the demo's declarant
-        mrns = []
-        rng = random.Random(5)
-        for k in range(3):  # lodged and assessed this month: items, history, assessments, lanes and their hits
-            doc = {**demo_declaration("AU", k, rng), "lrn": f"D-{k}"}
-            with transaction(factory) as session:
+        rng, ids = random.Random(5), []
+        # Lodged and assessed in one transaction, so in one month whenever the test runs (the ids' month is the
+        # transaction's): items, history, assessments, lanes and their hits.
+        with transaction(factory) as session:
+            for k in range(3):
+                doc = {**demo_declaration("AU", k, rng), "lrn": f"D-{k}"}
                 row, _ = lodging.lodge(session, principal=who, decl=parse(DeclarationIn, doc))
-                mrns.append(row.mrn)
-            with transaction(factory) as session:
-                clearance.assess(session, principal=officer, mrn=mrns[-1])
+                clearance.assess(session, principal=officer, mrn=row.mrn)
+                ids.append(row.id)
         later = Month(2031, 5).first_id + 1  # another month's declaration, with an item
         with engine.begin() as conn:
             _raw_declaration(conn, later)
             conn.execute(text("INSERT INTO declaration_items (declaration_id, line, description, origin, quantity, unit, value) "
                               "VALUES (:i, 1, 'oranges', 'US', 1, 'kg', 1)"), {"i": later})
-        month = Month.of(datetime.now(UTC))
+        month = Month.of_id(ids[0])
+        assert {Month.of_id(i) for i in ids} == {month}
         live = ("declarations", "declaration_items", "declaration_status_events", "declaration_versions",
                 "tariff_assessments", "risk_lane_decisions", "timerelease_milestones", "declaration_keys")
         with engine.connect() as conn:
@@ -251,7 +242,7 @@ def test_the_cli_detaches_only_a_month_that_is_over(tmp_path):
     engine = make_engine(url)
     migrate(engine)
     engine.dispose()
-    now = Month.of(datetime.now(UTC))
+    now = Month.of(datetime.now(UTC)).next()  # not over yet, even if the month turns during the test
     env = {**os.environ, "CLEARWAY_DATABASE_URL": url, "COLUMNS": "200"}
     run = subprocess.run([sys.executable, "-m", "clearway", "db", "detach-month", f"{now.year}-{now.month:02d}"],
                          capture_output=True, text=True, timeout=120, env=env)

@@ -62,7 +62,7 @@ def detach(conn: Connection, month: Month) -> list[tuple[str, int]]:
                                     f"({columns}) IN (SELECT {parent_columns} FROM {parent} WHERE {where[parent]})")
                     grew = True
     attached = {p.name: p.table(month) for p in PARENTS if p.table(month) in set(names(conn, p))}
-    suffix = f"_{month.year:04d}_{month.month:02d}"
+    suffix = month.suffix
     for table, condition in where.items():  # copies first, while every row is where it was
         if table not in attached:
             conn.execute(text(f'CREATE TABLE "{table}{suffix}" AS SELECT * FROM {table} WHERE {condition}'))

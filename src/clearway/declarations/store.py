@@ -166,26 +166,25 @@ def set_mrn(session: Session, *, declaration_id: int, mrn: str) -> None:
     if b.dialect != "postgresql":
         b.run("SET_MRN", {"declaration_id": declaration_id, "mrn": mrn})
         return
-    table = _partition_of(b, declaration_id)
-    sql = _SET_MRN_IN.get(table) or _SET_MRN_IN.setdefault(table, b.sql["SET_MRN_PG"].replace("{table}", f'"{table}"'))
-    b.cursor.execute(sql, {"declaration_id": declaration_id, "mrn": mrn})
+    b.cursor.execute(_set_mrn_in(b, declaration_id), {"declaration_id": declaration_id, "mrn": mrn})
 
 
+# The MRN's update by the month partition it writes in, for each month seen attached (a month detached is over:
+# nothing in it is numbered again).
 _SET_MRN_IN: dict[str, str] = {}
-_MADE: set[str] = set()  # month partitions of declarations seen attached (a month detached is over: never numbered)
 
 
-def _partition_of(b: Binder, declaration_id: int) -> str:
-    """The partition of declarations that holds `declaration_id`: its month's where that is attached, else the
-    partitioned table (which routes to the default partition)."""
+def _set_mrn_in(b: Binder, declaration_id: int) -> str:
+    """SET_MRN_PG on the partition of declarations that holds `declaration_id`: its month's where that is
+    attached, else the partitioned table (which routes to the default partition)."""
     name = DECLARATIONS.table(Month.of_id(declaration_id))
-    if name not in _MADE:
+    if name not in _SET_MRN_IN:
         b.cursor.execute("SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%(name)s) "
-                         "AND inhparent = to_regclass('declarations')", {"name": f'"{name}"'})
+                         "AND inhparent = to_regclass(%(parent)s)", {"name": f'"{name}"', "parent": DECLARATIONS.name})
         if b.cursor.fetchone() is None:
-            return "declarations"
-        _MADE.add(name)
-    return name
+            return b.sql["SET_MRN_PG"].replace("{table}", DECLARATIONS.name)
+        _SET_MRN_IN[name] = b.sql["SET_MRN_PG"].replace("{table}", f'"{name}"')
+    return _SET_MRN_IN[name]
 
 
 def known(session: Session, *, declarant_id: str, lrns: list[str]) -> dict[str, tuple[int, str, str, str]]:
