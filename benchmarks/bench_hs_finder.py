@@ -7,8 +7,8 @@ rulings' words with their HS 2022 subheading; CLEARWAY_HS_SET overrides). It is 
 each description: the finder's weights, synonyms and test cases were chosen looking at the "tuning" half only,
 so the "held out" half is the honest figure. "same as memory" is the share of descriptions for which a path
 returns the very first five (codes and scores) of the in-memory core. Two baselines are measured in the same
-run: the word ranking over the nomenclature's own words alone (no national lines, no synonyms), and the word
-ranking of the finder before the embedding (BM25F over nomenclature and national lines, with synonyms); the
+run: the word ranking over the nomenclature's own words alone (no national lines, trade names or synonyms), and
+the finder's word ranking alone (BM25F over nomenclature, national lines and trade names, with synonyms); the
 meaning ranking alone (nearest static embeddings) is shown too. `--tuning` measures the tuning half alone,
 for choosing weights without seeing the held-out half.
 Aims (issue 11): top-1 >= 35% and top-5 >= 60% on unseen descriptions; a search under 20 ms."""

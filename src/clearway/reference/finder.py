@@ -1,8 +1,11 @@
 """The HS finder's ranking: which subheadings a trader's description of goods most likely means.
 
-No database here. Each subheading is a document of four fields: its own text, its heading's, its chapter's,
-and the national lines' descriptions under it (the US schedule words "Drinking glasses ... of lead crystal"
-where the nomenclature says "Glassware; drinking glasses", Australia's and New Zealand's lines add theirs).
+No database here. Each subheading is a document of five fields: its own text, its heading's, its chapter's,
+the national lines' descriptions under it (the US schedule words "Drinking glasses ... of lead crystal"
+where the nomenclature says "Glassware; drinking glasses", Australia's and New Zealand's lines add theirs),
+and its trade names: what traders, shop listings and rulings call the goods classified there ("beard
+trimmer", "air fryer", "frozen vannamei shrimp"; `hs-trade-names.csv`), the words a trader's description
+shares with no tariff text.
 The score is BM25F (Robertson & Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond", 2009):
 each field's term count is weighted and normalised by the field's length, the sum saturates, and the term's
 inverse document frequency multiplies it. As that does not depend on the query, it is computed once per
@@ -43,8 +46,8 @@ _CLAUSE, _COMMA, _PURPOSE = frozenset(":;("), frozenset(",)/"), frozenset(("for"
 # BM25F field weights and length normalisation, the saturation k1, and the query-side factors. Chosen on half
 # of the public classification set (the other half is the one reported in docs/benchmarks.md); see
 # benchmarks/bench_hs_finder.py.
-WEIGHTS = {"own": 6.0, "heading": 1.5, "chapter": 0.3, "national": 1.0}
-LENGTH_NORM = {"own": 0.5, "heading": 0.5, "chapter": 0.5, "national": 0.5}
+WEIGHTS = {"own": 6.0, "heading": 1.5, "chapter": 0.3, "national": 1.0, "trade": 3.0}
+LENGTH_NORM = {"own": 0.5, "heading": 0.5, "chapter": 0.5, "national": 0.5, "trade": 0.5}
 K1 = 1.2
 FIRST_CLAUSE, FIRST_WORDS, SYNONYM, PURPOSE, REPEAT = 1.5, 3, 1.0, 0.5, 1.0
 BIGRAM, BIGRAM_MAX_DOCS, WASTE, NEGATED = 0.2, 2000, 0.5, 0.5
@@ -123,14 +126,18 @@ class Doc:
         return " ".join(sorted(self.terms()))
 
 
-def make_doc(code: str, own: str, heading: str, chapter: str, national: Iterable[str]) -> Doc:
+def make_doc(code: str, own: str, heading: str, chapter: str, national: Iterable[str],
+             trade: Iterable[str] = ()) -> Doc:
     """A subheading's document. National lines are given as descriptions; a line written with its parents
-    ("Melons, fresh: / Watermelons") counts each distinct part once."""
+    ("Melons, fresh: / Watermelons") counts each distinct part once. Trade names are the everyday names of
+    the goods classified there ("cordless hair clipper", "frozen peeled shrimp")."""
     parts = list(dict.fromkeys(p.strip() for line in national for p in line.split(" / ") if p.strip()))
-    texts = [own, heading, *parts]
+    names = list(dict.fromkeys(t.strip() for t in trade if t.strip()))
+    texts = [own, heading, *parts, *names]
     pairs = frozenset(pair for t in texts for ws in [words(t)] for pair in zip(ws, ws[1:]) if pair[0] != pair[1])
     split = {"own": [affirmed_and_negated(own)], "heading": [affirmed_and_negated(heading)],
-             "chapter": [affirmed_and_negated(chapter)], "national": [affirmed_and_negated(p) for p in parts]}
+             "chapter": [affirmed_and_negated(chapter)], "national": [affirmed_and_negated(p) for p in parts],
+             "trade": [affirmed_and_negated(t) for t in names]}
     # What the subheading's own text or its heading rules out is ruled out, wherever else it appears (the
     # heading "Coffee, whether or not roasted or decaffeinated" over "Coffee; roasted, not decaffeinated"),
     # unless the own text affirms it.

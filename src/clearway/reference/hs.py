@@ -93,14 +93,14 @@ class Nomenclature:
 
     @cached_property
     def corpus(self) -> finder.Corpus:
-        national = national_words()
+        national, trade = national_words(), trade_names()
 
         def text(code: str) -> str:
             e = self.entries.get(code)
             return e.description if e else ""
 
-        return finder.Corpus(finder.make_doc(c, text(c), text(c[:4]), text(c[:2]), national.get(c, ()))
-                             for c in self.subheadings)
+        return finder.Corpus(finder.make_doc(c, text(c), text(c[:4]), text(c[:2]), national.get(c, ()),
+                                             trade.get(c, ())) for c in self.subheadings)
 
     def suggest(self, code: str, limit: int = 5) -> list[str]:
         """Nearest valid subheadings for a code that is not one: same heading, then same chapter,
@@ -141,9 +141,9 @@ def nomenclature() -> Nomenclature:
 @cache
 def document_texts() -> list[tuple[str, str]]:
     """Each subheading's code and the text its vector of meaning is computed from (`semantic.document_text`)."""
-    n, national = nomenclature(), national_words()
-    return [(c, semantic.document_text(n.entries[c].description, n.entries[c[:4]].description, national.get(c, ())))
-            for c in n.subheadings]
+    n, national, trade = nomenclature(), national_words(), trade_names()
+    return [(c, semantic.document_text(n.entries[c].description, n.entries[c[:4]].description, national.get(c, ()),
+                                       trade.get(c, ()))) for c in n.subheadings]
 
 
 def _data(name: str):
@@ -159,6 +159,14 @@ def national_words() -> dict[str, tuple[str, ...]]:
         for row in csv.DictReader(fh):
             out[row["hs6"]] = out.get(row["hs6"], ()) + tuple(row["words"].split(" ; "))
     return out
+
+
+@cache
+def trade_names() -> dict[str, tuple[str, ...]]:
+    """Each subheading's everyday trade names (`hs-trade-names.csv`): what traders, shop listings and rulings
+    call the goods classified there."""
+    with _data("hs-trade-names.csv").open("r", encoding="utf-8", newline="") as fh:
+        return {row["hs6"]: tuple(t.strip() for t in row["names"].split(";") if t.strip()) for row in csv.DictReader(fh)}
 
 
 @cache

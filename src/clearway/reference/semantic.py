@@ -6,8 +6,8 @@ that model and refitted on the tariff's texts (`tools/derive_hs_token_vectors.py
 `hs-token-vectors.npz`), and a text's vector is the mean of its word pieces' vectors scaled to unit length
 (`Static.embed`), so a search costs a tokenisation and one product with the subheadings' matrix, well under
 a millisecond, where the model's own pass took 16-50 ms. Each subheading's vector is its `document_text`
-(its own text, its heading's, and its national lines' descriptions) embedded the same way, once per process
-(`hs.Nomenclature.meaning`).
+(its own text, its heading's, its national lines' descriptions and its trade names) embedded the same way,
+once per process (`hs.Nomenclature.meaning`).
 
 `fuse` then adds the two opinions up: a subheading scores its cosine with the query plus WORDS times its
 word score (BM25F, `finder.rank`) divided by the best word score of the search, so that both lie on a scale
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from tokenizers import BertWordPieceTokenizer
 
-WORDS = 0.5  # the word score's weight beside the cosine (0.3, 0.4, 0.7 and 1.0 did worse on the tuning half)
+WORDS = 0.7  # the word score's weight beside the cosine (0.5, 0.6 and 1.0 did worse on the tuning half, 0.8 the same)
 POOL = 100  # how deep each ranking is read
 # A subheading nearer the query than this in meaning only is no match: "zzzzqqq" is near nothing, but every
 # text has some nearest neighbour (with these vectors, 0.34 for "zzzzqqq" and 0.43 for "asdfgh"; from 0.33 to
@@ -80,10 +80,10 @@ def parts(national: Iterable[str]) -> list[str]:
     return [p for p in found if p and p.lower() != "other"]
 
 
-def document_text(own: str, heading: str, national: Sequence[str]) -> str:
+def document_text(own: str, heading: str, national: Sequence[str], trade: Sequence[str] = ()) -> str:
     """The text a subheading is embedded from: its own words, its heading's, then each distinct part of
-    its national lines (`parts`)."""
-    lines = "; ".join(parts(national))
+    its national lines (`parts`) and its trade names."""
+    lines = "; ".join(parts(national) + list(trade))
     return f"{own}; {heading}. {lines}" if lines else f"{own}; {heading}."
 
 
