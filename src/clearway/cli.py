@@ -171,12 +171,13 @@ def hs_search(words: Annotated[str, typer.Argument(help="e.g. 'fresh oranges'")]
 
     from clearway.reference.hs import nomenclature
 
-    results = nomenclature().search(words, limit)
+    n = nomenclature()
+    results = n.search(words, limit)
     if not results:
         fail(f"no HS 2022 subheading matches {words!r}", code=1)
-    table = Table("code", "description", "score")
+    table = Table("code", "description", "score", "names")  # names: the trade names that share the search's words
     for e, score in results:
-        table.add_row(e.code, e.description, f"{score:.2f}")
+        table.add_row(e.code, e.description, f"{score:.2f}", "; ".join(n.names_matching(words, e.code)))
     out.print(table)
 
 

@@ -198,6 +198,17 @@ def test_the_index_fills_once_and_refills_when_its_words_change(db):
 def test_the_api_and_page_search_through_the_index(keys, http):
     key = keys.create("declarant", "AU", "AU-ABN-11222333444")
     found = keys.client(key).get("/api/v1/reference/hs", params={"q": "fresh oranges"}).json()
-    assert found[0]["code"] == "080510"
+    assert found[0]["code"] == "080510" and "fresh oranges" in found[0]["names"]
     page = http.get("/hs", params={"q": "frozen shrimp"})
-    assert page.status_code == 200 and "030617" in page.text
+    assert page.status_code == 200 and "030617" in page.text and "Known as:" in page.text
+    detail = keys.client(key).get("/api/v1/reference/hs/851660").json()
+    assert "air fryer" in detail["trade_names"] and detail["trade_names"] == list(trade_names()["851660"])
+
+
+def test_a_result_says_which_trade_names_it_was_found_by():
+    n = nomenclature()
+    assert n.search("countertop air fryer 5 l", 1)[0][0].code == "851660"
+    assert n.names_matching("countertop air fryer 5 l", "851660") == ["air fryer", "air fryer oven"]
+    # "fresh orange roughy" shares "fresh" and "orange"; "fresh grouper" only the common "fresh": left out.
+    assert n.names_matching("fresh oranges", "030289") == ["fresh orange roughy"]
+    assert len(n.names_matching("fresh", "030289", 3)) == 3 and n.names_matching("zzzzqqq", "030289") == []

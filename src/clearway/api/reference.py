@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clearway.api.deps import Ctx, Who
 from clearway.errors import NotFound
 from clearway.reference import economies, search_index
-from clearway.reference.hs import nomenclature
+from clearway.reference.hs import nomenclature, trade_names
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
 
@@ -22,21 +22,30 @@ class HsOut(BaseModel):
     score: float | None = None
 
 
+class HsFound(HsOut):
+    names: list[str] = Field(default_factory=list, description=(
+        "The subheading's trade names that share the rarest words with the search (at most 3): why it was found"))
+
+
 class HsDetail(HsOut):
     heading: HsOut | None
     chapter: HsOut
     section: dict[str, str]
+    trade_names: list[str] = Field(default_factory=list, description=(
+        "What traders, shop listings and rulings call the goods of a subheading (a search aid, not a ruling)"))
 
 
 def _out(e, score=None) -> HsOut:
     return HsOut(code=e.code, description=e.description, level=e.level, score=score)
 
 
-@router.get("/hs", response_model=list[HsOut], summary="Find HS 2022 subheadings by words")
+@router.get("/hs", response_model=list[HsFound], summary="Find HS 2022 subheadings by words")
 def hs_search(_: Who, ctx: Ctx, q: Annotated[str, Query(min_length=1, max_length=200)],
-              limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[HsOut]:
+              limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[HsFound]:
     with ctx.uow() as session:
-        return [_out(e, s) for e, s in search_index.search(session, q, limit)]
+        found = search_index.search(session, q, limit)
+    n = nomenclature()
+    return [HsFound(**_out(e, s).model_dump(), names=n.names_matching(q, e.code)) for e, s in found]
 
 
 @router.get("/hs/{code}", response_model=HsDetail, summary="One HS 2022 code with its chapter and section")
@@ -50,7 +59,8 @@ def hs_get(_: Who, code: str) -> HsDetail:
     section = n.section(code)
     return HsDetail(**_out(e).model_dump(), heading=_out(heading) if heading else None,
                     chapter=_out(n.chapter(code)),
-                    section={"numeral": section.numeral, "name": section.name} if section else {})
+                    section={"numeral": section.numeral, "name": section.name} if section else {},
+                    trade_names=list(trade_names().get(e.code, ())))
 
 
 @router.get("/economies", summary="The 21 APEC economies", response_model=list[economies.Economy])

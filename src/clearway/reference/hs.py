@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
+import math
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -73,6 +75,23 @@ class Nomenclature:
     def ranked_by_words(self, query: str, codes: set[str] | None, limit: int) -> list[tuple[str, float]]:
         """The word ranking alone (BM25F, `finder.py`): codes with their scores."""
         return finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
+
+    def names_matching(self, query: str, code: str, limit: int = 3) -> list[str]:
+        """The subheading's trade names that share words with the query, by how rare the shared words are
+        (their summed inverse document frequency; then in the file's order), those sharing less than half of
+        the best one's left out: why a search found it ("air fryer" for "countertop air fryer 5 l", and not
+        "fresh grouper" beside "fresh orange roughy" for "fresh oranges")."""
+        asked = set(finder.words(query))
+        n_docs = self.corpus.n_docs
+        weight = {t: math.log(n_docs / len(self.corpus.postings.get(t) or (0,))) for t in asked}
+        shared = [(sum(weight[t] for t in asked & stems), k, name) for k, (name, stems) in enumerate(self._name_words(code))]
+        best = max((w for w, _, _ in shared), default=0.0)
+        chosen = sorted((s for s in shared if s[0] > 0 and s[0] >= best / 2), key=lambda s: (-s[0], s[1]))
+        return [name for _, _, name in chosen[:limit]]
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one per process: the nomenclature is cached itself
+    def _name_words(self, code: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        return tuple((name, frozenset(finder.words(name))) for name in trade_names().get(code, ()))
 
     def similarities(self, query: str) -> semantic.Cosines:
         """The query's cosine with every subheading (`semantic.py`)."""

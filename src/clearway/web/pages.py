@@ -30,7 +30,8 @@ def hs_page(request: Request, ctx: Annotated[Context, Depends(context)], q: str 
     results = []
     if q.strip():
         with ctx.uow() as session:
-            results = search_index.search(session, q, 25)
+            found = search_index.search(session, q, 25)
+        results = [(e, nomenclature().names_matching(q, e.code)) for e, _ in found]
     return templates.TemplateResponse(request, "hs.html", {"q": q, "results": results})
 
 
