@@ -35,7 +35,7 @@ def _check_tariff(ws: Workspace) -> None:
     for words in ("duty 1100, excise 900, consumption tax 2100", "total due 4100 JPY", "KR: 4 measures loaded",
                   '"rate": "13%"', '"agreement": "KORUS"', "2 exchange rates loaded",
                   "6 parcels: 5 assessed, 1 refused; duty 88.34, excise 96.48, tax 195.17, total 379.99 AUD",
-                  "exit 1: the manifest's line 6 is refused"):
+                  "exit 1: the manifest's line 6 is refused", "851660"):
         assert squeeze(words) in said, words
     rows = (ws.cwd / "parcels.csv").read_text().splitlines()
     assert len(rows) == 7 and rows[1].startswith("1,AU-EX-0001,851713,")
