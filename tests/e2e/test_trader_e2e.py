@@ -43,6 +43,9 @@ def _fill_item(page, i: int, *, hs: str | None = None) -> None:
     if hs is None:  # the HS finder, as a trader types words and picks with the keyboard
         page.locator(p + "hs_code").press_sequentially("cotton t-shirts", delay=20)
         page.wait_for_selector(f"#hs-suggestions-{i} li")
+        # the first suggestion says which of its trade names the words met
+        first = page.locator(f"#hs-suggestions-{i} li").first.inner_text()
+        assert first.startswith("610910 ") and first.endswith(" - cotton t-shirt, men's cotton t-shirt, women's cotton t-shirt")
         page.locator(p + "hs_code").press("ArrowDown")
         page.locator(p + "hs_code").press("Enter")
     else:

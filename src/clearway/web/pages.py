@@ -54,7 +54,8 @@ def release_verify_page(request: Request, ctx: Annotated[Context, Depends(contex
 @router.get("/hs/suggest")
 def hs_suggest(request: Request, ctx: Annotated[Context, Depends(context)], q: str = "") -> list[dict]:
     """The HS finder as you type (the lodging form's script): subheadings for the words or digits typed, each
-    with the national tariff lines of the signed-in trader's economy under it."""
+    with the trade names it was found by and the national tariff lines of the signed-in trader's economy under
+    it."""
     signed, q = current(request), q.strip()[:200]
     if not q:
         return []
@@ -67,7 +68,8 @@ def hs_suggest(request: Request, ctx: Annotated[Context, Depends(context)], q: s
             lines = schedule_for(session, signed.principal.economy) if signed else None
         except ClearwayError:
             lines = None  # no schedule for the economy: subheadings only
-        return [{"code": e.code, "description": e.description,
+        names = (lambda code: []) if q.isdigit() else (lambda code: nomenclature().names_matching(q, code))
+        return [{"code": e.code, "description": e.description, "names": names(e.code),
                  "lines": lines.children(e.code)[:20] if lines else []} for e in found]
 
 

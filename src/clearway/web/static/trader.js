@@ -31,7 +31,8 @@
         [r.code].concat(r.lines || []).forEach(function (code, j) {
           var li = document.createElement("li");
           li.id = list.id + "-" + k++; li.setAttribute("role", "option"); li.dataset.code = code;
-          li.textContent = code + " " + (j === 0 ? r.description : "(national line of " + r.code + ")");
+          var known = r.names && r.names.length ? " - " + r.names.join(", ") : "";  // the names it was found by
+          li.textContent = code + " " + (j === 0 ? r.description + known : "(national line of " + r.code + ")");
           li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(li); });
           list.appendChild(li);
         });
