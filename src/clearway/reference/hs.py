@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import functools
 import gzip
 import math
 import re
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -89,7 +88,7 @@ class Nomenclature:
         chosen = sorted((s for s in shared if s[0] > 0 and s[0] >= best / 2), key=lambda s: (-s[0], s[1]))
         return [name for _, _, name in chosen[:limit]]
 
-    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one per process: the nomenclature is cached itself
+    @lru_cache(maxsize=8192)  # noqa: B019 - one per process: the nomenclature is cached itself
     def _name_words(self, code: str) -> tuple[tuple[str, frozenset[str]], ...]:
         return tuple((name, frozenset(finder.words(name))) for name in trade_names().get(code, ()))
 
