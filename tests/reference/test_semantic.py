@@ -35,6 +35,12 @@ def test_a_texts_vector_is_the_mean_of_its_word_pieces_vectors_at_unit_length():
     mean = static.vectors[ids].mean(axis=0)
     assert static.embed(["Fresh oranges"])[0] == pytest.approx(mean / np.linalg.norm(mean), abs=1e-6)
     assert static.embed([""])[0].tolist() == [0.0] * static.vectors.shape[1]
+    # many texts are tokenized a batch at a time; each row is still its own text's vector
+    texts = [f"text {k} of {semantic.EMBED_BATCH * 2 + 3}: fresh oranges" if k % 7 else "" for k in range(semantic.EMBED_BATCH * 2 + 3)]
+    many = static.embed(texts)
+    assert many.shape == (len(texts), static.vectors.shape[1])
+    assert np.array_equal(many[[0, 1, semantic.EMBED_BATCH, len(texts) - 1]],
+                          np.vstack([static.embed([texts[k]]) for k in (0, 1, semantic.EMBED_BATCH, len(texts) - 1)]))
 
 
 def test_a_subheadings_vector_comes_near_the_models_embedding_of_its_text():
