@@ -176,8 +176,9 @@ def hs_search(words: Annotated[str, typer.Argument(help="e.g. 'fresh oranges'")]
     if not results:
         fail(f"no HS 2022 subheading matches {words!r}", code=1)
     table = Table("code", "description", "score", "names")  # names: the trade names that share the search's words
+    names = n.names_matching(words, [e.code for e, _ in results])
     for e, score in results:
-        table.add_row(e.code, e.description, f"{score:.2f}", "; ".join(n.names_matching(words, e.code)))
+        table.add_row(e.code, e.description, f"{score:.2f}", "; ".join(names[e.code]))
     out.print(table)
 
 

@@ -208,7 +208,10 @@ def test_the_api_and_page_search_through_the_index(keys, http):
 def test_a_result_says_which_trade_names_it_was_found_by():
     n = nomenclature()
     assert n.search("countertop air fryer 5 l", 1)[0][0].code == "851660"
-    assert n.names_matching("countertop air fryer 5 l", "851660") == ["air fryer", "air fryer oven"]
+    assert n.names_matching("countertop air fryer 5 l", ["851660"]) == {"851660": ["air fryer", "air fryer oven"]}
     # "fresh orange roughy" shares "fresh" and "orange"; "fresh grouper" only the common "fresh": left out.
-    assert n.names_matching("fresh oranges", "030289") == ["fresh orange roughy"]
-    assert len(n.names_matching("fresh", "030289", 3)) == 3 and n.names_matching("zzzzqqq", "030289") == []
+    assert n.names_matching("fresh oranges", ["030289", "080510"]) == {
+        "030289": ["fresh orange roughy"], "080510": ["fresh oranges", "oranges", "navel oranges"]}
+    assert len(n.names_matching("fresh", ["030289"], 3)["030289"]) == 3
+    assert n.names_matching("zzzzqqq", ["030289"]) == {"030289": []}
+    assert n.names_matching("080510", ["080510"]) == {"080510": []}  # digits share no word

@@ -44,8 +44,8 @@ def hs_search(_: Who, ctx: Ctx, q: Annotated[str, Query(min_length=1, max_length
               limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[HsFound]:
     with ctx.uow() as session:
         found = search_index.search(session, q, limit)
-    n = nomenclature()
-    return [HsFound(**_out(e, s).model_dump(), names=n.names_matching(q, e.code)) for e, s in found]
+    names = nomenclature().names_matching(q, [e.code for e, _ in found])
+    return [HsFound(**_out(e, s).model_dump(), names=names[e.code]) for e, s in found]
 
 
 @router.get("/hs/{code}", response_model=HsDetail, summary="One HS 2022 code with its chapter and section")

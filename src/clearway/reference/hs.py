@@ -6,6 +6,7 @@ import csv
 import gzip
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
@@ -75,18 +76,21 @@ class Nomenclature:
         """The word ranking alone (BM25F, `finder.py`): codes with their scores."""
         return finder.rank(finder.query_weights(query, synonyms()), codes, self.corpus, limit, finder.query_pairs(query))
 
-    def names_matching(self, query: str, code: str, limit: int = 3) -> list[str]:
-        """The subheading's trade names that share words with the query, by how rare the shared words are
-        (their summed inverse document frequency; then in the file's order), those sharing less than half of
-        the best one's left out: why a search found it ("air fryer" for "countertop air fryer 5 l", and not
-        "fresh grouper" beside "fresh orange roughy" for "fresh oranges")."""
+    def names_matching(self, query: str, codes: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
+        """For each subheading found, its trade names that share words with the query, by how rare the shared
+        words are (their summed inverse document frequency; then in the file's order), those sharing less than
+        half of the best one's left out: why a search found it ("air fryer" for "countertop air fryer 5 l", and
+        not "fresh grouper" beside "fresh orange roughy" for "fresh oranges"). Digits share no word."""
         asked = set(finder.words(query))
-        n_docs = self.corpus.n_docs
-        weight = {t: math.log(n_docs / len(self.corpus.postings.get(t) or (0,))) for t in asked}
-        shared = [(sum(weight[t] for t in asked & stems), k, name) for k, (name, stems) in enumerate(self._name_words(code))]
-        best = max((w for w, _, _ in shared), default=0.0)
-        chosen = sorted((s for s in shared if s[0] > 0 and s[0] >= best / 2), key=lambda s: (-s[0], s[1]))
-        return [name for _, _, name in chosen[:limit]]
+        weight = {t: math.log(self.corpus.n_docs / len(self.corpus.postings.get(t) or (0,))) for t in asked}
+        found: dict[str, list[str]] = {}
+        for code in codes:
+            shared = [(sum(weight[t] for t in asked & stems), k, name)
+                      for k, (name, stems) in enumerate(self._name_words(code))]
+            best = max((w for w, _, _ in shared), default=0.0)
+            chosen = sorted((s for s in shared if s[0] > 0 and s[0] >= best / 2), key=lambda s: (-s[0], s[1]))
+            found[code] = [name for _, _, name in chosen[:limit]]
+        return found
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one per process: the nomenclature is cached itself
     def _name_words(self, code: str) -> tuple[tuple[str, frozenset[str]], ...]:

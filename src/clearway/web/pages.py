@@ -31,7 +31,8 @@ def hs_page(request: Request, ctx: Annotated[Context, Depends(context)], q: str 
     if q.strip():
         with ctx.uow() as session:
             found = search_index.search(session, q, 25)
-        results = [(e, nomenclature().names_matching(q, e.code)) for e, _ in found]
+        names = nomenclature().names_matching(q, [e.code for e, _ in found])
+        results = [(e, names[e.code]) for e, _ in found]
     return templates.TemplateResponse(request, "hs.html", {"q": q, "results": results})
 
 
@@ -68,8 +69,8 @@ def hs_suggest(request: Request, ctx: Annotated[Context, Depends(context)], q: s
             lines = schedule_for(session, signed.principal.economy) if signed else None
         except ClearwayError:
             lines = None  # no schedule for the economy: subheadings only
-        names = (lambda code: []) if q.isdigit() else (lambda code: nomenclature().names_matching(q, code))
-        return [{"code": e.code, "description": e.description, "names": names(e.code),
+        names = nomenclature().names_matching(q, [e.code for e in found])
+        return [{"code": e.code, "description": e.description, "names": names[e.code],
                  "lines": lines.children(e.code)[:20] if lines else []} for e in found]
 
 
