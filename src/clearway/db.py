@@ -22,6 +22,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from clearway import sqlite_checkpoints
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -98,7 +100,7 @@ def stored_money(dialect: str, value: Decimal | None) -> Any:
     return format(value if value.__class__ is Decimal else Decimal(value), "f")
 
 
-def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
+def _turn_taking(turn: threading.Lock, committed: Any = None) -> type[sqlite3.Connection]:
     class TurnTakingConnection(sqlite3.Connection):
         """Holds the process's transaction turn from BEGIN until its COMMIT or ROLLBACK is done."""
 
@@ -119,6 +121,8 @@ def _turn_taking(turn: threading.Lock) -> type[sqlite3.Connection]:
                 super().commit()
             finally:
                 self.give_turn()
+            if committed is not None:
+                committed()
 
         def rollback(self) -> None:
             try:
@@ -139,7 +143,8 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
     """`pool_size`: PostgreSQL connections this process keeps (and may open as many again at a peak)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+        on_file = bool(u.database) and u.database != ":memory:" and not u.database.startswith("file:")
+        if on_file:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
             # A new database file is readable by its owner only (it holds keys' digests, users, declarations);
             # SQLite gives its -wal and -shm files the same rights. Only a file this call creates is opened
@@ -150,8 +155,11 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
             except FileExistsError:
                 pass
         turn = threading.Lock()
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
-                                                  "factory": _turn_taking(turn)}, **kwargs)
+        # A file's write-ahead log is checkpointed on a thread of its own (clearway.sqlite_checkpoints), not by
+        # the commit that fills it, which would hold the turn meanwhile.
+        checkpoints = sqlite_checkpoints.for_file(u.database, turn) if on_file else None  # type: ignore[arg-type]
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "factory": _turn_taking(
+            turn, checkpoints.nudge if checkpoints else None)}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -162,6 +170,8 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            if checkpoints is not None:
+                cur.execute(f"PRAGMA wal_autocheckpoint={sqlite_checkpoints.BACKSTOP_PAGES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
