@@ -110,6 +110,11 @@ def _turn_taking(turn: threading.Lock, committed: Any = None) -> type[sqlite3.Co
             if not turn.acquire(timeout=30):
                 raise TimeoutError("the embedded database stayed busy for 30 s")
             self.has_turn = True
+            try:
+                self.execute("BEGIN IMMEDIATE")  # one writer at a time, no deadlock on a lock's upgrade
+            except BaseException:
+                self.give_turn()
+                raise
 
         def give_turn(self) -> None:
             if self.has_turn:  # only the connection that took the turn gives it back
@@ -180,14 +185,8 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
             # once COMMIT or ROLLBACK is done): SQLite's own busy handler makes a waiting thread sleep
             # up to 100 ms a try, which wrecked latency under load. Other processes on the same file
             # still wait in SQLite's busy handler.
-            raw = conn.connection.dbapi_connection
-            raw.take_turn()
-            try:
-                # BEGIN IMMEDIATE: one writer at a time, no deadlock on lock upgrade.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            except BaseException:
-                raw.give_turn()
-                raise
+            # The turn, then BEGIN IMMEDIATE on the driver's connection (TurnTakingConnection.take_turn).
+            conn.connection.dbapi_connection.take_turn()
 
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
