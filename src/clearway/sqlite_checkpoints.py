@@ -19,7 +19,7 @@ from pathlib import Path
 
 INTERVAL = 0.25  # seconds between two checkpoints while commits keep coming
 RESTART_PAGES = 1_000  # pages of log (4 MB) from which the log is made to start over (as SQLite's default)
-IDLE = 30.0  # seconds without a commit before the thread ends
+IDLE = 10.0  # seconds without a commit before the thread ends
 BACKSTOP_PAGES = 20_000  # pages of log (80 MB) at which a commit checkpoints itself, as SQLite would at 1,000
 
 _LOCK = threading.Lock()
