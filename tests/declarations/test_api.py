@@ -266,7 +266,10 @@ def test_an_lrn_lodged_meanwhile_by_another_transaction_answers_that_declaration
         calls.append(a)
         return None if len(calls) == 1 else real(*a, **k)
 
-    monkeypatch.setattr(store, "by_lrn", missed_first)
+    # SQLite looks the LRN up before the insert (made to miss it here); PostgreSQL finds it by the insert alone, so
+    # this is also how it answers a declaration lodged again.
+    if db.backend != "postgresql":
+        monkeypatch.setattr(store, "by_lrn", missed_first)
     with transaction(db.factory) as s:
         again, created = service.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="RACE-1")))
         assert (again.id, again.mrn, created) == (first.id, first.mrn, False)
