@@ -83,3 +83,24 @@ def test_a_removed_database_file_is_not_made_again(tmp_path):
     checkpoints.nudge()
     _until(lambda: not checkpoints.running)
     assert not Path(path).exists() and checkpoints.done == 0
+
+
+def test_a_database_file_made_again_is_the_one_checkpointed(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_checkpoints, "IDLE", 120.0)  # the thread of the first file is still running
+    path = tmp_path / "again.db"
+    first = make_engine(f"sqlite:///{path}")
+    with first.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
+    _write(first, 2)
+    checkpoints = sqlite_checkpoints.for_file(str(path))
+    _until(lambda: checkpoints.done >= 1)
+    first.dispose()
+    for name in ("again.db", "again.db-wal", "again.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    second = make_engine(f"sqlite:///{path}")  # (a demo database reset, say)
+    with second.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")
+    _write(second, 20)
+    _until(lambda: path.stat().st_size >= 20 * BLOB)
+    assert checkpoints.running and sqlite_checkpoints.for_file(str(path)) is checkpoints
+    second.dispose()

@@ -12,6 +12,7 @@ the other core. A thread idle for `IDLE` seconds ends (a new commit starts anoth
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -47,14 +48,19 @@ class Checkpointer:
                                      daemon=True).start()
 
     def _run(self) -> None:
-        conn = None
+        conn, opened = None, 0
         try:
-            # mode=rw: a database file removed meanwhile (a test's) is not created again.
-            conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, check_same_thread=False)
             while self._wanted():
+                inode = os.stat(self.path).st_ino
+                if conn is None or inode != opened:  # (a file removed and made again: the new one)
+                    if conn is not None:
+                        conn.close()
+                    # mode=rw: a database file removed meanwhile (a test's) is not created again.
+                    conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, check_same_thread=False)
+                    opened = inode
                 self._checkpoint(conn)
                 time.sleep(INTERVAL)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             with _LOCK:  # the file is gone or unreadable: the connections' backstop checkpoints remain
                 self.running = False
         finally:
@@ -88,7 +94,9 @@ class Checkpointer:
 
 def for_file(path: str, turn: threading.Lock | None = None) -> Checkpointer:
     """The checkpointer of a database file: one a file per process, whichever engine asks; `turn`: the
-    transaction turn of the engine that asks first (clearway.db), taken for the log's last pages."""
+    transaction turn of the engine that asks last (clearway.db), taken for the log's last pages."""
     key = str(Path(path).resolve())
     with _LOCK:
-        return _FILES.setdefault(key, Checkpointer(key, turn))
+        found = _FILES.setdefault(key, Checkpointer(key, turn))
+        found.turn = turn or found.turn  # the newest engine's (one made again on the same file: its turn)
+        return found
