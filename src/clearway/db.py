@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,7 +100,7 @@ def stored_money(dialect: str, value: Decimal | None) -> Any:
     return format(value if value.__class__ is Decimal else Decimal(value), "f")
 
 
-def _turn_taking(turn: threading.Lock, committed: Any = None) -> type[sqlite3.Connection]:
+def _turn_taking(turn: threading.Lock, committed: Callable[[], None] | None = None) -> type[sqlite3.Connection]:
     class TurnTakingConnection(sqlite3.Connection):
         """Holds the process's transaction turn from BEGIN until its COMMIT or ROLLBACK is done."""
 

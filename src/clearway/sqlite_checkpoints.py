@@ -30,9 +30,9 @@ _FILES: dict[str, Checkpointer] = {}
 class Checkpointer:
     """Checkpoints one database file after commits (`nudge`); its thread runs while commits come."""
 
-    def __init__(self, path: str, turn: threading.Lock | None = None) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.turn = turn
+        self.turn: threading.Lock | None = None  # the transaction turn of the newest engine on the file (for_file)
         self.wanted = threading.Event()
         self.running = False
         self.done = 0  # checkpoints run
@@ -97,6 +97,7 @@ def for_file(path: str, turn: threading.Lock | None = None) -> Checkpointer:
     transaction turn of the engine that asks last (clearway.db), taken for the log's last pages."""
     key = str(Path(path).resolve())
     with _LOCK:
-        found = _FILES.setdefault(key, Checkpointer(key, turn))
-        found.turn = turn or found.turn  # the newest engine's (one made again on the same file: its turn)
+        found = _FILES.get(key) or _FILES.setdefault(key, Checkpointer(key))
+        if turn is not None:  # the newest engine's (one made again on the same file: its turn)
+            found.turn = turn
         return found
