@@ -100,3 +100,44 @@ def test_a_declaration_written_but_not_numbered_is_not_committed(db, importer): 
     with transaction(db.factory) as s:  # and it drew no number
         row, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, _set("U")[0]))
     assert _number(row.mrn) == 1
+
+
+def test_a_batch_draws_its_numbers_after_its_rows_on_postgresql_and_before_them_on_sqlite(db, importer,  # noqa: F811
+                                                                                          monkeypatch):
+    """A batch's chunk on PostgreSQL writes its rows, runs its checks and writes its milestones under provisional
+    MRNs, then draws its numbers (the counters' rows locked from there to the commit, not while the rows are
+    written); SQLite, one transaction at a time, draws them first and writes the rows with them."""
+    lines = list(enumerate(_set("Q"), start=1))
+    if db.backend == "postgresql":
+        real, meanwhile = lodging.milestones.store_pending, []
+
+        def then_a_lodgement(session):
+            real(session)
+            if not meanwhile:  # the chunk's rows written, its numbers not drawn: another lodgement at its office
+                meanwhile.append("started")
+                with transaction(db.factory) as other:
+                    other.execute(text("SET LOCAL lock_timeout = '3s'"))  # (fails if the counter's row were locked)
+                    doc = parse(DeclarationIn, _set("Q-meanwhile")[0])
+                    meanwhile.append(lodging.lodge(other, principal=importer, decl=doc)[0].mrn)
+
+        monkeypatch.setattr(lodging.milestones, "store_pending", then_a_lodgement)
+        results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
+        other = meanwhile[1]
+        mrns = [r["mrn"] for r in results if r["mrn"][2:7] == other[2:7]]
+        assert {r["outcome"] for r in results} == {"accepted"} and len(mrns) == 6
+        assert [_number(m) for m in mrns] == list(range(_number(other) + 1, _number(other) + 7))
+    else:
+        statements: list[str] = []
+        with db.factory() as s:
+            raw = s.connection().connection.dbapi_connection
+        raw.set_trace_callback(statements.append)  # (the engine's one connection: SQLite's pool here)
+        try:
+            results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
+        finally:
+            raw.set_trace_callback(None)
+        assert {r["outcome"] for r in results} == {"accepted"}
+        first = [k for k, sql in enumerate(statements) if sql.lstrip().startswith(("UPDATE counters", "INSERT INTO"))]
+        assert statements[first[0]].lstrip().startswith("UPDATE counters")
+        assert not [sql for sql in statements if sql.lstrip().startswith("UPDATE declarations SET mrn")]
+    with db.factory() as s:
+        assert all(mrn_is_valid(m) for m in s.scalars(select(Declaration.mrn)))

@@ -6,17 +6,18 @@ audit event in that same transaction."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, event, false, func, or_, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from clearway.audit.service import append_event, append_rows, event_row, renamed
+from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import id_batches, keyset_page, next_value, next_values, pipelined, utcnow
+from clearway.db import COPY_FROM, id_batches, keyset_page, next_values, pipelined, utcnow
 from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -79,9 +80,9 @@ def _new_rows(decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: st
                 containers=[r["container"] for r in rows[DeclarationContainer]], documents=rows[DeclarationDocument])
 
 
-def _accepted_event(decl: DeclarationIn, *, mrn: str, digest: str, actor: str) -> dict[str, Any]:
+def _accepted_event(*, lrn: str, office: str, mrn: str, digest: str, actor: str) -> dict[str, Any]:
     return event_row(actor=actor, action="declaration.accepted", entity_type="declaration", entity_id=mrn,
-                     data={"lrn": decl.lrn, "fingerprint": digest, "office": decl.office})
+                     data={"lrn": lrn, "fingerprint": digest, "office": office})
 
 
 def _persistent(session: Session, obj: Any) -> Any:
@@ -153,37 +154,69 @@ def lodge_unnumbered(session: Session, *, principal: Principal, decl: Declaratio
         if existing is not None:
             return _same_or_conflict(session, existing, digest), False
     now = utcnow()
-    mrn = PROVISIONAL + secrets.token_hex(8)[:15]
+    mrn = _provisional()
     row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
     if row is None:  # lodged before, or meanwhile by another transaction (PostgreSQL; SQLite: one writer at a time)
         existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
         if existing is None:  # lodged, then removed again before this read: a retry lodges it
             raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
         return _same_or_conflict(session, existing, digest), False
-    _unnumbered(session)[row.id] = _accepted_event(decl, mrn=mrn, digest=digest, actor=principal.actor)
+    _unnumbered(session)[row.id] = _Unnumbered(mrn, decl.office, now.year, decl.lrn, digest, principal.actor)
     return row, True
 
 
-def _draw(session: Session, office: str, year: int) -> str:
-    return core.make_mrn(year, office, next_value(session, f"mrn:{office}:{year}"))
+def _provisional() -> str:
+    return PROVISIONAL + secrets.token_hex(8)[:15]
 
 
-def _unnumbered(session: Session) -> dict[int, dict[str, Any]]:
-    """The declarations `lodge_unnumbered` wrote in this unit of work and `number` has not finished: id -> its
-    accepted event, written once the MRN is final."""
+class _Unnumbered(NamedTuple):
+    """A declaration written under a provisional MRN: where and in which year its number is drawn, what its
+    accepted audit event says (written once the MRN is final), and its own row where that is written only then
+    (a batch's on PostgreSQL: store.insert_lodgements)."""
+
+    provisional: str
+    office: str
+    year: int
+    lrn: str
+    digest: str
+    actor: str
+    row: dict[str, Any] | None = None
+
+
+def _unnumbered(session: Session) -> dict[int, _Unnumbered]:
+    """The declarations `lodge_unnumbered` and `lodge_set_unnumbered` wrote in this unit of work and
+    `number_set` has not numbered yet, by id."""
     return session.info.setdefault("declarations.unnumbered", {})
 
 
 def number(session: Session, row: Declaration) -> dict[str, str]:
-    """Draw the MRN of a declaration `lodge_unnumbered` wrote, write it and the declaration's accepted event;
-    {provisional MRN: MRN} for the audit events and findings the checks made meanwhile under the provisional one."""
-    event = _unnumbered(session).pop(row.id)
-    provisional, mrn = row.mrn, _draw(session, row.office, row.accepted_at.year)
-    with pipelined(session):  # one round trip: the counter's row is locked from here to the commit
-        store.set_mrn(session, declaration_id=row.id, mrn=mrn)
-        append_rows(session, [renamed(event, mrn)])
-    set_committed_value(row, "mrn", mrn)
-    return {provisional: mrn}
+    """Draw the MRN of a declaration `lodge_unnumbered` wrote (`number_set`), and set it on `row`."""
+    mrns = number_set(session, [row.id])
+    set_committed_value(row, "mrn", mrns[row.mrn])
+    return mrns
+
+
+def number_set(session: Session, ids: list[int]) -> dict[str, str]:
+    """Draw the MRNs of declarations written unnumbered in this transaction (`ids` in the order they are
+    numbered in), write them and the declarations' accepted events; {provisional MRN: MRN} for the audit events
+    and findings the checks made meanwhile under the provisional ones. The counter rows are locked from the draw
+    to the commit (PostgreSQL), so this is the last thing lodging writes but the checks' findings."""
+    pending = _unnumbered(session)
+    ids = [ident for ident in ids if ident in pending]  # (a batch's on SQLite were numbered as they were written)
+    waiting = [pending.pop(ident) for ident in ids]
+    mrns = _reserve_mrns(session, [(w.office, w.year) for w in waiting])
+    # One round trip for a few (psycopg's pipeline); a batch's events go by COPY, which a pipeline does not take.
+    with pipelined(session) if len(ids) < COPY_FROM else nullcontext():
+        store.set_mrns(session, dict(zip(ids, mrns)), {ident: w.row for ident, w in zip(ids, waiting) if w.row})
+        append_rows(session, [_accepted_event(lrn=w.lrn, office=w.office, mrn=mrn, digest=w.digest, actor=w.actor)
+                              for w, mrn in zip(waiting, mrns)])
+    return {w.provisional: mrn for w, mrn in zip(waiting, mrns)}
+
+
+def numbered(rows: list[Unnumbered], mrns: dict[str, str]) -> list[Lodged | ClearwayError]:
+    """`lodge_set_unnumbered`'s outcomes with the MRNs `number_set` drew in place of the provisional ones."""
+    return [replace(row, mrn=mrns.get(row.mrn, row.mrn)) if isinstance(row, Lodged)
+            else _conflict(row.lrn, mrns[row.mrn]) if isinstance(row, _Repeat) else row for row in rows]
 
 
 def _unnumbered_left(session: Session) -> None:
@@ -243,13 +276,34 @@ class Lodged:
     containers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Repeat:
+    """A line of a set that repeats an earlier line's LRN with other content: refused (409) with the earlier
+    line's MRN, once that is drawn (`numbered`)."""
+
+    lrn: str
+    mrn: str
+
+
+Unnumbered = Lodged | ClearwayError | _Repeat  # an outcome of `lodge_set_unnumbered`
+
+
 def lodge_set(session: Session, *, principal: Principal, decls: list[DeclarationIn],
               channel: str = "api") -> list[Lodged | ClearwayError]:
     """`lodge` of many declarations at once, with `lodge`'s outcome for each as if they were lodged one after
     the other in this order (a refusal is returned, not raised): one query for the LRNs already used, one
-    counter update per office and year for the MRNs, one insert per table. A refused declaration draws no
+    insert per table, one counter update per office and year for the MRNs. A refused declaration draws no
     MRN and writes nothing."""
-    out: list[Lodged | ClearwayError | None] = [None] * len(decls)
+    rows = lodge_set_unnumbered(session, principal=principal, decls=decls, channel=channel)
+    return numbered(rows, number_set(session, [row.id for row in rows if isinstance(row, Lodged) and row.created]))
+
+
+def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[DeclarationIn],
+                         channel: str = "api") -> list[Unnumbered]:
+    """`lodge_set`, the new declarations written under provisional MRNs: `number_set` draws theirs later in
+    this transaction, in line order (as `lodge_unnumbered` and `number` for one), so that the counters' rows
+    are locked only from the draw to the commit, not while the chunk's rows are written."""
+    out: list[Unnumbered | None] = [None] * len(decls)
     checked: dict[int, tuple[dict[str, Any], str]] = {}
     for i, decl in enumerate(decls):
         try:
@@ -272,12 +326,22 @@ def lodge_set(session: Session, *, principal: Principal, decls: list[Declaration
         elif key[i] not in new:
             new[key[i]] = i
     now = utcnow()
-    mrns = _reserve_mrns(session, {i: decls[i].office for i in new.values()}, year=now.year)
+    # Where writers wait for a counter's row (PostgreSQL), the numbers are drawn last (`number_set`); SQLite writes
+    # one transaction at a time, so there they are drawn first and written with the rows, not updated after.
+    places = list(new.values())
+    last = session.get_bind().dialect.name == "postgresql"
+    mrns = dict(zip(places, [_provisional() for _ in places] if last else
+                    _reserve_mrns(session, [(decls[i].office, now.year) for i in places])))
     lodgements = [_new_rows(decls[i], mrn=mrns[i], data=checked[i][0], digest=checked[i][1], channel=channel)
-                  for i in new.values()]
-    ids = store.insert_lodgements(session, lodgements, at=now, actor=principal.actor) if lodgements else []
-    append_rows(session, [_accepted_event(decls[i], mrn=mrns[i], digest=checked[i][1], actor=principal.actor)
-                          for i in new.values()])
+                  for i in places]
+    ids, later = store.insert_lodgements(session, lodgements, at=now, actor=principal.actor) if lodgements else ([], [])
+    said = [(i, ident, dict(lrn=decls[i].lrn, office=decls[i].office, digest=checked[i][1], actor=principal.actor))
+            for i, ident in zip(places, ids)]
+    if last:
+        _unnumbered(session).update({ident: _Unnumbered(mrns[i], year=now.year, row=row, **event)
+                                     for (i, ident, event), row in zip(said, later)})
+    else:
+        append_rows(session, [_accepted_event(mrn=mrns[i], **event) for i, _, event in said])
     touched(session).update(ids)
     lodged_now(session).update({ident: (one, now) for ident, one in zip(ids, lodgements)})
     for i, ident, one in zip(new.values(), ids, lodgements):
@@ -289,22 +353,22 @@ def lodge_set(session: Session, *, principal: Principal, decls: list[Declaration
             assert isinstance(earlier, Lodged)
             same = checked[new[key[i]]][1] == digest
             out[i] = Lodged(earlier.id, earlier.mrn, earlier.lrn, "accepted", False) if same \
-                else _conflict(decls[i].lrn, earlier.mrn)
+                else _Repeat(decls[i].lrn, earlier.mrn)
     return out  # type: ignore[return-value]  # every place is filled above
 
 
-def _reserve_mrns(session: Session, offices: dict[int, str], *, year: int) -> dict[int, str]:
-    """An MRN for each of `offices` (place -> office), numbered in place order within each office and year, by
-    one counter update per office. Counters are updated in name order: two batches lock them in the same
+def _reserve_mrns(session: Session, offices: list[tuple[str, int]]) -> list[str]:
+    """An MRN for each (office, year) of `offices`, numbered in list order within each office and year, by one
+    counter update per office and year. Counters are updated in name order: two batches lock them in the same
     order, so they never wait for each other in a circle (PostgreSQL)."""
     by_counter: dict[str, list[int]] = {}
-    for i, office in offices.items():
-        by_counter.setdefault(f"mrn:{office}:{year}", []).append(i)
-    out = {}
+    for place, (office, year) in enumerate(offices):
+        by_counter.setdefault(f"mrn:{office}:{year}", []).append(place)
+    out = [""] * len(offices)
     for name in sorted(by_counter):
         places = by_counter[name]
-        out |= {i: core.make_mrn(year, offices[i], number)
-                for i, number in zip(places, next_values(session, name, len(places)))}
+        for place, number in zip(places, next_values(session, name, len(places))):
+            out[place] = core.make_mrn(offices[place][1], offices[place][0], number)
     return out
 
 

@@ -65,6 +65,9 @@ SET_MRN = "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id"
 # partitioned table cost some 100 us more of the server's time: its executor sets up every partition's routing).
 SET_MRN_PG = ("WITH k AS (UPDATE declaration_keys SET mrn = :mrn WHERE id = :declaration_id) "
               "UPDATE {table} SET mrn = :mrn WHERE id = :declaration_id")
+# A batch's drawn MRNs in their keys, by one statement for the chunk (its declarations are written after).
+SET_KEY_MRNS_PG = ("UPDATE declaration_keys AS k SET mrn = n.mrn FROM unnest(CAST(:ids AS BIGINT[]), "
+                   "CAST(:mrns AS TEXT[])) AS n(id, mrn) WHERE k.id = n.id")
 # A batch's declarations on PostgreSQL: their keys first, which draw their ids (then the declarations are copied).
 DECLARATION_PG = DECLARATION.removesuffix(" RETURNING id").replace("(mrn,", "(id, mrn,").replace("VALUES (:mrn,",
                                                                                                  "VALUES (:id, :mrn,")
@@ -161,30 +164,37 @@ def by_lrn(session: Session, *, declarant_id: str, lrn: str) -> int | None:
     return b.one("BY_LRN_PG" if b.dialect == "postgresql" else "BY_LRN", {"declarant_id": declarant_id, "lrn": lrn})
 
 
-def set_mrn(session: Session, *, declaration_id: int, mrn: str) -> None:
+def set_mrns(session: Session, mrns: dict[int, str], rows: dict[int, dict[str, Any]]) -> None:
+    """Write the MRN drawn for each declaration of `mrns` (id -> MRN); `rows`: the declarations among them whose
+    own rows `insert_lodgements` left to be written now, with it (PostgreSQL)."""
     b = Binder(session)
     if b.dialect != "postgresql":
-        b.run("SET_MRN", {"declaration_id": declaration_id, "mrn": mrn})
+        b.many("SET_MRN", [{"declaration_id": ident, "mrn": mrn} for ident, mrn in mrns.items()])
         return
-    b.cursor.execute(_set_mrn_in(b, declaration_id), {"declaration_id": declaration_id, "mrn": mrn})
+    if rows:
+        b.cursor.execute(b.sql["SET_KEY_MRNS_PG"], {"ids": list(rows), "mrns": [mrns[ident] for ident in rows]})
+        b.copy("DECLARATION_PG", [{**row, "mrn": mrns[ident]} for ident, row in rows.items()])
+    for ident, mrn in mrns.items():
+        if ident not in rows:  # written with its provisional MRN (insert_lodgement): in its keys and its row
+            b.cursor.execute(b.sql["SET_MRN_PG"].replace("{table}", _partition_of(b, ident)),
+                             {"declaration_id": ident, "mrn": mrn})
 
 
-# The MRN's update by the month partition it writes in, for each month seen attached (a month detached is over:
-# nothing in it is numbered again).
-_SET_MRN_IN: dict[str, str] = {}
+# The month partitions seen attached (a month detached is over: nothing in it is numbered again).
+_ATTACHED: set[str] = set()
 
 
-def _set_mrn_in(b: Binder, declaration_id: int) -> str:
-    """SET_MRN_PG on the partition of declarations that holds `declaration_id`: its month's where that is
-    attached, else the partitioned table (which routes to the default partition)."""
+def _partition_of(b: Binder, declaration_id: int) -> str:
+    """The table whose MRN update writes `declaration_id`'s row: its month's partition where that is attached,
+    else the partitioned table (which routes to the default partition)."""
     name = DECLARATIONS.table(Month.of_id(declaration_id))
-    if name not in _SET_MRN_IN:
+    if name not in _ATTACHED:
         b.cursor.execute("SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(%(name)s) "
                          "AND inhparent = to_regclass(%(parent)s)", {"name": f'"{name}"', "parent": DECLARATIONS.name})
         if b.cursor.fetchone() is None:
-            return b.sql["SET_MRN_PG"].replace("{table}", DECLARATIONS.name)
-        _SET_MRN_IN[name] = b.sql["SET_MRN_PG"].replace("{table}", f'"{name}"')
-    return _SET_MRN_IN[name]
+            return DECLARATIONS.name
+        _ATTACHED.add(name)
+    return f'"{name}"'
 
 
 def known(session: Session, *, declarant_id: str, lrns: list[str]) -> dict[str, tuple[int, str, str, str]]:
@@ -230,21 +240,24 @@ PART = 500  # values listed in one statement: well under SQLite's 32,766 and Pos
 
 
 def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at: datetime, actor: str,
-                      reason: str = "lodged") -> list[int]:
-    """The ids of many new declarations, in order, each with its children, first status and first version, as
-    `insert_lodgement` writes one (each of `lodgements`: its arguments head, content, items, containers and
-    documents): one statement a table (an executemany, or on PostgreSQL a COPY), the declarations' returning
-    their ids."""
+                      reason: str = "lodged") -> tuple[list[int], list[dict[str, Any]]]:
+    """(the ids of many new declarations, in order; on PostgreSQL their own rows, not written yet), each with its
+    children, first status and first version, as `insert_lodgement` writes one (each of `lodgements`: its
+    arguments head, content, items, containers and documents): one statement a table (an executemany, or on
+    PostgreSQL a COPY), the declarations' returning their ids. On PostgreSQL everything refers to a
+    declaration's keys, written here with its provisional MRN, so the declarations' own rows (wide, with four
+    indexes) are written by `set_mrns` with the MRNs drawn, rather than updated then."""
     b = Binder(session)
     when = b.time(at)
     texts = [json_text(one["content"]) for one in lodgements]
     rows = [{**one["head"], "content": text, "at": when, "status": "accepted"} for one, text in zip(lodgements, texts)]
-    if b.dialect == "postgresql":  # their keys draw their ids, then the declarations are copied with them
+    later = []
+    if b.dialect == "postgresql":  # their keys draw their ids
         b.cursor.execute(b.sql["KEYS_PG"], {"declarants": [row["declarant_id"] for row in rows],
                                             "lrns": [row["lrn"] for row in rows], "mrns": [row["mrn"] for row in rows]})
         by_mrn = dict(b.cursor.fetchall())
         ids = [by_mrn[row["mrn"]] for row in rows]
-        b.copy("DECLARATION_PG", [{**row, "id": new_id} for row, new_id in zip(rows, ids)])
+        later = [{**row, "id": new_id} for row, new_id in zip(rows, ids)]
     else:  # SQLite's executemany drops what RETURNING gives; its prepared statement run row by row costs as little
         ids = [b.one("DECLARATION", row) for row in rows]
     b.copy("ITEM", [b.item(it, new_id) for new_id, one in zip(ids, lodgements) for it in one["items"]])
@@ -255,7 +268,7 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
                       for new_id in ids])
     b.copy("VERSION", [{"declaration_id": new_id, "content": text, "at": when, "actor": actor, "reason": reason}
                        for new_id, text in zip(ids, texts)])
-    return ids
+    return ids, later
 
 
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],

@@ -45,15 +45,10 @@ def run_checks(session: Session, *, row: Declaration) -> None:
         check(session, row=row, actor=SYSTEM)
 
 
-def run_checks_new(session: Session, *, rows: list[declarations.Lodged]) -> bool:
-    """Every check of NEW_CHECKS on declarations lodged in this transaction (one, or a batch's together), with the
-    findings and audit events `run_checks` would give each (per declaration in the same order: the checks'
-    events, then the findings); whether any finding was raised."""
-    return _record(session, *_gather(session, rows))
-
-
 def _gather(session: Session, rows: list[declarations.Lodged]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """What the checks of NEW_CHECKS find on `rows`: (audit events, findings), nothing written yet."""
+    """What the checks of NEW_CHECKS find on declarations lodged in this transaction (one, or a batch's
+    together): (audit events, findings) as `run_checks` would give each (per declaration in the same order: the
+    checks' events, then the findings), nothing written yet."""
     events: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     for check in NEW_CHECKS:
@@ -143,8 +138,14 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
             parsed.append((k, parse(DeclarationIn, doc)))
         except ClearwayError as exc:
             results[k] = _refused(line, doc.get("lrn"), exc)
-    lodged = declarations.lodge_set(session, principal=principal, decls=[d for _, d in parsed], channel=channel)
-    run_checks_new(session, rows=[row for row in lodged if isinstance(row, declarations.Lodged) and row.created])
+    lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
+                                               channel=channel)
+    new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
+    found = _gather(session, new)  # as lodge_checked for one: all but the draw and what needs the MRNs before it
+    milestones.store_pending(session)
+    mrns = declarations.number_set(session, [row.id for row in new])
+    _record(session, *found, mrns=mrns)
+    lodged = declarations.numbered(lodged, mrns)
     for (k, _), row in zip(parsed, lodged):
         line, doc = part[k]
         results[k] = _refused(line, doc.get("lrn"), row) if isinstance(row, ClearwayError) else {
