@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from clearway.db import make_engine, make_sessionmaker, transaction
+from clearway.db import advance_counters, make_engine, make_sessionmaker, transaction
 
 
 def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
@@ -40,3 +40,20 @@ def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
     with factory() as s:
         assert s.execute(text("select count(*) from t")).scalar() == 20
     engine.dispose()
+
+
+def test_several_counters_advance_together_each_gap_free_a_new_one_made_and_a_rollback_undone(db):
+    """db.advance_counters (a batch's MRNs: one counter per office and year), on both databases; on PostgreSQL
+    the updates go in one round trip, in name order."""
+    with transaction(db.factory) as s:
+        first = advance_counters(s, {"t:b": 3, "t:a": 2})
+    with transaction(db.factory) as s:
+        again = advance_counters(s, {"t:a": 1, "t:c": 4, "t:b": 2})
+    assert first == {"t:a": range(1, 3), "t:b": range(1, 4)}
+    assert again == {"t:a": range(3, 4), "t:b": range(4, 6), "t:c": range(1, 5)}
+    with pytest.raises(ZeroDivisionError):
+        with transaction(db.factory) as s:
+            advance_counters(s, {"t:a": 5, "t:b": 5})
+            raise ZeroDivisionError
+    with transaction(db.factory) as s:
+        assert advance_counters(s, {"t:a": 1, "t:b": 1}) == {"t:a": range(4, 5), "t:b": range(6, 7)}

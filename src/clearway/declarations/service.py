@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
-from clearway.db import COPY_FROM, id_batches, keyset_page, next_values, pipelined, utcnow
+from clearway.db import COPY_FROM, advance_counters, id_batches, keyset_page, pipelined, utcnow
 from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
@@ -359,15 +359,14 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
 
 def _reserve_mrns(session: Session, offices: list[tuple[str, int]]) -> list[str]:
     """An MRN for each (office, year) of `offices`, numbered in list order within each office and year, by one
-    counter update per office and year. Counters are updated in name order: two batches lock them in the same
-    order, so they never wait for each other in a circle (PostgreSQL)."""
+    counter update per office and year (`db.advance_counters`)."""
     by_counter: dict[str, list[int]] = {}
     for place, (office, year) in enumerate(offices):
         by_counter.setdefault(f"mrn:{office}:{year}", []).append(place)
     out = [""] * len(offices)
-    for name in sorted(by_counter):
-        places = by_counter[name]
-        for place, number in zip(places, next_values(session, name, len(places))):
+    drawn = advance_counters(session, {name: len(places) for name, places in by_counter.items()})
+    for name, places in by_counter.items():
+        for place, number in zip(places, drawn[name]):
             out[place] = core.make_mrn(offices[place][1], offices[place][0], number)
     return out
 
