@@ -6,8 +6,11 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from clearway.db import advance_counters, make_engine, make_sessionmaker, transaction
+from clearway import db as db_module
+from clearway.db import advance_counters, database_unavailable, make_engine, make_sessionmaker, transaction
+from tests.support import PG_URL, pg_reason
 
 
 def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
@@ -57,3 +60,36 @@ def test_several_counters_advance_together_each_gap_free_a_new_one_made_and_a_ro
             raise ZeroDivisionError
     with transaction(db.factory) as s:
         assert advance_counters(s, {"t:a": 1, "t:b": 1}) == {"t:a": range(4, 5), "t:b": range(6, 7)}
+
+
+def test_a_pooled_postgresql_connection_is_checked_before_use_only_after_sitting_idle(monkeypatch):
+    """db._ping_when_idle: no round trip before each transaction, yet a connection broken while idle (the
+    database restarted) never reaches a request, and one broken while in use fails its request retryably once."""
+    reason = pg_reason()
+    if reason:
+        pytest.skip(reason)
+    engine, other = make_engine(PG_URL, pool_size=1), make_engine(PG_URL, pool_size=1)
+
+    def backend() -> int:
+        with engine.connect() as c:
+            return c.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+    def kill(pid: int) -> None:
+        with other.connect() as c:  # (waits until that backend has ended)
+            assert c.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+
+    try:
+        first = backend()
+        kill(first)
+        # Used a moment ago: taken as it is (no ping), so this request fails, with an error that answers 503...
+        with pytest.raises(DBAPIError) as failed:
+            backend()
+        assert database_unavailable(failed.value)
+        second = backend()  # ...and the pool dropped it: the next request has a new connection
+        assert second != first
+        monkeypatch.setattr(db_module, "PING_AFTER", 0.0)  # idle "too long": checked, found broken, replaced
+        kill(second)
+        assert backend() not in (first, second)
+    finally:
+        engine.dispose()
+        other.dispose()

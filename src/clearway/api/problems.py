@@ -79,8 +79,9 @@ def install(app: FastAPI) -> None:
         # The database went away (restarted, failed over, network cut) or stayed busy: the transaction was
         # rolled back (or, if the connection broke during COMMIT itself, may have been committed whole), and
         # the same request sent again later is safe either way (lodging is idempotent per LRN, payments per
-        # reference, manifests per content). The pool drops the dead connections (pool_pre_ping,
-        # invalidation on disconnect): the process recovers by itself once the database is back.
+        # reference, manifests per content). The pool drops the dead connections (checked when idle,
+        # db._ping_when_idle; invalidated on a disconnect): the process recovers by itself once the database
+        # is back.
         if not database_unavailable(exc):
             return _internal(request)
         logging.getLogger("clearway").warning("database unavailable on %s: %s", request.url.path,
