@@ -68,7 +68,7 @@ def decide_lane(session: Session, *, row: Declaration, actor: str, draw: float |
     policy = risk.lane_policy(pol)
     importer = (row.content.get("importer") or {}).get("id")
     first_time = decisions.first_time_importer(session, economy=row.economy, importer=importer, declaration_id=row.id)
-    priority = priority_goods(session, economy=row.economy)
+    priority = priority_goods(session, economy=row.economy, policy=pol)
     facts = decisions.facts(content=row.content, office=row.office, declarant=row.declarant_id,
                             trusted=set(pol.trusted_traders), first_time_importer=first_time,
                             finding_sources=[f.source for f in found],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from clearway.green import service as green
 from clearway.risk import essential_goods, service as risk
 from clearway.risk.essential import is_essential
+from clearway.risk.schemas import PolicyIn
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class PriorityGoods:
         return None
 
 
-def priority_goods(session: Session, *, economy: str) -> PriorityGoods:
-    pol, _ = risk.policy(session, economy=economy)
+def priority_goods(session: Session, *, economy: str, policy: PolicyIn | None = None) -> PriorityGoods:
+    """The goods given priority in `economy`, under its lane `policy` (read here when not given)."""
+    pol = policy or risk.policy(session, economy=economy)[0]
     environmental = green.listed(session) if pol.environmental_goods_priority else frozenset()
     return PriorityGoods(essential_goods.essential_set(session, economy=economy), environmental)
