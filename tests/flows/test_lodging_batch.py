@@ -144,6 +144,7 @@ def _mixed(tag: str) -> list[tuple[int, object]]:
         declaration(lrn=f"{tag}-6", documents=[]),  # accepted, with an ePhyto finding
         declaration(lrn=f"{tag}-7", currency="XYZ", **shirts),
         declaration(lrn=f"{tag}-6", documents=[]),
+        [f"{tag}-8", "a JSON array, not a declaration"],  # (`clearway submit` reads lines as they are)
     ], start=1))
 
 
@@ -159,7 +160,8 @@ def _answers(results: list[dict], tag: str) -> list[dict]:
     return out
 
 
-def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_nothing_refused(db, importer):
+def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_nothing_refused(db, importer,
+                                                                                               monkeypatch):
     answers = {}
     for tag in ("S", "B"):
         with transaction(db.factory) as s:
@@ -171,7 +173,8 @@ def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_n
             for n, doc in _mixed(tag):
                 with transaction(db.factory) as s:
                     results.append(lodging._lodge_line(s, importer, n, doc, "api"))
-        else:
+        else:  # by the set path: a chunk failing as a whole would be lodged line by line, and answer the same
+            monkeypatch.setattr(lodging, "_lodge_line", lambda *_: pytest.fail("the chunk failed as a whole"))
             results = list(lodging.lodge_many(db.factory, principal=importer, lines=_mixed(tag)))
         answers[tag] = results
     assert _answers(answers["B"], "B") == _answers(answers["S"], "S")
@@ -180,7 +183,7 @@ def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_n
         (1, "accepted", "accepted"), (2, "refused", 422), (3, "refused", 403), (4, "already lodged", "accepted"),
         (5, "refused", 409), (6, "accepted", "accepted"), (7, "already lodged", "accepted"), (8, "refused", 409),
         (9, "refused", 400), (10, "refused", 422), (11, "accepted", "accepted"), (12, "refused", 422),
-        (13, "already lodged", "accepted")]
+        (13, "already lodged", "accepted"), (14, "refused", 422)]
     assert b[6]["mrn"] == b[5]["mrn"] and b[12]["mrn"] == b[10]["mrn"] and b[5]["mrn"] in b[7]["reasons"][0]
     # Nothing of a refused line: the declarations and audit events are those of the accepted lines and the two
     # lodged before; the refused lines drew no MRN (the numbers of AUSYD run on without a gap).

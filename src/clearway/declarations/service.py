@@ -216,7 +216,7 @@ def number_set(session: Session, ids: list[int]) -> dict[str, str]:
 def numbered(rows: list[Unnumbered], mrns: dict[str, str]) -> list[Lodged | ClearwayError]:
     """`lodge_set_unnumbered`'s outcomes with the MRNs `number_set` drew in place of the provisional ones."""
     return [replace(row, mrn=mrns.get(row.mrn, row.mrn)) if isinstance(row, Lodged)
-            else _conflict(row.lrn, mrns[row.mrn]) if isinstance(row, _Repeat) else row for row in rows]
+            else _conflict(row.lrn, mrns.get(row.mrn, row.mrn)) if isinstance(row, _Repeat) else row for row in rows]
 
 
 def _unnumbered_left(session: Session) -> None:

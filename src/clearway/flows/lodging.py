@@ -111,9 +111,13 @@ def _refused(line: int, lrn: Any, exc: ClearwayError | str) -> dict[str, Any]:
             "reasons": [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail], "errors": errors}
 
 
+def _lrn_of(doc: Any) -> Any:
+    return doc.get("lrn") if isinstance(doc, dict) else None
+
+
 def _lodge_line(session: Session, principal: Principal, line: int, doc: Any, channel: str) -> dict[str, Any]:
     """One line in its own savepoint: a refused line leaves nothing behind, whatever step refused it."""
-    lrn = doc.get("lrn") if isinstance(doc, dict) else None
+    lrn = _lrn_of(doc)
     if isinstance(doc, str):
         return _refused(line, None, doc)
     try:
@@ -137,7 +141,7 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
         try:
             parsed.append((k, parse(DeclarationIn, doc)))
         except ClearwayError as exc:
-            results[k] = _refused(line, doc.get("lrn"), exc)
+            results[k] = _refused(line, _lrn_of(doc), exc)  # (a JSON array or number too: `clearway submit`)
     lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
                                                channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
@@ -222,7 +226,7 @@ def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines:
                     with transaction(factory) as session:
                         results.append(_lodge_line(session, principal, n, doc, channel))
                 except Exception as exc:  # noqa: BLE001
-                    refused = _refused(n, doc.get("lrn") if isinstance(doc, dict) else None,
+                    refused = _refused(n, _lrn_of(doc),
                                        f"not lodged: {type(exc).__name__} (send the line again)")
                     if database_unavailable(exc):  # as a single lodgement would answer: retryable
                         refused["status"] = 503
