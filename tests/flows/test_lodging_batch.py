@@ -230,7 +230,7 @@ def test_the_audit_log_verifies_after_a_batch_before_and_after_sealing(db, impor
         assert verify_chain(s) == (checked, None)
 
 
-def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_number(db, importer, monkeypatch):
+def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_number(db, importer, monkeypatch, caplog):
     tried = []
 
     def gone(*_, **__):
@@ -241,6 +241,7 @@ def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_numbe
     lines = list(enumerate(_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
     results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
     assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(_set("F")) + ["refused"]
+    assert "a batch chunk of 8 lines failed as a whole (ConnectionError)" in caplog.text  # for the operators
     with db.factory() as s:
         mrns = list(s.scalars(select(Declaration.mrn).where(Declaration.office == "AUSYD").order_by(Declaration.id)))
     # Lodged one by one after the chunk rolled back: its reserved numbers were given back, none is missing.

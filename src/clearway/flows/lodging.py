@@ -5,6 +5,7 @@ block automatic release until cleared. One transaction: the declaration and its 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from clearway.flows.seals import seals_check, seals_check_new
 from clearway.validation import parse
 
 SYSTEM = "system:checks"
+_log = logging.getLogger("clearway")
 
 # Every check that looks at a declaration's content, in order, for a declaration changed (amended); each raises or
 # closes its own findings. certificates_check: the ePhyto document check; seals_check: a declaration lodged (or
@@ -217,8 +219,10 @@ def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines:
             try:
                 with transaction(factory) as session:
                     results = _lodge_set(session, principal, part, channel)
-            except Exception:  # noqa: BLE001 - retried line by line below, where the failing line is named
+            except Exception as exc:  # noqa: BLE001 - retried line by line below, where the failing line is named
                 failed = True
+                _log.warning("a batch chunk of %d lines failed as a whole (%s): its lines are lodged one by one",
+                             len(part), type(exc).__name__)
         if failed:
             results = []
             for n, doc in part:
