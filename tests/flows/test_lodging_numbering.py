@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from clearway.audit.models import AuditEvent
 from clearway.controls.models import Finding
@@ -128,13 +128,19 @@ def test_a_batch_draws_its_numbers_after_its_rows_on_postgresql_and_before_them_
         assert [_number(m) for m in mrns] == list(range(_number(other) + 1, _number(other) + 7))
     else:
         statements: list[str] = []
-        with db.factory() as s:
-            raw = s.connection().connection.dbapi_connection
-        raw.set_trace_callback(statements.append)  # (the engine's one connection: SQLite's pool here)
+        traced = []
+
+        def trace(dbapi_conn, _record, _proxy):  # whichever pooled connection the chunk's transaction takes
+            traced.append(dbapi_conn)
+            dbapi_conn.set_trace_callback(statements.append)
+
+        event.listen(db.engine, "checkout", trace)
         try:
             results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
         finally:
-            raw.set_trace_callback(None)
+            event.remove(db.engine, "checkout", trace)
+            for dbapi_conn in traced:
+                dbapi_conn.set_trace_callback(None)
         assert {r["outcome"] for r in results} == {"accepted"}
         first = [k for k, sql in enumerate(statements) if sql.lstrip().startswith(("UPDATE counters", "INSERT INTO"))]
         assert statements[first[0]].lstrip().startswith("UPDATE counters")
