@@ -251,7 +251,7 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
     when = b.time(at)
     texts = [json_text(one["content"]) for one in lodgements]
     rows = [{**one["head"], "content": text, "at": when, "status": "accepted"} for one, text in zip(lodgements, texts)]
-    later = []
+    later: list[dict[str, Any]] = []
     if b.dialect == "postgresql":  # their keys draw their ids
         b.cursor.execute(b.sql["KEYS_PG"], {"declarants": [row["declarant_id"] for row in rows],
                                             "lrns": [row["lrn"] for row in rows], "mrns": [row["mrn"] for row in rows]})
