@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import re
 
 import pytest
@@ -238,6 +239,9 @@ def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_numbe
         raise ConnectionError("the database went away")  # not a refusal: the set path fails as a whole
 
     monkeypatch.setattr(store, "insert_lodgements", gone)
+    # (whatever logging configuration an earlier test left: the server's stops "clearway" propagating to caplog)
+    monkeypatch.setattr(logging.getLogger("clearway"), "propagate", True)
+    caplog.set_level(logging.WARNING, logger="clearway")
     lines = list(enumerate(_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
     results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
     assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(_set("F")) + ["refused"]
