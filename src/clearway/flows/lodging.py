@@ -8,7 +8,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -86,12 +86,22 @@ def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn
     row, created = declarations.lodge_unnumbered(session, principal=principal, decl=decl, channel=channel)
     if not created:
         return row, False, True
-    found = _gather(session, [declarations.Lodged(
+    _, raised = _checked_and_numbered(session, [declarations.Lodged(
         row.id, row.mrn, row.lrn, row.status, True, economy=row.economy, type=row.type, content=row.content,
-        containers=tuple(c.container for c in row.containers))])
-    milestones.store_pending(session)  # (what the commit would write: written before the draw)
-    mrns = declarations.number(session, row)
-    return row, True, _record(session, *found, mrns=mrns)
+        containers=tuple(c.container for c in row.containers))], number=lambda: declarations.number(session, row))
+    return row, True, raised
+
+
+def _checked_and_numbered(session: Session, rows: list[declarations.Lodged],
+                          number: Callable[[], dict[str, str]]) -> tuple[dict[str, str], bool]:
+    """What follows the rows of declarations lodged unnumbered (one, or a batch's chunk), in this order: the
+    checks' reads, the milestones (what the commit would write), then `number` draws the MRNs (the counters are
+    locked from there to the commit), then what the checks found is written under them. ({provisional MRN:
+    MRN}, whether a finding was raised.)"""
+    found = _gather(session, rows)
+    milestones.store_pending(session)
+    mrns = number()
+    return mrns, _record(session, *found, mrns=mrns)
 
 
 def amend(session: Session, *, principal: Principal, mrn: str, reason: str, changes: dict[str, Any]) -> Declaration:
@@ -147,10 +157,7 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
     lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
                                                channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
-    found = _gather(session, new)  # as lodge_checked for one: all but the draw and what needs the MRNs before it
-    milestones.store_pending(session)
-    mrns = declarations.number_set(session, [row.id for row in new])
-    _record(session, *found, mrns=mrns)
+    mrns, _ = _checked_and_numbered(session, new, number=lambda: declarations.number_set(session, [r.id for r in new]))
     lodged = declarations.numbered(lodged, mrns)
     for (k, _), row in zip(parsed, lodged):
         line, doc = part[k]
