@@ -97,7 +97,9 @@ def for_file(path: str, turn: threading.Lock | None = None) -> Checkpointer:
     transaction turn of the engine that asks last (clearway.db), taken for the log's last pages."""
     key = str(Path(path).resolve())
     with _LOCK:
-        found = _FILES.get(key) or _FILES.setdefault(key, Checkpointer(key))
+        found = _FILES.get(key)
+        if found is None:
+            found = _FILES[key] = Checkpointer(key)
         if turn is not None:  # the newest engine's (one made again on the same file: its turn)
             found.turn = turn
         return found
