@@ -21,7 +21,7 @@ def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
     """Assess an accepted declaration with the rules in force on its acceptance date; select the lane;
     release at once when green and nothing is due."""
     with ctx.uow() as session:
-        return plain(clearance.view_of(session, clearance.assess(session, principal=who, mrn=mrn)))
+        return plain(clearance.view_of(session, *clearance.assess(session, principal=who, mrn=mrn)))
 
 
 @router.get("/declarations/{mrn}/assessment", response_model=AssessmentOut)

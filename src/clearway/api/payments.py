@@ -34,7 +34,7 @@ def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
     with ctx.uow() as session:
         row, p = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
                                method=body.method, reference=body.reference)
-        out = clearance.view(session, principal=who, mrn=mrn)
+        out = clearance.view_of(session, row)
         return PaymentOut(receipt=p.receipt, amount=at_currency_precision(p.amount, p.currency), currency=p.currency, method=p.method,
                           status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
 
@@ -44,7 +44,7 @@ def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> SecurityOut:
     """Release against a guarantee before the duties are paid or finally determined (TFA Art. 7.3)."""
     with ctx.uow() as session:
         row, sec = clearance.secure(session, principal=who, mrn=mrn, guarantee=body.guarantee)
-        out = clearance.view(session, principal=who, mrn=mrn)
+        out = clearance.view_of(session, row)
         return SecurityOut(guarantee=body.guarantee.upper(), secured=out["secured"], status=row.status,
                            release_code=out["release_code"])
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, event, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, event, false, func, inspect, or_, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -430,7 +430,12 @@ def transition(session: Session, *, row: Declaration, to_status: str, actor: str
         raise Conflict(str(exc), current_status=row.status) from None
     now = utcnow()
     event = StatusEvent(from_status=row.status, to_status=to_status, at=now, actor=actor, reason=reason)
-    row.history.append(event)
+    if row.id is not None and "history" in inspect(row).unloaded:
+        # Not read just to add to it: whoever reads the history later reads it with this event (flushed below).
+        event.declaration_id = row.id
+        session.add(event)
+    else:
+        row.history.append(event)
     row.status = to_status
     row.updated_at = now
     session.flush()

@@ -42,14 +42,15 @@ def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) ->
     raise Forbidden(f"this key may not act on declaration {row.mrn}")
 
 
-def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
-    """Assess an accepted declaration, select its lane, and release at once if green with nothing due."""
+def assess(session: Session, *, principal: Principal, mrn: str) -> tuple[Declaration, AssessmentRecord]:
+    """Assess an accepted declaration, select its lane, and release at once if green with nothing due. (The
+    declaration, its assessment.)"""
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     _may_act(principal, row)
     if row.status != "accepted":
         assessment = tariff.latest(session, row.id)
         if assessment is not None and assessment.declaration_version == row.version:
-            return row  # already assessed: the same answer again
+            return row, assessment  # already assessed: the same answer again
         raise Conflict(f"declaration {row.mrn} is {row.status}; only an accepted declaration is assessed",
                        status=row.status)
     assessment = tariff.assess_declaration(session, row=row, actor=principal.actor)
@@ -62,15 +63,19 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Declaration:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
     assessment.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
     release_if_ready(session, row=row, actor=principal.actor, assessment=assessment)
-    return row
+    return row, assessment
 
 
-def settlement(session: Session, row: Declaration, assessment: AssessmentRecord | None = None) -> dict[str, Any]:
+def settlement(session: Session, row: Declaration, assessment: AssessmentRecord | None = None,
+               paid: Decimal | None = None) -> dict[str, Any]:
+    """What is due, paid, secured and outstanding; `paid`: what the declaration's payments add up to, when the
+    caller has read them."""
     assessment = assessment or tariff.latest(session, row.id)
     if assessment is None:
         return {}
     cur = assessment.currency
-    total_due, paid = at_currency_precision(assessment.total_due, cur), at_currency_precision(payments.paid(session, row.id), cur)
+    paid = payments.paid(session, row.id) if paid is None else paid
+    total_due, paid = at_currency_precision(assessment.total_due, cur), at_currency_precision(paid, cur)
     security = payments.open_security(session, row.id)
     return {"total_due": total_due, "paid": paid, "currency": cur,
             "outstanding": payments_core.outstanding(total_due, paid),
@@ -157,7 +162,8 @@ def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, cu
     payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
                                       method=method, reference=reference, due=settled["outstanding"],
                                       due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
+                     assessment=assessment)
     return row, payment
 
 
@@ -169,7 +175,8 @@ def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
     settled = settlement(session, row, assessment)
     security = payments.secure(session, principal=principal, row=row, number=guarantee, due=settled["outstanding"],
                           due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row))
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
+                     assessment=assessment)
     return row, security
 
 
@@ -178,12 +185,14 @@ def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
     return view_of(session, declarations.get(session, principal=principal, mrn=mrn))
 
 
-def view_of(session: Session, row: Declaration) -> dict[str, Any]:
-    """`view` of a declaration read already (by `declarations.get`, under the reader's access rule)."""
-    assessment = tariff.latest(session, row.id)
+def view_of(session: Session, row: Declaration, assessment: AssessmentRecord | None = None) -> dict[str, Any]:
+    """`view` of a declaration read already (by `declarations.get`, under the reader's access rule);
+    `assessment`: its latest, when the caller has it."""
+    assessment = assessment or tariff.latest(session, row.id)
     if assessment is None:
         raise NotFound(f"declaration {row.mrn} is not assessed yet: POST /api/v1/declarations/{row.mrn}/assessment")
-    settled = settlement(session, row, assessment)
+    paid = payments.paid_rows(session, row.id)
+    settled = settlement(session, row, assessment, paid=payments.total(paid))
     issued = releases.of(session, row.id)
     cur = assessment.currency
     return {"declaration": row.mrn, "status": row.status, "version": assessment.declaration_version,
@@ -196,5 +205,5 @@ def view_of(session: Session, row: Declaration) -> dict[str, Any]:
             "not_assessed": assessment.detail.get("not_assessed"),
             "payments": [{"receipt": p.receipt, "amount": at_currency_precision(p.amount, p.currency),
                           "currency": p.currency, "method": p.method, "reference": p.reference, "paid_at": p.paid_at}
-                         for p in payments.paid_rows(session, row.id)],
+                         for p in paid],
             "detail": assessment.detail}

@@ -22,9 +22,13 @@ from clearway.reference import currencies, economies
 
 
 def paid(session: Session, declaration_id: int) -> Decimal:
-    total = session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.declaration_id == declaration_id))
-    return Decimal(str(total or 0))
+    return total(paid_rows(session, declaration_id))
+
+
+def total(rows: list[Payment]) -> Decimal:
+    """What `rows` (a declaration's payments) paid, added up here in Decimal: SQLite keeps money as text, and
+    its SUM would add floats."""
+    return sum((p.amount for p in rows), Decimal(0))
 
 
 def paid_rows(session: Session, declaration_id: int) -> list[Payment]:
