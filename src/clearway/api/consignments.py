@@ -7,9 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
 
 from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
-from clearway.api.deps import Ctx, Who
+from clearway.api.deps import Context, Ctx, Who
+from clearway.auth.core import Principal
 from clearway.db import utcnow
 from clearway.tariff import manifests
 
@@ -36,10 +39,17 @@ async def assess_bulk(request: Request, who: Who, ctx: Ctx,
     Answers JSON (summary and parcels) or, with `Accept: text/csv`, the per-parcel result file."""
     body = await request.body()
     kind = fmt or ("csv" if "csv" in request.headers.get("content-type", "") else "jsonl")
+    # The assessment and the answer off the event loop: a manifest of 50,000 parcels takes most of a second,
+    # during which the loop would answer nobody else (docs/benchmarks.md, "Nothing heavy on the event loop").
+    return await run_in_threadpool(_assessed, ctx, who, body, kind, on or utcnow().date(),
+                                   "text/csv" in request.headers.get("accept", ""))
+
+
+def _assessed(ctx: Context, who: Principal, body: bytes, kind: str, on: date, csv: bool) -> Any:
     with ctx.uow() as session:
-        summary, rows = manifests.assess_manifest(session, principal=who, body=body, kind=kind,
-                                                  on=on or utcnow().date())
-    if "text/csv" in request.headers.get("accept", ""):
+        summary, rows = manifests.assess_manifest(session, principal=who, body=body, kind=kind, on=on)
+    if csv:
         return Response(rows.write_csv(), media_type="text/csv",
                         headers={"X-Parcels": str(summary["parcels"]), "X-Refused": str(summary["refused"])})
-    return {"summary": summary, "parcels": rows.to_dicts()}
+    # As FastAPI answers a route that returns Any (pydantic's JSON serializer), here in the thread.
+    return Response(to_json({"summary": summary, "parcels": rows.to_dicts()}), media_type="application/json")

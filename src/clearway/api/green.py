@@ -7,9 +7,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
-from clearway.api.deps import Ctx, Who
+from clearway.api.deps import Context, Ctx, Who
+from clearway.auth.core import Principal
 from clearway.db import utcnow
 from clearway.errors import FieldError, Invalid
 from clearway.flows import green_check
@@ -49,7 +51,11 @@ async def load_edition(request: Request, who: Who, ctx: Ctx,
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise Invalid("the list is not UTF-8 text", errors=[FieldError("(body)", "is not UTF-8")]) from None
+    return await run_in_threadpool(_load, ctx, who, name or "", text, reason or "")
+
+
+def _load(ctx: Context, who: Principal, name: str, text: str, reason: str) -> EditionOut:
     with ctx.uow() as session:
-        row = service.load(session, principal=who, actor=who.actor, name=name or "", text=text, reason=reason or "")
+        row = service.load(session, principal=who, actor=who.actor, name=name, text=text, reason=reason)
         return EditionOut(id=row.id, name=row.name, subheadings=row.subheadings, reason=row.reason,
                           loaded_at=row.loaded_at, actor=row.actor)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from clearway.auth.users import SignedIn
 from clearway.db import utcnow
@@ -48,6 +50,10 @@ def accounts_page(request: Request, signed: Customs) -> Response:
 @router.post("/accounts")
 async def open_account(request: Request, signed: Customs) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_open_account, request, signed, form)
+
+
+def _open_account(request: Request, signed: SignedIn, form: FormData) -> Response:
     try:
         body = parse(AccountIn, nested(form.multi_items()))
         with request.app.state.ctx.uow() as session:
@@ -62,6 +68,10 @@ async def open_account(request: Request, signed: Customs) -> Response:
 @router.post("/guarantees")
 async def register_guarantee(request: Request, signed: Customs) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_register_guarantee, request, signed, form)
+
+
+def _register_guarantee(request: Request, signed: SignedIn, form: FormData) -> Response:
     try:
         body = parse(GuaranteeIn, nested(form.multi_items()))
         with request.app.state.ctx.uow() as session:

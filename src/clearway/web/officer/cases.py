@@ -9,6 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from clearway.auth.users import SignedIn
 from clearway.errors import ClearwayError
@@ -63,6 +65,10 @@ async def record_control(request: Request, signed: Officer, mrn: str) -> Respons
     """The officer's control: document check or examination, compliant or not, findings, revised value or
     classification, extra duty; then release (once paid or secured) or reject."""
     form = await request.form()
+    return await run_in_threadpool(_record_control, request, signed, mrn, form)
+
+
+def _record_control(request: Request, signed: SignedIn, mrn: str, form: FormData) -> Response:
     data = nested(form.multi_items(), lines=["findings"])
     shown = {k: str(v) for k, v in form.items() if k != "csrf"}
     try:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from clearway.auth.users import SignedIn
@@ -85,6 +86,10 @@ def rules_page(request: Request, signed: Customs, retired: bool = False) -> Resp
 @router.post("/rules")
 async def create_rule(request: Request, signed: Customs) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_create_rule, request, signed, form)
+
+
+def _create_rule(request: Request, signed: SignedIn, form: FormData) -> Response:
     try:
         body = parse(RuleIn, rule_data(form))
         with request.app.state.ctx.uow() as session:
@@ -119,6 +124,10 @@ def rule_page(request: Request, signed: Customs, code: str) -> Response:
 async def change_rule(request: Request, signed: Customs, code: str) -> Response:
     """A new version of the rule: the form's fields replace the current version's."""
     form = await request.form()
+    return await run_in_threadpool(_change_rule, request, signed, code, form)
+
+
+def _change_rule(request: Request, signed: SignedIn, code: str, form: FormData) -> Response:
     data = rule_data(form)
     data.pop("code", None)
     data.setdefault("description", None)
@@ -136,6 +145,10 @@ async def change_rule(request: Request, signed: Customs, code: str) -> Response:
 @router.post("/rules/{code}/retire")
 async def retire_rule(request: Request, signed: Customs, code: str) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_retire_rule, request, signed, code, form)
+
+
+def _retire_rule(request: Request, signed: SignedIn, code: str, form: FormData) -> Response:
     try:
         body = parse(RetireIn, nested(form.multi_items()))
         with request.app.state.ctx.uow() as session:
@@ -169,6 +182,10 @@ def policy_page(request: Request, signed: Customs) -> Response:
 @router.post("/policy")
 async def set_policy(request: Request, signed: Admin) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_set_policy, request, signed, form)
+
+
+def _set_policy(request: Request, signed: SignedIn, form: FormData) -> Response:
     try:
         body = parse(PolicyIn, nested(form.multi_items(), lines=["trusted_traders"]))
         with request.app.state.ctx.uow() as session:

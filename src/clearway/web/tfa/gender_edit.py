@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from clearway.auth.core import administers
 from clearway.auth.users import SignedIn
@@ -22,6 +23,8 @@ from clearway.workforce.schemas import MetricsIn, RatingIn
 
 router = APIRouter(prefix="/gender", include_in_schema=False)
 Admin = Annotated[SignedIn, Depends(require_page_user("admin"))]
+
+
 COUNTS = tuple(f for f in MetricsIn.model_fields if f != "grades")
 
 
@@ -54,6 +57,10 @@ def edit_page(request: Request, economy: str, signed: Admin) -> Response:
 async def save_metrics(request: Request, economy: str, signed: Admin) -> Response:
     code = _own(signed, economy)
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf"}
+    return await run_in_threadpool(_save_metrics, request, signed, code, form)
+
+
+def _save_metrics(request: Request, signed: SignedIn, code: str, form: dict[str, str]) -> Response:
     try:
         year = form.get("year", "").strip()
         if not year.isdigit():
@@ -71,6 +78,10 @@ async def save_metrics(request: Request, economy: str, signed: Admin) -> Respons
 async def save_rating(request: Request, economy: str, signed: Admin) -> Response:
     code = _own(signed, economy)
     form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf"}
+    return await run_in_threadpool(_save_rating, request, signed, code, form)
+
+
+def _save_rating(request: Request, signed: SignedIn, code: str, form: dict[str, str]) -> Response:
     try:
         try:
             day = date.fromisoformat(form.get("assessed_on", ""))
