@@ -266,9 +266,10 @@ async def run_clients(base: str, keys: list[str], seconds: float, baseline_secon
         for name, secs, baseline in (("baseline", baseline_seconds, True), ("mixed", seconds, False)):
             if secs <= 0:
                 continue
-            cpu, load0 = cpu_seconds(pid), os.getloadavg()
+            cpu, mine, load0 = cpu_seconds(pid), _own_cpu(), os.getloadavg()
             tally, elapsed = await drive(clients, secs, baseline)
-            out[name] = summarise(tally, elapsed, cpu_seconds(pid) - cpu, load0, os.getloadavg())
+            out[name] = summarise(tally, elapsed, cpu_seconds(pid) - cpu, load0, os.getloadavg(),
+                                  client_cpu=_own_cpu() - mine)
             if not baseline:
                 out["tally"] = tally
         return out
@@ -276,12 +277,19 @@ async def run_clients(base: str, keys: list[str], seconds: float, baseline_secon
         await asyncio.gather(*(c.http.aclose() for c in clients))
 
 
+def _own_cpu() -> float:
+    """CPU seconds this process (the load generator) has used: it shares the machine with the server."""
+    t = os.times()
+    return t.user + t.system
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, load1: tuple) -> dict:
+def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, load1: tuple,
+              client_cpu: float = 0.0) -> dict:
     ops = {}
     every: list[float] = []
     for op, values in sorted(tally.latencies.items()):
@@ -293,6 +301,7 @@ def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, loa
     return {"seconds": round(elapsed, 2), "operations": ops, "overall": _figures(every, elapsed, total),
             "slow": sorted(tally.slow, key=lambda x: x[1]),
             "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(every)), 2),
+            "client_cpu_share": round(client_cpu / elapsed, 2),  # of one core
             "load_average_before": [round(x, 2) for x in load0], "load_average_after": [round(x, 2) for x in load1]}
 
 
@@ -370,6 +379,8 @@ def print_report(result: dict) -> None:
                           style="bold" if op == "overall" else None)
         table.add_row(phase, "server CPU ms a request", "", f"{part['server_cpu_ms_per_request']:.2f}", "", "", "",
                       f"load {_load(part['load_average_before'])} -> {_load(part['load_average_after'])}")
+        table.add_row(phase, "load generator's CPU, cores", "", f"{part.get('client_cpu_share', 0):.2f}", "", "", "",
+                      "")
     console.print(table)
     slow = result.get("mixed", {}).get("slow", [])
     if slow:
