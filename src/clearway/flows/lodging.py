@@ -8,7 +8,9 @@ import gc
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -141,9 +143,29 @@ def _lodge_line(session: Session, principal: Principal, line: int, doc: Any, cha
             "outcome": "accepted" if created else "already lodged"}
 
 
-def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str) -> list[dict[str, Any]]:
+class _Turn:
+    """When a batch's chunk may draw its numbers: once the chunk before it has drawn its own (or ended), so that
+    the numbers follow the lines when chunks are lodged at once. `drawn` is set when this chunk has."""
+
+    def __init__(self, before: _Turn | None) -> None:
+        self.before, self.drawn = before, threading.Event()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self.before is not None and not self.before.drawn.wait(timeout):
+            raise TimeoutError(f"the chunk before drew no numbers in {timeout} s")
+
+
+# How long a chunk waits, holding its rows, for the chunk before to draw its numbers. The wait ends sooner but
+# for one case: the chunk before waits for this one's rows (an LRN of both, written here first), and the two
+# would wait for each other. This chunk then gives up its rows and is lodged line by line after the other.
+TURN_WAIT = 10.0
+
+
+def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str,
+               turn: _Turn | None = None) -> list[dict[str, Any]]:
     """The lines of one chunk lodged together (declarations.service.lodge_set and NEW_CHECKS), each with the
-    result `_lodge_line` gives it; nothing of a refused line is written."""
+    result `_lodge_line` gives it; nothing of a refused line is written. `turn`: when the chunk's numbers may
+    be drawn (`lodge_chunks`)."""
     results: list[dict[str, Any] | None] = [None] * len(part)
     parsed: list[tuple[int, DeclarationIn]] = []
     for k, (line, doc) in enumerate(part):
@@ -157,7 +179,15 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
     lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
                                                channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
-    mrns, _ = _checked_and_numbered(session, new, number=lambda: declarations.number_set(session, [r.id for r in new]))
+    def number() -> dict[str, str]:
+        if turn is not None:
+            turn.wait(TURN_WAIT)
+        drawn = declarations.number_set(session, [r.id for r in new])
+        if turn is not None:
+            turn.drawn.set()
+        return drawn
+
+    mrns, _ = _checked_and_numbered(session, new, number=number)
     lodged = declarations.numbered(lodged, mrns)
     for (k, _), row in zip(parsed, lodged):
         line, doc = part[k]
@@ -211,35 +241,67 @@ def collector_paused() -> Iterator[None]:
             gc.collect(1)
 
 
+# On PostgreSQL a batch keeps this many chunks in flight, each on a connection and thread of its own: while one
+# chunk waits for the database (its statements, its commit's log flush), the next is validated and written. One
+# batch ran on one core, Python and PostgreSQL taking turns; two chunks at once use both (issue 16; measured in
+# docs/benchmarks.md, "Two chunks of a batch at once"). SQLite takes one writer at a time: a chunk at a time there.
+IN_FLIGHT = 2
+
+
 def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
                  chunk: int = 200, channel: str = "api") -> Iterator[list[dict[str, Any]]]:
-    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once). The lines are
-    taken a chunk at a time, with the collector paused (a chunk's lines read from a lazy `lines` are gone
-    before it runs again)."""
+    """`lodge_many`, the results of each chunk together (a streamed answer writes them at once), in line order.
+    The lines are taken a chunk at a time (a chunk's lines read from a lazy `lines` are gone before it runs
+    again). On PostgreSQL up to IN_FLIGHT chunks are lodged at once, each in its own transaction: a line of a
+    later chunk that repeats an LRN of an earlier one waits for that chunk's commit and is then answered as a
+    repeat, as if the lines had been lodged one after the other; a chunk draws its numbers once the chunk
+    before has drawn its own (`_Turn`), so that they follow the lines (docs/decisions.md, "MRNs of a batch")."""
     pending = iter(lines)
-    while True:
-        failed = False
+    parts = iter(lambda: list(islice(pending, chunk)), [])
+    if factory.kw["bind"].dialect.name != "postgresql" or IN_FLIGHT < 2:
+        for part in parts:
+            yield _lodge_chunk(factory, principal, part, channel)
+        return
+    pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="batch")
+    flying: deque[Future[list[dict[str, Any]]]] = deque()
+    turn = None
+    try:
+        for part in parts:
+            turn = _Turn(turn)
+            flying.append(pool.submit(_lodge_chunk, factory, principal, part, channel, turn))
+            if len(flying) == IN_FLIGHT:
+                yield flying.popleft().result()
+        while flying:
+            yield flying.popleft().result()
+    finally:  # the answer's reader gone: the chunks begun finish (each commits whole), no other begins
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lodge_chunk(factory: sessionmaker[Session], principal: Principal, part: list[Line], channel: str,
+                 turn: _Turn | None = None) -> list[dict[str, Any]]:
+    """One chunk's lines lodged together in one transaction, with the collector paused; a chunk that fails as a
+    whole is tried again line by line (`lodge_many`), after the chunk before has drawn its numbers."""
+    try:
         with collector_paused():
-            part = list(islice(pending, chunk))
-            if not part:
-                return
             try:
                 with transaction(factory) as session:
-                    results = _lodge_set(session, principal, part, channel)
+                    return _lodge_set(session, principal, part, channel, turn)
             except Exception as exc:  # noqa: BLE001 - retried line by line below, where the failing line is named
-                failed = True
                 _log.warning("a batch chunk of %d lines failed as a whole (%s): its lines are lodged one by one",
                              len(part), type(exc).__name__)
-        if failed:
-            results = []
-            for n, doc in part:
-                try:
-                    with transaction(factory) as session:
-                        results.append(_lodge_line(session, principal, n, doc, channel))
-                except Exception as exc:  # noqa: BLE001
-                    refused = _refused(n, _lrn_of(doc),
-                                       f"not lodged: {type(exc).__name__} (send the line again)")
-                    if database_unavailable(exc):  # as a single lodgement would answer: retryable
-                        refused["status"] = 503
-                    results.append(refused)
-        yield results
+        if turn is not None:
+            turn.wait()  # (this chunk holds nothing now)
+        results = []
+        for n, doc in part:
+            try:
+                with transaction(factory) as session:
+                    results.append(_lodge_line(session, principal, n, doc, channel))
+            except Exception as exc:  # noqa: BLE001
+                refused = _refused(n, _lrn_of(doc), f"not lodged: {type(exc).__name__} (send the line again)")
+                if database_unavailable(exc):  # as a single lodgement would answer: retryable
+                    refused["status"] = 503
+                results.append(refused)
+        return results
+    finally:
+        if turn is not None:
+            turn.drawn.set()  # drawn, or none to draw: the next chunk's turn
