@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import psycopg
 from sqlalchemy import (BigInteger, Connection, DateTime, Engine, MetaData, Numeric, Select, String, create_engine, event,
-                        insert)
+                        func, insert, select)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -376,3 +376,12 @@ class Money(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else Decimal(str(value))
+
+
+def money_sum(session: Session, column: Any, *where: Any) -> Decimal:
+    """The exact sum of a Money column over the rows `where` selects (0 for none). PostgreSQL adds NUMERIC
+    exactly; SQLite keeps money as text and its SUM would add floats (0.10 + 0.20 = 0.30000000000000004), so
+    there the amounts are read and added here."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sum(session.scalars(select(column).where(*where)), Decimal(0))
+    return session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)) or Decimal(0)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, false, func, select
+from sqlalchemy import ColumnElement, and_, false, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
 from clearway.auth.core import Principal, is_customs, is_declarant
-from clearway.db import utcnow
+from clearway.db import money_sum, utcnow
 from clearway.declarations.models import Declaration
 from clearway.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from clearway.payments import core
@@ -150,9 +150,8 @@ def _account_for(session: Session, *, principal: Principal, row: Declaration, nu
 
 
 def _open_charges(session: Session, account_id: int) -> Decimal:
-    v = session.scalar(select(func.coalesce(func.sum(DeferredCharge.amount), 0)).where(
-        DeferredCharge.account_id == account_id, DeferredCharge.settled_at.is_(None)))
-    return Decimal(str(v or 0))
+    return money_sum(session, DeferredCharge.amount, DeferredCharge.account_id == account_id,
+                     DeferredCharge.settled_at.is_(None))
 
 
 def _number(prefix: str, economy: str) -> str:
@@ -252,9 +251,8 @@ def list_guarantees(session: Session, *, principal: Principal) -> list[Guarantee
 
 
 def guarantee_available(session: Session, g: Guarantee) -> Decimal:
-    used = session.scalar(select(func.coalesce(func.sum(Security.amount), 0)).where(
-        Security.guarantee_id == g.id, Security.discharged_at.is_(None)))
-    return g.amount - Decimal(str(used or 0))
+    return g.amount - money_sum(session, Security.amount, Security.guarantee_id == g.id,
+                                Security.discharged_at.is_(None))
 
 
 def secure(session: Session, *, principal: Principal, row: Declaration, number: str, due: Decimal,
