@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event, append_rows, event_row
@@ -91,9 +91,12 @@ def _insert_findings(session: Session, findings: list[dict[str, Any]], *, at: da
             return ids
 
 
+_OPEN = select(Finding).where(Finding.declaration_id == bindparam("declaration"),
+                              Finding.closed_at.is_(None)).order_by(Finding.id)  # built once: read by every lane and view
+
+
 def open_findings(session: Session, *, declaration_id: int) -> list[Finding]:
-    return list(session.scalars(select(Finding).where(Finding.declaration_id == declaration_id,
-                                                      Finding.closed_at.is_(None)).order_by(Finding.id)))
+    return list(session.scalars(_OPEN, {"declaration": declaration_id}))
 
 
 def required_lane(session: Session, *, declaration_id: int) -> str:

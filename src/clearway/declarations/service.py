@@ -6,12 +6,13 @@ audit event in that same transaction."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, event, false, func, inspect, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, event, false, func, inspect, or_, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -375,25 +376,46 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
     """The one access rule of declarations, deciding both what a key lists and what it reads: an
     admin sees every declaration, an officer those of its economy, a declarant its own in its economy,
     and any other role (an NPPO key) none."""
+    kind, values = _access(principal)
+    return _RULES[kind](values.__getitem__)
+
+
+def _access(principal: Principal) -> tuple[str, dict[str, str]]:
+    """Which form of `readable_by` applies to `principal`, and its values (the economy, the party)."""
     if is_admin(principal):
-        return true()
+        return "all", {}
     if is_officer(principal):
-        return Declaration.economy == principal.economy
+        return "economy", {"economy": principal.economy}
     if is_declarant(principal) and principal.party_id:
-        return and_(Declaration.economy == principal.economy, Declaration.declarant_id == principal.party_id)
-    return false()
+        return "own", {"economy": principal.economy, "party": principal.party_id}
+    return "none", {}
+
+
+# Each form of the rule, given how to name a value: by itself (`readable_by`) or as a parameter (`get`).
+_RULES: dict[str, Callable[[Callable[[str], Any]], ColumnElement[bool]]] = {
+    "all": lambda _: true(), "none": lambda _: false(),
+    "economy": lambda value: Declaration.economy == value("economy"),
+    "own": lambda value: and_(Declaration.economy == value("economy"), Declaration.declarant_id == value("party")),
+}
+# `get`'s statements, built once for each form of the rule (SQLAlchemy then neither builds nor keys them again
+# for each read: about 90 us of a read on PostgreSQL).
+_GET: dict[tuple[str, bool, bool], Select[tuple[Declaration]]] = {}
 
 
 def get(session: Session, *, principal: Principal, mrn: str, for_update: bool = False,
         with_history: bool = False) -> Declaration:
     """The declaration `mrn` as `principal` may read it. One refusal for not found and not visible, so that
     an answer never tells whether another party's MRN exists."""
-    stmt = select(Declaration).where(Declaration.mrn == mrn.upper(), readable_by(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    if with_history:
-        stmt = stmt.options(selectinload(Declaration.history))
-    row = session.scalars(stmt).one_or_none()
+    kind, values = _access(principal)
+    stmt = _GET.get((kind, for_update, with_history))
+    if stmt is None:
+        stmt = select(Declaration).where(Declaration.mrn == bindparam("mrn"), _RULES[kind](bindparam))
+        if for_update:
+            stmt = stmt.with_for_update()
+        if with_history:
+            stmt = stmt.options(selectinload(Declaration.history))
+        _GET[(kind, for_update, with_history)] = stmt
+    row = session.scalars(stmt, {"mrn": mrn.upper(), **values}).one_or_none()
     if row is None:
         raise NotFound(f"no declaration {mrn}")
     return row

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, false, select
+from sqlalchemy import ColumnElement, and_, bindparam, false, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -31,13 +31,22 @@ def total(rows: list[Payment]) -> Decimal:
     return sum((p.amount for p in rows), Decimal(0))
 
 
+# The reads of every payment and assessment, built once (SQLAlchemy then neither builds nor keys them again).
+_PAID_ROWS = select(Payment).where(Payment.declaration_id == bindparam("declaration")).order_by(Payment.id)
+_OPEN_SECURITY = select(Security).where(Security.declaration_id == bindparam("declaration"),
+                                        Security.discharged_at.is_(None)).limit(1)
+_REPEATED = select(Payment).where(Payment.declaration_id == bindparam("declaration"),
+                                  Payment.reference == bindparam("reference")).limit(1)
+_REFERENCE = select(PaymentReference).where(PaymentReference.reference == bindparam("reference")).limit(1)
+_PAID_BY_REFERENCE = select(Payment).where(Payment.reference == bindparam("reference")).limit(1)
+
+
 def paid_rows(session: Session, declaration_id: int) -> list[Payment]:
-    return list(session.scalars(select(Payment).where(Payment.declaration_id == declaration_id).order_by(Payment.id)))
+    return list(session.scalars(_PAID_ROWS, {"declaration": declaration_id}))
 
 
 def open_security(session: Session, declaration_id: int) -> Security | None:
-    return session.scalars(select(Security).where(Security.declaration_id == declaration_id,
-                                                  Security.discharged_at.is_(None))).first()
+    return session.scalars(_OPEN_SECURITY, {"declaration": declaration_id}).first()
 
 
 def issue_reference(session: Session, *, row: Declaration, provider: str, due: Decimal, currency: str,
@@ -67,8 +76,7 @@ def repeated_payment(session: Session, *, row: Declaration, amount: Decimal, cur
     another amount is refused."""
     if method != "bank_transfer":
         return None  # a deferred account's number is used by every payment it makes: nothing identifies a repeat
-    earlier = session.scalars(select(Payment).where(Payment.declaration_id == row.id,
-                                                    Payment.reference == reference.strip().upper())).first()
+    earlier = session.scalars(_REPEATED, {"declaration": row.id, "reference": reference.strip().upper()}).first()
     if earlier is None:
         return None
     if earlier.amount != amount or earlier.currency != currency.upper() or earlier.method != method:
@@ -84,11 +92,11 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
     core.check_settles(amount=amount, currency=currency, due=due, due_currency=due_currency)
     now = utcnow()  # one instant: a deferred charge falls in the statement period of its payment
     if method == "bank_transfer":
-        ref = session.scalars(select(PaymentReference).where(PaymentReference.reference == reference.upper())).first()
+        ref = session.scalars(_REFERENCE, {"reference": reference.upper()}).first()
         if ref is None or ref.declaration_id != row.id or not PROVIDERS[ref.provider].recognises(ref.reference):
             raise Invalid("unknown payment reference", errors=[FieldError(
                 "reference", "not a reference issued for this declaration: POST .../payment-reference first")])
-        if session.scalars(select(Payment).where(Payment.reference == ref.reference)).first():
+        if session.scalars(_PAID_BY_REFERENCE, {"reference": ref.reference}).first():
             raise Conflict(f"reference {ref.reference} was already used for a payment")
     else:
         account = _account_for(session, principal=principal, row=row, number=reference)

@@ -3,7 +3,7 @@ is the flow's step (clearway.flows.release), which calls this in the same transa
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clearway.db import utcnow
@@ -23,8 +23,11 @@ def issue(session: Session, *, declaration_id: int, actor: str, basis: str) -> R
     return rel
 
 
+_OF = select(Release).where(Release.declaration_id == bindparam("declaration")).limit(1)  # built once
+
+
 def of(session: Session, declaration_id: int) -> Release | None:
-    return session.scalars(select(Release).where(Release.declaration_id == declaration_id)).first()
+    return session.scalars(_OF, {"declaration": declaration_id}).first()
 
 
 def find(session: Session, code: str) -> Release:

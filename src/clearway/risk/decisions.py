@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from clearway.auth.core import Principal
@@ -108,12 +108,23 @@ def facts(*, content: dict[str, Any], office: str, declarant: str, trusted: set[
                  essential_goods=is_essential([i.hs_code for i in items], essential), items=items)
 
 
+# The reads of every lane decision, built once (SQLAlchemy then neither builds nor keys them again).
+_USAGE = (select(LaneDecisionRow.lane, LaneDecisionRow.random, func.count(LaneDecisionRow.id))
+          .where(LaneDecisionRow.office == bindparam("office"), LaneDecisionRow.day == bindparam("day"))
+          .group_by(LaneDecisionRow.lane, LaneDecisionRow.random))
+_EARLIER = select(LaneDecisionRow.id).where(
+    LaneDecisionRow.economy == bindparam("economy"), LaneDecisionRow.importer == bindparam("importer"),
+    LaneDecisionRow.declaration_id != bindparam("declaration")).limit(1)
+_LATEST = (select(LaneDecisionRow).where(LaneDecisionRow.declaration_id == bindparam("declaration"))
+           .order_by(LaneDecisionRow.id.desc()).limit(1))
+_INSPECTION = (select(Inspection).where(Inspection.declaration_id == bindparam("declaration"))
+               .order_by(Inspection.id.desc()).limit(1))
+
+
 def usage(session: Session, *, office: str, day: str) -> Usage:
     """Declarations laned at the office that day, and the capacity they used: red and yellow lanes
     except random selections, which are outside the capacity."""
-    rows = session.execute(select(LaneDecisionRow.lane, LaneDecisionRow.random, func.count(LaneDecisionRow.id))
-                           .where(LaneDecisionRow.office == office, LaneDecisionRow.day == day)
-                           .group_by(LaneDecisionRow.lane, LaneDecisionRow.random)).all()
+    rows = session.execute(_USAGE, {"office": office, "day": day}).all()
     total = sum(n for _, _, n in rows)
     used = {lane: sum(n for ln, rnd, n in rows if ln == lane and not rnd) for lane in ("red", "yellow")}
     return Usage(total=total, red=used["red"], yellow=used["yellow"])
@@ -125,9 +136,8 @@ def first_time_importer(session: Session, *, economy: str, importer: str | None,
     """No lane was chosen before for a declaration of this importer (an unnamed importer counts as new)."""
     if not importer:
         return True
-    earlier = session.scalars(select(LaneDecisionRow.id).where(
-        LaneDecisionRow.economy == economy, LaneDecisionRow.importer == importer,
-        LaneDecisionRow.declaration_id != declaration_id).limit(1)).first()
+    earlier = session.scalars(_EARLIER, {"economy": economy, "importer": importer,
+                                         "declaration": declaration_id}).first()
     return earlier is None
 
 
@@ -151,8 +161,7 @@ def store_decision(session: Session, *, declaration_id: int, mrn: str, version: 
 
 
 def latest_decision(session: Session, *, declaration_id: int) -> LaneDecisionRow | None:
-    return session.scalars(select(LaneDecisionRow).where(LaneDecisionRow.declaration_id == declaration_id)
-                           .order_by(LaneDecisionRow.id.desc()).limit(1)).first()
+    return session.scalars(_LATEST, {"declaration": declaration_id}).first()
 
 
 def hits_of(session: Session, *, decision_id: int) -> list[RuleHitRow]:
@@ -161,8 +170,7 @@ def hits_of(session: Session, *, decision_id: int) -> list[RuleHitRow]:
 
 
 def inspection_of(session: Session, *, declaration_id: int) -> Inspection | None:
-    return session.scalars(select(Inspection).where(Inspection.declaration_id == declaration_id)
-                           .order_by(Inspection.id.desc()).limit(1)).first()
+    return session.scalars(_INSPECTION, {"declaration": declaration_id}).first()
 
 
 def lane_view(session: Session, *, principal: Principal, row: LaneDecisionRow, status: str) -> LaneOut:

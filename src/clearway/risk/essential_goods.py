@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event, history as audit_history
@@ -32,9 +32,12 @@ class Entry:
     changed_at: datetime | None = None
 
 
+_CHANGES = (select(EssentialGoodsChange).where(EssentialGoodsChange.economy == bindparam("economy"))
+            .order_by(EssentialGoodsChange.subheading))  # built once: read by every lane decision
+
+
 def _changes(session: Session, economy: str) -> list[EssentialGoodsChange]:
-    return list(session.scalars(select(EssentialGoodsChange).where(EssentialGoodsChange.economy == economy)
-                                .order_by(EssentialGoodsChange.subheading)))
+    return list(session.scalars(_CHANGES, {"economy": economy}))
 
 
 def essential_set(session: Session, *, economy: str) -> frozenset[str]:

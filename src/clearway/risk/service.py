@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -113,12 +113,16 @@ def retire_rule(session: Session, *, principal: Principal, code: str, reason: st
     return row
 
 
+_LATEST_VERSIONS = (select(RiskRule.code, func.max(RiskRule.version).label("v"))
+                    .where(RiskRule.economy == bindparam("economy")).group_by(RiskRule.code).subquery())
+# Built once: every lane decision reads the rules (building this statement took more than running it).
+_RULES = (select(RiskRule).join(_LATEST_VERSIONS, (RiskRule.code == _LATEST_VERSIONS.c.code)
+                                & (RiskRule.version == _LATEST_VERSIONS.c.v))
+          .where(RiskRule.economy == bindparam("economy")).order_by(RiskRule.code))
+
+
 def list_rules(session: Session, *, economy: str, include_retired: bool = False) -> list[RiskRule]:
-    latest = (select(RiskRule.code, func.max(RiskRule.version).label("v")).where(RiskRule.economy == economy)
-              .group_by(RiskRule.code).subquery())
-    stmt = (select(RiskRule).join(latest, (RiskRule.code == latest.c.code) & (RiskRule.version == latest.c.v))
-            .where(RiskRule.economy == economy).order_by(RiskRule.code))
-    rows = list(session.scalars(stmt))
+    rows = list(session.scalars(_RULES, {"economy": economy}))
     return rows if include_retired else [r for r in rows if r.status == "active"]
 
 
@@ -161,9 +165,12 @@ def stats(session: Session, *, economy: str, codes: list[str]) -> dict[str, dict
 
 # ---- lane policy --------------------------------------------------------------------------------
 
+_POLICY = (select(RiskPolicy).where(RiskPolicy.economy == bindparam("economy"))
+           .order_by(RiskPolicy.version.desc()).limit(1))  # built once: read by every lane decision
+
+
 def policy(session: Session, *, economy: str) -> tuple[PolicyIn, RiskPolicy | None]:
-    row = session.scalars(select(RiskPolicy).where(RiskPolicy.economy == economy)
-                          .order_by(RiskPolicy.version.desc()).limit(1)).first()
+    row = session.scalars(_POLICY, {"economy": economy}).first()
     return (PolicyIn.model_validate(row.policy) if row else PolicyIn()), row
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.service import append_event
@@ -91,11 +91,14 @@ def line_info(session: Session, *, economy: str, code: str, on: date) -> dict[st
 
 # ---- exchange rates --------------------------------------------------------------------------------
 
+_RATES = select(ExchangeRate).where(ExchangeRate.economy == bindparam("economy"),
+                                    ExchangeRate.valid_from <= bindparam("on")).order_by(ExchangeRate.valid_from)
+
+
 def rates_for(session: Session, economy: str, on: date) -> dict[str, Decimal]:
     """Customs rates in force on `on`: loaded ones, else the demo rates shipped with Clearway."""
     out = {r.currency: r.rate for r in rules.builtin_rates() if r.economy == economy and r.in_force(on)}
-    rows = session.scalars(select(ExchangeRate).where(
-        ExchangeRate.economy == economy, ExchangeRate.valid_from <= on).order_by(ExchangeRate.valid_from))
+    rows = session.scalars(_RATES, {"economy": economy, "on": on})
     for r in rows:
         if r.valid_to is None or on <= r.valid_to:
             out[r.currency] = Decimal(r.rate)
@@ -219,6 +222,9 @@ def supplement(session: Session, *, row: Declaration, base: AssessmentRecord, am
     return rec
 
 
+_LATEST = (select(AssessmentRecord).where(AssessmentRecord.declaration_id == bindparam("declaration"))
+           .order_by(AssessmentRecord.id.desc()).limit(1))  # built once: read by every assessment, payment and view
+
+
 def latest(session: Session, declaration_id: int) -> AssessmentRecord | None:
-    return session.scalars(select(AssessmentRecord).where(AssessmentRecord.declaration_id == declaration_id)
-                           .order_by(AssessmentRecord.id.desc()).limit(1)).first()
+    return session.scalars(_LATEST, {"declaration": declaration_id}).first()

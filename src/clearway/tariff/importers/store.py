@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from clearway.audit.models import AuditEvent
@@ -26,18 +26,23 @@ _CACHE: dict[tuple[str, str], tuple[tuple, schedule.Schedule]] = {}
 _LOCK = threading.Lock()
 
 
+# `fingerprint`'s statements, built once: every assessment and quote asks.
+_LAST_EVENT = (select(AuditEvent.hash).where(
+    AuditEvent.entity_id == bindparam("economy"), AuditEvent.entity_type == "tariff_schedule",
+    AuditEvent.action.in_(("tariff.schedule_imported", "tariff.schedule_loaded")))
+    .order_by(AuditEvent.seq.desc()).limit(1))
+_COUNT = select(func.count(TariffMeasure.id), func.max(TariffMeasure.loaded_at)).where(
+    TariffMeasure.economy == bindparam("economy"))
+
+
 def fingerprint(session: Session, economy: str) -> tuple:
     """Changes whenever the economy's loaded measures change. Every load and import appends an audit event
     in the same transaction, so the hash of the economy's last schedule event identifies its rows (one
     indexed lookup); without such an event the rows themselves are counted."""
-    last = session.execute(select(AuditEvent.hash).where(
-        AuditEvent.entity_id == economy, AuditEvent.entity_type == "tariff_schedule",
-        AuditEvent.action.in_(("tariff.schedule_imported", "tariff.schedule_loaded")))
-        .order_by(AuditEvent.seq.desc()).limit(1)).scalar()
+    last = session.execute(_LAST_EVENT, {"economy": economy}).scalar()
     if last is not None:
         return ("event", last)
-    n, newest = session.execute(select(func.count(TariffMeasure.id), func.max(TariffMeasure.loaded_at))
-                                .where(TariffMeasure.economy == economy)).one()
+    n, newest = session.execute(_COUNT, {"economy": economy}).one()
     return ("rows", n, newest)
 
 
