@@ -179,6 +179,7 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
     lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
                                                channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
+
     def number() -> dict[str, str]:
         if turn is not None:
             turn.wait(TURN_WAIT)
@@ -258,7 +259,8 @@ def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines:
     before has drawn its own (`_Turn`), so that they follow the lines (docs/decisions.md, "MRNs of a batch")."""
     pending = iter(lines)
     parts = iter(lambda: list(islice(pending, chunk)), [])
-    if factory.kw["bind"].dialect.name != "postgresql" or IN_FLIGHT < 2:
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql" or IN_FLIGHT < 2:
         for part in parts:
             yield _lodge_chunk(factory, principal, part, channel)
         return
