@@ -34,6 +34,12 @@ def control_done(session: Session, row: Declaration) -> bool:
                                       decisions.inspection_of(session, declaration_id=row.id))
 
 
+def _control_done(session: Session, row: Declaration) -> bool:
+    """`control_done` where it can matter: only a declaration under control waits for its control (release_if_ready),
+    so for any other the lane decision and inspection are not read."""
+    return row.status == "under_control" and control_done(session, row)
+
+
 def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) -> None:
     if acts_for(principal, row.declarant_id):
         return
@@ -162,7 +168,7 @@ def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, cu
     payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
                                       method=method, reference=reference, due=settled["outstanding"],
                                       due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
+    release_if_ready(session, row=row, actor=principal.actor, after_control=_control_done(session, row),
                      assessment=assessment)
     return row, payment
 
@@ -175,7 +181,7 @@ def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
     settled = settlement(session, row, assessment)
     security = payments.secure(session, principal=principal, row=row, number=guarantee, due=settled["outstanding"],
                           due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
+    release_if_ready(session, row=row, actor=principal.actor, after_control=_control_done(session, row),
                      assessment=assessment)
     return row, security
 
