@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
 
 import pytest
 
-from clearway.declarations import service, store
+from clearway.declarations import store
 from clearway.flows import lodging
 from tests.certificates.factories import declaration
 from tests.flows.test_lodging_batch import T_SHIRTS, importer  # noqa: F401 - importer: the fixture
+from tests.flows.test_lodging_numbering import _one_year  # noqa: F401 - lodging's clock fixed (autouse)
 
 OFFICES = ("AUSYD", "AUMEL")
-
-
-@pytest.fixture(autouse=True)
-def _one_year(monkeypatch):
-    """Lodging's clock fixed: the numbers compared below come from one year's counter, whatever the day."""
-    monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 12, 4, 12, tzinfo=UTC))
 
 
 def _lines(tag: str) -> list[tuple[int, dict]]:

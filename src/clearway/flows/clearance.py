@@ -29,15 +29,11 @@ from clearway.tariff.models import AssessmentRecord
 
 
 def control_done(session: Session, row: Declaration) -> bool:
-    """True when the officer's control of the declaration's current lane decision ended in `release`."""
-    return decisions.control_recorded(decisions.latest_decision(session, declaration_id=row.id),
-                                      decisions.inspection_of(session, declaration_id=row.id))
-
-
-def _control_done(session: Session, row: Declaration) -> bool:
-    """`control_done` where it can matter: only a declaration under control waits for its control (release_if_ready),
-    so for any other the lane decision and inspection are not read."""
-    return row.status == "under_control" and control_done(session, row)
+    """True when the declaration is under control and the officer's control of its current lane decision ended
+    in `release`: what its release waits for (release_if_ready). Any other declaration waits for no control, so
+    its lane decision and inspection are not read."""
+    return row.status == "under_control" and decisions.control_recorded(
+        decisions.latest_decision(session, declaration_id=row.id), decisions.inspection_of(session, declaration_id=row.id))
 
 
 def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) -> None:
@@ -168,7 +164,7 @@ def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, cu
     payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
                                       method=method, reference=reference, due=settled["outstanding"],
                                       due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=_control_done(session, row),
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
                      assessment=assessment)
     return row, payment
 
@@ -181,7 +177,7 @@ def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
     settled = settlement(session, row, assessment)
     security = payments.secure(session, principal=principal, row=row, number=guarantee, due=settled["outstanding"],
                           due_currency=assessment.currency)
-    release_if_ready(session, row=row, actor=principal.actor, after_control=_control_done(session, row),
+    release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
                      assessment=assessment)
     return row, security
 
