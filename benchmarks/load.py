@@ -266,10 +266,10 @@ async def run_clients(base: str, keys: list[str], seconds: float, baseline_secon
         for name, secs, baseline in (("baseline", baseline_seconds, True), ("mixed", seconds, False)):
             if secs <= 0:
                 continue
-            cpu, mine, load0 = cpu_seconds(pid), _own_cpu(), os.getloadavg()
+            cpu, mine, db, load0 = cpu_seconds(pid), _own_cpu(), database_cpu(), os.getloadavg()
             tally, elapsed = await drive(clients, secs, baseline)
             out[name] = summarise(tally, elapsed, cpu_seconds(pid) - cpu, load0, os.getloadavg(),
-                                  client_cpu=_own_cpu() - mine)
+                                  client_cpu=_own_cpu() - mine, database_cpu=database_cpu() - db)
             if not baseline:
                 out["tally"] = tally
         return out
@@ -283,13 +283,29 @@ def _own_cpu() -> float:
     return t.user + t.system
 
 
+def database_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes on this machine (0 where there are none, as
+    with SQLite, whose work is counted in the server's own): they share the cores with the server."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name in ("postgres", "postmaster"):
+            rest = fields.split()
+            total += (int(rest[11]) + int(rest[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, load1: tuple,
-              client_cpu: float = 0.0) -> dict:
+              client_cpu: float = 0.0, database_cpu: float = 0.0) -> dict:
     ops = {}
     every: list[float] = []
     for op, values in sorted(tally.latencies.items()):
@@ -302,6 +318,7 @@ def summarise(tally: Tally, elapsed: float, server_cpu: float, load0: tuple, loa
             "slow": sorted(tally.slow, key=lambda x: x[1]),
             "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(every)), 2),
             "client_cpu_share": round(client_cpu / elapsed, 2),  # of one core
+            "database_cpu_ms_per_request": round(1000 * database_cpu / max(1, len(every)), 2),
             "load_average_before": [round(x, 2) for x in load0], "load_average_after": [round(x, 2) for x in load1]}
 
 
@@ -379,6 +396,8 @@ def print_report(result: dict) -> None:
                           style="bold" if op == "overall" else None)
         table.add_row(phase, "server CPU ms a request", "", f"{part['server_cpu_ms_per_request']:.2f}", "", "", "",
                       f"load {_load(part['load_average_before'])} -> {_load(part['load_average_after'])}")
+        table.add_row(phase, "PostgreSQL's CPU ms a request", "", f"{part.get('database_cpu_ms_per_request', 0):.2f}",
+                      "", "", "", "")
         table.add_row(phase, "load generator's CPU, cores", "", f"{part.get('client_cpu_share', 0):.2f}", "", "", "",
                       "")
     console.print(table)

@@ -171,7 +171,7 @@ def _advance(factory: sessionmaker[Session], keys: dict[str, str], rng: random.R
         declarant, officer = who[f"declarant_{economy.lower()}"], who[f"officer_{economy.lower()}"]
         try:
             with transaction(factory) as session:
-                row, _ = clearance.assess(session, principal=declarant, mrn=mrn)
+                row = clearance.assess(session, principal=declarant, mrn=mrn).row
                 counts["assessed"] += 1
                 status = row.status
             if status == "under_control" and rng.random() < 0.5:

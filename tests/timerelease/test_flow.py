@@ -37,7 +37,7 @@ def lodge_two(factory, keys) -> tuple[int, int]:
             row, _ = lodging.lodge(session, principal=who, decl=parse(DeclarationIn, doc))
             ids.append((row.id, row.mrn))
     with transaction(factory) as session:
-        row, _ = clearance.assess(session, principal=who, mrn=ids[0][1])
+        row = clearance.assess(session, principal=who, mrn=ids[0][1]).row
         assert row.status == "lane_selected"
         ref = clearance.payment_reference(session, principal=who, mrn=row.mrn, provider="bank_transfer")
         clearance.pay(session, principal=who, mrn=row.mrn, amount=ref.amount, currency=ref.currency,

@@ -43,7 +43,7 @@ def _lodge_varied(factory, keys, n: int = 10) -> list[tuple[int, str, str]]:
             row, _ = lodging.lodge(session, principal=who, decl=parse(DeclarationIn, doc))
             kind = ("released", "assessed", "waiting", "cancelled", "control")[k % 5]
             if kind in ("released", "assessed", "control"):
-                row, _ = clearance.assess(session, principal=who, mrn=row.mrn)
+                row = clearance.assess(session, principal=who, mrn=row.mrn).row
             if kind == "released" and row.status == "lane_selected":
                 ref = clearance.payment_reference(session, principal=who, mrn=row.mrn, provider="bank_transfer")
                 clearance.pay(session, principal=who, mrn=row.mrn, amount=ref.amount, currency=ref.currency,

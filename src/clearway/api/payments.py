@@ -32,9 +32,8 @@ def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> 
 @router.post("/declarations/{mrn}/payments", dependencies=[IDEMPOTENT], status_code=201)
 def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
     with ctx.uow() as session:
-        row, p = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
-                               method=body.method, reference=body.reference)
-        out = clearance.view_of(session, row)
+        row, p, out = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
+                                    method=body.method, reference=body.reference)
         return PaymentOut(receipt=p.receipt, amount=at_currency_precision(p.amount, p.currency), currency=p.currency, method=p.method,
                           status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
 
@@ -43,8 +42,7 @@ def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
 def secure(mrn: str, body: SecurityIn, who: Who, ctx: Ctx) -> SecurityOut:
     """Release against a guarantee before the duties are paid or finally determined (TFA Art. 7.3)."""
     with ctx.uow() as session:
-        row, sec = clearance.secure(session, principal=who, mrn=mrn, guarantee=body.guarantee)
-        out = clearance.view_of(session, row)
+        row, _, out = clearance.secure(session, principal=who, mrn=mrn, guarantee=body.guarantee)
         return SecurityOut(guarantee=body.guarantee.upper(), secured=out["secured"], status=row.status,
                            release_code=out["release_code"])
 

@@ -7,7 +7,7 @@ clearway.declarations.service.transition."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from clearway.errors import Conflict, Forbidden, NotFound
 from clearway.flows import lanes, release
 from clearway.payments import core as payments_core, service as payments
 from clearway.payments.core import at_currency_precision
+from clearway.payments.models import Payment, Security
 from clearway.release import core as release_core
 from clearway.release import service as releases
 from clearway.risk import decisions
@@ -44,15 +45,21 @@ def _may_act(principal: Principal, row: Declaration, *, officer: bool = True) ->
     raise Forbidden(f"this key may not act on declaration {row.mrn}")
 
 
-def assess(session: Session, *, principal: Principal, mrn: str) -> tuple[Declaration, AssessmentRecord]:
-    """Assess an accepted declaration, select its lane, and release at once if green with nothing due. (The
-    declaration, its assessment.)"""
+class Assessed(NamedTuple):
+    """A declaration as `assess` left it: its row, its assessment and its ledger (payments, open security)."""
+    row: Declaration
+    assessment: AssessmentRecord
+    ledger: payments.Ledger
+
+
+def assess(session: Session, *, principal: Principal, mrn: str) -> Assessed:
+    """Assess an accepted declaration, select its lane, and release at once if green with nothing due."""
     row = declarations.get(session, principal=principal, mrn=mrn, for_update=True)
     _may_act(principal, row)
     if row.status != "accepted":
         assessment = tariff.latest(session, row.id)
         if assessment is not None and assessment.declaration_version == row.version:
-            return row, assessment  # already assessed: the same answer again
+            return Assessed(row, assessment, payments.ledger(session, row.id))  # already assessed: the same answer
         raise Conflict(f"declaration {row.mrn} is {row.status}; only an accepted declaration is assessed",
                        status=row.status)
     assessment = tariff.assess_declaration(session, row=row, actor=principal.actor)
@@ -64,32 +71,27 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> tuple[Declara
     # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
     assessment.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
-    release_if_ready(session, row=row, actor=principal.actor, assessment=assessment)
-    return row, assessment
+    ledger = payments.ledger(session, row.id)
+    release_if_ready(session, row=row, actor=principal.actor, assessment=assessment, ledger=ledger)
+    return Assessed(row, assessment, ledger)
 
 
-def settlement(session: Session, row: Declaration, assessment: AssessmentRecord | None = None,
-               paid: Decimal | None = None) -> dict[str, Any]:
-    """What is due, paid, secured and outstanding; `paid`: what the declaration's payments add up to, when the
-    caller has read them."""
-    assessment = assessment or tariff.latest(session, row.id)
-    if assessment is None:
-        return {}
+def settlement(assessment: AssessmentRecord, ledger: payments.Ledger) -> dict[str, Any]:
+    """What is due under `assessment`, paid and secured by `ledger`, and outstanding."""
     cur = assessment.currency
-    paid = payments.paid(session, row.id) if paid is None else paid
-    total_due, paid = at_currency_precision(assessment.total_due, cur), at_currency_precision(paid, cur)
-    security = payments.open_security(session, row.id)
+    total_due, paid = at_currency_precision(assessment.total_due, cur), at_currency_precision(ledger.paid, cur)
+    security = ledger.security
     return {"total_due": total_due, "paid": paid, "currency": cur,
             "outstanding": payments_core.outstanding(total_due, paid),
             "secured": at_currency_precision(security.amount if security is not None else Decimal(0), cur)}
 
 
 def release_if_ready(session: Session, *, row: Declaration, actor: str, after_control: bool = False,
-                     assessment: AssessmentRecord | None = None):
+                     assessment: AssessmentRecord | None = None, ledger: payments.Ledger | None = None):
     """Release when the amount due is paid or secured AND no control finding is open. A green declaration
     (lane_selected) is released automatically; one under control only when the control is done
     (`after_control=True`, for the inspection flow). Returns the Release or None. `assessment`: the latest,
-    when the caller has just made it."""
+    and `ledger`: the declaration's, when the caller has them."""
     assessment = assessment or tariff.latest(session, row.id)
     if assessment is None or assessment.declaration_version != row.version:
         return None
@@ -101,7 +103,7 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
         return None
     if controls.open_findings(session, declaration_id=row.id):
         return None
-    settled = settlement(session, row, assessment)
+    settled = settlement(assessment, payments.ledger(session, row.id) if ledger is None else ledger)
     if settled["outstanding"] > 0 and settled["secured"] < settled["outstanding"]:
         return None
     basis = "nothing_due" if assessment.total_due == 0 else ("paid" if settled["outstanding"] == 0 else "secured")
@@ -143,7 +145,7 @@ def _assessed(session: Session, principal: Principal, mrn: str) -> tuple[Declara
 def payment_reference(session: Session, *, principal: Principal, mrn: str, provider: str):
     row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
-    settled = settlement(session, row, assessment)
+    settled = settlement(assessment, payments.ledger(session, row.id))
     if settled["outstanding"] <= 0:
         raise Conflict(f"nothing is due on declaration {row.mrn}", amount_due="0", currency=assessment.currency)
     return payments.issue_reference(session, row=row, provider=provider, due=settled["outstanding"],
@@ -151,35 +153,41 @@ def payment_reference(session: Session, *, principal: Principal, mrn: str, provi
 
 
 def pay(session: Session, *, principal: Principal, mrn: str, amount: Decimal, currency: str, method: str,
-        reference: str):
+        reference: str) -> tuple[Declaration, Payment, dict[str, Any]]:
+    """Record a payment (or find the same payment made before), release when ready. (The declaration, the
+    payment, `view_of` it after.)"""
     row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
-    earlier = payments.repeated_payment(session, row=row, amount=amount, currency=currency, method=method,
-                                        reference=reference)
+    ledger = payments.ledger(session, row.id)
+    earlier = payments.repeated_payment(ledger, amount=amount, currency=currency, method=method, reference=reference)
     if earlier is not None:  # the same payment sent again: its receipt, nothing paid twice
-        return row, earlier
-    if row.status == "released" and payments.open_security(session, row.id) is None:
+        return row, earlier, view_of(session, row, assessment, ledger)
+    if row.status == "released" and ledger.security is None:
         raise Conflict(f"declaration {row.mrn} is released and settled", amount_due="0", currency=assessment.currency)
-    settled = settlement(session, row, assessment)
-    payment = payments.record_payment(session, principal=principal, row=row, amount=amount, currency=currency,
-                                      method=method, reference=reference, due=settled["outstanding"],
-                                      due_currency=assessment.currency)
+    settled = settlement(assessment, ledger)
+    payment = payments.record_payment(session, principal=principal, row=row, ledger=ledger, amount=amount,
+                                      currency=currency, method=method, reference=reference,
+                                      due=settled["outstanding"], due_currency=assessment.currency)
     release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
-                     assessment=assessment)
-    return row, payment
+                     assessment=assessment, ledger=ledger)
+    return row, payment, view_of(session, row, assessment, ledger)
 
 
-def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str):
+def secure(session: Session, *, principal: Principal, mrn: str, guarantee: str) -> tuple[Declaration, Security,
+                                                                                          dict[str, Any]]:
+    """Secure what is due against a guarantee, release when ready. (The declaration, the security, `view_of`
+    it after.)"""
     row, assessment = _assessed(session, principal, mrn)
     _may_act(principal, row, officer=False)
     if row.status == "released":
         raise Conflict(f"declaration {row.mrn} is already released")
-    settled = settlement(session, row, assessment)
-    security = payments.secure(session, principal=principal, row=row, number=guarantee, due=settled["outstanding"],
-                          due_currency=assessment.currency)
+    ledger = payments.ledger(session, row.id)
+    settled = settlement(assessment, ledger)
+    security = payments.secure(session, principal=principal, row=row, ledger=ledger, number=guarantee,
+                               due=settled["outstanding"], due_currency=assessment.currency)
     release_if_ready(session, row=row, actor=principal.actor, after_control=control_done(session, row),
-                     assessment=assessment)
-    return row, security
+                     assessment=assessment, ledger=ledger)
+    return row, security, view_of(session, row, assessment, ledger)
 
 
 def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
@@ -187,14 +195,16 @@ def view(session: Session, *, principal: Principal, mrn: str) -> dict[str, Any]:
     return view_of(session, declarations.get(session, principal=principal, mrn=mrn))
 
 
-def view_of(session: Session, row: Declaration, assessment: AssessmentRecord | None = None) -> dict[str, Any]:
+def view_of(session: Session, row: Declaration, assessment: AssessmentRecord | None = None,
+            ledger: payments.Ledger | None = None) -> dict[str, Any]:
     """`view` of a declaration read already (by `declarations.get`, under the reader's access rule);
-    `assessment`: its latest, when the caller has it."""
+    `assessment`: its latest, and `ledger`: its own, when the caller has them."""
     assessment = assessment or tariff.latest(session, row.id)
     if assessment is None:
         raise NotFound(f"declaration {row.mrn} is not assessed yet: POST /api/v1/declarations/{row.mrn}/assessment")
-    paid = payments.paid_rows(session, row.id)
-    settled = settlement(session, row, assessment, paid=payments.total(paid))
+    ledger = payments.ledger(session, row.id) if ledger is None else ledger
+    paid = ledger.payments
+    settled = settlement(assessment, ledger)
     issued = releases.of(session, row.id)
     cur = assessment.currency
     return {"declaration": row.mrn, "status": row.status, "version": assessment.declaration_version,

@@ -4,6 +4,7 @@ every change is audited. The clearance flow decides about release."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, select
@@ -35,10 +36,7 @@ def total(rows: list[Payment]) -> Decimal:
 _PAID_ROWS = select(Payment).where(Payment.declaration_id == bindparam("declaration")).order_by(Payment.id)
 _OPEN_SECURITY = select(Security).where(Security.declaration_id == bindparam("declaration"),
                                         Security.discharged_at.is_(None)).limit(1)
-_REPEATED = select(Payment).where(Payment.declaration_id == bindparam("declaration"),
-                                  Payment.reference == bindparam("reference")).limit(1)
 _REFERENCE = select(PaymentReference).where(PaymentReference.reference == bindparam("reference")).limit(1)
-_PAID_BY_REFERENCE = select(Payment).where(Payment.reference == bindparam("reference")).limit(1)
 
 
 def paid_rows(session: Session, declaration_id: int) -> list[Payment]:
@@ -47,6 +45,24 @@ def paid_rows(session: Session, declaration_id: int) -> list[Payment]:
 
 def open_security(session: Session, declaration_id: int) -> Security | None:
     return session.scalars(_OPEN_SECURITY, {"declaration": declaration_id}).first()
+
+
+@dataclass
+class Ledger:
+    """A declaration's payments (in the order made) and its open security, read once by a step of the clearance
+    flow and kept up to date by that step's own payment or security. The step holds the declaration's row lock
+    (on SQLite the one write lock), so no other request pays or secures the declaration meanwhile: what the step
+    reads once stays true to its end."""
+    payments: list[Payment]
+    security: Security | None
+
+    @property
+    def paid(self) -> Decimal:
+        return total(self.payments)
+
+
+def ledger(session: Session, declaration_id: int) -> Ledger:
+    return Ledger(paid_rows(session, declaration_id), open_security(session, declaration_id))
 
 
 def issue_reference(session: Session, *, row: Declaration, provider: str, due: Decimal, currency: str,
@@ -68,15 +84,15 @@ def _receipt(row: Declaration, n: int) -> str:
     return f"RC{row.mrn}{n:03d}"
 
 
-def repeated_payment(session: Session, *, row: Declaration, amount: Decimal, currency: str, method: str,
-                     reference: str) -> Payment | None:
+def repeated_payment(ledger: Ledger, *, amount: Decimal, currency: str, method: str, reference: str) -> Payment | None:
     """The payment this request already made, when it is sent again (its answer lost: a dropped connection, a
     server killed before it answered): the same bank reference of the same declaration, for the same amount.
     A reference is used once, so the repeat is the earlier payment, not a second one; the same reference with
     another amount is refused."""
     if method != "bank_transfer":
         return None  # a deferred account's number is used by every payment it makes: nothing identifies a repeat
-    earlier = session.scalars(_REPEATED, {"declaration": row.id, "reference": reference.strip().upper()}).first()
+    wanted = reference.strip().upper()
+    earlier = next((p for p in ledger.payments if p.reference == wanted), None)
     if earlier is None:
         return None
     if earlier.amount != amount or earlier.currency != currency.upper() or earlier.method != method:
@@ -85,8 +101,10 @@ def repeated_payment(session: Session, *, row: Declaration, amount: Decimal, cur
     return earlier
 
 
-def record_payment(session: Session, *, principal: Principal, row: Declaration, amount: Decimal, currency: str,
-                   method: str, reference: str, due: Decimal, due_currency: str) -> Payment:
+def record_payment(session: Session, *, principal: Principal, row: Declaration, ledger: Ledger, amount: Decimal,
+                   currency: str, method: str, reference: str, due: Decimal, due_currency: str) -> Payment:
+    """Record a payment of `row` and discharge its open security; `ledger` (the declaration's, read in this step)
+    gains the payment and loses the security."""
     if method not in core.METHODS:
         raise Invalid("unknown payment method", errors=[FieldError("method", f"one of {', '.join(core.METHODS)}")])
     core.check_settles(amount=amount, currency=currency, due=due, due_currency=due_currency)
@@ -96,7 +114,9 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
         if ref is None or ref.declaration_id != row.id or not PROVIDERS[ref.provider].recognises(ref.reference):
             raise Invalid("unknown payment reference", errors=[FieldError(
                 "reference", "not a reference issued for this declaration: POST .../payment-reference first")])
-        if session.scalars(_PAID_BY_REFERENCE, {"reference": ref.reference}).first():
+        # A bank reference is issued for one declaration and taken for it alone (above): only its own payments
+        # could have used it.
+        if any(p.reference == ref.reference for p in ledger.payments):
             raise Conflict(f"reference {ref.reference} was already used for a payment")
     else:
         account = _account_for(session, principal=principal, row=row, number=reference)
@@ -112,14 +132,15 @@ def record_payment(session: Session, *, principal: Principal, row: Declaration, 
                           errors=[FieldError("amount", f"only {format(room, 'f')} {account.currency} of credit left")])
         session.add(DeferredCharge(account_id=account.id, declaration_id=row.id, amount=amount,
                                    period=now.strftime("%Y-%m"), charged_at=now))
-    n = len(paid_rows(session, row.id)) + 1
+    n = len(ledger.payments) + 1
     payment = Payment(declaration_id=row.id, receipt=_receipt(row, n), amount=amount, currency=due_currency,
                       method=method, reference=reference.upper(), paid_at=now, actor=principal.actor)
     session.add(payment)
     session.flush()
-    sec = open_security(session, row.id)
-    if sec is not None:
-        sec.discharged_at = payment.paid_at
+    ledger.payments.append(payment)
+    if ledger.security is not None:
+        ledger.security.discharged_at = payment.paid_at
+        ledger.security = None
     append_event(session, actor=principal.actor, action="payment.received", entity_type="declaration",
                  entity_id=row.mrn or "", data={"receipt": payment.receipt, "amount": format(amount, "f"),
                                                 "currency": due_currency, "method": method})
@@ -263,8 +284,10 @@ def guarantee_available(session: Session, g: Guarantee) -> Decimal:
                                 Security.discharged_at.is_(None))
 
 
-def secure(session: Session, *, principal: Principal, row: Declaration, number: str, due: Decimal,
+def secure(session: Session, *, principal: Principal, row: Declaration, ledger: Ledger, number: str, due: Decimal,
            due_currency: str) -> Security:
+    """Secure what is due on `row` against guarantee `number`; `ledger` (the declaration's, read in this step)
+    gains the security."""
     g = session.scalars(select(Guarantee).where(Guarantee.number == number.upper())).first()
     if g is None or g.economy != row.economy:
         raise Invalid("unknown guarantee", errors=[FieldError("guarantee", f"no guarantee {number} in {row.economy}")])
@@ -274,7 +297,7 @@ def secure(session: Session, *, principal: Principal, row: Declaration, number: 
         raise Invalid("guarantee currency", errors=[FieldError("guarantee", f"the guarantee is in {g.currency}")])
     if due <= 0:
         raise Invalid("nothing is due", errors=[FieldError("guarantee", "nothing is due on this declaration")])
-    if open_security(session, row.id) is not None:
+    if ledger.security is not None:
         raise Conflict(f"declaration {row.mrn} is already secured")
     left = core.at_currency_precision(guarantee_available(session, g), g.currency)
     if left < due:
@@ -284,6 +307,7 @@ def secure(session: Session, *, principal: Principal, row: Declaration, number: 
     sec = Security(guarantee_id=g.id, declaration_id=row.id, amount=due, secured_at=utcnow())
     session.add(sec)
     session.flush()
+    ledger.security = sec
     append_event(session, actor=principal.actor, action="payment.secured", entity_type="declaration",
                  entity_id=row.mrn or "", data={"guarantee": g.number, "amount": format(due, "f")})
     return sec
