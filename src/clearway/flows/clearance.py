@@ -70,9 +70,13 @@ def assess(session: Session, *, principal: Principal, mrn: str) -> Assessed:
                             data={"total_due": format(assessment.total_due, "f"), "currency": assessment.currency})
     # Findings of other checks, targeting rules, the fraud model, capacity and the random share:
     # the lane selector applies the lane (lane_selected, and under_control for yellow and red).
-    assessment.lane = lanes.select_lane(session, row=row, actor=principal.actor).lane
+    decision = lanes.select_lane(session, row=row, actor=principal.actor)
+    assessment.lane = decision.lane
     ledger = payments.ledger(session, row.id)
-    release_if_ready(session, row=row, actor=principal.actor, assessment=assessment, ledger=ledger)
+    # The lane selector has just read the open findings: each forces yellow or red (controls.service), so a
+    # decision nothing forced beyond green saw none.
+    release_if_ready(session, row=row, actor=principal.actor, assessment=assessment, ledger=ledger,
+                     findings_open=False if decision.mandatory == "green" else None)
     return Assessed(row, assessment, ledger)
 
 
@@ -87,11 +91,12 @@ def settlement(assessment: AssessmentRecord, ledger: payments.Ledger) -> dict[st
 
 
 def release_if_ready(session: Session, *, row: Declaration, actor: str, after_control: bool = False,
-                     assessment: AssessmentRecord | None = None, ledger: payments.Ledger | None = None):
+                     assessment: AssessmentRecord | None = None, ledger: payments.Ledger | None = None,
+                     findings_open: bool | None = None):
     """Release when the amount due is paid or secured AND no control finding is open. A green declaration
     (lane_selected) is released automatically; one under control only when the control is done
     (`after_control=True`, for the inspection flow). Returns the Release or None. `assessment`: the latest,
-    and `ledger`: the declaration's, when the caller has them."""
+    `ledger`: the declaration's, and `findings_open`: whether any finding is open, when the caller knows."""
     assessment = assessment or tariff.latest(session, row.id)
     if assessment is None or assessment.declaration_version != row.version:
         return None
@@ -101,7 +106,9 @@ def release_if_ready(session: Session, *, row: Declaration, actor: str, after_co
         pass
     else:
         return None
-    if controls.open_findings(session, declaration_id=row.id):
+    if findings_open is None:
+        findings_open = bool(controls.open_findings(session, declaration_id=row.id))
+    if findings_open:
         return None
     settled = settlement(assessment, payments.ledger(session, row.id) if ledger is None else ledger)
     if settled["outstanding"] > 0 and settled["secured"] < settled["outstanding"]:
