@@ -23,6 +23,9 @@ def wants_minimal(prefer: str | None) -> bool:
 
 
 def json_answer(body: BaseModel | dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The body encoded by the route itself, in its worker thread. A plain (`def`) route that returns a model
+    has FastAPI validate and encode it in a second trip to the thread pool: about 0.1-0.2 ms of CPU a request
+    (issues 16 and 18). The route keeps its response_model, which documents the answer."""
     content = body.model_dump_json().encode() if isinstance(body, BaseModel) else orjson.dumps(body)
     return Response(content, status_code=status, media_type="application/json", headers=headers)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from clearway.api.answers import json_answer
 from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who
 from clearway.db import utcnow
@@ -17,11 +18,12 @@ router = APIRouter(prefix="/api/v1", tags=["assessments"], route_class=Idempoten
 
 
 @router.post("/declarations/{mrn}/assessment", dependencies=[IDEMPOTENT], status_code=201, response_model=AssessmentOut)
-def assess(mrn: str, who: Who, ctx: Ctx) -> dict[str, Any]:
+def assess(mrn: str, who: Who, ctx: Ctx) -> Response:
     """Assess an accepted declaration with the rules in force on its acceptance date; select the lane;
     release at once when green and nothing is due."""
     with ctx.uow() as session:
-        return plain(clearance.view_of(session, *clearance.assess(session, principal=who, mrn=mrn)))
+        view = clearance.view_of(session, *clearance.assess(session, principal=who, mrn=mrn))
+    return json_answer(AssessmentOut.model_validate(plain(view)), status=201)
 
 
 @router.get("/declarations/{mrn}/assessment", response_model=AssessmentOut)

@@ -106,9 +106,9 @@ def list_(who: Who, ctx: Ctx,
 
 
 @router.get("/{mrn}", response_model=DeclarationOut, responses=XML_OUT)
-def read(mrn: str, who: Who, ctx: Ctx) -> DeclarationOut:
-    with ctx.uow() as session:
-        return render(session, service.load_for_read(session, principal=who, mrn=mrn), who)
+def read(mrn: str, who: Who, ctx: Ctx) -> Response:
+    with ctx.uow() as session:  # (the answer encoded here: see api.answers.json_answer)
+        return json_answer(render(session, service.load_for_read(session, principal=who, mrn=mrn), who))
 
 
 @router.get("/{mrn}/versions", response_model=list[VersionOut])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
+from clearway.api.answers import json_answer
 from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api.deps import Ctx, Who, require
 from clearway.auth.core import Principal
@@ -20,22 +21,25 @@ router = APIRouter(prefix="/api/v1", tags=["payments"], route_class=IdempotentRo
 Officer = Annotated[Principal, Depends(require("officer", "admin"))]
 
 
-@router.post("/declarations/{mrn}/payment-reference", dependencies=[IDEMPOTENT], status_code=201)
-def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> ReferenceOut:
+@router.post("/declarations/{mrn}/payment-reference", dependencies=[IDEMPOTENT], status_code=201,
+             response_model=ReferenceOut)
+def reference(mrn: str, who: Who, ctx: Ctx, body: ReferenceIn | None = None) -> Response:
     with ctx.uow() as session:
         ref = clearance.payment_reference(session, principal=who, mrn=mrn,
                                           provider=(body or ReferenceIn()).provider)
-        return ReferenceOut(provider=ref.provider, reference=ref.reference, amount=at_currency_precision(ref.amount, ref.currency),
-                            currency=ref.currency, instructions=ref.instructions)
+        return json_answer(ReferenceOut(provider=ref.provider, reference=ref.reference,
+                                        amount=at_currency_precision(ref.amount, ref.currency), currency=ref.currency,
+                                        instructions=ref.instructions), status=201)
 
 
-@router.post("/declarations/{mrn}/payments", dependencies=[IDEMPOTENT], status_code=201)
-def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> PaymentOut:
+@router.post("/declarations/{mrn}/payments", dependencies=[IDEMPOTENT], status_code=201, response_model=PaymentOut)
+def pay(mrn: str, body: PaymentIn, who: Who, ctx: Ctx) -> Response:
     with ctx.uow() as session:
         row, p, out = clearance.pay(session, principal=who, mrn=mrn, amount=body.amount, currency=body.currency,
                                     method=body.method, reference=body.reference)
-        return PaymentOut(receipt=p.receipt, amount=at_currency_precision(p.amount, p.currency), currency=p.currency, method=p.method,
-                          status=row.status, release_code=out["release_code"], outstanding=out["outstanding"])
+        return json_answer(PaymentOut(receipt=p.receipt, amount=at_currency_precision(p.amount, p.currency),
+                                      currency=p.currency, method=p.method, status=row.status,
+                                      release_code=out["release_code"], outstanding=out["outstanding"]), status=201)
 
 
 @router.post("/declarations/{mrn}/security", dependencies=[IDEMPOTENT], status_code=201)
