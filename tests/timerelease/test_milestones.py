@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from clearway.db import transaction
 from clearway.declarations import service as declarations
@@ -24,6 +24,7 @@ from clearway.risk.models import Inspection
 from clearway.timerelease import report
 from clearway.timerelease.models import Milestones
 from clearway.validation import parse
+from sqlalchemy.orm import Session
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 WIDE = {"lo": NOW - timedelta(days=3650), "hi": NOW + timedelta(days=3650)}
@@ -172,3 +173,30 @@ def test_plain_rows_read_every_value_as_polars_does_or_decline():
     assert given[:len(ARRIVALS)] == [True, True, True, False, False, False, False, False, False, False, False, False,
                                      True]
     assert sum(given) == len(given) - 10  # the nine arrivals above and the goods with a tab
+
+
+def test_a_refresh_on_one_connection_stays_right_when_its_query_is_prepared_and_the_mode_ends_with_it(db, keys):
+    """On PostgreSQL a refresh asks for the generic plan of the history query (flows/milestones.py, issue 18);
+    psycopg prepares a statement at its fifth run on a connection, so eight refreshes on one connection run the
+    prepared query. Each stores the row the history gives, and the plan mode ends with the transaction (SET
+    LOCAL): the connection goes back to the pool as it came. SQLite is sent no such setting."""
+    rows = _lodge_varied(db.factory, keys, n=5)
+    statements: list[str] = []
+    with db.engine.connect() as conn:
+        listen = lambda *a: statements.append(a[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        event.listen(conn, "before_cursor_execute", listen)
+        with Session(bind=conn) as session:
+            for _ in range(8):
+                for did, _, _ in rows:
+                    milestones.refresh_ids(session, [did])
+            during = session.execute(text("SHOW plan_cache_mode")).scalar() if db.backend == "postgresql" else None
+            session.commit()
+        after = conn.execute(text("SHOW plan_cache_mode")).scalar() if db.backend == "postgresql" else None
+        conn.rollback()
+    asked = sum("plan_cache_mode = force_generic_plan" in q for q in statements)
+    if db.backend == "postgresql":
+        assert (during, after, asked) == ("force_generic_plan", "auto", 8 * len(rows))
+    else:
+        assert asked == 0
+    stored, computed = _both(db.factory)
+    assert stored.height == len(rows) and stored.equals(computed), (stored, computed)
