@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -123,19 +124,26 @@ def cpu_per_batch_line(url: str, n: int) -> dict[str, float]:
     return {"batch flow cpu ms": 1000 * cpu / n}
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by the server process and its worker processes: per request this
-    does not depend on what else the shared machine is running, unlike requests per second."""
+def processes_cpu(keep: Callable[[int, str, list[str]], bool]) -> float:
+    """CPU time (user + system) used so far by the processes `keep` picks, given each one's pid, name and the
+    fields of /proc/<pid>/stat after its name (the parent's pid is field 1)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+        fields = rest.split()
+        if keep(int(stat.parent.name), head.split(" (", 1)[-1], fields):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by the server process and its worker processes: per request this
+    does not depend on what else the shared machine is running, unlike requests per second."""
+    return processes_cpu(lambda each, _, fields: each == pid or int(fields[1]) == pid)
 
 
 def free_port() -> int:

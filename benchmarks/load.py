@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench_lodge import cpu_seconds, free_port, wait_idle
+from bench_lodge import cpu_seconds, free_port, processes_cpu, wait_idle
 from clearway.auth.service import create_key
 from clearway.db import make_engine, make_sessionmaker, migrate, transaction
 
@@ -286,17 +286,7 @@ def _own_cpu() -> float:
 def database_cpu() -> float:
     """CPU seconds used so far by the PostgreSQL server's processes on this machine (0 where there are none, as
     with SQLite, whose work is counted in the server's own): they share the cores with the server."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
-        except (OSError, IndexError, ValueError):
-            continue
-        if name in ("postgres", "postmaster"):
-            rest = fields.split()
-            total += (int(rest[11]) + int(rest[12])) / tick
-    return total
+    return processes_cpu(lambda _, name, __: name in ("postgres", "postmaster"))
 
 
 def percentile(values: list[float], q: float) -> float:
