@@ -42,7 +42,7 @@ def test_the_payments_of_a_declaration_add_up_exactly(factory, keys):
             s.add(Payment(declaration_id=did, receipt=f"RC-SUM-{n}", amount=Decimal(amount), currency="AUD",
                           method="bank_transfer", reference=f"REF{n}", paid_at=utcnow(), actor="test"))
     with factory() as s:
-        assert payments.paid(s, did) == Decimal("0.30")
+        assert payments.ledger(s, did).paid == Decimal("0.30")
     _float_sum_on_sqlite(factory, Payment.amount, Payment.declaration_id == did)
 
 

@@ -22,10 +22,6 @@ from clearway.payments.providers import PROVIDERS
 from clearway.reference import currencies, economies
 
 
-def paid(session: Session, declaration_id: int) -> Decimal:
-    return total(paid_rows(session, declaration_id))
-
-
 def total(rows: list[Payment]) -> Decimal:
     """What `rows` (a declaration's payments) paid, added up here in Decimal: SQLite keeps money as text, and
     its SUM would add floats."""
