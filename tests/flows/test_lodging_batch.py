@@ -15,110 +15,27 @@ from sqlalchemy import func, select
 
 from clearway.audit.models import AuditEvent
 from clearway.audit.service import seal_all, verify_chain
-from clearway.certificates import nppo
-from clearway.containers import synthetic
 from clearway.controls.models import Finding
 from clearway.db import transaction
 from clearway.declarations.core import mrn_is_valid
-from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
-                                          DeclarationVersion, StatusEvent)
+from clearway.declarations.models import (Declaration)
 from clearway.declarations import service, store
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows import lodging, milestones
-from clearway.flows.seals import ingest
 from clearway.timerelease.models import Milestones
 from clearway.validation import parse
-from tests.certificates.factories import declaration, ephyto
-from tests.containers.support import affix, now_journey
-
-PARTY = "AU-ABN-51824753556"  # the importer the certificate factories name
-BOX, CLEAN_BOX = "MSCU1234566", "CSQU3054383"
-T_SHIRTS = [{"hs_code": "610910", "description": "Cotton T-shirts", "origin": "TH", "quantity": "100", "unit": "pce",
-             "value": "300"}]
-
-
-@pytest.fixture
-def importer(db, keys):
-    """A received ePhyto (TH2026-000123, from Thailand's NPPO) and an open seal alert on BOX in Australia; the
-    Australian importer who lodges."""
-    with transaction(db.factory) as session:
-        nppo.create_key(session, economy="TH", party_id="NPPO-TH", actor="test")
-    with keys.client(keys.create("nppo", "TH", "NPPO-TH")) as th:
-        assert th.post("/api/v1/certificates/ephyto", json=ephyto()).status_code == 201
-    sim = now_journey(6, kind="opened_outside", container=BOX)
-    affix(db.factory, keys.principal("officer", "AU"), sim)
-    with transaction(db.factory) as session:
-        assert ingest(session, events=synthetic.events_of(sim), source="local", actor="test", economy="AU").alerts
-    return keys.principal("declarant", "AU", PARTY)
-
-
-def _set(tag: str) -> list[dict]:
-    """Declarations whose checks give every outcome: cleared, missing, mismatched, a seal hold, nothing."""
-    fruit = declaration()["items"]
-    return [
-        declaration(lrn=f"{tag}-cleared"),
-        declaration(lrn=f"{tag}-missing", documents=[{"type": "ephyto", "reference": "TH2026-000999"}]),
-        declaration(lrn=f"{tag}-mismatch", items=[{**fruit[0], "quantity": "90000", "net_weight_kg": "90000"}]),
-        declaration(lrn=f"{tag}-uncited", documents=[]),
-        declaration(lrn=f"{tag}-held", transport={"mode": "sea", "document": "MEKO9", "containers": [BOX, CLEAN_BOX]}),
-        declaration(lrn=f"{tag}-held-shirts", items=T_SHIRTS, documents=[],
-                    transport={"mode": "sea", "document": "MEKO8", "containers": [BOX]}),
-        declaration(lrn=f"{tag}-plain", items=T_SHIRTS, documents=[], office="AUMEL",
-                    transport={"mode": "sea", "document": "MEKO7", "containers": [CLEAN_BOX]}),
-    ]
-
-
-def _snapshot(factory, tag: str) -> dict[str, dict]:
-    """Everything lodging stored about each declaration whose LRN starts with `tag`, keyed by the rest of its LRN,
-    apart from ids, MRNs and times (and the content fingerprint, the LRN being in the content)."""
-    out: dict[str, dict] = {}
-    with factory() as s:
-        for d in s.scalars(select(Declaration).where(Declaration.lrn.like(f"{tag}-%"))):
-            audit = []
-            for e in s.scalars(select(AuditEvent).where(AuditEvent.entity_id == d.mrn).order_by(AuditEvent.seq)):
-                data = json.loads(e.data)
-                data.pop("fingerprint", None)
-                if "finding" in data:
-                    data["finding"] = "id"
-                audit.append((e.actor, e.action, data))
-            m = s.get(Milestones, d.id)
-            snap = {
-                "head": (d.declarant_id, d.type, d.economy, d.office, d.status, d.channel, d.version, d.content,
-                         d.accepted_at == d.updated_at),
-                "items": [(i.line, i.hs_code, i.description, i.origin, i.quantity, i.unit, i.gross_weight_kg,
-                           i.net_weight_kg, i.value)
-                          for i in s.scalars(select(DeclarationItem).where(DeclarationItem.declaration_id == d.id)
-                                             .order_by(DeclarationItem.line))],
-                "containers": sorted(c.container for c in s.scalars(select(DeclarationContainer).where(
-                    DeclarationContainer.declaration_id == d.id))),
-                "documents": sorted((x.type, x.reference) for x in s.scalars(select(DeclarationDocument).where(
-                    DeclarationDocument.declaration_id == d.id))),
-                "history": [(h.from_status, h.to_status, h.actor, h.reason, h.at == d.accepted_at)
-                            for h in s.scalars(select(StatusEvent).where(StatusEvent.declaration_id == d.id))],
-                "versions": [(v.version, v.content, v.actor, v.reason, v.created_at == d.accepted_at)
-                             for v in s.scalars(select(DeclarationVersion).where(
-                                 DeclarationVersion.declaration_id == d.id))],
-                "audit": audit,
-                "findings": [(f.source, f.code, f.lane, f.reason, f.reference, f.evidence, f.closed_at)
-                             for f in s.scalars(select(Finding).where(Finding.declaration_id == d.id)
-                                                .order_by(Finding.id))],
-                "milestones": m and (m.economy, m.office, m.status, m.declarant, m.importer, m.mode, m.lane,
-                                     m.low_value, m.items, m.goods, m.arrival, m.lodged == d.accepted_at,
-                                     m.accepted == d.accepted_at),
-            }
-            out[d.lrn.removeprefix(f"{tag}-")] = json.loads(json.dumps(snap, default=str).replace(d.lrn, "LRN")
-                                                            .replace(d.mrn, "MRN"))
-    return out
+from tests.certificates.factories import declaration
+from tests.flows.support import T_SHIRTS, lodging_set, snapshot
 
 
 def test_a_batch_stores_exactly_what_lodging_each_declaration_alone_stores(db, importer):
-    for doc in _set("S"):
+    for doc in lodging_set("S"):
         with transaction(db.factory) as s:
             lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
-    results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("B"), start=1))))
-    assert [r["outcome"] for r in results] == ["accepted"] * len(_set("B"))
-    single, batch = _snapshot(db.factory, "S"), _snapshot(db.factory, "B")
-    assert len(batch) == len(_set("B")) and batch == single
+    results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(lodging_set("B"), start=1))))
+    assert [r["outcome"] for r in results] == ["accepted"] * len(lodging_set("B"))
+    single, batch = snapshot(db.factory, "S"), snapshot(db.factory, "B")
+    assert len(batch) == len(lodging_set("B")) and batch == single
     # Every outcome the checks have is in the set: cleared, missing, mismatched, required but uncited, a hold.
     assert {k: [f[1] for f in v["findings"]] for k, v in batch.items()} == {
         "cleared": [], "missing": ["ephyto.missing"], "mismatch": ["ephyto.mismatch"], "uncited": ["ephyto.missing"],
@@ -220,7 +137,7 @@ def test_mrns_of_a_batch_are_unique_valid_and_gap_free_per_office_across_chunks(
 
 
 def test_the_audit_log_verifies_after_a_batch_before_and_after_sealing(db, importer):
-    lines = list(enumerate(_set("A") + [declaration(lrn="A-bad", currency="XYZ")], start=1))
+    lines = list(enumerate(lodging_set("A") + [declaration(lrn="A-bad", currency="XYZ")], start=1))
     assert [r["outcome"] for r in lodging.lodge_many(db.factory, principal=importer, lines=lines)][-1] == "refused"
     with db.factory() as s:
         checked, broken = verify_chain(s)
@@ -242,14 +159,14 @@ def test_a_chunk_that_fails_as_a_whole_is_lodged_line_by_line_and_burns_no_numbe
     # (whatever logging configuration an earlier test left: the server's stops "clearway" propagating to caplog)
     monkeypatch.setattr(logging.getLogger("clearway"), "propagate", True)
     caplog.set_level(logging.WARNING, logger="clearway")
-    lines = list(enumerate(_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
+    lines = list(enumerate(lodging_set("F") + [declaration(lrn="F-bad", currency="XYZ")], start=1))
     results = list(lodging.lodge_many(db.factory, principal=importer, lines=lines))
-    assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(_set("F")) + ["refused"]
+    assert tried == [1] and [r["outcome"] for r in results] == ["accepted"] * len(lodging_set("F")) + ["refused"]
     assert "a batch chunk of 8 lines failed as a whole (ConnectionError)" in caplog.text  # for the operators
     with db.factory() as s:
         mrns = list(s.scalars(select(Declaration.mrn).where(Declaration.office == "AUSYD").order_by(Declaration.id)))
     # Lodged one by one after the chunk rolled back: its reserved numbers were given back, none is missing.
-    assert [int(m[7:15]) for m in mrns] == list(range(1, len(mrns) + 1)) and len(mrns) == len(_set("F")) - 1
+    assert [int(m[7:15]) for m in mrns] == list(range(1, len(mrns) + 1)) and len(mrns) == len(lodging_set("F")) - 1
 
 
 def _milestones(factory, ids: list[int]) -> list[tuple]:
@@ -263,7 +180,7 @@ def test_the_milestones_of_a_batch_written_from_what_was_lodged_are_those_its_hi
     built = []
     real = milestones.lodged_row
     monkeypatch.setattr(milestones, "lodged_row", lambda *a: built.append(a[0]) or real(*a))
-    docs = _set("M") + [declaration(lrn="M-no-codes", items=[{**T_SHIRTS[0], "hs_code": "610910"}] * 3)]
+    docs = lodging_set("M") + [declaration(lrn="M-no-codes", items=[{**T_SHIRTS[0], "hs_code": "610910"}] * 3)]
     results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(docs, start=1))))
     with db.factory() as s:
         ids = sorted(s.scalars(select(Declaration.id).where(Declaration.mrn.in_([r["mrn"] for r in results]))))
@@ -285,7 +202,7 @@ def test_the_milestones_of_single_lodgements_are_written_from_what_was_lodged_as
     real = milestones.lodged_row
     monkeypatch.setattr(milestones, "lodged_row", lambda *a: built.append(a[0]) or real(*a))
     ids = []
-    for k, doc in enumerate(_set("S")):
+    for k, doc in enumerate(lodging_set("S")):
         with transaction(db.factory) as s:
             row, created = lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
             if k == 0:
@@ -304,7 +221,7 @@ def test_the_milestones_of_single_lodgements_are_written_from_what_was_lodged_as
 
 def test_a_declaration_changed_after_the_batch_lodged_it_in_the_same_transaction_gets_its_history(db, importer):
     with transaction(db.factory) as s:
-        lodged = service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in _set("C")])
+        lodged = service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in lodging_set("C")])
         first = service.by_id(s, lodged[0].id)
         service.transition(s, row=first, to_status="assessed", actor="test")
         ids = [row.id for row in lodged]
@@ -319,7 +236,7 @@ def test_a_batch_rolled_back_to_a_savepoint_leaves_no_milestones(db, importer):
     with transaction(db.factory) as s:
         with pytest.raises(RuntimeError):
             with s.begin_nested():
-                service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in _set("R")])
+                service.lodge_set(s, principal=importer, decls=[parse(DeclarationIn, d) for d in lodging_set("R")])
                 raise RuntimeError("rolled back")
         # Lodged alone after the rollback (on SQLite with an id of one rolled back): its own milestones.
         kept, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, declaration(lrn="R-kept", office="AUMEL")))
@@ -333,7 +250,7 @@ def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, im
     real = lodging._lodge_set
     monkeypatch.setattr(lodging, "_lodge_set", lambda *a: seen.append(gc.isenabled()) or real(*a))
     assert gc.isenabled()
-    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("G"), start=1)), chunk=3))
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(lodging_set("G"), start=1)), chunk=3))
     assert seen == [False, False, False] and gc.isenabled()
     with lodging.collector_paused():  # nested (another thread's chunk): on again only when the last is done
         with lodging.collector_paused():
@@ -366,10 +283,10 @@ def test_the_collector_is_off_while_a_chunk_is_lodged_and_as_it_was_after(db, im
 def test_the_findings_of_a_batch_are_stored_as_a_single_lodgements_and_audited_with_their_own_ids(db, importer):
     from sqlalchemy import String, cast
 
-    for doc in _set("S2"):
+    for doc in lodging_set("S2"):
         with transaction(db.factory) as s:
             lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
-    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_set("B2"), start=1))))
+    list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(lodging_set("B2"), start=1))))
 
     def stored(tag: str) -> dict:
         with db.factory() as s:

@@ -20,7 +20,7 @@ from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.flows import lodging
 from clearway.validation import parse
-from tests.flows.test_lodging_batch import _set, importer  # noqa: F401 - importer: the fixture
+from tests.flows.support import lodging_set
 
 
 def _number(mrn: str) -> int:
@@ -33,8 +33,8 @@ def _one_year(monkeypatch):
     monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 12, 4, 12, tzinfo=UTC))
 
 
-def test_the_counter_is_advanced_after_the_rows_the_checks_and_the_milestones(db, importer):  # noqa: F811
-    docs = [parse(DeclarationIn, d) for d in _set("O")[:2]]  # the same office
+def test_the_counter_is_advanced_after_the_rows_the_checks_and_the_milestones(db, importer):
+    docs = [parse(DeclarationIn, d) for d in lodging_set("O")[:2]]  # the same office
     if db.backend == "postgresql":
         # Another lodgement at the office while this one is written but not numbered yet commits at once: the
         # counter's row is not locked yet (it would wait, and fail on the lock timeout, if the MRN were drawn
@@ -67,11 +67,11 @@ def test_the_counter_is_advanced_after_the_rows_the_checks_and_the_milestones(db
     assert mrn_is_valid(row.mrn)
 
 
-def test_audit_events_and_findings_name_the_mrn_drawn(db, importer):  # noqa: F811
+def test_audit_events_and_findings_name_the_mrn_drawn(db, importer):
     """The checks run before the draw (their events and findings made under the provisional MRN) and are written
     under the MRN drawn: a seal hold, a missing certificate, a cleared one."""
     lodged = {}
-    for d in _set("M"):
+    for d in lodging_set("M"):
         with transaction(db.factory) as s:
             row, created = lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, d))
         assert created
@@ -92,13 +92,13 @@ def test_audit_events_and_findings_name_the_mrn_drawn(db, importer):  # noqa: F8
         assert raised == {f.id: f.mrn for f in findings}
 
 
-def test_a_declaration_written_but_not_numbered_is_not_committed(db, importer):  # noqa: F811
+def test_a_declaration_written_but_not_numbered_is_not_committed(db, importer):
     with pytest.raises(RuntimeError, match="lodged but not numbered"), transaction(db.factory) as s:
-        service.lodge_unnumbered(s, principal=importer, decl=parse(DeclarationIn, _set("U")[0]))
+        service.lodge_unnumbered(s, principal=importer, decl=parse(DeclarationIn, lodging_set("U")[0]))
     with db.factory() as s:
         assert s.scalars(select(Declaration.id)).all() == []
     with transaction(db.factory) as s:  # and it drew no number
-        row, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, _set("U")[0]))
+        row, _ = service.lodge(s, principal=importer, decl=parse(DeclarationIn, lodging_set("U")[0]))
     assert _number(row.mrn) == 1
 
 
@@ -107,7 +107,7 @@ def test_a_batch_draws_its_numbers_after_its_rows_on_postgresql_and_before_them_
     """A batch's chunk on PostgreSQL writes its rows, runs its checks and writes its milestones under provisional
     MRNs, then draws its numbers (the counters' rows locked from there to the commit, not while the rows are
     written); SQLite, one transaction at a time, draws them first and writes the rows with them."""
-    lines = list(enumerate(_set("Q"), start=1))
+    lines = list(enumerate(lodging_set("Q"), start=1))
     if db.backend == "postgresql":
         real, meanwhile = lodging.milestones.store_pending, []
 
@@ -117,7 +117,7 @@ def test_a_batch_draws_its_numbers_after_its_rows_on_postgresql_and_before_them_
                 meanwhile.append("started")
                 with transaction(db.factory) as other:
                     other.execute(text("SET LOCAL lock_timeout = '3s'"))  # (fails if the counter's row were locked)
-                    doc = parse(DeclarationIn, _set("Q-meanwhile")[0])
+                    doc = parse(DeclarationIn, lodging_set("Q-meanwhile")[0])
                     meanwhile.append(lodging.lodge(other, principal=importer, decl=doc)[0].mrn)
 
         monkeypatch.setattr(lodging.milestones, "store_pending", then_a_lodgement)

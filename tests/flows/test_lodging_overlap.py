@@ -14,7 +14,7 @@ import pytest
 from clearway.declarations import store
 from clearway.flows import lodging
 from tests.certificates.factories import declaration
-from tests.flows.test_lodging_batch import T_SHIRTS, importer  # noqa: F401 - importer: the fixture
+from tests.flows.support import T_SHIRTS
 from tests.flows.test_lodging_numbering import _one_year  # noqa: F401 - lodging's clock fixed (autouse)
 
 OFFICES = ("AUSYD", "AUMEL")
