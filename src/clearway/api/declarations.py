@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from clearway.api.idempotent import IDEMPOTENT, IdempotentRoute
 from clearway.api import wco_xml
 from clearway.api.answers import json_answer, minimal_answer, wants_minimal
-from clearway.api.deps import Ctx, Who
+from clearway.api.deps import Context, Ctx, Who
 from clearway.auth.core import Principal
 from clearway.controls.models import Finding
 from clearway.controls.service import open_findings
 from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
+from clearway.declarations.service import Lodged
 from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn, DeclarationLodged, DeclarationMinimal,
                                            DeclarationOut, DeclarationPage, DeclarationSummary, EnvironmentalGoodsLine,
                                            FindingOut, StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
+from clearway.flows.desk import desk_for
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
 
@@ -35,7 +40,7 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
                   goods=environmental_goods.matches(session, row=row))
 
 
-def answer(row: Declaration, who: Principal, *, findings: list[Finding],
+def answer(row: Declaration | _Written, who: Principal, *, findings: list[Finding],
            goods: list[EnvironmentalGoodsLine]) -> DeclarationOut:
     """`render` from what was read before: no session needed (the row's history loaded)."""
     return DeclarationOut(
@@ -60,25 +65,91 @@ XML_OUT = {200: {"content": {"application/xml": {"schema": {
     "type": "string", "description": "with `Accept: application/xml`: the declaration as a WCO DEC-DMS document"}}}}}
 
 
+class _Status(NamedTuple):
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str
+    reason: str | None
+
+
+class _Written(NamedTuple):
+    """A declaration this request lodged, as `answer` reads a row: what was written, nothing read back (as
+    declarations.service.lodge_unnumbered makes its row)."""
+
+    mrn: str
+    lrn: str
+    type: str
+    economy: str
+    office: str
+    declarant_id: str | None
+    status: str
+    version: int
+    accepted_at: datetime
+    updated_at: datetime
+    content: dict[str, Any]
+    history: list[_Status]
+
+
+def _written(lodged: Lodged, decl: DeclarationIn, who: Principal) -> _Written:
+    at = lodged.at
+    assert at is not None  # (every declaration lodged here has it)
+    return _Written(lodged.mrn, lodged.lrn, lodged.type, lodged.economy, decl.office, decl.declarant.id, lodged.status,
+                    1, at, at, lodged.content, [_Status(None, "accepted", at, who.actor, "lodged")])
+
+
 # With `Prefer: return=minimal` a lodgement answers DeclarationMinimal: the document says both (DeclarationLodged).
 @router.post("", dependencies=[IDEMPOTENT], status_code=201, response_model=DeclarationLodged, openapi_extra=XML_IN,
              responses={200: {"description": "the same LRN and content was lodged before"},
                         409: {"description": "the LRN was used with other content"}})
-def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
+async def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
         description="`return=minimal` (RFC 7240): answer with the MRN and status only")] = None) -> Response:
     minimal = wants_minimal(prefer)
+    if not isinstance(ctx, Context):  # an Idempotency-Key's claim is marked in the lodgement's own transaction
+        return await run_in_threadpool(_lodge_alone, body, who, ctx, minimal)
+    # Lodged with those sent at the same time, in one transaction (flows/desk.py); what the answer needs read is
+    # read in it (the goods list before the numbers are drawn), and the answer is built after the commit (the
+    # office's counter row is locked from the draw to the commit: docs/decisions.md, "MRNs stay consecutive").
+    lodged, read = await desk_for(ctx.factory).lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
+                                                     before=None if minimal else environmental_goods.edition)
+    if minimal:
+        return _lodged_answer(lodged, None)
+    if not lodged.created:
+        return _lodged_answer(lodged, read)
+    findings, edition = read
+    row = _written(lodged, body, who)
+    return _lodged_answer(lodged, answer(row, who, findings=findings, goods=environmental_goods.lines(edition, row)))
+
+
+def _reads(who: Principal, minimal: bool, session: Session, lodged: Lodged, raised: bool,
+           edition: Any) -> tuple[Lodged, Any]:
+    """In the desk's transaction: what the answer of `lodged` needs read (the findings a check raised, with the
+    environmental goods list read before; a declaration lodged before, its answer)."""
+    if minimal:
+        return lodged, None
+    if not lodged.created:
+        return lodged, render(session, service.by_id(session, lodged.id), who)
+    return lodged, (open_findings(session, declaration_id=lodged.id) if raised else [], edition)
+
+
+def _lodge_alone(body: DeclarationIn, who: Principal, ctx: Any, minimal: bool) -> Response:
+    """`lodge` in a transaction of its own (with an Idempotency-Key's claim)."""
     with ctx.uow() as session:
-        # The answer's reads come before the MRN is drawn and the answer is built after the commit: the office's
-        # counter row is locked from the draw to the commit (docs/decisions.md, "MRNs stay consecutive").
+        # The answer's reads come before the MRN is drawn and the answer is built after the commit.
         edition = None if minimal else environmental_goods.edition(session)
         row, created, raised = lodging.lodge_checked(session, principal=who, decl=body)
         found = open_findings(session, declaration_id=row.id) if raised and created and not minimal else []
         out = None if minimal or created else render(session, row, who)  # lodged before: its history read here
     if created and not minimal:
         out = answer(row, who, findings=found, goods=environmental_goods.lines(edition, row))
-    status, headers = 201 if created else 200, {"Location": f"/api/v1/declarations/{row.mrn}"}
+    return _lodged_answer(Lodged(row.id, row.mrn, row.lrn, row.status, created), out)
+
+
+def _lodged_answer(lodged: Lodged, out: DeclarationOut | None) -> Response:
+    """201 for a new declaration, 200 for one lodged before; `out` None: the minimal answer."""
+    status, headers = 201 if lodged.created else 200, {"Location": f"/api/v1/declarations/{lodged.mrn}"}
     if out is None:
-        return minimal_answer(DeclarationMinimal(id=row.mrn, mrn=row.mrn, status=row.status), status=status,
+        return minimal_answer(DeclarationMinimal(id=lodged.mrn, mrn=lodged.mrn, status=lodged.status), status=status,
                               headers=headers)
     return json_answer(out, status=status, headers=headers)
 

@@ -265,7 +265,8 @@ def _first_fingerprint(session: Session, existing: Declaration) -> str:
 @dataclass(frozen=True)
 class Lodged:
     """One declaration of those `lodge_set` lodged together, as its answer and the lodging checks read it:
-    `created` in this transaction (then with its economy, type, content and containers), or lodged before."""
+    `created` in this transaction (then with its economy, type, content, containers and when it was accepted), or
+    lodged before."""
 
     id: int
     mrn: str
@@ -276,6 +277,7 @@ class Lodged:
     type: str = ""
     content: dict[str, Any] = field(default_factory=dict)
     containers: tuple[str, ...] = ()
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,7 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
     lodged_now(session).update({ident: (one, now) for ident, one in zip(ids, lodgements)})
     for i, ident, one in zip(new.values(), ids, lodgements):
         out[i] = Lodged(ident, mrns[i], decls[i].lrn, "accepted", True, economy=decls[i].economy, type=decls[i].type,
-                        content=one["content"], containers=tuple(one["containers"]))
+                        content=one["content"], containers=tuple(one["containers"]), at=now)
     for i, (_, digest) in checked.items():  # an LRN again, lodged by an earlier line of this set
         if out[i] is None:
             earlier = out[new[key[i]]]

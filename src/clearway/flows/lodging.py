@@ -161,23 +161,13 @@ class _Turn:
 TURN_WAIT = 10.0
 
 
-def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str,
-               turn: _Turn | None = None) -> list[dict[str, Any]]:
-    """The lines of one chunk lodged together (declarations.service.lodge_set and NEW_CHECKS), each with the
-    result `_lodge_line` gives it; nothing of a refused line is written. `turn`: when the chunk's numbers may
-    be drawn (`lodge_chunks`)."""
-    results: list[dict[str, Any] | None] = [None] * len(part)
-    parsed: list[tuple[int, DeclarationIn]] = []
-    for k, (line, doc) in enumerate(part):
-        if isinstance(doc, str):
-            results[k] = _refused(line, None, doc)
-            continue
-        try:
-            parsed.append((k, parse(DeclarationIn, doc)))
-        except ClearwayError as exc:
-            results[k] = _refused(line, _lrn_of(doc), exc)  # (a JSON array or number too: `clearway submit`)
-    lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=[d for _, d in parsed],
-                                               channel=channel)
+def lodge_together(session: Session, *, principal: Principal, decls: list[DeclarationIn], channel: str = "api",
+                   turn: _Turn | None = None) -> tuple[list[declarations.Lodged | ClearwayError], bool]:
+    """Declarations lodged together in this transaction (declarations.service.lodge_set_unnumbered and
+    NEW_CHECKS), each with the outcome `lodge_checked` gives it as if they were lodged one after the other in this
+    order: its Lodged, numbered, or its refusal (returned, not raised; nothing of it written). And whether a check
+    raised a finding on any of them. `turn`: when the numbers may be drawn (`lodge_chunks`)."""
+    lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=decls, channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
 
     def number() -> dict[str, str]:
@@ -188,8 +178,25 @@ def _lodge_set(session: Session, principal: Principal, part: list[Line], channel
             turn.drawn.set()
         return drawn
 
-    mrns, _ = _checked_and_numbered(session, new, number=number)
-    lodged = declarations.numbered(lodged, mrns)
+    mrns, raised = _checked_and_numbered(session, new, number=number)
+    return declarations.numbered(lodged, mrns), raised
+
+
+def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str,
+               turn: _Turn | None = None) -> list[dict[str, Any]]:
+    """The lines of one chunk lodged together (`lodge_together`), each with the result `_lodge_line` gives it;
+    nothing of a refused line is written. `turn`: when the chunk's numbers may be drawn (`lodge_chunks`)."""
+    results: list[dict[str, Any] | None] = [None] * len(part)
+    parsed: list[tuple[int, DeclarationIn]] = []
+    for k, (line, doc) in enumerate(part):
+        if isinstance(doc, str):
+            results[k] = _refused(line, None, doc)
+            continue
+        try:
+            parsed.append((k, parse(DeclarationIn, doc)))
+        except ClearwayError as exc:
+            results[k] = _refused(line, _lrn_of(doc), exc)  # (a JSON array or number too: `clearway submit`)
+    lodged, _ = lodge_together(session, principal=principal, decls=[d for _, d in parsed], channel=channel, turn=turn)
     for (k, _), row in zip(parsed, lodged):
         line, doc = part[k]
         results[k] = _refused(line, doc.get("lrn"), row) if isinstance(row, ClearwayError) else {

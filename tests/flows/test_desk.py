@@ -1,0 +1,163 @@
+"""The lodging desk (flows/desk.py): single lodgements sent at the same time are lodged together, in one
+transaction, each with the outcome lodging it alone gives. Sent with asyncio.gather, every declaration is waiting
+before the desk takes its first group, so the groups are known in advance (no timing in these tests); the
+concurrent requests over HTTP at the end are checked only on what does not depend on how they were grouped."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from clearway.app import _warm_finder
+from clearway.api.deps import Context
+from clearway.db import transaction
+from clearway.declarations.core import mrn_is_valid
+from clearway.declarations.models import Declaration
+from clearway.declarations.schemas import DeclarationIn
+from clearway.errors import ClearwayError
+from clearway.flows import lodging
+from clearway.flows.desk import Desk
+from clearway.validation import parse
+from tests.declarations.support import PARTY, count, doc
+from tests.flows.support import lodging_set, snapshot
+
+
+def _keep(session, lodged, raised, before):
+    return lodged, raised
+
+
+def _send(desk: Desk, asks: list[tuple], finish=_keep, before=None) -> list:
+    """Each (principal, document) sent to the desk at once; each one's outcome, or the exception it raised."""
+    async def main():
+        return await asyncio.gather(*(desk.lodge(principal=who, decl=parse(DeclarationIn, d), finish=finish,
+                                                 before=before) for who, d in asks), return_exceptions=True)
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own (a browser test may leave one running in this thread)
+        return pool.submit(lambda: asyncio.run(main())).result()
+
+
+def _numbers(mrns: list[str]) -> list[int]:
+    return [int(m[7:15]) for m in mrns]
+
+
+def test_declarations_sent_together_are_lodged_in_one_group_and_store_what_each_alone_stores(db, importer):
+    for d in lodging_set("S"):
+        with transaction(db.factory) as s:
+            lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, d))
+    desk, reads = Desk(db.factory), []
+
+    def before(session):  # what the answers need read before the numbers are drawn: once for the group
+        reads.append(session.scalar(select(func.count()).select_from(Declaration)))
+        return reads[-1]
+
+    outcomes = _send(desk, [(importer, d) for d in lodging_set("D")], before=before,
+                     finish=lambda session, lodged, raised, read: (lodged, raised, read))
+    assert desk.groups == 1 and reads == [len(lodging_set("S"))]  # (read before the group's were written)
+    assert {read for *_, read in outcomes} == {len(lodging_set("S"))}
+    outcomes = [(lodged, raised) for lodged, raised, _ in outcomes]
+    assert [(o.lrn, o.created, o.status) for o, _ in outcomes] == [(d["lrn"], True, "accepted") for d in lodging_set("D")]
+    assert all(raised for _, raised in outcomes)  # (the set's checks raise findings: the route reads them then)
+    assert snapshot(db.factory, "D") == snapshot(db.factory, "S")
+    # Numbered in the order they arrived, per office, with no gap.
+    sydney = [o.mrn for o, _ in outcomes if o.mrn[2:7] == "AUSYD"]
+    assert all(mrn_is_valid(o.mrn) for o, _ in outcomes)
+    assert _numbers(sydney) == list(range(_numbers(sydney)[0], _numbers(sydney)[0] + len(sydney)))
+
+
+def test_a_refused_declaration_in_a_group_is_refused_alone_and_the_others_are_lodged(db, keys):
+    who = keys.principal("declarant", "AU", PARTY)
+    desk = Desk(db.factory)
+    outcomes = _send(desk, [
+        (who, doc(lrn="G-1")),
+        (who, doc(lrn="G-2", declarant={**doc()["declarant"], "id": "AU-ABN-99999999999"})),  # not this key's
+        (who, doc(lrn="G-1")),  # the same again: lodged before (by the line above)
+        (who, doc(lrn="G-1", office="AUMEL")),  # the same LRN with other content
+        (who, doc(lrn="G-3")),
+    ])
+    assert desk.groups == 1
+    first, other, again, conflict, third = outcomes
+    assert first[0].created and third[0].created and not again[0].created and again[0].mrn == first[0].mrn
+    assert isinstance(other, ClearwayError) and other.status == 403 and [e.path for e in other.errors] == [
+        "declarant.id"]
+    assert isinstance(conflict, ClearwayError) and conflict.status == 409 and first[0].mrn in conflict.detail
+    assert _numbers([third[0].mrn]) == [_numbers([first[0].mrn])[0] + 1]  # a refused declaration draws no number
+    with db.factory() as s:
+        assert sorted(s.scalars(select(Declaration.lrn))) == ["G-1", "G-3"]
+
+
+def test_a_group_that_fails_as_a_whole_is_lodged_one_by_one_and_only_the_failing_one_fails(db, keys):
+    who = keys.principal("declarant", "AU", PARTY)
+
+    def finish(session, lodged, raised, before):
+        if lodged.lrn == "F-2":
+            raise RuntimeError("the answer of F-2 could not be built")
+        return lodged, raised
+
+    desk = Desk(db.factory)
+    outcomes = _send(desk, [(who, doc(lrn=f"F-{n}")) for n in range(1, 5)], finish=finish)
+    assert isinstance(outcomes[1], RuntimeError)
+    assert [o[0].lrn for k, o in enumerate(outcomes) if k != 1] == ["F-1", "F-3", "F-4"]
+    # The group's transaction was rolled back, numbers and all; then each alone: three commits, no gap.
+    assert desk.groups == 3
+    numbers = _numbers([o[0].mrn for k, o in enumerate(outcomes) if k != 1])
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+    with db.factory() as s:
+        assert sorted(s.scalars(select(Declaration.lrn))) == ["F-1", "F-3", "F-4"]
+
+
+def test_the_declarations_of_two_keys_sent_together_go_in_two_groups_each_in_its_order(db, keys):
+    one, two = keys.principal("declarant", "AU", PARTY), keys.principal("declarant", "AU", "AU-ABN-55666777888")
+    theirs = doc(declarant={**doc()["declarant"], "id": "AU-ABN-55666777888"})
+    desk = Desk(db.factory)
+    outcomes = _send(desk, [(one, doc(lrn="K-1")), (two, {**theirs, "lrn": "K-2"}), (one, doc(lrn="K-3")),
+                            (two, {**theirs, "lrn": "K-4"})])
+    assert desk.groups == 2
+    assert [o[0].lrn for o in outcomes] == ["K-1", "K-2", "K-3", "K-4"] and all(o[0].created for o in outcomes)
+    # The first key's group first (it was first to arrive), each in the order its declarations came.
+    numbers = _numbers([o[0].mrn for o in outcomes])
+    assert [n - numbers[0] for n in numbers] == [0, 2, 1, 3]
+
+
+def test_lodgements_sent_at_the_same_time_over_http_are_each_answered_as_their_read(db, keys):
+    """However the server grouped them: each gets 201 and its own MRN, and its answer is the declaration as
+    a read of it gives it afterwards (the answer is built from what was written, not read back)."""
+    key = keys.create("declarant", "AU", PARTY)
+    with keys.client(key) as client, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: client.post("/api/v1/declarations", json=doc(lrn=f"H-{n}")), range(24)))
+        assert [a.status_code for a in answers] == [201] * 24
+        assert len({a.json()["mrn"] for a in answers}) == 24
+        for a in answers:
+            assert client.get(a.headers["location"]).json() == a.json()
+    assert count(db) == 24
+
+
+def test_what_the_served_app_loaded_at_start_is_kept_out_of_the_collectors_full_passes(db):
+    gc.unfreeze()
+    try:
+        _warm_finder(Context(db.factory))
+        assert gc.get_freeze_count() > 100_000  # the modules, the routes, the HS finder's index
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("minimal", [False, True])
+def test_a_lodgement_with_an_idempotency_key_is_answered_as_one_without(db, keys, minimal):
+    """With an Idempotency-Key the declaration is lodged in a transaction of its own (the key's claim is marked
+    in it); the answer is the same as the desk's."""
+    key = keys.create("declarant", "AU", PARTY)
+    prefer = {"Prefer": "return=minimal"} if minimal else {}
+    with keys.client(key) as client:
+        plain = client.post("/api/v1/declarations", json=doc(lrn="I-1"), headers=prefer)
+        keyed = client.post("/api/v1/declarations", json=doc(lrn="I-2"), headers={**prefer, "Idempotency-Key": "k-1"})
+        repeat = client.post("/api/v1/declarations", json=doc(lrn="I-2"), headers=prefer)
+    assert (plain.status_code, keyed.status_code, repeat.status_code) == (201, 201, 200)
+
+    def same(answer: dict) -> dict:  # all but what names the declaration and the times
+        out = {k: v for k, v in answer.items() if k not in ("id", "mrn", "lrn", "accepted_at", "updated_at",
+                                                            "declaration", "history", "findings")}
+        return {**out, "findings": [{k: v for k, v in f.items() if k != "raised_at"} for f in answer.get("findings", [])]}
+    assert same(plain.json()) == same(keyed.json()) == same(repeat.json())
+    assert repeat.json()["mrn"] == keyed.json()["mrn"]
