@@ -176,3 +176,16 @@ def test_keyword_arguments_win_over_the_environment(monkeypatch, tmp_path):
     assert (settings.database_url, settings.mqtt, settings.data_dir) == ("sqlite://", None, tmp_path.resolve())
     monkeypatch.delenv("CLEARWAY_DATABASE_URL")
     assert Settings(data_dir=tmp_path).database_url == f"sqlite:///{tmp_path.resolve() / 'clearway.db'}"
+
+
+def test_the_settings_are_read_again_when_a_variable_changes_and_kept_while_none_does(monkeypatch):
+    monkeypatch.delenv("CLEARWAY_DB_POOL", raising=False)
+    before = get_settings()
+    assert get_settings() is before and before.db_pool == 10
+    monkeypatch.setenv("CLEARWAY_DB_POOL", "7")
+    changed = get_settings()
+    assert changed is not before and changed.db_pool == 7 and get_settings() is changed
+    monkeypatch.setenv("CLEARWAY_DB_POOL", "8")  # (set, changed and taken away: each seen at the next call)
+    assert get_settings().db_pool == 8
+    monkeypatch.delenv("CLEARWAY_DB_POOL")
+    assert get_settings() is before
