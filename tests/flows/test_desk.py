@@ -30,11 +30,11 @@ def _keep(session, lodged, raised, before):
     return lodged, raised
 
 
-def _send(desk: Desk, asks: list[tuple], finish=_keep, before=None) -> list:
+def _send(desk: Desk, asks: list[tuple], finish=_keep, before=None, then=None) -> list:
     """Each (principal, document) sent to the desk at once; each one's outcome, or the exception it raised."""
     async def main():
         return await asyncio.gather(*(desk.lodge(principal=who, decl=parse(DeclarationIn, d), finish=finish,
-                                                 before=before) for who, d in asks), return_exceptions=True)
+                                                 before=before, then=then) for who, d in asks), return_exceptions=True)
     with ThreadPoolExecutor(1) as pool:  # a loop of its own (a browser test may leave one running in this thread)
         return pool.submit(lambda: asyncio.run(main())).result()
 
@@ -69,15 +69,21 @@ def test_declarations_sent_together_are_lodged_in_one_group_and_store_what_each_
 
 def test_a_refused_declaration_in_a_group_is_refused_alone_and_the_others_are_lodged(db, keys):
     who = keys.principal("declarant", "AU", PARTY)
-    desk = Desk(db.factory)
-    outcomes = _send(desk, [
+    desk, committed = Desk(db.factory), []
+
+    def then(got):  # after the commit: the group's declarations are there to read
+        with db.factory() as s:
+            committed.append(s.scalar(select(func.count()).select_from(Declaration)))
+        return got
+
+    outcomes = _send(desk, then=then, asks=[
         (who, doc(lrn="G-1")),
         (who, doc(lrn="G-2", declarant={**doc()["declarant"], "id": "AU-ABN-99999999999"})),  # not this key's
         (who, doc(lrn="G-1")),  # the same again: lodged before (by the line above)
         (who, doc(lrn="G-1", office="AUMEL")),  # the same LRN with other content
         (who, doc(lrn="G-3")),
     ])
-    assert desk.groups == 1
+    assert desk.groups == 1 and committed == [2, 2, 2]  # not for the two refused
     first, other, again, conflict, third = outcomes
     assert first[0].created and third[0].created and not again[0].created and again[0].mrn == first[0].mrn
     assert isinstance(other, ClearwayError) and other.status == 403 and [e.path for e in other.errors] == [

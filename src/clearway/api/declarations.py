@@ -110,8 +110,14 @@ async def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str |
     # Lodged with those sent at the same time, in one transaction (flows/desk.py); what the answer needs read is
     # read in it (the goods list before the numbers are drawn), and the answer is built after the commit (the
     # office's counter row is locked from the draw to the commit: docs/decisions.md, "MRNs stay consecutive").
-    lodged, read = await desk_for(ctx.factory).lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
-                                                     before=None if minimal else environmental_goods.edition)
+    return await desk_for(ctx.factory).lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
+                                             before=None if minimal else environmental_goods.edition,
+                                             then=partial(_answer_of, body, who, minimal))
+
+
+def _answer_of(body: DeclarationIn, who: Principal, minimal: bool, got: tuple[Lodged, Any]) -> Response:
+    """The answer of a declaration lodged at the desk, from what `_reads` gave (after the commit)."""
+    lodged, read = got
     if minimal:
         return _lodged_answer(lodged, None)
     if not lodged.created:
