@@ -65,7 +65,11 @@ SET_MRN = "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id"
 # partitioned table cost some 100 us more of the server's time: its executor sets up every partition's routing).
 SET_MRN_PG = ("WITH k AS (UPDATE declaration_keys SET mrn = :mrn WHERE id = :declaration_id) "
               "UPDATE {table} SET mrn = :mrn WHERE id = :declaration_id")
-# A batch's drawn MRNs in their keys, by one statement for the chunk (its declarations are written after).
+# A batch's drawn MRNs in their keys, by one statement for the chunk (its declarations are written after). Not
+# prepared: the generic plan of a prepared statement is made once, and made while the table is small (a new
+# database, before the first ANALYZE) it joins by a scan of the whole table, which it then does at every call
+# as the table grows (lodging on PostgreSQL 740 -> 507 a second over 30,000 declarations, issue 16). Planned
+# at each call, the plan follows the table's size.
 SET_KEY_MRNS_PG = ("UPDATE declaration_keys AS k SET mrn = n.mrn FROM unnest(CAST(:ids AS BIGINT[]), "
                    "CAST(:mrns AS TEXT[])) AS n(id, mrn) WHERE k.id = n.id")
 # A batch's declarations on PostgreSQL: their keys first, which draw their ids (then the declarations are copied).
@@ -77,9 +81,13 @@ KEYS_PG = ("INSERT INTO declaration_keys (declarant_id, lrn, mrn) SELECT * FROM 
 # spliced in as numbered parameters.
 KNOWN = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE declarant_id = :declarant_id AND lrn IN ({lrns})"
 # PostgreSQL: the keys first, one probe of their unique index an LRN (a plan that holds before the table has
-# statistics: an IN list then scanned all of the declarant's rows), then the few found, by id.
+# statistics: an IN list then scanned all of the declarant's rows), then the few found, by id. The LIMIT (an LRN
+# has one key at most) keeps the subquery apart: without it PostgreSQL pulls it up into a join, and the generic
+# plan of the prepared statement, chosen while the table was small, hash-joined all of the declarant's keys on
+# every call, whose cost grew with the declarant's declarations (lodging on PostgreSQL 740 -> 507 a second over
+# 30,000 declarations, issue 16).
 KNOWN_KEYS_PG = ("SELECT k.id FROM unnest(CAST(:lrns AS TEXT[])) AS l(lrn), LATERAL (SELECT id FROM declaration_keys "
-                 "WHERE declarant_id = :declarant_id AND lrn = l.lrn) AS k")
+                 "WHERE declarant_id = :declarant_id AND lrn = l.lrn LIMIT 1) AS k")
 KNOWN_BY_ID_PG = "SELECT id, lrn, mrn, status, fingerprint FROM declarations WHERE id = ANY(CAST(:ids AS BIGINT[]))"
 FIRST = "SELECT declaration_id, content FROM declaration_versions WHERE version = 1 AND declaration_id IN ({ids})"
 
@@ -171,8 +179,9 @@ def set_mrns(session: Session, mrns: dict[int, str], rows: dict[int, dict[str, A
     if b.dialect != "postgresql":
         b.many("SET_MRN", [{"declaration_id": ident, "mrn": mrn} for ident, mrn in mrns.items()])
         return
-    if rows:
-        b.cursor.execute(b.sql["SET_KEY_MRNS_PG"], {"ids": list(rows), "mrns": [mrns[ident] for ident in rows]})
+    if rows:  # (planned at each call, for the table as it is now: see SET_KEY_MRNS_PG)
+        b.cursor.execute(b.sql["SET_KEY_MRNS_PG"], {"ids": list(rows), "mrns": [mrns[ident] for ident in rows]},
+                         prepare=False)
         b.copy("DECLARATION_PG", [{**row, "mrn": mrns[ident]} for ident, row in rows.items()])
     for ident, mrn in mrns.items():
         if ident not in rows:  # written with its provisional MRN (insert_lodgement): in its keys and its row
