@@ -25,7 +25,6 @@ from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn,
                                            DeclarationOut, DeclarationPage, DeclarationSummary, EnvironmentalGoodsLine,
                                            FindingOut, StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
-from clearway.flows.desk import desk_for
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
 
@@ -110,7 +109,7 @@ async def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str |
     # Lodged with those sent at the same time, in one transaction (flows/desk.py); what the answer needs read is
     # read in it (the goods list before the numbers are drawn), and the answer is built after the commit (the
     # office's counter row is locked from the draw to the commit: docs/decisions.md, "MRNs stay consecutive").
-    return await desk_for(ctx.factory).lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
+    return await ctx.desk().lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
                                              before=None if minimal else environmental_goods.edition,
                                              then=partial(_answer_of, body, who, minimal))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clearway.auth.core import Principal, has_role, hash_key
 from clearway.auth.service import authenticate
 from clearway.db import transaction
+from clearway.flows.desk import Desk
 
 # Keys looked up in the last minute are remembered in-process (a revoked key stops within 60 s).
 _CACHE_SECONDS = 60.0
@@ -23,6 +26,16 @@ class Context:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self.factory = factory
         self._keys: dict[str, tuple[float, Principal]] = {}
+        self._desks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Desk] = weakref.WeakKeyDictionary()
+
+    def desk(self) -> Desk:
+        """The lodging desk of this database in the running event loop (flows/desk.py: single lodgements sent at
+        the same time are lodged together)."""
+        loop = asyncio.get_running_loop()
+        desk = self._desks.get(loop)
+        if desk is None:
+            desk = self._desks[loop] = Desk(self.factory)
+        return desk
 
     @contextmanager
     def uow(self) -> Iterator[Session]:

@@ -13,12 +13,12 @@ before or earlier in the group. A group is one declarant key's (a group takes th
 if its transaction fails as a whole (not a refusal: the database went away, a lock), each of its declarations is
 lodged again alone, and only the failing one gets the failure, as it would have alone.
 
-The queue and the futures are touched only in the event loop's thread: one desk per event loop (`desk_for`)."""
+The queue and the futures are touched only in the event loop's thread: one desk per database and event loop
+(api.deps.Context.desk)."""
 
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,15 +132,3 @@ class Desk:
         self.groups += 1
         return [ask.then(got) if ask.then is not None and not isinstance(got, ClearwayError) else got
                 for ask, got in zip(group, out)]
-
-
-_desks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, Desk]] = weakref.WeakKeyDictionary()
-
-
-def desk_for(factory: sessionmaker[Session]) -> Desk:
-    """The desk of `factory`'s database in the running event loop."""
-    desks = _desks.setdefault(asyncio.get_running_loop(), {})
-    desk = desks.get(id(factory))
-    if desk is None or desk.factory is not factory:
-        desk = desks[id(factory)] = Desk(factory)
-    return desk
