@@ -127,6 +127,25 @@ def test_the_declarations_of_two_keys_sent_together_go_in_two_groups_each_in_its
     assert [n - numbers[0] for n in numbers] == [0, 2, 1, 3]
 
 
+def test_a_declaration_whose_client_went_away_before_its_turn_is_not_lodged(db, keys):
+    who = keys.principal("declarant", "AU", PARTY)
+    desk = Desk(db.factory)
+
+    async def main():
+        tasks = [asyncio.create_task(desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn=f"C-{n}")),
+                                                finish=_keep)) for n in range(3)]
+        await asyncio.sleep(0)  # all three wait at the desk; its first group is not taken yet
+        tasks[1].cancel()  # (the client of the second went away)
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    with ThreadPoolExecutor(1) as pool:
+        first, second, third = pool.submit(lambda: asyncio.run(main())).result()
+    assert isinstance(second, asyncio.CancelledError) and first[0].created and third[0].created
+    assert desk.groups == 1 and _numbers([third[0].mrn]) == [_numbers([first[0].mrn])[0] + 1]
+    with db.factory() as s:
+        assert sorted(s.scalars(select(Declaration.lrn))) == ["C-0", "C-2"]
+
+
 def test_lodgements_sent_at_the_same_time_over_http_are_each_answered_as_their_read(db, keys):
     """However the server grouped them: each gets 201 and its own MRN, and its answer is the declaration as
     a read of it gives it afterwards (the answer is built from what was written, not read back)."""
