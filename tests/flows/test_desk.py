@@ -117,7 +117,7 @@ def test_a_group_that_fails_as_a_whole_is_lodged_one_by_one_and_only_the_failing
 def test_the_declarations_of_two_keys_sent_together_go_in_two_groups_each_in_its_order(db, keys):
     one, two = keys.principal("declarant", "AU", PARTY), keys.principal("declarant", "AU", "AU-ABN-55666777888")
     theirs = doc(declarant={**doc()["declarant"], "id": "AU-ABN-55666777888"})
-    desk = Desk(db.factory)
+    desk = Desk(db.factory, lanes=1)  # (on PostgreSQL two groups go at once, and draw their numbers as they come)
     outcomes = _send(desk, [(one, doc(lrn="K-1")), (two, {**theirs, "lrn": "K-2"}), (one, doc(lrn="K-3")),
                             (two, {**theirs, "lrn": "K-4"})])
     assert desk.groups == 2
@@ -125,6 +125,19 @@ def test_the_declarations_of_two_keys_sent_together_go_in_two_groups_each_in_its
     # The first key's group first (it was first to arrive), each in the order its declarations came.
     numbers = _numbers([o[0].mrn for o in outcomes])
     assert [n - numbers[0] for n in numbers] == [0, 2, 1, 3]
+
+
+def test_on_postgresql_two_groups_go_at_once_each_numbered_in_its_order(db, keys):
+    one, two = keys.principal("declarant", "AU", PARTY), keys.principal("declarant", "AU", "AU-ABN-55666777888")
+    theirs = doc(declarant={**doc()["declarant"], "id": "AU-ABN-55666777888"})
+    desk = Desk(db.factory)
+    assert desk.lanes == (2 if db.backend == "postgresql" else 1)
+    outcomes = _send(desk, [(one, doc(lrn="L-1")), (two, {**theirs, "lrn": "L-2"}), (one, doc(lrn="L-3")),
+                            (two, {**theirs, "lrn": "L-4"})])
+    assert desk.groups == 2 and all(o[0].created for o in outcomes)
+    numbers = _numbers([o[0].mrn for o in outcomes])
+    assert sorted(numbers) == list(range(min(numbers), min(numbers) + 4))  # unique, no gap
+    assert numbers[0] < numbers[2] and numbers[1] < numbers[3]  # each group in the order its declarations came
 
 
 def test_a_declaration_whose_client_went_away_before_its_turn_is_not_lodged(db, keys):

@@ -1,8 +1,8 @@
 """Single lodgements that arrive together are lodged together (group commit, issue 16).
 
 A declaration sent on its own (`POST /api/v1/declarations`) waits at the desk; while the desk lodges one group
-in a worker thread, those that arrive meanwhile gather, and the next group takes them all in one transaction
-(`flows.lodging.lodge_together`, the batches' set-based path). Nobody waits for a group to fill: a lone
+in a worker thread (on PostgreSQL two groups at once: LANES), those that arrive meanwhile gather, and the next
+group takes them all in one transaction (`flows.lodging.lodge_together`, the batches' set-based path). Nobody waits for a group to fill: a lone
 declaration is lodged at once, as a group of one, which costs less than the one-by-one path did (0.47 against
 0.57 ms of CPU on SQLite); eight together cost 0.2 ms each (docs/benchmarks.md, "Single lodgements lodged
 together").
@@ -36,6 +36,12 @@ from clearway.flows.lodging import lodge_together
 
 # At most this many declarations in one group (one transaction): the few a burst of clients sends at once.
 MOST = 64
+# Groups lodged at once on PostgreSQL, each in its own transaction and worker thread. Under a mixed load a group's
+# thread shares the interpreter with the other handlers' and its round trips wait their turns: one group at a
+# time there made lodgements queue (p99 467 ms in the mixed load against 289 ms before the desk), eight at once
+# made groups of one (443 lodgements a second alone, against 763 with one): two kept both (308 ms; 605 a second;
+# docs/benchmarks.md, "Single lodgements lodged together"). SQLite writes one transaction at a time: one group.
+LANES = 2
 
 # What the route does with a declaration's outcome in the group's transaction, before it commits: (session, its
 # Lodged, whether a check raised a finding on any of the group, what its `Before` read) -> the answer. It may
@@ -62,10 +68,12 @@ class _Ask:
 
 
 class Desk:
-    def __init__(self, factory: sessionmaker[Session], most: int = MOST) -> None:
+    def __init__(self, factory: sessionmaker[Session], most: int = MOST, lanes: int | None = None) -> None:
         self.factory, self.most = factory, most
+        bind = factory.kw.get("bind")
+        self.lanes = lanes or (LANES if bind is not None and bind.dialect.name == "postgresql" else 1)
         self._waiting: deque[_Ask] = deque()
-        self._drain: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
         self.groups = 0  # groups committed (the tests read how the declarations went together)
 
     async def lodge(self, *, principal: Principal, decl: DeclarationIn, finish: Finish, before: Before | None = None,
@@ -74,8 +82,10 @@ class Desk:
         is committed; its refusal (a ClearwayError) raised, as lodging it alone raises it."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Ask(principal, decl, channel, finish, before, then, future))
-        if self._drain is None:
-            self._drain = asyncio.get_running_loop().create_task(self._lodge_waiting())
+        if len(self._drains) < self.lanes:
+            drain = asyncio.get_running_loop().create_task(self._lodge_waiting())
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
         return await future
 
     async def _lodge_waiting(self) -> None:
@@ -105,7 +115,6 @@ class Desk:
                     else:
                         ask.future.set_result(outcome)
         finally:
-            self._drain = None
             for ask in self._waiting:  # (cancelled with more waiting: they are cancelled too)
                 ask.future.cancel()
             self._waiting.clear()
