@@ -140,6 +140,23 @@ def test_on_postgresql_two_groups_go_at_once_each_numbered_in_its_order(db, keys
     assert numbers[0] < numbers[2] and numbers[1] < numbers[3]  # each group in the order its declarations came
 
 
+def test_one_lrn_in_two_groups_at_once_is_lodged_once_and_answered_as_lodged_before(db, keys):
+    """Two groups (the same key over two channels) hold the same declaration; on PostgreSQL they go at once,
+    and the later one's insert meets the earlier's key: it fails as a whole and its declaration is lodged alone,
+    which answers the declaration lodged first. Never a failure, never twice."""
+    who = keys.principal("declarant", "AU", PARTY)
+    desk = Desk(db.factory)
+
+    async def main():
+        return await asyncio.gather(*(desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn="T-1")),
+                                                 finish=_keep, channel=channel) for channel in ("api", "web")))
+
+    with ThreadPoolExecutor(1) as pool:
+        outcomes = pool.submit(lambda: asyncio.run(main())).result()
+    assert sorted(o[0].created for o in outcomes) == [False, True] and len({o[0].mrn for o in outcomes}) == 1
+    assert count(db) == 1
+
+
 def test_a_declaration_whose_client_went_away_before_its_turn_is_not_lodged(db, keys):
     who = keys.principal("declarant", "AU", PARTY)
     desk = Desk(db.factory)

@@ -2,16 +2,17 @@
 
 A declaration sent on its own (`POST /api/v1/declarations`) waits at the desk; while the desk lodges one group
 in a worker thread (on PostgreSQL two groups at once: LANES), those that arrive meanwhile gather, and the next
-group takes them all in one transaction (`flows.lodging.lodge_together`, the batches' set-based path). Nobody waits for a group to fill: a lone
-declaration is lodged at once, as a group of one, which costs less than the one-by-one path did (0.47 against
-0.57 ms of CPU on SQLite); eight together cost 0.2 ms each (docs/benchmarks.md, "Single lodgements lodged
-together").
+group takes them all in one transaction (`flows.lodging.lodge_together`, the batches' set-based path). Nobody
+waits for a group to fill: a lone declaration is lodged at once, as a group of one, which costs less than the
+one-by-one path did (0.47 against 0.57 ms of CPU on SQLite); eight together cost 0.2 ms each
+(docs/benchmarks.md, "Single lodgements lodged together").
 
 Each declaration's outcome is what lodging it alone gives, as if the group's were lodged one after the other in
 the order they arrived: its own answer, its refusal (nothing of it written), "already lodged" for an LRN lodged
 before or earlier in the group. A group is one declarant key's (a group takes the keys of what waits in turn);
-if its transaction fails as a whole (not a refusal: the database went away, a lock), each of its declarations is
-lodged again alone, and only the failing one gets the failure, as it would have alone.
+if its transaction fails as a whole (not a refusal: a group lodged at the same time took one of its LRNs first,
+the database went away), each of its declarations is lodged again alone by the one-by-one path, and only the
+failing one gets the failure, as it would have alone.
 
 The queue and the futures are touched only in the event loop's thread: one desk per database and event loop
 (api.deps.Context.desk)."""
@@ -32,7 +33,7 @@ from clearway.db import transaction
 from clearway.declarations.schemas import DeclarationIn
 from clearway.declarations.service import Lodged
 from clearway.errors import ClearwayError
-from clearway.flows.lodging import lodge_together
+from clearway.flows.lodging import lodge_checked, lodge_together
 
 # At most this many declarations in one group (one transaction): the few a burst of clients sends at once.
 MOST = 64
@@ -74,7 +75,7 @@ class Desk:
         self.lanes = lanes or (LANES if bind is not None and bind.dialect.name == "postgresql" else 1)
         self._waiting: deque[_Ask] = deque()
         self._drains: set[asyncio.Task[None]] = set()
-        self.groups = 0  # groups committed (the tests read how the declarations went together)
+        self.groups = 0  # transactions committed (the tests read how the declarations went together)
 
     async def lodge(self, *, principal: Principal, decl: DeclarationIn, finish: Finish, before: Before | None = None,
                     then: Then | None = None, channel: str = "api") -> Any:
@@ -120,16 +121,17 @@ class Desk:
             self._waiting.clear()
 
     def _lodge_group(self, group: list[_Ask]) -> list[Any]:
-        """Each ask's answer, or the exception lodging it raised; one transaction for the group, else one each."""
-        if len(group) > 1:
-            try:
-                return self._together(group)
-            except Exception:  # noqa: BLE001 - failed as a whole: each alone below, where its own failure is its own
-                pass
+        """Each ask's answer, or the exception lodging it raised: the group together in one transaction, or, if
+        that fails as a whole (not a refusal: a group lodged at the same time took one of its LRNs first, the
+        database went away), each alone in a transaction of its own, exactly as a single lodgement (`_alone`)."""
+        try:
+            return self._together(group)
+        except Exception:  # noqa: BLE001 - each alone below, where its own failure is its own
+            pass
         out: list[Any] = []
         for ask in group:
             try:
-                out += self._together([ask])
+                out.append(self._alone(ask))
             except Exception as exc:  # noqa: BLE001 - the request's own failure, raised to it
                 out.append(exc)
         return out
@@ -145,3 +147,16 @@ class Desk:
         self.groups += 1
         return [ask.then(got) if ask.then is not None and not isinstance(got, ClearwayError) else got
                 for ask, got in zip(group, out)]
+
+    def _alone(self, ask: _Ask) -> Any:
+        """One declaration by the one-by-one path (flows.lodging.lodge_checked), which finds an LRN lodged
+        meanwhile by another transaction at its insert and answers that declaration; its refusal raised."""
+        with transaction(self.factory) as session:
+            read = ask.before(session) if ask.before is not None else None
+            row, created, raised = lodge_checked(session, principal=ask.principal, decl=ask.decl, channel=ask.channel)
+            lodged = Lodged(row.id, row.mrn, row.lrn, row.status, created, economy=row.economy, type=row.type,
+                            content=row.content, containers=tuple(c.container for c in row.containers),
+                            at=row.accepted_at if created else None)
+            got = ask.finish(session, lodged, raised, read)
+        self.groups += 1
+        return ask.then(got) if ask.then is not None else got
