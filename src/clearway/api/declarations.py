@@ -25,6 +25,7 @@ from clearway.declarations.schemas import (AmendmentIn, CancelIn, DeclarationIn,
                                            DeclarationOut, DeclarationPage, DeclarationSummary, EnvironmentalGoodsLine,
                                            FindingOut, StatusEventOut, VersionOut)
 from clearway.flows import environmental_goods, lodging
+from clearway.flows.desk import lodge_alone
 from clearway.risk import disclosure
 from clearway.validation import DateOrTime, range_end, range_start
 
@@ -104,14 +105,14 @@ def _written(lodged: Lodged, decl: DeclarationIn, who: Principal) -> _Written:
 async def lodge(body: DeclarationIn, who: Who, ctx: Ctx, prefer: Annotated[str | None, Header(
         description="`return=minimal` (RFC 7240): answer with the MRN and status only")] = None) -> Response:
     minimal = wants_minimal(prefer)
+    # What the answer needs read is read in the lodgement's transaction (the goods list before the numbers are
+    # drawn), and the answer is built after the commit (the office's counter row is locked from the draw to the
+    # commit: docs/decisions.md, "MRNs stay consecutive").
+    how = dict(principal=who, decl=body, finish=partial(_reads, who, minimal),
+               before=None if minimal else environmental_goods.edition, then=partial(_answer_of, body, who, minimal))
     if not isinstance(ctx, Context):  # an Idempotency-Key's claim is marked in the lodgement's own transaction
-        return await run_in_threadpool(_lodge_alone, body, who, ctx, minimal)
-    # Lodged with those sent at the same time, in one transaction (flows/desk.py); what the answer needs read is
-    # read in it (the goods list before the numbers are drawn), and the answer is built after the commit (the
-    # office's counter row is locked from the draw to the commit: docs/decisions.md, "MRNs stay consecutive").
-    return await ctx.desk().lodge(principal=who, decl=body, finish=partial(_reads, who, minimal),
-                                             before=None if minimal else environmental_goods.edition,
-                                             then=partial(_answer_of, body, who, minimal))
+        return await run_in_threadpool(partial(lodge_alone, ctx.uow, **how))
+    return await ctx.desk().lodge(**how)  # with those sent at the same time, in one transaction (flows/desk.py)
 
 
 def _answer_of(body: DeclarationIn, who: Principal, minimal: bool, got: tuple[Lodged, Any]) -> Response:
@@ -135,19 +136,6 @@ def _reads(who: Principal, minimal: bool, session: Session, lodged: Lodged, rais
     if not lodged.created:
         return lodged, render(session, service.by_id(session, lodged.id), who)
     return lodged, (open_findings(session, declaration_id=lodged.id) if raised else [], edition)
-
-
-def _lodge_alone(body: DeclarationIn, who: Principal, ctx: Any, minimal: bool) -> Response:
-    """`lodge` in a transaction of its own (with an Idempotency-Key's claim)."""
-    with ctx.uow() as session:
-        # The answer's reads come before the MRN is drawn and the answer is built after the commit.
-        edition = None if minimal else environmental_goods.edition(session)
-        row, created, raised = lodging.lodge_checked(session, principal=who, decl=body)
-        found = open_findings(session, declaration_id=row.id) if raised and created and not minimal else []
-        out = None if minimal or created else render(session, row, who)  # lodged before: its history read here
-    if created and not minimal:
-        out = answer(row, who, findings=found, goods=environmental_goods.lines(edition, row))
-    return _lodged_answer(Lodged(row.id, row.mrn, row.lrn, row.status, created), out)
 
 
 def _lodged_answer(lodged: Lodged, out: DeclarationOut | None) -> Response:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,19 +145,31 @@ class Desk:
                                             channel=channel)
             out = [outcome if isinstance(outcome, ClearwayError) else
                    ask.finish(session, outcome, raised, read.get(ask.before)) for ask, outcome in zip(group, lodged)]
-        self.groups += 1
+        self._done()
         return [ask.then(got) if ask.then is not None and not isinstance(got, ClearwayError) else got
                 for ask, got in zip(group, out)]
 
     def _alone(self, ask: _Ask) -> Any:
-        """One declaration by the one-by-one path (flows.lodging.lodge_checked), which finds an LRN lodged
-        meanwhile by another transaction at its insert and answers that declaration; its refusal raised."""
-        with transaction(self.factory) as session:
-            read = ask.before(session) if ask.before is not None else None
-            row, created, raised = lodge_checked(session, principal=ask.principal, decl=ask.decl, channel=ask.channel)
-            lodged = Lodged(row.id, row.mrn, row.lrn, row.status, created, economy=row.economy, type=row.type,
-                            content=row.content, containers=tuple(c.container for c in row.containers),
-                            at=row.accepted_at if created else None)
-            got = ask.finish(session, lodged, raised, read)
+        return lodge_alone(lambda: transaction(self.factory), principal=ask.principal, decl=ask.decl,
+                           finish=ask.finish, before=ask.before, then=ask.then, channel=ask.channel, done=self._done)
+
+    def _done(self) -> None:
         self.groups += 1
-        return ask.then(got) if ask.then is not None else got
+
+
+def lodge_alone(uow: Callable[[], AbstractContextManager[Session]], *, principal: Principal, decl: DeclarationIn,
+                finish: Finish, before: Before | None = None, then: Then | None = None, channel: str = "api",
+                done: Callable[[], None] | None = None) -> Any:
+    """One declaration by the one-by-one path (flows.lodging.lodge_checked) in a unit of work of its own (`uow`:
+    the desk's transaction, or one that also marks an Idempotency-Key's claim), with the desk's `before`, `finish`
+    and `then`; it finds an LRN lodged meanwhile by another transaction at its insert and answers that
+    declaration. Its refusal is raised. `done`: called once the unit of work has committed."""
+    with uow() as session:
+        read = before(session) if before is not None else None
+        row, created, raised = lodge_checked(session, principal=principal, decl=decl, channel=channel)
+        lodged = Lodged(row.id, row.mrn, row.lrn, row.status, created, economy=row.economy, type=row.type,
+                        content=row.content, at=row.accepted_at if created else None)
+        got = finish(session, lodged, raised, read)
+    if done is not None:
+        done()
+    return then(got) if then is not None else got
