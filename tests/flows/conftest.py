@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from clearway.certificates import nppo
 from clearway.containers import synthetic
 from clearway.db import transaction
+from clearway.declarations import service
 from clearway.flows.seals import ingest
 from tests.certificates.factories import ephyto
 from tests.containers.support import affix, now_journey
@@ -26,3 +29,10 @@ def importer(db, keys):
     with transaction(db.factory) as session:
         assert ingest(session, events=synthetic.events_of(sim), source="local", actor="test", economy="AU").alerts
     return keys.principal("declarant", "AU", PARTY)
+
+
+@pytest.fixture
+def one_year(monkeypatch):
+    """Lodging's clock fixed: MRNs compared by their running numbers come from one year's counter, whatever the
+    day (a test running over midnight of 31 December would otherwise see the counter start again)."""
+    monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 12, 4, 12, tzinfo=UTC))

@@ -6,7 +6,6 @@ its advance until the commit, is held for a few statements, not the whole lodgem
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, select, text
@@ -27,10 +26,7 @@ def _number(mrn: str) -> int:
     return int(mrn[7:15])
 
 
-@pytest.fixture(autouse=True)
-def _one_year(monkeypatch):
-    """Lodging's clock fixed: the numbers compared below come from one year's counter, whatever the day."""
-    monkeypatch.setattr(service, "utcnow", lambda: datetime(2026, 12, 4, 12, tzinfo=UTC))
+pytestmark = pytest.mark.usefixtures("one_year")  # the numbers compared below come from one year's counter
 
 
 def test_the_counter_is_advanced_after_the_rows_the_checks_and_the_milestones(db, importer):

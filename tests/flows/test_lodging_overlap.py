@@ -15,8 +15,8 @@ from clearway.declarations import store
 from clearway.flows import lodging
 from tests.certificates.factories import declaration
 from tests.flows.support import T_SHIRTS
-from tests.flows.test_lodging_numbering import _one_year  # noqa: F401 - lodging's clock fixed (autouse)
 
+pytestmark = pytest.mark.usefixtures("one_year")  # lodging's clock fixed: numbers from one year's counter
 OFFICES = ("AUSYD", "AUMEL")
 
 
