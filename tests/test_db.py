@@ -94,3 +94,26 @@ def test_a_pooled_postgresql_connection_is_checked_before_use_only_after_sitting
     finally:
         engine.dispose()
         other.dispose()
+
+
+def test_a_time_written_as_sql_is_stored_as_sqlalchemy_stores_it_on_sqlite(tmp_path):
+    # The hot paths write times on the driver's cursor (db.stored_time); the ORM reads them back with SQLAlchemy's
+    # own SQLite format, so the text must be the one SQLAlchemy writes for the same value.
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import Column, Integer, MetaData, Table, insert
+
+    from clearway.db import UTCDateTime, stored_time
+
+    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+    table = Table("t", MetaData(), Column("n", Integer, primary_key=True), Column("at", UTCDateTime()))
+    table.create(engine)
+    times = [datetime(2026, 12, 6, 19, 0, tzinfo=UTC), datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+             datetime(2026, 6, 1, 1, 0, 0, 500, tzinfo=timezone(timedelta(hours=10))),  # 31 May 15:00 UTC
+             datetime(2027, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-3)))]
+    with engine.begin() as conn:
+        conn.execute(insert(table), [{"n": i, "at": at} for i, at in enumerate(times)])
+        stored = [row.at for row in conn.execute(text("select at from t order by n"))]
+    assert stored == [stored_time("sqlite", at) for at in times]
+    assert stored[2] == "2026-05-31 15:00:00.000500"
+    assert stored_time("postgresql", times[2]) is times[2]

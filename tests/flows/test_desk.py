@@ -23,7 +23,7 @@ from clearway.flows import lodging
 from clearway.flows.desk import Desk
 from clearway.validation import parse
 from tests.declarations.support import PARTY, count, doc
-from tests.flows.support import lodging_set, snapshot
+from tests.flows.support import PARTY as IMPORTER, lodging_set, snapshot
 
 pytestmark = pytest.mark.usefixtures("one_year")  # lodging's clock fixed: MRN numbers from one year's counter
 
@@ -189,6 +189,20 @@ def test_lodgements_sent_at_the_same_time_over_http_are_each_answered_as_their_r
         for a in answers:
             assert client.get(a.headers["location"]).json() == a.json()
     assert count(db) == 24
+
+
+def test_findings_raised_at_lodging_are_answered_as_a_read_gives_them(db, keys, importer):
+    """The answer shows the findings the checks raised as they were written, not read back: they must be what a
+    read of the declaration shows (its open findings), raised_at included, for every outcome of the checks."""
+    key = keys.create("declarant", "AU", IMPORTER)
+    with keys.client(key) as client, ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda d: client.post("/api/v1/declarations", json=d), lodging_set("F")))
+        assert [a.status_code for a in answers] == [201] * len(answers)
+        reads = [client.get(a.headers["location"]).json() for a in answers]
+    assert [a.json() for a in answers] == reads
+    raised = {r["lrn"]: sorted(f["code"] for f in r["findings"]) for r in reads}
+    assert raised["F-cleared"] == [] and raised["F-plain"] == []
+    assert raised["F-missing"] and raised["F-held"] and raised["F-held-shirts"]  # (each a finding of its own)
 
 
 def test_what_the_served_app_loaded_at_start_is_kept_out_of_the_collectors_full_passes(db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, NamedTuple
@@ -16,7 +17,7 @@ from clearway.api.answers import json_answer, minimal_answer, wants_minimal
 from clearway.api.deps import Context, Ctx, Who
 from clearway.auth.core import Principal
 from clearway.controls.models import Finding
-from clearway.controls.service import open_findings
+from clearway.controls.service import Raised, open_findings
 from clearway.declarations import codes, service
 from clearway.declarations.core import STATUSES
 from clearway.declarations.models import Declaration
@@ -40,7 +41,7 @@ def render(session: Session, row: Declaration, who: Principal, *, findings: bool
                   goods=environmental_goods.matches(session, row=row))
 
 
-def answer(row: Declaration | _Written, who: Principal, *, findings: list[Finding],
+def answer(row: Declaration | _Written, who: Principal, *, findings: Sequence[Finding | Raised],
            goods: list[EnvironmentalGoodsLine]) -> DeclarationOut:
     """`render` from what was read before: no session needed (the row's history loaded)."""
     return DeclarationOut(
@@ -127,15 +128,16 @@ def _answer_of(body: DeclarationIn, who: Principal, minimal: bool, got: tuple[Lo
     return _lodged_answer(lodged, answer(row, who, findings=findings, goods=environmental_goods.lines(edition, row)))
 
 
-def _reads(who: Principal, minimal: bool, session: Session, lodged: Lodged, raised: bool,
+def _reads(who: Principal, minimal: bool, session: Session, lodged: Lodged, raised: list[Raised],
            edition: Any) -> tuple[Lodged, Any]:
-    """In the desk's transaction: what the answer of `lodged` needs read (the findings a check raised, with the
-    environmental goods list read before; a declaration lodged before, its answer)."""
+    """In the desk's transaction: what the answer of `lodged` needs (a new declaration: the findings the checks
+    raised on it, which are all its open findings, with the environmental goods list read before; a declaration
+    lodged before: its answer, read)."""
     if minimal:
         return lodged, None
     if not lodged.created:
         return lodged, render(session, service.by_id(session, lodged.id), who)
-    return lodged, (open_findings(session, declaration_id=lodged.id) if raised else [], edition)
+    return lodged, ([f for f in raised if f.declaration_id == lodged.id], edition)
 
 
 def _lodged_answer(lodged: Lodged, out: DeclarationOut | None) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.orm import Session
@@ -46,19 +46,35 @@ def _raised_event(*, actor: str, mrn: str, finding_id: int, source: str, code: s
                      data={"finding": finding_id, "source": source, "code": code, "lane": lane, "reason": reason})
 
 
-def raise_on_new(session: Session, *, findings: list[dict[str, Any]], actor: str) -> list[int]:
+class Raised(NamedTuple):
+    """A finding raised on a declaration lodged in this transaction, as written (what its answer shows of it,
+    with no read-back: a new declaration's open findings are exactly those raised with it)."""
+
+    id: int
+    declaration_id: int
+    source: str
+    code: str
+    lane: str
+    reason: str
+    reference: str | None
+    raised_at: datetime
+
+
+def raise_on_new(session: Session, *, findings: list[dict[str, Any]], actor: str) -> list[Raised]:
     """`raise_finding` of many findings at once on declarations lodged in this transaction, which hold no finding
     yet (so no twin to look for): one insert and one audit append for all. Each of `findings` holds
-    raise_finding's arguments declaration_id, mrn, source, code, lane, reason, reference and evidence; their
-    ids come back in order."""
+    raise_finding's arguments declaration_id, mrn, source, code, lane, reason, reference and evidence; they come
+    back as written, in order."""
     if not findings:
         return []
     for f in findings:
         _check_lane(f["lane"])
-    ids = _insert_findings(session, findings, at=utcnow())
+    at = utcnow()
+    ids = _insert_findings(session, findings, at=at)
     append_rows(session, [_raised_event(actor=actor, mrn=f["mrn"], finding_id=i, source=f["source"], code=f["code"],
                                         lane=f["lane"], reason=f["reason"]) for i, f in zip(ids, findings)])
-    return ids
+    return [Raised(i, f["declaration_id"], f["source"], f["code"], f["lane"], f["reason"], f.get("reference"), at)
+            for i, f in zip(ids, findings)]
 
 
 _COLUMNS = ("declaration_id", "source", "code", "lane", "reason", "reference", "evidence", "raised_at")

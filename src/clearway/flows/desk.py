@@ -30,6 +30,7 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearway.auth.core import Principal
+from clearway.controls.service import Raised
 from clearway.db import transaction
 from clearway.declarations.schemas import DeclarationIn
 from clearway.declarations.service import Lodged
@@ -46,10 +47,10 @@ MOST = 64
 LANES = 2
 
 # What the route does with a declaration's outcome in the group's transaction, before it commits: (session, its
-# Lodged, whether a check raised a finding on any of the group, what its `Before` read) -> the answer. It may
-# read (findings, the row of a declaration lodged before); what it raises fails the group, which is then lodged
-# one by one.
-Finish = Callable[[Session, Lodged, bool, Any], Any]
+# Lodged, the findings the checks raised on the group's declarations, as written, what its `Before` read) -> the
+# answer. It may read (the row of a declaration lodged before); what it raises fails the group, which is then
+# lodged one by one.
+Finish = Callable[[Session, Lodged, list[Raised], Any], Any]
 # What an answer needs read before the declarations are written and numbered (the numbers' rows stay locked
 # from the draw to the commit on PostgreSQL): read once for a group, whoever of it asks.
 Before = Callable[[Session], Any]

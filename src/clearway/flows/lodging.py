@@ -63,15 +63,14 @@ def _gather(session: Session, rows: list[declarations.Lodged]) -> tuple[list[dic
 
 
 def _record(session: Session, events: list[dict[str, Any]], findings: list[dict[str, Any]],
-            mrns: dict[str, str] | None = None) -> bool:
+            mrns: dict[str, str] | None = None) -> list[controls.Raised]:
     """Write what `_gather` found; `mrns`: {provisional MRN: MRN} of declarations numbered since (their events
-    and findings are about the MRN drawn). Whether any finding was raised."""
+    and findings are about the MRN drawn). The findings raised, as written."""
     if mrns:
         events = [renamed(e, mrns[e["entity_id"]]) if e["entity_id"] in mrns else e for e in events]
         findings = [{**f, "mrn": mrns.get(f["mrn"], f["mrn"])} for f in findings]
     append_rows(session, events)
-    controls.raise_on_new(session, findings=findings, actor=SYSTEM)
-    return bool(findings)
+    return controls.raise_on_new(session, findings=findings, actor=SYSTEM)
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
@@ -81,13 +80,13 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
 
 
 def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn,
-                  channel: str = "api") -> tuple[Declaration, bool, bool]:
-    """(declaration, created, whether a check raised a finding on it): what the API needs to answer without
-    reading the findings back. The checks read what they need before the MRN is drawn (see
-    declarations.service.lodge_unnumbered), and what they found is written after."""
+                  channel: str = "api") -> tuple[Declaration, bool, list[controls.Raised]]:
+    """(declaration, created, the findings the checks raised on it): what the API needs to answer without
+    reading the findings back (a declaration lodged before: none raised now). The checks read what they need
+    before the MRN is drawn (see declarations.service.lodge_unnumbered), and what they found is written after."""
     row, created = declarations.lodge_unnumbered(session, principal=principal, decl=decl, channel=channel)
     if not created:
-        return row, False, True
+        return row, False, []
     _, raised = _checked_and_numbered(session, [declarations.Lodged(
         row.id, row.mrn, row.lrn, row.status, True, economy=row.economy, type=row.type, content=row.content,
         containers=tuple(c.container for c in row.containers))], number=lambda: declarations.number(session, row))
@@ -95,11 +94,11 @@ def lodge_checked(session: Session, *, principal: Principal, decl: DeclarationIn
 
 
 def _checked_and_numbered(session: Session, rows: list[declarations.Lodged],
-                          number: Callable[[], dict[str, str]]) -> tuple[dict[str, str], bool]:
+                          number: Callable[[], dict[str, str]]) -> tuple[dict[str, str], list[controls.Raised]]:
     """What follows the rows of declarations lodged unnumbered (one, or a batch's chunk), in this order: the
     checks' reads, the milestones (what the commit would write), then `number` draws the MRNs (the counters are
     locked from there to the commit), then what the checks found is written under them. ({provisional MRN:
-    MRN}, whether a finding was raised.)"""
+    MRN}, the findings raised.)"""
     found = _gather(session, rows)
     milestones.store_pending(session)
     mrns = number()
@@ -162,11 +161,11 @@ TURN_WAIT = 10.0
 
 
 def lodge_together(session: Session, *, principal: Principal, decls: list[DeclarationIn], channel: str = "api",
-                   turn: _Turn | None = None) -> tuple[list[declarations.Lodged | ClearwayError], bool]:
+                   turn: _Turn | None = None) -> tuple[list[declarations.Lodged | ClearwayError], list[controls.Raised]]:
     """Declarations lodged together in this transaction (declarations.service.lodge_set_unnumbered and
     NEW_CHECKS), each with the outcome `lodge_checked` gives it as if they were lodged one after the other in this
-    order: its Lodged, numbered, or its refusal (returned, not raised; nothing of it written). And whether a check
-    raised a finding on any of them. `turn`: when the numbers may be drawn (`lodge_chunks`)."""
+    order: its Lodged, numbered, or its refusal (returned, not raised; nothing of it written). And the findings the
+    checks raised on them, as written. `turn`: when the numbers may be drawn (`lodge_chunks`)."""
     lodged = declarations.lodge_set_unnumbered(session, principal=principal, decls=decls, channel=channel)
     new = [row for row in lodged if isinstance(row, declarations.Lodged) and row.created]
 
