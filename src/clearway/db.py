@@ -89,7 +89,7 @@ COPY_FROM = 20
 def stored_time(dialect: str, value: datetime) -> Any:
     """A UTC time as the driver takes it for a UTCDateTime column, for SQL run as written (exec_driver_sql):
     SQLite keeps naive UTC text in SQLAlchemy's format."""
-    if dialect == "sqlite":  # (isoformat: a twentieth of strftime's time, a dozen times a lodgement)
+    if dialect == "sqlite":  # (isoformat: about half strftime's time; a dozen times a lodgement)
         return (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None).isoformat(
             " ", "microseconds")
     return value

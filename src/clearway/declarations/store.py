@@ -9,6 +9,7 @@ gives back the ids instead of a read-back. Everything else reads these rows thro
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -162,7 +163,7 @@ class Binder:
                 self.copy(name, rows)  # (a COPY cannot go in a pipeline)
             elif rows:
                 few.append((name, rows))
-        with pipelined(self.session):
+        with pipelined(self.session) if len(few) > 1 else nullcontext():  # (one alone is its own pipeline)
             for name, rows in few:
                 self.many(name, rows)
 
