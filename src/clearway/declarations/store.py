@@ -145,7 +145,7 @@ class Binder:
     def copy(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Many rows of statement `name` (an INSERT without RETURNING): on PostgreSQL by COPY, whose rows psycopg
         writes in C (an executemany handles each row in Python: about 5 us a row), else by `many`."""
-        if self.dialect != "postgresql" or len(rows) < COPY_FROM:  # (no RETURNING: the statement's own are dropped)
+        if not self._copied(rows):  # (no RETURNING: the statement's own are dropped)
             self.many(name, rows)
             return
         sql, values = _COPY[name]
@@ -153,13 +153,17 @@ class Binder:
             for row in rows:
                 copy.write_row([row[key] if key else fixed for key, fixed in values])
 
+    def _copied(self, rows: list[dict[str, Any]]) -> bool:
+        """Whether `copy` writes these rows by COPY (PostgreSQL, enough of them) rather than by `many`."""
+        return self.dialect == "postgresql" and len(rows) >= COPY_FROM
+
     def copy_all(self, tables: list[tuple[str, list[dict[str, Any]]]]) -> None:
         """`copy` of several statements' rows, in any order; on PostgreSQL those too few for a COPY are sent
         together, in one round trip (each executemany alone waits for its answer: a lone declaration's five child
         tables were five round trips, issue 16)."""
         few = []
         for name, rows in tables:
-            if self.dialect == "postgresql" and len(rows) >= COPY_FROM:
+            if self._copied(rows):
                 self.copy(name, rows)  # (a COPY cannot go in a pipeline)
             elif rows:
                 few.append((name, rows))
