@@ -118,6 +118,10 @@ class Desk:
                     else:
                         ask.future.set_result(outcome)
         finally:
+            # Out of the lanes at once, not by the task's done callback, which runs later: a declaration sent in
+            # between (by a task woken by one of the answers above) would count this lane as lodging and wait,
+            # with no lane left to take it.
+            self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
             for ask in self._waiting:  # (cancelled with more waiting: they are cancelled too)
                 ask.future.cancel()
             self._waiting.clear()
