@@ -140,6 +140,18 @@ def processes_cpu(keep: Callable[[int, str, list[str]], bool]) -> float:
     return total
 
 
+def postgres_cpu() -> float:
+    """CPU time used so far by PostgreSQL's processes on this machine (its backends do a lodgement's SQL)."""
+    return processes_cpu(lambda _, name, __: name.startswith("postgres"))
+
+
+def machine_times() -> tuple[int, int]:
+    """(all, idle) CPU time of the whole machine so far, in clock ticks (/proc/stat): whether the cores were
+    full during a run, which says whether another worker could have added throughput."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]  # idle and waiting for I/O
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by the server process and its worker processes: per request this
     does not depend on what else the shared machine is running, unlike requests per second."""
@@ -307,11 +319,16 @@ def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int
         for c in concurrency:
             if shutil.which("wrk"):
                 for name in ("healthz", "lodge", "minimal"):
-                    cpu = cpu_seconds(proc.pid)
+                    cpu, pg, (ticks, idle) = cpu_seconds(proc.pid), postgres_cpu(), machine_times()
                     rate, p99 = (wrk_healthz(base, c, seconds, tmp) if name == "healthz"
                                  else wrk_lodge(base, key, c, seconds, tmp, minimal=name == "minimal"))
                     out[f"{name} c={c}/s"], out[f"{name} c={c} p99 ms"] = rate, p99
                     out[f"{name} c={c} server cpu ms"] = 1000 * (cpu_seconds(proc.pid) - cpu) / (rate * seconds)
+                    if name == "lodge":
+                        ticks_after, idle_after = machine_times()
+                        out[f"lodge c={c} machine busy %"] = 100 * (1 - (idle_after - idle) / (ticks_after - ticks))
+                        if url.startswith("postgresql"):
+                            out[f"lodge c={c} postgres cpu ms"] = 1000 * (postgres_cpu() - pg) / (rate * seconds)
             else:
                 out[f"healthz c={c}"] = asyncio.run(drive(base, key, None, n, c))
                 bodies = [json.dumps(d).encode() for d in docs(n, f"http{c}", two_items=True)]
