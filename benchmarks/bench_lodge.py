@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from clearway.auth.service import authenticate, create_key
@@ -150,6 +151,13 @@ def machine_times() -> tuple[int, int]:
     full during a run, which says whether another worker could have added throughput."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return sum(fields), fields[3] + fields[4]  # idle and waiting for I/O
+
+
+def desk_groups(base: str) -> tuple[float, float]:
+    """(groups, declarations) the server's lodging desk has committed so far, from /metrics (every worker's)."""
+    got = {sample.name: sample.value for family in text_string_to_metric_families(httpx.get(f"{base}/metrics").text)
+           for sample in family.samples if sample.name.startswith("clearway_desk_group_size_")}
+    return got.get("clearway_desk_group_size_count", 0.0), got.get("clearway_desk_group_size_sum", 0.0)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -319,7 +327,7 @@ def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int
         for c in concurrency:
             if shutil.which("wrk"):
                 for name in ("healthz", "lodge", "minimal"):
-                    cpu, pg, (ticks, idle) = cpu_seconds(proc.pid), postgres_cpu(), machine_times()
+                    cpu, pg, (ticks, idle), groups = cpu_seconds(proc.pid), postgres_cpu(), machine_times(), desk_groups(base)
                     rate, p99 = (wrk_healthz(base, c, seconds, tmp) if name == "healthz"
                                  else wrk_lodge(base, key, c, seconds, tmp, minimal=name == "minimal"))
                     out[f"{name} c={c}/s"], out[f"{name} c={c} p99 ms"] = rate, p99
@@ -327,6 +335,8 @@ def bench_http(url: str, n: int, concurrency: list[int], tmp: Path, seconds: int
                     if name == "lodge":
                         ticks_after, idle_after = machine_times()
                         out[f"lodge c={c} machine busy %"] = 100 * (1 - (idle_after - idle) / (ticks_after - ticks))
+                        count, lodged = (after - before for after, before in zip(desk_groups(base), groups))
+                        out[f"lodge c={c} mean group"] = lodged / count if count else 0.0
                         if url.startswith("postgresql"):
                             out[f"lodge c={c} postgres cpu ms"] = 1000 * (postgres_cpu() - pg) / (rate * seconds)
             else:

@@ -1,7 +1,7 @@
 """What the server tells its operators: a request id on every request (taken from X-Request-ID or made
 here, returned in the answer's X-Request-ID and carried into every log line of the request), and the
 Prometheus metrics served at /metrics (requests by route template and status, latencies, lanes chosen,
-seal events, hub deliveries).
+seal events, hub deliveries, the lodging desk's group sizes).
 
 With `clearway serve --workers N` each worker is a process with its own counters: prometheus_client's
 multiprocess mode (PROMETHEUS_MULTIPROC_DIR, which `serve` sets to a fresh directory when it is unset)
@@ -38,6 +38,11 @@ SEAL_EVENTS = Counter("clearway_seal_events", "Electronic seal events received (
                       ["outcome"])
 HUB_DELIVERIES = Counter("clearway_hub_deliveries", "ePhyto deliveries through the hub (committed), by outcome",
                          ["outcome"])
+# How single lodgements went together at the desk (flows/desk.py): the larger the groups, the less of a
+# transaction's fixed cost each declaration pays; small groups under load say the clients are spread over too
+# many processes or lanes (docs/benchmarks.md, "Bigger chunks on PostgreSQL; workers, groups and full cores").
+DESK_GROUPS = Histogram("clearway_desk_group_size", "Declarations lodged together in one committed transaction "
+                        "at the lodging desk", buckets=(1, 2, 4, 8, 16, 32, 64))
 # audit action -> what it counts. The audit event is the one record every state change leaves, so the
 # counters follow it (and only once its transaction commits) rather than calls scattered through domains.
 HUB_ACTIONS = {"ephyto.delivered_to_hub": "sent", "ephyto.delivery_refused": "refused_by_hub",

@@ -109,6 +109,9 @@ def test_metrics_count_requests_by_route_template_lanes_and_seal_events(db, serv
     assert grew("clearway_http_requests_total", **read, status="404") == 1
     assert grew("clearway_http_request_duration_seconds_count", **read) == 2
     assert grew("clearway_lanes_chosen_total", lane=lane) == 1
+    # the lodgement went through the desk alone: one group of one
+    assert grew("clearway_desk_group_size_count") == 1 and grew("clearway_desk_group_size_sum") == 1
+    assert grew("clearway_desk_group_size_bucket", le="1.0") == 1
     assert grew("clearway_seal_events_total", outcome="refused") == 2
     assert not [k for k in after if mrn in str(k)]  # no MRN became a label
     queue = after[("clearway_queue_size", (("queue", "declarations_waiting"),))]

@@ -36,6 +36,7 @@ from clearway.declarations.schemas import DeclarationIn
 from clearway.declarations.service import Lodged
 from clearway.errors import ClearwayError
 from clearway.flows.lodging import lodge_checked, lodge_together
+from clearway.observe import DESK_GROUPS
 
 # At most this many declarations in one group (one transaction): the few a burst of clients sends at once.
 MOST = 64
@@ -151,6 +152,7 @@ class Desk:
             out = [outcome if isinstance(outcome, ClearwayError) else
                    ask.finish(session, outcome, raised, read.get(ask.before)) for ask, outcome in zip(group, lodged)]
         self._done()
+        DESK_GROUPS.observe(len(group))
         return [ask.then(got) if ask.then is not None and not isinstance(got, ClearwayError) else got
                 for ask, got in zip(group, out)]
 
