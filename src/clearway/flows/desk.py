@@ -151,8 +151,7 @@ class Desk:
                                             channel=channel)
             out = [outcome if isinstance(outcome, ClearwayError) else
                    ask.finish(session, outcome, raised, read.get(ask.before)) for ask, outcome in zip(group, lodged)]
-        self._done()
-        DESK_GROUPS.observe(len(group))
+        self._done(len(group))
         return [ask.then(got) if ask.then is not None and not isinstance(got, ClearwayError) else got
                 for ask, got in zip(group, out)]
 
@@ -160,8 +159,10 @@ class Desk:
         return lodge_alone(lambda: transaction(self.factory), principal=ask.principal, decl=ask.decl,
                            finish=ask.finish, before=ask.before, then=ask.then, channel=ask.channel, done=self._done)
 
-    def _done(self) -> None:
+    def _done(self, size: int = 1) -> None:
+        """A transaction of `size` declarations committed at the desk (one lodged alone: a group of one)."""
         self.groups += 1
+        DESK_GROUPS.observe(size)
 
 
 def lodge_alone(uow: Callable[[], AbstractContextManager[Session]], *, principal: Principal, decl: DeclarationIn,
