@@ -102,6 +102,29 @@ def stored_money(dialect: str, value: Decimal | None) -> Any:
     return format(value if value.__class__ is Decimal else Decimal(value), "f")
 
 
+BUSY_MS = 30_000  # how long an embedded database's transaction waits for another process's write lock
+
+
+class TurnBusy(Exception):
+    """The embedded database's turn, or another process's write lock on its file, is taken, and the transaction
+    was begun under `without_waiting`: nothing was begun, nothing written."""
+
+
+_waiting = threading.local()
+
+
+@contextmanager
+def without_waiting() -> Iterator[None]:
+    """Within: an embedded database's transaction begun on this thread raises TurnBusy at once where it would
+    wait for the process's turn or for another process's lock (the event loop's thread never waits on one:
+    flows.desk lodges a lone declaration there). PostgreSQL's transactions are not concerned."""
+    _waiting.not_ = True
+    try:
+        yield
+    finally:
+        _waiting.not_ = False
+
+
 def _turn_taking(turn: threading.Lock, committed: Callable[[], None] | None = None) -> type[sqlite3.Connection]:
     class TurnTakingConnection(sqlite3.Connection):
         """Holds the process's transaction turn from BEGIN until its COMMIT or ROLLBACK is done."""
@@ -109,11 +132,33 @@ def _turn_taking(turn: threading.Lock, committed: Callable[[], None] | None = No
         has_turn = False
 
         def take_turn(self) -> None:
+            if getattr(_waiting, "not_", False):
+                return self._take_free_turn()
             if not turn.acquire(timeout=30):
                 raise TimeoutError("the embedded database stayed busy for 30 s")
             self.has_turn = True
             try:
                 self.execute("BEGIN IMMEDIATE")  # one writer at a time, no deadlock on a lock's upgrade
+            except BaseException:
+                self.give_turn()
+                raise
+
+        def _take_free_turn(self) -> None:
+            """The turn and the file's write lock if both are free now, else TurnBusy (`without_waiting`)."""
+            if not turn.acquire(blocking=False):
+                raise TurnBusy("the embedded database's turn is taken")
+            self.has_turn = True
+            try:
+                self.execute("PRAGMA busy_timeout=0")
+                try:
+                    self.execute("BEGIN IMMEDIATE")
+                finally:
+                    self.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            except sqlite3.OperationalError as exc:
+                self.give_turn()
+                if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
+                    raise TurnBusy("another process is writing the embedded database") from exc
+                raise
             except BaseException:
                 self.give_turn()
                 raise
@@ -165,7 +210,7 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         # A file's write-ahead log is checkpointed on a thread of its own (clearway.sqlite_checkpoints), not by
         # the commit that fills it, which would hold the turn meanwhile.
         checkpoints = sqlite_checkpoints.for_file(u.database, turn) if on_file else None  # type: ignore[arg-type]
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "factory": _turn_taking(
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_MS / 1000, "factory": _turn_taking(
             turn, checkpoints.nudge if checkpoints else None)}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -176,7 +221,7 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             if checkpoints is not None:
                 cur.execute(f"PRAGMA wal_autocheckpoint={sqlite_checkpoints.BACKSTOP_PAGES}")
             cur.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 
 from clearway.app import _warm_finder
 from clearway.api.deps import Context
-from clearway.db import transaction
+from clearway.db import make_engine, make_sessionmaker, transaction
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
@@ -250,3 +251,114 @@ def test_a_declaration_sent_as_the_one_before_is_answered_finds_a_lane(db, keys,
         answers = pool.submit(lambda: asyncio.run(asyncio.wait_for(main(), timeout=20))).result()
     assert [a[0].lrn for a in answers] == ["N-0", "N-1", "N-2"] and all(a[0].created for a in answers)
     assert desk.groups == 3 and count(db) == 3
+
+
+def _threads(desk: Desk, who, lrns: list[str], finish=None) -> tuple[list, int, list[int]]:
+    """The lrns sent to the desk at once: (their outcomes, the event loop's thread, the threads `finish` ran in)."""
+    ran: list[int] = []
+
+    def noting(session, lodged, raised, before):
+        ran.append(threading.get_ident())
+        return (finish or _keep)(session, lodged, raised, before)
+
+    async def main():
+        return (await asyncio.gather(*(desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn=lrn)),
+                                                  finish=noting) for lrn in lrns), return_exceptions=True),
+                threading.get_ident())
+
+    with ThreadPoolExecutor(1) as pool:
+        outcomes, loop = pool.submit(lambda: asyncio.run(main())).result()
+    return outcomes, loop, ran
+
+
+def test_a_lone_declaration_on_the_embedded_database_is_lodged_in_the_event_loops_thread(db, keys):
+    """Two hand-overs between the loop and a worker thread cost 0.1 to 0.5 ms of a lodgement's 2 (docs/benchmarks.md,
+    "A lone declaration lodged on the event loop"): on SQLite a lone declaration is lodged in the loop's thread,
+    with the same outcome. A group (the loop parses other requests meanwhile) and PostgreSQL (round trips) go to a
+    worker thread."""
+    who = keys.principal("declarant", "AU", PARTY)
+    desk = Desk(db.factory)
+    (alone,), loop, ran = _threads(desk, who, ["E-1"])
+    assert alone[0].created and mrn_is_valid(alone[0].mrn)
+    assert (ran == [loop]) == (db.backend == "sqlite") and len(ran) == 1
+    group, loop, ran = _threads(desk, who, ["E-2", "E-3", "E-4"])
+    assert all(o[0].created for o in group) and loop not in ran and len(ran) == 3
+    assert desk.groups == 2 and count(db) == 4
+    assert _numbers([o[0].mrn for o in (alone, *group)]) == list(range(_numbers([alone[0].mrn])[0], _numbers([alone[0].mrn])[0] + 4))
+
+
+def test_a_lone_declaration_that_fails_in_the_loops_thread_is_lodged_alone_in_a_worker_thread(db, keys):
+    """Its transaction rolled back, numbers and all, it is lodged again as `_lodge_group` lodges a group that failed
+    as a whole: alone, in a worker thread, where its own failure is its own."""
+    who = keys.principal("declarant", "AU", PARTY)
+    loop_thread: list[int] = []
+
+    def on_the_loop_only(session, lodged, raised, before):  # fails where the loop's thread runs it
+        if threading.get_ident() in loop_thread:
+            raise RuntimeError("the answer could not be built here")
+        return lodged, raised
+
+    desk = Desk(db.factory)
+    with ThreadPoolExecutor(1) as pool:
+        loop_thread.append(pool.submit(threading.get_ident).result())
+        ran: list[int] = []
+
+        async def main():
+            def noting(session, lodged, raised, before):
+                ran.append(threading.get_ident())
+                return on_the_loop_only(session, lodged, raised, before)
+            return await desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn="R-1")), finish=noting)
+
+        lodged, _ = pool.submit(lambda: asyncio.run(main())).result()
+    assert lodged.created and desk.groups == 1 and count(db) == 1
+    assert ran[:-1] == (loop_thread if db.backend == "sqlite" else []) and ran[-1] not in loop_thread
+    assert _numbers([lodged.mrn]) == [1]  # (the rolled-back draw left no gap: the year's first number)
+
+
+@pytest.mark.parametrize("holder", ["this process", "another process"])
+def test_the_event_loop_runs_on_while_a_lone_declaration_waits_for_the_database(db, keys, holder):
+    """A transaction of the same office's numbers is open elsewhere (in this process on SQLite: the process's turn;
+    in another process: the file's write lock; on PostgreSQL: the office counter's row): the loop never waits for
+    it. It ticks on while the declaration waits in a worker thread, which lodges it once the other commits."""
+    who = keys.principal("declarant", "AU", PARTY)
+    engine = make_engine(db.url) if holder == "another process" else None  # (an engine of its own: its own turn)
+    factory = make_sessionmaker(engine) if engine is not None else db.factory
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction(factory) as s:
+            lodging.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn="W-1")))
+            holding.set()
+            release.wait(20)
+
+    desk, ran = Desk(db.factory), []
+
+    def noting(session, lodged, raised, before):
+        ran.append(threading.get_ident())
+        return lodged, raised
+
+    async def main():
+        ticks = 0
+        waiting = asyncio.create_task(desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn="W-2")),
+                                                 finish=noting))
+        while ticks < 5:  # (a loop held by the lodgement would never get here: the timeout below fails the test)
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not waiting.done()
+        release.set()
+        return await waiting, threading.get_ident()
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            held = pool.submit(hold)
+            assert holding.wait(20)
+            (lodged, _), loop = pool.submit(lambda: asyncio.run(asyncio.wait_for(main(), timeout=20))).result()
+            held.result()
+    finally:
+        release.set()
+        if engine is not None:
+            engine.dispose()
+    assert lodged.created and ran and loop not in ran
+    with db.factory() as s:
+        first, second = (s.scalar(select(Declaration.mrn).where(Declaration.lrn == lrn)) for lrn in ("W-1", "W-2"))
+    assert _numbers([second]) == [_numbers([first])[0] + 1]
