@@ -45,6 +45,45 @@ def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
     engine.dispose()
 
 
+def test_a_transaction_begun_without_waiting_is_refused_at_once_while_another_holds_the_database(tmp_path):
+    """db.without_waiting (the desk lodges a lone declaration on the event loop with it): with the process's turn
+    taken, or another process's write lock on the file (here another engine's: a turn of its own), the transaction
+    raises TurnBusy at once, nothing begun; free, it begins and commits. The connection keeps its busy timeout
+    for what waits as usual afterwards."""
+    path = tmp_path / "t.db"
+    engine, other = make_engine(f"sqlite:///{path}", pool_size=1), make_engine(f"sqlite:///{path}")
+    factory, theirs = make_sessionmaker(engine), make_sessionmaker(other)
+    with transaction(factory) as s:
+        s.execute(text("create table t (n integer)"))
+
+    def insert(n: int) -> int:
+        with db_module.without_waiting(), transaction(factory) as s:
+            s.execute(text("insert into t values (:n)"), {"n": n})
+            return s.execute(text("pragma busy_timeout")).scalar()  # (on the connection that began without waiting)
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(which) -> None:
+        with transaction(which) as s:
+            s.execute(text("insert into t values (0)"))
+            holding.set()
+            release.wait(20)
+
+    for which in (factory, theirs):  # this process's turn; the file's write lock
+        holding.clear(), release.clear()
+        holder = threading.Thread(target=hold, args=(which,))
+        holder.start()
+        assert holding.wait(20)
+        with pytest.raises(db_module.TurnBusy):
+            insert(1)
+        release.set()
+        holder.join(20)
+    assert insert(2) == db_module.BUSY_MS  # free: begun and committed on this thread, the usual timeout back
+    with factory() as s:
+        assert s.execute(text("select n from t order by rowid")).scalars().all() == [0, 0, 2]
+    engine.dispose(), other.dispose()
+
+
 def test_several_counters_advance_together_each_gap_free_a_new_one_made_and_a_rollback_undone(db):
     """db.advance_counters (a batch's MRNs: one counter per office and year), on both databases; on PostgreSQL
     the updates go in one round trip, in name order."""

@@ -210,8 +210,9 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         # A file's write-ahead log is checkpointed on a thread of its own (clearway.sqlite_checkpoints), not by
         # the commit that fills it, which would hold the turn meanwhile.
         checkpoints = sqlite_checkpoints.for_file(u.database, turn) if on_file else None  # type: ignore[arg-type]
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_MS / 1000, "factory": _turn_taking(
-            turn, checkpoints.nudge if checkpoints else None)}, **kwargs)
+        engine = create_engine(url, connect_args={
+            "check_same_thread": False, "timeout": BUSY_MS / 1000,
+            "factory": _turn_taking(turn, checkpoints.nudge if checkpoints else None)}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

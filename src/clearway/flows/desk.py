@@ -83,12 +83,11 @@ class _Ask:
 
 
 class Desk:
-    def __init__(self, factory: sessionmaker[Session], most: int = MOST, lanes: int | None = None,
-                 here: bool = True) -> None:
+    def __init__(self, factory: sessionmaker[Session], most: int = MOST, lanes: int | None = None) -> None:
         self.factory, self.most = factory, most
         bind = factory.kw.get("bind")
         self.lanes = lanes or (LANES if bind is not None and bind.dialect.name == "postgresql" else 1)
-        self.here = bind is not None and bind.dialect.name == "sqlite" and here
+        self.here = bind is not None and bind.dialect.name == "sqlite"  # a lone declaration on the loop (_here)
         self._waiting: deque[_Ask] = deque()
         self._drains: set[asyncio.Task[None]] = set()
         self.groups = 0  # transactions committed (the tests read how the declarations went together)
