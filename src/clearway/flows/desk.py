@@ -14,13 +14,13 @@ if its transaction fails as a whole (not a refusal: a group lodged at the same t
 the database went away), each of its declarations is lodged again alone by the one-by-one path, and only the
 failing one gets the failure, as it would have alone.
 
-On SQLite a lone declaration (a group of one) is lodged in the event loop's thread itself when the database is
-free at that moment (`Desk._here`): handing it to a worker thread and its answer back costs two thread wake-ups,
-0.1 to 0.5 ms on a VM, a fifth of the lodgement's time with one client. The loop never waits there: if the
-process's turn or another process's write lock is taken, the transaction is not begun (db.without_waiting) and
-the declaration goes to a worker thread as a group does. Groups still go to a worker thread, where SQLite's own
-work runs beside the loop parsing the next requests; PostgreSQL's transactions always do (each statement waits
-for a round trip).
+On SQLite a lone declaration (a group of one) is lodged in the event loop's thread itself when the database is free
+at that moment (`Desk._here`): handing it to a worker thread and its answer back costs two thread wake-ups, 0.2 to
+0.5 ms on a VM, up to a fifth of the lodgement's time with one client. The loop never waits there: if the process's
+turn or another process's write lock is taken, the transaction is not begun (db.without_waiting) and the
+declaration goes to a worker thread as a group does. Groups still go to a worker thread, where SQLite's own work
+runs beside the loop parsing the next requests; PostgreSQL's transactions always do (each statement waits for a
+round trip).
 
 The queue and the futures are touched only in the event loop's thread: one desk per database and event loop
 (api.deps.Context.desk)."""
