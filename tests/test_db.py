@@ -70,7 +70,8 @@ def test_a_transaction_begun_without_waiting_is_refused_at_once_while_another_ho
             release.wait(20)
 
     for which in (factory, theirs):  # this process's turn; the file's write lock
-        holding.clear(), release.clear()
+        holding.clear()
+        release.clear()
         holder = threading.Thread(target=hold, args=(which,))
         holder.start()
         assert holding.wait(20)
@@ -81,7 +82,8 @@ def test_a_transaction_begun_without_waiting_is_refused_at_once_while_another_ho
     assert insert(2) == db_module.BUSY_MS  # free: begun and committed on this thread, the usual timeout back
     with factory() as s:
         assert s.execute(text("select n from t order by rowid")).scalars().all() == [0, 0, 2]
-    engine.dispose(), other.dispose()
+    engine.dispose()
+    other.dispose()
 
 
 def test_several_counters_advance_together_each_gap_free_a_new_one_made_and_a_rollback_undone(db):

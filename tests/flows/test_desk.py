@@ -253,13 +253,13 @@ def test_a_declaration_sent_as_the_one_before_is_answered_finds_a_lane(db, keys,
     assert desk.groups == 3 and count(db) == 3
 
 
-def _threads(desk: Desk, who, lrns: list[str], finish=None) -> tuple[list, int, list[int]]:
+def _threads(desk: Desk, who, lrns: list[str]) -> tuple[list, int, list[int]]:
     """The lrns sent to the desk at once: (their outcomes, the event loop's thread, the threads `finish` ran in)."""
     ran: list[int] = []
 
     def noting(session, lodged, raised, before):
         ran.append(threading.get_ident())
-        return (finish or _keep)(session, lodged, raised, before)
+        return _keep(session, lodged, raised, before)
 
     async def main():
         return (await asyncio.gather(*(desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn=lrn)),
