@@ -88,10 +88,11 @@ class DeclarationVersion(Base):
     """Every version of the declaration's content, the first included; amendments add one each."""
 
     __tablename__ = "declaration_versions"
+    # (no index of declaration_id alone: the unique constraint's begins with it; migration 0008)
     __table_args__ = (UniqueConstraint("declaration_id", "version", name="uq_declaration_versions_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
