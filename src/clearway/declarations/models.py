@@ -56,7 +56,7 @@ class DeclarationItem(Base):
     declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
     line: Mapped[int] = mapped_column(Integer)
     # A clearance request's items may lack the commodity code, quantity, unit and value (migration 0005).
-    hs_code: Mapped[str | None] = mapped_column(String(10), index=True, nullable=True)
+    hs_code: Mapped[str | None] = mapped_column(String(10), nullable=True)  # (no query looks it up: no index; 0008)
     description: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(2))
     quantity: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
@@ -88,7 +88,7 @@ class DeclarationVersion(Base):
     """Every version of the declaration's content, the first included; amendments add one each."""
 
     __tablename__ = "declaration_versions"
-    # (no index of declaration_id alone: the unique constraint's begins with it; migration 0008)
+    # (no index of declaration_id alone: the unique constraint's begins with it; 0008)
     __table_args__ = (UniqueConstraint("declaration_id", "version", name="uq_declaration_versions_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
