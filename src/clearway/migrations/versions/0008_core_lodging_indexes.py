@@ -8,7 +8,7 @@ entry of each (on SQLite, a page of the write-ahead log each).
   `ix_declaration_status_events_declaration_id` (SQLite keys its status events by id alone: it stays there).
 - `ix_declaration_items_hs_code`: no query looks goods items up by their code (those that read codes read a
   declaration's items, or the first six digits of every item's, which a plain index of the code does not serve).
-Two pages less for SQLite to log a lodgement (28 -> 26), four index entries less for PostgreSQL with two items
+Two pages less for SQLite to log a lodgement (26 -> 24), four index entries less for PostgreSQL with two items
 (issue 16; docs/benchmarks.md, "Indexes a lodgement writes and no query needs").
 
 Revision ID: 0008_core_lodging_indexes
