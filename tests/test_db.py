@@ -45,6 +45,21 @@ def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
     engine.dispose()
 
 
+def test_the_embedded_databases_pool_hands_out_the_connection_given_back_last(tmp_path):
+    """SQLite drops a connection's page cache whenever another connection wrote since: the pool must reuse the
+    connection given back last (warm), not rotate through its connections (FIFO, each one's cache cold)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+    first, second = engine.connect(), engine.connect()
+    first_dbapi, second_dbapi = first.connection.dbapi_connection, second.connection.dbapi_connection
+    assert first_dbapi is not second_dbapi
+    first.close()
+    second.close()  # given back last
+    for _ in range(3):
+        with engine.connect() as again:
+            assert again.connection.dbapi_connection is second_dbapi
+    engine.dispose()
+
+
 def test_a_transaction_begun_without_waiting_is_refused_at_once_while_another_holds_the_database(tmp_path):
     """db.without_waiting (the desk lodges a lone declaration on the event loop with it): with the process's turn
     taken, or another process's write lock on the file (here another engine's: a turn of its own), the transaction
