@@ -1,11 +1,12 @@
 """Single lodgements that arrive together are lodged together (group commit, issue 16).
 
 A declaration sent on its own (`POST /api/v1/declarations`) waits at the desk; while the desk lodges one group
-in a worker thread (on PostgreSQL two groups at once: LANES), those that arrive meanwhile gather, and the next
-group takes them all in one transaction (`flows.lodging.lodge_together`, the batches' set-based path). Nobody
-waits for a group to fill: a lone declaration is lodged at once, as a group of one, which costs less than the
-one-by-one path did (0.47 against 0.57 ms of CPU on SQLite); eight together cost 0.2 ms each
-(docs/benchmarks.md, "Single lodgements lodged together").
+in a worker thread (on PostgreSQL a second group at once for declarations that waited SPILL for the first:
+LANES), those that arrive meanwhile gather, and the next group takes them all in one transaction
+(`flows.lodging.lodge_together`, the batches' set-based path). Nobody waits for a group to fill: a lone
+declaration is lodged at once, as a group of one, which costs less than the one-by-one path did (0.47 against
+0.57 ms of CPU on SQLite); eight together cost 0.2 ms each (docs/benchmarks.md, "Single lodgements lodged
+together").
 
 Each declaration's outcome is what lodging it alone gives, as if the group's were lodged one after the other in
 the order they arrived: its own answer, its refusal (nothing of it written), "already lodged" for an LRN lodged
@@ -54,6 +55,11 @@ MOST = 64
 # made groups of one (443 lodgements a second alone, against 763 with one): two kept both (308 ms; 605 a second;
 # docs/benchmarks.md, "Single lodgements lodged together"). SQLite writes one transaction at a time: one group.
 LANES = 2
+# A second lane opens only for a declaration that has waited this long (seconds) for the first: lodging alone,
+# where a group takes a few milliseconds, one lane gathers larger groups (each transaction's fixed cost shared
+# by more); under a mixed load, where a group's round trips wait their turns for the interpreter, the second lane
+# opens as before (docs/benchmarks.md, "A second lane when the first is slow").
+SPILL = 0.02
 
 # A lone declaration's transaction failed as a whole where it was lodged on the event loop (Desk._here).
 _ONE_BY_ONE = object()
@@ -80,33 +86,57 @@ class _Ask:
     before: Before | None
     then: Then | None
     future: asyncio.Future[Any] = field(repr=False)
+    at: float = 0.0  # when it came (the event loop's clock)
 
 
 class Desk:
-    def __init__(self, factory: sessionmaker[Session], most: int = MOST, lanes: int | None = None) -> None:
-        self.factory, self.most = factory, most
+    def __init__(self, factory: sessionmaker[Session], most: int = MOST, lanes: int | None = None,
+                 spill: float = SPILL) -> None:
+        self.factory, self.most, self.spill = factory, most, spill
         bind = factory.kw.get("bind")
         self.lanes = lanes or (LANES if bind is not None and bind.dialect.name == "postgresql" else 1)
         self.here = bind is not None and bind.dialect.name == "sqlite"  # a lone declaration on the loop (_here)
         self._waiting: deque[_Ask] = deque()
         self._drains: set[asyncio.Task[None]] = set()
+        self._spilling: asyncio.Handle | None = None  # the check for a declaration waiting too long
         self.groups = 0  # transactions committed (the tests read how the declarations went together)
 
     async def lodge(self, *, principal: Principal, decl: DeclarationIn, finish: Finish, before: Before | None = None,
                     then: Then | None = None, channel: str = "api") -> Any:
         """What `finish` made of the declaration's outcome (and `then` of that, after the commit) once its group
         is committed; its refusal (a ClearwayError) raised, as lodging it alone raises it."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Ask(principal, decl, channel, finish, before, then, future))
-        if len(self._drains) < self.lanes:
-            drain = asyncio.get_running_loop().create_task(self._lodge_waiting())
-            self._drains.add(drain)
-            drain.add_done_callback(self._drains.discard)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._waiting.append(_Ask(principal, decl, channel, finish, before, then, future, loop.time()))
+        if not self._drains:
+            self._open_lane(loop, spilled=False)
+        elif len(self._drains) < self.lanes and self._spilling is None:
+            self._spilling = loop.call_later(self.spill, self._spill)
         return await future
 
-    async def _lodge_waiting(self) -> None:
+    def _open_lane(self, loop: asyncio.AbstractEventLoop, *, spilled: bool) -> None:
+        drain = loop.create_task(self._lodge_waiting(spilled))
+        self._drains.add(drain)
+        drain.add_done_callback(self._drains.discard)
+
+    def _spill(self) -> None:
+        """Another lane for the declarations waiting, if the oldest has waited `spill` seconds for one; else the
+        check again when it will have."""
+        self._spilling = None
+        oldest = next((ask for ask in self._waiting if not ask.future.done()), None)
+        if oldest is None or len(self._drains) >= self.lanes:
+            return
+        loop = asyncio.get_running_loop()
+        due = oldest.at + self.spill
+        if loop.time() >= due:
+            self._open_lane(loop, spilled=True)
+        else:
+            self._spilling = loop.call_at(due, self._spill)
+
+    async def _lodge_waiting(self, spilled: bool = False) -> None:
         """Group after group, until nothing waits; each group in a worker thread of the handlers' pool, so that
-        other requests' handlers take their turns between groups."""
+        other requests' handlers take their turns between groups. A lane opened for a declaration that waited
+        too long (`spilled`) ends after its group while another lane runs."""
         try:
             while self._waiting:
                 if self._waiting[0].future.done():  # (its client went away before its turn: not lodged)
@@ -134,14 +164,19 @@ class Desk:
                         ask.future.set_exception(outcome)
                     else:
                         ask.future.set_result(outcome)
+                if spilled and len(self._drains) > 1:  # (the others waiting: another lane once they have waited)
+                    if self._waiting and self._spilling is None:
+                        self._spilling = asyncio.get_running_loop().call_soon(self._spill)
+                    break
         finally:
             # Out of the lanes at once, not by the task's done callback, which runs later: a declaration sent in
             # between (by a task woken by one of the answers above) would count this lane as lodging and wait,
             # with no lane left to take it.
             self._drains.discard(asyncio.current_task())  # type: ignore[arg-type]
-            for ask in self._waiting:  # (cancelled with more waiting: they are cancelled too)
-                ask.future.cancel()
-            self._waiting.clear()
+            if not self._drains:  # (the last lane cancelled with more waiting: they are cancelled too)
+                for ask in self._waiting:
+                    ask.future.cancel()
+                self._waiting.clear()
 
     def _lodge_group(self, group: list[_Ask]) -> list[Any]:
         """Each ask's answer, or the exception lodging it raised: the group together in one transaction, or, if
