@@ -45,10 +45,14 @@ def test_turns_are_given_back_on_commit_rollback_and_close(tmp_path):
     engine.dispose()
 
 
-def test_the_embedded_databases_pool_hands_out_the_connection_given_back_last(tmp_path):
-    """SQLite drops a connection's page cache whenever another connection wrote since: the pool must reuse the
-    connection given back last (warm), not rotate through its connections (FIFO, each one's cache cold)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_pool_hands_out_the_connection_given_back_last(tmp_path, backend):
+    """SQLite drops a connection's page cache whenever another connection wrote since, and a PostgreSQL
+    connection keeps its prepared statements and is checked before use after sitting idle: the pool must reuse
+    the connection given back last, not rotate through its connections (FIFO, each one cold)."""
+    if backend == "postgresql" and (reason := pg_reason()):
+        pytest.skip(reason)
+    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}" if backend == "sqlite" else PG_URL)
     first, second = engine.connect(), engine.connect()
     first_dbapi, second_dbapi = first.connection.dbapi_connection, second.connection.dbapi_connection
     assert first_dbapi is not second_dbapi

@@ -247,7 +247,9 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         # A database host that does not answer at all (network cut, not a refused port) fails a request in
         # seconds with 503 and Retry-After, not after the system's TCP timeout of minutes.
         kwargs["connect_args"] = {"connect_timeout": 10, **kwargs.get("connect_args", {})}
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, **kwargs)
+    # LIFO here too: the connections a worker uses keep their prepared statements and are not checked for sitting
+    # idle (_ping_when_idle); those a peak opened sit unused instead of taking turns with them.
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True, **kwargs)
     _ping_when_idle(engine)
     return engine
 
