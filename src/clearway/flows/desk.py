@@ -58,7 +58,8 @@ LANES = 2
 # A second lane opens only for a declaration that has waited this long (seconds) for the first: lodging alone,
 # where a group takes a few milliseconds, one lane gathers larger groups (each transaction's fixed cost shared
 # by more); under a mixed load, where a group's round trips wait their turns for the interpreter, the second lane
-# opens as before (docs/benchmarks.md, "A second lane when the first is slow").
+# opens as before (docs/benchmarks.md, "The connection given back last; a second lane only for a declaration that
+# waited").
 SPILL = 0.02
 
 # A lone declaration's transaction failed as a whole where it was lodged on the event loop (Desk._here).
