@@ -210,13 +210,15 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         # A file's write-ahead log is checkpointed on a thread of its own (clearway.sqlite_checkpoints), not by
         # the commit that fills it, which would hold the turn meanwhile.
         checkpoints = sqlite_checkpoints.for_file(u.database, turn) if on_file else None  # type: ignore[arg-type]
-        # The pool hands out the connection given back last (LIFO), not the one idle longest: SQLite keeps a page
-        # cache per connection and drops it whole when another connection wrote since its last transaction. Two
-        # pooled connections taken in turns (the default, FIFO) re-read every page a lodgement touches, some 50
-        # reads of the file and its log a lodgement (issue 16; docs/benchmarks.md, "The connection given back last").
+        # A file's pool hands out the connection given back last (LIFO), not the one idle longest: SQLite keeps a
+        # page cache per connection and drops it whole when another connection wrote since its last transaction.
+        # Two pooled connections taken in turns (the default, FIFO) re-read every page a lodgement touches, some 50
+        # reads of the file and its log a lodgement (issue 16; docs/benchmarks.md, "The connection given back
+        # last"). (A database in memory has one connection a thread: SQLAlchemy's SingletonThreadPool, no order.)
         engine = create_engine(url, connect_args={
             "check_same_thread": False, "timeout": BUSY_MS / 1000,
-            "factory": _turn_taking(turn, checkpoints.nudge if checkpoints else None)}, pool_use_lifo=True, **kwargs)
+            "factory": _turn_taking(turn, checkpoints.nudge if checkpoints else None)},
+            **({"pool_use_lifo": True} if on_file else {}), **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
