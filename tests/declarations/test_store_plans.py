@@ -2,8 +2,9 @@
 at its fifth run on a connection, and PostgreSQL then plans it once, generically, for the table as it was: in a
 new database, before any ANALYZE (autovacuum off, or not come round yet), a join by a scan of the whole table
 was cheapest, and it was done again at every later call, whatever the table had become (lodging 740 -> 507 a
-second over 30,000 declarations). Lodged eight times on one connection, the LRN lookup's generic plan probes the
-unique index an LRN, and the MRNs' update is not prepared at all (planned at each call). SQLite prepares nothing
+second over 30,000 declarations). Lodged eight times on one connection, the LRN lookups' generic plans probe the
+unique index an LRN, the small groups' MRN update probes the keys' primary key, and a chunk's MRN update is not
+prepared at all (planned at each call). SQLite prepares nothing
 of the kind; there the same lodgements are checked for their outcomes alone."""
 
 from __future__ import annotations
@@ -19,28 +20,42 @@ from clearway.validation import parse
 from tests.declarations.support import PARTY, doc
 
 
-def test_the_lrn_lookup_probes_the_index_and_the_mrns_update_is_planned_each_time(db, keys):
+def _generic_plan(conn, name: str, *args: str) -> str:
+    conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+    plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN EXECUTE {name}({', '.join(args)})").all())
+    conn.exec_driver_sql("RESET plan_cache_mode")
+    return plan
+
+
+def test_the_lrn_lookups_probe_the_index_and_the_mrns_update_is_planned_each_time(db, keys):
+    """Groups of three (a desk's: fewer than store.FEW) and of FEW (a batch's chunk), eight of each."""
     who = keys.principal("declarant", "AU", PARTY)
     with db.engine.connect() as conn:
         with Session(bind=conn) as session:
-            for n in range(8):
-                lodged, _ = lodge_together(session, principal=who, decls=[
-                    parse(DeclarationIn, doc(lrn=f"P-{n}-{k}")) for k in range(3)])
-                assert [(row.lrn, row.created) for row in lodged] == [(f"P-{n}-{k}", True) for k in range(3)]
-                session.commit()
+            for size in (3, store.FEW):
+                for n in range(8):
+                    lodged, _ = lodge_together(session, principal=who, decls=[
+                        parse(DeclarationIn, doc(lrn=f"P-{size}-{n}-{k}")) for k in range(size)])
+                    assert [(row.lrn, row.created) for row in lodged] == [
+                        (f"P-{size}-{n}-{k}", True) for k in range(size)]
+                    session.commit()
             if db.backend == "postgresql":
                 prepared = dict(conn.exec_driver_sql("SELECT statement, name FROM pg_prepared_statements").all())
-                lookup = next(name for sql, name in prepared.items() if "FROM declaration_keys" in sql
-                              and "LATERAL" in sql)
-                conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-                plan = "\n".join(r[0] for r in conn.exec_driver_sql(
-                    f"EXPLAIN EXECUTE {lookup}('{{P-0-0}}', '{PARTY}')").all())
-                conn.exec_driver_sql("RESET plan_cache_mode")
+                lateral = next(name for sql, name in prepared.items() if "FROM declaration_keys" in sql
+                               and "LATERAL" in sql)
+                plan = _generic_plan(conn, lateral, "'{P-0-0}'", f"'{PARTY}'")
                 assert "uq_declaration_keys_declarant_lrn" in plan and "Hash" not in plan, plan
+                # a small group's: each LRN by the unique index, each MRN by the key's id
+                one = prepared["SELECT id FROM declaration_keys WHERE declarant_id = $1 AND lrn = $2"]
+                plan = _generic_plan(conn, one, f"'{PARTY}'", "'P-3-0-0'")
+                assert "Index Scan using uq_declaration_keys_declarant_lrn" in plan, plan
+                update = prepared["UPDATE declaration_keys SET mrn = $1 WHERE id = $2"]
+                plan = _generic_plan(conn, update, "'X'", "1")
+                assert "Index Scan using pk_declaration_keys" in plan, plan
                 assert not [sql for sql in prepared if sql.startswith(store.SET_KEY_MRNS_PG.split(" SET")[0])]
             conn.rollback()
     with db.factory() as s:
-        assert s.scalar(select(func.count()).select_from(Declaration)) == 24
+        assert s.scalar(select(func.count()).select_from(Declaration)) == 8 * (3 + store.FEW)
 
 
 def test_a_lone_declarations_child_rows_go_to_postgresql_in_one_round_trip(db, keys, tmp_path):
