@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from clearway.app import _warm_finder
 from clearway.api.deps import Context
 from clearway.db import make_engine, make_sessionmaker, transaction
+from clearway.declarations import store
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
@@ -95,6 +96,28 @@ def test_a_refused_declaration_in_a_group_is_refused_alone_and_the_others_are_lo
     assert _numbers([third[0].mrn]) == [_numbers([first[0].mrn])[0] + 1]  # a refused declaration draws no number
     with db.factory() as s:
         assert sorted(s.scalars(select(Declaration.lrn))) == ["G-1", "G-3"]
+
+
+def test_a_small_groups_lrns_lodged_before_are_found_among_new_ones(db, keys):
+    """A group of fewer than store.FEW looks its LRNs up one at a time (PostgreSQL: one prepared statement each,
+    sent together): each lodged before is found, the same content answered with its declaration, other content
+    refused, and the new ones lodged, whichever places the found ones take in the group."""
+    who = keys.principal("declarant", "AU", PARTY)
+    before = {}
+    for lrn in ("F-1", "F-3"):
+        with transaction(db.factory) as s:
+            before[lrn] = lodging.lodge(s, principal=who, decl=parse(DeclarationIn, doc(lrn=lrn)))[0].mrn
+    asks = [(who, doc(lrn="F-1")), (who, doc(lrn="F-2")), (who, doc(lrn="F-3", office="AUMEL")),
+            (who, doc(lrn="F-4"))]
+    assert len(asks) < store.FEW
+    desk = Desk(db.factory)
+    again, new, conflict, newer = _send(desk, asks)
+    assert desk.groups == 1
+    assert (again[0].created, again[0].mrn) == (False, before["F-1"])
+    assert isinstance(conflict, ClearwayError) and conflict.status == 409 and before["F-3"] in conflict.detail
+    assert new[0].created and newer[0].created and mrn_is_valid(new[0].mrn)
+    with db.factory() as s:
+        assert sorted(s.scalars(select(Declaration.lrn))) == ["F-1", "F-2", "F-3", "F-4"]
 
 
 def test_a_group_that_fails_as_a_whole_is_lodged_one_by_one_and_only_the_failing_one_fails(db, keys):
