@@ -4,8 +4,8 @@ new database, before any ANALYZE (autovacuum off, or not come round yet), a join
 was cheapest, and it was done again at every later call, whatever the table had become (lodging 740 -> 507 a
 second over 30,000 declarations). Lodged eight times on one connection, the LRN lookups' generic plans probe the
 unique index an LRN, the small groups' MRN update probes the keys' primary key, and a chunk's MRN update is not
-prepared at all (planned at each call). SQLite prepares nothing
-of the kind; there the same lodgements are checked for their outcomes alone."""
+prepared at all (planned at each call). SQLite prepares nothing of the kind; there the same lodgements are
+checked for their outcomes alone."""
 
 from __future__ import annotations
 
