@@ -70,6 +70,16 @@ def driver_cursor(session: Session | Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
+def returned_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    """Every row the statements of a psycopg `executemany(..., returning=True)` returned, in their order (one
+    result set a parameter set)."""
+    rows: list[tuple[Any, ...]] = []
+    while True:
+        rows += cursor.fetchall()
+        if not cursor.nextset():
+            return rows
+
+
 @contextmanager
 def pipelined(session: Session) -> Iterator[None]:
     """On PostgreSQL, the statements run on `driver_cursor` inside go to the server together, in one round trip

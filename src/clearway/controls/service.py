@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from clearway.audit.service import append_event, append_rows, event_row
 from clearway.controls.core import LANES, mandatory_lane
 from clearway.controls.models import Finding
-from clearway.db import driver_cursor, id_batches, stored_time, utcnow
+from clearway.db import driver_cursor, id_batches, returned_rows, stored_time, utcnow
 
 
 def raise_finding(session: Session, *, declaration_id: int, mrn: str, source: str, code: str, lane: str,
@@ -100,11 +100,7 @@ def _insert_findings(session: Session, findings: list[dict[str, Any]], *, at: da
     if dialect == "sqlite":
         return [cursor.execute(sql, row).fetchone()[0] for row in values]
     cursor.executemany(sql, values, returning=True)
-    ids = []
-    while True:
-        ids.append(cursor.fetchone()[0])
-        if not cursor.nextset():
-            return ids
+    return [ident for ident, in returned_rows(cursor)]
 
 
 _OPEN = select(Finding).where(Finding.declaration_id == bindparam("declaration"),

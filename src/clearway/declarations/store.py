@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from clearway.db import COPY_FROM, driver_cursor, pipelined, stored_money, stored_time
+from clearway.db import COPY_FROM, driver_cursor, pipelined, returned_rows, stored_money, stored_time
 from clearway.declarations.partitions import DECLARATIONS
 from clearway.partitions import Month
 
@@ -259,11 +259,7 @@ def _key_ids(b: Binder, declarant_id: str, lrns: list[str]) -> list[int]:
         return [] if found is None else [found]
     b.cursor.executemany(b.sql["BY_LRN_PG"], [{"declarant_id": declarant_id, "lrn": lrn} for lrn in lrns],
                          returning=True)
-    ids = []
-    while True:
-        ids += [ident for ident, in b.cursor.fetchall()]
-        if not b.cursor.nextset():
-            return ids
+    return [ident for ident, in returned_rows(b.cursor)]
 
 
 def first_contents(session: Session, ids: list[int]) -> dict[int, Any]:
