@@ -2,7 +2,7 @@
 at its fifth run on a connection, and PostgreSQL then plans it once, generically, for the table as it was: in a
 new database, before any ANALYZE (autovacuum off, or not come round yet), a join by a scan of the whole table
 was cheapest, and it was done again at every later call, whatever the table had become (lodging 740 -> 507 a
-second over 30,000 declarations). Lodged eight times on one connection, the LRN lookups' generic plans probe the
+second over 30,000 declarations). Lodged twelve times on one connection, the LRN lookups' generic plans probe the
 unique index an LRN, the small groups' MRN update probes the keys' primary key, and a chunk's MRN update is not
 prepared at all (planned at each call). SQLite prepares nothing of the kind; there the same lodgements are
 checked for their outcomes alone."""
@@ -28,12 +28,14 @@ def _generic_plan(conn, name: str, *args: str) -> str:
 
 
 def test_the_lrn_lookups_probe_the_index_and_the_mrns_update_is_planned_each_time(db, keys):
-    """Groups of three (a desk's: fewer than store.FEW) and of FEW (a batch's chunk), eight of each."""
+    """Groups of three (a desk's: fewer than store.FEW) and of FEW (a batch's chunk), twelve of each: a desk's
+    keys and children (store.KEYS_AND_CHILDREN_PG, which joins no table) are planned once, generically, from
+    PostgreSQL's sixth run of the prepared statement on."""
     who = keys.principal("declarant", "AU", PARTY)
     with db.engine.connect() as conn:
         with Session(bind=conn) as session:
             for size in (3, store.FEW):
-                for n in range(8):
+                for n in range(12):
                     lodged, _ = lodge_together(session, principal=who, decls=[
                         parse(DeclarationIn, doc(lrn=f"P-{size}-{n}-{k}")) for k in range(size)])
                     assert [(row.lrn, row.created) for row in lodged] == [
@@ -53,9 +55,12 @@ def test_the_lrn_lookups_probe_the_index_and_the_mrns_update_is_planned_each_tim
                 plan = _generic_plan(conn, update, "'X'", "1")
                 assert "Index Scan using pk_declaration_keys" in plan, plan
                 assert not [sql for sql in prepared if sql.startswith(store.SET_KEY_MRNS_PG.split(" SET")[0])]
+                generic, custom = conn.exec_driver_sql(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE starts_with(statement, 'WITH g AS')").one()
+                assert generic >= 1 and custom == 5, (generic, custom)
             conn.rollback()
     with db.factory() as s:
-        assert s.scalar(select(func.count()).select_from(Declaration)) == 8 * (3 + store.FEW)
+        assert s.scalar(select(func.count()).select_from(Declaration)) == 12 * (3 + store.FEW)
 
 
 def test_a_lone_declarations_key_and_child_rows_go_to_postgresql_in_one_statement(db, keys, tmp_path):
