@@ -47,9 +47,12 @@ def test_the_lrn_lookups_probe_the_index_and_the_mrns_update_is_planned_each_tim
                                and "LATERAL" in sql)
                 plan = _generic_plan(conn, lateral, "'{P-0-0}'", f"'{PARTY}'")
                 assert "uq_declaration_keys_declarant_lrn" in plan and "Hash" not in plan, plan
-                # a small group's: each LRN by the unique index, each MRN by the key's id
-                one = prepared["SELECT id FROM declaration_keys WHERE declarant_id = $1 AND lrn = $2"]
-                plan = _generic_plan(conn, one, f"'{PARTY}'", "'P-3-0-0'")
+                # a small group's: no lookup of new LRNs (the insert skips those taken), and where it skipped some
+                # (and for `lodge` alone), each LRN by the unique index; each MRN by the key's id
+                one = "SELECT id FROM declaration_keys WHERE declarant_id = $1 AND lrn = $2"
+                assert one not in prepared
+                conn.exec_driver_sql("PREPARE by_lrn AS " + one)
+                plan = _generic_plan(conn, "by_lrn", f"'{PARTY}'", "'P-3-0-0'")
                 assert "Index Scan using uq_declaration_keys_declarant_lrn" in plan, plan
                 update = prepared["UPDATE declaration_keys SET mrn = $1 WHERE id = $2"]
                 plan = _generic_plan(conn, update, "'X'", "1")

@@ -18,7 +18,7 @@ from clearway.api.deps import Context
 from clearway.db import make_engine, make_sessionmaker, transaction
 from clearway.declarations import store
 from clearway.declarations.core import mrn_is_valid
-from clearway.declarations.models import Declaration
+from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import ClearwayError
 from clearway.flows import lodging
@@ -99,9 +99,10 @@ def test_a_refused_declaration_in_a_group_is_refused_alone_and_the_others_are_lo
 
 
 def test_a_small_groups_lrns_lodged_before_are_found_among_new_ones(db, keys):
-    """A group of fewer than store.FEW looks its LRNs up one at a time (PostgreSQL: one prepared statement each,
-    sent together): each lodged before is found, the same content answered with its declaration, other content
-    refused, and the new ones lodged, whichever places the found ones take in the group."""
+    """A group of fewer than store.FEW (PostgreSQL: inserted first, the insert skipping the LRNs taken, which are
+    then looked up; SQLite: looked up first): each lodged before is found, the same content answered with its
+    declaration, other content refused, and the new ones lodged with their rows, whichever places the found ones
+    take in the group; nothing is written for those found."""
     who = keys.principal("declarant", "AU", PARTY)
     before = {}
     for lrn in ("F-1", "F-3"):
@@ -118,6 +119,31 @@ def test_a_small_groups_lrns_lodged_before_are_found_among_new_ones(db, keys):
     assert new[0].created and newer[0].created and mrn_is_valid(new[0].mrn)
     with db.factory() as s:
         assert sorted(s.scalars(select(Declaration.lrn))) == ["F-1", "F-2", "F-3", "F-4"]
+    assert count(db, DeclarationItem) == 4 * len(doc()["items"])
+
+
+def test_a_small_groups_lrn_lodged_meanwhile_by_another_transaction_is_answered_once_that_commits(db, keys):
+    """Another transaction has written F-1 and not committed when a group of F-1 and F-2 comes: the group waits
+    for it (PostgreSQL: at the insert of F-1's key; SQLite: for the write lock) and, once it commits, answers F-1
+    as lodged before with the other's MRN and lodges F-2, instead of failing the group."""
+    who = keys.principal("declarant", "AU", PARTY)
+    other = db.factory()
+    try:
+        other.begin()
+        first = lodging.lodge(other, principal=who, decl=parse(DeclarationIn, doc(lrn="F-1")))[0]
+        desk = Desk(db.factory)
+        with ThreadPoolExecutor(1) as pool:
+            sent = pool.submit(_send, desk, [(who, doc(lrn="F-1")), (who, doc(lrn="F-2"))])
+            threading.Event().wait(0.3)  # (its outcome is the same whether or not the group has begun by now)
+            other.commit()
+            again, new = sent.result(timeout=60)
+    finally:
+        other.close()
+    assert (again[0].created, again[0].mrn) == (False, first.mrn) and new[0].created
+    assert desk.groups == 1
+    with db.factory() as s:
+        assert sorted(s.scalars(select(Declaration.lrn))) == ["F-1", "F-2"]
+    assert count(db, DeclarationItem) == 2 * len(doc()["items"])
 
 
 def test_a_group_that_fails_as_a_whole_is_lodged_one_by_one_and_only_the_failing_one_fails(db, keys):

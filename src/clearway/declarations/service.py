@@ -315,30 +315,42 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
         except ClearwayError as exc:
             out[i] = exc
     key = {i: (decls[i].declarant.id or "", decls[i].lrn) for i in checked}
-    known: dict[tuple[str, str], tuple[int, str, str, str]] = {}
-    for declarant in sorted({d for d, _ in key.values()}):
-        found = store.known(session, declarant_id=declarant, lrns=[lrn for d, lrn in key.values() if d == declarant])
-        known |= {(declarant, lrn): row for lrn, row in found.items()}
-    amended = [known[key[i]][0] for i, (_, digest) in checked.items() if key[i] in known and known[key[i]][3] != digest]
-    first = {ident: core.fingerprint(data) for ident, data in store.first_contents(session, amended).items()}
+    last = session.get_bind().dialect.name == "postgresql"
+    # A desk's few on PostgreSQL are inserted first: the insert skips an LRN lodged before (or meanwhile, once that
+    # transaction commits), and only those it skipped are looked up, a round trip less for the common case
+    # (store.KEYS_AND_CHILDREN_PG). Elsewhere the LRNs are looked up first, and only the new ones inserted.
+    look_first = not (last and len({key[i] for i in checked}) < store.FEW)
+    known = _known(session, {key[i] for i in checked}) if look_first else {}
     new: dict[tuple[str, str], int] = {}  # each LRN lodged by this set: the line that lodges it
-    for i, (_, digest) in checked.items():
-        if key[i] in known:
-            ident, mrn, status, current = known[key[i]]
-            same = current == digest or first.get(ident) == digest
-            out[i] = Lodged(ident, mrn, decls[i].lrn, status, False) if same else _conflict(decls[i].lrn, mrn)
-        elif key[i] not in new:
+    for i in checked:
+        if key[i] not in known and key[i] not in new:
             new[key[i]] = i
     now = utcnow()
     # Where writers wait for a counter's row (PostgreSQL), the numbers are drawn last (`number_set`); SQLite writes
     # one transaction at a time, so there they are drawn first and written with the rows, not updated after.
     places = list(new.values())
-    last = session.get_bind().dialect.name == "postgresql"
     mrns = dict(zip(places, [_provisional() for _ in places] if last else
                     _reserve_mrns(session, [(decls[i].office, now.year) for i in places])))
     lodgements = [_new_rows(decls[i], mrn=mrns[i], data=checked[i][0], digest=checked[i][1], channel=channel)
                   for i in places]
     ids, later = store.insert_lodgements(session, lodgements, at=now, actor=principal.actor) if lodgements else ([], [])
+    if None in ids:  # (a desk's few on PostgreSQL: LRNs lodged before, skipped by the insert)
+        skipped = {key[i] for i, ident in zip(places, ids) if ident is None}
+        known = _known(session, skipped)
+        if skipped - known.keys():  # lodged by another transaction and gone again: a retry lodges it
+            lrn = sorted(skipped - known.keys())[0][1]
+            raise Conflict(f"LRN {lrn!r} was being lodged by another request at the same time; send it again")
+        kept = [k for k, ident in enumerate(ids) if ident is not None]
+        places, lodgements = [places[k] for k in kept], [lodgements[k] for k in kept]
+        ids, later = [ids[k] for k in kept], [later[k] for k in kept]
+        new = {key[i]: i for i in places}
+    amended = [known[key[i]][0] for i, (_, digest) in checked.items() if key[i] in known and known[key[i]][3] != digest]
+    firsts = {ident: core.fingerprint(data) for ident, data in store.first_contents(session, amended).items()}
+    for i, (_, digest) in checked.items():
+        if key[i] in known:
+            ident, mrn, status, current = known[key[i]]
+            same = current == digest or firsts.get(ident) == digest
+            out[i] = Lodged(ident, mrn, decls[i].lrn, status, False) if same else _conflict(decls[i].lrn, mrn)
     said = [(i, ident, dict(lrn=decls[i].lrn, office=decls[i].office, digest=checked[i][1], actor=principal.actor))
             for i, ident in zip(places, ids)]
     if last:
@@ -359,6 +371,15 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
             out[i] = Lodged(earlier.id, earlier.mrn, earlier.lrn, "accepted", False) if same \
                 else _Repeat(decls[i].lrn, earlier.mrn)
     return out  # type: ignore[return-value]  # every place is filled above
+
+
+def _known(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str, str, str]]:
+    """The declarations lodged before among `keys` (declarant, LRN): key -> (id, MRN, status, fingerprint)."""
+    known: dict[tuple[str, str], tuple[int, str, str, str]] = {}
+    for declarant in sorted({d for d, _ in keys}):
+        found = store.known(session, declarant_id=declarant, lrns=[lrn for d, lrn in keys if d == declarant])
+        known |= {(declarant, lrn): row for lrn, row in found.items()}
+    return known
 
 
 def _reserve_mrns(session: Session, offices: list[tuple[str, int]]) -> list[str]:

@@ -86,11 +86,13 @@ KEYS_PG = ("INSERT INTO declaration_keys (declarant_id, lrn, mrn) SELECT * FROM 
 # value: some 10 us a value), a child finding its declaration's key by the provisional MRN it was written under
 # (ordinality keeps the rows in list order). KEYS_PG then the children by executemany were eight statements for a
 # lone declaration, each costing psycopg some 40 us of interpreter time to send and read, in a pipeline of its own.
+# A key whose LRN is taken (lodged before, or meanwhile by a transaction that commits) is skipped with its rows:
+# the desk's few are not looked up first (declarations.service.lodge_set_unnumbered).
 KEYS_AND_CHILDREN_PG = (
     "WITH g AS (SELECT * FROM ROWS FROM (json_to_recordset(CAST(:declarations AS JSON)) AS (declarant_id TEXT, "
     "lrn TEXT, mrn TEXT, content JSON)) WITH ORDINALITY AS t(declarant_id, lrn, mrn, content, n)), "
     "k AS (INSERT INTO declaration_keys (declarant_id, lrn, mrn) SELECT declarant_id, lrn, mrn FROM g ORDER BY n "
-    "RETURNING mrn, id), "
+    "ON CONFLICT (declarant_id, lrn) DO NOTHING RETURNING mrn, id), "
     "i AS (INSERT INTO declaration_items (declaration_id, line, hs_code, description, origin, quantity, unit, "
     "gross_weight_kg, net_weight_kg, value) SELECT k.id, t.line, t.hs_code, t.description, t.origin, t.quantity, "
     "t.unit, t.gross_weight_kg, t.net_weight_kg, t.value FROM ROWS FROM (json_to_recordset(CAST(:items AS JSON)) AS "
@@ -319,13 +321,14 @@ PART = 500  # values listed in one statement: well under SQLite's 32,766 and Pos
 
 
 def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at: datetime, actor: str,
-                      reason: str = "lodged") -> tuple[list[int], list[dict[str, Any]]]:
+                      reason: str = "lodged") -> tuple[list[Any], list[dict[str, Any]]]:
     """(the ids of many new declarations, in order; on PostgreSQL their own rows, not written yet), each with its
     children, first status and first version, as `insert_lodgement` writes one (each of `lodgements`: its
     arguments head, content, items, containers and documents): one statement a table (an executemany, or on
     PostgreSQL a COPY), the declarations' returning their ids. On PostgreSQL everything refers to a
     declaration's keys, written here with its provisional MRN, so the declarations' own rows (wide, with four
-    indexes) are written by `set_mrns` with the MRNs drawn, rather than updated then."""
+    indexes) are written by `set_mrns` with the MRNs drawn, rather than updated then. A desk's few on PostgreSQL
+    (fewer than FEW): the id None, and nothing written, for a declaration whose LRN is taken."""
     b = Binder(session)
     when = b.time(at)
     texts = [json_text(one["content"]) for one in lodgements]
@@ -339,7 +342,7 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
             b.cursor.execute(b.sql["KEYS_PG"], {"declarants": [row["declarant_id"] for row in rows],
                                                 "lrns": [row["lrn"] for row in rows], "mrns": [row["mrn"] for row in rows]})
         by_mrn = dict(b.cursor.fetchall())
-        ids = [by_mrn[row["mrn"]] for row in rows]
+        ids = [by_mrn.get(row["mrn"]) for row in rows]
         later = [{**row, "id": new_id} for row, new_id in zip(rows, ids)]
         if len(rows) < FEW:
             return ids, later
