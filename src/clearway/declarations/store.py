@@ -3,8 +3,9 @@
 Lodging is the hottest path: SQLAlchemy spends 100 to 300 µs of interpreter time building, caching and
 binding each Core statement, several times what SQLite needs to run it. Here the statements are plain
 strings, the values are converted once (time, money and JSON as each engine stores them, exactly as
-clearway.db's types do), the children go in one executemany each (psycopg pipelines it), and RETURNING
-gives back the ids instead of a read-back. Everything else reads these rows through the ORM models."""
+clearway.db's types do), the children go in one executemany each (psycopg pipelines it; on PostgreSQL a batch's
+by COPY, a desk's few with their keys in one statement), and RETURNING gives back the ids instead of a read-back.
+Everything else reads these rows through the ORM models."""
 
 from __future__ import annotations
 
