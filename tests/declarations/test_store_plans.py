@@ -54,8 +54,10 @@ def test_the_lrn_lookups_probe_the_index_and_the_mrns_update_is_planned_each_tim
                 conn.exec_driver_sql("PREPARE by_lrn AS " + one)
                 plan = _generic_plan(conn, "by_lrn", f"'{PARTY}'", "'P-3-0-0'")
                 assert "Index Scan using uq_declaration_keys_declarant_lrn" in plan, plan
-                update = prepared["UPDATE declaration_keys SET mrn = $1 WHERE id = $2"]
-                plan = _generic_plan(conn, update, "'X'", "1")
+                update = next(name for sql, name in prepared.items()
+                              if sql.startswith("WITH k AS (UPDATE declaration_keys SET mrn = $1 WHERE id = $2)"))
+                plan = _generic_plan(conn, update, "'X'", "1", "'L'", f"'{PARTY}'", "'import'", "'AU'", "'AUSYD'",
+                                     "'accepted'", "'api'", "'F'", "'{}'", "now()")
                 assert "Index Scan using pk_declaration_keys" in plan, plan
                 assert not [sql for sql in prepared if sql.startswith(store.SET_KEY_MRNS_PG.split(" SET")[0])]
                 generic, custom = conn.exec_driver_sql(

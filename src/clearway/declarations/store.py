@@ -63,9 +63,6 @@ BY_LRN = "SELECT id FROM declarations WHERE declarant_id = :declarant_id AND lrn
 BY_LRN_PG = "SELECT id FROM declaration_keys WHERE declarant_id = :declarant_id AND lrn = :lrn"
 # A declaration written with a provisional MRN gets its drawn one (declarations.service.number).
 SET_MRN = "UPDATE declarations SET mrn = :mrn WHERE id = :declaration_id"
-# A desk's few (fewer than FEW): each key's MRN by its id, prepared (its generic plan probes the primary key:
-# docs/decisions.md, "A desk's small group asks for its keys one at a time").
-SET_KEY_MRN_PG = "UPDATE declaration_keys SET mrn = :mrn WHERE id = :declaration_id"
 # PostgreSQL: in its keys too, and in its month's partition itself where that is made (an update through the
 # partitioned table cost some 100 us more of the server's time: its executor sets up every partition's routing).
 SET_MRN_PG = ("WITH k AS (UPDATE declaration_keys SET mrn = :mrn WHERE id = :declaration_id) "
@@ -80,6 +77,10 @@ SET_KEY_MRNS_PG = ("UPDATE declaration_keys AS k SET mrn = n.mrn FROM unnest(CAS
 # A batch's declarations on PostgreSQL: their keys first, which draw their ids (then the declarations are copied).
 DECLARATION_PG = DECLARATION.removesuffix(" RETURNING id").replace("(mrn,", "(id, mrn,").replace("VALUES (:mrn,",
                                                                                                  "VALUES (:id, :mrn,")
+# A desk's few (fewer than FEW): each key's MRN by its id and the declaration's own row with it, one prepared
+# statement a declaration, sent together (the update's generic plan probes the primary key: docs/decisions.md, "A
+# desk's small group asks for its keys one at a time"); two statements each before, inside the counters' lock.
+KEY_AND_DECLARATION_PG = "WITH k AS (UPDATE declaration_keys SET mrn = :mrn WHERE id = :id) " + DECLARATION_PG
 KEYS_PG = ("INSERT INTO declaration_keys (declarant_id, lrn, mrn) SELECT * FROM unnest(CAST(:declarants AS TEXT[]), "
            "CAST(:lrns AS TEXT[]), CAST(:mrns AS TEXT[])) RETURNING mrn, id")
 # A desk's few (fewer than FEW) on PostgreSQL: their keys and every child row in one statement, each table's rows as
@@ -232,12 +233,11 @@ def set_mrns(session: Session, mrns: dict[int, str], rows: dict[int, dict[str, A
     if b.dialect != "postgresql":
         b.many("SET_MRN", [{"declaration_id": ident, "mrn": mrn} for ident, mrn in mrns.items()])
         return
-    if rows:
-        if len(rows) < FEW:  # a desk's few: one prepared update a key, sent together (see _key_ids)
-            b.many("SET_KEY_MRN_PG", [{"declaration_id": ident, "mrn": mrns[ident]} for ident in rows])
-        else:  # a chunk's: one statement, planned at each call for the table as it is now (see SET_KEY_MRNS_PG)
-            b.cursor.execute(b.sql["SET_KEY_MRNS_PG"], {"ids": list(rows), "mrns": [mrns[ident] for ident in rows]},
-                             prepare=False)
+    if rows and len(rows) < FEW:  # a desk's few: the key's MRN and the declaration's row by one statement each
+        b.many("KEY_AND_DECLARATION_PG", [{**row, "mrn": mrns[ident]} for ident, row in rows.items()])
+    elif rows:  # a chunk's: one statement, planned at each call for the table as it is now (see SET_KEY_MRNS_PG)
+        b.cursor.execute(b.sql["SET_KEY_MRNS_PG"], {"ids": list(rows), "mrns": [mrns[ident] for ident in rows]},
+                         prepare=False)
         b.copy("DECLARATION_PG", [{**row, "mrn": mrns[ident]} for ident, row in rows.items()])
     for ident, mrn in mrns.items():
         if ident not in rows:  # written with its provisional MRN (insert_lodgement): in its keys and its row
