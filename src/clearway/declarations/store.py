@@ -159,9 +159,7 @@ class Binder:
 
     def item(self, item: dict[str, Any], declaration_id: int) -> dict[str, Any]:
         """A goods item's row, its amounts as the engine stores them."""
-        return {**item, "declaration_id": declaration_id, "quantity": self.money(item["quantity"]),
-                "value": self.money(item["value"]), "gross_weight_kg": self.money(item["gross_weight_kg"]),
-                "net_weight_kg": self.money(item["net_weight_kg"])}
+        return {**item, "declaration_id": declaration_id, **{key: self.money(item[key]) for key in _AMOUNTS}}
 
     def one(self, name: str, params: dict[str, Any]) -> Any:
         """The first column of the first row (RETURNING), or None."""
@@ -336,7 +334,8 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
     rows = [{**one["head"], "content": text, "at": when, "status": "accepted"} for one, text in zip(lodgements, texts)]
     later: list[dict[str, Any]] = []
     if b.dialect == "postgresql":  # their keys draw their ids
-        if len(rows) < FEW:  # a desk's few: the children with them (see KEYS_AND_CHILDREN_PG)
+        few = len(rows) < FEW
+        if few:  # a desk's few: the children with them (see KEYS_AND_CHILDREN_PG)
             b.cursor.execute(b.sql["KEYS_AND_CHILDREN_PG"], _group_json(lodgements, rows, texts) | {
                 "at": when, "actor": actor, "reason": reason, "status": "accepted"})
         else:
@@ -345,7 +344,7 @@ def insert_lodgements(session: Session, lodgements: list[dict[str, Any]], *, at:
         by_mrn = dict(b.cursor.fetchall())
         ids = [by_mrn.get(row["mrn"]) for row in rows]
         later = [{**row, "id": new_id} for row, new_id in zip(rows, ids)]
-        if len(rows) < FEW:
+        if few:  # (their children written with them)
             return ids, later
     else:  # SQLite's executemany drops what RETURNING gives; its prepared statement run row by row costs as little
         ids = [b.one("DECLARATION", row) for row in rows]
@@ -370,7 +369,7 @@ def _group_json(lodgements: list[dict[str, Any]], rows: list[dict[str, Any]], te
     return {
         "declarations": dumped([{"declarant_id": row["declarant_id"], "lrn": row["lrn"], "mrn": row["mrn"],
                                  "content": orjson.Fragment(text)} for row, text in zip(rows, texts)]),
-        "items": dumped([{"mrn": row["mrn"], **{key: it[key] for key in _ITEM_TEXTS},
+        "items": dumped([{"mrn": row["mrn"], **{key: it[key] for _, key in _ITEM_ARRAYS},
                           **{key: None if it[key] is None else format(it[key], "f") for key in _AMOUNTS}}
                          for one, row in zip(lodgements, rows) for it in one["items"]]),
         "containers": dumped([{"mrn": row["mrn"], "container": c} for one, row in zip(lodgements, rows)
@@ -379,8 +378,7 @@ def _group_json(lodgements: list[dict[str, Any]], rows: list[dict[str, Any]], te
                              for one, row in zip(lodgements, rows) for d in one["documents"]])}
 
 
-_ITEM_TEXTS = ("line", "hs_code", "description", "origin", "unit")
-_AMOUNTS = ("quantity", "gross_weight_kg", "net_weight_kg", "value")
+_AMOUNTS = ("quantity", "gross_weight_kg", "net_weight_kg", "value")  # a goods item's amounts (Money columns)
 
 
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],
