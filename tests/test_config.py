@@ -25,6 +25,8 @@ BAD = [
     ("CLEARWAY_PHYTO_HS", "0804,,06", "'' is not an HS prefix"),
     ("CLEARWAY_THREADS", "eight", "is not a whole number"),
     ("CLEARWAY_THREADS", "-1", "is not a whole number"),
+    ("CLEARWAY_BATCH_HELPERS", "two", "is not a whole number of processes"),
+    ("CLEARWAY_BATCH_HELPERS", "65", "is not a whole number of processes"),
     ("CLEARWAY_SEALS_RULES", "/nonexistent/seals.toml", "is not a readable file"),
     ("CLEARWAY_HUB_URL", "hub.example:8443", "is not an http:// or https:// URL"),
     ("CLEARWAY_WCO_CALLBACK_HOSTS", "http://127.0.0.1", "is not a host name or address"),

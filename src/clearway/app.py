@@ -29,6 +29,7 @@ from clearway.audit.signing import load as load_key
 from clearway.config import Settings, get_settings
 from clearway.db import make_engine, make_sessionmaker
 from clearway.errors import type_uri
+from clearway.flows import preparing
 from clearway.flows.partitions import MONTHLY
 from clearway.db import migrate as run_migrations
 from clearway import observe, route_index, tracing
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
     if migrate:
         run_migrations(engine)
     threads = settings.threads or (1 if engine.dialect.name == "sqlite" else 8)
+    helpers = preparing.shared(preparing.default_helpers() if settings.batch_helpers is None else settings.batch_helpers)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -176,6 +178,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
         sealer = Sealer(app.state.ctx.factory, key=audit_key, seconds=settings.audit_seal_ms / 1000,
                         monthly=MONTHLY)
         sealer.start()
+        helpers.start()  # (before the first batch: spawning them takes a second or two)
         if warm:
             app.state.warming = threading.Thread(target=_warm_finder, args=(app.state.ctx,), name="warm-hs-finder",
                                                  daemon=True)
@@ -193,7 +196,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
                          swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.engine = engine
-    app.state.ctx = Context(make_sessionmaker(engine))
+    app.state.ctx = Context(make_sessionmaker(engine), helpers)
     observe.watch(engine)
 
     problems.install(app)

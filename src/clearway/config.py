@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         "largest body of a bulk request: parcel manifests, seal event batches (bytes)"))
     threads: int = Field(0, description="handler threads per process; 0 = the default",
                          json_schema_extra={"default_text": "1 on SQLite, 8 on PostgreSQL"})
+    batch_helpers: int | None = Field(None, description=(
+        "helper processes per server process that make a batch's lines ready (read, validate, check); 0 = none"),
+        json_schema_extra={"default_text": "1 where the machine has more than one core, else 0"})
     phyto_hs: tuple[str, ...] | None = Field(None, description=(
         "HS prefixes (2 to 6 digits, comma-separated) whose goods need an ePhyto"),
         json_schema_extra={"default_text": "the packaged list"})
@@ -212,6 +215,13 @@ class Settings(BaseSettings):
     def _threads(cls, raw: Any) -> Any:
         if isinstance(raw, str) and not raw.isdigit():
             raise _Refused(f"{raw!r} is not a whole number of threads (0 = the default)")
+        return raw
+
+    @field_validator("batch_helpers", mode="before")
+    @classmethod
+    def _batch_helpers(cls, raw: Any) -> Any:
+        if isinstance(raw, str) and not (raw.isdigit() and int(raw) <= 64):
+            raise _Refused(f"{raw!r} is not a whole number of processes from 0 to 64")
         return raw
 
     @field_validator("max_body_bytes", "max_bulk_body_bytes", "audit_seal_ms", "db_pool", "idempotency_hours",

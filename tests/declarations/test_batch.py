@@ -11,6 +11,7 @@ from sqlalchemy import select
 from clearway.audit.models import AuditEvent
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import DeclarationItem, StatusEvent
+from clearway.flows import preparing
 from tests.cli_support import run
 from tests.declarations.support import PARTY, count, doc
 
@@ -86,6 +87,8 @@ def test_a_batch_too_long_or_empty_is_refused_whole_before_any_line_is_lodged(db
     assert r.status_code in (400, 422) and "at most 3" in r.text and count(db) == 0
     r = broker.post("/api/v1/declarations/batch", content=b"\n  \n", headers={"Content-Type": "application/x-ndjson"})
     assert r.status_code in (400, 422) and "empty" in r.text and count(db) == 0
-    lines = list(declarations_batch.lines_of(b'{"a": 1}\n\n[1]\n{bad\n'))  # read as each is taken, numbered as sent
-    assert [(n, d if isinstance(d, dict) else d.split(":")[0]) for n, d in lines] == [
+    lines = declarations_batch.lines_of(b'{"a": 1}\n\n[1]\n{bad\n')  # numbered as sent, read where made ready
+    assert lines == [(1, b'{"a": 1}'), (3, b"[1]"), (4, b"{bad")]
+    docs = [(n, preparing.document(raw)) for n, raw in lines]
+    assert [(n, d if isinstance(d, dict) else d.split(":")[0]) for n, d in docs] == [
         (1, {"a": 1}), (3, "not a JSON object (one declaration per line)"), (4, "not JSON")]

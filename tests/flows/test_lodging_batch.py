@@ -10,6 +10,7 @@ import json
 import logging
 import re
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -21,7 +22,7 @@ from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import (Declaration)
 from clearway.declarations import service, store
 from clearway.declarations.schemas import DeclarationIn
-from clearway.flows import lodging, milestones
+from clearway.flows import lodging, milestones, preparing
 from clearway.timerelease.models import Milestones
 from clearway.validation import parse
 from tests.certificates.factories import declaration
@@ -32,14 +33,29 @@ def _sets(tag: str, copies: int) -> list[dict]:
     return [doc for n in range(copies) for doc in lodging_set(f"{tag}-{n}")]
 
 
+@pytest.fixture(params=["here", "helper"])
+def helpers(request) -> preparing.Helpers:
+    """Where a batch's lines are made ready: in the process that lodges them, or in a helper process (the
+    server's, flows/preparing.py), which is given them as JSON text as the batch endpoint is."""
+    return preparing.HERE if request.param == "here" else preparing.shared(1)
+
+
+def _sent(helpers: preparing.Helpers, lines: list[tuple[int, object]]) -> list[tuple[int, object]]:
+    """The lines as `helpers` are given them: a helper's documents as the JSON text of the request."""
+    if helpers is preparing.HERE:
+        return lines
+    return [(n, orjson.dumps(doc) if isinstance(doc, dict) else doc) for n, doc in lines]
+
+
 @pytest.mark.parametrize("copies", [1, 2])  # 7 lines: a desk's few (store.FEW), their rows by one statement on
 # PostgreSQL; 14: a chunk's, by arrays and COPY or executemany
-def test_a_batch_stores_exactly_what_lodging_each_declaration_alone_stores(db, importer, copies):
+def test_a_batch_stores_exactly_what_lodging_each_declaration_alone_stores(db, importer, copies, helpers):
     assert (len(_sets("B", copies)) < store.FEW) == (copies == 1)
     for doc in _sets("S", copies):
         with transaction(db.factory) as s:
             lodging.lodge(s, principal=importer, decl=parse(DeclarationIn, doc))
-    results = list(lodging.lodge_many(db.factory, principal=importer, lines=list(enumerate(_sets("B", copies), start=1))))
+    results = list(lodging.lodge_many(db.factory, principal=importer, helpers=helpers,
+                                      lines=_sent(helpers, list(enumerate(_sets("B", copies), start=1)))))
     assert [r["outcome"] for r in results] == ["accepted"] * len(_sets("B", copies))
     single, batch = snapshot(db.factory, "S"), snapshot(db.factory, "B")
     assert len(batch) == len(_sets("B", copies)) and batch == single
@@ -87,7 +103,7 @@ def _answers(results: list[dict], tag: str) -> list[dict]:
 
 
 def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_nothing_refused(db, importer,
-                                                                                               monkeypatch):
+                                                                                               monkeypatch, helpers):
     answers = {}
     for tag in ("S", "B"):
         with transaction(db.factory) as s:
@@ -101,7 +117,8 @@ def test_a_mixed_chunk_answers_each_line_as_lodging_them_one_by_one_and_stores_n
                     results.append(lodging._lodge_line(s, importer, n, doc, "api"))
         else:  # by the set path: a chunk failing as a whole would be lodged line by line, and answer the same
             monkeypatch.setattr(lodging, "_lodge_line", lambda *_: pytest.fail("the chunk failed as a whole"))
-            results = list(lodging.lodge_many(db.factory, principal=importer, lines=_mixed(tag)))
+            results = list(lodging.lodge_many(db.factory, principal=importer, lines=_sent(helpers, _mixed(tag)),
+                                              helpers=helpers))
         answers[tag] = results
     assert _answers(answers["B"], "B") == _answers(answers["S"], "S")
     b = answers["B"]

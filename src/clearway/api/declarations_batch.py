@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
@@ -20,27 +19,18 @@ router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"], route_c
 MAX_LINES = 10_000
 
 
-def lines_of(body: bytes) -> Iterator[tuple[int, Any]]:
-    """(line number, document or the reason it is not one) for each non-blank line, each line read as it is
-    taken: the lines are counted first (a batch too long or empty is refused at once), and a chunk's lines are
-    read while it is lodged (flows.lodging.lodge_chunks), so that they are gone before the garbage collector
-    would move them to its oldest generation (2,000 lines read at once cost a walk of the whole heap, about 50 us
-    a line, issue 16)."""
+def lines_of(body: bytes) -> list[tuple[int, bytes]]:
+    """(line number, its text) for each non-blank line: counted first (a batch too long or empty is refused at
+    once); each is read as JSON where it is made ready for lodging (flows/preparing.py), a chunk at a time, so
+    that the documents are gone before the garbage collector would move them to its oldest generation (2,000 lines
+    read at once cost a walk of the whole heap, about 50 us a line, issue 16)."""
     raws = [(number, raw) for number, raw in enumerate(body.splitlines(), start=1) if raw.strip()]
     if len(raws) > MAX_LINES:
         raise Invalid(f"a batch holds at most {MAX_LINES} declarations; this one has {len(raws)}",
                       errors=[FieldError("body", f"more than {MAX_LINES} lines")])
     if not raws:
         raise Invalid("the batch is empty", errors=[FieldError("body", "no declaration (one JSON object a line)")])
-    return (_line(number, raw) for number, raw in raws)
-
-
-def _line(number: int, raw: bytes) -> tuple[int, Any]:
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return number, f"not JSON: {exc}"
-    return number, doc if isinstance(doc, dict) else "not a JSON object (one declaration per line)"
+    return raws
 
 
 @router.post("/batch", dependencies=[IDEMPOTENT], response_class=StreamingResponse, responses={200: {
@@ -55,7 +45,7 @@ async def batch(request: Request, who: Who, ctx: Ctx) -> StreamingResponse:
     docs = lines_of(await request.body())
 
     def results() -> Iterator[bytes]:  # a chunk's lines at once: each item of a sync stream is a thread hop
-        for part in lodging.lodge_chunks(ctx.factory, principal=who, lines=docs):
+        for part in lodging.lodge_chunks(ctx.factory, principal=who, lines=docs, helpers=ctx.helpers):
             yield b"".join(orjson.dumps(result) + b"\n" for result in part)
 
     return StreamingResponse(results(), media_type="application/x-ndjson")

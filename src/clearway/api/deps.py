@@ -17,14 +17,16 @@ from clearway.auth.core import Principal, has_role, hash_key
 from clearway.auth.service import authenticate
 from clearway.db import transaction
 from clearway.flows.desk import Desk
+from clearway.flows.preparing import HERE, Helpers
 
 # Keys looked up in the last minute are remembered in-process (a revoked key stops within 60 s).
 _CACHE_SECONDS = 60.0
 
 
 class Context:
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(self, factory: sessionmaker[Session], helpers: Helpers = HERE) -> None:
         self.factory = factory
+        self.helpers = helpers  # where a batch's lines are made ready (flows/preparing.py)
         self._keys: dict[str, tuple[float, Principal]] = {}
         self._desks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Desk] = weakref.WeakKeyDictionary()
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from clearway.containers.iso6346 import problem as container_problem
+from dataclasses import dataclass
+from clearway.containers.iso6346 import normalise as container_number, problem as container_problem
 from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError
 from clearway.reference import countries, currencies, economies
@@ -173,6 +174,69 @@ def fingerprint(data: dict[str, Any]) -> str:
     if not text.isascii() or b"\x7f" in text:  # json.dumps escapes DEL too
         text = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(text).hexdigest()
+
+
+# ---- a declaration as lodging takes it ------------------------------------------------------------
+
+AMOUNTS = ("quantity", "gross_weight_kg", "net_weight_kg", "value")  # a goods item's amounts (Money columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What lodging needs of a declaration, told without the database: its keys, what `check` found, and (when
+    it found nothing) its content as stored, that content's fingerprint and the rows by which other domains find
+    it (goods items as columns, its containers, its documents). A batch's lines are made so in helper processes
+    (flows/preparing.py), which hand them over as `plain` data."""
+
+    lrn: str
+    declarant_id: str | None
+    type: str
+    economy: str
+    office: str
+    errors: tuple[FieldError, ...] = ()
+    content: dict[str, Any] | None = None
+    digest: str = ""
+    items: tuple[dict[str, Any], ...] = ()
+    containers: tuple[str, ...] = ()
+    documents: tuple[dict[str, Any], ...] = ()
+
+    def plain(self) -> dict[str, Any]:
+        """JSON-ready, exact: an amount as its own decimal text (trailing zeros kept, as the model holds it)."""
+        return {"lrn": self.lrn, "declarant_id": self.declarant_id, "type": self.type, "economy": self.economy,
+                "office": self.office, "errors": [[e.path, e.reason] for e in self.errors], "content": self.content,
+                "digest": self.digest, "containers": self.containers, "documents": self.documents,
+                "items": [{**it, **{k: None if it[k] is None else str(it[k]) for k in AMOUNTS}} for it in self.items]}
+
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> Checked:
+        """The Checked whose `plain` is `data` (str of a Decimal reads back as the same Decimal, exponent and all)."""
+        return cls(data["lrn"], data["declarant_id"], data["type"], data["economy"], data["office"],
+                   tuple(FieldError(path, reason) for path, reason in data["errors"]), data["content"],
+                   data["digest"], tuple({**it, **{k: None if it[k] is None else Decimal(it[k]) for k in AMOUNTS}}
+                                         for it in data["items"]),
+                   tuple(data["containers"]), tuple(data["documents"]))
+
+
+def checked(decl: DeclarationIn) -> Checked:
+    """`decl` as lodging takes it (`Checked`): the content and the rows only when `check` found nothing."""
+    keys = (decl.lrn, decl.declarant.id, decl.type, decl.economy, decl.office)
+    errors = check(decl)
+    if errors:
+        return Checked(*keys, errors=tuple(errors))
+    data = content(decl)
+    items, containers, documents = child_rows(decl)
+    return Checked(*keys, content=data, digest=fingerprint(data), items=tuple(items), containers=tuple(containers),
+                   documents=tuple(documents))
+
+
+def child_rows(decl: DeclarationIn) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """(its goods items as columns, its containers, its documents): the rows by which other domains find a
+    declaration."""
+    return ([dict(line=i + 1, hs_code=it.hs_code, description=it.description, origin=it.origin,
+                  quantity=it.quantity, unit=it.unit, gross_weight_kg=it.gross_weight_kg,
+                  net_weight_kg=it.net_weight_kg, value=it.value) for i, it in enumerate(decl.items)],
+            [container_number(c) for c in dict.fromkeys(decl.transport.containers)],
+            [dict(type=d.type, reference=d.reference) for d in decl.documents])
 
 
 # ---- lifecycle -------------------------------------------------------------------------------------

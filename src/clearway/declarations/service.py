@@ -6,7 +6,7 @@ audit event in that same transaction."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,8 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from clearway.audit.service import append_event, append_rows, event_row
 from clearway.auth.core import Principal, is_admin, is_declarant, is_officer
 from clearway.db import COPY_FROM, advance_counters, id_batches, keyset_page, pipelined, utcnow
-from clearway.declarations import core, store
 from clearway.containers.iso6346 import normalise as container_number
+from clearway.declarations import core, store
 from clearway.declarations.models import (Declaration, DeclarationContainer, DeclarationDocument, DeclarationItem,
                                           DeclarationVersion, StatusEvent)
 from clearway.declarations.schemas import DeclarationIn
@@ -32,30 +32,22 @@ from clearway.validation import parse
 def _validate(decl: DeclarationIn) -> dict[str, Any]:
     errors = core.check(decl)
     if errors:
-        raise Invalid("the declaration was refused: see the listed fields", errors=errors)
+        raise _refused(errors)
     return core.content(decl)
 
 
-def _child_rows(decl: DeclarationIn) -> dict[type, list[dict[str, Any]]]:
-    """The goods items as columns, and the rows by which other domains find a declaration: its
-    containers and its documents."""
-    return {
-        DeclarationItem: [dict(line=i + 1, hs_code=it.hs_code, description=it.description, origin=it.origin,
-                               quantity=it.quantity, unit=it.unit, gross_weight_kg=it.gross_weight_kg,
-                               net_weight_kg=it.net_weight_kg, value=it.value) for i, it in enumerate(decl.items)],
-        DeclarationContainer: [dict(container=container_number(c)) for c in dict.fromkeys(decl.transport.containers)],
-        DeclarationDocument: [dict(type=d.type, reference=d.reference) for d in decl.documents],
-    }
+def _refused(errors: Sequence[FieldError]) -> Invalid:
+    return Invalid("the declaration was refused: see the listed fields", errors=list(errors))
 
 
-def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str,
-            now: datetime, actor: str, channel: str) -> Declaration | None:
+def _insert(session: Session, decl: core.Checked, *, mrn: str, now: datetime, actor: str,
+            channel: str) -> Declaration | None:
     """The new declaration, its children, first status and first version (declarations/store.py: a handful of
     statements, no read-back; its audit event is written when it is numbered, `number`). The row comes back
     persistent in the session, built from what was written, with its containers and history loaded; None
     (nothing written) if another transaction lodged the declarant's LRN meanwhile."""
-    new = _new_rows(decl, mrn=mrn, data=data, digest=digest, channel=channel)
-    head, boxes = new["head"], new["containers"]
+    new = _new_rows(decl, mrn=mrn, channel=channel)
+    head, boxes, data = new["head"], new["containers"], new["content"]
     written = store.insert_lodgement(session, **new, at=now, actor=actor)
     if written is None:
         return None
@@ -73,13 +65,12 @@ def _insert(session: Session, decl: DeclarationIn, *, mrn: str, data: dict[str, 
     return row
 
 
-def _new_rows(decl: DeclarationIn, *, mrn: str, data: dict[str, Any], digest: str, channel: str) -> dict[str, Any]:
+def _new_rows(decl: core.Checked, *, mrn: str, channel: str) -> dict[str, Any]:
     """A new declaration as declarations/store.py writes it: its head, content, items, containers and documents."""
-    rows = _child_rows(decl)
-    head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant.id, type=decl.type, economy=decl.economy,
-                office=decl.office, fingerprint=digest, channel=channel)
-    return dict(head=head, content=data, items=rows[DeclarationItem],
-                containers=[r["container"] for r in rows[DeclarationContainer]], documents=rows[DeclarationDocument])
+    head = dict(mrn=mrn, lrn=decl.lrn, declarant_id=decl.declarant_id, type=decl.type, economy=decl.economy,
+                office=decl.office, fingerprint=decl.digest, channel=channel)
+    return dict(head=head, content=decl.content, items=list(decl.items), containers=list(decl.containers),
+                documents=list(decl.documents))
 
 
 def _accepted_event(*, lrn: str, office: str, mrn: str, digest: str, actor: str) -> dict[str, Any]:
@@ -108,25 +99,27 @@ def lodged_now(session: Session) -> dict[int, tuple[dict[str, Any], datetime]]:
     return session.info.setdefault("declarations.lodged", {})
 
 
-def _may_lodge(principal: Principal, decl: DeclarationIn) -> None:
+def _may_lodge(principal: Principal, decl: core.Checked) -> None:
     if not is_declarant(principal):
         raise Forbidden("only a declarant key may lodge declarations")
-    if decl.declarant.id != principal.party_id:
-        raise Forbidden(f"this key lodges for declarant {principal.party_id!r}, not {decl.declarant.id!r}",
+    if decl.declarant_id != principal.party_id:
+        raise Forbidden(f"this key lodges for declarant {principal.party_id!r}, not {decl.declarant_id!r}",
                         errors=[FieldError("declarant.id", "is not the party this key acts for")])
     if decl.economy != principal.economy:
         raise Forbidden(f"this key lodges in economy {principal.economy}, not {decl.economy}",
                         errors=[FieldError("economy", "is not the economy this key acts in")])
 
 
-def _lodgeable(principal: Principal, decl: DeclarationIn, channel: str) -> tuple[dict[str, Any], str]:
+def _lodgeable(principal: Principal, decl: DeclarationIn | core.Checked, channel: str) -> core.Checked:
     """What lodging refuses before it reads the database (the channel, the key's right to lodge the declaration,
-    its content against reference data); the content as stored and its fingerprint."""
+    its content against reference data), in that order; the declaration as lodging takes it."""
     if channel not in core.CHANNELS or channel == "unrecorded":
         raise Invalid("unknown channel", errors=[FieldError("channel", f"one of {', '.join(list(core.CHANNELS)[:-1])}")])
-    _may_lodge(principal, decl)
-    data = _validate(decl)
-    return data, core.fingerprint(data)
+    found = decl if isinstance(decl, core.Checked) else core.checked(decl)
+    _may_lodge(principal, found)
+    if found.errors:
+        raise _refused(found.errors)
+    return found
 
 
 def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
@@ -142,28 +135,29 @@ def lodge(session: Session, *, principal: Principal, decl: DeclarationIn,
 PROVISIONAL = "~"  # the first character of an MRN not drawn yet: never committed (`number`, `_unnumbered_left`)
 
 
-def lodge_unnumbered(session: Session, *, principal: Principal, decl: DeclarationIn,
+def lodge_unnumbered(session: Session, *, principal: Principal, decl: DeclarationIn | core.Checked,
                      channel: str = "api") -> tuple[Declaration, bool]:
     """`lodge`, a new declaration written with a provisional MRN: `number` draws its MRN later in this
     transaction. The office's counter row stays locked from the draw to the commit (PostgreSQL), so what can
     be done before the draw is done before it: the rows, the checks' reads, the milestones (flows.lodging). An
     LRN lodged meanwhile by another transaction is found at the insert, before any number is drawn."""
-    data, digest = _lodgeable(principal, decl, channel)
+    found = _lodgeable(principal, decl, channel)
+    digest = found.digest
     # An LRN lodged before is found first on SQLite (a read in-process); on PostgreSQL by the insert itself, which
     # writes nothing then (a round trip less for every new declaration, the common case).
     if session.get_bind().dialect.name != "postgresql":
-        existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+        existing = _by_lrn(session, found.declarant_id or "", found.lrn)
         if existing is not None:
             return _same_or_conflict(session, existing, digest), False
     now = utcnow()
     mrn = _provisional()
-    row = _insert(session, decl, mrn=mrn, data=data, digest=digest, now=now, actor=principal.actor, channel=channel)
+    row = _insert(session, found, mrn=mrn, now=now, actor=principal.actor, channel=channel)
     if row is None:  # lodged before, or meanwhile by another transaction (PostgreSQL; SQLite: one writer at a time)
-        existing = _by_lrn(session, decl.declarant.id or "", decl.lrn)
+        existing = _by_lrn(session, found.declarant_id or "", found.lrn)
         if existing is None:  # lodged, then removed again before this read: a retry lodges it
-            raise Conflict(f"LRN {decl.lrn!r} was being lodged by another request at the same time; send it again")
+            raise Conflict(f"LRN {found.lrn!r} was being lodged by another request at the same time; send it again")
         return _same_or_conflict(session, existing, digest), False
-    _unnumbered(session)[row.id] = _Unnumbered(mrn, decl.office, now.year, decl.lrn, digest, principal.actor)
+    _unnumbered(session)[row.id] = _Unnumbered(mrn, found.office, now.year, found.lrn, digest, principal.actor)
     return row, True
 
 
@@ -302,19 +296,19 @@ def lodge_set(session: Session, *, principal: Principal, decls: list[Declaration
     return numbered(rows, number_set(session, [row.id for row in rows if isinstance(row, Lodged) and row.created]))
 
 
-def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[DeclarationIn],
+def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: Sequence[DeclarationIn | core.Checked],
                          channel: str = "api") -> list[Unnumbered]:
     """`lodge_set`, the new declarations written under provisional MRNs: `number_set` draws theirs later in
     this transaction, in line order (as `lodge_unnumbered` and `number` for one), so that the counters' rows
     are locked only from the draw to the commit, not while the chunk's rows are written."""
     out: list[Unnumbered | None] = [None] * len(decls)
-    checked: dict[int, tuple[dict[str, Any], str]] = {}
+    checked: dict[int, core.Checked] = {}
     for i, decl in enumerate(decls):
         try:
             checked[i] = _lodgeable(principal, decl, channel)
         except ClearwayError as exc:
             out[i] = exc
-    key = {i: (decls[i].declarant.id or "", decls[i].lrn) for i in checked}
+    key = {i: (c.declarant_id or "", c.lrn) for i, c in checked.items()}
     last = session.get_bind().dialect.name == "postgresql"
     # A desk's few on PostgreSQL are inserted first: the insert skips an LRN lodged before (or meanwhile, once that
     # transaction commits), and only those it skipped are looked up, a round trip less for the common case
@@ -330,9 +324,8 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
     # one transaction at a time, so there they are drawn first and written with the rows, not updated after.
     places = list(new.values())
     mrns = dict(zip(places, [_provisional() for _ in places] if last else
-                    _reserve_mrns(session, [(decls[i].office, now.year) for i in places])))
-    lodgements = [_new_rows(decls[i], mrn=mrns[i], data=checked[i][0], digest=checked[i][1], channel=channel)
-                  for i in places]
+                    _reserve_mrns(session, [(checked[i].office, now.year) for i in places])))
+    lodgements = [_new_rows(checked[i], mrn=mrns[i], channel=channel) for i in places]
     ids, later = store.insert_lodgements(session, lodgements, at=now, actor=principal.actor) if lodgements else ([], [])
     if None in ids:  # (a desk's few on PostgreSQL: LRNs lodged before, skipped by the insert)
         skipped = {key[i] for i, ident in zip(places, ids) if ident is None}
@@ -344,15 +337,15 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
         places, lodgements = [places[k] for k in kept], [lodgements[k] for k in kept]
         ids, later = [ids[k] for k in kept], [later[k] for k in kept]
         new = {key[i]: i for i in places}
-    amended = [known[key[i]][0] for i, (_, digest) in checked.items() if key[i] in known and known[key[i]][3] != digest]
+    amended = [known[key[i]][0] for i, c in checked.items() if key[i] in known and known[key[i]][3] != c.digest]
     firsts = {ident: core.fingerprint(data) for ident, data in store.first_contents(session, amended).items()}
-    for i, (_, digest) in checked.items():
+    for i, c in checked.items():
         if key[i] in known:
             ident, mrn, status, current = known[key[i]]
-            same = current == digest or firsts.get(ident) == digest
-            out[i] = Lodged(ident, mrn, decls[i].lrn, status, False) if same else _conflict(decls[i].lrn, mrn)
-    said = [(i, ident, dict(lrn=decls[i].lrn, office=decls[i].office, digest=checked[i][1], actor=principal.actor))
-            for i, ident in zip(places, ids)]
+            same = current == c.digest or firsts.get(ident) == c.digest
+            out[i] = Lodged(ident, mrn, c.lrn, status, False) if same else _conflict(c.lrn, mrn)
+    said = [(i, ident, dict(lrn=checked[i].lrn, office=checked[i].office, digest=checked[i].digest,
+                            actor=principal.actor)) for i, ident in zip(places, ids)]
     if last:
         _unnumbered(session).update({ident: _Unnumbered(mrns[i], year=now.year, row=row, **event)
                                      for (i, ident, event), row in zip(said, later)})
@@ -361,15 +354,16 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: list[
     touched(session).update(ids)
     lodged_now(session).update({ident: (one, now) for ident, one in zip(ids, lodgements)})
     for i, ident, one in zip(new.values(), ids, lodgements):
-        out[i] = Lodged(ident, mrns[i], decls[i].lrn, "accepted", True, economy=decls[i].economy, type=decls[i].type,
-                        content=one["content"], containers=tuple(one["containers"]), at=now)
-    for i, (_, digest) in checked.items():  # an LRN again, lodged by an earlier line of this set
+        c = checked[i]
+        out[i] = Lodged(ident, mrns[i], c.lrn, "accepted", True, economy=c.economy, type=c.type,
+                        content=one["content"], containers=c.containers, at=now)
+    for i, c in checked.items():  # an LRN again, lodged by an earlier line of this set
         if out[i] is None:
             earlier = out[new[key[i]]]
             assert isinstance(earlier, Lodged)
-            same = checked[new[key[i]]][1] == digest
+            same = checked[new[key[i]]].digest == c.digest
             out[i] = Lodged(earlier.id, earlier.mrn, earlier.lrn, "accepted", False) if same \
-                else _Repeat(decls[i].lrn, earlier.mrn)
+                else _Repeat(c.lrn, earlier.mrn)
     return out  # type: ignore[return-value]  # every place is filled above
 
 
@@ -539,10 +533,10 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
     now = utcnow()
     row.version += 1
     row.content, row.fingerprint, row.office, row.updated_at = data, digest, decl.office, now
-    rows = _child_rows(decl)
-    row.items = [DeclarationItem(**r) for r in rows[DeclarationItem]]
-    row.containers = [DeclarationContainer(**r) for r in rows[DeclarationContainer]]
-    row.documents = [DeclarationDocument(**r) for r in rows[DeclarationDocument]]
+    items, containers, documents = core.child_rows(decl)
+    row.items = [DeclarationItem(**r) for r in items]
+    row.containers = [DeclarationContainer(container=c) for c in containers]
+    row.documents = [DeclarationDocument(**r) for r in documents]
     row.versions.append(DeclarationVersion(version=row.version, content=data, created_at=now,
                                            actor=principal.actor, reason=reason))
     session.flush()

@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from clearway.db import COPY_FROM, driver_cursor, pipelined, returned_rows, stored_money, stored_time
+from clearway.declarations.core import AMOUNTS as _AMOUNTS
 from clearway.declarations.partitions import DECLARATIONS
 from clearway.partitions import Month
 
@@ -378,7 +379,6 @@ def _group_json(lodgements: list[dict[str, Any]], rows: list[dict[str, Any]], te
                              for one, row in zip(lodgements, rows) for d in one["documents"]])}
 
 
-_AMOUNTS = ("quantity", "gross_weight_kg", "net_weight_kg", "value")  # a goods item's amounts (Money columns)
 
 
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],

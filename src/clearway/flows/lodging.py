@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -21,11 +21,13 @@ from clearway.audit.service import append_rows, renamed
 from clearway.auth.core import Principal
 from clearway.controls import service as controls
 from clearway.declarations import service as declarations
+from clearway.declarations.core import Checked
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
 from clearway.db import database_unavailable, transaction
 from clearway.errors import ClearwayError
-from clearway.flows import milestones
+from clearway.flows import milestones, preparing
+from clearway.flows.preparing import HERE, Helpers, Line, Made, Ready
 from clearway.flows.ephyto_check import check_declaration as certificates_check, check_new as certificates_check_new
 from clearway.flows.seals import seals_check, seals_check_new
 from clearway.validation import parse
@@ -113,31 +115,17 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str, chan
 
 # ---- batches ---------------------------------------------------------------------------------------
 
-Line = tuple[int, Any]  # (line number, the parsed JSON document, or a str saying why the line is not one)
-
-
-def _refused(line: int, lrn: Any, exc: ClearwayError | str) -> dict[str, Any]:
-    if isinstance(exc, str):
-        return {"line": line, "lrn": lrn, "outcome": "refused", "status": 400, "reasons": [exc], "errors": []}
-    errors = [{"path": e.path, "reason": e.reason} for e in exc.errors]
-    return {"line": line, "lrn": lrn, "outcome": "refused", "status": exc.status,
-            "reasons": [f"{e.path}: {e.reason}" for e in exc.errors] or [exc.detail], "errors": errors}
-
-
-def _lrn_of(doc: Any) -> Any:
-    return doc.get("lrn") if isinstance(doc, dict) else None
-
-
-def _lodge_line(session: Session, principal: Principal, line: int, doc: Any, channel: str) -> dict[str, Any]:
+def _lodge_line(session: Session, principal: Principal, line: int, given: Any, channel: str) -> dict[str, Any]:
     """One line in its own savepoint: a refused line leaves nothing behind, whatever step refused it."""
-    lrn = _lrn_of(doc)
+    doc = preparing.document(given)
     if isinstance(doc, str):
-        return _refused(line, None, doc)
+        return preparing.refused(line, None, doc)
+    lrn = preparing.lrn_of(doc)
     try:
         with session.begin_nested():
             row, created, _ = lodge_checked(session, principal=principal, decl=parse(DeclarationIn, doc), channel=channel)
     except ClearwayError as exc:
-        return _refused(line, lrn, exc)
+        return preparing.refused(line, lrn, exc)
     return {"line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
             "outcome": "accepted" if created else "already lodged"}
 
@@ -160,7 +148,8 @@ class _Turn:
 TURN_WAIT = 10.0
 
 
-def lodge_together(session: Session, *, principal: Principal, decls: list[DeclarationIn], channel: str = "api",
+def lodge_together(session: Session, *, principal: Principal, decls: Sequence[DeclarationIn | Checked],
+                   channel: str = "api",
                    turn: _Turn | None = None) -> tuple[list[declarations.Lodged | ClearwayError], list[controls.Raised]]:
     """Declarations lodged together in this transaction (declarations.service.lodge_set_unnumbered and
     NEW_CHECKS), each with the outcome `lodge_checked` gives it as if they were lodged one after the other in this
@@ -181,37 +170,36 @@ def lodge_together(session: Session, *, principal: Principal, decls: list[Declar
     return declarations.numbered(lodged, mrns), raised
 
 
-def _lodge_set(session: Session, principal: Principal, part: list[Line], channel: str,
+def _lodge_set(session: Session, principal: Principal, part: list[Ready], channel: str,
                turn: _Turn | None = None) -> list[dict[str, Any]]:
     """The lines of one chunk lodged together (`lodge_together`), each with the result `_lodge_line` gives it;
     nothing of a refused line is written. `turn`: when the chunk's numbers may be drawn (`lodge_chunks`)."""
     results: list[dict[str, Any] | None] = [None] * len(part)
-    parsed: list[tuple[int, DeclarationIn]] = []
-    for k, (line, doc) in enumerate(part):
-        if isinstance(doc, str):
-            results[k] = _refused(line, None, doc)
-            continue
-        try:
-            parsed.append((k, parse(DeclarationIn, doc)))
-        except ClearwayError as exc:
-            results[k] = _refused(line, _lrn_of(doc), exc)  # (a JSON array or number too: `clearway submit`)
-    lodged, _ = lodge_together(session, principal=principal, decls=[d for _, d in parsed], channel=channel, turn=turn)
-    for (k, _), row in zip(parsed, lodged):
-        line, doc = part[k]
-        results[k] = _refused(line, doc.get("lrn"), row) if isinstance(row, ClearwayError) else {
+    ready: list[tuple[int, Checked]] = []
+    for k, (_, _, _, made) in enumerate(part):
+        if isinstance(made, Checked):
+            ready.append((k, made))
+        else:
+            results[k] = made
+    lodged, _ = lodge_together(session, principal=principal, decls=[c for _, c in ready], channel=channel, turn=turn)
+    for (k, _), row in zip(ready, lodged):
+        line, _, lrn, _ = part[k]
+        results[k] = preparing.refused(line, lrn, row) if isinstance(row, ClearwayError) else {
             "line": line, "lrn": row.lrn, "mrn": row.mrn, "status": row.status,
             "outcome": "accepted" if row.created else "already lodged"}
     return results  # type: ignore[return-value]  # every place is filled above
 
 
 def lodge_many(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
-               chunk: int | None = None, channel: str = "api") -> Iterator[dict[str, Any]]:
+               chunk: int | None = None, channel: str = "api", helpers: Helpers = HERE) -> Iterator[dict[str, Any]]:
     """Lodge each line on its own (idempotent per LRN exactly as `lodge`, as if the lines were lodged one after
     the other), `chunk` lines a transaction (by default `CHUNK` for the engine), each chunk's lines together
     (`_lodge_set`: a handful of statements for the chunk, not for each line); the results come in line order,
     each chunk's once it is committed. A chunk that fails as a whole (not a refusal: the database went away, a
-    concurrent lodgement of one of its LRNs) is tried again line by line, so only the failing line is lost."""
-    for results in lodge_chunks(factory, principal=principal, lines=lines, chunk=chunk, channel=channel):
+    concurrent lodgement of one of its LRNs) is tried again line by line, so only the failing line is lost.
+    `helpers`: where the lines are made ready (flows/preparing.py); by default here."""
+    for results in lodge_chunks(factory, principal=principal, lines=lines, chunk=chunk, channel=channel,
+                                helpers=helpers):
         yield from results
 
 
@@ -263,7 +251,8 @@ CHUNK_DEFAULT = 200
 
 
 def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines: Iterable[Line],
-                 chunk: int | None = None, channel: str = "api") -> Iterator[list[dict[str, Any]]]:
+                 chunk: int | None = None, channel: str = "api",
+                 helpers: Helpers = HERE) -> Iterator[list[dict[str, Any]]]:
     """`lodge_many`, the results of each chunk together (a streamed answer writes them at once), in line order.
     The lines are taken a chunk at a time (a chunk's lines read from a lazy `lines` are gone before it runs
     again). On PostgreSQL up to IN_FLIGHT chunks are lodged at once, each in its own transaction: a line of a
@@ -274,18 +263,27 @@ def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines:
     dialect = bind.dialect.name if bind is not None else ""
     size = chunk or CHUNK.get(dialect, CHUNK_DEFAULT)
     pending = iter(lines)
-    parts = iter(lambda: list(islice(pending, size)), [])
-    if dialect != "postgresql" or IN_FLIGHT < 2:
-        for part in parts:
-            yield _lodge_chunk(factory, principal, part, channel)
-        return
+    parts = helpers.ahead(iter(lambda: list(islice(pending, size)), []))
+    try:
+        if dialect != "postgresql" or IN_FLIGHT < 2:
+            for made in parts:
+                yield _lodge_chunk(factory, principal, made, channel)
+            return
+        yield from _in_flight(factory, principal, parts, channel)
+    finally:
+        parts.close()  # (the chunks still being made ready dropped: the answer's reader is gone)
+
+
+def _in_flight(factory: sessionmaker[Session], principal: Principal, parts: Iterator[Made],
+               channel: str) -> Iterator[list[dict[str, Any]]]:
+    """`lodge_chunks` on PostgreSQL: up to IN_FLIGHT chunks lodged at once, each on a thread of its own."""
     pool = ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="batch")
     flying: deque[Future[list[dict[str, Any]]]] = deque()
     turn = None
     try:
-        for part in parts:
+        for made in parts:
             turn = _Turn(turn)
-            flying.append(pool.submit(_lodge_chunk, factory, principal, part, channel, turn))
+            flying.append(pool.submit(_lodge_chunk, factory, principal, made, channel, turn))
             if len(flying) == IN_FLIGHT:
                 yield flying.popleft().result()
         while flying:
@@ -294,15 +292,17 @@ def lodge_chunks(factory: sessionmaker[Session], *, principal: Principal, lines:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _lodge_chunk(factory: sessionmaker[Session], principal: Principal, part: list[Line], channel: str,
+def _lodge_chunk(factory: sessionmaker[Session], principal: Principal, made: Made, channel: str,
                  turn: _Turn | None = None) -> list[dict[str, Any]]:
-    """One chunk's lines lodged together in one transaction, with the collector paused; a chunk that fails as a
-    whole is tried again line by line (`lodge_many`), after the chunk before has drawn its numbers."""
+    """One chunk's lines, made ready, lodged together in one transaction, with the collector paused; a chunk that
+    fails as a whole is tried again line by line (`lodge_many`), after the chunk before has drawn its numbers."""
+    part = made.part
     try:
         with collector_paused():
             try:
+                ready = made.result()
                 with transaction(factory) as session:
-                    return _lodge_set(session, principal, part, channel, turn)
+                    return _lodge_set(session, principal, ready, channel, turn)
             except Exception as exc:  # noqa: BLE001 - retried line by line below, where the failing line is named
                 _log.warning("a batch chunk of %d lines failed as a whole (%s): its lines are lodged one by one",
                              len(part), type(exc).__name__)
@@ -314,7 +314,8 @@ def _lodge_chunk(factory: sessionmaker[Session], principal: Principal, part: lis
                 with transaction(factory) as session:
                     results.append(_lodge_line(session, principal, n, doc, channel))
             except Exception as exc:  # noqa: BLE001
-                refused = _refused(n, _lrn_of(doc), f"not lodged: {type(exc).__name__} (send the line again)")
+                refused = preparing.refused(n, preparing.lrn_of(preparing.document(doc)),
+                                            f"not lodged: {type(exc).__name__} (send the line again)")
                 if database_unavailable(exc):  # as a single lodgement would answer: retryable
                     refused["status"] = 503
                 results.append(refused)
