@@ -142,7 +142,7 @@ def _routers(package: str) -> list[Any]:
 
 def create_served_app() -> FastAPI:
     """The app as `clearway serve` runs it, in each worker process: the HS finder warms up at start."""
-    return create_app(warm=True)
+    return create_app(warm=True, served=True)
 
 
 def _warm_finder(ctx: Context) -> None:
@@ -157,10 +157,12 @@ def _warm_finder(ctx: Context) -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = False, warm: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, migrate: bool = False, warm: bool = False,
+               served: bool = False) -> FastAPI:
     """The API and pages on the configured database. `warm`: load the HS finder (nomenclature, word index,
     word-piece vectors and the subheadings' vectors: a few seconds) in the background at start, rather than on the
-    first search."""
+    first search. `served`: the process's app (`clearway serve`), whose end ends the batch helpers; the process's
+    other apps (the tests build many) share them for the process's life."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool)
     audit_key = load_key(settings.audit_key) if settings.audit_key else None
@@ -187,6 +189,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False, warm:
             yield
         finally:
             sealer.stop()
+            if served:
+                helpers.close()
 
     # /docs and /redoc load Swagger UI and ReDoc from this server (fastapi-offline ships them), not from a
     # CDN: border posts are often offline. Swagger UI's validator badge would call validator.swagger.io.

@@ -98,7 +98,7 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
         else:
             from clearway.app import create_app
 
-            uvicorn.run(create_app(settings, warm=True), **options)
+            uvicorn.run(create_app(settings, warm=True, served=True), **options)
     finally:
         if pusher is not None:
             pusher.stop()

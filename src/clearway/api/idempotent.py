@@ -73,7 +73,7 @@ class JoinedContext:
     """The handler's Context while a claim is held: each unit of work marks the key before it commits."""
 
     def __init__(self, base: Context, claim: Claim) -> None:
-        self.base, self.claim, self.factory = base, claim, base.factory
+        self.base, self.claim, self.factory, self.helpers = base, claim, base.factory, base.helpers
 
     @contextmanager
     def uow(self) -> Iterator[Session]:

@@ -155,7 +155,7 @@ def lodge_unnumbered(session: Session, *, principal: Principal, decl: Declaratio
     if row is None:  # lodged before, or meanwhile by another transaction (PostgreSQL; SQLite: one writer at a time)
         existing = _by_lrn(session, found.declarant_id or "", found.lrn)
         if existing is None:  # lodged, then removed again before this read: a retry lodges it
-            raise Conflict(f"LRN {found.lrn!r} was being lodged by another request at the same time; send it again")
+            raise _being_lodged(found.lrn)
         return _same_or_conflict(session, existing, digest), False
     _unnumbered(session)[row.id] = _Unnumbered(mrn, found.office, now.year, found.lrn, digest, principal.actor)
     return row, True
@@ -244,6 +244,12 @@ def _same_or_conflict(session: Session, existing: Declaration, digest: str) -> D
     return existing
 
 
+def _being_lodged(lrn: str) -> Conflict:
+    """An LRN lodged by another transaction, then gone again (rolled back) before it could be read: a retry
+    lodges it."""
+    return Conflict(f"LRN {lrn!r} was being lodged by another request at the same time; send it again")
+
+
 def _conflict(lrn: str, mrn: str) -> Conflict:
     return Conflict(f"LRN {lrn!r} was already used by this declarant for declaration {mrn} with different content; "
                     f"use a new LRN or amend {mrn}", mrn=mrn)
@@ -313,8 +319,9 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: Seque
     # A desk's few on PostgreSQL are inserted first: the insert skips an LRN lodged before (or meanwhile, once that
     # transaction commits), and only those it skipped are looked up, a round trip less for the common case
     # (store.KEYS_AND_CHILDREN_PG). Elsewhere the LRNs are looked up first, and only the new ones inserted.
-    look_first = not (last and len({key[i] for i in checked}) < store.FEW)
-    known = _known(session, {key[i] for i in checked}) if look_first else {}
+    keys = set(key.values())
+    look_first = not (last and len(keys) < store.FEW)
+    known = _known(session, keys) if look_first else {}
     new: dict[tuple[str, str], int] = {}  # each LRN lodged by this set: the line that lodges it
     for i in checked:
         if key[i] not in known and key[i] not in new:
@@ -332,7 +339,7 @@ def lodge_set_unnumbered(session: Session, *, principal: Principal, decls: Seque
         known = _known(session, skipped)
         if skipped - known.keys():  # lodged by another transaction and gone again: a retry lodges it
             lrn = sorted(skipped - known.keys())[0][1]
-            raise Conflict(f"LRN {lrn!r} was being lodged by another request at the same time; send it again")
+            raise _being_lodged(lrn)
         kept = [k for k, ident in enumerate(ids) if ident is not None]
         places, lodgements = [places[k] for k in kept], [lodgements[k] for k in kept]
         ids, later = [ids[k] for k in kept], [later[k] for k in kept]
