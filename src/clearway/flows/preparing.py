@@ -27,6 +27,7 @@ import orjson
 from clearway.declarations import core
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import ClearwayError
+from clearway.reference.hs import nomenclature
 from clearway.validation import parse
 
 _log = logging.getLogger(__name__)
@@ -126,7 +127,6 @@ def _helper_started() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (parent.join(), os._exit(0)), name="parent-watch", daemon=True).start()
-    from clearway.reference.hs import nomenclature
     nomenclature()
 
 
