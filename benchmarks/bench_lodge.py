@@ -178,9 +178,17 @@ def desk_groups(base: str) -> tuple[float, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by the server process and its worker processes: per request this
-    does not depend on what else the shared machine is running, unlike requests per second."""
-    return processes_cpu(lambda each, _, fields: each == pid or int(fields[1]) == pid)
+    """CPU time (user + system) used so far by the server process and every process under it (its workers, their
+    batch helpers): per request this does not depend on what else the shared machine is running, unlike requests
+    per second."""
+    parents: dict[int, int] = {}
+    processes_cpu(lambda each, _, fields: parents.setdefault(each, int(fields[1])) is None)
+    tree, grew = {pid}, True
+    while grew:
+        more = {each for each, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return processes_cpu(lambda each, _, __: each in tree)
 
 
 def free_port() -> int:
