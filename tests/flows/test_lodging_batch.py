@@ -34,10 +34,15 @@ def _sets(tag: str, copies: int) -> list[dict]:
 
 
 @pytest.fixture(params=["here", "helper"])
-def helpers(request) -> preparing.Helpers:
+def helpers(request, monkeypatch) -> preparing.Helpers:
     """Where a batch's lines are made ready: in the process that lodges them, or in a helper process (the
-    server's, flows/preparing.py), which is given them as JSON text as the batch endpoint is."""
-    return preparing.HERE if request.param == "here" else preparing.shared(1)
+    server's, flows/preparing.py), which is given them as JSON text as the batch endpoint is; a helper that
+    failed (its chunk then made ready here, with the same answers) fails the test."""
+    if request.param == "here":
+        return preparing.HERE
+    helpers = preparing.shared(1)
+    monkeypatch.setattr(helpers, "failed", lambda exc: pytest.fail(f"the helper failed: {exc!r}"))
+    return helpers
 
 
 def _sent(helpers: preparing.Helpers, lines: list[tuple[int, object]]) -> list[tuple[int, object]]:
