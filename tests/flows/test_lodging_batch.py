@@ -41,7 +41,7 @@ def helpers(request, monkeypatch) -> preparing.Helpers:
     if request.param == "here":
         return preparing.HERE
     helpers = preparing.shared(1)
-    monkeypatch.setattr(helpers, "failed", lambda exc: pytest.fail(f"the helper failed: {exc!r}"))
+    monkeypatch.setattr(helpers, "failed", lambda exc, _: pytest.fail(f"the helper failed: {exc!r}"))
     return helpers
 
 

@@ -65,11 +65,14 @@ def test_the_helpers_make_chunks_ready_in_order_and_a_chunk_whose_helper_died_is
         assert _spelled(made[0].result() + made[1].result()) == _spelled(preparing.ready_here(part))
         with caplog.at_level(logging.WARNING, logger="clearway.flows.preparing"):
             dying = [(1, _Dies()), *part[1:3]]
-            made = list(helpers.ahead([dying, part[3:6]]))
+            made = list(helpers.ahead([dying, part[3:6]]))  # both given to the pool the first breaks
             got = made[0].result()
-        assert "a batch helper failed (BrokenProcessPool)" in caplog.text
+            assert "a batch helper failed (BrokenProcessPool)" in caplog.text
+            again = list(helpers.ahead([part[6:9]]))  # a pool started anew ...
+            assert _spelled(made[1].result()) == _spelled(preparing.ready_here(part[3:6]))
+        # ... which the second chunk of the broken one, made ready here, did not shut down
+        assert _spelled(again[0].result()) == _spelled(preparing.ready_here(part[6:9]))
+        assert caplog.text.count("a batch helper failed") == 2 and again[0].future.done()
         assert got[0][3]["outcome"] == "refused" and _spelled(got[1:]) == _spelled(preparing.ready_here(part[1:3]))
-        again = list(helpers.ahead([part[3:6]]))  # a pool started anew
-        assert again[0].future is not None and _spelled(again[0].result()) == _spelled(preparing.ready_here(part[3:6]))
     finally:
         helpers.close()

@@ -4,9 +4,10 @@ Reading a line as JSON, validating it, checking it against reference data and ma
 rows (`declarations.core.Checked`) is some 40% of a batch line's CPU in the server process, and needs no database.
 One process runs one line at a time (Python's interpreter lock): a batch on SQLite kept one core busy and left the
 other idle. Here up to AHEAD chunks ahead of the one being written are made ready in helper processes (a process
-pool, `Helpers`), and handed back as JSON (`Checked.plain`), about a tenth of what making them costs. Without
-helpers (none configured, or their pool broken) the lines are made ready in the process that lodges them, with the
-same results (issue 16; measured in docs/benchmarks.md, "A batch's lines made ready in a helper process").
+pool, `Helpers`), and handed back as JSON (`Checked.plain`): reading that back costs the server about a fifth of
+what making them ready did. Without helpers (none configured, or their pool broken) the lines are made ready in the
+process that lodges them, with the same results (issue 16; measured in docs/benchmarks.md, "A batch's lines made
+ready in a helper process").
 """
 
 from __future__ import annotations
@@ -104,18 +105,19 @@ def read_plain(part: list[Line], text: bytes) -> list[Ready]:
 
 
 class Made:
-    """A chunk's lines being made ready: by a helper (`future`), or, when `result` is asked, in this process
-    (no helper, or the helper failed)."""
+    """A chunk's lines being made ready: by a helper of `pool` (`future`), or, when `result` is asked, in this
+    process (no helper, or the helper failed)."""
 
-    def __init__(self, part: list[Line], future: Future[bytes] | None = None, helpers: Helpers | None = None) -> None:
-        self.part, self.future, self.helpers = part, future, helpers
+    def __init__(self, part: list[Line], future: Future[bytes] | None = None, helpers: Helpers | None = None,
+                 pool: ProcessPoolExecutor | None = None) -> None:
+        self.part, self.future, self.helpers, self.pool = part, future, helpers, pool
 
     def result(self) -> list[Ready]:
         if self.future is not None and self.helpers is not None:
             try:
                 return read_plain(self.part, self.future.result())
             except Exception as exc:  # noqa: BLE001 - made ready here instead; the helpers are started anew
-                self.helpers.failed(exc)
+                self.helpers.failed(exc, self.pool)
         return ready_here(self.part)
 
 
@@ -158,13 +160,14 @@ class Helpers:
         if pool is not None:
             pool.shutdown(wait=True)
 
-    def failed(self, exc: BaseException) -> None:
-        """A chunk the helpers did not make ready (a process killed, say): its lines are made ready in this
-        process, and the next chunk goes to a pool started anew."""
+    def failed(self, exc: BaseException, pool: ProcessPoolExecutor | None) -> None:
+        """A chunk the helpers of `pool` did not make ready (a process killed, say): its lines are made ready in
+        this process, and the next chunk goes to a pool started anew (`pool` shut down, unless it was already)."""
         _log.warning("a batch helper failed (%s): the chunk's lines are made ready in the server process",
                      type(exc).__name__)
         with self._lock:
-            pool, self._pool = self._pool, None
+            if self._pool is pool:
+                self._pool = None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -186,16 +189,7 @@ class Helpers:
         queue: deque[Made] = deque()
         try:
             for part in parts:
-                pool = self._started()  # (anew after a failure)
-                try:
-                    assert pool is not None
-
-                    future = pool.submit(ready_plain, part)
-                except RuntimeError as exc:  # the pool broken or shut down meanwhile
-                    self.failed(exc)
-                    queue.append(Made(part))
-                else:
-                    queue.append(Made(part, future, self))
+                queue.append(self._given(part))
                 if len(queue) > depth:
                     yield queue.popleft()
             while queue:
@@ -204,6 +198,17 @@ class Helpers:
             for made in queue:
                 if made.future is not None:
                     made.future.cancel()
+
+    def _given(self, part: list[Line]) -> Made:
+        """`part` given to a helper (of a pool started anew after a failure), or, if the pool broke meanwhile, to be
+        made ready here."""
+        pool = self._started()
+        try:
+            if pool is not None:
+                return Made(part, pool.submit(ready_plain, part), self, pool)
+        except RuntimeError as exc:  # (BrokenProcessPool, or shut down meanwhile)
+            self.failed(exc, pool)
+        return Made(part)
 
 
 HERE = Helpers(0)  # no helpers: every line made ready where it is lodged
