@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from dataclasses import dataclass
 from clearway.containers.iso6346 import normalise as container_number, problem as container_problem
 from clearway.declarations.schemas import CLEARANCE_REQUEST, DeclarationIn
 from clearway.errors import FieldError
