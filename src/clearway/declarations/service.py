@@ -29,13 +29,6 @@ from clearway.errors import ClearwayError, Conflict, FieldError, Forbidden, Inva
 from clearway.validation import parse
 
 
-def _validate(decl: DeclarationIn) -> dict[str, Any]:
-    errors = core.check(decl)
-    if errors:
-        raise _refused(errors)
-    return core.content(decl)
-
-
 def _refused(errors: Sequence[FieldError]) -> Invalid:
     return Invalid("the declaration was refused: see the listed fields", errors=list(errors))
 
@@ -533,17 +526,18 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
         decl = parse(DeclarationIn, merged)
     except Invalid as exc:
         raise Invalid(exc.detail, errors=[FieldError(f"changes.{e.path}", e.reason) for e in exc.errors]) from None
-    data = _validate_amended(decl)
-    digest = core.fingerprint(data)
+    found = core.checked(decl)
+    if found.errors:
+        raise _refused([FieldError(f"changes.{e.path}", e.reason) for e in found.errors])
+    data, digest = found.content, found.digest
     if digest == row.fingerprint:
         raise Invalid("the amendment changes nothing", errors=[FieldError("changes", "changes nothing")])
     now = utcnow()
     row.version += 1
     row.content, row.fingerprint, row.office, row.updated_at = data, digest, decl.office, now
-    items, containers, documents = core.child_rows(decl)
-    row.items = [DeclarationItem(**r) for r in items]
-    row.containers = [DeclarationContainer(container=c) for c in containers]
-    row.documents = [DeclarationDocument(**r) for r in documents]
+    row.items = [DeclarationItem(**r) for r in found.items]
+    row.containers = [DeclarationContainer(container=c) for c in found.containers]
+    row.documents = [DeclarationDocument(**r) for r in found.documents]
     row.versions.append(DeclarationVersion(version=row.version, content=data, created_at=now,
                                            actor=principal.actor, reason=reason))
     session.flush()
@@ -553,13 +547,6 @@ def amend(session: Session, *, principal: Principal, mrn: str, reason: str,
         transition(session, row=row, to_status="accepted", actor=principal.actor,
                    reason=f"amended (version {row.version}): to be assessed again")
     return row
-
-
-def _validate_amended(decl: DeclarationIn) -> dict[str, Any]:
-    try:
-        return _validate(decl)
-    except Invalid as exc:
-        raise Invalid(exc.detail, errors=[FieldError(f"changes.{e.path}", e.reason) for e in exc.errors]) from None
 
 
 def versions(session: Session, *, principal: Principal, mrn: str) -> list[DeclarationVersion]:

@@ -379,8 +379,6 @@ def _group_json(lodgements: list[dict[str, Any]], rows: list[dict[str, Any]], te
                              for one, row in zip(lodgements, rows) for d in one["documents"]])}
 
 
-
-
 def insert_lodgement(session: Session, *, head: dict[str, Any], content: dict[str, Any], items: list[dict[str, Any]],
                      containers: list[str], documents: list[dict[str, Any]], at: datetime, actor: str,
                      reason: str = "lodged") -> tuple[int, int, list[int]] | None:
