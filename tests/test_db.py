@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from clearway import db as db_module
-from clearway.db import advance_counters, database_unavailable, make_engine, make_sessionmaker, transaction
+from clearway.db import (advance_counters, database_unavailable, driver_connection, make_engine, make_sessionmaker,
+                         transaction)
 from tests.support import PG_URL, pg_reason
 
 
@@ -61,6 +62,37 @@ def test_the_pool_hands_out_the_connection_given_back_last(tmp_path, backend):
     for _ in range(3):
         with engine.connect() as again:
             assert again.connection.dbapi_connection is second_dbapi
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_sessions_driver_connection_is_the_one_of_its_transaction_at_hand(tmp_path, backend):
+    """db.driver_connection keeps a session's driver connection for its transaction (savepoints included), and
+    forgets it when the transaction ends, committed or rolled back: the session's next transaction may hold
+    another connection (here the one it gave back is taken by somebody else meanwhile), whose statements must
+    not run on the first."""
+    if backend == "postgresql" and (reason := pg_reason()):
+        pytest.skip(reason)
+    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}" if backend == "sqlite" else PG_URL)
+    session = make_sessionmaker(engine)()
+    for end in ("commit", "rollback"):
+        session.begin()
+        first = driver_connection(session)
+        assert first is session.connection().connection.dbapi_connection
+        with session.begin_nested():
+            assert driver_connection(session) is first
+        assert driver_connection(session) is first  # (a savepoint's end keeps it)
+        getattr(session, end)()
+        taker = engine.connect()  # the connection given back last: the session's first
+        assert taker.connection.dbapi_connection is first
+        with session.begin():
+            now = driver_connection(session)
+            assert now is session.connection().connection.dbapi_connection
+            assert now is not first
+        taker.close()
+    with engine.connect() as conn:  # a Connection's own, as it stands
+        assert driver_connection(conn) is conn.connection.dbapi_connection
+    session.close()
     engine.dispose()
 
 
