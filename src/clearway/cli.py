@@ -88,8 +88,10 @@ def serve(host: Annotated[str, typer.Option(metavar="ADDRESS", help="interface t
     sessions()  # migrates
     err.print(f"Clearway on http://{host}:{port}/  (API docs: /docs)  database: {_safe(settings.database_url)}",
               highlight=False, soft_wrap=True)
+    from clearway.nodelay import NoDelayHTTP
+
     options = {"host": host, "port": port, "log_config": log_config, "log_level": log_level,
-               "access_log": access_log}
+               "access_log": access_log, "http": NoDelayHTTP}  # (answers without Nagle's delay: nodelay.py)
     pusher = _wco_pusher(settings)  # one per `clearway serve`, in this process, whatever the number of workers
     try:
         if workers > 1:

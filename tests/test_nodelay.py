@@ -1,0 +1,91 @@
+"""Answers go out without Nagle's delay with any number of workers (clearway/nodelay.py, issue 16).
+
+With `clearway serve --workers 2` uvicorn's listening socket said protocol 0, so asyncio left Nagle's algorithm
+on for the connections the workers accepted, and an answer's body waited for the client's delayed acknowledgement
+of its head: 41-46 ms a request on one keep-alive connection, measured on 2026-12-07 (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from uvicorn.config import Config
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.server import ServerState
+
+from clearway.nodelay import NoDelayHTTP
+
+
+async def _nodelay_of_accepted(protocol: type) -> int:
+    """TCP_NODELAY of the server's end of a connection accepted on a listening socket made as uvicorn makes it
+    for several workers (`socket.socket(family=AF_INET)`: protocol number 0), served by `protocol`."""
+    config = Config(app=lambda scope, receive, send: None, lifespan="off", log_level="warning")
+    config.load()
+    state = ServerState()
+    made: list[asyncio.Protocol] = []
+
+    def factory() -> asyncio.Protocol:
+        made.append(protocol(config=config, server_state=state, app_state={}))
+        return made[-1]
+
+    listening = socket.socket(family=socket.AF_INET)
+    listening.bind(("127.0.0.1", 0))
+    assert listening.proto == 0
+    server = await asyncio.get_running_loop().create_server(factory, sock=listening)
+    try:
+        _, writer = await asyncio.open_connection(*listening.getsockname())
+        for _ in range(100):
+            if made and getattr(made[0], "transport", None) is not None:
+                break
+            await asyncio.sleep(0.01)
+        served = made[0].transport.get_extra_info("socket")  # type: ignore[attr-defined]
+        value = served.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        writer.close()
+        return value
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_a_connection_a_worker_accepts_is_sent_without_nagles_delay():
+    assert asyncio.run(_nodelay_of_accepted(AutoHTTPProtocol)) == 0  # (the fault: uvicorn's own protocol)
+    assert asyncio.run(_nodelay_of_accepted(NoDelayHTTP)) != 0
+
+
+def test_two_workers_answer_one_keep_alive_client_without_waiting_for_its_acknowledgements(tmp_path: Path):
+    """`clearway serve --workers 2` as a real process: thirty requests one after the other on one connection
+    take milliseconds each, not the 40 ms of a delayed acknowledgement."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", "2",
+                             "--no-access-log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("clearway serve --workers 2 did not start")
+                time.sleep(0.2)
+        with httpx.Client() as client:
+            took = []
+            for _ in range(33):
+                t0 = time.perf_counter()
+                assert client.get(url).json() == {"status": "ok"}
+                took.append(time.perf_counter() - t0)
+        assert statistics.median(took[3:]) < 0.030, took
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
