@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import text
@@ -62,6 +65,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def clearway_serve(*args: str, env: dict[str, str], wait: float = 120) -> tuple[subprocess.Popen, int]:
+    """`python -m clearway serve <args>` as a real process on a free port, once it answers /healthz: (the process,
+    its port). The caller stops it."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return proc, port
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"clearway serve {' '.join(args)} did not start")
+            time.sleep(0.2)
 
 
 def serve_app(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:

@@ -9,19 +9,16 @@ from __future__ import annotations
 import asyncio
 import socket
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-import pytest
 from uvicorn.config import Config
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.server import ServerState
 
 from clearway.nodelay import NoDelayHTTP
+from tests.support import clearway_serve
 
 
 async def _nodelay_of_accepted(protocol: type) -> int:
@@ -80,22 +77,9 @@ def test_two_workers_send_an_answers_body_with_its_head_on_a_keep_alive_connecti
     """`clearway serve --workers 2` as a real process: thirty requests one after the other on one connection;
     each answer's body comes right after its head, not the 40 ms of a delayed acknowledgement later (a gap the
     machine's load does not make: both are written one after the other)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), "--workers", "2",
-                             "--no-access-log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc, port = clearway_serve("--workers", "2", "--no-access-log", env=env)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("clearway serve --workers 2 did not start")
-                time.sleep(0.2)
         request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             gaps = [_head_to_end(conn, request) for _ in range(33)]
