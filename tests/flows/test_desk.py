@@ -22,6 +22,7 @@ from clearway.declarations.models import Declaration, DeclarationItem
 from clearway.declarations.schemas import DeclarationIn
 from clearway.errors import ClearwayError
 from clearway.flows import lodging
+from clearway.flows import desk as desk_module
 from clearway.flows.desk import Desk
 from clearway.validation import parse
 from tests.declarations.support import PARTY, count, doc
@@ -449,3 +450,54 @@ def test_the_event_loop_runs_on_while_a_lone_declaration_waits_for_the_database(
     with db.factory() as s:
         first, second = (s.scalar(select(Declaration.mrn).where(Declaration.lrn == lrn)) for lrn in ("W-1", "W-2"))
     assert _numbers([second]) == [_numbers([first])[0] + 1]
+
+
+def test_on_sqlite_the_desk_keeps_a_connection_while_declarations_come_and_gives_it_back_when_idle(db, keys,
+                                                                                                   monkeypatch):
+    """On SQLite the desk's transactions run on a connection of its own, kept out of the pool between them and
+    given back once the desk has been idle for HOLD seconds, or when its event loop stops (on PostgreSQL each
+    transaction takes a pooled one). Nothing read stays between two transactions: a declaration changed by another
+    connection meanwhile is read as it now is. A transaction that fails gives the connection back; the next
+    lodgement takes a fresh one."""
+    monkeypatch.setattr(desk_module, "HOLD", 0.2)
+    who, pool = keys.principal("declarant", "AU", PARTY), db.engine.pool
+    desk, statuses, rows = Desk(db.factory), [], []
+    sqlite = db.backend == "sqlite"
+
+    def reading(session, lodged, raised, before):  # the declaration's row read through the session (and kept)
+        rows.append(session.get(Declaration, lodged.id))
+        statuses.append(rows[-1].status)
+        return lodged, raised
+
+    def failing(session, lodged, raised, before):
+        raise RuntimeError("the answer could not be built")
+
+    def send(lrn, finish=reading):
+        return desk.lodge(principal=who, decl=parse(DeclarationIn, doc(lrn=lrn)), finish=finish)
+
+    async def main():
+        held = []
+        for lrn in ("H-1", "H-2"):
+            await send(lrn)
+            held.append(pool.checkedout() - before)
+        with transaction(db.factory) as s:  # another connection changes H-1 between two of the desk's transactions
+            s.execute(Declaration.__table__.update().where(Declaration.lrn == "H-1").values(status="cancelled"))
+        again, _ = await send("H-1")  # (lodged before: its row read again)
+        held.append(pool.checkedout() - before)
+        await asyncio.sleep(0.5)
+        held.append(pool.checkedout() - before)  # (idle for longer than HOLD)
+        await send("H-3")
+        held.append(pool.checkedout() - before)
+        with pytest.raises(RuntimeError):  # (lodged one by one after the group failed: the failure is its own)
+            await send("H-4", failing)
+        held.append(pool.checkedout() - before)
+        await send("H-5")
+        held.append(pool.checkedout() - before)
+        return again, held  # (the loop stops with the connection held)
+
+    before = pool.checkedout()  # (the session's engine: other tests' servers may hold some)
+    with ThreadPoolExecutor(1) as pool_thread:
+        again, held = pool_thread.submit(lambda: asyncio.run(main())).result()
+    assert not again.created and statuses == ["accepted", "accepted", "cancelled", "accepted", "accepted"]
+    assert held == ([1, 1, 1, 0, 1, 0, 1] if sqlite else [0] * 7) and pool.checkedout() == before
+    assert count(db) == 4  # (H-1, H-2, H-3, H-5: nothing of H-4, whose answer failed)

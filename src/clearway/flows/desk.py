@@ -23,6 +23,12 @@ declaration goes to a worker thread as a group does. Groups still go to a worker
 runs beside the loop parsing the next requests; PostgreSQL's transactions always do (each statement waits for a
 round trip).
 
+On SQLite the desk's transactions run on a connection of its own, held while declarations keep coming and given
+back to the pool once the desk has been idle for HOLD seconds: a session and a connection taken from the pool and
+given back for every transaction cost 52 us of CPU, a transaction on the held one 23 us (docs/benchmarks.md, "The
+desk's own connection"). One transaction at a time uses it (SQLite's desk has one lane); a transaction that fails
+gives it back, and the next takes a fresh one (a desk made with several lanes on SQLite, as a test does, holds none).
+
 The queue and the futures are touched only in the event loop's thread: one desk per database and event loop
 (api.deps.Context.desk)."""
 
@@ -30,8 +36,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +67,8 @@ LANES = 2
 # opens as before (docs/benchmarks.md, "The connection given back last; a second lane only for a declaration that
 # waited").
 SPILL = 0.02
+# Seconds an idle desk on SQLite keeps its own connection before giving it back to the pool.
+HOLD = 1.0
 
 # A lone declaration's transaction failed as a whole where it was lodged on the event loop (Desk._here).
 _ONE_BY_ONE = object()
@@ -97,10 +105,14 @@ class Desk:
         bind = factory.kw.get("bind")
         self.lanes = lanes or (LANES if bind is not None and bind.dialect.name == "postgresql" else 1)
         self.here = bind is not None and bind.dialect.name == "sqlite"  # a lone declaration on the loop (_here)
+        self.hold = self.here and self.lanes == 1  # a connection of its own (_unit): one transaction at a time
         self._waiting: deque[_Ask] = deque()
         self._drains: set[asyncio.Task[None]] = set()
         self._spilling: asyncio.Handle | None = None  # the check for a declaration waiting too long
         self.groups = 0  # transactions committed (the tests read how the declarations went together)
+        self._held: Session | None = None  # SQLite: the session on the desk's own connection (_unit)
+        self._idle_at = 0.0  # when the last lane ended (the event loop's clock)
+        self._keeper: asyncio.Task[None] | None = None  # gives the held connection back (_keep)
 
     async def lodge(self, *, principal: Principal, decl: DeclarationIn, finish: Finish, before: Before | None = None,
                     then: Then | None = None, channel: str = "api") -> Any:
@@ -138,6 +150,8 @@ class Desk:
         """Group after group, until nothing waits; each group in a worker thread of the handlers' pool, so that
         other requests' handlers take their turns between groups. A lane opened for a declaration that waited
         too long (`spilled`) ends after its group while another lane runs."""
+        if self.hold and self._keeper is None:
+            self._keeper = asyncio.get_running_loop().create_task(self._keep())
         try:
             while self._waiting:
                 if self._waiting[0].future.done():  # (its client went away before its turn: not lodged)
@@ -178,6 +192,51 @@ class Desk:
                 for ask in self._waiting:
                     ask.future.cancel()
                 self._waiting.clear()
+                self._idle_at = asyncio.get_running_loop().time()
+                if self._keeper is None:  # (the event loop stopping: its keeper cancelled while this lane ran)
+                    self.give_back()
+
+    async def _keep(self) -> None:
+        """While the desk may hold a connection: gives it back once no lane has run for HOLD seconds, or when the
+        event loop stops (its tasks cancelled; a lane still running in a worker thread gives it back as it ends)."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._drains or loop.time() < self._idle_at + HOLD:
+                await asyncio.sleep(HOLD if self._drains else self._idle_at + HOLD - loop.time())
+        finally:
+            self._keeper = None
+            if not self._drains:
+                self.give_back()
+
+    def give_back(self) -> None:
+        """The held connection back to the pool (by the lane whose transaction failed on it, or in the event loop's
+        thread while no lane runs)."""
+        held, self._held = self._held, None
+        if held is not None:
+            connection = held.get_bind()
+            held.close()
+            connection.close()  # type: ignore[union-attr]
+
+    @contextmanager
+    def _unit(self) -> Iterator[Session]:
+        """A group's transaction: on SQLite on the desk's own connection (held between transactions), elsewhere
+        as any unit of work (a session and a pooled connection for the transaction)."""
+        if not self.hold:
+            with transaction(self.factory) as session:
+                yield session
+            return
+        if self._held is None:
+            self._held = Session(bind=self.factory.kw["bind"].connect(), expire_on_commit=False)
+        session = self._held
+        try:
+            with session.begin():
+                yield session
+        except TurnBusy:  # (nothing begun: the connection is as it was)
+            raise
+        except BaseException:
+            self.give_back()  # (whatever else failed, the next transaction begins on a fresh connection)
+            raise
+        session.close()  # (nothing read stays in the session for the next transaction)
 
     def _lodge_group(self, group: list[_Ask]) -> list[Any]:
         """Each ask's answer, or the exception lodging it raised: the group together in one transaction, or, if
@@ -215,7 +274,7 @@ class Desk:
 
     def _together(self, group: list[_Ask]) -> list[Any]:
         principal, channel = group[0].principal, group[0].channel
-        with transaction(self.factory) as session:
+        with self._unit() as session:
             read = {before: before(session) for before in dict.fromkeys(ask.before for ask in group) if before}
             lodged, raised = lodge_together(session, principal=principal, decls=[ask.decl for ask in group],
                                             channel=channel)
