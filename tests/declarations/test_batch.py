@@ -25,13 +25,17 @@ def test_prefer_return_minimal_answers_mrn_and_status_only(db, broker):
     assert r.headers["location"] == f"/api/v1/declarations/{body['mrn']}"
     again = broker.post("/api/v1/declarations", json=doc(), headers={"Prefer": 'return="minimal"'})
     assert (again.status_code, again.json()["mrn"]) == (200, body["mrn"])
+    # RFC 7240 section 2: preferences may come in several Prefer headers.
+    two = broker.post("/api/v1/declarations", json=doc(lrn="TWO-1"),
+                      headers=[("Prefer", "respond-async"), ("Prefer", "return=minimal")])
+    assert two.status_code == 201 and set(two.json()) == {"id", "mrn", "status"}
     full = broker.post("/api/v1/declarations", json=doc(lrn="FULL-1"))
     assert full.status_code == 201 and full.json()["history"][0]["to_status"] == "accepted"
     assert "preference-applied" not in full.headers
     # The rows written as SQL read back through the models as any other declaration.
     read = broker.get(f"/api/v1/declarations/{body['mrn']}").json()
     assert read["declaration"]["lrn"] == doc()["lrn"] and len(read["history"]) == 1
-    assert count(db, DeclarationItem) == 2 * len(doc()["items"]) and count(db, StatusEvent) == 2
+    assert count(db, DeclarationItem) == 3 * len(doc()["items"]) and count(db, StatusEvent) == 3
 
 
 def test_a_batch_lodges_or_refuses_each_line_alone_in_order(db, broker):

@@ -2,6 +2,7 @@
 nothing twice; another body under the same key is refused; keys are per API key; bad keys are refused."""
 
 import json
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -211,6 +212,32 @@ def test_every_route_that_declares_the_header_honours_it():
                 declared.append(route.path)
                 assert isinstance(route, IdempotentRoute), f"{route.path}: its router needs route_class=IdempotentRoute"
     assert "/api/v1/declarations/{mrn}/payments" in declared and len(declared) >= 20
+    assert "/api/v1/declarations" in declared  # (lodging: IDEMPOTENT_HEADER among its documented parameters)
+
+
+def test_every_route_that_honours_the_header_documents_it_alike():
+    """Whether by the dependency or by the parameter a route documents itself (lodging), the OpenAPI document
+    names the header on each route that honours it, with the same description and schema."""
+    import importlib
+    import pkgutil
+
+    import clearway.api
+    from clearway.api.idempotent import covered
+    from clearway.app import create_app
+    from clearway.config import Settings
+
+    paths = create_app(Settings(data_dir=Path("/nonexistent"), database_url="sqlite://")).openapi()["paths"]
+    documented = {}
+    for mod in pkgutil.iter_modules(clearway.api.__path__):
+        router = getattr(importlib.import_module(f"clearway.api.{mod.name}"), "router", None)
+        for route in [r for r in getattr(router, "routes", []) if covered(r)]:
+            for method in route.methods:
+                params = paths[route.path_format][method.lower()].get("parameters", [])
+                documented[f"{method} {route.path_format}"] = [p for p in params if p["name"] == KEY]
+    assert "POST /api/v1/declarations" in documented and len(documented) >= 20
+    first = documented["POST /api/v1/declarations/{mrn}/payments"]
+    assert len(first) == 1 and first[0]["in"] == "header" and "retry safe" in first[0]["description"]
+    assert all(params == first for params in documented.values())
 
 
 def test_a_retried_batch_answers_its_first_stream_and_lodges_nothing_twice(people, db):

@@ -1,7 +1,8 @@
 """The Idempotency-Key header (draft-ietf-httpapi-idempotency-key-header) on the POSTs that create something.
 
 A route takes part by declaring the header, `dependencies=[IDEMPOTENT]` (which also puts it in the OpenAPI
-document), on a router whose `route_class` is `IdempotentRoute`. Its handler then runs like this:
+document; the lodging route, the hottest, names IDEMPOTENT_HEADER among its `openapi_extra` parameters instead),
+on a router whose `route_class` is `IdempotentRoute`. Its handler then runs like this:
 
 1. A request without the header runs as before. A malformed key: 400. A request whose API key is unknown
    runs as before (and hears its 401).
@@ -48,18 +49,33 @@ PURGE_EVERY = 60.0  # seconds between purges of expired keys, per process
 _last_purge = [0.0]
 
 
-async def idempotency_key(key: Annotated[str | None, Header(
-        alias=core.HEADER,
-        description="A key of your choosing (e.g. a UUID; printable ASCII, at most 255 characters) that makes a "
-                    "retry safe (draft-ietf-httpapi-idempotency-key-header): the same request with the same key "
-                    "answers the first answer again (with `Idempotent-Replayed: true`) instead of doing it twice; "
-                    "the same key with another body is refused with 422, and while the first is still being "
-                    "carried out with 409. Keys are per API key and kept 24 hours (CLEARWAY_IDEMPOTENCY_HOURS).")
-        ] = None) -> str | None:
+KEY_DESCRIPTION = ("A key of your choosing (e.g. a UUID; printable ASCII, at most 255 characters) that makes a "
+                   "retry safe (draft-ietf-httpapi-idempotency-key-header): the same request with the same key "
+                   "answers the first answer again (with `Idempotent-Replayed: true`) instead of doing it twice; "
+                   "the same key with another body is refused with 422, and while the first is still being "
+                   "carried out with 409. Keys are per API key and kept 24 hours (CLEARWAY_IDEMPOTENCY_HOURS).")
+
+
+async def idempotency_key(key: Annotated[str | None, Header(alias=core.HEADER, description=KEY_DESCRIPTION)] = None
+                          ) -> str | None:
     return key
 
 
 IDEMPOTENT = Depends(idempotency_key)
+
+
+def header_parameter(name: str, title: str, description: str) -> dict[str, Any]:
+    """An optional header's OpenAPI parameter, as FastAPI documents a `Header()` parameter, for a route that reads
+    the header from the request itself: each parameter and dependency FastAPI solves costs some 10-25 µs a
+    request, which the hottest route (lodging) does without (docs/benchmarks.md, "The desk's own connection on
+    SQLite")."""
+    schema = {"anyOf": [{"type": "string"}, {"type": "null"}], "description": description, "title": title}
+    return {"name": name, "in": "header", "required": False, "schema": schema, "description": description}
+
+
+# On a route's `openapi_extra` parameters, in place of `dependencies=[IDEMPOTENT]`: the same header, documented
+# alike and honoured alike (`covered`), not solved as a dependency at each request.
+IDEMPOTENT_HEADER = header_parameter(core.HEADER, core.HEADER, KEY_DESCRIPTION)
 
 
 @dataclass
@@ -221,5 +237,9 @@ def _release(ctx: Context, claim: Claim) -> None:
 
 
 def covered(route: Any) -> bool:
-    return isinstance(route, APIRoute) and any(d.dependency is idempotency_key for d in route.dependencies)
+    """Whether a route takes part: `dependencies=[IDEMPOTENT]`, or IDEMPOTENT_HEADER among its documented
+    parameters."""
+    return isinstance(route, APIRoute) and (
+        any(d.dependency is idempotency_key for d in route.dependencies)
+        or any(p is IDEMPOTENT_HEADER for p in (route.openapi_extra or {}).get("parameters", [])))
 
