@@ -26,8 +26,9 @@ round trip).
 On SQLite the desk's transactions run on a connection of its own, held while declarations keep coming and given
 back to the pool once the desk has been idle for HOLD seconds: a session and a connection taken from the pool and
 given back for every transaction cost 52 us of CPU, a transaction on the held one 23 us (docs/benchmarks.md, "The
-desk's own connection"). One transaction at a time uses it (SQLite's desk has one lane); a transaction that fails
-gives it back, and the next takes a fresh one (a desk made with several lanes on SQLite, as a test does, holds none).
+desk's own connection on SQLite"). One transaction at a time uses it (SQLite's desk has one lane); a transaction
+that fails gives it back, and the next takes a fresh one (a desk made with several lanes on SQLite, as a test does,
+holds none).
 
 The queue and the futures are touched only in the event loop's thread: one desk per database and event loop
 (api.deps.Context.desk)."""
