@@ -67,21 +67,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def clearway_serve(*args: str, env: dict[str, str], wait: float = 120) -> tuple[subprocess.Popen, int]:
-    """`python -m clearway serve <args>` as a real process on a free port, once it answers /healthz: (the process,
-    its port). The caller stops it."""
+def clearway_serve(*args: str, env: dict[str, str], wait: float = 120, probe: str = "/healthz",
+                   stderr: Path | None = None) -> tuple[subprocess.Popen, int]:
+    """`python -m clearway serve <args>` as a real process on a free port, once it answers `probe`: (the process,
+    its port). Its standard error goes to the file `stderr` (else nowhere), and is told if it does not start. The
+    caller stops it."""
     port = free_port()
+    err = stderr.open("w") if stderr is not None else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=subprocess.DEVNULL, stderr=err, env=env)
+    if stderr is not None:
+        err.close()  # (the process has its own)
     deadline = time.monotonic() + wait
     while True:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=2)
             return proc, port
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail(f"clearway serve {' '.join(args)} did not start")
+                said = f": {stderr.read_text()}" if stderr is not None else ""
+                pytest.fail(f"clearway serve {' '.join(args)} did not start{said}")
             time.sleep(0.2)
 
 

@@ -7,39 +7,20 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support import clearway_serve
 
 
 def _serve(tmp_path: Path, *extra: str):
-    port = _free_port()
-    stderr = (tmp_path / "stderr.txt").open("w")
     env = {"PATH": "/usr/bin:/bin", "CLEARWAY_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-    proc = subprocess.Popen([sys.executable, "-m", "clearway", "serve", "--port", str(port), *extra],
-                            stdout=subprocess.DEVNULL, stderr=stderr, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(f"{url}/api/v1/reference/economies", timeout=2)  # the first request, logged too
-            return proc, url
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"clearway serve did not start: {(tmp_path / 'stderr.txt').read_text()}")
-            time.sleep(0.2)
+    proc, port = clearway_serve(*extra, env=env, wait=90, probe="/api/v1/reference/economies",  # (logged too)
+                                stderr=tmp_path / "stderr.txt")
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def _stop(proc) -> None:
