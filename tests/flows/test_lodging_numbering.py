@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from psycopg.pq import Trace
 from sqlalchemy import event, select, text
 
 from clearway.audit.models import AuditEvent
 from clearway.controls.models import Finding
-from clearway.db import transaction
+from clearway.db import driver_connection, make_engine, make_sessionmaker, transaction
 from clearway.declarations import service
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
+from clearway.timerelease.models import Milestones
 from clearway.flows import lodging
 from clearway.validation import parse
 from tests.flows.support import lodging_set
@@ -143,3 +145,76 @@ def test_a_batch_draws_its_numbers_after_its_rows_on_postgresql_and_before_them_
         assert not [sql for sql in statements if sql.lstrip().startswith("UPDATE declarations SET mrn")]
     with db.factory() as s:
         assert all(mrn_is_valid(m) for m in s.scalars(select(Declaration.mrn)))
+
+
+def _waits(trace: str) -> list[list[str]]:
+    """The statements a PostgreSQL client sent, grouped by the times it then waited for the server's answer (a
+    simple query; a Sync or Flush of the extended protocol, several in a row waited for once), from libpq's trace
+    of the protocol (psycopg's `pgconn.trace`), each statement by its first three words: a group is a round trip."""
+    named: dict[str, str] = {}
+    groups: list[list[str]] = []
+    sent: list[str] = []
+    for line in trace.splitlines():
+        fields = line.split("\t")
+        if fields[0] != "F":
+            continue
+        quoted = fields[-1].split('"')[1::2]  # (the message's quoted strings: names, then the statement)
+        if fields[2] == "Parse":
+            named[quoted[0]] = " ".join(quoted[1].split()[:3])
+        elif fields[2] == "Bind":
+            sent.append(named[quoted[1]])
+        elif fields[2] == "Query":
+            groups.append([quoted[0]])
+        elif fields[2] in ("Sync", "Flush") and sent:
+            groups.append(sent)
+            sent = []
+    return groups
+
+
+def test_the_statements_and_round_trips_of_a_lone_declaration(db, importer, tmp_path):
+    """What a lone declaration with a seal hold and a certificate cleared sends to the database, pinned, so that a
+    statement or a round trip added to the hottest path is seen (docs/benchmarks.md, "Where a lone lodgement's time
+    goes on PostgreSQL"). PostgreSQL: the round trips, counted in libpq's trace of the protocol on a connection of
+    its own (every statement parsed in it, so each is named by its text); the commit follows. SQLite: the statements
+    in order (one repeated by an executemany, a row at a time, counted once; BEGIN IMMEDIATE went before the trace)."""
+    first, decl = (parse(DeclarationIn, d) for d in lodging_set("P")[:5:4])  # (P-held: an open alert, a certificate)
+    with transaction(db.factory) as s:  # (the office's counter made: its first number is drawn otherwise)
+        lodging.lodge(s, principal=importer, decl=first)
+    engine = make_engine(db.url)
+    try:
+        if db.backend == "postgresql":
+            with transaction(make_sessionmaker(engine)) as s, (tmp_path / "trace").open("w") as out:
+                connection = driver_connection(s)
+                connection.pgconn.trace(out.fileno())
+                connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+                lodged, raised = lodging.lodge_together(s, principal=importer, decls=[decl])
+                connection.pgconn.untrace()
+            assert _waits((tmp_path / "trace").read_text()) == [
+                ["BEGIN"], ["WITH g AS"],  # (psycopg waits for BEGIN); the keys and every child row
+                ["SELECT number FROM"], ["SELECT certificates.id, certificates.number,"],  # the certificate check
+                ["SELECT id FROM"], ["SELECT seal_alerts.id, seal_alerts.seal_pk,"],  # the seal check
+                ["INSERT INTO timerelease_milestones"], ["UPDATE counters SET"],  # the MRN drawn after the milestones
+                ["WITH k AS", "INSERT INTO audit_events"],  # its row and accepted event (one pipeline)
+                ["INSERT INTO audit_events"], ["INSERT INTO control_findings"], ["INSERT INTO audit_events"]]
+        else:
+            statements: list[str] = []
+            with transaction(make_sessionmaker(engine)) as s:
+                raw = s.connection().connection.dbapi_connection
+                raw.set_trace_callback(statements.append)
+                lodged, raised = lodging.lodge_together(s, principal=importer, decls=[decl])
+                raw.set_trace_callback(None)
+            said = [" ".join(sql.split()[:3]) for sql in statements]
+            assert [sql for k, sql in enumerate(said) if k == 0 or sql != said[k - 1]] == [
+                "SELECT id, lrn,", "UPDATE counters SET", "INSERT INTO declarations",  # numbered first on SQLite
+                "INSERT INTO declaration_items", "INSERT INTO declaration_containers",
+                "INSERT INTO declaration_documents", "INSERT INTO declaration_status_events",
+                "INSERT INTO declaration_versions", "INSERT INTO audit_events", "SELECT number FROM",
+                "SELECT certificates.id, certificates.number,", "SELECT id FROM",
+                "SELECT seal_alerts.id, seal_alerts.seal_pk,", "INSERT INTO timerelease_milestones",
+                "INSERT INTO audit_events", "INSERT INTO control_findings", "INSERT INTO audit_events"]
+    finally:
+        engine.dispose()
+    assert [f.code for f in raised] == ["seal.opened"] and mrn_is_valid(lodged[0].mrn)
+    with db.factory() as s:
+        assert s.scalars(select(Finding.declaration_id).where(Finding.code.like("seal.%"))).all() == [lodged[0].id]
+        assert s.get(Milestones, lodged[0].id).status == "accepted"
