@@ -18,8 +18,8 @@ from clearway.declarations import service
 from clearway.declarations.core import mrn_is_valid
 from clearway.declarations.models import Declaration
 from clearway.declarations.schemas import DeclarationIn
-from clearway.timerelease.models import Milestones
 from clearway.flows import lodging
+from clearway.timerelease.models import Milestones
 from clearway.validation import parse
 from tests.flows.support import lodging_set
 
