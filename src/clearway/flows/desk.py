@@ -227,7 +227,7 @@ class Desk:
                 yield session
             return
         if self._held is None:
-            self._held = Session(bind=self.factory.kw["bind"].connect(), expire_on_commit=False)
+            self._held = self.factory(bind=self.factory.kw["bind"].connect())  # (the factory's settings, its connection)
         session = self._held
         try:
             with session.begin():
